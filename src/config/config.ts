@@ -1,0 +1,49 @@
+// Resolves the effective configuration: defaults < lineops.yaml < environment < command-line flags.
+import path from "node:path";
+import { loadYamlFile, parseYaml } from "./load.js";
+import { configSchema, type LineopsConfig } from "./schema.js";
+
+export type ConfigOverrides = {
+  configFile?: string;
+  dataDir?: string;
+  port?: number;
+  host?: string;
+  lineFile?: string;
+  logLevel?: LineopsConfig["logging"]["level"];
+};
+
+export type ResolvedConfig = LineopsConfig & {
+  /** The config file that was read, if any. */
+  source?: string;
+  /** Absolute path of the line file to apply at start, if any. */
+  lineFile?: string;
+};
+
+export function loadConfigFile(file: string): LineopsConfig {
+  return loadYamlFile(file, configSchema);
+}
+
+/** Reads the config file named by flags or LINEOPS_CONFIG (none is fine) and applies overrides. */
+export function resolveConfig(flags: ConfigOverrides, env: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+  const source = flags.configFile ?? env.LINEOPS_CONFIG;
+  const base = source ? loadConfigFile(source) : parseYaml("{}", "(defaults)", configSchema);
+  const envPort = env.LINEOPS_PORT === undefined ? undefined : Number(env.LINEOPS_PORT);
+  if (envPort !== undefined && !(Number.isInteger(envPort) && envPort >= 0 && envPort < 65536)) {
+    throw new Error(`LINEOPS_PORT: "${env.LINEOPS_PORT}" is not a port number`);
+  }
+  const configuredLine =
+    base.line.file && source ? path.resolve(path.dirname(source), base.line.file) : undefined;
+  const lineFile = flags.lineFile ? path.resolve(flags.lineFile) : configuredLine;
+  return {
+    ...base,
+    source,
+    dataDir: path.resolve(flags.dataDir ?? env.LINEOPS_DATA_DIR ?? base.dataDir),
+    server: {
+      ...base.server,
+      port: flags.port ?? envPort ?? base.server.port,
+      host: flags.host ?? base.server.host,
+    },
+    logging: { level: flags.logLevel ?? base.logging.level },
+    lineFile,
+  };
+}

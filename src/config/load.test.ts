@@ -1,0 +1,86 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { loadConfigFile, resolveConfig } from "./config.js";
+import { ConfigError } from "./errors.js";
+import { parseYaml } from "./load.js";
+import { configSchema } from "./schema.js";
+
+function issuesOf(fn: () => unknown) {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).issues;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("config loading", () => {
+  it("gives defaults for an empty file", () => {
+    const c = parseYaml("", "x.yaml", configSchema);
+    expect(c.server.port).toBe(9470);
+    expect(c.runtime.restart.initialBackoff).toBe(500);
+    expect(c.runtime.stopTimeout).toBe(10_000);
+  });
+
+  it("rejects an unknown key with file:line:col and the key path", () => {
+    const text = "server:\n  port: 9000\n  hots: 1.2.3.4\n";
+    const issues = issuesOf(() => parseYaml(text, "lineops.yaml", configSchema));
+    expect(issues).toEqual([
+      { file: "lineops.yaml", line: 3, col: 3, path: "server.hots", message: "unknown key" },
+    ]);
+  });
+
+  it("reports a wrong type at the value's position", () => {
+    const text = "runtime:\n  restart:\n    initialBackoff: soon\n";
+    const err = (() => {
+      try {
+        parseYaml(text, "f.yaml", configSchema);
+      } catch (e) {
+        return e as ConfigError;
+      }
+      return undefined;
+    })();
+    expect(err?.code).toBe("LINEOPS_ERR_CONFIG_INVALID");
+    expect(err?.message).toMatch(/^f\.yaml:3:21: runtime\.restart\.initialBackoff: invalid duration "soon"/);
+  });
+
+  it("reports malformed YAML with its position", () => {
+    const issues = issuesOf(() => parseYaml("server:\n  port: [1, 2\n", "bad.yaml", configSchema));
+    expect(issues[0]?.file).toBe("bad.yaml");
+    expect(issues[0]?.line).toBeGreaterThanOrEqual(2);
+  });
+
+  it("names the file when it cannot be read", () => {
+    const issues = issuesOf(() => loadConfigFile("/nonexistent/lineops.yaml"));
+    expect(issues[0]?.message).toMatch(/cannot read file \(ENOENT\)/);
+  });
+
+  it("applies flags over environment over file", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "lineops-cfg-"));
+    const file = path.join(dir, "lineops.yaml");
+    writeFileSync(file, "server:\n  port: 9001\nline:\n  file: line.yaml\n");
+    const fromFile = resolveConfig({ configFile: file }, {});
+    expect(fromFile.server.port).toBe(9001);
+    expect(fromFile.lineFile).toBe(path.join(dir, "line.yaml"));
+    expect(resolveConfig({ configFile: file }, { LINEOPS_PORT: "9002" }).server.port).toBe(9002);
+    expect(resolveConfig({ configFile: file, port: 9003 }, { LINEOPS_PORT: "9002" }).server.port).toBe(9003);
+    expect(resolveConfig({}, { LINEOPS_CONFIG: file }).server.port).toBe(9001);
+  });
+
+  it("never crashes on arbitrary input: it returns a config or throws ConfigError", () => {
+    fc.assert(
+      fc.property(fc.string(), (text) => {
+        try {
+          parseYaml(text, "fuzz.yaml", configSchema);
+        } catch (err) {
+          expect(err).toBeInstanceOf(ConfigError);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

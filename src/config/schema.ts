@@ -1,0 +1,79 @@
+// The schema of lineops.yaml, the control plane's own configuration. Every key has a default,
+// so an empty file (or none at all) is a valid configuration.
+import { z } from "zod";
+import { duration } from "./duration.js";
+
+export const DEFAULT_PORT = 9470;
+
+const server = z
+  .strictObject({
+    host: z.string().min(1).default("127.0.0.1"),
+    port: z.number().int().min(0).max(65535).default(DEFAULT_PORT),
+    /** Largest request body the API accepts, in bytes. */
+    bodyLimitBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(1024 * 1024),
+  })
+  .prefault({});
+
+const runtime = z
+  .strictObject({
+    restart: z
+      .strictObject({
+        initialBackoff: duration().default(500),
+        maxBackoff: duration().default(30_000),
+        crashLoop: z
+          .strictObject({
+            maxRestarts: z.number().int().min(1).default(5),
+            window: duration().default(60_000),
+          })
+          .prefault({}),
+      })
+      .prefault({}),
+    logs: z
+      .strictObject({
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(5 * 1024 * 1024),
+        files: z.number().int().min(1).max(20).default(3),
+      })
+      .prefault({}),
+    /** How long an instance may take to finish in-flight work after SIGTERM before SIGKILL. */
+    stopTimeout: duration().default(10_000),
+    /** How long a service may take to become ready before dependents start anyway. */
+    readyTimeout: duration().default(30_000),
+  })
+  .prefault({});
+
+export const configSchema = z.strictObject({
+  /** Where state lives; overridden by --data-dir / LINEOPS_DATA_DIR. Relative to the working directory. */
+  dataDir: z.string().min(1).default(".lineops"),
+  server,
+  line: z
+    .strictObject({
+      /** The line.yaml applied at start; relative paths are relative to this config file. */
+      file: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  logging: z
+    .strictObject({
+      level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    })
+    .prefault({}),
+  runtime,
+  traffic: z
+    .strictObject({
+      /** The demo's work-order generator; `lineops demo` turns it on. */
+      enabled: z.boolean().default(false),
+      ratePerSecond: z.number().positive().max(1000).default(2),
+      /** The service the generator sends work orders to. */
+      service: z.string().default("line-controller"),
+    })
+    .prefault({}),
+});
+
+export type LineopsConfig = z.output<typeof configSchema>;

@@ -1,0 +1,178 @@
+// Probe runners (http, tcp, exec) and the Prober that applies interval, delay and thresholds to them.
+// The runtime owns one Prober per probe per process; it only hears about health transitions.
+import { spawn } from "node:child_process";
+import http from "node:http";
+import net from "node:net";
+
+import { resolveCommand } from "../command.js";
+import type { ProbeSpec } from "../types.js";
+
+export type ProbeResult = { ok: boolean; message: string };
+
+/** Where a probe points: the instance's address, plus env/cwd for exec probes. */
+export type ProbeTarget = {
+  host: string;
+  port: number;
+  env?: Record<string, string>;
+  cwd?: string;
+};
+
+/** Runs one probe attempt; never rejects, a failure is a result with ok=false and a reason. */
+export function runProbe(spec: ProbeSpec, target: ProbeTarget): Promise<ProbeResult> {
+  switch (spec.kind) {
+    case "http":
+      return httpProbe(spec.path ?? "/", spec.timeoutMs, target);
+    case "tcp":
+      return tcpProbe(spec.timeoutMs, target);
+    case "exec":
+      return execProbe(spec.command ?? [], spec.timeoutMs, target);
+  }
+}
+
+function httpProbe(path: string, timeoutMs: number, target: ProbeTarget): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (r: ProbeResult) => {
+      if (!done) {
+        done = true;
+        clearTimeout(timer);
+        req.destroy();
+        resolve(r);
+      }
+    };
+    // agent:false: a fresh connection per probe, so a stale keep-alive socket never hides a dead server.
+    const req = http.get({ host: target.host, port: target.port, path, agent: false }, (res) => {
+      const status = res.statusCode ?? 0;
+      res.resume();
+      finish({ ok: status >= 200 && status < 400, message: `HTTP ${status}` });
+    });
+    const timer = setTimeout(() => finish({ ok: false, message: `timeout after ${timeoutMs}ms` }), timeoutMs);
+    req.on("error", (err) => finish({ ok: false, message: err.message }));
+  });
+}
+
+function tcpProbe(timeoutMs: number, target: ProbeTarget): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (r: ProbeResult) => {
+      if (!done) {
+        done = true;
+        clearTimeout(timer);
+        sock.destroy();
+        resolve(r);
+      }
+    };
+    const sock = net.connect({ host: target.host, port: target.port });
+    const timer = setTimeout(() => finish({ ok: false, message: `timeout after ${timeoutMs}ms` }), timeoutMs);
+    sock.on("connect", () => finish({ ok: true, message: "connected" }));
+    sock.on("error", (err) => finish({ ok: false, message: err.message }));
+  });
+}
+
+function execProbe(argv: string[], timeoutMs: number, target: ProbeTarget): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const [cmd, ...args] = argv;
+    if (cmd === undefined) {
+      resolve({ ok: false, message: "exec probe has no command" });
+      return;
+    }
+    let done = false;
+    const finish = (r: ProbeResult) => {
+      if (!done) {
+        done = true;
+        clearTimeout(timer);
+        resolve(r);
+      }
+    };
+    const child = spawn(resolveCommand(cmd), args, {
+      cwd: target.cwd,
+      env: target.env ? { ...process.env, ...target.env } : process.env,
+      stdio: "ignore",
+    });
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      finish({ ok: false, message: `timeout after ${timeoutMs}ms` });
+    }, timeoutMs);
+    child.on("error", (err) => finish({ ok: false, message: err.message }));
+    child.on("exit", (code, signal) =>
+      finish(
+        code === 0
+          ? { ok: true, message: "exit code 0" }
+          : { ok: false, message: code !== null ? `exit code ${code}` : `killed by ${signal}` },
+      ),
+    );
+  });
+}
+
+/**
+ * Runs a probe every intervalMs (after initialDelayMs), never overlapping attempts, and reports
+ * transitions: healthy after successThreshold consecutive successes, unhealthy after failureThreshold
+ * consecutive failures. Health starts unknown (undefined), so the first verdict is always reported.
+ */
+export class Prober {
+  #healthy: boolean | undefined;
+  #last: ProbeResult | undefined;
+  #successes = 0;
+  #failures = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+
+  constructor(
+    readonly spec: ProbeSpec,
+    private readonly target: ProbeTarget,
+    private readonly onTransition: (healthy: boolean, last: ProbeResult) => void,
+  ) {}
+
+  get healthy(): boolean | undefined {
+    return this.#healthy;
+  }
+
+  get lastResult(): ProbeResult | undefined {
+    return this.#last;
+  }
+
+  start(): void {
+    if (this.#running) {
+      return;
+    }
+    this.#running = true;
+    this.#schedule(this.spec.initialDelayMs);
+  }
+
+  /** Stops probing; a result still in flight is dropped, so a stopped Prober never reports again. */
+  stop(): void {
+    this.#running = false;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #schedule(delayMs: number): void {
+    this.#timer = setTimeout(() => void this.#tick(), delayMs);
+  }
+
+  async #tick(): Promise<void> {
+    const result = await runProbe(this.spec, this.target);
+    if (!this.#running) {
+      return;
+    }
+    this.#last = result;
+    if (result.ok) {
+      this.#successes++;
+      this.#failures = 0;
+      if (this.#healthy !== true && this.#successes >= Math.max(1, this.spec.successThreshold)) {
+        this.#healthy = true;
+        this.onTransition(true, result);
+      }
+    } else {
+      this.#failures++;
+      this.#successes = 0;
+      if (this.#healthy !== false && this.#failures >= Math.max(1, this.spec.failureThreshold)) {
+        this.#healthy = false;
+        this.onTransition(false, result);
+      }
+    }
+    if (this.#running) {
+      this.#schedule(this.spec.intervalMs);
+    }
+  }
+}

@@ -1,0 +1,48 @@
+// Numbered schema migrations, applied in order at start inside one transaction each.
+// Never edit a migration that has shipped: add the next number.
+
+export type Migration = { version: number; name: string; sql: string };
+
+export const migrations: Migration[] = [
+  {
+    version: 1,
+    name: "init",
+    sql: `
+      CREATE TABLE tokens (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+        hash TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at INTEGER
+      );
+      CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        detail TEXT
+      );
+      CREATE INDEX audit_at ON audit (at);
+      CREATE TABLE services (
+        name TEXT PRIMARY KEY,
+        current_revision TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE revisions (
+        service TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        number INTEGER NOT NULL,
+        version TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (service, hash),
+        UNIQUE (service, number)
+      );
+    `,
+  },
+];

@@ -1,0 +1,129 @@
+// Services and their immutable revisions: each applied spec is stored once under its content
+// hash with a per-service number, and the service points at its current revision.
+import { createHash } from "node:crypto";
+import type { Db } from "./db.js";
+
+export type Revision = {
+  service: string;
+  hash: string;
+  number: number;
+  version: string;
+  spec: unknown;
+  createdAt: number;
+};
+
+export type ServiceRecord = { name: string; currentRevision: string; updatedAt: number };
+
+type RevisionRow = {
+  service: string;
+  hash: string;
+  number: number;
+  version: string;
+  spec: string;
+  created_at: number;
+};
+
+const toRevision = (r: RevisionRow): Revision => ({
+  service: r.service,
+  hash: r.hash,
+  number: r.number,
+  version: r.version,
+  spec: JSON.parse(r.spec) as unknown,
+  createdAt: r.created_at,
+});
+
+/** Canonical JSON (sorted keys) so the same spec always hashes the same. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) {
+    return `[${value.map(canonicalJson).join(",")}]`;
+  }
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function contentHash(spec: unknown): string {
+  return createHash("sha256").update(canonicalJson(spec)).digest("hex").slice(0, 12);
+}
+
+export class RevisionRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Records `spec` as the service's current revision: an existing revision with the same content
+   * is reused (re-applying an unchanged spec creates nothing new).
+   */
+  apply(service: string, version: string, spec: unknown): { revision: Revision; created: boolean } {
+    const hash = contentHash(spec);
+    return this.db.transaction(() => {
+      const now = Date.now();
+      let row = this.db
+        .prepare("SELECT * FROM revisions WHERE service = ? AND hash = ?")
+        .get(service, hash) as RevisionRow | undefined;
+      const created = row === undefined;
+      if (!row) {
+        const { n } = this.db
+          .prepare("SELECT coalesce(max(number), 0) + 1 AS n FROM revisions WHERE service = ?")
+          .get(service) as { n: number };
+        this.db
+          .prepare(
+            "INSERT INTO revisions (service, hash, number, version, spec, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+          )
+          .run(service, hash, n, version, canonicalJson(spec), now);
+        row = { service, hash, number: n, version, spec: canonicalJson(spec), created_at: now };
+      }
+      this.db
+        .prepare(
+          `INSERT INTO services (name, current_revision, updated_at) VALUES (?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET current_revision = excluded.current_revision, updated_at = excluded.updated_at`,
+        )
+        .run(service, hash, now);
+      return { revision: toRevision(row), created };
+    })();
+  }
+
+  services(): ServiceRecord[] {
+    return (
+      this.db.prepare("SELECT * FROM services ORDER BY name").all() as {
+        name: string;
+        current_revision: string;
+        updated_at: number;
+      }[]
+    ).map((r) => ({ name: r.name, currentRevision: r.current_revision, updatedAt: r.updated_at }));
+  }
+
+  current(service: string): Revision | undefined {
+    const row = this.db
+      .prepare(
+        "SELECT r.* FROM revisions r JOIN services s ON s.name = r.service AND s.current_revision = r.hash WHERE s.name = ?",
+      )
+      .get(service) as RevisionRow | undefined;
+    return row && toRevision(row);
+  }
+
+  /** Newest first. */
+  history(service: string): Revision[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM revisions WHERE service = ? ORDER BY number DESC")
+        .all(service) as RevisionRow[]
+    ).map(toRevision);
+  }
+
+  get(service: string, hashOrNumber: string): Revision | undefined {
+    const row = this.db
+      .prepare("SELECT * FROM revisions WHERE service = ? AND (hash = ? OR number = ?)")
+      .get(service, hashOrNumber, Number.isInteger(Number(hashOrNumber)) ? Number(hashOrNumber) : -1) as
+      RevisionRow | undefined;
+    return row && toRevision(row);
+  }
+
+  /** Removes a service from the current line; its revisions stay as history. */
+  remove(service: string): void {
+    this.db.prepare("DELETE FROM services WHERE name = ?").run(service);
+  }
+}
