@@ -52,6 +52,8 @@ export type Instance = {
   restarts: number;
   startedAt?: number; // ms since epoch of the current process
   lastExit?: { code: number | null; signal: string | null; at: number };
+  /** In state `backoff`: when (ms since epoch) the next restart is due. */
+  nextRestartAt?: number;
 };
 
 export type InstanceEvent = {

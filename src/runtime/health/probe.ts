@@ -121,6 +121,8 @@ export class Prober {
     readonly spec: ProbeSpec,
     private readonly target: ProbeTarget,
     private readonly onTransition: (healthy: boolean, last: ProbeResult) => void,
+    /** Called with every attempt's result (before any transition), e.g. to surface why a probe fails. */
+    private readonly onResult?: (result: ProbeResult) => void,
   ) {}
 
   get healthy(): boolean | undefined {
@@ -156,6 +158,10 @@ export class Prober {
       return;
     }
     this.#last = result;
+    this.onResult?.(result);
+    if (!this.#running) {
+      return;
+    }
     if (result.ok) {
       this.#successes++;
       this.#failures = 0;

@@ -20,17 +20,36 @@ export class RotatingLog {
   }
 
   /**
-   * Appends a chunk, rotating first if it would push the current file past maxBytes.
+   * Appends a chunk, rotating whenever the current file would pass maxBytes. A chunk is split at the
+   * last newline that fits, so files end on line boundaries; only a line longer than maxBytes is cut.
    * Synchronous appends without a held fd: output that arrives after the process exited (pipes drain
    * late) still lands, and there is no descriptor lifecycle to get wrong.
    */
   write(chunk: Buffer | string): void {
-    const len = typeof chunk === "string" ? Buffer.byteLength(chunk) : chunk.length;
-    if (this.#size > 0 && this.#size + len > this.maxBytes) {
+    let buf = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+    while (buf.length > 0) {
+      const room = this.maxBytes - this.#size;
+      if (buf.length <= room) {
+        this.#append(buf);
+        return;
+      }
+      let cut = room > 0 ? buf.lastIndexOf(10, room - 1) + 1 : 0;
+      if (cut === 0) {
+        if (this.#size > 0) {
+          this.rotate();
+          continue;
+        }
+        cut = room;
+      }
+      this.#append(buf.subarray(0, cut));
+      buf = buf.subarray(cut);
       this.rotate();
     }
-    fs.appendFileSync(this.file, chunk);
-    this.#size += len;
+  }
+
+  #append(buf: Buffer): void {
+    fs.appendFileSync(this.file, buf);
+    this.#size += buf.length;
   }
 
   /** current → .1 → .2 …; the oldest beyond `files` is dropped. */

@@ -1,0 +1,25 @@
+// What the API layer needs from the rest of lineops: engines and repositories, passed in by main.ts.
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { DeploymentEngine } from "../deployment/engine.js";
+import type { Runtime } from "../runtime/types.js";
+import type { AuditRepository } from "../store/audit.js";
+import type { RevisionRepository } from "../store/revisions.js";
+import type { TokenRepository } from "../store/tokens.js";
+
+export type ApiContext = {
+  version: string;
+  logger: Logger;
+  deployment: DeploymentEngine;
+  runtime: Runtime;
+  revisions: RevisionRepository;
+  tokens: TokenRepository;
+  audit: AuditRepository;
+  metrics: Registry;
+  /** True once the line applied at start has settled; drives /-/ready. */
+  isReady(): boolean;
+  /** Applies a line.yaml given as text (the API's POST /api/v1/line). */
+  applyLineText(text: string, source: string): Promise<unknown>;
+  /** Re-reads the configured line file and applies it (SIGHUP, POST /-/reload). */
+  reload(): Promise<unknown>;
+};

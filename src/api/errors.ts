@@ -1,0 +1,42 @@
+// Errors of the HTTP API layer, and the one function that turns any error into the wire envelope
+// Prometheus clients already parse: {status: "error", errorType, error}.
+import { defineError, LineopsError } from "../errors.js";
+
+export const ApiErrors = {
+  unauthorized: defineError("LINEOPS_ERR_UNAUTHORIZED", 401, "unauthorized"),
+  forbidden: defineError("LINEOPS_ERR_FORBIDDEN", 403, "forbidden"),
+  routeNotFound: defineError("LINEOPS_ERR_ROUTE_NOT_FOUND", 404, "not_found"),
+  badRequest: defineError("LINEOPS_ERR_BAD_REQUEST", 400, "bad_data"),
+  bodyTooLarge: defineError("LINEOPS_ERR_BODY_TOO_LARGE", 413, "bad_data"),
+  internal: defineError("LINEOPS_ERR_INTERNAL", 500, "internal"),
+} as const;
+
+export type ErrorEnvelope = { status: "error"; errorType: string; error: string; code: string };
+
+type FastifyLikeError = Error & { statusCode?: number; code?: string; validation?: unknown };
+
+/** Maps anything thrown in a handler to an HTTP status and envelope; unknown errors hide their text. */
+export function toEnvelope(err: unknown): { status: number; body: ErrorEnvelope; internal: boolean } {
+  let e: LineopsError;
+  let internal = false;
+  if (err instanceof LineopsError) {
+    e = err;
+  } else {
+    const f = err as FastifyLikeError;
+    if (f.validation !== undefined) {
+      e = ApiErrors.badRequest(f.message);
+    } else if (f.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      e = ApiErrors.bodyTooLarge("request body is larger than the configured limit (server.bodyLimitBytes)");
+    } else if (typeof f.statusCode === "number" && f.statusCode >= 400 && f.statusCode < 500) {
+      e = ApiErrors.badRequest(f.message);
+    } else {
+      e = ApiErrors.internal("internal error; see the lineops log");
+      internal = true;
+    }
+  }
+  return {
+    status: e.httpStatus,
+    body: { status: "error", errorType: e.errorType, error: e.message, code: e.code },
+    internal,
+  };
+}

@@ -1,0 +1,106 @@
+// Line, status and service routes: what runs, which revision, how many instances are ready.
+import type { FastifyInstance } from "fastify";
+import type { ApiContext } from "../context.js";
+import { DeploymentErrors } from "../../deployment/errors.js";
+
+const nameParam = {
+  type: "object",
+  properties: { name: { type: "string" } },
+  required: ["name"],
+} as const;
+
+export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  app.get("/api/v1/status", { schema: { tags: ["line"], summary: "Line status by service" } }, async () => {
+    const services = ctx.deployment.status();
+    return {
+      line: ctx.deployment.line().name,
+      ready: services.length > 0 && services.every((s) => s.ready),
+      services,
+    };
+  });
+
+  app.get(
+    "/api/v1/line",
+    { schema: { tags: ["line"], summary: "The applied line and its start order" } },
+    async () => {
+      const line = ctx.deployment.line();
+      return { name: line.name, order: line.order, services: ctx.deployment.status() };
+    },
+  );
+
+  app.post(
+    "/api/v1/line",
+    {
+      config: { role: "admin" },
+      schema: {
+        tags: ["line"],
+        summary: "Apply a line.yaml (body: the YAML text, Content-Type application/yaml)",
+        consumes: ["application/yaml", "text/yaml"],
+      },
+    },
+    async (request) => {
+      if (typeof request.body !== "string") {
+        throw DeploymentErrors.noLine("send the line.yaml text with Content-Type: application/yaml");
+      }
+      return ctx.applyLineText(request.body, "request body");
+    },
+  );
+
+  app.get("/api/v1/services", { schema: { tags: ["services"], summary: "List services" } }, async () => ({
+    services: ctx.deployment.status(),
+  }));
+
+  app.get<{ Params: { name: string } }>(
+    "/api/v1/services/:name",
+    { schema: { tags: ["services"], summary: "One service with its spec and instances", params: nameParam } },
+    async (request) => ctx.deployment.service(request.params.name),
+  );
+
+  app.get<{ Params: { name: string } }>(
+    "/api/v1/services/:name/revisions",
+    { schema: { tags: ["services"], summary: "Revision history, newest first", params: nameParam } },
+    async (request) => {
+      const revisions = ctx.revisions.history(request.params.name);
+      if (revisions.length === 0) {
+        throw DeploymentErrors.serviceNotFound(`service "${request.params.name}" has no revisions`);
+      }
+      return { revisions };
+    },
+  );
+
+  app.get<{ Params: { name: string; revision: string } }>(
+    "/api/v1/services/:name/revisions/:revision",
+    {
+      schema: {
+        tags: ["services"],
+        summary: "One revision by hash or number",
+        params: {
+          type: "object",
+          properties: { name: { type: "string" }, revision: { type: "string" } },
+          required: ["name", "revision"],
+        },
+      },
+    },
+    async (request) => {
+      const r = ctx.revisions.get(request.params.name, request.params.revision);
+      if (!r) {
+        throw DeploymentErrors.revisionNotFound(
+          `service "${request.params.name}" has no revision "${request.params.revision}"`,
+        );
+      }
+      return r;
+    },
+  );
+
+  app.post<{ Params: { name: string } }>(
+    "/api/v1/services/:name/restart",
+    {
+      config: { role: "operator" },
+      schema: { tags: ["services"], summary: "Restart every instance of a service", params: nameParam },
+    },
+    async (request) => {
+      await ctx.deployment.restartService(request.params.name);
+      return ctx.deployment.service(request.params.name).status;
+    },
+  );
+}

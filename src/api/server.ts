@@ -1,0 +1,93 @@
+// Builds the HTTP server: auth and audit hooks, the error envelope, the OpenAPI document generated
+// from route schemas, lineops's own health and metrics endpoints, and the /api/v1 routes.
+import swagger from "@fastify/swagger";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { ApiContext } from "./context.js";
+import { auditHook } from "./audit.js";
+import { authHook } from "./auth.js";
+import { ApiErrors, toEnvelope } from "./errors.js";
+import type { ApiMetrics } from "./metrics.js";
+import { adminRoutes } from "./routes/admin.js";
+import { instanceRoutes } from "./routes/instances.js";
+import { statusRoutes } from "./routes/status.js";
+
+export type ServerOptions = { bodyLimitBytes: number; metrics: ApiMetrics };
+
+export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.logger.child({ component: "api" }) as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: opts.bodyLimitBytes,
+    // Secrets never reach logs: the Authorization header is not part of pino's default request serializer.
+  });
+
+  app.addContentTypeParser(
+    ["application/yaml", "text/yaml", "application/x-yaml"],
+    { parseAs: "string" },
+    (_r, body, done) => done(null, body),
+  );
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: {
+        title: "lineops API",
+        version: ctx.version,
+        description: "Deployment and monitoring for a manufacturing line.",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+      security: [{ bearer: [] }],
+    },
+  });
+
+  app.addHook("onRequest", authHook(ctx.tokens));
+  app.addHook(
+    "onResponse",
+    auditHook(ctx.audit, (err) => ctx.logger.error({ err }, "audit write failed")),
+  );
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    opts.metrics.requests.inc({ method: request.method, route, code: String(reply.statusCode) });
+    opts.metrics.duration.observe({ method: request.method, route }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const { status, body, internal } = toEnvelope(err);
+    if (internal) {
+      request.log.error({ err, url: request.url }, "request failed");
+    }
+    void reply.code(status).send(body);
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const { status, body } = toEnvelope(
+      ApiErrors.routeNotFound(`no route ${request.method} ${request.url.split("?")[0]}`),
+    );
+    void reply.code(status).send(body);
+  });
+
+  app.get("/-/healthy", { schema: { hide: true } }, async () => "lineops is healthy.\n");
+  app.get("/-/ready", { schema: { hide: true } }, async (_request, reply) => {
+    if (!ctx.isReady()) {
+      reply.code(503);
+      return "lineops is not ready.\n";
+    }
+    return "lineops is ready.\n";
+  });
+  app.post("/-/reload", { config: { authenticate: true, role: "admin" }, schema: { hide: true } }, async () =>
+    ctx.reload(),
+  );
+  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
+    reply.type(opts.metrics.registry.contentType);
+    return opts.metrics.registry.metrics();
+  });
+  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  app.get("/api/v1/version", { schema: { tags: ["meta"], summary: "lineops version" } }, async () => ({
+    version: ctx.version,
+    node: process.version,
+  }));
+
+  statusRoutes(app, ctx);
+  instanceRoutes(app, ctx);
+  adminRoutes(app, ctx);
+  return app;
+}

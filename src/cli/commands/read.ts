@@ -1,0 +1,115 @@
+// Read commands: status, services, instances, logs. Each prints a table, or JSON with --json.
+import type { Command } from "commander";
+import type { ServiceStatus } from "../../deployment/engine.js";
+import type { Instance } from "../../runtime/types.js";
+import { ApiClient, resolveConnection, type ConnectionFlags } from "../client.js";
+import { printJson, printTable } from "../output.js";
+
+type ReadFlags = ConnectionFlags & { json?: boolean };
+
+const client = (cmd: Command) => new ApiClient(resolveConnection(cmd.optsWithGlobals<ReadFlags>()));
+const wantsJson = (cmd: Command) => cmd.optsWithGlobals<ReadFlags>().json === true;
+
+export function registerReadCommands(program: Command): void {
+  program
+    .command("status")
+    .description("line status: each service, its version and how many instances are ready")
+    .option("--json", "print JSON")
+    .action(async (_opts, cmd: Command) => {
+      const status = await client(cmd).get<{ line: string; ready: boolean; services: ServiceStatus[] }>(
+        "/api/v1/status",
+      );
+      if (wantsJson(cmd)) {
+        printJson(status);
+      } else {
+        process.stdout.write(`line ${status.line}: ${status.ready ? "ready" : "NOT READY"}\n`);
+        printTable(
+          ["SERVICE", "VERSION", "REVISION", "READY", "URL"],
+          status.services.map((s) => [
+            s.name,
+            s.version,
+            `${s.revisionNumber} (${s.revision})`,
+            `${s.readyInstances}/${s.desired}`,
+            s.url,
+          ]),
+        );
+      }
+    });
+
+  program
+    .command("services")
+    .description("list services with their dependencies")
+    .option("--json", "print JSON")
+    .action(async (_opts, cmd: Command) => {
+      const { services } = await client(cmd).get<{ services: ServiceStatus[] }>("/api/v1/services");
+      if (wantsJson(cmd)) {
+        printJson({ services });
+        return;
+      }
+      printTable(
+        ["SERVICE", "VERSION", "DESIRED", "READY", "DEPENDS ON", "STATIONS"],
+        services.map((s) => [
+          s.name,
+          s.version,
+          s.desired,
+          s.readyInstances,
+          s.dependsOn.join(",") || undefined,
+          s.stations?.join(","),
+        ]),
+      );
+    });
+
+  program
+    .command("instances")
+    .description("list instances with their state and, when not healthy, the reason")
+    .option("--service <name>", "only this service")
+    .option("--json", "print JSON")
+    .action(async (opts: { service?: string }, cmd: Command) => {
+      const q = opts.service ? `?service=${encodeURIComponent(opts.service)}` : "";
+      const { instances } = await client(cmd).get<{ instances: Instance[] }>(`/api/v1/instances${q}`);
+      if (wantsJson(cmd)) {
+        printJson({ instances });
+        return;
+      }
+      printTable(
+        ["INSTANCE", "SERVICE", "VERSION", "STATION", "STATE", "PID", "PORT", "RESTARTS", "REASON"],
+        instances.map((i) => [
+          i.id,
+          i.service,
+          i.version,
+          i.station,
+          i.state,
+          i.pid,
+          i.port,
+          i.restarts,
+          i.reason,
+        ]),
+      );
+    });
+
+  program
+    .command("logs")
+    .description("tail the captured output of a service's instances")
+    .argument("<service>", "service name")
+    .option("-n, --lines <n>", "lines per instance", "100")
+    .option("--json", "print JSON")
+    .action(async (service: string, opts: { lines: string }, cmd: Command) => {
+      const lines = Number(opts.lines);
+      if (!Number.isInteger(lines) || lines < 1) {
+        cmd.error(`--lines must be a positive integer, got "${opts.lines}"`, { exitCode: 2 });
+      }
+      const res = await client(cmd).get<{
+        service: string;
+        instances: { instance: string; station?: string; lines: string[] }[];
+      }>(`/api/v1/services/${encodeURIComponent(service)}/logs?lines=${lines}`);
+      if (wantsJson(cmd)) {
+        printJson(res);
+        return;
+      }
+      for (const i of res.instances) {
+        for (const line of i.lines) {
+          process.stdout.write(`${i.instance} | ${line}\n`);
+        }
+      }
+    });
+}

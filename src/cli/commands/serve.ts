@@ -1,0 +1,152 @@
+// `lineops serve` and `lineops demo`: the only commands that run the control plane in this
+// process (they load the composition root lazily; every other command is an API client).
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import type { Command } from "commander";
+import type { StartOptions } from "../../main.js";
+import { PACKAGE_ROOT } from "../../version.js";
+import { Progress } from "../progress.js";
+
+type ServeFlags = {
+  config?: string;
+  dataDir?: string;
+  port?: string;
+  host?: string;
+  line?: string;
+  pretty?: boolean;
+  logLevel?: StartOptions["logLevel"];
+};
+
+function parsePort(text: string | undefined, cmd: Command): number | undefined {
+  if (text === undefined) {
+    return undefined;
+  }
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    cmd.error(`--port must be a port number (0-65535), got "${text}"`, { exitCode: 2 });
+  }
+  return port;
+}
+
+function withServeOptions(cmd: Command): Command {
+  return cmd
+    .option("-c, --config <file>", "lineops.yaml (or LINEOPS_CONFIG)")
+    .option("--data-dir <dir>", "state directory (or LINEOPS_DATA_DIR; default ./.lineops)")
+    .option("-p, --port <port>", "API port (or LINEOPS_PORT; default 9470)")
+    .option("--host <host>", "API listen address (default 127.0.0.1)")
+    .option("--line <file>", "line.yaml to apply at start")
+    .option("--pretty", "human-readable logs (default on a terminal)")
+    .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent");
+}
+
+async function run(cmd: Command, demo: boolean): Promise<void> {
+  const flags = cmd.optsWithGlobals<ServeFlags>();
+  const { startLineops, readDemoFile } = await import("../../main.js");
+  let adminToken: string | undefined;
+  const lineops = await startLineops({
+    ...(flags.config ? { configFile: flags.config } : {}),
+    ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
+    ...(flags.host ? { host: flags.host } : {}),
+    ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
+    ...(flags.pretty ? { pretty: true } : {}),
+    ...(() => {
+      const port = parsePort(flags.port, cmd);
+      return port === undefined ? {} : { port };
+    })(),
+    ...(flags.line
+      ? { lineFile: flags.line }
+      : demo && !process.env.LINEOPS_CONFIG && !flags.config
+        ? { lineFile: path.join(PACKAGE_ROOT, "examples", "line.yaml") }
+        : {}),
+    ...(demo ? { traffic: true } : {}),
+    onAdminToken: (token) => {
+      adminToken = token;
+    },
+  });
+  installSignalHandlers(lineops.stop, lineops.logger);
+
+  if (!demo) {
+    process.stderr.write(`lineops ${lineops.url}\n`);
+    if (adminToken) {
+      process.stderr.write(`admin token (shown once, store it now): ${adminToken}\n`);
+    }
+    return;
+  }
+
+  // The demo: wait for the line, then say where it is and how to get in.
+  const progress = new Progress();
+  const timer = setInterval(() => {
+    const s = lineops.deployment.status();
+    progress.update(
+      `starting the line: ${s.filter((x) => x.ready).length}/${s.length} services ready (${s
+        .filter((x) => !x.ready)
+        .map((x) => x.name)
+        .join(", ")})`,
+    );
+  }, 250);
+  await lineops.settled.finally(() => clearInterval(timer));
+  const previous = readDemoFile(lineops.config.dataDir);
+  const token =
+    adminToken ??
+    (previous && lineops.tokens.verify(previous.token)
+      ? previous.token
+      : lineops.tokens.create("demo", "admin").token);
+  writeFileSync(
+    path.join(lineops.config.dataDir, "demo.json"),
+    `${JSON.stringify({ url: lineops.url, token })}\n`,
+    {
+      mode: 0o600,
+    },
+  );
+  const status = lineops.deployment.status();
+  const notReady = status.filter((s) => !s.ready);
+  progress.done(
+    notReady.length === 0
+      ? `line ready: ${status.length} services`
+      : `line started with problems: ${notReady.map((s) => s.name).join(", ")} not ready (see \`lineops instances\`)`,
+  );
+  process.stdout.write(
+    [
+      "",
+      `  lineops demo is running at ${lineops.url}`,
+      `  admin token: ${token}`,
+      `  (also in ${path.join(lineops.config.dataDir, "demo.json")}, which the CLI reads)`,
+      "",
+      "  try:  npx lineops status     npx lineops instances     npx lineops logs line-controller",
+      `        curl -H "Authorization: Bearer $TOKEN" ${lineops.url}/api/v1/status`,
+      "",
+      "  Ctrl-C stops the line and lineops.",
+      "",
+    ].join("\n"),
+  );
+}
+
+function installSignalHandlers(stop: () => Promise<void>, logger: { info: (m: string) => void }): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      process.stderr.write(`${signal} again: exiting now\n`);
+      process.exit(1);
+    }
+    signalled = true;
+    logger.info(`${signal}: shutting down (send it again to exit at once)`);
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`shutdown failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+}
+
+export function registerServeCommands(program: Command): void {
+  withServeOptions(program.command("serve"))
+    .description("run the lineops control plane")
+    .action(async (_opts, cmd: Command) => run(cmd, false));
+  withServeOptions(program.command("demo"))
+    .description("run the demo: the sample line under lineops, with traffic (what `npm start` does)")
+    .action(async (_opts, cmd: Command) => run(cmd, true));
+}

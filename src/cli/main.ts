@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// The `lineops` command. Exit codes: 0 ok, 1 failed, 2 usage.
+import { Command, CommanderError } from "commander";
+import { LineopsError } from "../errors.js";
+import { VERSION } from "../version.js";
+import { CliError } from "./client.js";
+import { registerCheckCommands } from "./commands/check.js";
+import { registerReadCommands } from "./commands/read.js";
+import { registerServeCommands } from "./commands/serve.js";
+import { printJson } from "./output.js";
+
+export function buildProgram(): Command {
+  const program = new Command("lineops")
+    .description("deploy, watch and operate the software of a manufacturing line")
+    .option("--url <url>", "lineops API URL (or LINEOPS_URL; default: from the demo file)")
+    .option("--token <token>", "API token (or LINEOPS_TOKEN; default: from the demo file)")
+    .option("--data-dir <dir>", "where to find demo.json (or LINEOPS_DATA_DIR; default ./.lineops)")
+    .exitOverride()
+    .showHelpAfterError();
+  program.configureOutput({ outputError: (str, write) => write(str) });
+  registerServeCommands(program);
+  registerReadCommands(program);
+  registerCheckCommands(program);
+  program
+    .command("version")
+    .description("print the lineops version")
+    .option("--json", "print JSON")
+    .action((opts: { json?: boolean }) => {
+      if (opts.json) {
+        printJson({ version: VERSION, node: process.version });
+      } else {
+        process.stdout.write(`lineops ${VERSION} (node ${process.version})\n`);
+      }
+    });
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.commands.forEach((c) => c.exitOverride());
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (
+        err.code === "commander.helpDisplayed" ||
+        err.code === "commander.version" ||
+        err.code === "commander.help"
+      ) {
+        return 0;
+      }
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`lineops: ${err.message}\n`);
+      return err.exitCode;
+    }
+    if (err instanceof LineopsError) {
+      process.stderr.write(`lineops: ${err.message}\n`);
+      return 1;
+    }
+    process.stderr.write(`lineops: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+const code = await runCli(process.argv.slice(2));
+if (code !== 0) {
+  process.exitCode = code;
+}

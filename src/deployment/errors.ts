@@ -1,0 +1,8 @@
+// Errors of the deployment layer (line apply, services, revisions).
+import { defineError } from "../errors.js";
+
+export const DeploymentErrors = {
+  serviceNotFound: defineError("LINEOPS_ERR_SERVICE_NOT_FOUND", 404, "not_found"),
+  revisionNotFound: defineError("LINEOPS_ERR_REVISION_NOT_FOUND", 404, "not_found"),
+  noLine: defineError("LINEOPS_ERR_NO_LINE", 409, "conflict"),
+} as const;

@@ -1,0 +1,37 @@
+// The typed in-process event bus: engines publish what happened, others (API live views, alert
+// correlation, dashboard annotations) subscribe. A failing subscriber never breaks the publisher.
+import type { InstanceEvent } from "../runtime/types.js";
+
+export type LineopsEvents = {
+  instance: InstanceEvent;
+  "line.applied": { services: { name: string; revision: string; created: boolean }[]; at: number };
+  "service.ready": { service: string; revision: string; at: number };
+};
+
+type Handler<T> = (payload: T) => void;
+
+export class EventBus<E extends Record<string, unknown> = LineopsEvents> {
+  private readonly handlers = new Map<keyof E, Set<Handler<never>>>();
+
+  constructor(private readonly onError: (err: unknown, topic: string) => void = () => {}) {}
+
+  on<K extends keyof E>(topic: K, handler: Handler<E[K]>): () => void {
+    let set = this.handlers.get(topic);
+    if (!set) {
+      set = new Set();
+      this.handlers.set(topic, set);
+    }
+    set.add(handler as Handler<never>);
+    return () => set.delete(handler as Handler<never>);
+  }
+
+  emit<K extends keyof E>(topic: K, payload: E[K]): void {
+    for (const h of this.handlers.get(topic) ?? []) {
+      try {
+        (h as Handler<E[K]>)(payload);
+      } catch (err) {
+        this.onError(err, String(topic));
+      }
+    }
+  }
+}

@@ -1,0 +1,188 @@
+// Composition root: config -> store -> runtime -> router -> engines -> API. Starts them in
+// dependency order and stops them in reverse. Nothing else happens here.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { pino, type Logger } from "pino";
+import { startTrafficGenerator } from "../line/traffic/generator.js";
+import { createMetrics } from "./api/metrics.js";
+import { buildServer } from "./api/server.js";
+import { resolveConfig, type ConfigOverrides, type ResolvedConfig } from "./config/config.js";
+import type { LineSpec } from "./config/line-schema.js";
+import { DeploymentEngine } from "./deployment/engine.js";
+import { loadLineFile, parseLine } from "./deployment/line.js";
+import { EventBus } from "./events/bus.js";
+import { PortAllocator } from "./runtime/process/ports.js";
+import { ProcessRuntime } from "./runtime/process/runtime.js";
+import { RuntimeErrors } from "./runtime/errors.js";
+import { Router } from "./runtime/router/router.js";
+import { AuditRepository } from "./store/audit.js";
+import { openDb } from "./store/db.js";
+import { RevisionRepository } from "./store/revisions.js";
+import { TokenRepository } from "./store/tokens.js";
+import { VERSION } from "./version.js";
+
+export type StartOptions = ConfigOverrides & {
+  pretty?: boolean;
+  /** Demo mode: traffic generator on. */
+  traffic?: boolean;
+  /** Called with the first admin token, the only time its plaintext exists. */
+  onAdminToken?: (token: string) => void;
+  logger?: Logger;
+};
+
+export type Lineops = {
+  config: ResolvedConfig;
+  url: string;
+  logger: Logger;
+  tokens: TokenRepository;
+  deployment: DeploymentEngine;
+  runtime: ProcessRuntime;
+  /** Resolves once the line applied at start has settled (every service ready or failed). */
+  settled: Promise<void>;
+  stop(): Promise<void>;
+};
+
+export function createLogger(level: ResolvedConfig["logging"]["level"], pretty: boolean): Logger {
+  return pretty
+    ? pino({ level, transport: { target: "pino-pretty", options: { destination: 2 } } })
+    : pino({ level }, pino.destination({ dest: 1, sync: false }));
+}
+
+export async function startLineops(opts: StartOptions): Promise<Lineops> {
+  const config = resolveConfig(opts);
+  // Validate the line before anything starts: bad input must leave nothing running.
+  const initialLine: LineSpec | undefined = config.lineFile ? loadLineFile(config.lineFile) : undefined;
+  const logger =
+    opts.logger ?? createLogger(config.logging.level, opts.pretty ?? process.stdout.isTTY === true);
+
+  const db = openDb(config.dataDir);
+  const tokens = new TokenRepository(db);
+  const audit = new AuditRepository(db);
+  const revisions = new RevisionRepository(db);
+  if (tokens.count() === 0) {
+    const { token } = tokens.create("admin", "admin");
+    opts.onAdminToken?.(token);
+  }
+
+  const bus = new EventBus((err, topic) => logger.error({ err, topic }, "event subscriber failed"));
+  const ports = new PortAllocator(config.server.host);
+  const runtime = new ProcessRuntime({
+    dataDir: config.dataDir,
+    logger,
+    ports,
+    restart: {
+      initialBackoffMs: config.runtime.restart.initialBackoff,
+      maxBackoffMs: config.runtime.restart.maxBackoff,
+      crashLoop: {
+        maxRestarts: config.runtime.restart.crashLoop.maxRestarts,
+        windowMs: config.runtime.restart.crashLoop.window,
+      },
+    },
+    logs: config.runtime.logs,
+    stopTimeoutMs: config.runtime.stopTimeout,
+  });
+  const router = new Router({ logger, ports });
+  const deployment = new DeploymentEngine({
+    runtime,
+    frontDoors: router,
+    revisions,
+    bus,
+    logger,
+    stopTimeoutMs: config.runtime.stopTimeout,
+    readyTimeoutMs: config.runtime.readyTimeout,
+  });
+
+  let ready = false;
+  const applyLine = async (line: LineSpec, dir: string) => deployment.apply(line, dir);
+  const metrics = createMetrics(() => runtime);
+  const app = await buildServer(
+    {
+      version: VERSION,
+      logger,
+      deployment,
+      runtime,
+      revisions,
+      tokens,
+      audit,
+      metrics: metrics.registry,
+      isReady: () => ready,
+      applyLineText: (text, source) =>
+        applyLine(parseLine(text, source), config.lineFile ? path.dirname(config.lineFile) : process.cwd()),
+      reload: async () => {
+        if (!config.lineFile) {
+          return { reloaded: false, reason: "no line file configured" };
+        }
+        return applyLine(loadLineFile(config.lineFile), path.dirname(config.lineFile));
+      },
+    },
+    { bodyLimitBytes: config.server.bodyLimitBytes, metrics },
+  );
+
+  try {
+    await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (err) {
+    db.close();
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
+      throw RuntimeErrors.portInUse(
+        `API port ${config.server.port} on ${config.server.host} is already in use (set --port or LINEOPS_PORT)`,
+      );
+    }
+    throw err;
+  }
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : config.server.port;
+  const url = `http://${config.server.host}:${port}`;
+  logger.info({ url, dataDir: config.dataDir, version: VERSION }, "lineops API listening");
+
+  // A control plane that died without stopping its instances left orphans: stop them, then start clean.
+  const { killed } = await runtime.cleanupOrphans();
+  if (killed.length > 0) {
+    logger.warn({ instances: killed }, "stopped instances left running by a previous lineops process");
+  }
+
+  let traffic: { stop(): Promise<void> } | undefined;
+  const settled = (async () => {
+    await deployment.start();
+    if (initialLine && config.lineFile) {
+      await applyLine(initialLine, path.dirname(config.lineFile));
+    }
+    ready = true;
+    const target = deployment.hasService(config.traffic.service)
+      ? deployment.service(config.traffic.service).status.url
+      : undefined;
+    if ((opts.traffic ?? config.traffic.enabled) && target) {
+      traffic = startTrafficGenerator({ url: target, ratePerSecond: config.traffic.ratePerSecond });
+      logger.info({ target, ratePerSecond: config.traffic.ratePerSecond }, "traffic generator started");
+    }
+  })();
+  settled.catch((err: unknown) => logger.error({ err }, "applying the line failed"));
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      ready = false;
+      await app.close(); // stop accepting API calls first
+      await traffic?.stop();
+      await settled.catch(() => undefined);
+      await deployment.stop();
+      await runtime.close();
+      await router.close();
+      db.close();
+      logger.info("lineops stopped");
+      logger.flush();
+    })());
+
+  return { config, url, logger, tokens, deployment, runtime, settled, stop };
+}
+
+/** Reads the demo file written by `lineops demo`: where the API is and a token for it. */
+export function readDemoFile(dataDir: string): { url: string; token: string } | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(dataDir, "demo.json"), "utf8")) as {
+      url: string;
+      token: string;
+    };
+  } catch {
+    return undefined;
+  }
+}
