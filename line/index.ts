@@ -2,11 +2,7 @@
 // lives (relative to dist/line/), which dependency URLs each expects, and the station routing header.
 
 export type LineServiceName =
-  | "plc-gateway"
-  | "station-controller"
-  | "quality-inspection"
-  | "line-controller"
-  | "mes-connector";
+  "plc-gateway" | "station-controller" | "quality-inspection" | "line-controller" | "mes-connector";
 
 export type LineService = {
   name: LineServiceName;
@@ -26,7 +22,12 @@ export const LINE_SERVICES: readonly LineService[] = [
     perStation: true,
     dependencies: [{ env: "PLC_GATEWAY_URL", service: "plc-gateway" }],
   },
-  { name: "quality-inspection", entry: "services/quality-inspection.js", perStation: false, dependencies: [] },
+  {
+    name: "quality-inspection",
+    entry: "services/quality-inspection.js",
+    perStation: false,
+    dependencies: [],
+  },
   { name: "mes-connector", entry: "services/mes-connector.js", perStation: false, dependencies: [] },
   {
     name: "line-controller",

@@ -59,10 +59,6 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   const tokens = new TokenRepository(db);
   const audit = new AuditRepository(db);
   const revisions = new RevisionRepository(db);
-  if (tokens.count() === 0) {
-    const { token } = tokens.create("admin", "admin");
-    opts.onAdminToken?.(token);
-  }
 
   const bus = new EventBus((err, topic) => logger.error({ err, topic }, "event subscriber failed"));
   const ports = new PortAllocator(config.server.host);
@@ -128,6 +124,11 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       );
     }
     throw err;
+  }
+  // Only now, with the port ours, is a first admin token worth minting: it is shown once.
+  if (tokens.count() === 0) {
+    const { token } = tokens.create("admin", "admin");
+    opts.onAdminToken?.(token);
   }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.server.port;

@@ -53,7 +53,9 @@ export function readJsonBody(req: IncomingMessage, limitBytes = DEFAULT_BODY_LIM
       try {
         resolve(JSON.parse(text));
       } catch (err) {
-        reject(new HttpError(400, "invalid_json", `request body is not valid JSON: ${(err as Error).message}`));
+        reject(
+          new HttpError(400, "invalid_json", `request body is not valid JSON: ${(err as Error).message}`),
+        );
       }
     });
   });

@@ -57,12 +57,19 @@ export function createDependency(opts: {
         throw new DependencyError(
           name,
           timedOut ? "timeout" : "network_error",
-          timedOut ? `${name} did not answer within ${timeoutMs} ms` : `${name} unreachable: ${describe(err)}`,
+          timedOut
+            ? `${name} did not answer within ${timeoutMs} ms`
+            : `${name} unreachable: ${describe(err)}`,
         );
       }
       if (!res.ok) {
         count("http_error");
-        throw new DependencyError(name, "http_error", `${name} answered ${res.status}: ${text.slice(0, 200)}`, res.status);
+        throw new DependencyError(
+          name,
+          "http_error",
+          `${name} answered ${res.status}: ${text.slice(0, 200)}`,
+          res.status,
+        );
       }
       count("ok");
       if (text === "") {
@@ -71,7 +78,12 @@ export function createDependency(opts: {
       try {
         return JSON.parse(text) as unknown;
       } catch {
-        throw new DependencyError(name, "http_error", `${name} answered ${res.status} with a non-JSON body`, res.status);
+        throw new DependencyError(
+          name,
+          "http_error",
+          `${name} answered ${res.status} with a non-JSON body`,
+          res.status,
+        );
       }
     },
   };

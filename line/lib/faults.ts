@@ -14,9 +14,12 @@ export function parseFaultRequest(body: unknown): FaultRequest {
   const obj = asObject(body);
   const type = obj.type;
   if (typeof type !== "string" || !(FAULT_TYPES as readonly string[]).includes(type)) {
-    throw badRequest(`unknown fault type ${JSON.stringify(type)}; expected one of ${FAULT_TYPES.join(", ")}`, {
-      allowed: [...FAULT_TYPES],
-    });
+    throw badRequest(
+      `unknown fault type ${JSON.stringify(type)}; expected one of ${FAULT_TYPES.join(", ")}`,
+      {
+        allowed: [...FAULT_TYPES],
+      },
+    );
   }
   const durationMs = optionalNonNegativeInt(obj, "durationMs");
   return durationMs === undefined ? { type: type as FaultType } : { type: type as FaultType, durationMs };
@@ -31,7 +34,8 @@ export class FaultState {
   inject(type: FaultType, durationMs?: number): ActiveFault {
     this.clear(type);
     const since = this.now();
-    const fault: ActiveFault = durationMs === undefined ? { type, since } : { type, since, until: since + durationMs };
+    const fault: ActiveFault =
+      durationMs === undefined ? { type, since } : { type, since, until: since + durationMs };
     let timer: NodeJS.Timeout | undefined;
     if (durationMs !== undefined) {
       timer = setTimeout(() => this.active.delete(type), durationMs);

@@ -175,9 +175,14 @@ export async function startService(opts: ServiceOptions): Promise<RunningService
     const route = byMethod.get(method);
     if (route === undefined) {
       const allow = [...byMethod.keys()].join(", ");
-      throw new HttpError(405, "method_not_allowed", `${method} not allowed on ${url.pathname}; allowed: ${allow}`, {
-        allow,
-      });
+      throw new HttpError(
+        405,
+        "method_not_allowed",
+        `${method} not allowed on ${url.pathname}; allowed: ${allow}`,
+        {
+          allow,
+        },
+      );
     }
     const delayMs = readDelay(url, "delayMs");
     if (delayMs > 0) {
@@ -219,8 +224,11 @@ export function runMain(start: () => Promise<unknown>): void {
   start().catch((err: unknown) => {
     const config = err instanceof ConfigError;
     process.stderr.write(
-      JSON.stringify({ level: "error", msg: config ? "invalid configuration" : "failed to start", error: String(err) }) +
-        "\n",
+      JSON.stringify({
+        level: "error",
+        msg: config ? "invalid configuration" : "failed to start",
+        error: String(err),
+      }) + "\n",
     );
     process.exit(config ? 2 : 1);
   });
@@ -314,7 +322,13 @@ function errorReply(err: unknown, log: Logger, method: string, path: string): Re
     return { status: err.status, json: { error: err.code, message: err.message, ...err.details } };
   }
   if (err instanceof DependencyError) {
-    log.warn("dependency failed", { method, path, dependency: err.dependency, kind: err.kind, error: err.message });
+    log.warn("dependency failed", {
+      method,
+      path,
+      dependency: err.dependency,
+      kind: err.kind,
+      error: err.message,
+    });
     return {
       status: err.kind === "timeout" ? 504 : 502,
       json: {

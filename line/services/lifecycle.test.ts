@@ -10,7 +10,10 @@ import type { ServiceProcess } from "../test-support/spawn.js";
 
 afterAll(stopAll);
 
-/** Starts a slow request and resolves once the service reports it in flight. */
+/**
+ * Starts a slow request and resolves once the service reports it in flight. The response promise
+ * is wrapped in an object: returned bare, the async function would wait for the response itself.
+ */
 async function slowRequestInFlight(svc: ServiceProcess, ms: number) {
   const pending = fetch(`${svc.url}/slow?ms=${ms}`, { method: "POST" }).then(async (res) => ({
     status: res.status,
@@ -19,10 +22,13 @@ async function slowRequestInFlight(svc: ServiceProcess, ms: number) {
   // Avoid an unhandled rejection if the test fails before awaiting it.
   pending.catch(() => undefined);
   await waitFor(
-    async () => (sampleValue(await scrape(svc.url), "http_requests_in_flight", { route: "/slow" }) === 1 ? true : undefined),
+    async () =>
+      sampleValue(await scrape(svc.url), "http_requests_in_flight", { route: "/slow" }) === 1
+        ? true
+        : undefined,
     { what: "the slow request to be in flight" },
   );
-  return pending;
+  return { response: pending };
 }
 
 function canConnect(port: number): Promise<boolean> {
@@ -39,24 +45,26 @@ function canConnect(port: number): Promise<boolean> {
 describe("graceful shutdown", () => {
   it("on SIGTERM stops accepting, finishes the in-flight request, then exits 0", async () => {
     const svc = await startLineService("mes-connector");
-    const pending = await slowRequestInFlight(svc, 1_500);
+    const { response } = await slowRequestInFlight(svc, 1_500);
     svc.child.kill("SIGTERM");
     // New connections are refused while the slow request is still being served.
-    await waitFor(async () => ((await canConnect(svc.port)) ? undefined : true), { what: "the listener to close" });
+    await waitFor(async () => ((await canConnect(svc.port)) ? undefined : true), {
+      what: "the listener to close",
+    });
     expect(svc.child.exitCode).toBeNull();
-    expect(await pending).toEqual({ status: 200, body: { sleptMs: 1_500 } });
+    expect(await response).toEqual({ status: 200, body: { sleptMs: 1_500 } });
     expect(await svc.exited).toEqual({ code: 0, signal: null });
     expect(svc.logs()).toContain('"msg":"drained, exiting"');
   });
 
   it("a second signal exits at once without waiting for the drain", async () => {
     const svc = await startLineService("quality-inspection");
-    const pending = await slowRequestInFlight(svc, 20_000);
+    const { response } = await slowRequestInFlight(svc, 20_000);
     svc.child.kill("SIGTERM");
     await waitFor(() => (svc.logs().includes('"msg":"draining"') ? true : undefined), { what: "draining" });
     svc.child.kill("SIGINT");
     expect(await svc.exited).toEqual({ code: 130, signal: null });
-    await expect(pending).rejects.toThrow();
+    await expect(response).rejects.toThrow();
   });
 });
 

@@ -71,7 +71,10 @@ runMain(() =>
         if (unit?.scrapped === true) {
           result = "scrapped";
         } else {
-          const inspection = asRecord(await quality.post("/inspect", { unitId, station: unitStation }), quality.name);
+          const inspection = asRecord(
+            await quality.post("/inspect", { unitId, station: unitStation }),
+            quality.name,
+          );
           result = inspection?.pass === false ? "rejected" : "completed";
         }
         await mes.post("/reports", { workOrderId, unitId, station: unitStation, result });
@@ -99,13 +102,22 @@ runMain(() =>
                 if (profile.faulty) {
                   await sleep(FAULTY_EXTRA_LATENCY_MS);
                   if (Math.random() < FAULTY_ERROR_RATE) {
-                    throw new HttpError(500, "simulated_defect", "work order lost by a defect in this release");
+                    throw new HttpError(
+                      500,
+                      "simulated_defect",
+                      "work order lost by a defect in this release",
+                    );
                   }
                 }
                 if (lineState !== "running") {
-                  throw new HttpError(409, "line_not_running", `line is in ${lineState}, not accepting work orders`, {
-                    lineState,
-                  });
+                  throw new HttpError(
+                    409,
+                    "line_not_running",
+                    `line is in ${lineState}, not accepting work orders`,
+                    {
+                      lineState,
+                    },
+                  );
                 }
                 const done = await runWorkOrder(workOrderId);
                 workOrders.inc({ result: done.result });
@@ -148,7 +160,11 @@ function asRecord(value: unknown, dependencyName: string): Record<string, unknow
     return undefined;
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new DependencyError(dependencyName, "http_error", `${dependencyName} answered with a non-object body`);
+    throw new DependencyError(
+      dependencyName,
+      "http_error",
+      `${dependencyName} answered with a non-object body`,
+    );
   }
   return value as Record<string, unknown>;
 }

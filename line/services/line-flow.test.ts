@@ -21,9 +21,9 @@ beforeAll(async () => {
     startLineService("quality-inspection", { QUALITY_FAIL_RATE: "0" }),
     startLineService("mes-connector"),
   ]);
-  [station1, station2] = await Promise.all(
-    ["1", "2"].map((id) => startLineService("station-controller", { STATION_ID: id, PLC_GATEWAY_URL: plc.url })),
-  );
+  const station = (id: string) =>
+    startLineService("station-controller", { STATION_ID: id, PLC_GATEWAY_URL: plc.url });
+  [station1, station2] = await Promise.all([station("1"), station("2")]);
   router = await startStationRouter({ "1": station1.url, "2": station2.url });
   line = await startLineService("line-controller", {
     STATION_COUNT: "2",
@@ -54,7 +54,11 @@ describe("work orders through the whole line", () => {
 
     const reports = await getJson(`${mes.url}/reports?workOrderId=WO-e2e-3`);
     expect(reports.body.reports).toEqual([
-      expect.objectContaining({ workOrderId: "WO-e2e-3", unitId: results[2]?.body.unitId, result: "completed" }),
+      expect.objectContaining({
+        workOrderId: "WO-e2e-3",
+        unitId: results[2]?.body.unitId,
+        result: "completed",
+      }),
     ]);
 
     const [s1, s2, plcText, qText, mesText, lineText] = await Promise.all(
@@ -69,14 +73,19 @@ describe("work orders through the whole line", () => {
     expect(sampleValue(mesText ?? "", "mes_reports_total", { result: "completed" })).toBe(4);
     expect(sampleValue(lineText ?? "", "work_orders_total", { result: "completed" })).toBe(4);
     expect(sampleValue(lineText ?? "", "work_orders_in_progress")).toBe(0);
-    expect(sampleValue(lineText ?? "", "dependency_requests_total", { dependency: "mes-connector", outcome: "ok" })).toBe(
-      4,
-    );
+    expect(
+      sampleValue(lineText ?? "", "dependency_requests_total", {
+        dependency: "mes-connector",
+        outcome: "ok",
+      }),
+    ).toBe(4);
   });
 
   it("a jammed station fails its work orders with 502 and reports jammed until cleared", async () => {
     expect((await postJson(`${station1.url}/faults`, { type: "jam" })).status).toBe(201);
-    expect(sampleValue(await scrape(station1.url), "station_state", { station: "1", state: "jammed" })).toBe(1);
+    expect(sampleValue(await scrape(station1.url), "station_state", { station: "1", state: "jammed" })).toBe(
+      1,
+    );
     expect((await postJson(`${station1.url}/process`, { workOrderId: "WO-direct" })).status).toBe(503);
 
     // Round-robin is at station 1 again after the previous test's four orders.
@@ -115,7 +124,10 @@ describe("work orders through the whole line", () => {
   it("stops taking work orders outside the running state", async () => {
     expect((await postJson(`${line.url}/line/state`, { state: "changeover" })).status).toBe(200);
     expect(sampleValue(await scrape(line.url), "line_state", { state: "changeover" })).toBe(1);
-    expect(await workOrder("WO-changeover")).toMatchObject({ status: 409, body: { error: "line_not_running" } });
+    expect(await workOrder("WO-changeover")).toMatchObject({
+      status: 409,
+      body: { error: "line_not_running" },
+    });
     expect((await postJson(`${line.url}/line/state`, { state: "exploded" })).status).toBe(400);
     await postJson(`${line.url}/line/state`, { state: "running" });
     expect((await workOrder("WO-after-changeover")).status).toBe(201);
@@ -125,7 +137,8 @@ describe("work orders through the whole line", () => {
     await postJson(`${quality.url}/faults`, { type: "jam", durationMs: 200 });
     expect((await postJson(`${quality.url}/inspect`, { unitId: "U-x", station: "1" })).status).toBe(503);
     await waitFor(
-      async () => ((await getJson(`${quality.url}/faults`)).body.active as unknown[]).length === 0 || undefined,
+      async () =>
+        ((await getJson(`${quality.url}/faults`)).body.active as unknown[]).length === 0 || undefined,
       { what: "the jam fault to expire" },
     );
     expect((await postJson(`${quality.url}/inspect`, { unitId: "U-x", station: "1" })).status).toBe(200);

@@ -60,7 +60,8 @@ runMain(() =>
             path: "/reports",
             handler: ({ url }) => {
               const workOrderId = url.searchParams.get("workOrderId");
-              const matching = workOrderId === null ? reports : reports.filter((r) => r.workOrderId === workOrderId);
+              const matching =
+                workOrderId === null ? reports : reports.filter((r) => r.workOrderId === workOrderId);
               return { json: { reports: matching.slice(-100) } };
             },
           },

@@ -4,7 +4,12 @@ import { metricFamilies, scrape } from "../test-support/metrics.js";
 import { getJson, postJson, startLineService, stopAll } from "../test-support/spawn.js";
 import type { ServiceProcess } from "../test-support/spawn.js";
 
-const HTTP_FAMILIES = ["http_requests_total", "http_request_duration_seconds", "service_info", "faults_active"];
+const HTTP_FAMILIES = [
+  "http_requests_total",
+  "http_request_duration_seconds",
+  "service_info",
+  "faults_active",
+];
 
 const CASES: { name: string; env?: Record<string, string>; kpis: string[]; work: string }[] = [
   { name: "plc-gateway", kpis: ["plc_connected", "plc_reads_total", "plc_faults_total"], work: "/plc/cycle" },

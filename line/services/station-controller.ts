@@ -103,7 +103,11 @@ runMain(() =>
                 let reads: unknown;
                 try {
                   if (faults.isActive("plc-disconnect")) {
-                    throw new HttpError(502, "plc_disconnected", `station ${station} lost its PLC link (injected fault)`);
+                    throw new HttpError(
+                      502,
+                      "plc_disconnected",
+                      `station ${station} lost its PLC link (injected fault)`,
+                    );
                   }
                   reads = await plc.post("/plc/cycle", { station, workOrderId });
                   plcFailed = false;
@@ -120,7 +124,13 @@ runMain(() =>
                 cycleTime.observe({ station }, cycleTimeMs / 1000);
                 (outOfTolerance ? scrapped : produced).inc({ station });
                 return {
-                  json: { unitId: `U-${station}-${randomUUID()}`, station, workOrderId, cycleTimeMs, scrapped: outOfTolerance },
+                  json: {
+                    unitId: `U-${station}-${randomUUID()}`,
+                    station,
+                    workOrderId,
+                    cycleTimeMs,
+                    scrapped: outOfTolerance,
+                  },
                 };
               } finally {
                 inProcess--;
@@ -135,5 +145,9 @@ runMain(() =>
 
 function isOutOfTolerance(reads: unknown): boolean {
   // Without a PLC gateway (standalone) there are no reads, and the unit is taken as good.
-  return typeof reads === "object" && reads !== null && (reads as { withinTolerance?: unknown }).withinTolerance === false;
+  return (
+    typeof reads === "object" &&
+    reads !== null &&
+    (reads as { withinTolerance?: unknown }).withinTolerance === false
+  );
 }

@@ -22,7 +22,11 @@ export function metricFamilies(text: string): Map<string, string> {
 }
 
 /** The value of the sample `name{labels}` whose labels include all of `labels`, or undefined. */
-export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+export function sampleValue(
+  text: string,
+  name: string,
+  labels: Record<string, string> = {},
+): number | undefined {
   for (const line of text.split("\n")) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (match === null || match[1] !== name || match[3] === undefined) {

@@ -23,16 +23,24 @@ export type ServiceProcess = {
 const running = new Set<ServiceProcess>();
 
 /** Starts `line/services/<name>.ts` and resolves once it logged its listening port. */
-export async function startLineService(name: string, env: Record<string, string> = {}): Promise<ServiceProcess> {
+export async function startLineService(
+  name: string,
+  env: Record<string, string> = {},
+): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", `line/services/${name}.ts`], {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", HOST: "127.0.0.1", PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  const exited = new Promise<Exit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<Exit>((resolve) =>
+    child.once("exit", (code, signal) => resolve({ code, signal })),
+  );
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start within 15 s:\n${output}`)), 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`${name} did not start within 15 s:\n${output}`)),
+      15_000,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /"msg":"listening"[^\n]*"port":(\d+)/.exec(output);

@@ -14,7 +14,9 @@ export async function startStationRouter(
     const target = typeof station === "string" ? stations[station] : undefined;
     seen.push(String(station));
     if (target === undefined) {
-      res.writeHead(502, { "content-type": "application/json" }).end(JSON.stringify({ error: "no such station" }));
+      res
+        .writeHead(502, { "content-type": "application/json" })
+        .end(JSON.stringify({ error: "no such station" }));
       return;
     }
     const chunks: Buffer[] = [];

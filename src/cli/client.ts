@@ -17,15 +17,16 @@ export type Connection = { url: string; token: string };
 export type ConnectionFlags = { url?: string; token?: string; dataDir?: string };
 
 export function resolveConnection(flags: ConnectionFlags, env: NodeJS.ProcessEnv = process.env): Connection {
-  const dataDir = path.resolve(flags.dataDir ?? env.LINEOPS_DATA_DIR ?? ".lineops");
+  // An empty variable counts as unset, as shells and CI templates often export "".
+  const dataDir = path.resolve(flags.dataDir ?? (env.LINEOPS_DATA_DIR || ".lineops"));
   let demo: Partial<Connection> = {};
   try {
     demo = JSON.parse(readFileSync(path.join(dataDir, "demo.json"), "utf8")) as Partial<Connection>;
   } catch {
     // no demo file: flags or environment must say where lineops is
   }
-  const url = flags.url ?? env.LINEOPS_URL ?? demo.url;
-  const token = flags.token ?? env.LINEOPS_TOKEN ?? demo.token;
+  const url = flags.url ?? (env.LINEOPS_URL || demo.url);
+  const token = flags.token ?? (env.LINEOPS_TOKEN || demo.token);
   if (!url || !token) {
     throw new CliError(
       `no lineops to talk to: pass --url and --token, set LINEOPS_URL and LINEOPS_TOKEN, or run \`lineops demo\` (it writes ${path.join(dataDir, "demo.json")})`,

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 
 import { afterEach, describe, expect, it } from "vitest";
 
-import { waitFor } from "../test-helpers.js";
+import { waitFor } from "../test-support/helpers.js";
 import type { ProbeSpec } from "../types.js";
 import { Prober, runProbe } from "./probe.js";
 

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import http from "node:http";
 import net from "node:net";
 
-import { resolveCommand } from "../command.js";
+import { baseEnv, resolveCommand } from "../command.js";
 import type { ProbeSpec } from "../types.js";
 
 export type ProbeResult = { ok: boolean; message: string };
@@ -13,6 +13,7 @@ export type ProbeResult = { ok: boolean; message: string };
 export type ProbeTarget = {
   host: string;
   port: number;
+  /** The complete environment for exec probes (the runtime passes the instance's own); defaults to inherited. */
   env?: Record<string, string>;
   cwd?: string;
 };
@@ -86,7 +87,7 @@ function execProbe(argv: string[], timeoutMs: number, target: ProbeTarget): Prom
     };
     const child = spawn(resolveCommand(cmd), args, {
       cwd: target.cwd,
-      env: target.env ? { ...process.env, ...target.env } : process.env,
+      env: target.env ? { ...baseEnv(), ...target.env } : process.env,
       stdio: "ignore",
     });
     const timer = setTimeout(() => {

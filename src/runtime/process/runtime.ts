@@ -8,7 +8,7 @@ import path from "node:path";
 
 import type { Logger } from "pino";
 
-import { resolveCommand } from "../command.js";
+import { baseEnv, resolveCommand } from "../command.js";
 import { RuntimeErrors } from "../errors.js";
 import { Prober } from "../health/probe.js";
 import type { ProbeResult } from "../health/probe.js";
@@ -61,6 +61,8 @@ type Entry = {
   stopping?: Promise<void>;
   /** Set when we kill the child ourselves (liveness), so the exit reason says why. */
   killReason?: string;
+  /** The child's full environment; exec probes run with it too. */
+  env?: Record<string, string>;
 };
 
 export class ProcessRuntime implements Runtime {
@@ -143,7 +145,7 @@ export class ProcessRuntime implements Runtime {
   #spawn(entry: Entry): Promise<void> {
     const { spec, inst } = entry;
     const env: Record<string, string> = {
-      ...(process.env as Record<string, string>),
+      ...baseEnv(),
       ...spec.env,
       PORT: String(inst.port),
       HOST: inst.host,
@@ -151,6 +153,7 @@ export class ProcessRuntime implements Runtime {
       SERVICE_VERSION: spec.version,
       ...(spec.station !== undefined ? { STATION_ID: spec.station } : {}),
     };
+    entry.env = env;
     this.#setState(entry, "starting", undefined);
     delete inst.pid;
     delete inst.nextRestartAt;
@@ -171,8 +174,16 @@ export class ProcessRuntime implements Runtime {
       return Promise.resolve();
     }
     entry.child = child;
-    child.stdout?.on("data", (chunk: Buffer) => entry.log.write(chunk));
-    child.stderr?.on("data", (chunk: Buffer) => entry.log.write(chunk));
+    const capture = (chunk: Buffer) => {
+      try {
+        entry.log.write(chunk);
+      } catch (err) {
+        // A full or broken disk must not take the control plane down with it; the output is lost.
+        this.#log.error({ instanceId: inst.id, err }, "could not write instance log");
+      }
+    };
+    child.stdout?.on("data", capture);
+    child.stderr?.on("data", capture);
 
     let onExit!: () => void;
     entry.exited = new Promise<void>((resolve) => (onExit = resolve));
@@ -227,7 +238,7 @@ export class ProcessRuntime implements Runtime {
     );
     this.#emit("started", entry);
 
-    const target = { host: inst.host, port: inst.port, env: spec.env, cwd: spec.cwd };
+    const target = { host: inst.host, port: inst.port, env: entry.env, cwd: spec.cwd };
     if (spec.readiness) {
       entry.readiness = new Prober(
         spec.readiness,

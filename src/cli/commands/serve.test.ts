@@ -1,0 +1,120 @@
+// End to end: `lineops demo` boots the sample line in a temporary data dir; a SIGKILLed control
+// plane's instances are cleaned up by the next start (the documented restart behaviour);
+// SIGTERM stops every instance.
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { isAlive, runCli, spawnCli } from "../../test-support/cli.js";
+import { eventually, tempDir } from "../../test-support/line.js";
+
+type Status = {
+  ready: boolean;
+  services: {
+    name: string;
+    ready: boolean;
+    instances: number;
+    readyInstances: number;
+    revisionNumber: number;
+  }[];
+};
+type Instances = { instances: { id: string; pid?: number; state: string; service: string }[] };
+
+const dataDir = tempDir("lineops-demo-");
+const children: ReturnType<typeof spawnCli>[] = [];
+
+const startDemo = () => {
+  const child = spawnCli(["demo", "--data-dir", dataDir, "--port", "0", "--log-level", "warn"]);
+  children.push(child);
+  return child;
+};
+
+const cli = async <T>(args: string[]): Promise<T> => {
+  const r = await runCli([...args, "--json", "--data-dir", dataDir]);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as T;
+};
+
+const demoFile = path.join(dataDir, "demo.json");
+
+afterAll(() => {
+  for (const c of children) {
+    c.kill("SIGKILL");
+  }
+});
+
+describe("lineops demo", () => {
+  let firstPids: number[] = [];
+
+  it("starts every service of the sample line and writes demo.json", async () => {
+    const demo = startDemo();
+    await eventually(() => existsSync(demoFile), 30_000, `demo.json (output so far:\n${demo.output()})`);
+    const { url, token } = JSON.parse(readFileSync(demoFile, "utf8")) as { url: string; token: string };
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(token).toMatch(/^lo_/);
+    expect(demo.output()).toContain(token);
+
+    const status = await cli<Status>(["status"]);
+    expect(status.services.map((s) => s.name).sort()).toEqual([
+      "line-controller",
+      "mes-connector",
+      "plc-gateway",
+      "quality-inspection",
+      "station-controller",
+    ]);
+    for (const s of status.services) {
+      expect(s, s.name).toMatchObject({ ready: true });
+      expect(s.readyInstances).toBe(s.instances);
+    }
+    expect(status.services.find((s) => s.name === "station-controller")?.readyInstances).toBe(4);
+    const { instances } = await cli<Instances>(["instances"]);
+    firstPids = instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
+    expect(firstPids.length).toBe(9);
+    expect(firstPids.every(isAlive)).toBe(true);
+  });
+
+  it("after a SIGKILL of the control plane, the next start stops the orphans and starts the line clean", async () => {
+    const first = children[0];
+    first?.kill("SIGKILL");
+    await eventually(() => first?.exitCode !== null || first.signalCode !== null, 5000, "demo exit");
+    // The orphans outlive their control plane...
+    expect(firstPids.filter(isAlive).length).toBe(firstPids.length);
+
+    const second = startDemo();
+    const before = readFileSync(demoFile, "utf8");
+    await eventually(
+      async () => {
+        const r = await runCli(["status", "--json", "--data-dir", dataDir]);
+        if (r.code !== 0) {
+          return undefined;
+        }
+        const s = JSON.parse(r.stdout) as Status;
+        return s.ready ? s : undefined;
+      },
+      30_000,
+      `line ready after restart (output:\n${second.output()})`,
+    );
+    // ...and are gone once the new control plane has started.
+    await eventually(() => firstPids.every((p) => !isAlive(p)), 10_000, "orphans stopped");
+    const { instances } = await cli<Instances>(["instances"]);
+    const newPids = instances.map((i) => i.pid);
+    expect(newPids.some((p) => p !== undefined && firstPids.includes(p))).toBe(false);
+    // Unchanged specs are not new revisions, and the demo reuses its token.
+    const status = await cli<Status>(["status"]);
+    expect(status.services.every((s) => s.revisionNumber === 1)).toBe(true);
+    expect(JSON.parse(readFileSync(demoFile, "utf8")).token).toBe(JSON.parse(before).token);
+  });
+
+  it("stops every instance on SIGTERM and exits 0", async () => {
+    const { instances } = await cli<Instances>(["instances"]);
+    const pids = instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
+    const demo = children[1];
+    demo?.kill("SIGTERM");
+    const code = await eventually(
+      () => (demo?.exitCode === null ? undefined : demo?.exitCode),
+      20_000,
+      "exit",
+    );
+    expect(code).toBe(0);
+    expect(pids.filter(isAlive)).toEqual([]);
+  });
+});

@@ -1,0 +1,53 @@
+// Runs the compiled `lineops` CLI as a real process, as users and scripts do.
+import { spawn, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { PACKAGE_ROOT } from "../version.js";
+
+export const CLI = path.join(PACKAGE_ROOT, "dist", "src", "cli", "main.js");
+
+export type CliResult = { code: number | null; stdout: string; stderr: string };
+
+export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, LINEOPS_URL: "", LINEOPS_TOKEN: "", LINEOPS_CONFIG: "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`lineops ${args.join(" ")} did not exit within ${timeoutMs} ms\n${stderr}`));
+    }, timeoutMs);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** Starts a long-running CLI command (serve, demo); the caller stops it. */
+export function spawnCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): ChildProcess & { output: () => string } {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { ...process.env, LINEOPS_URL: "", LINEOPS_TOKEN: "", LINEOPS_CONFIG: "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  child.stderr?.on("data", (d: Buffer) => (out += d.toString()));
+  return Object.assign(child, { output: () => out });
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
