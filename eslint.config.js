@@ -17,8 +17,49 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  // DESIGN.md's import rules: which layer may import which. Import cycles are checked by dpdm.
+  ...importRules("src/runtime/**", [
+    "deployment",
+    "monitoring",
+    "alerting",
+    "dashboard",
+    "infrastructure",
+    "api",
+    "cli",
+    "config",
+  ]),
+  ...importRules("src/monitoring/**", [
+    "deployment",
+    "alerting",
+    "dashboard",
+    "infrastructure",
+    "api",
+    "cli",
+  ]),
+  ...importRules("src/{deployment,alerting,dashboard,infrastructure,store,events}/**", ["api", "cli"]),
+  ...importRules("line/**", ["src"]),
   {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
 );
+
+function importRules(files, forbidden) {
+  return [
+    {
+      files: [files],
+      ignores: ["**/*.test.ts", "**/test-support/**"],
+      rules: {
+        "no-restricted-imports": [
+          "error",
+          {
+            patterns: forbidden.map((dir) => ({
+              group: [`**/${dir}/**`, `../${dir}`, `../../${dir}`],
+              message: `${files} may not import ${dir}/ (see DESIGN.md, "Who may import whom")`,
+            })),
+          },
+        ],
+      },
+    },
+  ];
+}

@@ -45,14 +45,14 @@ function canConnect(port: number): Promise<boolean> {
 describe("graceful shutdown", () => {
   it("on SIGTERM stops accepting, finishes the in-flight request, then exits 0", async () => {
     const svc = await startLineService("mes-connector");
-    const { response } = await slowRequestInFlight(svc, 1_500);
+    const { response } = await slowRequestInFlight(svc, 2_500);
     svc.child.kill("SIGTERM");
     // New connections are refused while the slow request is still being served.
     await waitFor(async () => ((await canConnect(svc.port)) ? undefined : true), {
       what: "the listener to close",
     });
     expect(svc.child.exitCode).toBeNull();
-    expect(await response).toEqual({ status: 200, body: { sleptMs: 1_500 } });
+    expect(await response).toEqual({ status: 200, body: { sleptMs: 2_500 } });
     expect(await svc.exited).toEqual({ code: 0, signal: null });
     expect(svc.logs()).toContain('"msg":"drained, exiting"');
   });

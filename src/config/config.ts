@@ -24,7 +24,10 @@ export function loadConfigFile(file: string): LineopsConfig {
 }
 
 /** Reads the config file named by flags or LINEOPS_CONFIG (none is fine) and applies overrides. */
-export function resolveConfig(flags: ConfigOverrides, processEnv: NodeJS.ProcessEnv = process.env): ResolvedConfig {
+export function resolveConfig(
+  flags: ConfigOverrides,
+  processEnv: NodeJS.ProcessEnv = process.env,
+): ResolvedConfig {
   // An empty variable counts as unset, as shells and CI templates often export "".
   const env = Object.fromEntries(Object.entries(processEnv).filter(([, v]) => v !== undefined && v !== ""));
   const source = flags.configFile ?? env.LINEOPS_CONFIG;
