@@ -39,6 +39,8 @@ export type Lineops = {
   runtime: ProcessRuntime;
   /** Resolves once the line applied at start has settled (every service ready or failed). */
   settled: Promise<void>;
+  /** Re-reads the line file and applies it (SIGHUP). */
+  reload(): Promise<unknown>;
   stop(): Promise<void>;
 };
 
@@ -90,6 +92,12 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
 
   let ready = false;
   const applyLine = async (line: LineSpec, dir: string) => deployment.apply(line, dir);
+  const reload = async () => {
+    if (!config.lineFile) {
+      return { reloaded: false, reason: "no line file configured" };
+    }
+    return applyLine(loadLineFile(config.lineFile), path.dirname(config.lineFile));
+  };
   const metrics = createMetrics(() => runtime);
   const app = await buildServer(
     {
@@ -104,12 +112,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       isReady: () => ready,
       applyLineText: (text, source) =>
         applyLine(parseLine(text, source), config.lineFile ? path.dirname(config.lineFile) : process.cwd()),
-      reload: async () => {
-        if (!config.lineFile) {
-          return { reloaded: false, reason: "no line file configured" };
-        }
-        return applyLine(loadLineFile(config.lineFile), path.dirname(config.lineFile));
-      },
+      reload,
     },
     { bodyLimitBytes: config.server.bodyLimitBytes, metrics },
   );
@@ -173,7 +176,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       logger.flush();
     })());
 
-  return { config, url, logger, tokens, deployment, runtime, settled, stop };
+  return { config, url, logger, tokens, deployment, runtime, settled, reload, stop };
 }
 
 /** Reads the demo file written by `lineops demo`: where the API is and a token for it. */

@@ -64,6 +64,13 @@ async function run(cmd: Command, demo: boolean): Promise<void> {
     },
   });
   installSignalHandlers(lineops.stop, lineops.logger);
+  process.on("SIGHUP", () => {
+    lineops.logger.info("SIGHUP: reloading the line file");
+    lineops.reload().then(
+      () => lineops.logger.info("line reloaded"),
+      (err: unknown) => lineops.logger.error({ err }, "reload failed; the running line is unchanged"),
+    );
+  });
 
   if (!demo) {
     process.stderr.write(`lineops ${lineops.url}\n`);
