@@ -3,7 +3,9 @@
 // SIGTERM stops every instance.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
+import { ProcessRuntime } from "../../runtime/process/runtime.js";
 import { isAlive, runCli, spawnCli } from "../../test-support/cli.js";
 import { eventually, tempDir } from "../../test-support/line.js";
 
@@ -36,10 +38,17 @@ const cli = async <T>(args: string[]): Promise<T> => {
 
 const demoFile = path.join(dataDir, "demo.json");
 
-afterAll(() => {
+afterAll(async () => {
+  // Whatever happened above, leave no process behind: stop the control planes, then any
+  // instance a killed one left (through the same pidfile cleanup lineops itself uses).
   for (const c of children) {
     c.kill("SIGKILL");
   }
+  await new ProcessRuntime({
+    dataDir,
+    logger: pino({ level: "silent" }),
+    stopTimeoutMs: 2000,
+  }).cleanupOrphans();
 });
 
 describe("lineops demo", () => {
