@@ -91,3 +91,20 @@ describe("lineops CLI", () => {
     }
   });
 });
+
+describe("lineops admin-token", () => {
+  it("mints a working admin token in the store and audits it", async () => {
+    const dataDir = tempDir();
+    const r = await runCli(["admin-token", "--data-dir", dataDir, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const { token, role } = JSON.parse(r.stdout) as { token: string; role: string };
+    expect(role).toBe("admin");
+    const { openDb } = await import("../store/db.js");
+    const { TokenRepository } = await import("../store/tokens.js");
+    const { AuditRepository } = await import("../store/audit.js");
+    const db = openDb(dataDir);
+    expect(new TokenRepository(db).verify(token)?.role).toBe("admin");
+    expect(new AuditRepository(db).list()[0]?.action).toBe("lineops admin-token");
+    db.close();
+  });
+});

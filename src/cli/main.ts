@@ -4,6 +4,7 @@ import { Command, CommanderError } from "commander";
 import { LineopsError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { CliError } from "./client.js";
+import { registerAdminTokenCommand } from "./commands/admin-token.js";
 import { registerCheckCommands } from "./commands/check.js";
 import { registerReadCommands } from "./commands/read.js";
 import { registerServeCommands } from "./commands/serve.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerReadCommands(program);
   registerCheckCommands(program);
+  registerAdminTokenCommand(program);
   program
     .command("version")
     .description("print the lineops version")
