@@ -9,6 +9,8 @@ export type ErrorType =
   | "conflict"
   | "execution"
   | "unavailable"
+  | "timeout"
+  | "canceled"
   | "internal";
 
 export class LineopsError extends Error {

@@ -11,6 +11,9 @@ import type { LineSpec } from "./config/line-schema.js";
 import { DeploymentEngine } from "./deployment/engine.js";
 import { loadLineFile, parseLine } from "./deployment/line.js";
 import { EventBus } from "./events/bus.js";
+import { MonitoringEngine } from "./monitoring/engine.js";
+import type { InstanceTarget } from "./monitoring/scrape/target.js";
+import { loadRuleFile } from "./monitoring/rules/files.js";
 import { PortAllocator } from "./runtime/process/ports.js";
 import { ProcessRuntime } from "./runtime/process/runtime.js";
 import { RuntimeErrors } from "./runtime/errors.js";
@@ -36,6 +39,7 @@ export type Lineops = {
   logger: Logger;
   tokens: TokenRepository;
   deployment: DeploymentEngine;
+  monitoring: MonitoringEngine;
   runtime: ProcessRuntime;
   /** Resolves once the line applied at start has settled (every service ready or failed). */
   settled: Promise<void>;
@@ -54,6 +58,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   const config = resolveConfig(opts);
   // Validate the line before anything starts: bad input must leave nothing running.
   const initialLine: LineSpec | undefined = config.lineFile ? loadLineFile(config.lineFile) : undefined;
+  const ruleFiles = config.ruleFiles.map((file) => ({ file, groups: loadRuleFile(file).groups }));
   const logger =
     opts.logger ?? createLogger(config.logging.level, opts.pretty ?? process.stdout.isTTY === true);
 
@@ -90,6 +95,42 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     readyTimeoutMs: config.runtime.readyTimeout,
   });
 
+  const monitoring = new MonitoringEngine({
+    dataDir: config.dataDir,
+    config: config.monitoring,
+    scrapeConfigs: config.scrape_configs,
+    ruleFiles,
+    logger,
+  });
+  // Every live instance of the line is a scrape target; re-synced (debounced) on instance events.
+  let syncTimer: NodeJS.Timeout | undefined;
+  const syncScrapeTargets = () => {
+    const live = runtime
+      .list()
+      .filter((i) => i.pid !== undefined && ["starting", "ready", "unready"].includes(i.state));
+    const targets: InstanceTarget[] = live.map((i) => ({
+      service: i.service,
+      instanceId: i.id,
+      host: i.host,
+      port: i.port,
+      metricsPath: deployment.metricsPath(i.service) ?? "/metrics",
+      revision: i.revision,
+      version: i.version,
+      ...(i.station === undefined ? {} : { station: i.station }),
+    }));
+    const pids = live.map((i) => ({
+      pid: i.pid ?? 0,
+      labels: { service: i.service, instance: i.id },
+    }));
+    monitoring
+      .setInstances(targets, pids)
+      .catch((err: unknown) => logger.error({ err }, "scrape target sync failed"));
+  };
+  const unwatchTargets = runtime.watch(() => {
+    clearTimeout(syncTimer);
+    syncTimer = setTimeout(syncScrapeTargets, 100);
+  });
+
   let ready = false;
   const applyLine = async (line: LineSpec, dir: string) => deployment.apply(line, dir);
   const reload = async () => {
@@ -104,6 +145,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       version: VERSION,
       logger,
       deployment,
+      monitoring,
       runtime,
       revisions,
       tokens,
@@ -145,6 +187,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   }
 
   let traffic: { stop(): Promise<void> } | undefined;
+  await monitoring.start();
   const settled = (async () => {
     await deployment.start();
     if (initialLine && config.lineFile) {
@@ -168,6 +211,9 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       await app.close(); // stop accepting API calls first
       await traffic?.stop();
       await settled.catch(() => undefined);
+      unwatchTargets();
+      clearTimeout(syncTimer);
+      await monitoring.stop();
       await deployment.stop();
       await runtime.close();
       await router.close();
@@ -176,7 +222,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       logger.flush();
     })());
 
-  return { config, url, logger, tokens, deployment, runtime, settled, reload, stop };
+  return { config, url, logger, tokens, deployment, monitoring, runtime, settled, reload, stop };
 }
 
 /** Reads the demo file written by `lineops demo`: where the API is and a token for it. */

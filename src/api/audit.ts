@@ -6,10 +6,15 @@ const MUTATING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export function auditHook(audit: AuditRepository, onError: (err: unknown) => void) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
-    if (!MUTATING.has(request.method)) {
+    const config = request.routeOptions.config;
+    const status = reply.statusCode;
+    if (
+      !MUTATING.has(request.method) ||
+      config.readOnly === true ||
+      (config.auditFailuresOnly === true && status < 400)
+    ) {
       return;
     }
-    const status = reply.statusCode;
     try {
       audit.append({
         at: Date.now(),

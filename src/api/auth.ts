@@ -14,6 +14,10 @@ declare module "fastify" {
     role?: Role;
     /** Routes outside /api/v1 that still need a token (e.g. POST /-/reload). */
     authenticate?: boolean;
+    /** POST routes that only read (PromQL over a form body): not audited. */
+    readOnly?: boolean;
+    /** High-rate ingestion (remote write): only denied or failed calls are audited. */
+    auditFailuresOnly?: boolean;
   }
 }
 

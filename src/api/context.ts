@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { DeploymentEngine } from "../deployment/engine.js";
+import type { MonitoringEngine } from "../monitoring/engine.js";
 import type { Runtime } from "../runtime/types.js";
 import type { AuditRepository } from "../store/audit.js";
 import type { RevisionRepository } from "../store/revisions.js";
@@ -11,6 +12,7 @@ export type ApiContext = {
   version: string;
   logger: Logger;
   deployment: DeploymentEngine;
+  monitoring: MonitoringEngine;
   runtime: Runtime;
   revisions: RevisionRepository;
   tokens: TokenRepository;

@@ -7,7 +7,9 @@ import { auditHook } from "./audit.js";
 import { authHook } from "./auth.js";
 import { ApiErrors, toEnvelope } from "./errors.js";
 import type { ApiMetrics } from "./metrics.js";
+import { prometheusRoutes } from "./prometheus/routes.js";
 import { adminRoutes } from "./routes/admin.js";
+import { analysisRoutes } from "./routes/analysis.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { statusRoutes } from "./routes/status.js";
 
@@ -89,5 +91,7 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   statusRoutes(app, ctx);
   instanceRoutes(app, ctx);
   adminRoutes(app, ctx);
+  prometheusRoutes(app, ctx.monitoring);
+  analysisRoutes(app, ctx.monitoring);
   return app;
 }

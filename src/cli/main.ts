@@ -6,6 +6,7 @@ import { VERSION } from "../version.js";
 import { CliError } from "./client.js";
 import { registerAdminTokenCommand } from "./commands/admin-token.js";
 import { registerCheckCommands } from "./commands/check.js";
+import { registerMonitoringCommands } from "./commands/monitoring.js";
 import { registerReadCommands } from "./commands/read.js";
 import { registerServeCommands } from "./commands/serve.js";
 import { printJson } from "./output.js";
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   program.configureOutput({ outputError: (str, write) => write(str) });
   registerServeCommands(program);
   registerReadCommands(program);
+  registerMonitoringCommands(program);
   registerCheckCommands(program);
   registerAdminTokenCommand(program);
   program

@@ -17,6 +17,8 @@ export type ResolvedConfig = LineopsConfig & {
   source?: string;
   /** Absolute path of the line file to apply at start, if any. */
   lineFile?: string;
+  /** Absolute paths of the rule files. */
+  ruleFiles: string[];
 };
 
 export function loadConfigFile(file: string): LineopsConfig {
@@ -50,5 +52,6 @@ export function resolveConfig(
     },
     logging: { level: flags.logLevel ?? base.logging.level },
     lineFile,
+    ruleFiles: base.rule_files.map((f) => path.resolve(source ? path.dirname(source) : process.cwd(), f)),
   };
 }

@@ -2,6 +2,7 @@
 // so an empty file (or none at all) is a valid configuration.
 import { z } from "zod";
 import { duration } from "./duration.js";
+import { scrapeConfigSchema } from "./scrape-schema.js";
 
 export const DEFAULT_PORT = 9470;
 
@@ -49,6 +50,51 @@ const runtime = z
   })
   .prefault({});
 
+const monitoring = z
+  .strictObject({
+    /** How often rule groups are evaluated unless a group sets its own interval. */
+    evaluationInterval: duration().default(60_000),
+    /** Default scrape interval of every target (line instances and scrape_configs). */
+    scrapeInterval: duration().default(5000),
+    /** Default scrape timeout; never more than the interval. */
+    scrapeTimeout: duration().default(4000),
+    /** Largest uncompressed scrape body, in bytes. */
+    bodySizeLimitBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(64 * 1024 * 1024),
+    /** Scrapes of line instances with more samples than this fail (0 = no limit). */
+    sampleLimit: z.number().int().min(0).default(50_000),
+    tsdb: z
+      .strictObject({
+        /** Samples older than this are deleted (whole blocks). */
+        retention: duration().default(15 * 24 * 3600_000),
+        /** Delete the oldest blocks when the TSDB (blocks, WAL and head) exceeds this many bytes (0 = no limit). */
+        retentionBytes: z.number().int().min(0).default(0),
+        /** How often appended samples are flushed to the write-ahead log; a SIGKILL loses at most this much. */
+        walFlushInterval: duration().default(1000),
+        /** Span of the in-memory head before it is persisted as a block. */
+        blockDuration: duration().default(2 * 3600_000),
+      })
+      .prefault({}),
+    query: z
+      .strictObject({
+        timeout: duration().default(120_000),
+        maxSamples: z.number().int().positive().default(50_000_000),
+        maxConcurrent: z.number().int().positive().default(20),
+        lookbackDelta: duration().default(300_000),
+      })
+      .prefault({}),
+    host: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        interval: duration().default(5000),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
 export const configSchema = z.strictObject({
   /** Where state lives; overridden by --data-dir / LINEOPS_DATA_DIR. Relative to the working directory. */
   dataDir: z.string().min(1).default(".lineops"),
@@ -65,6 +111,11 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   runtime,
+  monitoring,
+  /** Prometheus rule files (recording rules), relative to this file; globs are not expanded. */
+  rule_files: z.array(z.string().min(1)).default([]),
+  /** Extra scrape jobs, in Prometheus's syntax (e.g. a node_exporter). */
+  scrape_configs: z.array(scrapeConfigSchema).default([]),
   traffic: z
     .strictObject({
       /** The demo's work-order generator; `lineops demo` turns it on. */

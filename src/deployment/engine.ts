@@ -172,6 +172,11 @@ export class DeploymentEngine {
     return { status, spec: entry.spec, instances: this.o.runtime.list({ service: name }) };
   }
 
+  /** Where the service exposes Prometheus metrics (line.yaml `metrics.path`). */
+  metricsPath(name: string): string | undefined {
+    return this.specs.get(name)?.spec.metrics.path;
+  }
+
   hasService(name: string): boolean {
     return this.specs.has(name);
   }

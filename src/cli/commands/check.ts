@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { loadConfigFile } from "../../config/config.js";
 import { ConfigError } from "../../config/errors.js";
 import { loadLineFile, startOrder } from "../../deployment/line.js";
+import { loadRuleFile } from "../../monitoring/rules/files.js";
 import { printJson } from "../output.js";
 
 function check(file: string, json: boolean, validate: (file: string) => string): void {
@@ -39,6 +40,19 @@ export function registerCheckCommands(program: Command): void {
         return "";
       }),
     );
+  cmd
+    .command("rules")
+    .argument("<files...>", "Prometheus rule files")
+    .option("--json", "print JSON")
+    .description("validate Prometheus rule files (like promtool check rules)")
+    .action((files: string[], opts: { json?: boolean }) => {
+      for (const file of files) {
+        check(file, opts.json === true, (f) => {
+          const rules = loadRuleFile(f).groups.reduce((n, g) => n + g.rules.length, 0);
+          return `${rules} rules found`;
+        });
+      }
+    });
   cmd
     .command("line")
     .argument("<file>", "line.yaml")

@@ -1,0 +1,193 @@
+// The two systems under test behind one shape: how to read their ingest counters, scrape
+// durations, collection latency and full-cycle time, and where their data lands on disk.
+import path from "node:path";
+import { dirBytes } from "../common/proc.js";
+import { apiCall, getText, instantQuery, metricSum, type MatrixSeries } from "../common/prom-api.js";
+import type { RunningLineops } from "../common/lineops.js";
+import type { RunningPrometheus } from "../common/prometheus.js";
+import { quantile } from "./stats.js";
+
+export const JOB = "sim";
+
+export type Latency = { count: number; p50Ms: number; p99Ms: number; maxMs: number; source: string };
+
+export interface System {
+  readonly name: "prometheus" | "lineops";
+  readonly pid: number;
+  /** Base URL of its Prometheus-compatible HTTP API. */
+  readonly url: string;
+  /** Head samples appended so far and active (head) series. */
+  counters(): Promise<{ samples: number; series: number }>;
+  /** Targets of the benchmark job that are up. */
+  up(): Promise<number>;
+  /** Pooled scrape_duration_seconds of every scrape in the last windowS, from the system's own query API. */
+  scrapeDurations(windowS: number, intervalMs: number): Promise<ScrapeDurations>;
+  /** Scrape start → samples queryable. */
+  collection(windowS: number, intervalMs: number): Promise<Latency>;
+  /** Wall time for every target to be scraped once. */
+  fullCycle(windowS: number, intervalMs: number): Promise<{ ms: number; note: string }>;
+  /** The part of the data dir holding samples. */
+  tsdbDir(): string;
+  disk(): { bytes: number; allocated: number };
+  stop(): Promise<{ graceful: boolean }>;
+}
+
+export type ScrapeDurations = {
+  /** Every scrape's duration, ms. */
+  all: number[];
+  /** Per interval, the slowest target's scrape (ms): the closest thing to a full cycle Prometheus has. */
+  intervalMax: number[];
+};
+
+async function queryScrapeDurations(
+  url: string,
+  token: string | undefined,
+  windowS: number,
+  intervalMs: number,
+): Promise<ScrapeDurations> {
+  const res = (await instantQuery(url, `scrape_duration_seconds{job="${JOB}"}[${Math.ceil(windowS)}s]`, {
+    ...(token ? { token } : {}),
+  })) as MatrixSeries[];
+  const all: number[] = [];
+  const byInterval = new Map<number, number>();
+  for (const s of res) {
+    for (const [t, v] of s.values) {
+      const ms = Number(v) * 1000;
+      all.push(ms);
+      const k = Math.floor((t * 1000) / intervalMs);
+      byInterval.set(k, Math.max(byInterval.get(k) ?? 0, ms));
+    }
+  }
+  return { all, intervalMax: [...byInterval.values()] };
+}
+
+function latencyOf(values: number[], source: string): Latency {
+  const v = Float64Array.from(values);
+  return {
+    count: v.length,
+    p50Ms: quantile(v, 0.5),
+    p99Ms: quantile(v, 0.99),
+    maxMs: v.length ? (v[v.length - 1] as number) : NaN,
+    source,
+  };
+}
+
+export class PrometheusSystem implements System {
+  readonly name = "prometheus";
+  constructor(private readonly p: RunningPrometheus) {}
+  get pid(): number {
+    return this.p.pid;
+  }
+  get url(): string {
+    return this.p.url;
+  }
+  async counters() {
+    const body = await getText(`${this.p.url}/metrics`);
+    return {
+      samples: metricSum(body, "prometheus_tsdb_head_samples_appended_total") ?? 0,
+      series: metricSum(body, "prometheus_tsdb_head_series") ?? 0,
+    };
+  }
+  async up() {
+    const r = await instantQuery(this.p.url, `sum(up{job="${JOB}"})`);
+    return Number((r[0] as { value?: [number, string] } | undefined)?.value?.[1] ?? 0);
+  }
+  scrapeDurations(windowS: number, intervalMs: number) {
+    return queryScrapeDurations(this.p.url, undefined, windowS, intervalMs);
+  }
+  async collection(windowS: number, intervalMs: number) {
+    // Prometheus commits a scrape's samples when the scrape ends, so its scrape duration is its
+    // collection latency.
+    const d = await this.scrapeDurations(windowS, intervalMs);
+    return latencyOf(d.all, "scrape_duration_seconds over the run (Prometheus query API)");
+  }
+  async fullCycle(windowS: number, intervalMs: number) {
+    const d = await this.scrapeDurations(windowS, intervalMs);
+    return {
+      ms: quantile(d.intervalMax, 0.5),
+      note: "Prometheus cannot scrape on demand: median over intervals of the slowest target's scrape_duration_seconds (targets are scraped concurrently, spread over the interval)",
+    };
+  }
+  tsdbDir() {
+    return this.p.dataDir;
+  }
+  disk() {
+    return dirBytes(this.p.dataDir);
+  }
+  stop() {
+    return this.p.stop(60_000);
+  }
+}
+
+type ScrapeStatus = { collectionMs: { count: number; p50: number; p99: number; max: number }; targets: number; up: number };
+
+export class LineopsSystem implements System {
+  readonly name = "lineops";
+  constructor(private readonly l: RunningLineops) {}
+  get pid(): number {
+    return this.l.pid;
+  }
+  get url(): string {
+    return this.l.url;
+  }
+  private auth() {
+    return { token: this.l.token };
+  }
+  async counters() {
+    const body = await getText(`${this.l.url}/metrics`, this.auth());
+    return {
+      samples: metricSum(body, "lineops_tsdb_head_samples_appended_total") ?? 0,
+      series: metricSum(body, "lineops_tsdb_head_series") ?? 0,
+    };
+  }
+  private status() {
+    return apiCall<ScrapeStatus>(`${this.l.url}/api/v1/status/scrape`, this.auth());
+  }
+  async up() {
+    try {
+      return (await this.status()).up;
+    } catch {
+      const r = await instantQuery(this.l.url, `sum(up{job="${JOB}"})`, this.auth());
+      return Number((r[0] as { value?: [number, string] } | undefined)?.value?.[1] ?? 0);
+    }
+  }
+  scrapeDurations(windowS: number, intervalMs: number) {
+    return queryScrapeDurations(this.l.url, this.l.token, windowS, intervalMs);
+  }
+  async collection(windowS: number, intervalMs: number): Promise<Latency> {
+    try {
+      const s = (await this.status()).collectionMs;
+      return {
+        count: s.count,
+        p50Ms: s.p50,
+        p99Ms: s.p99,
+        maxMs: s.max,
+        source: "GET /api/v1/status/scrape (scrape start → samples queryable, whole run incl. warm-up)",
+      };
+    } catch (err) {
+      const d = await this.scrapeDurations(windowS, intervalMs);
+      return latencyOf(d.all, `scrape_duration_seconds (status/scrape unavailable: ${(err as Error).message.slice(0, 80)})`);
+    }
+  }
+  async fullCycle() {
+    const runs: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await apiCall<{ targets: number; durationMs: number }>(`${this.l.url}/api/v1/targets/scrape`, {
+        ...this.auth(),
+        method: "POST",
+        timeoutMs: 120_000,
+      });
+      runs.push(r.durationMs);
+    }
+    return { ms: quantile(runs, 0.5), note: "median of 3 × POST /api/v1/targets/scrape (every target at once)" };
+  }
+  tsdbDir() {
+    return path.join(this.l.dataDir, "tsdb");
+  }
+  disk() {
+    return dirBytes(this.tsdbDir());
+  }
+  stop() {
+    return this.l.stop(60_000);
+  }
+}

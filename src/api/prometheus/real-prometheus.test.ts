@@ -1,0 +1,168 @@
+// lineops against the real Prometheus and node_exporter from Debian (scripts/system-deps.sh):
+// (a) Prometheus remote-writes into lineops and the same samples come back from lineops's API;
+// (b) lineops scrapes a real node_exporter and ingests every series; (c) lineops scrapes
+// Prometheus's own /metrics.
+import { writeFileSync } from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLineops, type Lineops } from "../../main.js";
+import { parseExposition } from "../../monitoring/scrape/parser.js";
+import { startNodeExporter, startPrometheus } from "../../monitoring/test-support/prometheus.js";
+import { openDb } from "../../store/db.js";
+import { TokenRepository } from "../../store/tokens.js";
+import { eventually, tempDir } from "../../test-support/line.js";
+
+type Running = { url: string; stop(): Promise<void> | void };
+
+let lineops: Lineops;
+let token = "";
+let prometheus: Running & { port: number };
+let nodeExporter: Running;
+
+const api = async <T>(base: string, p: string, auth?: string): Promise<T> => {
+  const res = await fetch(`${base}${p}`, { headers: auth ? { authorization: `Bearer ${auth}` } : {} });
+  const body = (await res.json()) as { status: string; data: T; error?: string };
+  if (body.status !== "success") {
+    throw new Error(`${p}: ${res.status} ${body.error}`);
+  }
+  return body.data;
+};
+
+type Matrix = { metric: Record<string, string>; values: [number, string][] }[];
+
+beforeAll(async () => {
+  nodeExporter = await startNodeExporter();
+  const dir = tempDir("lineops-prom-");
+  const dataDir = path.join(dir, "data");
+  // Prometheus needs lineops's address and a token in its config, and lineops needs Prometheus's
+  // address in its own: fix lineops's port and mint its token up front.
+  const db = openDb(dataDir);
+  token = new TokenRepository(db).create("prometheus", "operator").token;
+  db.close();
+  const lineopsPort = await freePort();
+  prometheus = await startPrometheus({
+    configYaml: `global: { scrape_interval: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: prometheus
+    static_configs: [{ targets: ["127.0.0.1:{{PORT}}"] }]
+remote_write:
+  - url: http://127.0.0.1:${lineopsPort}/api/v1/write
+    authorization: { credentials: ${token} }
+    queue_config: { batch_send_deadline: 1s, max_samples_per_send: 5000 }
+`,
+  });
+  const cfg = path.join(dir, "lineops.yaml");
+  writeFileSync(
+    cfg,
+    `monitoring: { host: { enabled: false }, scrapeInterval: 1s, scrapeTimeout: 1s }
+scrape_configs:
+  - job_name: node-exporter
+    static_configs: [{ targets: ["${new URL(nodeExporter.url).host}"] }]
+  - job_name: prometheus-self
+    static_configs: [{ targets: ["${new URL(prometheus.url).host}"] }]
+`,
+  );
+  lineops = await startLineops({
+    configFile: cfg,
+    dataDir,
+    port: lineopsPort,
+    logger: pino({ level: "silent" }),
+  });
+}, 60_000);
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as net.AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+afterAll(async () => {
+  await prometheus?.stop();
+  await nodeExporter?.stop();
+  await lineops?.stop();
+});
+
+describe("with the real Prometheus", () => {
+  it("(a) ingests Prometheus's remote write: the same samples come back from lineops's API", async () => {
+    const end = await eventually(
+      async () => {
+        const r = await api<Matrix>(
+          lineops.url,
+          `/api/v1/query?query=${encodeURIComponent('up{job="prometheus"}')}`,
+          token,
+        );
+        return r.length > 0 ? Date.now() / 1000 - 2 : undefined;
+      },
+      30_000,
+      "remote-written samples in lineops",
+    );
+    // Let a few more seconds of samples arrive, then compare a closed window on both sides.
+    await new Promise((r) => setTimeout(r, 3000));
+    const q = new URLSearchParams({
+      query: 'prometheus_tsdb_head_series{job="prometheus"}',
+      start: String(end - 10),
+      end: String(end),
+      step: "1",
+    });
+    const theirs = await api<Matrix>(prometheus.url, `/api/v1/query_range?${q}`);
+    const ours = await api<Matrix>(lineops.url, `/api/v1/query_range?${q}`, token);
+    expect(theirs.length).toBe(1);
+    expect(ours).toEqual(theirs);
+  });
+
+  it("(b) scrapes a real node_exporter and ingests every series it exposes", async () => {
+    const body = await (await fetch(`${nodeExporter.url}/metrics`)).text();
+    const names = new Set<string>();
+    parseExposition(body, "text", {
+      sample: (series) => {
+        names.add(series.replace(/\{.*$/, ""));
+      },
+    });
+    expect(names.size).toBeGreaterThan(50);
+    await eventually(
+      async () => {
+        const r = await api<{ metric: Record<string, string> }[]>(
+          lineops.url,
+          `/api/v1/query?query=${encodeURIComponent('count by (__name__) ({job="node-exporter"})')}`,
+          token,
+        );
+        const got = new Set(r.map((s) => s.metric.__name__));
+        const missing = [...names].filter((n) => !got.has(n));
+        return missing.length === 0 ? true : undefined;
+      },
+      20_000,
+      "every node_exporter metric in lineops",
+    );
+    const up = await api<{ value: [number, string] }[]>(
+      lineops.url,
+      `/api/v1/query?query=up%7Bjob%3D%22node-exporter%22%7D`,
+      token,
+    );
+    expect(up[0]?.value[1]).toBe("1");
+  });
+
+  it("(c) scrapes Prometheus's own /metrics", async () => {
+    await eventually(
+      async () => {
+        const r = await api<{ value: [number, string] }[]>(
+          lineops.url,
+          `/api/v1/query?query=${encodeURIComponent('prometheus_build_info{job="prometheus-self"}')}`,
+          token,
+        );
+        return r.length === 1 ? true : undefined;
+      },
+      20_000,
+      "Prometheus's metrics scraped by lineops",
+    );
+    const targets = await api<{ activeTargets: { scrapePool: string; health: string }[] }>(
+      lineops.url,
+      "/api/v1/targets",
+      token,
+    );
+    expect(targets.activeTargets.find((t) => t.scrapePool === "prometheus-self")?.health).toBe("up");
+  });
+});

@@ -1,0 +1,201 @@
+// The Prometheus-compatible HTTP API (the shapes Grafana's Prometheus data source and promtool
+// call), served from the MonitoringEngine. Reads need a viewer token, remote write an operator one.
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { MonitoringEngine } from "../../monitoring/engine.js";
+import { parseDurationParam, parseTimeParam } from "../../monitoring/params.js";
+import { MonitoringErrors } from "../../monitoring/errors.js";
+import { VERSION } from "../../version.js";
+
+type Params = Record<string, string | string[] | undefined>;
+
+/** GET query string and POST form body merged, as Prometheus does (repeated keys become arrays). */
+function params(request: FastifyRequest): Params {
+  const out: Params = { ...(request.query as Params) };
+  if (request.body instanceof URLSearchParams) {
+    for (const key of new Set(request.body.keys())) {
+      const all = request.body.getAll(key);
+      out[key] = all.length === 1 ? all[0] : all;
+    }
+  }
+  return out;
+}
+
+const one = (p: Params, name: string): string | undefined => {
+  const v = p[name];
+  return Array.isArray(v) ? v[v.length - 1] : v;
+};
+const many = (p: Params, name: string): string[] => {
+  const v = p[name] ?? p[name.replace("[]", "")];
+  return v === undefined ? [] : Array.isArray(v) ? v : [v];
+};
+const limitOf = (p: Params): number | undefined => {
+  const raw = one(p, "limit");
+  if (raw === undefined || raw === "") {
+    return undefined;
+  }
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) {
+    throw MonitoringErrors.badParameter(`invalid parameter "limit": "${raw}" is not a non-negative integer`);
+  }
+  return n === 0 ? undefined : n;
+};
+
+const success = (data: unknown, extra: { warnings?: string[]; infos?: string[] } = {}) => ({
+  status: "success",
+  data,
+  ...(extra.warnings?.length ? { warnings: extra.warnings } : {}),
+  ...(extra.infos?.length ? { infos: extra.infos } : {}),
+});
+
+export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEngine): void {
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_r, body, done) =>
+    done(null, new URLSearchParams(body as string)),
+  );
+  app.addContentTypeParser("application/x-protobuf", { parseAs: "buffer" }, (_r, body, done) =>
+    done(null, body),
+  );
+
+  const both = (url: string, schema: object, handler: (p: Params) => Promise<unknown> | unknown) => {
+    for (const method of ["GET", "POST"] as const) {
+      app.route({
+        method,
+        url,
+        config: { readOnly: true },
+        schema: { tags: ["prometheus"], ...schema, ...(method === "POST" ? { hide: true } : {}) },
+        handler: async (request) => handler(params(request)),
+      });
+    }
+  };
+
+  both("/api/v1/query", { summary: "PromQL instant query" }, async (p) => {
+    const query = one(p, "query");
+    if (!query) {
+      throw MonitoringErrors.badParameter('invalid parameter "query": missing');
+    }
+    const t = parseTimeParam("time", one(p, "time"), Date.now());
+    const r = await monitoring.instantJson(query, t, parseDurationParam("timeout", one(p, "timeout")));
+    return success(r.data, r);
+  });
+
+  both("/api/v1/query_range", { summary: "PromQL range query" }, async (p) => {
+    const query = one(p, "query");
+    if (!query) {
+      throw MonitoringErrors.badParameter('invalid parameter "query": missing');
+    }
+    const start = parseTimeParam("start", one(p, "start"), NaN);
+    const end = parseTimeParam("end", one(p, "end"), NaN);
+    if (!Number.isFinite(start) || !Number.isFinite(end)) {
+      throw MonitoringErrors.badParameter('invalid parameter "start"/"end": both are required');
+    }
+    if (end < start) {
+      throw MonitoringErrors.badParameter(
+        'invalid parameter "end": end timestamp must not be before start time',
+      );
+    }
+    const step = parseDurationParam("step", one(p, "step"));
+    if (step === undefined) {
+      throw MonitoringErrors.badParameter('invalid parameter "step": missing');
+    }
+    if ((end - start) / step > 11_000) {
+      throw MonitoringErrors.badParameter(
+        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
+      );
+    }
+    const r = await monitoring.rangeJson(
+      query,
+      start,
+      end,
+      step,
+      parseDurationParam("timeout", one(p, "timeout")),
+    );
+    return success(r.data, r);
+  });
+
+  const range = (p: Params) => ({
+    start: parseTimeParam("start", one(p, "start"), -8.64e15),
+    end: parseTimeParam("end", one(p, "end"), 8.64e15),
+  });
+
+  both("/api/v1/series", { summary: "Series matching selectors" }, (p) => {
+    const match = many(p, "match[]");
+    if (match.length === 0) {
+      throw MonitoringErrors.badParameter("no match[] parameter provided");
+    }
+    const { start, end } = range(p);
+    return success(monitoring.series(match, start, end, limitOf(p)));
+  });
+
+  both("/api/v1/labels", { summary: "Label names" }, (p) => {
+    const { start, end } = range(p);
+    return success(monitoring.labelNames(many(p, "match[]"), start, end, limitOf(p)));
+  });
+
+  app.get<{ Params: { name: string } }>(
+    "/api/v1/label/:name/values",
+    { schema: { tags: ["prometheus"], summary: "Values of one label" } },
+    async (request) => {
+      const p = params(request);
+      const { start, end } = range(p);
+      return success(monitoring.labelValues(request.params.name, many(p, "match[]"), start, end, limitOf(p)));
+    },
+  );
+
+  app.get(
+    "/api/v1/metadata",
+    { schema: { tags: ["prometheus"], summary: "Metric metadata" } },
+    async (request) => {
+      const p = params(request);
+      return success(monitoring.metadataJson(one(p, "metric"), limitOf(p)));
+    },
+  );
+
+  app.get(
+    "/api/v1/targets",
+    { schema: { tags: ["prometheus"], summary: "Scrape targets and their health" } },
+    async (request) => success(monitoring.targetsJson(one(params(request), "state") ?? "any")),
+  );
+
+  app.get(
+    "/api/v1/status/buildinfo",
+    { schema: { tags: ["prometheus"], summary: "Build information" } },
+    async () =>
+      success({
+        version: VERSION,
+        revision: "",
+        branch: "",
+        buildUser: "lineops",
+        buildDate: "",
+        goVersion: `node ${process.version}`,
+      }),
+  );
+
+  app.get(
+    "/api/v1/status/tsdb",
+    { schema: { tags: ["prometheus"], summary: "TSDB cardinality" } },
+    async (request) => success(monitoring.tsdbStatusJson(limitOf(params(request)) ?? 10)),
+  );
+
+  app.get(
+    "/api/v1/query_exemplars",
+    { schema: { tags: ["prometheus"], summary: "Exemplars (none are stored)" } },
+    async () => success([]),
+  );
+
+  app.post(
+    "/api/v1/write",
+    {
+      config: { role: "operator", auditFailuresOnly: true },
+      schema: { tags: ["prometheus"], summary: "Remote write 1.0 receiver (snappy-compressed protobuf)" },
+    },
+    async (request, reply) => {
+      if (!Buffer.isBuffer(request.body)) {
+        throw MonitoringErrors.badParameter(
+          "remote write needs Content-Type: application/x-protobuf with a snappy body",
+        );
+      }
+      monitoring.remoteWrite(request.body);
+      reply.code(204);
+      return null;
+    },
+  );
+}

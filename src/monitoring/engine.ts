@@ -1,0 +1,340 @@
+// MonitoringEngine: the embedded TSDB, the scrape manager (line instances + static scrape_configs),
+// host metrics, remote-write ingestion and the PromQL engine, behind one query interface that the
+// API and the other engines use. It imports no other engine: main.ts tells it which instances exist.
+import { hostname } from "node:os";
+import path from "node:path";
+import type { Logger } from "pino";
+import type { LineopsConfig } from "../config/schema.js";
+import { HostCollector } from "./host/collector.js";
+import { hostMetricMetadata } from "./host/metadata.js";
+import { MonitoringErrors } from "./errors.js";
+import { labelsKey, type Labels, type Matcher, type Storage } from "./model.js";
+import { parseExpr } from "./promql/parser.js";
+import { Engine, toPrometheusJson, type QueryResult } from "./promql/engine.js";
+import type { PromJsonData } from "./promql/format.js";
+import { ingestWriteRequest } from "./remote/ingest.js";
+import { decodeWriteRequest } from "./remote/write-request.js";
+import { RuleManager } from "./rules/manager.js";
+import { ScrapeManager } from "./scrape/manager.js";
+import type { RuleGroupConfig } from "../config/rules-schema.js";
+import {
+  instanceScrapeTarget,
+  staticScrapeTargets,
+  type InstanceTarget,
+  type ScrapeDefaults,
+  type ScrapeTarget,
+} from "./scrape/target.js";
+import { Tsdb } from "./tsdb/tsdb.js";
+
+export type MonitoringOptions = {
+  dataDir: string;
+  /** Validated rule files (see rules/files.ts), evaluated from start(). */
+  ruleFiles?: { file: string; groups: RuleGroupConfig[] }[];
+  config: LineopsConfig["monitoring"];
+  scrapeConfigs: LineopsConfig["scrape_configs"];
+  logger: Logger;
+};
+
+/** The read side other engines (deployment analysis, alerting, dashboard) depend on. */
+export interface MetricsQuerier {
+  instant(query: string, timeMs: number): Promise<QueryResult>;
+  range(query: string, startMs: number, endMs: number, stepMs: number): Promise<QueryResult>;
+}
+
+export class MonitoringEngine implements MetricsQuerier {
+  readonly storage: Storage & Tsdb;
+  readonly scrape: ScrapeManager;
+  readonly promql: Engine;
+  readonly rules: RuleManager;
+  private readonly host = new HostCollector({});
+  /** Host series carry job="node" and the host name, like a node_exporter scrape, so its dashboards work. */
+  private readonly hostInstance = hostname();
+  private hostTimer: NodeJS.Timeout | undefined;
+  private instances: InstanceTarget[] = [];
+  private instancePids: { pid: number; labels: Labels }[] = [];
+  private readonly staticTargets: ScrapeTarget[];
+  private readonly defaults: ScrapeDefaults;
+  /** Recent collection latencies (scrape start to samples queryable), for lineops's own metrics. */
+  readonly collectionMs: number[] = [];
+
+  constructor(private readonly o: MonitoringOptions) {
+    this.storage = Tsdb.open(path.join(o.dataDir, "tsdb"), {
+      retentionMs: o.config.tsdb.retention,
+      retentionBytes: o.config.tsdb.retentionBytes,
+      walFlushIntervalMs: o.config.tsdb.walFlushInterval,
+      blockDurationMs: o.config.tsdb.blockDuration,
+      logger: o.logger.child({ component: "tsdb" }),
+    });
+    this.scrape = new ScrapeManager(this.storage, o.logger.child({ component: "scrape" }), {
+      scraped: (_t, ms) => {
+        this.collectionMs.push(ms);
+        if (this.collectionMs.length > 4096) {
+          this.collectionMs.splice(0, 2048);
+        }
+      },
+    });
+    this.promql = new Engine({
+      lookbackDeltaMs: o.config.query.lookbackDelta,
+      timeoutMs: o.config.query.timeout,
+      maxSamples: o.config.query.maxSamples,
+      maxConcurrent: o.config.query.maxConcurrent,
+    });
+    this.rules = new RuleManager(
+      async (q, t) => toPrometheusJson(await this.instant(q, t)) as never,
+      this.storage,
+      o.logger.child({ component: "rules" }),
+      o.config.evaluationInterval,
+    );
+    this.rules.load(o.ruleFiles ?? []);
+    this.defaults = {
+      intervalMs: o.config.scrapeInterval,
+      timeoutMs: o.config.scrapeTimeout,
+      bodySizeLimitBytes: o.config.bodySizeLimitBytes,
+      sampleLimit: o.config.sampleLimit,
+    };
+    this.staticTargets = staticScrapeTargets(o.scrapeConfigs, this.defaults);
+  }
+
+  async start(): Promise<void> {
+    await this.syncTargets();
+    this.rules.start();
+    if (this.o.config.host.enabled) {
+      const tick = () => {
+        void this.collectHost().finally(() => {
+          this.hostTimer = setTimeout(tick, this.o.config.host.interval);
+        });
+      };
+      tick();
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.hostTimer);
+    this.rules.stop();
+    await this.scrape.stop();
+    this.storage.close();
+  }
+
+  /** Percentiles of recent collection latencies (scrape start to samples queryable) and target health. */
+  scrapeStatus(): {
+    collectionMs: { count: number; p50: number; p99: number; max: number };
+    targets: number;
+    up: number;
+  } {
+    const sorted = [...this.collectionMs].sort((a, b) => a - b);
+    const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+    const targets = this.scrape.targets();
+    return {
+      collectionMs: { count: sorted.length, p50: q(0.5), p99: q(0.99), max: sorted.at(-1) ?? 0 },
+      targets: targets.length,
+      up: targets.filter((t) => t.health.health === "up").length,
+    };
+  }
+
+  /** The line's instances changed: scrape exactly these (plus the static targets). */
+  async setInstances(instances: InstanceTarget[], pids: { pid: number; labels: Labels }[]): Promise<void> {
+    this.instances = instances;
+    this.instancePids = pids;
+    await this.syncTargets();
+  }
+
+  instant(query: string, timeMs: number): Promise<QueryResult> {
+    return this.promql.instantQuery(this.storage, query, timeMs);
+  }
+
+  range(query: string, startMs: number, endMs: number, stepMs: number): Promise<QueryResult> {
+    return this.promql.rangeQuery(this.storage, query, startMs, endMs, stepMs);
+  }
+
+  async instantJson(query: string, timeMs: number, _timeoutMs?: number) {
+    return withNotes(await this.instant(query, timeMs));
+  }
+
+  async rangeJson(query: string, startMs: number, endMs: number, stepMs: number, _timeoutMs?: number) {
+    return withNotes(await this.range(query, startMs, endMs, stepMs));
+  }
+
+  /** Label sets of the series matching any of the selectors within [start, end]. */
+  series(match: string[], startMs: number, endMs: number, limit?: number): Labels[] {
+    const q = this.storage.querier();
+    const seen = new Map<string, Labels>();
+    for (const matchers of parseSelectors(match)) {
+      for (const s of q.select(matchers, startMs, endMs)) {
+        seen.set(labelsKey(s.labels), s.labels);
+        if (limit !== undefined && seen.size >= limit) {
+          return [...seen.values()];
+        }
+      }
+    }
+    return [...seen.values()];
+  }
+
+  labelNames(match: string[], startMs: number, endMs: number, limit?: number): string[] {
+    const names = new Set<string>();
+    if (match.length === 0) {
+      this.storage
+        .querier()
+        .labelNames()
+        .forEach((n) => names.add(n));
+    } else {
+      for (const l of this.series(match, startMs, endMs)) {
+        Object.keys(l).forEach((n) => names.add(n));
+      }
+    }
+    return [...names].sort().slice(0, limit);
+  }
+
+  labelValues(name: string, match: string[], startMs: number, endMs: number, limit?: number): string[] {
+    const values = new Set<string>();
+    if (match.length === 0) {
+      this.storage
+        .querier()
+        .labelValues(name)
+        .forEach((v) => values.add(v));
+    } else {
+      for (const l of this.series(match, startMs, endMs)) {
+        const v = l[name];
+        if (v !== undefined) {
+          values.add(v);
+        }
+      }
+    }
+    return [...values].sort().slice(0, limit);
+  }
+
+  /** /api/v1/metadata: scraped TYPE/HELP/UNIT plus lineops's own host metrics. */
+  metadataJson(
+    metric: string | undefined,
+    limit?: number,
+  ): Record<string, { type: string; help: string; unit: string }[]> {
+    const out: Record<string, { type: string; help: string; unit: string }[]> = {};
+    for (const [name, m] of hostMetricMetadata()) {
+      out[name] = [{ type: m.type, help: m.help, unit: "" }];
+    }
+    for (const [name, list] of this.scrape.metadata()) {
+      out[name] = list.map((m) => ({ type: m.type ?? "unknown", help: m.help ?? "", unit: m.unit ?? "" }));
+    }
+    const names = Object.keys(out)
+      .filter((n) => metric === undefined || n === metric)
+      .sort()
+      .slice(0, limit);
+    return Object.fromEntries(names.map((n) => [n, out[n] ?? []]));
+  }
+
+  /** /api/v1/targets in Prometheus's shape. */
+  targetsJson(state: string) {
+    const active = this.scrape.targets().map(({ target, health }) => ({
+      discoveredLabels: target.discoveredLabels,
+      labels: target.labels,
+      scrapePool: target.job,
+      scrapeUrl: target.url,
+      globalUrl: target.url,
+      lastError: health.lastError,
+      lastScrape:
+        health.lastScrape === undefined ? "0001-01-01T00:00:00Z" : new Date(health.lastScrape).toISOString(),
+      lastScrapeDuration: health.lastScrapeDurationMs / 1000,
+      health: health.health,
+      scrapeInterval: `${target.intervalMs / 1000}s`,
+      scrapeTimeout: `${target.timeoutMs / 1000}s`,
+    }));
+    return { activeTargets: state === "dropped" ? [] : active, droppedTargets: [], droppedTargetCounts: {} };
+  }
+
+  /** /api/v1/rules in Prometheus's shape (recording rules; alerting rules arrive with the AlertingEngine). */
+  rulesJson() {
+    return {
+      groups: this.rules.groupHealth().map((g) => ({
+        name: g.name,
+        file: g.file,
+        interval: g.intervalMs / 1000,
+        limit: 0,
+        lastEvaluation:
+          g.lastEvaluation === undefined ? "0001-01-01T00:00:00Z" : new Date(g.lastEvaluation).toISOString(),
+        evaluationTime: g.evaluationTimeMs / 1000,
+        rules: g.rules.map((r) => ({
+          name: r.name,
+          query: r.query,
+          labels: r.labels,
+          health: r.health,
+          lastError: r.lastError,
+          lastEvaluation:
+            r.lastEvaluation === undefined
+              ? "0001-01-01T00:00:00Z"
+              : new Date(r.lastEvaluation).toISOString(),
+          evaluationTime: r.evaluationTimeMs / 1000,
+          type: r.type,
+        })),
+      })),
+    };
+  }
+
+  tsdbStatusJson(limit: number) {
+    return this.storage.statusJson(limit);
+  }
+
+  /** Remote-write 1.0 body (snappy + protobuf): validated whole before anything is appended. */
+  remoteWrite(body: Buffer): ReturnType<typeof ingestWriteRequest> {
+    return ingestWriteRequest(decodeWriteRequest(body), this.storage.appender());
+  }
+
+  private async syncTargets(): Promise<void> {
+    await this.scrape.sync([
+      ...this.instances.map((i) => instanceScrapeTarget(i, this.defaults)),
+      ...this.staticTargets,
+    ]);
+  }
+
+  private async collectHost(): Promise<void> {
+    try {
+      const t = Date.now();
+      const samples = await this.host.collect(t, this.instancePids);
+      const app = this.storage.appender();
+      for (const s of samples) {
+        try {
+          app.append({ ...s.labels, job: "node", instance: this.hostInstance }, t, s.value);
+        } catch {
+          // an out-of-order host sample after a clock step is dropped, not fatal
+        }
+      }
+      app.commit();
+    } catch (err) {
+      this.o.logger.warn({ err }, "host metrics collection failed");
+    }
+  }
+}
+
+function parseSelectors(match: string[]): Matcher[][] {
+  return match.map((m) => {
+    const expr = parseExpr(m);
+    if (expr.kind !== "vectorSelector") {
+      throw MonitoringErrors.badMatcher(`invalid parameter "match[]": "${m}" is not a series selector`);
+    }
+    if (expr.matchers.every((x) => matchesEmpty(x))) {
+      throw MonitoringErrors.badMatcher(
+        `invalid parameter "match[]": "${m}": match[] must contain at least one non-empty matcher`,
+      );
+    }
+    return expr.matchers;
+  });
+}
+
+function matchesEmpty(m: Matcher): boolean {
+  switch (m.type) {
+    case "=":
+      return m.value === "";
+    case "!=":
+      return m.value !== "";
+    case "=~":
+      return new RegExp(`^(?:${m.value})$`).test("");
+    case "!~":
+      return !new RegExp(`^(?:${m.value})$`).test("");
+  }
+}
+
+function withNotes(r: QueryResult): { data: PromJsonData; warnings?: string[]; infos?: string[] } {
+  return {
+    data: toPrometheusJson(r),
+    ...(r.warnings ? { warnings: r.warnings } : {}),
+    ...(r.infos ? { infos: r.infos } : {}),
+  };
+}

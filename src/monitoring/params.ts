@@ -1,0 +1,49 @@
+// Parses the time and duration parameters of the Prometheus HTTP API: RFC 3339 or Unix seconds for
+// times, Prometheus durations or float seconds for steps. Errors name the parameter.
+import { parseDuration } from "../config/duration.js";
+import { MonitoringErrors } from "./errors.js";
+
+/** Milliseconds since the epoch from a Prometheus API time parameter. */
+export function parseTimeParam(name: string, value: string | undefined, fallbackMs: number): number {
+  if (value === undefined || value === "") {
+    return fallbackMs;
+  }
+  const n = Number(value);
+  if (Number.isFinite(n)) {
+    return Math.round(n * 1000);
+  }
+  // Prometheus's "far past/future" sentinels used by clients for open ranges.
+  if (value === "-292273086-05-16T16:47:06Z" || value === "292277025-08-18T07:12:54.999999999Z") {
+    return value.startsWith("-") ? -8.64e15 : 8.64e15;
+  }
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) {
+    throw MonitoringErrors.badParameter(
+      `invalid parameter "${name}": cannot parse "${value}" to a valid timestamp`,
+    );
+  }
+  return ms;
+}
+
+/** Milliseconds from a Prometheus API duration parameter (float seconds or "15s"). */
+export function parseDurationParam(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === "") {
+    return undefined;
+  }
+  const n = Number(value);
+  if (Number.isFinite(n)) {
+    if (n <= 0) {
+      throw MonitoringErrors.badParameter(
+        `invalid parameter "${name}": zero or negative query resolution step widths are not accepted. Try a positive integer`,
+      );
+    }
+    return Math.round(n * 1000);
+  }
+  const ms = parseDuration(value);
+  if (ms === undefined || ms <= 0) {
+    throw MonitoringErrors.badParameter(
+      `invalid parameter "${name}": cannot parse "${value}" to a valid duration`,
+    );
+  }
+  return ms;
+}

@@ -1,0 +1,67 @@
+// Conformance runner: executes Prometheus's PromQL test scripts against the engine and prints pass /
+// fail / unsupported per file and in total; `--json` ends with one JSON summary line. Exits non-zero
+// when any float case of a core file fails.
+import { existsSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { CORE_FILES, EXPERIMENTAL_FILES, ScriptRunner, tally } from "./runner.js";
+import type { CaseResult, Counts } from "./runner.js";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export function corpusDir(): string {
+  const fromEnv = process.env.PROMQLTEST_DIR;
+  if (fromEnv) {
+    return fromEnv;
+  }
+  // The corpus lives beside the project checkout (../shared/promqltest), read in place.
+  const candidates = [resolve(here, "../../../../../shared/promqltest"), "/work/shared/promqltest"];
+  return candidates.find((c) => existsSync(c)) ?? (candidates[0] as string);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const json = args.includes("--json");
+  const verbose = args.includes("--verbose") || args.includes("-v");
+  const only = args.filter((a) => !a.startsWith("-"));
+  const dir = corpusDir();
+  const files: Record<string, Counts> = {};
+  const core: Counts = { pass: 0, fail: 0, unsupported: 0 };
+  const experimental: Counts = { pass: 0, fail: 0, unsupported: 0 };
+  const failures: CaseResult[] = [];
+  for (const name of [...CORE_FILES, ...EXPERIMENTAL_FILES]) {
+    if (only.length > 0 && !only.includes(name)) {
+      continue;
+    }
+    const runner = new ScriptRunner();
+    const results = await runner.runFile(join(dir, `${name}.test`), name);
+    const c = tally(results);
+    files[name] = c;
+    const total = CORE_FILES.includes(name) ? core : experimental;
+    total.pass += c.pass;
+    total.fail += c.fail;
+    total.unsupported += c.unsupported;
+    const isCore = CORE_FILES.includes(name);
+    for (const r of results) {
+      if (r.outcome === "fail" && (isCore || verbose)) {
+        failures.push(r);
+      }
+    }
+    console.log(
+      `${isCore ? "core" : "exp "} ${name.padEnd(22)} pass ${String(c.pass).padStart(4)}  fail ${String(c.fail).padStart(4)}  unsupported ${String(c.unsupported).padStart(4)}`,
+    );
+  }
+  for (const f of failures) {
+    console.log(`FAIL ${f.file}.test:${f.line}: ${f.expr}\n     ${f.detail ?? ""}`);
+  }
+  console.log(`core: pass ${core.pass} fail ${core.fail} unsupported ${core.unsupported}`);
+  console.log(
+    `experimental: pass ${experimental.pass} fail ${experimental.fail} unsupported ${experimental.unsupported}`,
+  );
+  if (json) {
+    console.log(JSON.stringify({ core, experimental, files }));
+  }
+  process.exitCode = core.fail > 0 ? 1 : 0;
+}
+
+await main();

@@ -1,0 +1,253 @@
+// The PromQL engine: parses a query, evaluates it against a Storage over one step (instant) or a
+// step grid (range), enforces limits (timeout, sample budget, resolution, concurrency) and returns
+// results shaped like Prometheus's HTTP API.
+import { labelsKey } from "../model.js";
+import type { Labels, Storage } from "../model.js";
+import { typeOf } from "./ast.js";
+import type { Expr } from "./ast.js";
+import { PromqlErrors } from "./errors.js";
+import { Evaluator } from "./evaluator.js";
+import type { Point, QueryResult } from "./format.js";
+import { parseExpr } from "./parser.js";
+import { QueryState } from "./state.js";
+import { compareLabels, dropMetricName } from "./value.js";
+import type { RawSeries, Value, VSeries } from "./value.js";
+
+export { toPrometheusJson, formatFloat } from "./format.js";
+export type { QueryResult, Point } from "./format.js";
+
+export type EngineOptions = {
+  lookbackDeltaMs?: number;
+  timeoutMs?: number;
+  maxSamples?: number;
+  maxConcurrent?: number;
+  /** Step of sub-queries written without one, e.g. foo[5m:] (Prometheus: the global eval interval). */
+  noStepSubqueryIntervalMs?: number;
+};
+
+/** Prometheus's cap on points per series for range queries. */
+export const MAX_POINTS_PER_SERIES = 11_000;
+
+export class Engine {
+  private readonly lookbackMs: number;
+  private readonly timeoutMs: number;
+  private readonly maxSamples: number;
+  private readonly maxConcurrent: number;
+  private readonly noStepMs: number;
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(opts: EngineOptions = {}) {
+    this.lookbackMs = opts.lookbackDeltaMs ?? 5 * 60_000;
+    this.timeoutMs = opts.timeoutMs ?? 2 * 60_000;
+    this.maxSamples = opts.maxSamples ?? 50_000_000;
+    this.maxConcurrent = opts.maxConcurrent ?? 20;
+    this.noStepMs = opts.noStepSubqueryIntervalMs ?? 60_000;
+  }
+
+  async instantQuery(storage: Storage, query: string, timeMs: number): Promise<QueryResult> {
+    const expr = parseExpr(query);
+    return this.run(storage, query, expr, timeMs, timeMs, 0);
+  }
+
+  async rangeQuery(
+    storage: Storage,
+    query: string,
+    startMs: number,
+    endMs: number,
+    stepMs: number,
+  ): Promise<QueryResult> {
+    const expr = parseExpr(query);
+    if (!(stepMs > 0)) {
+      throw PromqlErrors.tooManyPoints(
+        "zero or negative query resolution step widths are not accepted. Try a positive integer",
+      );
+    }
+    if (endMs < startMs) {
+      throw PromqlErrors.tooManyPoints("end timestamp must not be before start time");
+    }
+    if ((endMs - startMs) / stepMs > MAX_POINTS_PER_SERIES) {
+      throw PromqlErrors.tooManyPoints(
+        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
+      );
+    }
+    const t = typeOf(expr);
+    if (t !== "scalar" && t !== "vector") {
+      throw PromqlErrors.execution(
+        `invalid expression type "${t === "matrix" ? "range vector" : t}" for range query, must be Scalar or instant Vector`,
+      );
+    }
+    return this.run(storage, query, expr, startMs, endMs, stepMs);
+  }
+
+  private async acquire(deadline: number): Promise<void> {
+    if (this.running < this.maxConcurrent) {
+      this.running++;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      const entry = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(
+        () => {
+          const i = this.waiting.indexOf(entry);
+          if (i >= 0) {
+            this.waiting.splice(i, 1);
+          }
+          reject(PromqlErrors.timeout("query timed out in query queue"));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      this.waiting.push(entry);
+    });
+    this.running++;
+  }
+
+  private release(): void {
+    this.running--;
+    const next = this.waiting.shift();
+    if (next) {
+      next();
+    }
+  }
+
+  /** Queries currently evaluating and waiting for a slot. */
+  stats(): { running: number; queued: number } {
+    return { running: this.running, queued: this.waiting.length };
+  }
+
+  private async run(
+    storage: Storage,
+    query: string,
+    expr: Expr,
+    startMs: number,
+    endMs: number,
+    stepMs: number,
+  ): Promise<QueryResult> {
+    const deadline = Date.now() + this.timeoutMs;
+    await this.acquire(deadline);
+    try {
+      // Yield once so a burst of queries is admitted by the concurrency gate, not run back to back.
+      await new Promise<void>((r) => setImmediate(r));
+      const st = new QueryState(
+        storage.querier(),
+        query,
+        startMs,
+        endMs,
+        stepMs,
+        this.lookbackMs,
+        this.maxSamples,
+        deadline,
+        this.noStepMs,
+      );
+      const ev = new Evaluator(st, startMs, endMs, stepMs);
+      const value = ev.eval(expr);
+      const result = toResult(value, ev.times, stepMs > 0);
+      const notes: { warnings?: string[]; infos?: string[] } = {};
+      if (st.warnings.size > 0) {
+        notes.warnings = [...st.warnings];
+      }
+      if (st.infos.size > 0) {
+        notes.infos = [...st.infos];
+      }
+      return { ...result, ...notes } as QueryResult;
+    } finally {
+      this.release();
+    }
+  }
+}
+
+function finalLabels(s: { labels: Labels; dropName: boolean }): Labels {
+  return s.dropName ? dropMetricName(s.labels) : s.labels;
+}
+
+function checkUnique(series: { labels: Labels }[]): void {
+  const seen = new Set<string>();
+  for (const s of series) {
+    const k = labelsKey(s.labels);
+    if (seen.has(k)) {
+      throw PromqlErrors.execution("vector cannot contain metrics with the same labelset");
+    }
+    seen.add(k);
+  }
+}
+
+function toResult(value: Value, times: Float64Array, isRange: boolean): QueryResult {
+  const n = times.length;
+  switch (value.kind) {
+    case "string":
+      return { resultType: "string", result: [(times[0] as number) / 1000, value.value] };
+    case "scalar":
+      if (!isRange) {
+        return { resultType: "scalar", result: [(times[0] as number) / 1000, value.vals[0] as number] };
+      }
+      return {
+        resultType: "matrix",
+        result: [
+          { metric: {}, values: Array.from(times, (t, i) => [t / 1000, value.vals[i] as number] as Point) },
+        ],
+      };
+    case "matrix": {
+      const series = value.series.map((s: RawSeries) => ({ labels: finalLabels(s), s }));
+      checkUnique(series);
+      series.sort((a, b) => compareLabels(a.labels, b.labels));
+      return {
+        resultType: "matrix",
+        result: series.map(({ labels, s }) => ({
+          metric: labels,
+          values: Array.from(s.ts, (t, i) => [t / 1000, s.vs[i] as number] as Point),
+        })),
+      };
+    }
+    case "vector": {
+      const present = value.series.filter((s: VSeries) => s.has.includes(1));
+      const labelled = present.map((s) => ({ labels: finalLabels(s), s }));
+      if (!isRange) {
+        checkUnique(labelled);
+        return {
+          resultType: "vector",
+          result: labelled.map(({ labels, s }) => ({
+            metric: labels,
+            value: [(times[0] as number) / 1000, s.vals[0] as number] as Point,
+          })),
+        };
+      }
+      // Series that share a label set after dropping names merge if they never overlap.
+      const byKey = new Map<string, { labels: Labels; parts: VSeries[] }>();
+      for (const { labels, s } of labelled) {
+        const k = labelsKey(labels);
+        const e = byKey.get(k);
+        if (e) {
+          for (const p of e.parts) {
+            for (let i = 0; i < n; i++) {
+              if (p.has[i] && s.has[i]) {
+                throw PromqlErrors.execution("vector cannot contain metrics with the same labelset");
+              }
+            }
+          }
+          e.parts.push(s);
+        } else {
+          byKey.set(k, { labels, parts: [s] });
+        }
+      }
+      const merged = [...byKey.values()].sort((a, b) => compareLabels(a.labels, b.labels));
+      return {
+        resultType: "matrix",
+        result: merged.map(({ labels, parts }) => {
+          const values: Point[] = [];
+          for (let i = 0; i < n; i++) {
+            for (const p of parts) {
+              if (p.has[i]) {
+                values.push([(times[i] as number) / 1000, p.vals[i] as number]);
+                break;
+              }
+            }
+          }
+          return { metric: labels, values };
+        }),
+      };
+    }
+  }
+}

@@ -1,0 +1,764 @@
+// Evaluates an AST over a grid of steps (start, end, interval): selectors read each series once and
+// walk it with moving cursors; every node yields whole columns of step values.
+import { isStaleNaN, labelsKey } from "../model.js";
+import type { Labels } from "../model.js";
+import type {
+  AtModifier,
+  Call,
+  DurationExpr,
+  Expr,
+  MatrixSelector,
+  Subquery,
+  VectorSelector,
+} from "./ast.js";
+import { aggregate } from "./aggregate.js";
+import { scalarBinop, setBinop, vectorBinop, vectorScalarBinop } from "./binary.js";
+import { PromqlErrors } from "./errors.js";
+import { formatFloat } from "./format.js";
+import { KEEPS_NAME, RANGE_FUNCTIONS, RangeFunctionError } from "./range-functions.js";
+import type { WindowCtx } from "./range-functions.js";
+import {
+  INSTANT_FUNCTIONS,
+  histogramFraction,
+  histogramQuantile,
+  labelJoin,
+  labelReplace,
+  sortByLabel,
+} from "./instant-functions.js";
+import type { QueryState } from "./state.js";
+import { countPoints, newSeries } from "./value.js";
+import type { RawSeries, ScalarValue, StringValue, Value, VectorValue, VSeries } from "./value.js";
+
+export type RangeInput = {
+  series: RawSeries[];
+  rangeMs: number;
+  /** Per output step: the window's right edge (evaluation time minus offset, or the @ time). */
+  refs: Float64Array;
+  /** The selector's own matchers, for absent_over_time's labels (undefined for sub-queries). */
+  selector: VectorSelector | undefined;
+};
+
+export class Evaluator {
+  readonly n: number;
+  readonly times: Float64Array;
+
+  constructor(
+    readonly st: QueryState,
+    readonly start: number,
+    readonly end: number,
+    readonly interval: number,
+  ) {
+    this.n = interval > 0 ? Math.floor((end - start) / interval) + 1 : 1;
+    this.times = new Float64Array(this.n);
+    for (let i = 0; i < this.n; i++) {
+      this.times[i] = start + i * interval;
+    }
+  }
+
+  eval(e: Expr): Value {
+    this.st.checkDeadline();
+    switch (e.kind) {
+      case "number":
+        return { kind: "scalar", vals: new Float64Array(this.n).fill(e.value) };
+      case "string":
+        return { kind: "string", value: e.value };
+      case "paren":
+        return this.eval(e.expr);
+      case "unary": {
+        const v = this.eval(e.expr);
+        if (e.op === "+") {
+          return v;
+        }
+        if (v.kind === "scalar") {
+          return { kind: "scalar", vals: v.vals.map((x) => -x) };
+        }
+        const vec = v as VectorValue;
+        return {
+          kind: "vector",
+          series: vec.series.map((s) => ({
+            labels: s.labels,
+            dropName: true,
+            vals: s.vals.map((x) => -x),
+            has: s.has,
+          })),
+        };
+      }
+      case "vectorSelector":
+        return this.vectorSelector(e, false);
+      case "matrixSelector":
+      case "subquery":
+        return this.rangeAsMatrix(e);
+      case "binary":
+        return this.binary(e);
+      case "aggregate": {
+        const param = e.param ? (this.eval(e.param) as ScalarValue | StringValue) : undefined;
+        const input = this.eval(e.expr) as VectorValue;
+        const out = aggregate(e, input, param, this.n, this.st);
+        this.account(out, input);
+        return out;
+      }
+      case "call":
+        return this.call(e);
+    }
+  }
+
+  /** Samples held by a node's output replace those of its inputs in the sample budget. */
+  private account(out: Value, ...inputs: Value[]): void {
+    this.st.addSamples(countPoints(out));
+    for (const i of inputs) {
+      this.st.releaseSamples(countPoints(i));
+    }
+  }
+
+  durationMs(d: DurationExpr): number {
+    switch (d.kind) {
+      case "lit":
+        return d.ms;
+      case "step":
+        return this.st.stepMs;
+      case "range":
+        return this.st.endMs - this.st.startMs;
+      case "neg":
+        return -this.durationMs(d.expr);
+      case "minmax": {
+        const a = this.durationMs(d.lhs);
+        const b = this.durationMs(d.rhs);
+        return d.max ? Math.max(a, b) : Math.min(a, b);
+      }
+      case "bin": {
+        const a = this.durationMs(d.lhs) / 1000;
+        const b = this.durationMs(d.rhs) / 1000;
+        let r: number;
+        switch (d.op) {
+          case "+":
+            r = a + b;
+            break;
+          case "-":
+            r = a - b;
+            break;
+          case "*":
+            r = a * b;
+            break;
+          case "/":
+            r = a / b;
+            break;
+          case "%":
+            r = a % b;
+            break;
+          default:
+            r = Math.pow(a, b);
+        }
+        return Math.round(r * 1000);
+      }
+    }
+  }
+
+  private atMs(at: AtModifier): number {
+    switch (at.kind) {
+      case "ts":
+        return at.ms;
+      case "start":
+        return this.st.startMs;
+      case "end":
+        return this.st.endMs;
+    }
+  }
+
+  private refTimes(offset: DurationExpr | undefined, at: AtModifier | undefined): Float64Array {
+    const off = offset ? this.durationMs(offset) : 0;
+    const refs = new Float64Array(this.n);
+    if (at) {
+      refs.fill(this.atMs(at) - off);
+    } else {
+      for (let i = 0; i < this.n; i++) {
+        refs[i] = (this.times[i] as number) - off;
+      }
+    }
+    return refs;
+  }
+
+  vectorSelector(vs: VectorSelector, timestamps: boolean): VectorValue {
+    const refs = this.refTimes(vs.offset, vs.at);
+    const n = this.n;
+    const lookback = this.st.lookbackMs;
+    const minRef = refs[0] as number;
+    const maxRef = refs[n - 1] as number;
+    const selected = this.st.querier.select(vs.matchers, minRef - lookback + 1, maxRef);
+    const out: VSeries[] = [];
+    let points = 0;
+    for (const series of selected) {
+      this.st.tick();
+      const { ts, vs: vals } = series.samples();
+      const o = newSeries(series.labels, n);
+      let j = 0;
+      let any = false;
+      for (let i = 0; i < n; i++) {
+        const ref = refs[i] as number;
+        while (j < ts.length && (ts[j] as number) <= ref) {
+          j++;
+        }
+        const idx = j - 1;
+        if (idx < 0) {
+          continue;
+        }
+        const t = ts[idx] as number;
+        if (t <= ref - lookback) {
+          continue;
+        }
+        const v = vals[idx] as number;
+        if (v !== v && isStaleNaN(v)) {
+          continue;
+        }
+        o.vals[i] = timestamps ? t / 1000 : v;
+        o.has[i] = 1;
+        any = true;
+        points++;
+      }
+      if (any) {
+        out.push(o);
+      }
+    }
+    this.st.addSamples(points);
+    return { kind: "vector", series: out };
+  }
+
+  /** Loads the raw samples behind a range-vector argument (matrix selector or subquery). */
+  rangeInput(e: Expr): RangeInput {
+    while (e.kind === "paren") {
+      e = e.expr;
+    }
+    if (e.kind === "matrixSelector") {
+      return this.matrixSelectorInput(e);
+    }
+    if (e.kind === "subquery") {
+      return this.subqueryInput(e);
+    }
+    throw PromqlErrors.execution(`unexpected range argument of kind ${e.kind}`);
+  }
+
+  private matrixSelectorInput(e: MatrixSelector): RangeInput {
+    const rangeMs = this.durationMs(e.range);
+    const refs = this.refTimes(e.vs.offset, e.vs.at);
+    const minRef = refs[0] as number;
+    const maxRef = refs[this.n - 1] as number;
+    const selected = this.st.querier.select(e.vs.matchers, minRef - rangeMs + 1, maxRef);
+    const series: RawSeries[] = [];
+    let total = 0;
+    for (const s of selected) {
+      this.st.tick();
+      const { ts, vs } = s.samples();
+      let stale = 0;
+      for (let i = 0; i < vs.length; i++) {
+        const v = vs[i] as number;
+        if (v !== v && isStaleNaN(v)) {
+          stale++;
+        }
+      }
+      if (stale === 0) {
+        series.push({ labels: s.labels, dropName: false, ts, vs });
+        total += ts.length;
+        continue;
+      }
+      const nts = new Float64Array(ts.length - stale);
+      const nvs = new Float64Array(ts.length - stale);
+      let k = 0;
+      for (let i = 0; i < vs.length; i++) {
+        const v = vs[i] as number;
+        if (v !== v && isStaleNaN(v)) {
+          continue;
+        }
+        nts[k] = ts[i] as number;
+        nvs[k] = v;
+        k++;
+      }
+      series.push({ labels: s.labels, dropName: false, ts: nts, vs: nvs });
+      total += k;
+    }
+    this.st.addSamples(total);
+    return { series, rangeMs, refs, selector: e.vs };
+  }
+
+  private subqueryInput(e: Subquery): RangeInput {
+    const rangeMs = this.durationMs(e.range);
+    const offset = e.offset ? this.durationMs(e.offset) : 0;
+    const step = e.step ? this.durationMs(e.step) : this.st.noStepSubqueryIntervalMs;
+    if (step <= 0) {
+      throw PromqlErrors.execution("zero or negative step in subquery");
+    }
+    const refs = this.refTimes(e.offset, e.at);
+    const evStart = e.at ? this.atMs(e.at) : this.start;
+    const evEnd = e.at ? this.atMs(e.at) : this.end;
+    const from = evStart - offset - rangeMs;
+    // Go's integer division truncates toward zero; the first step is the first aligned one after `from`.
+    let subStart = step * Math.trunc(from / step);
+    if (subStart <= from) {
+      subStart += step;
+    }
+    const subEnd = evEnd - offset;
+    const inner = new Evaluator(this.st, subStart, Math.max(subEnd, subStart - step), step);
+    if (subEnd < subStart) {
+      return { series: [], rangeMs, refs, selector: undefined };
+    }
+    const v = inner.eval(e.expr) as VectorValue;
+    const series: RawSeries[] = [];
+    for (const s of v.series) {
+      let c = 0;
+      for (let i = 0; i < inner.n; i++) {
+        c += s.has[i] as number;
+      }
+      if (c === 0) {
+        continue;
+      }
+      const ts = new Float64Array(c);
+      const vs = new Float64Array(c);
+      let k = 0;
+      for (let i = 0; i < inner.n; i++) {
+        if (s.has[i]) {
+          ts[k] = inner.times[i] as number;
+          vs[k] = s.vals[i] as number;
+          k++;
+        }
+      }
+      series.push({ labels: s.labels, dropName: s.dropName, ts, vs });
+    }
+    return { series, rangeMs, refs, selector: undefined };
+  }
+
+  /** A range vector as a query result (instant queries only): the window at the single step. */
+  private rangeAsMatrix(e: Expr): Value {
+    if (this.n !== 1) {
+      throw PromqlErrors.execution(
+        `invalid expression type "range vector" for range query, must be Scalar or instant Vector`,
+      );
+    }
+    const input = this.rangeInput(e);
+    const ref = input.refs[0] as number;
+    const left = ref - input.rangeMs;
+    const series: RawSeries[] = [];
+    for (const s of input.series) {
+      let lo = 0;
+      while (lo < s.ts.length && (s.ts[lo] as number) <= left) {
+        lo++;
+      }
+      let hi = lo;
+      while (hi < s.ts.length && (s.ts[hi] as number) <= ref) {
+        hi++;
+      }
+      if (hi > lo) {
+        series.push({
+          labels: s.labels,
+          dropName: s.dropName,
+          ts: s.ts.slice(lo, hi),
+          vs: s.vs.slice(lo, hi),
+        });
+      }
+    }
+    return { kind: "matrix", series };
+  }
+
+  private binary(e: Extract<Expr, { kind: "binary" }>): Value {
+    const l = this.eval(e.lhs);
+    const r = this.eval(e.rhs);
+    let out: Value;
+    if (l.kind === "scalar" && r.kind === "scalar") {
+      out = scalarBinop(e.op, l, r, this.n);
+    } else if (l.kind === "vector" && r.kind === "scalar") {
+      out = vectorScalarBinop(e, l, r, true, this.n);
+    } else if (l.kind === "scalar" && r.kind === "vector") {
+      out = vectorScalarBinop(e, r, l, false, this.n);
+    } else if (e.op === "and" || e.op === "or" || e.op === "unless") {
+      out = setBinop(e.op, l as VectorValue, r as VectorValue, e.matching!, this.n, this.st);
+    } else {
+      out = vectorBinop(e, l as VectorValue, r as VectorValue, this.n, this.st);
+    }
+    this.account(out, l, r);
+    return out;
+  }
+
+  private scalarArg(e: Expr): Float64Array {
+    const v = this.eval(e);
+    return (v as ScalarValue).vals;
+  }
+
+  private call(e: Call): Value {
+    const name = e.name;
+    try {
+      return this.callInner(e, name);
+    } catch (err) {
+      if (err instanceof RangeFunctionError) {
+        throw PromqlErrors.execution(err.message);
+      }
+      throw err;
+    }
+  }
+
+  private callInner(e: Call, name: string): Value {
+    const n = this.n;
+    switch (name) {
+      case "time":
+        return { kind: "scalar", vals: this.times.map((t) => t / 1000) };
+      case "pi":
+        return { kind: "scalar", vals: new Float64Array(n).fill(Math.PI) };
+      case "start":
+        return { kind: "scalar", vals: new Float64Array(n).fill(this.st.startMs / 1000) };
+      case "end":
+        return { kind: "scalar", vals: new Float64Array(n).fill(this.st.endMs / 1000) };
+      case "range":
+        return { kind: "scalar", vals: new Float64Array(n).fill((this.st.endMs - this.st.startMs) / 1000) };
+      case "step":
+        return { kind: "scalar", vals: new Float64Array(n).fill(this.st.stepMs / 1000) };
+      case "scalar": {
+        const v = this.eval(e.args[0] as Expr) as VectorValue;
+        const out = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          let found = 0;
+          let val = NaN;
+          for (const s of v.series) {
+            if (s.has[i]) {
+              found++;
+              val = s.vals[i] as number;
+            }
+          }
+          out[i] = found === 1 ? val : NaN;
+        }
+        return { kind: "scalar", vals: out };
+      }
+      case "vector": {
+        const s = newSeries({}, n);
+        s.vals.set(this.scalarArg(e.args[0] as Expr));
+        s.has.fill(1);
+        return { kind: "vector", series: [s] };
+      }
+      case "timestamp": {
+        let arg = e.args[0] as Expr;
+        while (arg.kind === "paren") {
+          arg = arg.expr;
+        }
+        if (arg.kind === "vectorSelector") {
+          const v = this.vectorSelector(arg, true);
+          for (const s of v.series) {
+            s.dropName = true;
+          }
+          return v;
+        }
+        const v = this.eval(arg) as VectorValue;
+        return {
+          kind: "vector",
+          series: v.series.map((s) => {
+            const o = newSeries(s.labels, n, true);
+            o.has.set(s.has);
+            for (let i = 0; i < n; i++) {
+              o.vals[i] = (this.times[i] as number) / 1000;
+            }
+            return o;
+          }),
+        };
+      }
+      case "absent": {
+        const v = this.eval(e.args[0] as Expr) as VectorValue;
+        const o = newSeries(absentLabels(e.args[0] as Expr), n);
+        for (let i = 0; i < n; i++) {
+          let present = false;
+          for (const s of v.series) {
+            if (s.has[i]) {
+              present = true;
+              break;
+            }
+          }
+          if (!present) {
+            o.vals[i] = 1;
+            o.has[i] = 1;
+          }
+        }
+        return { kind: "vector", series: o.has.includes(1) ? [o] : [] };
+      }
+      case "absent_over_time": {
+        const input = this.rangeInput(e.args[0] as Expr);
+        const o = newSeries(input.selector ? absentLabels(input.selector) : {}, n);
+        for (let i = 0; i < n; i++) {
+          const ref = input.refs[i] as number;
+          const left = ref - input.rangeMs;
+          let present = false;
+          for (const s of input.series) {
+            if (hasSampleIn(s.ts, left, ref)) {
+              present = true;
+              break;
+            }
+          }
+          if (!present) {
+            o.vals[i] = 1;
+            o.has[i] = 1;
+          }
+        }
+        return { kind: "vector", series: o.has.includes(1) ? [o] : [] };
+      }
+      case "label_replace":
+      case "label_join": {
+        const strs = e.args.slice(1).map((a) => (a as { value: string }).value);
+        const v = this.eval(e.args[0] as Expr) as VectorValue;
+        const out = name === "label_replace" ? labelReplace(v, strs) : labelJoin(v, strs);
+        return mergeSameLabels(out, n);
+      }
+      case "sort":
+      case "sort_desc":
+      case "sort_by_label":
+      case "sort_by_label_desc": {
+        const v = this.eval(e.args[0] as Expr) as VectorValue;
+        if (this.st.stepMs > 0 && (name === "sort" || name === "sort_desc")) {
+          this.st.warn(
+            "sort is ineffective for range queries since results are always ordered by labels",
+            e.pos,
+          );
+        }
+        if (n !== 1) {
+          return v;
+        }
+        if (name === "sort_by_label" || name === "sort_by_label_desc") {
+          const labels = e.args.slice(1).map((a) => (a as { value: string }).value);
+          return { kind: "vector", series: sortByLabel(v.series, labels, name === "sort_by_label_desc") };
+        }
+        const desc = name === "sort_desc";
+        const series = v.series.slice().sort((a, b) => {
+          const x = a.vals[0] as number;
+          const y = b.vals[0] as number;
+          if (Number.isNaN(x)) {
+            return Number.isNaN(y) ? 0 : 1;
+          }
+          if (Number.isNaN(y)) {
+            return -1;
+          }
+          return desc ? y - x : x - y;
+        });
+        return { kind: "vector", series };
+      }
+      case "histogram_quantile": {
+        const q = this.scalarArg(e.args[0] as Expr);
+        const v = this.eval(e.args[1] as Expr) as VectorValue;
+        return histogramQuantile(q, v, n, this.st, e);
+      }
+      case "histogram_fraction": {
+        const lower = this.scalarArg(e.args[0] as Expr);
+        const upper = this.scalarArg(e.args[1] as Expr);
+        const v = this.eval(e.args[2] as Expr) as VectorValue;
+        return histogramFraction(lower, upper, v, n, this.st, e);
+      }
+      case "histogram_count":
+      case "histogram_sum":
+      case "histogram_avg":
+      case "histogram_stddev":
+      case "histogram_stdvar": {
+        // Only native histograms have these; float series yield nothing.
+        this.eval(e.args[0] as Expr);
+        return { kind: "vector", series: [] };
+      }
+      default:
+        break;
+    }
+    const rangeFn = RANGE_FUNCTIONS[name];
+    if (rangeFn) {
+      return this.rangeFunction(e, name);
+    }
+    const fn = INSTANT_FUNCTIONS[name];
+    if (fn) {
+      const scalars = e.args.slice(1).map((a) => this.scalarArg(a));
+      if (e.args.length === 0) {
+        // Date functions default to vector(time()).
+        const s = newSeries({}, n);
+        for (let i = 0; i < n; i++) {
+          s.vals[i] = fn(Math.floor((this.times[i] as number) / 1000), [], i) ?? NaN;
+          s.has[i] = 1;
+        }
+        return { kind: "vector", series: [s] };
+      }
+      const v = this.eval(e.args[0] as Expr) as VectorValue;
+      const params: number[] = [];
+      const out: VSeries[] = [];
+      for (const s of v.series) {
+        const o = newSeries(s.labels, n, true);
+        let any = false;
+        for (let i = 0; i < n; i++) {
+          if (!s.has[i]) {
+            continue;
+          }
+          params.length = 0;
+          for (const sc of scalars) {
+            params.push(sc[i] as number);
+          }
+          const r = fn(s.vals[i] as number, params, i);
+          if (r === undefined) {
+            continue;
+          }
+          o.vals[i] = r;
+          o.has[i] = 1;
+          any = true;
+        }
+        if (any) {
+          out.push(o);
+        }
+      }
+      const res: VectorValue = { kind: "vector", series: out };
+      this.account(res, v);
+      return res;
+    }
+    throw PromqlErrors.execution(`function "${name}" is not supported`);
+  }
+
+  private rangeFunction(e: Call, name: string): Value {
+    const n = this.n;
+    const fn = RANGE_FUNCTIONS[name]!;
+    const matrixArgIdx = e.args.findIndex((a) => isRangeExpr(a));
+    const scalarArgs = e.args.filter((_, i) => i !== matrixArgIdx).map((a) => this.scalarArg(a));
+    const input = this.rangeInput(e.args[matrixArgIdx] as Expr);
+    if (name === "quantile_over_time") {
+      const q = scalarArgs[0] as Float64Array;
+      for (let i = 0; i < n; i++) {
+        const qi = q[i] as number;
+        if (Number.isNaN(qi) || qi < 0 || qi > 1) {
+          this.st.warn(
+            `quantile value should be between 0 and 1, got ${formatFloat(qi)}`,
+            (e.args[0] as Expr).pos,
+          );
+          break;
+        }
+      }
+    }
+    const keepName = KEEPS_NAME.has(name);
+    const ctx: WindowCtx = { ref: 0, rangeMs: input.rangeMs, stepTime: 0, params: [] };
+    const out: VSeries[] = [];
+    const arg = e.args[matrixArgIdx] as Expr;
+    let loaded = 0;
+    for (const s of input.series) {
+      this.st.tick();
+      loaded += s.ts.length;
+      const o = newSeries(s.labels, n, keepName ? s.dropName : true);
+      let lo = 0;
+      let hi = 0;
+      let any = false;
+      const ts = s.ts;
+      for (let i = 0; i < n; i++) {
+        const ref = input.refs[i] as number;
+        const left = ref - input.rangeMs;
+        while (hi < ts.length && (ts[hi] as number) <= ref) {
+          hi++;
+        }
+        while (lo < hi && (ts[lo] as number) <= left) {
+          lo++;
+        }
+        if (lo >= hi) {
+          continue;
+        }
+        ctx.ref = ref;
+        ctx.stepTime = this.times[i] as number;
+        ctx.params.length = 0;
+        for (const sc of scalarArgs) {
+          ctx.params.push(sc[i] as number);
+        }
+        const r = fn(ts, s.vs, lo, hi, ctx);
+        if (r === undefined) {
+          continue;
+        }
+        o.vals[i] = r;
+        o.has[i] = 1;
+        any = true;
+      }
+      if (any) {
+        out.push(o);
+        if ((name === "rate" || name === "increase") && arg.kind !== "subquery") {
+          const metric = s.labels.__name__;
+          if (metric !== undefined && !/(_total|_sum|_count|_bucket)$/.test(metric)) {
+            this.st.info(
+              `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "${metric}"`,
+              arg.pos,
+            );
+          }
+        }
+      }
+    }
+    const res: VectorValue = { kind: "vector", series: out };
+    this.st.addSamples(countPoints(res));
+    this.st.releaseSamples(loaded);
+    return res;
+  }
+}
+
+function isRangeExpr(e: Expr): boolean {
+  while (e.kind === "paren") {
+    e = e.expr;
+  }
+  return e.kind === "matrixSelector" || e.kind === "subquery";
+}
+
+function hasSampleIn(ts: Float64Array, left: number, ref: number): boolean {
+  // Binary search for the first sample > left.
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((ts[mid] as number) <= left) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo < ts.length && (ts[lo] as number) <= ref;
+}
+
+/** The labels absent() reports: equality matchers that name a label exactly once. */
+function absentLabels(e: Expr): Labels {
+  while (e.kind === "paren") {
+    e = e.expr;
+  }
+  let matchers;
+  if (e.kind === "vectorSelector") {
+    matchers = e.matchers;
+  } else if (e.kind === "matrixSelector") {
+    matchers = e.vs.matchers;
+  } else {
+    return {};
+  }
+  const out: Record<string, string> = {};
+  const seen = new Set<string>();
+  for (const m of matchers) {
+    if (m.name === "__name__") {
+      continue;
+    }
+    if (m.type === "=" && !seen.has(m.name)) {
+      out[m.name] = m.value;
+      seen.add(m.name);
+    } else {
+      delete out[m.name];
+    }
+  }
+  return out;
+}
+
+/** Series that ended up with identical labels merge if they never overlap, else it's an error. */
+export function mergeSameLabels(v: VectorValue, n: number): VectorValue {
+  const byKey = new Map<string, VSeries>();
+  const out: VSeries[] = [];
+  for (const s of v.series) {
+    const key = labelsKey(s.labels);
+    const prev = byKey.get(key);
+    if (!prev) {
+      byKey.set(key, s);
+      out.push(s);
+      continue;
+    }
+    const merged = newSeries(prev.labels, n, prev.dropName);
+    for (let i = 0; i < n; i++) {
+      if (prev.has[i] && s.has[i]) {
+        throw PromqlErrors.execution("vector cannot contain metrics with the same labelset");
+      }
+      if (prev.has[i]) {
+        merged.vals[i] = prev.vals[i] as number;
+        merged.has[i] = 1;
+      } else if (s.has[i]) {
+        merged.vals[i] = s.vals[i] as number;
+        merged.has[i] = 1;
+      }
+    }
+    byKey.set(key, merged);
+    out[out.indexOf(prev)] = merged;
+  }
+  return { kind: "vector", series: out };
+}

@@ -1,0 +1,188 @@
+// Lexical values of PromQL as Prometheus reads them: Go-style quoted strings, numbers (hex, octal,
+// Inf/NaN) and durations such as 1h30m. Kept apart from the parser so the test-script reader shares them.
+
+const UNIT_MS: Readonly<Record<string, number>> = {
+  y: 365 * 24 * 3600_000,
+  w: 7 * 24 * 3600_000,
+  d: 24 * 3600_000,
+  h: 3600_000,
+  m: 60_000,
+  s: 1000,
+  ms: 1,
+};
+
+const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+
+/** Milliseconds of a Prometheus duration ("1h30m", "0s"), or undefined when it is not one. */
+export function parseDuration(text: string): number | undefined {
+  if (text === "" || text === "0") {
+    return text === "0" ? 0 : undefined;
+  }
+  const m = DURATION_RE.exec(text);
+  if (!m) {
+    return undefined;
+  }
+  const units = ["y", "w", "d", "h", "m", "s", "ms"];
+  let ms = 0;
+  let any = false;
+  for (let i = 0; i < units.length; i++) {
+    const part = m[i + 1];
+    if (part !== undefined) {
+      any = true;
+      ms += Number(part) * (UNIT_MS[units[i] as string] as number);
+    }
+  }
+  return any ? ms : undefined;
+}
+
+/** A PromQL number literal (decimal, hex, octal with leading 0, Inf, NaN), or undefined. */
+export function parseNumber(text: string): number | undefined {
+  const t = text.replace(/_/g, "");
+  const lower = t.toLowerCase();
+  let sign = 1;
+  let body = lower;
+  if (body.startsWith("+") || body.startsWith("-")) {
+    sign = body.startsWith("-") ? -1 : 1;
+    body = body.slice(1);
+  }
+  if (body === "inf" || body === "infinity") {
+    return sign * Infinity;
+  }
+  if (body === "nan") {
+    return NaN;
+  }
+  if (/^0x[0-9a-f]+$/.test(body)) {
+    return sign * parseInt(body.slice(2), 16);
+  }
+  if (/^0[0-7]+$/.test(body)) {
+    return sign * parseInt(body.slice(1), 8);
+  }
+  if (/^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/.test(body)) {
+    return sign * Number(body);
+  }
+  return undefined;
+}
+
+/** Unquotes a Go string literal in double, single or back quotes; throws Error on bad escapes. */
+export function unquote(lit: string): string {
+  const q = lit[0];
+  if (lit.length < 2 || lit[lit.length - 1] !== q) {
+    throw new Error("unterminated quoted string");
+  }
+  const body = lit.slice(1, -1);
+  if (q === "`") {
+    return body;
+  }
+  if (q !== '"' && q !== "'") {
+    throw new Error("invalid syntax");
+  }
+  let out = "";
+  const bytes: number[] = [];
+  const flushBytes = () => {
+    if (bytes.length > 0) {
+      out += Buffer.from(bytes).toString("utf8");
+      bytes.length = 0;
+    }
+  };
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i] as string;
+    if (c === q) {
+      throw new Error("invalid syntax");
+    }
+    if (c !== "\\") {
+      flushBytes();
+      out += c;
+      continue;
+    }
+    const e = body[++i];
+    switch (e) {
+      case "a":
+        bytes.push(7);
+        break;
+      case "b":
+        bytes.push(8);
+        break;
+      case "f":
+        bytes.push(12);
+        break;
+      case "n":
+        bytes.push(10);
+        break;
+      case "r":
+        bytes.push(13);
+        break;
+      case "t":
+        bytes.push(9);
+        break;
+      case "v":
+        bytes.push(11);
+        break;
+      case "\\":
+        bytes.push(92);
+        break;
+      case '"':
+      case "'":
+        if (e !== q) {
+          throw new Error("invalid syntax");
+        }
+        bytes.push(e.charCodeAt(0));
+        break;
+      case "x": {
+        const h = body.slice(i + 1, i + 3);
+        if (!/^[0-9a-fA-F]{2}$/.test(h)) {
+          throw new Error("invalid syntax");
+        }
+        bytes.push(parseInt(h, 16));
+        i += 2;
+        break;
+      }
+      case "u":
+      case "U": {
+        const n = e === "u" ? 4 : 8;
+        const h = body.slice(i + 1, i + 1 + n);
+        if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(h)) {
+          throw new Error("invalid syntax");
+        }
+        const cp = parseInt(h, 16);
+        if (cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) {
+          throw new Error("invalid syntax");
+        }
+        flushBytes();
+        out += String.fromCodePoint(cp);
+        i += n;
+        break;
+      }
+      default: {
+        if (e !== undefined && /[0-7]/.test(e)) {
+          const o = body.slice(i, i + 3);
+          if (!/^[0-7]{3}$/.test(o) || parseInt(o, 8) > 255) {
+            throw new Error("invalid syntax");
+          }
+          bytes.push(parseInt(o, 8));
+          i += 2;
+          break;
+        }
+        throw new Error("invalid syntax");
+      }
+    }
+  }
+  flushBytes();
+  return out;
+}
+
+/** Formats milliseconds as Prometheus prints durations (1h30m, 5m, 500ms). */
+export function formatDuration(ms: number): string {
+  if (ms === 0) {
+    return "0s";
+  }
+  let out = ms < 0 ? "-" : "";
+  let rest = Math.abs(ms);
+  for (const u of ["y", "w", "d", "h", "m", "s", "ms"]) {
+    const size = UNIT_MS[u] as number;
+    if (rest >= size) {
+      out += `${Math.floor(rest / size)}${u}`;
+      rest %= size;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,650 @@
+// Parses PromQL with the Prometheus project's lezer grammar and converts the lezer tree into the typed
+// AST of ast.ts, applying Prometheus's semantic checks (types, modifiers) with Prometheus's messages.
+import { parser as lezer } from "@prometheus-io/lezer-promql";
+import type { SyntaxNode } from "@lezer/common";
+import type { Matcher, MatchType } from "../model.js";
+import { FUNCTIONS, TYPE_NAMES, isComparison, isSetOp, typeOf } from "./ast.js";
+import type {
+  AggregateOp,
+  AtModifier,
+  BinaryOp,
+  DurationExpr,
+  Expr,
+  PosRange,
+  VectorMatching,
+  VectorSelector,
+} from "./ast.js";
+import { PromqlErrors } from "./errors.js";
+import { compileAnchoredRegex } from "./matcher.js";
+import { parseDuration, parseNumber, unquote } from "./literals.js";
+
+const EXPR_NODES = new Set([
+  "AggregateExpr",
+  "BinaryExpr",
+  "FunctionCall",
+  "MatrixSelector",
+  "NumberDurationLiteral",
+  "OffsetExpr",
+  "AnchoredExpr",
+  "SmoothedExpr",
+  "ParenExpr",
+  "StringLiteral",
+  "SubqueryExpr",
+  "UnaryExpr",
+  "VectorSelector",
+  "StepInvariantExpr",
+]);
+
+const BIN_OPS: Readonly<Record<string, BinaryOp>> = {
+  Pow: "^",
+  Mul: "*",
+  Div: "/",
+  Mod: "%",
+  Atan2: "atan2",
+  Add: "+",
+  Sub: "-",
+  Eql: "==",
+  Neq: "!=",
+  Gte: ">=",
+  Gtr: ">",
+  Lte: "<=",
+  Lss: "<",
+  And: "and",
+  Or: "or",
+  Unless: "unless",
+};
+
+/** "line:col" (1-based column) of a character offset, as Prometheus positions errors. */
+export function positionOf(query: string, offset: number): string {
+  let line = 1;
+  let col = 1;
+  for (let i = 0; i < offset && i < query.length; i++) {
+    if (query[i] === "\n") {
+      line++;
+      col = 1;
+    } else {
+      col++;
+    }
+  }
+  return `${line}:${col}`;
+}
+
+class ParseFailure extends Error {
+  constructor(
+    readonly offset: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function fail(offset: number, message: string): never {
+  throw new ParseFailure(offset, message);
+}
+
+/** Parses a query into the AST; throws PromqlError (bad_data) "line:col: parse error: ...". */
+export function parseExpr(query: string): Expr {
+  try {
+    if (query.trim() === "") {
+      fail(0, "no expression found in input");
+    }
+    const tree = lezer.parse(query);
+    const top = tree.topNode;
+    checkSyntax(query, top);
+    const exprNode = childExprs(top)[0];
+    if (!exprNode) {
+      fail(0, "no expression found in input");
+    }
+    const conv = new Converter(query);
+    const expr = conv.expr(exprNode);
+    check(expr);
+    return expr;
+  } catch (e) {
+    if (e instanceof ParseFailure) {
+      throw PromqlErrors.parse(`${positionOf(query, e.offset)}: parse error: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+function checkSyntax(query: string, top: SyntaxNode): void {
+  let err: SyntaxNode | undefined;
+  top.cursor().iterate((n) => {
+    if (err) {
+      return false;
+    }
+    if (n.type.isError) {
+      err = n.node;
+      return false;
+    }
+    return true;
+  });
+  if (!err) {
+    return;
+  }
+  const at = err.from;
+  if (at >= query.trimEnd().length) {
+    fail(at, "unexpected end of input");
+  }
+  const rest = query.slice(at);
+  const tok = /^(\w+|"[^"]*"?|'[^']*'?|\S)/.exec(rest.trimStart())?.[0] ?? rest.slice(0, 1);
+  if (tok.startsWith('"') || tok.startsWith("'")) {
+    if (tok.length < 2 || tok[tok.length - 1] !== tok[0]) {
+      fail(at, "unterminated quoted string");
+    }
+  }
+  if (/^[A-Za-z_]/.test(tok)) {
+    fail(at, `unexpected identifier "${tok}"`);
+  }
+  if (/^[0-9.]/.test(tok)) {
+    fail(at, `unexpected number "${tok}"`);
+  }
+  fail(at, `unexpected character: '${tok}'`);
+}
+
+function children(n: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (let c = n.firstChild; c; c = c.nextSibling) {
+    out.push(c);
+  }
+  return out;
+}
+
+function childExprs(n: SyntaxNode): SyntaxNode[] {
+  return children(n).filter((c) => EXPR_NODES.has(c.name));
+}
+
+class Converter {
+  constructor(private readonly q: string) {}
+
+  private text(n: SyntaxNode): string {
+    return this.q.slice(n.from, n.to);
+  }
+
+  private pos(n: SyntaxNode): PosRange {
+    return { start: n.from, end: n.to };
+  }
+
+  expr(n: SyntaxNode): Expr {
+    switch (n.name) {
+      case "ParenExpr":
+        return { kind: "paren", expr: this.expr(this.one(n)), pos: this.pos(n) };
+      case "NumberDurationLiteral":
+        return { kind: "number", value: this.numberLit(n), pos: this.pos(n) };
+      case "StringLiteral":
+        return { kind: "string", value: this.str(n), pos: this.pos(n) };
+      case "VectorSelector":
+        return this.vectorSelector(n);
+      case "MatrixSelector":
+        return this.matrixSelector(n);
+      case "SubqueryExpr":
+        return this.subquery(n);
+      case "OffsetExpr":
+        return this.offset(n);
+      case "StepInvariantExpr":
+        return this.at(n);
+      case "FunctionCall":
+        return this.call(n);
+      case "AggregateExpr":
+        return this.aggregate(n);
+      case "BinaryExpr":
+        return this.binary(n);
+      case "UnaryExpr": {
+        const op = this.text(n.firstChild as SyntaxNode) as "-" | "+";
+        const inner = this.expr(this.one(n));
+        const t = typeOf(inner);
+        if (t !== "scalar" && t !== "vector") {
+          fail(
+            n.from,
+            `unary expression only allowed on expressions of type scalar or instant vector, got "${t === "matrix" ? "range vector" : t}"`,
+          );
+        }
+        return { kind: "unary", op, expr: inner, pos: this.pos(n) };
+      }
+      case "AnchoredExpr":
+        return fail(n.to - 8, "anchored modifier is an experimental feature that is not supported");
+      case "SmoothedExpr":
+        return fail(n.to - 8, "smoothed modifier is an experimental feature that is not supported");
+      default:
+        return fail(n.from, `unexpected ${n.name}`);
+    }
+  }
+
+  private one(n: SyntaxNode): SyntaxNode {
+    const c = childExprs(n)[0];
+    if (!c) {
+      fail(n.from, "unexpected end of input");
+    }
+    return c;
+  }
+
+  private numberLit(n: SyntaxNode): number {
+    const t = this.text(n).replace(/\s+/g, "");
+    const v = parseNumber(t);
+    if (v !== undefined) {
+      return v;
+    }
+    const sign = t.startsWith("-") ? -1 : 1;
+    const d = parseDuration(t.replace(/^[+-]/, ""));
+    if (d === undefined) {
+      fail(n.from, `bad number or duration syntax: "${t}"`);
+    }
+    return (sign * d) / 1000;
+  }
+
+  private str(n: SyntaxNode): string {
+    try {
+      return unquote(this.text(n));
+    } catch (e) {
+      return fail(n.from, (e as Error).message);
+    }
+  }
+
+  private vectorSelector(n: SyntaxNode): VectorSelector {
+    let name: string | undefined;
+    const matchers: Matcher[] = [];
+    const id = n.getChild("Identifier");
+    if (id) {
+      name = this.text(id);
+    }
+    const lm = n.getChild("LabelMatchers");
+    if (lm) {
+      for (const m of children(lm)) {
+        if (m.name === "QuotedLabelName") {
+          const nm = this.str(m.firstChild as SyntaxNode);
+          if (name !== undefined) {
+            fail(m.from, `metric name must not be set twice: "${name}" or "${nm}"`);
+          }
+          name = nm;
+          continue;
+        }
+        const ln = m.firstChild as SyntaxNode;
+        const label =
+          m.name === "QuotedLabelName" || ln.name === "QuotedLabelName"
+            ? this.str(ln.firstChild as SyntaxNode)
+            : this.text(ln);
+        const opNode = m.getChild("MatchOp") as SyntaxNode;
+        const type = this.text(opNode) as MatchType;
+        const valNode = m.getChild("StringLiteral") as SyntaxNode;
+        const value = this.str(valNode);
+        if (type === "=~" || type === "!~") {
+          try {
+            compileAnchoredRegex(value);
+          } catch (e) {
+            fail(valNode.from, `error parsing regexp: ${(e as Error).message}`);
+          }
+        }
+        if (label === "__name__" && type === "=" && name !== undefined && !id) {
+          fail(m.from, `metric name must not be set twice: "${name}" or "${value}"`);
+        }
+        matchers.push({ type, name: label, value });
+      }
+    }
+    if (name !== undefined) {
+      if (id && matchers.some((m) => m.name === "__name__")) {
+        const other = matchers.find((m) => m.name === "__name__") as Matcher;
+        fail(n.from, `metric name must not be set twice: "${name}" or "${other.value}"`);
+      }
+      matchers.unshift({ type: "=", name: "__name__", value: name });
+    }
+    if (!matchers.some((m) => !matchesEmpty(m))) {
+      fail(n.from, "vector selector must contain at least one non-empty matcher");
+    }
+    return { kind: "vectorSelector", name, matchers, offset: undefined, at: undefined, pos: this.pos(n) };
+  }
+
+  private matrixSelector(n: SyntaxNode): Expr {
+    const inner = this.expr(this.one(n));
+    const range = this.duration(n.getChild("DurationExpr") as SyntaxNode);
+    if (inner.kind !== "vectorSelector") {
+      fail(n.from, "ranges only allowed for vector selectors");
+    }
+    if (inner.offset !== undefined) {
+      fail(n.from, "no offset modifiers allowed before range");
+    }
+    if (inner.at !== undefined) {
+      fail(n.from, "no @ modifiers allowed before range");
+    }
+    return { kind: "matrixSelector", vs: inner, range, pos: this.pos(n) };
+  }
+
+  private subquery(n: SyntaxNode): Expr {
+    const inner = this.expr(this.one(n));
+    const durs = n.getChildren("DurationExpr");
+    const t = typeOf(inner);
+    if (t !== "vector") {
+      fail(n.from, `subquery is only allowed on instant vector, got ${TYPE_NAMES[t]} instead`);
+    }
+    return {
+      kind: "subquery",
+      expr: inner,
+      range: this.duration(durs[0] as SyntaxNode),
+      step: durs[1] ? this.duration(durs[1]) : undefined,
+      offset: undefined,
+      at: undefined,
+      pos: this.pos(n),
+    };
+  }
+
+  private offset(n: SyntaxNode): Expr {
+    const inner = this.expr(this.one(n));
+    const d = this.duration(n.getChild("OffsetDurationExpr") as SyntaxNode);
+    const target = modifierTarget(inner);
+    if (!target) {
+      fail(
+        n.from,
+        "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery",
+      );
+    }
+    if (target.offset !== undefined) {
+      fail(n.from, "offset may not be set multiple times");
+    }
+    target.offset = d;
+    return inner;
+  }
+
+  private at(n: SyntaxNode): Expr {
+    const inner = this.expr(this.one(n));
+    let at: AtModifier;
+    const pre = n.getChild("AtModifierPreprocessors");
+    if (pre) {
+      at = { kind: pre.firstChild?.name === "AtStart" ? "start" : "end" };
+    } else {
+      const lit = n.getChild("NumberDurationLiteral") as SyntaxNode;
+      const v = this.numberLit(lit);
+      if (!Number.isFinite(v)) {
+        fail(lit.from, `timestamp out of bounds for @ modifier: ${v}`);
+      }
+      at = { kind: "ts", ms: Math.round(v * 1000) };
+    }
+    const target = modifierTarget(inner);
+    if (!target) {
+      fail(
+        n.from,
+        "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery",
+      );
+    }
+    if (target.at !== undefined) {
+      fail(n.from, "@ <timestamp> may not be set multiple times");
+    }
+    target.at = at;
+    return inner;
+  }
+
+  private duration(n: SyntaxNode): DurationExpr {
+    const kids = children(n);
+    const first = kids[0];
+    if (!first) {
+      return fail(n.from, "unexpected end of input");
+    }
+    if (kids.length === 1 && first.name === "NumberDurationLiteralInDurationContext") {
+      const t = this.text(first);
+      const d = parseDuration(t);
+      if (d !== undefined) {
+        return { kind: "lit", ms: d };
+      }
+      const v = parseNumber(t);
+      if (v === undefined || !Number.isFinite(v)) {
+        fail(first.from, `bad number or duration syntax: "${t}"`);
+      }
+      return { kind: "lit", ms: Math.round(v * 1000) };
+    }
+    if (first.name === "UnaryOp") {
+      const inner = this.duration(kids[1] as SyntaxNode);
+      return this.text(first) === "-" ? { kind: "neg", expr: inner } : inner;
+    }
+    if (first.name === "DurationStep") {
+      return { kind: "step" };
+    }
+    if (first.name === "DurationRange") {
+      return { kind: "range" };
+    }
+    if (first.name === "DurationMinOf" || first.name === "DurationMaxOf") {
+      return {
+        kind: "minmax",
+        max: first.name === "DurationMaxOf",
+        lhs: this.duration(kids[1] as SyntaxNode),
+        rhs: this.duration(kids[2] as SyntaxNode),
+      };
+    }
+    if (kids.length === 1) {
+      return this.duration(first);
+    }
+    if (kids.length === 3) {
+      const op = BIN_OPS[(kids[1] as SyntaxNode).name];
+      if (!op) {
+        fail(kids[1]!.from, "unexpected operator in duration expression");
+      }
+      return { kind: "bin", op, lhs: this.duration(first), rhs: this.duration(kids[2] as SyntaxNode) };
+    }
+    return fail(n.from, "bad duration expression");
+  }
+
+  private call(n: SyntaxNode): Expr {
+    const idNode = n.getChild("FunctionIdentifier") as SyntaxNode;
+    const name = this.text(idNode);
+    const sig = FUNCTIONS[name];
+    if (!sig) {
+      fail(n.from, `unknown function with name "${name}"`);
+    }
+    const body = n.getChild("FunctionCallBody") as SyntaxNode;
+    const args = childExprs(body).map((a) => this.expr(a));
+    const pos = this.pos(n);
+    const nargs = args.length;
+    const min =
+      sig.variadic === 0 ? sig.args.length : sig.args.length - (sig.variadic > 0 ? sig.variadic : 1);
+    if (sig.variadic === 0 && nargs !== sig.args.length) {
+      fail(n.from, `expected ${sig.args.length} argument(s) in call to "${name}", got ${nargs}`);
+    }
+    if (sig.variadic !== 0) {
+      if (nargs < min) {
+        fail(n.from, `expected at least ${min} argument(s) in call to "${name}", got ${nargs}`);
+      }
+      if (sig.variadic > 0 && nargs > sig.args.length) {
+        fail(n.from, `expected at most ${sig.args.length} argument(s) in call to "${name}", got ${nargs}`);
+      }
+    }
+    args.forEach((a, i) => {
+      const want = sig.args[Math.min(i, sig.args.length - 1)] as keyof typeof TYPE_NAMES;
+      expectType(a, want, `call to function "${name}"`);
+    });
+    if (name === "label_replace" || name === "label_join") {
+      const dst = args[1];
+      if (dst && dst.kind === "string" && !isValidLabelName(dst.value)) {
+        // Prometheus checks this at evaluation time; keeping it there preserves its error type.
+      }
+    }
+    return { kind: "call", name, args, pos };
+  }
+
+  private aggregate(n: SyntaxNode): Expr {
+    const opNode = (n.getChild("AggregateOp") as SyntaxNode).firstChild as SyntaxNode;
+    const op = this.text(opNode).toLowerCase() as AggregateOp;
+    const body = n.getChild("FunctionCallBody") as SyntaxNode;
+    const args = childExprs(body).map((a) => this.expr(a));
+    let grouping: string[] = [];
+    let without = false;
+    const mod = n.getChild("AggregateModifier");
+    if (mod) {
+      without = mod.firstChild?.name === "Without";
+      grouping = this.groupingLabels(mod.getChild("GroupingLabels") as SyntaxNode);
+    }
+    const needsParam =
+      op === "topk" ||
+      op === "bottomk" ||
+      op === "count_values" ||
+      op === "quantile" ||
+      op === "limitk" ||
+      op === "limit_ratio";
+    const want = needsParam ? 2 : 1;
+    if (args.length !== want) {
+      if (args.length > want) {
+        fail(
+          n.from,
+          `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`,
+        );
+      }
+      fail(
+        n.from,
+        `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`,
+      );
+    }
+    const param = needsParam ? args[0] : undefined;
+    const expr = args[want - 1] as Expr;
+    if (param) {
+      expectType(param, op === "count_values" ? "string" : "scalar", "aggregation parameter");
+    }
+    expectType(expr, "vector", "aggregation expression");
+    return { kind: "aggregate", op, expr, param, grouping, without, pos: this.pos(n) };
+  }
+
+  private groupingLabels(n: SyntaxNode): string[] {
+    const out: string[] = [];
+    for (const c of children(n)) {
+      const label = c.name === "QuotedLabelName" ? this.str(c.firstChild as SyntaxNode) : this.text(c);
+      if (!isValidLabelName(label)) {
+        fail(c.from, `invalid label name "${label}"`);
+      }
+      out.push(label);
+    }
+    return out;
+  }
+
+  private binary(n: SyntaxNode): Expr {
+    const kids = children(n);
+    const exprs = kids.filter((c) => EXPR_NODES.has(c.name));
+    const opNode = kids.find((c) => BIN_OPS[c.name] !== undefined) as SyntaxNode;
+    const op = BIN_OPS[opNode.name] as BinaryOp;
+    const lhsNode = exprs[0] as SyntaxNode;
+    const rhsNode = exprs[1] as SyntaxNode;
+    const returnBool = n.getChild("BoolModifier") !== null;
+    if (n.getChild("FillModifier")) {
+      fail(n.from, "fill modifiers are an experimental feature that is not supported");
+    }
+    let matching: VectorMatching | undefined;
+    const mm = n.getChild("MatchingModifierClause");
+    if (mm) {
+      const mk = children(mm);
+      const on = mk[0]?.name === "On";
+      const groups = mm.getChildren("GroupingLabels");
+      const labels = this.groupingLabels(groups[0] as SyntaxNode);
+      let card: VectorMatching["card"] = "one-to-one";
+      let include: string[] = [];
+      if (mm.getChild("GroupLeft")) {
+        card = "many-to-one";
+      } else if (mm.getChild("GroupRight")) {
+        card = "one-to-many";
+      }
+      if (groups[1]) {
+        include = this.groupingLabels(groups[1]);
+      }
+      matching = { card, on, labels, include };
+    }
+    // Prometheus reads "-1 ^ 2" as -(1 ^ 2): a sign binds looser than '^'; lezer glues it to the number.
+    let lhs = this.expr(lhsNode);
+    const rhs = this.expr(rhsNode);
+    const pos = this.pos(n);
+    if (op === "^" && lhsNode.name === "NumberDurationLiteral" && /^\s*[-+]/.test(this.text(lhsNode))) {
+      const sign = this.text(lhsNode).trim()[0] as "-" | "+";
+      lhs = { kind: "number", value: Math.abs((lhs as { value: number }).value), pos: lhs.pos };
+      if (Number.isNaN((lhs as { value: number }).value)) {
+        lhs = { kind: "number", value: NaN, pos: lhs.pos };
+      }
+      const inner = buildBinary(op, lhs, rhs, returnBool, matching, pos, n.from);
+      return { kind: "unary", op: sign, expr: inner, pos };
+    }
+    return buildBinary(op, lhs, rhs, returnBool, matching, pos, n.from);
+  }
+}
+
+function buildBinary(
+  op: BinaryOp,
+  lhs: Expr,
+  rhs: Expr,
+  returnBool: boolean,
+  matching: VectorMatching | undefined,
+  pos: PosRange,
+  at: number,
+): Expr {
+  const lt = typeOf(lhs);
+  const rt = typeOf(rhs);
+  for (const t of [lt, rt]) {
+    if (t !== "scalar" && t !== "vector") {
+      fail(at, "binary expression must contain only scalar and instant vector types");
+    }
+  }
+  if (returnBool && !isComparison(op)) {
+    fail(at, "bool modifier can only be used on comparison operators");
+  }
+  if (isComparison(op) && !returnBool && lt === "scalar" && rt === "scalar") {
+    fail(at, "comparisons between scalars must use BOOL modifier");
+  }
+  if (isSetOp(op)) {
+    if (lt === "scalar" || rt === "scalar") {
+      fail(at, `set operator "${op}" not allowed in binary scalar expression`);
+    }
+  }
+  if (matching && (lt !== "vector" || rt !== "vector")) {
+    fail(at, "vector matching only allowed between instant vectors");
+  }
+  if (isSetOp(op) && lt === "vector" && rt === "vector") {
+    if (matching && matching.card !== "one-to-one") {
+      fail(at, `no grouping allowed for "${op}" operation`);
+    }
+    matching = matching ?? { card: "many-to-many", on: false, labels: [], include: [] };
+    matching.card = "many-to-many";
+  }
+  if (matching && matching.on) {
+    for (const l of matching.include) {
+      if (matching.labels.includes(l)) {
+        fail(at, `label "${l}" must not occur in ON and GROUP clause at once`);
+      }
+    }
+  }
+  if (!matching && lt === "vector" && rt === "vector") {
+    matching = { card: "one-to-one", on: false, labels: [], include: [] };
+  }
+  return { kind: "binary", op, lhs, rhs, returnBool, matching, pos };
+}
+
+function modifierTarget(
+  e: Expr,
+): { offset: DurationExpr | undefined; at: AtModifier | undefined } | undefined {
+  if (e.kind === "vectorSelector" || e.kind === "subquery") {
+    return e;
+  }
+  if (e.kind === "matrixSelector") {
+    return e.vs;
+  }
+  return undefined;
+}
+
+function expectType(e: Expr, want: keyof typeof TYPE_NAMES, context: string): void {
+  const got = typeOf(e);
+  if (got !== want) {
+    fail(e.pos.start, `expected type ${TYPE_NAMES[want]} in ${context}, got ${TYPE_NAMES[got]}`);
+  }
+}
+
+function matchesEmpty(m: Matcher): boolean {
+  switch (m.type) {
+    case "=":
+      return m.value === "";
+    case "!=":
+      return m.value !== "";
+    case "=~":
+      return compileAnchoredRegex(m.value).test("");
+    case "!~":
+      return !compileAnchoredRegex(m.value).test("");
+  }
+}
+
+export function isValidLabelName(name: string): boolean {
+  // Prometheus 3 accepts any valid UTF-8 label name; only the empty name is rejected.
+  return name.length > 0 && !/[\ud800-\udfff]/.test(name.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""));
+}
+
+/** Final checks on the whole tree that need it complete (none at the moment beyond the per-node ones). */
+function check(e: Expr): void {
+  void e;
+}

@@ -1,0 +1,359 @@
+// Functions over range-vector windows (rate, *_over_time, deriv, ...). Each one reads the samples
+// ts[lo..hi) of one series for one output step and returns the value, or undefined for no output.
+import { KahanSum, quantileOf } from "./kahan.js";
+
+export type WindowCtx = {
+  /** Evaluation time minus offset: the window is (ref - rangeMs, ref]. */
+  ref: number;
+  rangeMs: number;
+  /** Step timestamp (enh.Ts in Prometheus), used by predict_linear. */
+  stepTime: number;
+  /** Scalar arguments for this step, in argument order. */
+  params: number[];
+};
+
+export type RangeFn = (
+  ts: Float64Array,
+  vs: Float64Array,
+  lo: number,
+  hi: number,
+  c: WindowCtx,
+) => number | undefined;
+
+const k1 = new KahanSum();
+const k2 = new KahanSum();
+const k3 = new KahanSum();
+const k4 = new KahanSum();
+
+function extrapolatedRate(isCounter: boolean, isRate: boolean): RangeFn {
+  return (ts, vs, lo, hi, c) => {
+    const count = hi - lo;
+    if (count < 2) {
+      return undefined;
+    }
+    const rangeStart = c.ref - c.rangeMs;
+    const rangeEnd = c.ref;
+    const first = vs[lo] as number;
+    let result = (vs[hi - 1] as number) - first;
+    if (isCounter) {
+      let prev = first;
+      for (let i = lo + 1; i < hi; i++) {
+        const cur = vs[i] as number;
+        if (cur < prev) {
+          result += prev;
+        }
+        prev = cur;
+      }
+    }
+    const firstT = ts[lo] as number;
+    const lastT = ts[hi - 1] as number;
+    let durationToStart = (firstT - rangeStart) / 1000;
+    let durationToEnd = (rangeEnd - lastT) / 1000;
+    const sampledInterval = (lastT - firstT) / 1000;
+    const avg = sampledInterval / (count - 1);
+    const threshold = avg * 1.1;
+    if (durationToStart >= threshold) {
+      durationToStart = avg / 2;
+    }
+    if (isCounter) {
+      let durationToZero = durationToStart;
+      if (result > 0 && first >= 0) {
+        durationToZero = sampledInterval * (first / result);
+      }
+      if (durationToZero < durationToStart) {
+        durationToStart = durationToZero;
+      }
+    }
+    if (durationToEnd >= threshold) {
+      durationToEnd = avg / 2;
+    }
+    let factor = (sampledInterval + durationToStart + durationToEnd) / sampledInterval;
+    if (isRate) {
+      factor /= c.rangeMs / 1000;
+    }
+    return result * factor;
+  };
+}
+
+function instantValue(isRate: boolean): RangeFn {
+  return (ts, vs, lo, hi) => {
+    if (hi - lo < 2) {
+      return undefined;
+    }
+    const t0 = ts[hi - 2] as number;
+    const t1 = ts[hi - 1] as number;
+    const v0 = vs[hi - 2] as number;
+    const v1 = vs[hi - 1] as number;
+    const interval = t1 - t0;
+    if (interval === 0) {
+      return undefined;
+    }
+    let r = v1;
+    if (!isRate || !(v1 < v0)) {
+      r = v1 - v0;
+    }
+    if (isRate) {
+      r /= interval / 1000;
+    }
+    return r;
+  };
+}
+
+function linearRegression(
+  ts: Float64Array,
+  vs: Float64Array,
+  lo: number,
+  hi: number,
+  interceptTime: number,
+): [number, number] {
+  k1.reset();
+  k2.reset();
+  k3.reset();
+  k4.reset();
+  const initY = vs[lo] as number;
+  let constY = true;
+  let n = 0;
+  for (let i = lo; i < hi; i++) {
+    const y = vs[i] as number;
+    if (constY && i > lo && y !== initY) {
+      constY = false;
+    }
+    n++;
+    const x = ((ts[i] as number) - interceptTime) / 1000;
+    k1.add(x);
+    k2.add(y);
+    k3.add(x * y);
+    k4.add(x * x);
+  }
+  if (constY) {
+    if (initY === Infinity || initY === -Infinity) {
+      return [NaN, NaN];
+    }
+    return [0, initY];
+  }
+  const sumX = k1.sum + k1.c;
+  const sumY = k2.sum + k2.c;
+  const sumXY = k3.sum + k3.c;
+  const sumX2 = k4.sum + k4.c;
+  const covXY = sumXY - (sumX * sumY) / n;
+  const varX = sumX2 - (sumX * sumX) / n;
+  const slope = covXY / varX;
+  const intercept = sumY / n - (slope * sumX) / n;
+  return [slope, intercept];
+}
+
+function avgOverTime(_ts: Float64Array, vs: Float64Array, lo: number, hi: number): number {
+  let sum = vs[lo] as number;
+  let c = 0;
+  let count = 1;
+  let mean = 0;
+  let incremental = false;
+  for (let i = lo + 1; i < hi; i++) {
+    const f = vs[i] as number;
+    count = i - lo + 1;
+    if (!incremental) {
+      const t = sum + f;
+      if (t !== Infinity && t !== -Infinity) {
+        if (Math.abs(sum) >= Math.abs(f)) {
+          c += sum - t + f;
+        } else {
+          c += f - t + sum;
+        }
+        sum = t;
+        continue;
+      }
+      incremental = true;
+      mean = sum / (count - 1);
+      c /= count - 1;
+    }
+    const q = (count - 1) / count;
+    // kahan inc of f/count onto (q*mean, q*c)
+    const base = q * mean;
+    let comp = q * c;
+    const inc = f / count;
+    const t = base + inc;
+    if (t === Infinity || t === -Infinity) {
+      comp = 0;
+    } else if (Math.abs(base) >= Math.abs(inc)) {
+      comp += base - t + inc;
+    } else {
+      comp += inc - t + base;
+    }
+    mean = t;
+    c = comp;
+  }
+  if (incremental) {
+    return mean + c;
+  }
+  return sum / count + c / count;
+}
+
+function variance(vs: Float64Array, lo: number, hi: number): number {
+  let count = 0;
+  let mean = 0;
+  let cMean = 0;
+  let aux = 0;
+  let cAux = 0;
+  for (let i = lo; i < hi; i++) {
+    const f = vs[i] as number;
+    count++;
+    const delta = f - (mean + cMean);
+    [mean, cMean] = inc(delta / count, mean, cMean);
+    [aux, cAux] = inc(delta * (f - (mean + cMean)), aux, cAux);
+  }
+  return (aux + cAux) / count;
+}
+
+function inc(x: number, sum: number, c: number): [number, number] {
+  const t = sum + x;
+  if (t === Infinity || t === -Infinity) {
+    return [t, 0];
+  }
+  if (Math.abs(sum) >= Math.abs(x)) {
+    return [t, c + (sum - t + x)];
+  }
+  return [t, c + (x - t + sum)];
+}
+
+function windowValues(vs: Float64Array, lo: number, hi: number): number[] {
+  const out = new Array<number>(hi - lo);
+  for (let i = lo; i < hi; i++) {
+    out[i - lo] = vs[i] as number;
+  }
+  return out;
+}
+
+function compareOverTime(better: (cur: number, best: number) => boolean, returnTs: boolean): RangeFn {
+  return (ts, vs, lo, hi) => {
+    let best = vs[lo] as number;
+    let bestT = ts[lo] as number;
+    for (let i = lo; i < hi; i++) {
+      const v = vs[i] as number;
+      if (better(v, best)) {
+        best = v;
+        bestT = ts[i] as number;
+      }
+    }
+    return returnTs ? bestT / 1000 : best;
+  };
+}
+
+function doubleExponentialSmoothing(
+  _ts: Float64Array,
+  vs: Float64Array,
+  lo: number,
+  hi: number,
+  c: WindowCtx,
+): number | undefined {
+  const sf = c.params[0] as number;
+  const tf = c.params[1] as number;
+  if (!(sf > 0 && sf < 1)) {
+    throw new RangeFunctionError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${goFloat6(sf)}`);
+  }
+  if (!(tf > 0 && tf < 1)) {
+    throw new RangeFunctionError(`invalid trend factor. Expected: 0 < tf < 1, got: ${goFloat6(tf)}`);
+  }
+  const l = hi - lo;
+  if (l < 2) {
+    return undefined;
+  }
+  let s0 = 0;
+  let s1 = vs[lo] as number;
+  let b = (vs[lo + 1] as number) - (vs[lo] as number);
+  for (let i = 1; i < l; i++) {
+    const x = sf * (vs[lo + i] as number);
+    b = i - 1 === 0 ? b : tf * (s1 - s0) + (1 - tf) * b;
+    const y = (1 - sf) * (s1 + b);
+    s0 = s1;
+    s1 = x + y;
+  }
+  return s1;
+}
+
+/** Go's %f formatting (6 decimals) for error messages. */
+function goFloat6(v: number): string {
+  if (Number.isNaN(v)) {
+    return "NaN";
+  }
+  if (!Number.isFinite(v)) {
+    return v > 0 ? "+Inf" : "-Inf";
+  }
+  return v.toFixed(6);
+}
+
+/** An evaluation error raised from inside a function (becomes an execution error). */
+export class RangeFunctionError extends Error {}
+
+export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFn>> = {
+  rate: extrapolatedRate(true, true),
+  increase: extrapolatedRate(true, false),
+  delta: extrapolatedRate(false, false),
+  irate: instantValue(true),
+  idelta: instantValue(false),
+  deriv: (ts, vs, lo, hi) =>
+    hi - lo < 2 ? undefined : linearRegression(ts, vs, lo, hi, ts[lo] as number)[0],
+  predict_linear: (ts, vs, lo, hi, c) => {
+    if (hi - lo < 2) {
+      return undefined;
+    }
+    const [slope, intercept] = linearRegression(ts, vs, lo, hi, c.stepTime);
+    return slope * (c.params[0] as number) + intercept;
+  },
+  avg_over_time: avgOverTime,
+  count_over_time: (_ts, _vs, lo, hi) => hi - lo,
+  sum_over_time: (_ts, vs, lo, hi) => {
+    k1.reset();
+    for (let i = lo; i < hi; i++) {
+      k1.add(vs[i] as number);
+    }
+    return k1.value();
+  },
+  min_over_time: compareOverTime((cur, best) => cur < best || Number.isNaN(best), false),
+  max_over_time: compareOverTime((cur, best) => cur > best || Number.isNaN(best), false),
+  ts_of_min_over_time: compareOverTime((cur, best) => cur <= best || Number.isNaN(best), true),
+  ts_of_max_over_time: compareOverTime((cur, best) => cur >= best || Number.isNaN(best), true),
+  last_over_time: (_ts, vs, _lo, hi) => vs[hi - 1] as number,
+  first_over_time: (_ts, vs, lo) => vs[lo] as number,
+  ts_of_last_over_time: (ts, _vs, _lo, hi) => (ts[hi - 1] as number) / 1000,
+  ts_of_first_over_time: (ts, _vs, lo) => (ts[lo] as number) / 1000,
+  present_over_time: () => 1,
+  stddev_over_time: (_ts, vs, lo, hi) => Math.sqrt(variance(vs, lo, hi)),
+  stdvar_over_time: (_ts, vs, lo, hi) => variance(vs, lo, hi),
+  quantile_over_time: (_ts, vs, lo, hi, c) => quantileOf(c.params[0] as number, windowValues(vs, lo, hi)),
+  mad_over_time: (_ts, vs, lo, hi) => {
+    const values = windowValues(vs, lo, hi);
+    const median = quantileOf(0.5, values.slice());
+    return quantileOf(
+      0.5,
+      values.map((v) => Math.abs(v - median)),
+    );
+  },
+  changes: (_ts, vs, lo, hi) => {
+    let changes = 0;
+    let prev = vs[lo] as number;
+    for (let i = lo + 1; i < hi; i++) {
+      const cur = vs[i] as number;
+      if (cur !== prev && !(Number.isNaN(cur) && Number.isNaN(prev))) {
+        changes++;
+      }
+      prev = cur;
+    }
+    return changes;
+  },
+  resets: (_ts, vs, lo, hi) => {
+    let resets = 0;
+    let prev = vs[lo] as number;
+    for (let i = lo + 1; i < hi; i++) {
+      const cur = vs[i] as number;
+      if (cur < prev) {
+        resets++;
+      }
+      prev = cur;
+    }
+    return resets;
+  },
+  double_exponential_smoothing: doubleExponentialSmoothing,
+};
+
+/** Range functions that keep the metric name (Prometheus 3 drops it for all others). */
+export const KEEPS_NAME = new Set(["last_over_time", "first_over_time"]);

@@ -1,0 +1,188 @@
+// The scrape loop against real HTTP targets, recording what it appends.
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isStaleNaN, labelsKey, type Appender, type Labels, type Querier, type Storage } from "../model.js";
+import { ScrapeLoop } from "./loop.js";
+import { compileRelabel } from "./relabel.js";
+import type { ScrapeTarget } from "./target.js";
+
+type Sample = { labels: Labels; t: number; v: number };
+
+/** Records committed samples; a rolled-back batch leaves no trace. */
+class RecordingStorage implements Storage {
+  committed: Sample[] = [];
+  appender(): Appender {
+    const batch: Sample[] = [];
+    return {
+      append: (labels, t, v) => {
+        batch.push({ labels, t, v });
+      },
+      commit: () => {
+        this.committed.push(...batch);
+      },
+      rollback: () => {
+        batch.length = 0;
+      },
+    };
+  }
+  querier(): Querier {
+    throw new Error("not used");
+  }
+  latest(name: string, match: Labels = {}): Sample | undefined {
+    return this.committed
+      .filter((s) => s.labels.__name__ === name && Object.entries(match).every(([k, v]) => s.labels[k] === v))
+      .at(-1);
+  }
+}
+
+let body = "";
+let gzip = false;
+let server: http.Server;
+let port = 0;
+
+beforeAll(async () => {
+  server = http.createServer((req, res) => {
+    const headers: Record<string, string> = { "content-type": "text/plain; version=0.0.4" };
+    if (gzip && req.headers["accept-encoding"]?.includes("gzip")) {
+      headers["content-encoding"] = "gzip";
+      res.writeHead(200, headers).end(gzipSync(body));
+      return;
+    }
+    res.writeHead(200, headers).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(() => {
+  server.close();
+});
+
+const target = (over: Partial<ScrapeTarget> = {}): ScrapeTarget => ({
+  key: "t",
+  job: "plc-gateway",
+  url: `http://127.0.0.1:${port}/metrics`,
+  labels: { job: "plc-gateway", instance: `127.0.0.1:${port}` },
+  discoveredLabels: {},
+  intervalMs: 5000,
+  timeoutMs: 2000,
+  honorLabels: false,
+  honorTimestamps: true,
+  sampleLimit: 0,
+  bodySizeLimitBytes: 1 << 20,
+  metricRelabel: [],
+  ...over,
+});
+const logger = pino({ level: "silent" });
+
+describe("scrape loop", () => {
+  it("appends samples with the target's labels and the synthetic series", async () => {
+    body = '# TYPE plc_reads_total counter\nplc_reads_total{station="1"} 42\nplc_connected 1\n';
+    const storage = new RecordingStorage();
+    const loop = new ScrapeLoop(target(), storage, logger);
+    await loop.scrapeOnce(1000);
+    expect(storage.latest("plc_reads_total")).toEqual({
+      labels: {
+        __name__: "plc_reads_total",
+        station: "1",
+        job: "plc-gateway",
+        instance: `127.0.0.1:${port}`,
+      },
+      t: 1000,
+      v: 42,
+    });
+    expect(storage.latest("up")?.v).toBe(1);
+    expect(storage.latest("scrape_samples_scraped")?.v).toBe(2);
+    expect(storage.latest("scrape_series_added")?.v).toBe(2);
+    expect(loop.metadata.get("plc_reads_total")?.type).toBe("counter");
+    expect(loop.health().health).toBe("up");
+  });
+
+  it("marks a series that disappears stale, and a failed scrape's series too", async () => {
+    const storage = new RecordingStorage();
+    const loop = new ScrapeLoop(target(), storage, logger);
+    body = "a 1\nb 2\n";
+    await loop.scrapeOnce(1000);
+    body = "a 3\n";
+    await loop.scrapeOnce(2000);
+    expect(isStaleNaN(storage.latest("b")?.v ?? 0)).toBe(true);
+    expect(storage.latest("b")?.t).toBe(2000);
+    body = "a 4\nthis line is not valid{\n";
+    await loop.scrapeOnce(3000);
+    expect(loop.health()).toMatchObject({ health: "down", lastError: expect.stringMatching(/line 2/) });
+    expect(isStaleNaN(storage.latest("a")?.v ?? 0)).toBe(true);
+    expect(storage.latest("up")).toMatchObject({ t: 3000, v: 0 });
+    expect(storage.committed.some((s) => s.labels.__name__ === "a" && s.v === 4)).toBe(false);
+  });
+
+  it("fails a scrape over the sample limit with the reason, keeping nothing of it", async () => {
+    body = Array.from({ length: 20 }, (_, i) => `series_${i} ${i}`).join("\n") + "\n";
+    const storage = new RecordingStorage();
+    const loop = new ScrapeLoop(target({ sampleLimit: 10 }), storage, logger);
+    await loop.scrapeOnce(1000);
+    expect(loop.health().lastError).toMatch(/sample_limit exceeded/);
+    expect(storage.committed.filter((s) => s.labels.__name__?.startsWith("series_"))).toEqual([]);
+    expect(storage.latest("up")?.v).toBe(0);
+  });
+
+  it("fails an oversized body, plain or gzip-bombed", async () => {
+    body = `big ${"1".repeat(10)}\n`.repeat(20_000);
+    const storage = new RecordingStorage();
+    const loop = new ScrapeLoop(target({ bodySizeLimitBytes: 64 * 1024 }), storage, logger);
+    await loop.scrapeOnce(1000);
+    expect(loop.health().lastError).toMatch(/body size limit exceeded/);
+    gzip = true;
+    try {
+      await loop.scrapeOnce(2000);
+      expect(loop.health().lastError).toMatch(/body size limit exceeded .*uncompressed/);
+      body = "ok_metric 1\n";
+      await loop.scrapeOnce(3000);
+      expect(loop.health().health).toBe("up");
+      expect(storage.latest("ok_metric")?.v).toBe(1);
+    } finally {
+      gzip = false;
+    }
+  });
+
+  it("keeps a conflicting scraped label as exported_<name> unless honor_labels", async () => {
+    body = 'm{job="upstream"} 1\n';
+    const storage = new RecordingStorage();
+    await new ScrapeLoop(target(), storage, logger).scrapeOnce(1000);
+    expect(storage.latest("m")?.labels).toMatchObject({ job: "plc-gateway", exported_job: "upstream" });
+    const honoring = new RecordingStorage();
+    await new ScrapeLoop(target({ honorLabels: true }), honoring, logger).scrapeOnce(1000);
+    expect(honoring.latest("m")?.labels.job).toBe("upstream");
+  });
+
+  it("applies metric_relabel_configs", async () => {
+    body = "go_goroutines 10\nplc_connected 1\n";
+    const storage = new RecordingStorage();
+    const metricRelabel = compileRelabel([
+      { source_labels: ["__name__"], separator: ";", regex: "go_.*", replacement: "$1", action: "drop" },
+    ]);
+    await new ScrapeLoop(target({ metricRelabel }), storage, logger).scrapeOnce(1000);
+    expect(storage.latest("go_goroutines")).toBeUndefined();
+    expect(storage.latest("plc_connected")?.v).toBe(1);
+    expect(storage.latest("scrape_samples_post_metric_relabeling")?.v).toBe(1);
+  });
+
+  it("reports an unreachable target as down with the reason", async () => {
+    const storage = new RecordingStorage();
+    const loop = new ScrapeLoop(target({ url: "http://127.0.0.1:1/metrics" }), storage, logger);
+    await loop.scrapeOnce(1000);
+    expect(loop.health()).toMatchObject({ health: "down", lastError: expect.stringMatching(/ECONNREFUSED/) });
+  });
+
+  it("marks everything stale when its target goes away", async () => {
+    body = "x 1\n";
+    const storage = new RecordingStorage();
+    const loop = new ScrapeLoop(target(), storage, logger);
+    await loop.scrapeOnce(Date.now());
+    await loop.stop(true);
+    expect(isStaleNaN(storage.latest("x")?.v ?? 0)).toBe(true);
+    expect(isStaleNaN(storage.latest("up")?.v ?? 0)).toBe(true);
+    expect(new Set(storage.committed.map((s) => labelsKey(s.labels))).size).toBe(6);
+  });
+});

@@ -1,0 +1,130 @@
+// Appenders: buffer samples in typed arrays, check order against the head at append time, and on
+// commit hand the whole batch to the head and the WAL in one step. A querier never sees a
+// partial batch: queriers freeze their view before the head changes (see Head.snapshot).
+import type { Appender, Labels } from "../model.js";
+import { TsdbErrors } from "./errors.js";
+import type { Head } from "./head.js";
+
+export interface TsdbAppender extends Appender {
+  /** Appends and returns the series ref, usable with appendRef() while the head keeps the series. */
+  append(labels: Labels, t: number, v: number): number;
+  /**
+   * The scrape-cache fast path: no label hashing. Throws a StorageError with code
+   * LINEOPS_ERR_UNKNOWN_SERIES_REF when head GC dropped the series; fall back to append(labels).
+   */
+  appendRef(ref: number, t: number, v: number): void;
+}
+
+/** Where a committed batch goes: the Tsdb applies it to the head and logs it to the WAL. */
+export type CommitSink = (refs: Float64Array, ts: Float64Array, vs: Float64Array, n: number) => void;
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+let nextId = 1;
+
+export class HeadAppender implements TsdbAppender {
+  private refs = new Float64Array(64);
+  private ts = new Float64Array(64);
+  private vs = new Float64Array(64);
+  private n = 0;
+  private done = false;
+  private readonly id: number;
+
+  constructor(
+    private readonly head: Head,
+    private readonly sink: CommitSink,
+  ) {
+    this.id = nextId;
+    nextId = nextId >= 0xfffffffe ? 1 : nextId + 1;
+  }
+
+  append(labels: Labels, t: number, v: number): number {
+    if (this.done) {
+      throw TsdbErrors.appenderDone("appender already committed or rolled back");
+    }
+    if (!Number.isSafeInteger(t)) {
+      throw TsdbErrors.invalidSample(`timestamp ${t} is not an integer number of milliseconds`);
+    }
+    const ref = this.head.getOrCreate(labels);
+    this.add(ref, ref % 2 ** 24, t, v);
+    return ref;
+  }
+
+  appendRef(ref: number, t: number, v: number): void {
+    if (this.done) {
+      throw TsdbErrors.appenderDone("appender already committed or rolled back");
+    }
+    if (!Number.isSafeInteger(t)) {
+      throw TsdbErrors.invalidSample(`timestamp ${t} is not an integer number of milliseconds`);
+    }
+    this.add(ref, this.head.slotOf(ref), t, v);
+  }
+
+  private add(ref: number, slot: number, t: number, v: number): void {
+    const h = this.head;
+    let keep: boolean;
+    if (h.pendingOwner[slot] === this.id) {
+      const i = h.pendingIdx(slot);
+      f64[0] = this.vs[i]!;
+      keep = h.check(slot, t, v, h.pendingT[slot]!, u32[1]!, u32[0]!);
+    } else {
+      keep = h.check(slot, t, v, h.lastT[slot]!, h.lastVU32[2 * slot + 1]!, h.lastVU32[2 * slot]!);
+    }
+    if (!keep) {
+      return; // same timestamp and value as the last sample: a no-op
+    }
+    if (this.n === this.refs.length) {
+      this.grow();
+    }
+    const i = this.n++;
+    this.refs[i] = ref;
+    this.ts[i] = t;
+    this.vs[i] = v;
+    h.pendingOwner[slot] = this.id;
+    h.pendingT[slot] = t;
+    h.setPendingIdx(slot, i);
+  }
+
+  private grow(): void {
+    const cap = this.refs.length * 2;
+    const r = new Float64Array(cap);
+    r.set(this.refs);
+    this.refs = r;
+    const t = new Float64Array(cap);
+    t.set(this.ts);
+    this.ts = t;
+    const v = new Float64Array(cap);
+    v.set(this.vs);
+    this.vs = v;
+  }
+
+  commit(): void {
+    if (this.done) {
+      throw TsdbErrors.appenderDone("appender already committed or rolled back");
+    }
+    this.done = true;
+    this.release();
+    if (this.n > 0) {
+      this.sink(this.refs, this.ts, this.vs, this.n);
+    }
+  }
+
+  rollback(): void {
+    if (this.done) {
+      return;
+    }
+    this.done = true;
+    this.release();
+    this.n = 0;
+  }
+
+  private release(): void {
+    const h = this.head;
+    for (let i = 0; i < this.n; i++) {
+      const slot = this.refs[i]! % 2 ** 24;
+      if (h.pendingOwner[slot] === this.id) {
+        h.pendingOwner[slot] = 0;
+      }
+    }
+  }
+}

@@ -1,0 +1,418 @@
+// Immutable on-disk blocks: <dir>/<id>/{meta.json,index,chunks}. The index holds a symbol table,
+// each series' labels and chunk metadata, and a trailing CRC32; the chunks file holds each chunk's
+// column streams followed by their CRC32, a series' chunks back to back (one read per series).
+// Raw blocks have one column (XOR samples); downsampled blocks five (min, max, sum, count, last).
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { crc32 } from "node:zlib";
+import { labelsKey, type Labels } from "../model.js";
+import { ByteReader, ByteWriter } from "./bytes.js";
+import { TsdbErrors } from "./errors.js";
+import type { CompiledMatcher, PostingsIndex } from "./matchers.js";
+import { selectPostings } from "./matchers.js";
+import { EMPTY_POSTINGS } from "./postings.js";
+
+const MAGIC = 0x4c545331; // "LTS1"
+
+export type BlockMeta = {
+  ulid: string;
+  version: 1;
+  minTime: number; // inclusive
+  maxTime: number; // exclusive
+  /** 0 for raw samples, else the downsampling window in ms. */
+  resolution: number;
+  stats: { numSamples: number; numSeries: number; numChunks: number };
+  indexBytes: number;
+  chunksBytes: number;
+  createdAt: number;
+  /** Block ids this one was merged from (level compaction), if any. */
+  sources?: string[];
+};
+
+export type BlockChunk = { minT: number; maxT: number; count: number; cols: Uint8Array[] };
+export type BlockSeries = { labels: Labels; chunks: BlockChunk[] };
+
+const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/** A ULID: 48-bit creation time then 80 random bits, so ids sort by creation. */
+export function ulid(now = Date.now()): string {
+  let s = "";
+  let t = now;
+  for (let i = 0; i < 10; i++) {
+    s = CROCKFORD[t % 32]! + s;
+    t = Math.floor(t / 32);
+  }
+  const r = randomBytes(16);
+  for (let i = 0; i < 16; i++) {
+    s += CROCKFORD[r[i]! % 32];
+  }
+  return s;
+}
+
+/** Writes a block (series in any order; they are sorted by labels) via a temp dir and rename. */
+export function writeBlock(
+  parent: string,
+  range: { minTime: number; maxTime: number; resolution: number; sources?: string[] },
+  series: BlockSeries[],
+): BlockMeta {
+  const id = ulid();
+  const tmp = path.join(parent, `${id}.tmp`);
+  fs.mkdirSync(tmp, { recursive: true });
+  const keyed = series.filter((s) => s.chunks.length > 0).map((s) => ({ s, k: labelsKey(s.labels) }));
+  keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+
+  const symbolIds = new Map<string, number>();
+  const symbols: string[] = [];
+  const sym = (x: string) => {
+    let i = symbolIds.get(x);
+    if (i === undefined) {
+      i = symbols.length;
+      symbols.push(x);
+      symbolIds.set(x, i);
+    }
+    return i;
+  };
+  const body = new ByteWriter(1 << 16);
+  const chunksFd = fs.openSync(path.join(tmp, "chunks"), "w");
+  const cw = new ByteWriter(1 << 20);
+  let chunksBytes = 0;
+  let numSamples = 0;
+  let numChunks = 0;
+  const cols = range.resolution === 0 ? 1 : 5;
+  body.uvarint(keyed.length);
+  for (const { s } of keyed) {
+    const names = Object.keys(s.labels).sort();
+    body.uvarint(names.length);
+    for (const n of names) {
+      body.uvarint(sym(n));
+      body.uvarint(sym(s.labels[n]!));
+    }
+    body.uvarint(chunksBytes + cw.len);
+    body.uvarint(s.chunks.length);
+    let prevMax = 0;
+    for (const c of s.chunks) {
+      body.varint(c.minT - prevMax);
+      body.uvarint(c.maxT - c.minT);
+      prevMax = c.maxT;
+      body.uvarint(c.count);
+      if (c.cols.length !== cols) {
+        throw new Error(`block chunk has ${c.cols.length} columns, want ${cols}`);
+      }
+      const start = cw.len;
+      for (const col of c.cols) {
+        body.uvarint(col.length);
+        cw.bytes(col);
+      }
+      cw.u32(crc32(cw.buf.subarray(start, cw.len)));
+      numSamples += c.count;
+      numChunks++;
+    }
+    if (cw.len >= 8 << 20) {
+      fs.writeSync(chunksFd, cw.view());
+      chunksBytes += cw.len;
+      cw.len = 0;
+    }
+  }
+  fs.writeSync(chunksFd, cw.view());
+  chunksBytes += cw.len;
+  fs.fsyncSync(chunksFd);
+  fs.closeSync(chunksFd);
+
+  const ix = new ByteWriter(body.len + 1024);
+  ix.u32(MAGIC);
+  ix.uvarint(symbols.length);
+  for (const s of symbols) {
+    ix.string(s);
+  }
+  ix.bytes(body.view());
+  ix.u32(crc32(ix.view()));
+  fs.writeFileSync(path.join(tmp, "index"), ix.view());
+
+  const meta: BlockMeta = {
+    ulid: id,
+    version: 1,
+    minTime: range.minTime,
+    maxTime: range.maxTime,
+    resolution: range.resolution,
+    stats: { numSamples, numSeries: keyed.length, numChunks },
+    indexBytes: ix.len,
+    chunksBytes,
+    createdAt: Date.now(),
+    ...(range.sources ? { sources: range.sources } : {}),
+  };
+  fs.writeFileSync(path.join(tmp, "meta.json"), JSON.stringify(meta, null, 2));
+  fs.renameSync(tmp, path.join(parent, id));
+  return meta;
+}
+
+type LoadedIndex = {
+  symbols: string[];
+  labelsOff: Uint32Array; // per series, into pairs; labelsOff[n] = end
+  pairs: Uint32Array;
+  fileOff: Float64Array; // per series, offset of its first chunk in the chunks file
+  chunkStart: Uint32Array; // per series, into chunk arrays; chunkStart[n] = end
+  minT: Float64Array;
+  maxT: Float64Array;
+  count: Uint32Array;
+  colLen: Uint32Array; // chunk * cols + col
+  postings: Map<string, Map<string, Uint32Array>>;
+  all: Uint32Array;
+};
+
+/** A persisted block; its index is loaded on first use and verified against its checksum. */
+export class Block implements PostingsIndex {
+  private ix: LoadedIndex | undefined;
+  private fd = -1;
+  corrupt: string | undefined;
+  readonly cols: number;
+
+  constructor(
+    readonly dir: string,
+    readonly meta: BlockMeta,
+  ) {
+    this.cols = meta.resolution === 0 ? 1 : 5;
+  }
+
+  static open(dir: string): Block {
+    let meta: BlockMeta;
+    try {
+      meta = JSON.parse(fs.readFileSync(path.join(dir, "meta.json"), "utf8")) as BlockMeta;
+    } catch (err) {
+      throw TsdbErrors.corrupt(`block ${dir}: unreadable meta.json: ${(err as Error).message}`);
+    }
+    if (meta.version !== 1 || typeof meta.minTime !== "number" || typeof meta.maxTime !== "number") {
+      throw TsdbErrors.corrupt(`block ${dir}: unsupported meta.json`);
+    }
+    const b = new Block(dir, meta);
+    const size = fs.statSync(path.join(dir, "chunks")).size;
+    if (size !== meta.chunksBytes || fs.statSync(path.join(dir, "index")).size !== meta.indexBytes) {
+      throw TsdbErrors.corrupt(`block ${meta.ulid}: file sizes differ from meta.json`);
+    }
+    return b;
+  }
+
+  sizeBytes(): number {
+    return this.meta.indexBytes + this.meta.chunksBytes + 512;
+  }
+
+  /** Loads and verifies the index; throws a corrupt StorageError (and marks the block) on mismatch. */
+  index(): LoadedIndex {
+    if (this.ix) {
+      return this.ix;
+    }
+    if (this.corrupt) {
+      throw TsdbErrors.corrupt(this.corrupt);
+    }
+    try {
+      this.ix = this.loadIndex();
+      return this.ix;
+    } catch (err) {
+      this.corrupt = `block ${this.meta.ulid}: ${(err as Error).message}`;
+      throw TsdbErrors.corrupt(this.corrupt);
+    }
+  }
+
+  private loadIndex(): LoadedIndex {
+    const data = fs.readFileSync(path.join(this.dir, "index"));
+    if (data.length < 8 || crc32(data.subarray(0, data.length - 4)) !== data.readUInt32LE(data.length - 4)) {
+      throw new Error("index checksum mismatch");
+    }
+    const r = new ByteReader(data, 0, data.length - 4);
+    if (r.u32() !== MAGIC) {
+      throw new Error("bad index magic");
+    }
+    const nsym = r.uvarint();
+    const symbols: string[] = new Array<string>(nsym);
+    for (let i = 0; i < nsym; i++) {
+      symbols[i] = r.string();
+    }
+    const n = r.uvarint();
+    const labelsOff = new Uint32Array(n + 1);
+    const fileOff = new Float64Array(n);
+    const chunkStart = new Uint32Array(n + 1);
+    const pairs: number[] = [];
+    const minT: number[] = [];
+    const maxT: number[] = [];
+    const count: number[] = [];
+    const colLen: number[] = [];
+    const postings = new Map<string, Map<string, number[]>>();
+    for (let i = 0; i < n; i++) {
+      labelsOff[i] = pairs.length;
+      const k = r.uvarint();
+      for (let j = 0; j < k; j++) {
+        const ni = r.uvarint();
+        const vi = r.uvarint();
+        if (ni >= nsym || vi >= nsym) {
+          throw new Error("symbol out of range");
+        }
+        pairs.push(ni, vi);
+        const name = symbols[ni]!;
+        let byValue = postings.get(name);
+        if (!byValue) {
+          byValue = new Map();
+          postings.set(name, byValue);
+        }
+        const v = symbols[vi]!;
+        const list = byValue.get(v);
+        if (list) {
+          list.push(i);
+        } else {
+          byValue.set(v, [i]);
+        }
+      }
+      fileOff[i] = r.uvarint();
+      chunkStart[i] = minT.length;
+      const nc = r.uvarint();
+      let prevMax = 0;
+      for (let c = 0; c < nc; c++) {
+        const mn = prevMax + r.varint();
+        const mx = mn + r.uvarint();
+        prevMax = mx;
+        minT.push(mn);
+        maxT.push(mx);
+        count.push(r.uvarint());
+        for (let col = 0; col < this.cols; col++) {
+          colLen.push(r.uvarint());
+        }
+      }
+    }
+    labelsOff[n] = pairs.length;
+    chunkStart[n] = minT.length;
+    const frozen = new Map<string, Map<string, Uint32Array>>();
+    for (const [name, byValue] of postings) {
+      const m = new Map<string, Uint32Array>();
+      for (const [v, list] of byValue) {
+        m.set(v, Uint32Array.from(list));
+      }
+      frozen.set(name, m);
+    }
+    const all = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      all[i] = i;
+    }
+    return {
+      symbols,
+      labelsOff,
+      pairs: Uint32Array.from(pairs),
+      fileOff,
+      chunkStart,
+      minT: Float64Array.from(minT),
+      maxT: Float64Array.from(maxT),
+      count: Uint32Array.from(count),
+      colLen: Uint32Array.from(colLen),
+      postings: frozen,
+      all,
+    };
+  }
+
+  allPostings(): Uint32Array {
+    return this.index().all;
+  }
+
+  valuesOf(name: string): Iterable<string> {
+    return this.index().postings.get(name)?.keys() ?? [];
+  }
+
+  postings(name: string, value: string): Uint32Array {
+    return this.index().postings.get(name)?.get(value) ?? EMPTY_POSTINGS;
+  }
+
+  labelNames(): string[] {
+    return [...this.index().postings.keys()];
+  }
+
+  labelsOf(i: number): Labels {
+    const ix = this.index();
+    const out: Record<string, string> = {};
+    for (let p = ix.labelsOff[i]!; p < ix.labelsOff[i + 1]!; p += 2) {
+      out[ix.symbols[ix.pairs[p]!]!] = ix.symbols[ix.pairs[p + 1]!]!;
+    }
+    return out;
+  }
+
+  select(ms: readonly CompiledMatcher[]): Uint32Array {
+    return selectPostings(this, ms);
+  }
+
+  /**
+   * The chunks of series i overlapping [mint, maxt], read with one pread and checked against
+   * their CRCs. A mismatch marks the block corrupt and throws.
+   */
+  readChunks(i: number, mint: number, maxt: number): BlockChunk[] {
+    const ix = this.index();
+    const c0 = ix.chunkStart[i]!;
+    const c1 = ix.chunkStart[i + 1]!;
+    let first = -1;
+    let last = -1;
+    let off = ix.fileOff[i]!;
+    let startOff = 0;
+    let endOff = 0;
+    for (let c = c0; c < c1; c++) {
+      let size = 4;
+      for (let col = 0; col < this.cols; col++) {
+        size += ix.colLen[c * this.cols + col]!;
+      }
+      if (ix.maxT[c]! >= mint && ix.minT[c]! <= maxt) {
+        if (first < 0) {
+          first = c;
+          startOff = off;
+        }
+        last = c;
+        endOff = off + size;
+      }
+      off += size;
+    }
+    if (first < 0) {
+      return [];
+    }
+    if (this.fd < 0) {
+      this.fd = fs.openSync(path.join(this.dir, "chunks"), "r");
+    }
+    const buf = Buffer.allocUnsafe(endOff - startOff);
+    const got = fs.readSync(this.fd, buf, 0, buf.length, startOff);
+    if (got !== buf.length) {
+      this.markCorrupt(`short read of chunks at ${startOff}`);
+    }
+    const out: BlockChunk[] = [];
+    let p = 0;
+    for (let c = first; c <= last; c++) {
+      const start = p;
+      const cols: Uint8Array[] = [];
+      for (let col = 0; col < this.cols; col++) {
+        const len = ix.colLen[c * this.cols + col]!;
+        cols.push(buf.subarray(p, p + len));
+        p += len;
+      }
+      if (crc32(buf.subarray(start, p)) !== buf.readUInt32LE(p)) {
+        this.markCorrupt(`chunk checksum mismatch at ${startOff + start}`);
+      }
+      p += 4;
+      if (ix.maxT[c]! >= mint && ix.minT[c]! <= maxt) {
+        out.push({ minT: ix.minT[c]!, maxT: ix.maxT[c]!, count: ix.count[c]!, cols });
+      }
+    }
+    return out;
+  }
+
+  private markCorrupt(why: string): never {
+    this.corrupt = `block ${this.meta.ulid}: ${why}`;
+    throw TsdbErrors.corrupt(this.corrupt);
+  }
+
+  /** Every series with all its chunks (compaction, downsampling, tests). */
+  *allSeries(): Generator<BlockSeries> {
+    const ix = this.index();
+    const n = ix.labelsOff.length - 1;
+    for (let i = 0; i < n; i++) {
+      yield { labels: this.labelsOf(i), chunks: this.readChunks(i, -Infinity, Infinity) };
+    }
+  }
+
+  close(): void {
+    if (this.fd >= 0) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}

@@ -1,0 +1,156 @@
+// Growable byte writer and bounds-checked reader for the WAL and block formats: varints (up to
+// 2^53), zigzag, little-endian u32, and float64 copied as raw bits (NaN payloads survive).
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+export class ByteWriter {
+  buf: Buffer;
+  len = 0;
+
+  constructor(initial = 4096) {
+    this.buf = Buffer.allocUnsafe(initial);
+  }
+
+  ensure(n: number): void {
+    if (this.len + n > this.buf.length) {
+      const b = Buffer.allocUnsafe(Math.max(this.len + n, this.buf.length * 2));
+      this.buf.copy(b, 0, 0, this.len);
+      this.buf = b;
+    }
+  }
+
+  u8(x: number): void {
+    this.ensure(1);
+    this.buf[this.len++] = x;
+  }
+
+  u32(x: number): void {
+    this.ensure(4);
+    this.buf.writeUInt32LE(x >>> 0, this.len);
+    this.len += 4;
+  }
+
+  uvarint(x: number): void {
+    this.ensure(8);
+    const b = this.buf;
+    let p = this.len;
+    while (x >= 0x80) {
+      b[p++] = (x % 0x80) | 0x80;
+      x = Math.floor(x / 0x80);
+    }
+    b[p++] = x;
+    this.len = p;
+  }
+
+  varint(x: number): void {
+    this.uvarint(x >= 0 ? x * 2 : -x * 2 - 1);
+  }
+
+  /** The float64's exact bits. */
+  f64(x: number): void {
+    f64[0] = x;
+    this.bits64(u32[1]!, u32[0]!);
+  }
+
+  bits64(hi: number, lo: number): void {
+    this.ensure(8);
+    this.buf.writeUInt32LE(lo >>> 0, this.len);
+    this.buf.writeUInt32LE(hi >>> 0, this.len + 4);
+    this.len += 8;
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.len);
+    this.len += b.length;
+  }
+
+  string(s: string): void {
+    const n = Buffer.byteLength(s);
+    this.uvarint(n);
+    this.ensure(n);
+    this.buf.write(s, this.len, "utf8");
+    this.len += n;
+  }
+
+  view(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+export class ByteReader {
+  pos: number;
+  constructor(
+    readonly buf: Uint8Array,
+    start = 0,
+    readonly end = buf.length,
+  ) {
+    this.pos = start;
+  }
+
+  private need(n: number): void {
+    if (this.pos + n > this.end) {
+      throw new RangeError("read past end");
+    }
+  }
+
+  u8(): number {
+    this.need(1);
+    return this.buf[this.pos++]!;
+  }
+
+  u32(): number {
+    this.need(4);
+    const b = this.buf;
+    const p = this.pos;
+    this.pos += 4;
+    return (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
+  }
+
+  uvarint(): number {
+    let x = 0;
+    let mul = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.u8();
+      x += (b & 0x7f) * mul;
+      if (b < 0x80) {
+        return x;
+      }
+      mul *= 0x80;
+    }
+    throw new RangeError("varint too long");
+  }
+
+  varint(): number {
+    const z = this.uvarint();
+    return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+  }
+
+  /** Reads 8 bytes as [hi, lo] into out (no double is materialised). */
+  bits64(out: Uint32Array, at: number): void {
+    const lo = this.u32();
+    const hi = this.u32();
+    out[at] = lo;
+    out[at + 1] = hi;
+  }
+
+  f64(): number {
+    u32[0] = this.u32();
+    u32[1] = this.u32();
+    return f64[0]!;
+  }
+
+  bytes(n: number): Uint8Array {
+    this.need(n);
+    const b = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return b;
+  }
+
+  string(): string {
+    const n = this.uvarint();
+    const b = this.bytes(n);
+    return Buffer.from(b.buffer, b.byteOffset, b.length).toString("utf8");
+  }
+}

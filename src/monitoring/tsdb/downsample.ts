@@ -1,0 +1,107 @@
+// Downsampling: per series and per window of `resolution` ms (aligned to the epoch), the min, max,
+// sum, count and last of the samples in the window. A point's timestamp is that of the window's
+// last sample, so `last` is a real sample at its real time. Staleness markers are skipped (a window
+// holding only markers has no point); other NaNs propagate into min/max/sum as in arithmetic.
+import { isStaleNaN } from "../model.js";
+import type { BlockChunk } from "./block.js";
+import { decodeChunk, encodeChunk, SAMPLES_PER_CHUNK } from "./chunk.js";
+
+export type Aggregates = {
+  readonly ts: Float64Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  readonly sum: Float64Array;
+  readonly count: Float64Array;
+  readonly last: Float64Array;
+};
+
+export function emptyAggregates(n: number): Aggregates {
+  return {
+    ts: new Float64Array(n),
+    min: new Float64Array(n),
+    max: new Float64Array(n),
+    sum: new Float64Array(n),
+    count: new Float64Array(n),
+    last: new Float64Array(n),
+  };
+}
+
+/** Aggregates raw samples (ascending) into windows of `resolution` ms. */
+export function aggregate(ts: Float64Array, vs: Float64Array, n: number, resolution: number): Aggregates {
+  const out = emptyAggregates(n);
+  let k = -1;
+  let win = NaN;
+  for (let i = 0; i < n; i++) {
+    const v = vs[i]!;
+    if (isStaleNaN(v)) {
+      continue;
+    }
+    const t = ts[i]!;
+    const w = Math.floor(t / resolution);
+    if (w !== win) {
+      win = w;
+      k++;
+      out.min[k] = v;
+      out.max[k] = v;
+      out.sum[k] = 0;
+      out.count[k] = 0;
+    }
+    out.ts[k] = t;
+    if (v < out.min[k]! || v !== v) {
+      out.min[k] = v;
+    }
+    if (v > out.max[k]! || v !== v) {
+      out.max[k] = v;
+    }
+    out.sum[k]! += v;
+    out.count[k]! += 1;
+    out.last[k] = v;
+  }
+  return sliceAggregates(out, 0, k + 1);
+}
+
+export function sliceAggregates(a: Aggregates, from: number, to: number): Aggregates {
+  return {
+    ts: a.ts.subarray(from, to),
+    min: a.min.subarray(from, to),
+    max: a.max.subarray(from, to),
+    sum: a.sum.subarray(from, to),
+    count: a.count.subarray(from, to),
+    last: a.last.subarray(from, to),
+  };
+}
+
+const COLS = ["min", "max", "sum", "count", "last"] as const;
+
+/** Five XOR streams per chunk (min, max, sum, count, last) sharing the timestamps. */
+export function encodeAggregates(a: Aggregates): BlockChunk[] {
+  const out: BlockChunk[] = [];
+  for (let from = 0; from < a.ts.length; from += SAMPLES_PER_CHUNK) {
+    const to = Math.min(a.ts.length, from + SAMPLES_PER_CHUNK);
+    out.push({
+      minT: a.ts[from]!,
+      maxT: a.ts[to - 1]!,
+      count: to - from,
+      cols: COLS.map((c) => encodeChunk(a.ts, a[c], from, to)),
+    });
+  }
+  return out;
+}
+
+/** Decodes aggregate chunks, keeping points with mint <= t <= maxt. */
+export function decodeAggregates(chunks: readonly BlockChunk[], mint: number, maxt: number): Aggregates {
+  let total = 0;
+  for (const c of chunks) {
+    total += c.count;
+  }
+  const out = emptyAggregates(total);
+  let n = 0;
+  for (const c of chunks) {
+    let m = n;
+    COLS.forEach((col, i) => {
+      m = decodeChunk(c.cols[i]!, c.count, out.ts, out[col], n, mint, maxt);
+    });
+    n = m;
+  }
+  return sliceAggregates(out, 0, n);
+}

@@ -1,0 +1,345 @@
+// Queriers: one consistent view over the head and the persisted blocks, merging a series' data from
+// every source by timestamp (duplicates from overlapping sources are dropped). With a resolution
+// they read the downsampled tier where it exists and aggregate raw data on the fly after it.
+import {
+  labelsKey,
+  type Labels,
+  type Matcher,
+  type Querier,
+  type Series,
+  type SeriesSamples,
+} from "../model.js";
+import type { Block, BlockChunk } from "./block.js";
+import { decodeChunk } from "./chunk.js";
+import { StorageError } from "./errors.js";
+import {
+  aggregate,
+  decodeAggregates,
+  emptyAggregates,
+  sliceAggregates,
+  type Aggregates,
+} from "./downsample.js";
+import type { ChunkPart, Head, HeadSnapshot } from "./head.js";
+import { compileMatcher, labelsMatch, type CompiledMatcher } from "./matchers.js";
+
+export type QuerierHints = {
+  /**
+   * 0 (default): raw samples. 60_000 or 3_600_000 (a configured tier): select() returns one point
+   * per window — the window's last sample, at its timestamp — and selectAggregates() gives the
+   * window's min/max/sum/count/last. Ranges not yet downsampled are aggregated from raw data.
+   */
+  resolutionMs?: number;
+};
+
+export type AggregateSeries = { readonly labels: Labels; aggregates(): Aggregates };
+
+export interface TsdbQuerier extends Querier {
+  readonly resolutionMs: number;
+  selectAggregates(matchers: readonly Matcher[], mint: number, maxt: number): AggregateSeries[];
+}
+
+type Source = { chunks: ChunkPart[]; upper: number };
+type Gathered = { labels: Labels; sources: Source[] };
+
+const EMPTY = new Float64Array(0);
+
+export class MergeQuerier implements TsdbQuerier {
+  constructor(
+    private readonly head: Head,
+    private readonly snap: HeadSnapshot,
+    private readonly rawBlocks: readonly Block[],
+    private readonly tierBlocks: readonly Block[],
+    readonly resolutionMs: number,
+    private readonly onCorrupt: (b: Block, err: StorageError) => void,
+  ) {}
+
+  select(matchers: readonly Matcher[], mint: number, maxt: number): Series[] {
+    if (this.resolutionMs > 0) {
+      return this.selectAggregates(matchers, mint, maxt).map((s) => ({
+        labels: s.labels,
+        samples: () => {
+          const a = s.aggregates();
+          return { ts: a.ts, vs: a.last };
+        },
+      }));
+    }
+    return this.gatherRaw(matchers.map(compileMatcher), mint, maxt).map((g) => ({
+      labels: g.labels,
+      samples: () => decodeSources(g.sources, mint, maxt),
+    }));
+  }
+
+  selectAggregates(matchers: readonly Matcher[], mint: number, maxt: number): AggregateSeries[] {
+    const res = this.resolutionMs;
+    if (res <= 0) {
+      throw new Error("selectAggregates needs a querier with resolutionMs > 0");
+    }
+    const ms = matchers.map(compileMatcher);
+    let covered = -Infinity;
+    for (const b of this.tierBlocks) {
+      covered = Math.max(covered, b.meta.maxTime);
+    }
+    const byKey = new Map<string, { labels: Labels; tier: BlockChunk[][]; raw: Source[] }>();
+    const entry = (labels: Labels) => {
+      const k = labelsKey(labels);
+      let e = byKey.get(k);
+      if (!e) {
+        e = { labels, tier: [], raw: [] };
+        byKey.set(k, e);
+      }
+      return e;
+    };
+    for (const b of this.tierBlocks) {
+      if (b.meta.maxTime <= mint || b.meta.minTime > maxt) {
+        continue;
+      }
+      const found = this.fromBlock(b, ms, mint, maxt);
+      for (const f of found) {
+        entry(f.labels).tier.push(f.chunks);
+      }
+    }
+    const rawFrom = Math.max(mint, covered);
+    if (rawFrom <= maxt) {
+      for (const g of this.gatherRaw(ms, rawFrom, maxt)) {
+        entry(g.labels).raw.push(...g.sources);
+      }
+    }
+    const keys = [...byKey.keys()].sort();
+    return keys.map((k) => {
+      const e = byKey.get(k)!;
+      return {
+        labels: e.labels,
+        aggregates: () => {
+          const parts: Aggregates[] = e.tier.map((chunks) => decodeAggregates(chunks, mint, maxt));
+          if (e.raw.length > 0) {
+            const s = decodeSources(e.raw, rawFrom, maxt);
+            parts.push(aggregate(s.ts, s.vs, s.ts.length, res));
+          }
+          return mergeAggregates(parts);
+        },
+      };
+    });
+  }
+
+  private fromBlock(
+    b: Block,
+    ms: readonly CompiledMatcher[],
+    mint: number,
+    maxt: number,
+  ): { labels: Labels; chunks: BlockChunk[] }[] {
+    if (b.corrupt) {
+      return [];
+    }
+    try {
+      const out: { labels: Labels; chunks: BlockChunk[] }[] = [];
+      for (const id of b.select(ms)) {
+        const chunks = b.readChunks(id, mint, maxt);
+        if (chunks.length > 0) {
+          out.push({ labels: b.labelsOf(id), chunks });
+        }
+      }
+      return out;
+    } catch (err) {
+      if (err instanceof StorageError) {
+        this.onCorrupt(b, err);
+        return [];
+      }
+      throw err;
+    }
+  }
+
+  private gatherRaw(ms: readonly CompiledMatcher[], mint: number, maxt: number): Gathered[] {
+    const blocks = this.rawBlocks.filter((b) => b.meta.maxTime > mint && b.meta.minTime <= maxt);
+    const fromHead: Gathered[] = [];
+    const h = this.head;
+    const slots = h.selectSlots(ms.map((m) => m.matcher));
+    const snapT = this.snap.lastT;
+    for (const slot of slots) {
+      const upper = snapT ? (slot < snapT.length ? snapT[slot]! : -Infinity) : h.lastT[slot]!;
+      if (upper < mint) {
+        continue;
+      }
+      const chunks = h.chunksOf(slot, mint, maxt);
+      if (chunks.length > 0) {
+        fromHead.push({ labels: h.labelsOf(slot), sources: [{ chunks, upper }] });
+      }
+    }
+    if (blocks.length === 0) {
+      return fromHead;
+    }
+    const byKey = new Map<string, Gathered>();
+    const add = (labels: Labels, src: Source) => {
+      const k = labelsKey(labels);
+      const e = byKey.get(k);
+      if (e) {
+        e.sources.push(src);
+      } else {
+        byKey.set(k, { labels, sources: [src] });
+      }
+    };
+    for (const b of blocks) {
+      for (const f of this.fromBlock(b, ms, mint, maxt)) {
+        add(f.labels, { chunks: f.chunks.map((c) => ({ ...c, bytes: c.cols[0]! })), upper: Infinity });
+      }
+    }
+    for (const g of fromHead) {
+      add(g.labels, g.sources[0]!);
+    }
+    return [...byKey.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
+  }
+
+  labelNames(matchers?: readonly Matcher[]): string[] {
+    const names = new Set<string>();
+    if (!matchers || matchers.length === 0) {
+      this.head.labelNamesAll().forEach((n) => names.add(n));
+      for (const b of this.allBlocks()) {
+        this.safely(b, () => b.labelNames().forEach((n) => names.add(n)));
+      }
+    } else {
+      this.eachMatching(matchers, (labels) => Object.keys(labels).forEach((n) => names.add(n)));
+    }
+    return [...names].sort();
+  }
+
+  labelValues(name: string, matchers?: readonly Matcher[]): string[] {
+    const values = new Set<string>();
+    if (!matchers || matchers.length === 0) {
+      for (const v of this.head.valuesOf(name)) {
+        values.add(v);
+      }
+      for (const b of this.allBlocks()) {
+        this.safely(b, () => {
+          for (const v of b.valuesOf(name)) {
+            values.add(v);
+          }
+        });
+      }
+    } else {
+      this.eachMatching(matchers, (labels) => {
+        const v = labels[name];
+        if (v !== undefined && v !== "") {
+          values.add(v);
+        }
+      });
+    }
+    return [...values].sort();
+  }
+
+  private allBlocks(): Block[] {
+    return this.resolutionMs > 0 ? [...this.rawBlocks, ...this.tierBlocks] : [...this.rawBlocks];
+  }
+
+  private eachMatching(matchers: readonly Matcher[], each: (labels: Labels) => void): void {
+    const ms = matchers.map(compileMatcher);
+    for (const slot of this.head.selectSlots(matchers)) {
+      each(this.head.labelsOf(slot));
+    }
+    for (const b of this.allBlocks()) {
+      this.safely(b, () => {
+        for (const id of b.select(ms)) {
+          const labels = b.labelsOf(id);
+          if (labelsMatch((n) => labels[n], ms)) {
+            each(labels);
+          }
+        }
+      });
+    }
+  }
+
+  private safely(b: Block, f: () => void): void {
+    if (b.corrupt) {
+      return;
+    }
+    try {
+      f();
+    } catch (err) {
+      if (err instanceof StorageError) {
+        this.onCorrupt(b, err);
+        return;
+      }
+      throw err;
+    }
+  }
+}
+
+/** Decodes every source's chunks within [mint, maxt] (and each source's upper bound) and merges them. */
+function decodeSources(sources: readonly Source[], mint: number, maxt: number): SeriesSamples {
+  let total = 0;
+  for (const s of sources) {
+    for (const c of s.chunks) {
+      total += c.count;
+    }
+  }
+  if (total === 0) {
+    return { ts: EMPTY, vs: EMPTY };
+  }
+  const ts = new Float64Array(total);
+  const vs = new Float64Array(total);
+  let n = 0;
+  for (const s of sources) {
+    const hi = Math.min(maxt, s.upper);
+    for (const c of s.chunks) {
+      if (c.maxT < mint || c.minT > hi) {
+        continue;
+      }
+      n = decodeChunk(c.bytes, c.count, ts, vs, n, mint, hi);
+    }
+  }
+  return sortDedupe(ts, vs, n);
+}
+
+function sortDedupe(ts: Float64Array, vs: Float64Array, n: number): SeriesSamples {
+  let sorted = true;
+  for (let i = 1; i < n; i++) {
+    if (ts[i]! <= ts[i - 1]!) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) {
+    return { ts: ts.subarray(0, n), vs: vs.subarray(0, n) };
+  }
+  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => ts[a]! - ts[b]! || a - b);
+  const outT = new Float64Array(n);
+  const outV = new Float64Array(n);
+  const vU = new Uint32Array(vs.buffer, vs.byteOffset, n * 2);
+  const oU = new Uint32Array(outV.buffer);
+  let k = 0;
+  for (const i of idx) {
+    if (k > 0 && outT[k - 1] === ts[i]) {
+      continue; // the earlier source (older block before head) wins
+    }
+    outT[k] = ts[i]!;
+    oU[2 * k] = vU[2 * i]!;
+    oU[2 * k + 1] = vU[2 * i + 1]!;
+    k++;
+  }
+  return { ts: outT.subarray(0, k), vs: outV.subarray(0, k) };
+}
+
+function mergeAggregates(parts: Aggregates[]): Aggregates {
+  if (parts.length === 1) {
+    return parts[0]!;
+  }
+  let total = 0;
+  for (const p of parts) {
+    total += p.ts.length;
+  }
+  const out = emptyAggregates(total);
+  let n = 0;
+  for (const p of parts) {
+    for (let i = 0; i < p.ts.length; i++) {
+      if (n > 0 && p.ts[i]! <= out.ts[n - 1]!) {
+        continue; // tiers are written in time order; an overlap keeps the first point
+      }
+      out.ts[n] = p.ts[i]!;
+      out.min[n] = p.min[i]!;
+      out.max[n] = p.max[i]!;
+      out.sum[n] = p.sum[i]!;
+      out.count[n] = p.count[i]!;
+      out.last[n] = p.last[i]!;
+      n++;
+    }
+  }
+  return sliceAggregates(out, 0, n);
+}

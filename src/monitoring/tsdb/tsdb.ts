@@ -1,0 +1,715 @@
+// The embedded TSDB: a WAL-backed in-memory head, cut every blockDurationMs into immutable blocks
+// plus 1m/1h downsampled tiers, with time and size retention. Implements the Storage contract of
+// ../model.ts; everything runs synchronously on the caller's thread (compaction on a timer).
+import fs from "node:fs";
+import path from "node:path";
+import type { Storage } from "../model.js";
+import { HeadAppender, type TsdbAppender } from "./appender.js";
+import { Block, writeBlock, type BlockMeta, type BlockSeries } from "./block.js";
+import type { ByteReader, ByteWriter } from "./bytes.js";
+import { decodeChunk } from "./chunk.js";
+import { aggregate, decodeAggregates, encodeAggregates } from "./downsample.js";
+import { StorageError, TsdbErrors } from "./errors.js";
+import { Head } from "./head.js";
+import { MergeQuerier, type QuerierHints, type TsdbQuerier } from "./querier.js";
+import {
+  decodeSamples,
+  decodeSeries,
+  encodeSeries,
+  REC_CHUNKS,
+  REC_META,
+  REC_SAMPLES,
+  REC_SERIES,
+  Wal,
+  type Logger,
+} from "./wal.js";
+
+export type { TsdbAppender } from "./appender.js";
+export type { AggregateSeries, QuerierHints, TsdbQuerier } from "./querier.js";
+export type { Aggregates } from "./downsample.js";
+export type { BlockMeta } from "./block.js";
+
+export type TierOptions = { resolutionMs: number; retentionMs: number };
+
+export type TsdbOptions = {
+  /** Raw blocks older than this (relative to the newest data) are deleted. Default 15 d; 0 = keep. */
+  retentionMs?: number;
+  /** Delete the oldest blocks while blocks + WAL + head exceed this. Default 0 = no limit. */
+  retentionBytes?: number;
+  /** WAL buffer flush period; a SIGKILL loses at most this much acknowledged data. Default 1000. */
+  walFlushIntervalMs?: number;
+  /** fsync after each WAL flush (survives power loss, costs an fsync per flush). Default false. */
+  walFsync?: boolean;
+  walSegmentBytes?: number;
+  /** Span of one block (and the head's chunk alignment). Default 2 h. */
+  blockDurationMs?: number;
+  /** Downsampled tiers written at each block cut. Default 1 m kept 90 d, 1 h kept 365 d. */
+  tiers?: TierOptions[];
+  /** Check for due block cuts after commits (on a timer tick). Default true. */
+  autoCompact?: boolean;
+  logger?: Logger;
+  /** Called after every WAL flush (tests, and callers that report durability). */
+  onWalFlush?: () => void;
+};
+
+export type TopEntry = { name: string; value: number };
+
+export type TsdbStats = {
+  numSeries: number;
+  numSamples: number;
+  numLabelPairs: number;
+  chunkCount: number;
+  minTime: number;
+  maxTime: number;
+  minValidTime: number;
+  numBlocks: number;
+  blockSamples: number;
+  outOfOrderRejected: number;
+  duplicateRejected: number;
+  tooOldRejected: number;
+  headMemoryBytes: number;
+  seriesCountByMetricName: TopEntry[];
+  labelValueCountByLabelName: TopEntry[];
+  memoryInBytesByLabelName: TopEntry[];
+  seriesCountByLabelValuePair: TopEntry[];
+};
+
+export type DiskUsage = { blocksBytes: number; walBytes: number; headBytes: number; totalBytes: number };
+
+const DAY = 24 * 3600_000;
+const TIER_MERGE_SPAN: Record<number, number> = { 60_000: DAY, 3_600_000: 7 * DAY };
+
+export class Tsdb implements Storage {
+  private readonly head: Head;
+  private readonly wal: Wal;
+  private raw: Block[] = [];
+  private tiers = new Map<number, Block[]>();
+  private readonly blockDir: string;
+  private readonly o: Required<Omit<TsdbOptions, "logger" | "onWalFlush">> & Pick<TsdbOptions, "logger">;
+  private compactScheduled = false;
+  private closed = false;
+  private readonly reportedCorrupt = new Set<string>();
+  private sameScratch = new Uint8Array(1024);
+  private readonly newSeries: number[] = [];
+
+  private constructor(
+    readonly dir: string,
+    opts: TsdbOptions,
+  ) {
+    this.o = {
+      retentionMs: opts.retentionMs ?? 15 * DAY,
+      retentionBytes: opts.retentionBytes ?? 0,
+      walFlushIntervalMs: opts.walFlushIntervalMs ?? 1000,
+      walFsync: opts.walFsync ?? false,
+      walSegmentBytes: opts.walSegmentBytes ?? 64 << 20,
+      blockDurationMs: opts.blockDurationMs ?? 2 * 3600_000,
+      tiers: opts.tiers ?? [
+        { resolutionMs: 60_000, retentionMs: 90 * DAY },
+        { resolutionMs: 3_600_000, retentionMs: 365 * DAY },
+      ],
+      autoCompact: opts.autoCompact ?? true,
+      logger: opts.logger,
+    };
+    this.head = new Head(this.o.blockDurationMs);
+    this.blockDir = path.join(dir, "blocks");
+    fs.mkdirSync(this.blockDir, { recursive: true });
+    this.lock();
+    this.loadBlocks();
+    this.wal = Wal.open(path.join(dir, "wal"), {
+      flushIntervalMs: this.o.walFlushIntervalMs,
+      fsync: this.o.walFsync,
+      segmentBytes: this.o.walSegmentBytes,
+      logger: this.o.logger,
+      onFlush: opts.onWalFlush,
+    });
+  }
+
+  /** Opens (creating if needed) the database in `dir`, loading blocks and replaying the WAL. */
+  static open(dir: string, opts: TsdbOptions = {}): Tsdb {
+    const db = new Tsdb(dir, opts);
+    try {
+      db.replay();
+      db.applyRetention();
+    } catch (err) {
+      db.wal.close();
+      db.unlock();
+      throw err;
+    }
+    return db;
+  }
+
+  // --- Storage ----------------------------------------------------------------------------------
+
+  appender(): TsdbAppender {
+    if (this.closed) {
+      throw TsdbErrors.closed("tsdb is closed");
+    }
+    return new HeadAppender(this.head, (refs, ts, vs, n) => this.commitBatch(refs, ts, vs, n));
+  }
+
+  querier(hints: QuerierHints = {}): TsdbQuerier {
+    const res = hints.resolutionMs ?? 0;
+    if (res > 0 && !this.tiers.has(res) && !this.o.tiers.some((t) => t.resolutionMs === res)) {
+      throw TsdbErrors.invalidSample(`no downsampled tier with resolution ${res} ms`);
+    }
+    return new MergeQuerier(
+      this.head,
+      this.head.snapshot(),
+      [...this.raw],
+      res > 0 ? [...(this.tiers.get(res) ?? [])] : [],
+      res,
+      (b, err) => this.reportCorrupt(b, err),
+    );
+  }
+
+  private commitBatch(refs: Float64Array, ts: Float64Array, vs: Float64Array, n: number): void {
+    if (this.closed) {
+      throw TsdbErrors.closed("tsdb is closed");
+    }
+    if (this.sameScratch.length < n) {
+      this.sameScratch = new Uint8Array(Math.max(n, this.sameScratch.length * 2));
+    }
+    this.newSeries.length = 0;
+    const k = this.head.commit(refs, ts, vs, n, this.sameScratch, this.newSeries);
+    if (this.newSeries.length > 0) {
+      this.wal.logSeries(
+        this.newSeries.map((s) => ({ ref: this.head.refOf(s), labels: this.head.labelsOf(s) })),
+      );
+    }
+    this.wal.logSamples(refs, ts, vs, this.sameScratch, k);
+    if (this.o.autoCompact && !this.compactScheduled && this.cutDue() !== undefined) {
+      this.compactScheduled = true;
+      setImmediate(() => {
+        this.compactScheduled = false;
+        if (!this.closed) {
+          try {
+            this.compact();
+          } catch (err) {
+            this.o.logger?.error({ err }, "tsdb: compaction failed");
+          }
+        }
+      });
+    }
+  }
+
+  /** Writes the WAL buffer now (the flush timer does this every walFlushIntervalMs). */
+  flushWal(): void {
+    this.wal.flush();
+  }
+
+  // --- compaction -------------------------------------------------------------------------------
+
+  /** The start of the next block to cut, if the head spans 1.5 block durations past it. */
+  private cutDue(): number | undefined {
+    const h = this.head;
+    if (h.numSamples === 0) {
+      return undefined;
+    }
+    const d = this.o.blockDurationMs;
+    const start = Math.floor(h.minT / d) * d;
+    return h.maxT >= start + d + d / 2 ? start : undefined;
+  }
+
+  /**
+   * Cuts every due block from the head (with its downsampled tiers), truncates the head and GCs
+   * series left empty, checkpoints the WAL, merges complete tier windows, and applies retention.
+   * Synchronous. Returns the metas of the raw blocks written.
+   */
+  compact(): BlockMeta[] {
+    const written: BlockMeta[] = [];
+    let start = this.cutDue();
+    while (start !== undefined) {
+      const end = start + this.o.blockDurationMs;
+      const meta = this.cutBlock(start, end);
+      if (meta) {
+        written.push(meta);
+      }
+      this.head.truncate(end);
+      start = this.cutDue();
+    }
+    if (written.length > 0 || this.head.minValidTime > -Infinity) {
+      this.checkpoint();
+    }
+    this.mergeTiers();
+    this.applyRetention();
+    return written;
+  }
+
+  private cutBlock(start: number, end: number): BlockMeta | undefined {
+    const h = this.head;
+    const series: BlockSeries[] = [];
+    for (const slot of h.liveSlots()) {
+      const chunks = h.chunksForBlock(slot, start, end);
+      if (chunks.length > 0) {
+        series.push({
+          labels: h.labelsOf(slot),
+          chunks: chunks.map((c) => ({ minT: c.minT, maxT: c.maxT, count: c.count, cols: [c.bytes] })),
+        });
+      }
+    }
+    if (series.length === 0) {
+      return undefined;
+    }
+    const meta = writeBlock(this.blockDir, { minTime: start, maxTime: end, resolution: 0 }, series);
+    this.raw.push(Block.open(path.join(this.blockDir, meta.ulid)));
+    this.raw.sort((a, b) => a.meta.minTime - b.meta.minTime);
+    for (const tier of this.o.tiers) {
+      const tseries: BlockSeries[] = [];
+      for (const s of series) {
+        const raw = decodeAll(s);
+        const agg = aggregate(raw.ts, raw.vs, raw.ts.length, tier.resolutionMs);
+        if (agg.ts.length > 0) {
+          tseries.push({ labels: s.labels, chunks: encodeAggregates(agg) });
+        }
+      }
+      this.addTierBlock(
+        writeBlock(this.blockDir, { minTime: start, maxTime: end, resolution: tier.resolutionMs }, tseries),
+      );
+    }
+    this.o.logger?.info(
+      {
+        block: meta.ulid,
+        minTime: start,
+        maxTime: end,
+        series: meta.stats.numSeries,
+        samples: meta.stats.numSamples,
+      },
+      "tsdb: block cut",
+    );
+    return meta;
+  }
+
+  private addTierBlock(meta: BlockMeta): void {
+    const list = this.tiers.get(meta.resolution) ?? [];
+    list.push(Block.open(path.join(this.blockDir, meta.ulid)));
+    list.sort((a, b) => a.meta.minTime - b.meta.minTime);
+    this.tiers.set(meta.resolution, list);
+  }
+
+  /** Merges a tier's blocks within one complete aligned window (1 d for 1 m, 7 d for 1 h). */
+  private mergeTiers(): void {
+    for (const [res, list] of this.tiers) {
+      const span = TIER_MERGE_SPAN[res] ?? Math.max(res * 1440, this.o.blockDurationMs);
+      const groups = new Map<number, Block[]>();
+      for (const b of list) {
+        const w = Math.floor(b.meta.minTime / span);
+        if (Math.floor((b.meta.maxTime - 1) / span) !== w || b.corrupt) {
+          continue;
+        }
+        const g = groups.get(w) ?? [];
+        g.push(b);
+        groups.set(w, g);
+      }
+      for (const [w, g] of groups) {
+        if (g.length < 2 || (w + 1) * span > this.head.minValidTime) {
+          continue;
+        }
+        try {
+          this.mergeBlocks(res, g);
+        } catch (err) {
+          this.o.logger?.error({ err, resolution: res }, "tsdb: tier merge failed");
+        }
+      }
+    }
+  }
+
+  private mergeBlocks(res: number, group: Block[]): void {
+    const byKey = new Map<string, BlockSeries>();
+    for (const b of group) {
+      for (const s of b.allSeries()) {
+        const k = JSON.stringify(Object.entries(s.labels));
+        const e = byKey.get(k);
+        if (e) {
+          e.chunks.push(...s.chunks);
+        } else {
+          byKey.set(k, { labels: s.labels, chunks: [...s.chunks] });
+        }
+      }
+    }
+    // Re-chunk so merged series do not keep many tiny chunks.
+    const series: BlockSeries[] = [];
+    for (const s of byKey.values()) {
+      const a = decodeAggregates(s.chunks, -Infinity, Infinity);
+      series.push({ labels: s.labels, chunks: encodeAggregates(a) });
+    }
+    const meta = writeBlock(
+      this.blockDir,
+      {
+        minTime: Math.min(...group.map((b) => b.meta.minTime)),
+        maxTime: Math.max(...group.map((b) => b.meta.maxTime)),
+        resolution: res,
+        sources: group.map((b) => b.meta.ulid),
+      },
+      series,
+    );
+    this.addTierBlock(meta);
+    for (const b of group) {
+      this.deleteBlock(b);
+    }
+  }
+
+  // --- retention --------------------------------------------------------------------------------
+
+  private applyRetention(): void {
+    let newest = this.head.maxT;
+    for (const b of this.raw) {
+      newest = Math.max(newest, b.meta.maxTime);
+    }
+    if (newest === -Infinity) {
+      return;
+    }
+    if (this.o.retentionMs > 0) {
+      for (const b of [...this.raw]) {
+        if (b.meta.maxTime <= newest - this.o.retentionMs) {
+          this.deleteBlock(b);
+        }
+      }
+    }
+    for (const tier of this.o.tiers) {
+      for (const b of [...(this.tiers.get(tier.resolutionMs) ?? [])]) {
+        if (tier.retentionMs > 0 && b.meta.maxTime <= newest - tier.retentionMs) {
+          this.deleteBlock(b);
+        }
+      }
+    }
+    if (this.o.retentionBytes > 0) {
+      let total = this.diskUsage().totalBytes;
+      // Oldest raw blocks go first, then the 1 m tier, then coarser tiers: history degrades in
+      // resolution before it disappears.
+      const order = [
+        this.raw,
+        ...[...this.tiers.keys()].sort((a, b) => a - b).map((r) => this.tiers.get(r)!),
+      ];
+      for (const list of order) {
+        while (total > this.o.retentionBytes && list.length > 0) {
+          const b = list[0]!;
+          total -= b.sizeBytes();
+          this.deleteBlock(b);
+        }
+      }
+    }
+  }
+
+  private deleteBlock(b: Block): void {
+    b.close();
+    const list = b.meta.resolution === 0 ? this.raw : this.tiers.get(b.meta.resolution);
+    if (list) {
+      const i = list.indexOf(b);
+      if (i >= 0) {
+        list.splice(i, 1);
+      }
+    }
+    fs.rmSync(b.dir, { recursive: true, force: true });
+    this.o.logger?.info({ block: b.meta.ulid, resolution: b.meta.resolution }, "tsdb: block deleted");
+  }
+
+  // --- open / replay / checkpoint ---------------------------------------------------------------
+
+  private loadBlocks(): void {
+    for (const name of fs.readdirSync(this.blockDir)) {
+      const dir = path.join(this.blockDir, name);
+      if (name.endsWith(".tmp")) {
+        fs.rmSync(dir, { recursive: true, force: true }); // a cut interrupted before its rename
+        continue;
+      }
+      try {
+        const b = Block.open(dir);
+        b.index(); // verify the index checksum now rather than on the first query
+        if (b.meta.resolution === 0) {
+          this.raw.push(b);
+        } else {
+          const list = this.tiers.get(b.meta.resolution) ?? [];
+          list.push(b);
+          this.tiers.set(b.meta.resolution, list);
+        }
+      } catch (err) {
+        this.o.logger?.error({ err, block: name }, "tsdb: skipping unreadable block");
+      }
+    }
+    this.raw.sort((a, b) => a.meta.minTime - b.meta.minTime);
+    for (const list of this.tiers.values()) {
+      list.sort((a, b) => a.meta.minTime - b.meta.minTime);
+    }
+    for (const b of this.raw) {
+      this.head.minValidTime = Math.max(this.head.minValidTime, b.meta.maxTime);
+    }
+  }
+
+  private replay(): void {
+    const h = this.head;
+    const prevBits = (ref: number, out: Uint32Array) => {
+      const slot = ref % 2 ** 24;
+      out[0] = h.lastVU32[2 * slot] ?? 0;
+      out[1] = h.lastVU32[2 * slot + 1] ?? 0;
+    };
+    const res = this.wal.replay((type, r) => {
+      if (type === REC_SERIES) {
+        decodeSeries(r, (ref, labels) => h.restoreSeries(ref, labels));
+      } else if (type === REC_SAMPLES) {
+        decodeSamples(
+          r,
+          (ref, t, hi, lo) => {
+            if (h.isLive(ref)) {
+              h.replaySample(ref % 2 ** 24, t, hi, lo);
+            }
+          },
+          prevBits,
+        );
+      } else if (type === REC_CHUNKS) {
+        readChunksRecord(r, h);
+      } else if (type === REC_META) {
+        h.minValidTime = Math.max(h.minValidTime, r.f64());
+      }
+    });
+    if (res.records > 0) {
+      this.o.logger?.info(
+        { records: res.records, series: h.numSeries, samples: h.numSamples },
+        "tsdb: WAL replayed",
+      );
+    }
+  }
+
+  /** Snapshots the head into a WAL checkpoint; segments before it are deleted. */
+  private checkpoint(): void {
+    const h = this.head;
+    this.wal.checkpoint((_w, record) => {
+      record(REC_META, (w) => w.f64(h.minValidTime));
+      const slots = [...h.liveSlots()];
+      for (let i = 0; i < slots.length; i += 1000) {
+        const batch = slots.slice(i, i + 1000);
+        record(REC_SERIES, (w) =>
+          encodeSeries(
+            w,
+            batch.map((s) => ({ ref: h.refOf(s), labels: h.labelsOf(s) })),
+          ),
+        );
+        record(REC_CHUNKS, (w) => writeChunksRecord(w, h, batch));
+      }
+    });
+  }
+
+  // --- introspection ----------------------------------------------------------------------------
+
+  stats(limit = 10): TsdbStats {
+    const h = this.head;
+    const post = h.postingsStats();
+    const byMetric: TopEntry[] = [];
+    const valueCount: TopEntry[] = [];
+    const memory: TopEntry[] = [];
+    const pairs: TopEntry[] = [];
+    let numLabelPairs = 0;
+    for (const [name, values] of post) {
+      valueCount.push({ name, value: values.size });
+      let bytes = 0;
+      for (const [v, n] of values) {
+        if (n === 0) {
+          continue;
+        }
+        numLabelPairs++;
+        bytes += Buffer.byteLength(v) * n;
+        pairs.push({ name: `${name}=${v}`, value: n });
+        if (name === "__name__") {
+          byMetric.push({ name: v, value: n });
+        }
+      }
+      memory.push({ name, value: bytes });
+    }
+    const top = (l: TopEntry[]) =>
+      l.sort((a, b) => b.value - a.value || (a.name < b.name ? -1 : 1)).slice(0, limit);
+    let blockSamples = 0;
+    for (const b of this.raw) {
+      blockSamples += b.meta.stats.numSamples;
+    }
+    return {
+      numSeries: h.numSeries,
+      numSamples: h.numSamples,
+      numLabelPairs,
+      chunkCount: h.chunkCount(),
+      minTime: h.numSamples > 0 ? h.minT : 0,
+      maxTime: h.numSamples > 0 ? h.maxT : 0,
+      minValidTime: h.minValidTime,
+      numBlocks: this.raw.length,
+      blockSamples,
+      outOfOrderRejected: h.outOfOrderRejected,
+      duplicateRejected: h.duplicateRejected,
+      tooOldRejected: h.tooOldRejected,
+      headMemoryBytes: h.memoryBytes(),
+      seriesCountByMetricName: top(byMetric),
+      labelValueCountByLabelName: top(valueCount),
+      memoryInBytesByLabelName: top(memory),
+      seriesCountByLabelValuePair: top(pairs),
+    };
+  }
+
+  /** The `data` of Prometheus's GET /api/v1/status/tsdb. */
+  statusJson(limit = 10) {
+    const s = this.stats(limit);
+    return {
+      headStats: {
+        numSeries: s.numSeries,
+        numLabelPairs: s.numLabelPairs,
+        chunkCount: s.chunkCount,
+        minTime: s.minTime,
+        maxTime: s.maxTime,
+      },
+      seriesCountByMetricName: s.seriesCountByMetricName,
+      labelValueCountByLabelName: s.labelValueCountByLabelName,
+      memoryInBytesByLabelName: s.memoryInBytesByLabelName,
+      seriesCountByLabelValuePair: s.seriesCountByLabelValuePair,
+    };
+  }
+
+  diskUsage(): DiskUsage {
+    let blocksBytes = 0;
+    for (const b of this.allBlocks()) {
+      blocksBytes += b.sizeBytes();
+    }
+    const walBytes = this.wal.sizeBytes();
+    const headBytes = this.head.headChunkBytes();
+    return { blocksBytes, walBytes, headBytes, totalBytes: blocksBytes + walBytes + headBytes };
+  }
+
+  /** Metas of every loaded block, raw first, each list oldest first. */
+  blocks(): BlockMeta[] {
+    return this.allBlocks().map((b) => b.meta);
+  }
+
+  private allBlocks(): Block[] {
+    return [...this.raw, ...[...this.tiers.values()].flat()];
+  }
+
+  private reportCorrupt(b: Block, err: StorageError): void {
+    if (!this.reportedCorrupt.has(b.meta.ulid)) {
+      this.reportedCorrupt.add(b.meta.ulid);
+      this.o.logger?.error({ err, block: b.meta.ulid }, "tsdb: corrupt block skipped");
+    }
+  }
+
+  /** Flushes the WAL and checkpoints the head so the next open replays nothing but the snapshot. */
+  close(): void {
+    if (this.closed) {
+      return;
+    }
+    this.closed = true;
+    try {
+      this.checkpoint();
+    } finally {
+      this.wal.close();
+      for (const b of this.allBlocks()) {
+        b.close();
+      }
+      this.unlock();
+    }
+  }
+
+  // --- directory lock ---------------------------------------------------------------------------
+
+  private lock(): void {
+    const file = path.join(this.dir, "lock");
+    try {
+      const pid = Number(fs.readFileSync(file, "utf8"));
+      if (pid && pid !== process.pid && pidAlive(pid)) {
+        throw TsdbErrors.locked(`${this.dir} is in use by process ${pid}`);
+      }
+    } catch (err) {
+      if (err instanceof StorageError) {
+        throw err;
+      }
+    }
+    fs.writeFileSync(file, String(process.pid));
+  }
+
+  private unlock(): void {
+    fs.rmSync(path.join(this.dir, "lock"), { force: true });
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+function decodeAll(s: BlockSeries): { ts: Float64Array; vs: Float64Array } {
+  let total = 0;
+  for (const c of s.chunks) {
+    total += c.count;
+  }
+  const ts = new Float64Array(total);
+  const vs = new Float64Array(total);
+  let n = 0;
+  for (const c of s.chunks) {
+    n = decodeChunk(c.cols[0]!, c.count, ts, vs, n);
+  }
+  return { ts: ts.subarray(0, n), vs: vs.subarray(0, n) };
+}
+
+function writeChunksRecord(w: ByteWriter, h: Head, slots: number[]): void {
+  w.uvarint(slots.length);
+  for (const s of slots) {
+    w.uvarint(h.refOf(s));
+    w.f64(h.lastT[s]!);
+    w.bits64(h.lastVU32[2 * s + 1]!, h.lastVU32[2 * s]!);
+    const closed = h.closedChunks(s);
+    w.uvarint(closed.length);
+    for (const c of closed) {
+      w.f64(c.minT);
+      w.f64(c.maxT);
+      w.uvarint(c.count);
+      w.uvarint(c.bytes.length);
+      w.bytes(c.bytes);
+    }
+    const open = h.openChunkState(s);
+    w.uvarint(open.count);
+    if (open.count > 0) {
+      w.f64(open.minT);
+      w.f64(open.delta);
+      w.uvarint(open.bits);
+      w.u8(open.leading);
+      w.u8(open.trailing);
+      w.bytes(open.bytes);
+    }
+  }
+}
+
+function readChunksRecord(r: ByteReader, h: Head): void {
+  const n = r.uvarint();
+  const bits = new Uint32Array(2);
+  for (let i = 0; i < n; i++) {
+    const ref = r.uvarint();
+    const lastT = r.f64();
+    r.bits64(bits, 0);
+    const live = h.isLive(ref);
+    const slot = ref % 2 ** 24;
+    const nc = r.uvarint();
+    for (let c = 0; c < nc; c++) {
+      const minT = r.f64();
+      const maxT = r.f64();
+      const count = r.uvarint();
+      const bytes = r.bytes(r.uvarint());
+      if (live && maxT >= h.minValidTime) {
+        h.restoreClosedChunk(slot, { minT, maxT, count, bytes });
+      }
+    }
+    const count = r.uvarint();
+    if (count > 0) {
+      const minT = r.f64();
+      const delta = r.f64();
+      const nbits = r.uvarint();
+      const leading = r.u8();
+      const trailing = r.u8();
+      const bytes = r.bytes(Math.ceil(nbits / 8));
+      if (live) {
+        h.restoreOpenChunk(slot, { bytes, count, minT, delta, bits: nbits, leading, trailing });
+      }
+    }
+    if (live) {
+      h.restoreLast(slot, lastT, bits[1]!, bits[0]!);
+    }
+  }
+}
+
+export { StorageError, TsdbErrors };
