@@ -5,6 +5,15 @@ import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process"
 const live = new Set<ChildProcess>();
 let hooked = false;
 
+const cleanups = new Set<() => void>();
+
+/** A synchronous step (e.g. removing a temp dir) run at exit, after the children are killed. */
+export function onExitCleanup(fn: () => void): () => void {
+  hook();
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+}
+
 function killAll(): void {
   for (const child of live) {
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
@@ -16,6 +25,14 @@ function killAll(): void {
     }
   }
   live.clear();
+  for (const fn of cleanups) {
+    try {
+      fn();
+    } catch {
+      // Best effort: exiting anyway.
+    }
+  }
+  cleanups.clear();
 }
 
 function hook(): void {
@@ -24,6 +41,11 @@ function hook(): void {
   }
   hooked = true;
   process.on("exit", killAll);
+}
+
+/** For a benchmark's main: on Ctrl-C / SIGTERM / SIGHUP, kill every child and exit 130. */
+export function killChildrenOnSignals(): void {
+  hook();
   for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.on(sig, () => {
       process.stderr.write(`\n${sig}: stopping child processes\n`);

@@ -37,7 +37,18 @@ export async function startLineops(opts: {
   writeFileSync(configFile, opts.configYaml);
   const child = spawnTracked(
     process.execPath,
-    [cli, "serve", "--config", configFile, "--data-dir", opts.dataDir, "--port", "0", "--log-level", opts.logLevel ?? "warn"],
+    [
+      cli,
+      "serve",
+      "--config",
+      configFile,
+      "--data-dir",
+      opts.dataDir,
+      "--port",
+      "0",
+      "--log-level",
+      opts.logLevel ?? "warn",
+    ],
     { cwd: opts.root, stdio: ["ignore", "pipe", "pipe"] },
   );
   const tail: string[] = [];

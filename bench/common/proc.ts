@@ -64,3 +64,24 @@ export function dirBytes(dir: string): { bytes: number; allocated: number } {
   walk(dir, 0);
   return { bytes, allocated };
 }
+
+/** dirBytes of each top-level entry of dir (a file counts as itself), largest first. */
+export function dirBreakdown(dir: string): Record<string, number> {
+  const out: Array<[string, number]> = [];
+  let names: string[] = [];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return {};
+  }
+  for (const name of names) {
+    const p = path.join(dir, name);
+    const st = lstatSync(p, { throwIfNoEntry: false });
+    if (st?.isDirectory()) {
+      out.push([name, dirBytes(p).bytes]);
+    } else if (st?.isFile()) {
+      out.push([name, st.size]);
+    }
+  }
+  return Object.fromEntries(out.sort((a, b) => b[1] - a[1]));
+}

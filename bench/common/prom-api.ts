@@ -7,7 +7,10 @@ function headers(opts: ApiOptions): Record<string, string> {
 }
 
 export async function getText(url: string, opts: ApiOptions = {}): Promise<string> {
-  const res = await fetch(url, { headers: headers(opts), signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000) });
+  const res = await fetch(url, {
+    headers: headers(opts),
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 30_000),
+  });
   const text = await res.text();
   if (!res.ok) {
     throw new Error(`GET ${url}: HTTP ${res.status}: ${text.slice(0, 300)}`);
@@ -106,7 +109,9 @@ export async function pollUntil<T>(
       last = err;
     }
     if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`,
+      );
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }

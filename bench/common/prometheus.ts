@@ -78,7 +78,12 @@ export async function findPrometheus(
     }
   }
   if (existsSync(cached)) {
-    return { bin: cached, promtool: path.join(CACHE, "x/usr/bin/promtool"), version: version(cached), source: "trixie" };
+    return {
+      bin: cached,
+      promtool: path.join(CACHE, "x/usr/bin/promtool"),
+      version: version(cached),
+      source: "trixie",
+    };
   }
   const bin = "/usr/bin/prometheus";
   if (!existsSync(bin)) {

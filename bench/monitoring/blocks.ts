@@ -68,7 +68,11 @@ export async function dumpOpenMetrics(
 }
 
 /** Builds blocks from an OpenMetrics file with promtool; returns the bytes of the block directory. */
-export function promtoolBlocks(promtool: string, file: string, outDir: string): Promise<{ bytes: number; allocated: number }> {
+export function promtoolBlocks(
+  promtool: string,
+  file: string,
+  outDir: string,
+): Promise<{ bytes: number; allocated: number }> {
   mkdirSync(outDir, { recursive: true });
   return new Promise((resolve, reject) => {
     execFile(

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { killChildrenOnSignals, onExitCleanup } from "../common/children.js";
 import { lineopsCli, startLineops } from "../common/lineops.js";
 import { machineInfo } from "../common/machine.js";
 import { findPrometheus, startPrometheus, type PrometheusBinary } from "../common/prometheus.js";
@@ -26,11 +27,29 @@ try {
 }
 const log = (msg: string) => (args.json ? process.stderr : process.stdout).write(`${msg}\n`);
 
+// Ratios only where lineops/Prometheus means something (counts and notes are left out).
+const RATIO_KEYS = [
+  "collectionP99Ms",
+  "collectionP50Ms",
+  "scrapeDurationP99Ms",
+  "fullCycleMs",
+  "samplesPerCpuSecond",
+  "cpuSeconds",
+  "bytesPerActiveSeries",
+  "rssBytes",
+  "peakRssBytes",
+  "bytesPerSample",
+] as const;
+
 export type Factory = { name: System["name"]; start(): Promise<System> };
 
 async function main(): Promise<void> {
+  killChildrenOnSignals();
   const began = Date.now();
   const work = mkdtempSync(path.join(os.tmpdir(), "bench-monitoring-"));
+  if (!args.keep) {
+    onExitCleanup(() => rmSync(work, { recursive: true, force: true }));
+  }
   const notes: string[] = [];
   const prom: PrometheusBinary = await findPrometheus({ log });
   if (prom.note) {
@@ -105,8 +124,9 @@ async function main(): Promise<void> {
   const baseline = measured.get("prometheus")?.results ?? null;
   const ratio: Record<string, number> = {};
   if (results && baseline) {
-    for (const [k, v] of Object.entries(results)) {
-      const b = (baseline as Record<string, unknown>)[k];
+    for (const k of RATIO_KEYS) {
+      const v = results[k];
+      const b = baseline[k];
       if (typeof v === "number" && typeof b === "number" && b !== 0 && Number.isFinite(v / b)) {
         ratio[k] = Math.round((v / b) * 1000) / 1000;
       }
@@ -139,7 +159,9 @@ async function main(): Promise<void> {
 main().then(
   () => process.exit(0),
   (err: unknown) => {
-    process.stderr.write(`bench:monitoring failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `bench:monitoring failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     process.exit(1);
   },
 );

@@ -31,14 +31,20 @@ export type Results = {
   bytesPerActiveSeries: number;
   samplesTotal: number;
   bytesOnDisk: number;
+  /** Bytes per top-level entry of the data dir (wal, chunks_head, blocks…). */
+  diskBreakdown: Record<string, number>;
   bytesPerSample: number;
   diskNote: string;
   stoppedGracefully: boolean;
   blockBytesPerSample?: number;
   blockNote?: string;
+  countersNote?: string;
 };
 
-export type Measured = { results: Results; simulator: { cpuSeconds: number; cpuShare: number; requests: number } };
+export type Measured = {
+  results: Results;
+  simulator: { cpuSeconds: number; cpuShare: number; requests: number };
+};
 
 export type PhaseContext = {
   args: Args;
@@ -110,7 +116,9 @@ export async function measurePhase(
     const t0 = performance.now();
     const simCpu0 = cpuSeconds(sim.pid);
     const simReq0 = (await sim.stats()).requests;
-    const start = await Promise.all(live.map(async (s) => ({ cpu: cpuSeconds(s.pid), c: await s.counters() })));
+    const start = await Promise.all(
+      live.map(async (s) => ({ cpu: cpuSeconds(s.pid), c: await s.counters() })),
+    );
     const peak = live.map((s) => rssBytes(s.pid));
     const endAt = t0 + args.durationS * 1000;
     let nextLog = t0 + 10_000;
@@ -158,7 +166,9 @@ export async function measurePhase(
         collectionMaxMs: round(coll.maxMs),
         collectionCount: coll.count,
         collectionSource: coll.source,
-        scrapeDurationP99Ms: round(sd.length ? (sd[Math.max(0, Math.ceil(0.99 * sd.length) - 1)] as number) : NaN),
+        scrapeDurationP99Ms: round(
+          sd.length ? (sd[Math.max(0, Math.ceil(0.99 * sd.length) - 1)] as number) : NaN,
+        ),
         fullCycleMs: round(fc.ms),
         fullCycleNote: fc.note,
         samplesPerCpuSecond: Math.round(samples / cpu),
@@ -173,11 +183,16 @@ export async function measurePhase(
         bytesPerActiveSeries: Math.round(b.rss / b.c.series),
         samplesTotal: 0,
         bytesOnDisk: 0,
+        diskBreakdown: {},
         bytesPerSample: NaN,
         diskNote: "",
         stoppedGracefully: false,
+        ...(s.countersNote ? { countersNote: s.countersNote } : {}),
       };
-      measured.set(s.name, { results, simulator: { cpuSeconds: round(simCpu), cpuShare: round(simCpu / windowS, 3), requests: simReq } });
+      measured.set(s.name, {
+        results,
+        simulator: { cpuSeconds: round(simCpu), cpuShare: round(simCpu / windowS, 3), requests: simReq },
+      });
       log(
         `${s.name}: ${results.samplesPerCpuSecond} samples/cpu-s, ${results.bytesPerActiveSeries} B/series ` +
           `(rss ${mb(b.rss)}, ${b.c.series} series), collection p99 ${results.collectionP99Ms} ms, full cycle ${results.fullCycleMs} ms`,
@@ -216,13 +231,16 @@ export async function measurePhase(
       const disk = s.disk();
       r.samplesTotal = total?.samples ?? 0;
       r.bytesOnDisk = disk.bytes;
+      r.diskBreakdown = disk.breakdown;
       r.bytesPerSample = round(disk.bytes / r.samplesTotal, 3);
       r.stoppedGracefully = stopped.graceful;
       r.diskNote =
         s.name === "prometheus"
           ? "whole data dir after SIGTERM: WAL + head chunks (no 2 h block is cut in a short run); see blockBytesPerSample"
           : `${s.tsdbDir()} after SIGTERM`;
-      log(`${s.name}: ${disk.bytes} bytes on disk for ${r.samplesTotal} samples → ${r.bytesPerSample} B/sample`);
+      log(
+        `${s.name}: ${disk.bytes} bytes on disk for ${r.samplesTotal} samples → ${r.bytesPerSample} B/sample`,
+      );
     }
     return { measured, errors };
   } finally {

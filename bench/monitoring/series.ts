@@ -88,7 +88,10 @@ function blockSeries(b: number, r: () => number): Array<{ family: number; def: S
   }
   for (let d = 0; d < 10; d++) {
     for (const status of ["ok", "error"]) {
-      counter(1, `gateway="gw-${b % 4}",device="plc-${b}-${d}",area="${d < 5 ? "press" : "weld"}",status="${status}"`);
+      counter(
+        1,
+        `gateway="gw-${b % 4}",device="plc-${b}-${d}",area="${d < 5 ? "press" : "weld"}",status="${status}"`,
+      );
     }
   }
   for (const h of HANDLERS) {
@@ -102,18 +105,31 @@ function blockSeries(b: number, r: () => number): Array<{ family: number; def: S
   for (let s = 0; s < 16; s++) {
     out.push({
       family: 4,
-      def: { labels: `line="${line}",station="${station}",sensor="t${s}"`, kind: Kind.Gauge, base: 20 + r() * 40, rate: 1 + r() * 10, frac: r() * 6.283 },
+      def: {
+        labels: `line="${line}",station="${station}",sensor="t${s}"`,
+        kind: Kind.Gauge,
+        base: 20 + r() * 40,
+        rate: 1 + r() * 10,
+        frac: r() * 6.283,
+      },
     });
   }
   for (let s = 0; s < 10; s++) {
     out.push({
       family: 5,
-      def: { labels: `line="${line}",station="${station}-${s}"`, kind: Kind.Gauge, base: 50 + Math.floor(r() * 50), rate: 40, frac: r() * 6.283 },
+      def: {
+        labels: `line="${line}",station="${station}-${s}"`,
+        kind: Kind.Gauge,
+        base: 50 + Math.floor(r() * 50),
+        rate: 40,
+        frac: r() * 6.283,
+      },
     });
   }
   // One histogram per block, alternating between the two histogram families.
   const family = b % 2 === 0 ? 6 : 7;
-  const hl = family === 6 ? `handler="/api/orders/${b}",method="POST"` : `line="${line}",station="${station}"`;
+  const hl =
+    family === 6 ? `handler="/api/orders/${b}",method="POST"` : `line="${line}",station="${station}"`;
   const base = Math.floor(r() * 1e4);
   const rate = 5 + r() * 45;
   const mean = family === 6 ? 0.08 : 3.2;

@@ -4,7 +4,13 @@ import { fileURLToPath } from "node:url";
 import { spawnTracked, stopChild, waitForLine } from "../common/children.js";
 import { getText } from "../common/prom-api.js";
 
-export type SimStats = { requests: number; gzipped: number; bytesOut: number; renderMs: number; series: number };
+export type SimStats = {
+  requests: number;
+  gzipped: number;
+  bytesOut: number;
+  renderMs: number;
+  series: number;
+};
 
 export type Simulator = {
   pid: number;
@@ -21,7 +27,15 @@ export async function startSimulator(targets: number, series: number): Promise<S
   // stdin stays a pipe: the simulator exits when it closes, even if this process is SIGKILLed.
   const child = spawnTracked(
     process.execPath,
-    ["--import", "tsx", path.join(here, "simulator.ts"), "--targets", String(targets), "--series", String(series)],
+    [
+      "--import",
+      "tsx",
+      path.join(here, "simulator.ts"),
+      "--targets",
+      String(targets),
+      "--series",
+      String(series),
+    ],
     { stdio: ["pipe", "pipe", "inherit"] },
   );
   const m = await waitForLine(child, "stdout", /^\{"ports".*\}$/, 60_000);

@@ -1,7 +1,7 @@
 // The two systems under test behind one shape: how to read their ingest counters, scrape
 // durations, collection latency and full-cycle time, and where their data lands on disk.
 import path from "node:path";
-import { dirBytes } from "../common/proc.js";
+import { dirBreakdown, dirBytes } from "../common/proc.js";
 import { apiCall, getText, instantQuery, metricSum, type MatrixSeries } from "../common/prom-api.js";
 import type { RunningLineops } from "../common/lineops.js";
 import type { RunningPrometheus } from "../common/prometheus.js";
@@ -16,6 +16,8 @@ export interface System {
   readonly pid: number;
   /** Base URL of its Prometheus-compatible HTTP API. */
   readonly url: string;
+  /** Set when counters() had to be derived some other way than the system's own TSDB metrics. */
+  readonly countersNote?: string | undefined;
   /** Head samples appended so far and active (head) series. */
   counters(): Promise<{ samples: number; series: number }>;
   /** Targets of the benchmark job that are up. */
@@ -28,7 +30,7 @@ export interface System {
   fullCycle(windowS: number, intervalMs: number): Promise<{ ms: number; note: string }>;
   /** The part of the data dir holding samples. */
   tsdbDir(): string;
-  disk(): { bytes: number; allocated: number };
+  disk(): { bytes: number; allocated: number; breakdown: Record<string, number> };
   stop(): Promise<{ graceful: boolean }>;
 }
 
@@ -112,14 +114,18 @@ export class PrometheusSystem implements System {
     return this.p.dataDir;
   }
   disk() {
-    return dirBytes(this.p.dataDir);
+    return { ...dirBytes(this.p.dataDir), breakdown: dirBreakdown(this.p.dataDir) };
   }
   stop() {
     return this.p.stop(60_000);
   }
 }
 
-type ScrapeStatus = { collectionMs: { count: number; p50: number; p99: number; max: number }; targets: number; up: number };
+type ScrapeStatus = {
+  collectionMs: { count: number; p50: number; p99: number; max: number };
+  targets: number;
+  up: number;
+};
 
 export class LineopsSystem implements System {
   readonly name = "lineops";
@@ -133,12 +139,30 @@ export class LineopsSystem implements System {
   private auth() {
     return { token: this.l.token };
   }
+  /** Set when lineops's /metrics lacks the TSDB counters and the query API stood in for them. */
+  countersNote: string | undefined;
   async counters() {
     const body = await getText(`${this.l.url}/metrics`, this.auth());
-    return {
-      samples: metricSum(body, "lineops_tsdb_head_samples_appended_total") ?? 0,
-      series: metricSum(body, "lineops_tsdb_head_series") ?? 0,
+    const samples = metricSum(body, "lineops_tsdb_head_samples_appended_total");
+    const series = metricSum(body, "lineops_tsdb_head_series");
+    if (samples !== undefined && series !== undefined) {
+      return { samples, series };
+    }
+    // Until lineops exports its TSDB counters: the scrape loop's own series say the same thing
+    // (samples scraped per scrape, plus the 5 series every scrape adds: up, scrape_*).
+    this.countersNote =
+      "lineops /metrics lacks lineops_tsdb_head_*: samples and series counted through the query API";
+    const q = async (expr: string) => {
+      const r = await instantQuery(this.l.url, expr, this.auth());
+      return Number((r[0] as { value?: [number, string] } | undefined)?.value?.[1] ?? 0);
     };
+    const [scraped, scrapes, active] = await Promise.all([
+      q(`sum(sum_over_time(scrape_samples_scraped{job="${JOB}"}[1d]))`),
+      q(`sum(count_over_time(up{job="${JOB}"}[1d]))`),
+      // Not count({job=…}): touching every series would charge the benchmark's own query to lineops.
+      q(`sum(scrape_samples_scraped{job="${JOB}"}) + 5 * count(up{job="${JOB}"})`),
+    ]);
+    return { samples: samples ?? scraped + 5 * scrapes, series: series ?? active };
   }
   private status() {
     return apiCall<ScrapeStatus>(`${this.l.url}/api/v1/status/scrape`, this.auth());
@@ -166,26 +190,35 @@ export class LineopsSystem implements System {
       };
     } catch (err) {
       const d = await this.scrapeDurations(windowS, intervalMs);
-      return latencyOf(d.all, `scrape_duration_seconds (status/scrape unavailable: ${(err as Error).message.slice(0, 80)})`);
+      return latencyOf(
+        d.all,
+        `scrape_duration_seconds (status/scrape unavailable: ${(err as Error).message.slice(0, 80)})`,
+      );
     }
   }
   async fullCycle() {
     const runs: number[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await apiCall<{ targets: number; durationMs: number }>(`${this.l.url}/api/v1/targets/scrape`, {
-        ...this.auth(),
-        method: "POST",
-        timeoutMs: 120_000,
-      });
+      const r = await apiCall<{ targets: number; durationMs: number }>(
+        `${this.l.url}/api/v1/targets/scrape`,
+        {
+          ...this.auth(),
+          method: "POST",
+          timeoutMs: 120_000,
+        },
+      );
       runs.push(r.durationMs);
     }
-    return { ms: quantile(runs, 0.5), note: "median of 3 × POST /api/v1/targets/scrape (every target at once)" };
+    return {
+      ms: quantile(runs, 0.5),
+      note: "median of 3 × POST /api/v1/targets/scrape (every target at once)",
+    };
   }
   tsdbDir() {
     return path.join(this.l.dataDir, "tsdb");
   }
   disk() {
-    return dirBytes(this.tsdbDir());
+    return { ...dirBytes(this.tsdbDir()), breakdown: dirBreakdown(this.tsdbDir()) };
   }
   stop() {
     return this.l.stop(60_000);

@@ -24,14 +24,16 @@ function rss(): number {
 }
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lineops-bench-tsdb-"));
-const blockMs = 20 * 60_000;
+const blockMs = 15 * 60_000; // so 120 samples at 15 s span 2 blocks and one is cut
 const rss0 = rss();
 const db = Tsdb.open(dir, { blockDurationMs: blockMs, autoCompact: false, walFlushIntervalMs: 1000 });
 const t0 = Math.ceil(Date.now() / blockMs) * blockMs - 10 * blockMs;
 const targets = Math.max(1, Math.floor(SERIES / 1000));
 const perTarget = Math.min(SERIES, 1000);
 
-// Value models: a third constant gauges, a third slow counters, a third noisy gauges (1 decimal).
+// Value models (share of series via --noisy): constant gauges, slow counters, and noisy gauges with
+// one decimal (incompressible for XOR: about 6-8 bytes a sample, as in Prometheus).
+const NOISY = arg("noisy", 0.2);
 const counters = new Float64Array(SERIES);
 let seed = 42;
 const rnd = () => {
@@ -39,11 +41,11 @@ const rnd = () => {
   return seed / 0x7fffffff;
 };
 function value(i: number): number {
-  const kind = i % 3;
-  if (kind === 0) {
+  const f = (i % 100) / 100;
+  if (f < (1 - NOISY) / 2) {
     return i % 17;
   }
-  if (kind === 1) {
+  if (f < 1 - NOISY) {
     counters[i]! += rnd() < 0.3 ? Math.floor(rnd() * 20) : 0;
     return counters[i]!;
   }
@@ -63,7 +65,11 @@ for (let k = 0; k < SAMPLES; k++) {
     for (let m = 0; m < perTarget; m++) {
       const i = tg * perTarget + m;
       if (k === 0) {
-        refs[i] = app.append({ __name__: `metric_${m}`, instance: `host-${tg}:9100`, job: "node" }, t, value(i));
+        refs[i] = app.append(
+          { __name__: `metric_${m}`, instance: `host-${tg}:9100`, job: "node" },
+          t,
+          value(i),
+        );
       } else {
         app.appendRef(refs[i]!, t, value(i));
       }
@@ -84,7 +90,9 @@ db.flushWal();
 const total = SERIES * SAMPLES;
 const rssHead = rss();
 const st = db.stats();
-console.log(`ingested ${total} samples in ${ingestS.toFixed(1)} s; rss ${(rssHead / 2 ** 20).toFixed(0)} MiB`);
+console.log(
+  `ingested ${total} samples in ${ingestS.toFixed(1)} s; rss ${(rssHead / 2 ** 20).toFixed(0)} MiB`,
+);
 
 const c0 = Date.now();
 const cut = db.compact();
@@ -107,9 +115,10 @@ fs.rmSync(dir, { recursive: true, force: true });
 const results = {
   series: SERIES,
   samplesPerSeries: SAMPLES,
+  noisyShare: NOISY,
   ingestSamplesPerSec: Math.round(total / ingestS),
   appendNsPerSample: Math.round(appendNs / total),
-  commitUsPer1000Samples: Number(((commitNs / commits / perTarget) * 1000 / 1000).toFixed(1)),
+  commitUsPer1000Samples: Number((((commitNs / commits / perTarget) * 1000) / 1000).toFixed(1)),
   rssBytesPerSeries: Math.round((rssHead - rss0) / SERIES),
   headMemoryBytesPerSeries: Math.round(st.headMemoryBytes / SERIES),
   blockSamples: raw?.stats.numSamples ?? 0,

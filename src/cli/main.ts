@@ -8,6 +8,7 @@ import { registerAdminTokenCommand } from "./commands/admin-token.js";
 import { registerCheckCommands } from "./commands/check.js";
 import { registerMonitoringCommands } from "./commands/monitoring.js";
 import { registerReadCommands } from "./commands/read.js";
+import { registerTsdbCommands } from "./commands/tsdb.js";
 import { registerServeCommands } from "./commands/serve.js";
 import { printJson } from "./output.js";
 
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerReadCommands(program);
   registerMonitoringCommands(program);
+  registerTsdbCommands(program);
   registerCheckCommands(program);
   registerAdminTokenCommand(program);
   program

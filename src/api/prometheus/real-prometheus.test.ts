@@ -3,13 +3,16 @@
 // (b) lineops scrapes a real node_exporter and ingests every series; (c) lineops scrapes
 // Prometheus's own /metrics.
 import { writeFileSync } from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLineops, type Lineops } from "../../main.js";
 import { parseExposition } from "../../monitoring/scrape/parser.js";
-import { startNodeExporter, startPrometheus } from "../../monitoring/test-support/prometheus.js";
+import {
+  freeLoopbackPort,
+  startNodeExporter,
+  startPrometheus,
+} from "../../monitoring/test-support/prometheus.js";
 import { openDb } from "../../store/db.js";
 import { TokenRepository } from "../../store/tokens.js";
 import { eventually, tempDir } from "../../test-support/line.js";
@@ -31,6 +34,11 @@ const api = async <T>(base: string, p: string, auth?: string): Promise<T> => {
 };
 
 type Matrix = { metric: Record<string, string>; values: [number, string][] }[];
+type Vector = { metric: Record<string, string>; value: [number, string] }[];
+
+/** The result of a PromQL query against a Prometheus-compatible API. */
+const query = async <T>(base: string, p: string, auth?: string): Promise<T> =>
+  (await api<{ result: T }>(base, p, auth)).result;
 
 beforeAll(async () => {
   nodeExporter = await startNodeExporter();
@@ -41,7 +49,7 @@ beforeAll(async () => {
   const db = openDb(dataDir);
   token = new TokenRepository(db).create("prometheus", "operator").token;
   db.close();
-  const lineopsPort = await freePort();
+  const lineopsPort = await freeLoopbackPort();
   prometheus = await startPrometheus({
     configYaml: `global: { scrape_interval: 1s, evaluation_interval: 1s }
 scrape_configs:
@@ -72,14 +80,6 @@ scrape_configs:
   });
 }, 60_000);
 
-async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 afterAll(async () => {
   await prometheus?.stop();
   await nodeExporter?.stop();
@@ -88,31 +88,37 @@ afterAll(async () => {
 
 describe("with the real Prometheus", () => {
   it("(a) ingests Prometheus's remote write: the same samples come back from lineops's API", async () => {
-    const end = await eventually(
+    await eventually(
       async () => {
-        const r = await api<Matrix>(
+        const r = await query<Vector>(
           lineops.url,
           `/api/v1/query?query=${encodeURIComponent('up{job="prometheus"}')}`,
           token,
         );
-        return r.length > 0 ? Date.now() / 1000 - 2 : undefined;
+        return r.length > 0 ? true : undefined;
       },
       30_000,
       "remote-written samples in lineops",
     );
-    // Let a few more seconds of samples arrive, then compare a closed window on both sides.
-    await new Promise((r) => setTimeout(r, 3000));
-    const q = new URLSearchParams({
-      query: 'prometheus_tsdb_head_series{job="prometheus"}',
-      start: String(end - 10),
-      end: String(end),
-      step: "1",
-    });
-    const theirs = await api<Matrix>(prometheus.url, `/api/v1/query_range?${q}`);
-    const ours = await api<Matrix>(lineops.url, `/api/v1/query_range?${q}`, token);
-    expect(theirs.length).toBe(1);
-    expect(ours).toEqual(theirs);
-  });
+    // Let several seconds of samples arrive, then compare a closed window that both sides have
+    // complete (remote write batches up to 1 s behind).
+    await new Promise((r) => setTimeout(r, 8000));
+    const end = Math.floor(Date.now() / 1000) - 3;
+    // Values that change every scrape, and the raw sample timestamps, must be identical.
+    for (const expr of [
+      'up{job="prometheus"}',
+      'timestamp(scrape_duration_seconds{job="prometheus"})',
+      'scrape_duration_seconds{job="prometheus"}',
+      'sum(prometheus_http_requests_total{job="prometheus"})',
+    ]) {
+      const q = new URLSearchParams({ query: expr, start: String(end - 5), end: String(end), step: "1" });
+      const theirs = await query<Matrix>(prometheus.url, `/api/v1/query_range?${q}`);
+      const ours = await query<Matrix>(lineops.url, `/api/v1/query_range?${q}`, token);
+      expect(theirs.length, expr).toBe(1);
+      expect(theirs[0]?.values.length, expr).toBeGreaterThanOrEqual(4);
+      expect(ours, expr).toEqual(theirs);
+    }
+  }, 60_000);
 
   it("(b) scrapes a real node_exporter and ingests every series it exposes", async () => {
     const body = await (await fetch(`${nodeExporter.url}/metrics`)).text();
@@ -125,7 +131,7 @@ describe("with the real Prometheus", () => {
     expect(names.size).toBeGreaterThan(50);
     await eventually(
       async () => {
-        const r = await api<{ metric: Record<string, string> }[]>(
+        const r = await query<Vector>(
           lineops.url,
           `/api/v1/query?query=${encodeURIComponent('count by (__name__) ({job="node-exporter"})')}`,
           token,
@@ -137,7 +143,7 @@ describe("with the real Prometheus", () => {
       20_000,
       "every node_exporter metric in lineops",
     );
-    const up = await api<{ value: [number, string] }[]>(
+    const up = await query<Vector>(
       lineops.url,
       `/api/v1/query?query=up%7Bjob%3D%22node-exporter%22%7D`,
       token,
@@ -148,7 +154,7 @@ describe("with the real Prometheus", () => {
   it("(c) scrapes Prometheus's own /metrics", async () => {
     await eventually(
       async () => {
-        const r = await api<{ value: [number, string] }[]>(
+        const r = await query<Vector>(
           lineops.url,
           `/api/v1/query?query=${encodeURIComponent('prometheus_build_info{job="prometheus-self"}')}`,
           token,

@@ -6,12 +6,14 @@ import type { Aggregate } from "./ast.js";
 import { PromqlErrors } from "./errors.js";
 import { formatFloat } from "./format.js";
 import { quantileOf } from "./kahan.js";
+import { labelsHash } from "./xxhash.js";
 import type { QueryState } from "./state.js";
 import { newSeries, onlyLabels, withoutLabels } from "./value.js";
 import type { ScalarValue, StringValue, VectorValue, VSeries } from "./value.js";
 
 function groupLabels(s: VSeries, e: Aggregate): Labels {
-  const base = s.dropName ? withoutLabels(s.labels, ["__name__"]) : s.labels;
+  // Delayed name removal: a to-be-dropped __name__ still groups for `by (__name__)`.
+  const base = s.labels;
   if (e.without) {
     return withoutLabels(base, [...e.grouping, "__name__"]);
   }
@@ -48,17 +50,16 @@ function kParam(v: number): number {
   return Math.trunc(v);
 }
 
-/** A deterministic per-series offset in [0, 1) for limit_ratio (Prometheus uses the label hash). */
+const ratioCache = new WeakMap<Labels, number>();
+
+/** Prometheus's ratio sampler offset: float64(labels.Hash()) / float64(MaxUint64), in [0, 1]. */
 function ratioOffset(labels: Labels): number {
-  const key = labelsKey(labels);
-  let h1 = 0x811c9dc5;
-  let h2 = 0x01000193;
-  for (let i = 0; i < key.length; i++) {
-    const c = key.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
-    h2 = Math.imul(h2 ^ c, 0x5bd1e995) >>> 0;
+  let v = ratioCache.get(labels);
+  if (v === undefined) {
+    v = Number(labelsHash(labels)) / 2 ** 64;
+    ratioCache.set(labels, v);
   }
-  return (h1 * 2 ** 21 + (h2 >>> 11)) / 2 ** 53;
+  return v;
 }
 
 export function aggregate(
@@ -85,10 +86,7 @@ export function aggregate(
     for (let i = 0; i < n; i++) {
       const qi = q[i] as number;
       if (Number.isNaN(qi) || qi < 0 || qi > 1) {
-        st.warn(
-          `quantile value should be between 0 and 1, got ${formatFloat(qi)}`,
-          (e.param as Aggregate).pos,
-        );
+        st.warn(`quantile value should be between 0 and 1, got ${formatFloat(qi)}`, (e.param ?? e).pos);
         break;
       }
     }
@@ -97,8 +95,12 @@ export function aggregate(
   const buf: number[] = [];
   for (const g of groups) {
     st.tick();
-    const o = newSeries(g.labels, n);
     const ms = g.members;
+    const o = newSeries(
+      g.labels,
+      n,
+      !e.without && g.labels.__name__ !== undefined && ms.some((m) => m.dropName),
+    );
     for (let i = 0; i < n; i++) {
       let count = 0;
       let acc = 0;
@@ -275,7 +277,7 @@ function selectSeries(
           warned.done = true;
           st.warn(
             `ratio value should be between -1 and 1, got ${formatFloat(raw)}, capping to ${ratio}`,
-            (e.param as Aggregate).pos,
+            (e.param ?? e).pos,
           );
         }
       }

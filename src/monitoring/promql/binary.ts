@@ -295,6 +295,20 @@ export function vectorBinop(
         if (!ls.has[i] || !rs.has[i]) {
           continue;
         }
+        if (m.card === "one-to-one") {
+          // Checked before filtering, as Prometheus does: a false comparison still counts as a match.
+          let used = matchedOneToOne.get(sig);
+          if (!used) {
+            used = new Uint8Array(n);
+            matchedOneToOne.set(sig, used);
+          }
+          if (used[i]) {
+            throw PromqlErrors.execution(
+              "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)",
+            );
+          }
+          used[i] = 1;
+        }
         let l = ls.vals[i] as number;
         let r = rs.vals[i] as number;
         if (swapped) {
@@ -325,19 +339,7 @@ export function vectorBinop(
             outs.push(target);
           }
         }
-        if (m.card === "one-to-one") {
-          let used = matchedOneToOne.get(sig);
-          if (!used) {
-            used = new Uint8Array(n);
-            matchedOneToOne.set(sig, used);
-          }
-          if (used[i]) {
-            throw PromqlErrors.execution(
-              "multiple matches for labels: many-to-one matching must be explicit (group_left/group_right)",
-            );
-          }
-          used[i] = 1;
-        } else if (target.has[i]) {
+        if (m.card !== "one-to-one" && target.has[i]) {
           throw PromqlErrors.execution(
             "multiple matches for labels: grouping labels must ensure unique result",
           );
@@ -404,7 +406,7 @@ function checkOneSideUnique(
         }
         if (first) {
           throw PromqlErrors.execution(
-            `found duplicate series for the match group ${formatLabels(matchGroup(s.labels, m))} on the ${swapped ? "left" : "right"} hand-side of the operation: [${formatLabels(s.labels)}, ${formatLabels(first.labels)}];many-to-many matching not allowed: matching labels must be unique on one side`,
+            `found duplicate series for the match group ${formatLabels(matchGroup(s.labels, m))} on the ${swapped ? "left" : "right"} hand-side of the operation: [${formatLabels(first.labels)}, ${formatLabels(s.labels)}];many-to-many matching not allowed: matching labels must be unique on one side`,
           );
         }
         first = s;

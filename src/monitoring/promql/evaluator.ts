@@ -494,7 +494,7 @@ export class Evaluator {
       }
       case "label_replace":
       case "label_join": {
-        const strs = e.args.slice(1).map((a) => (a as { value: string }).value);
+        const strs = e.args.slice(1).map(stringArg);
         const v = this.eval(e.args[0] as Expr) as VectorValue;
         const out = name === "label_replace" ? labelReplace(v, strs) : labelJoin(v, strs);
         return mergeSameLabels(out, n);
@@ -504,7 +504,7 @@ export class Evaluator {
       case "sort_by_label":
       case "sort_by_label_desc": {
         const v = this.eval(e.args[0] as Expr) as VectorValue;
-        if (this.st.stepMs > 0 && (name === "sort" || name === "sort_desc")) {
+        if (this.st.stepMs > 0) {
           this.st.warn(
             "sort is ineffective for range queries since results are always ordered by labels",
             e.pos,
@@ -514,7 +514,7 @@ export class Evaluator {
           return v;
         }
         if (name === "sort_by_label" || name === "sort_by_label_desc") {
-          const labels = e.args.slice(1).map((a) => (a as { value: string }).value);
+          const labels = e.args.slice(1).map(stringArg);
           return { kind: "vector", series: sortByLabel(v.series, labels, name === "sort_by_label_desc") };
         }
         const desc = name === "sort_desc";
@@ -535,6 +535,36 @@ export class Evaluator {
         const q = this.scalarArg(e.args[0] as Expr);
         const v = this.eval(e.args[1] as Expr) as VectorValue;
         return histogramQuantile(q, v, n, this.st, e);
+      }
+      case "histogram_quantiles": {
+        const v = this.eval(e.args[0] as Expr) as VectorValue;
+        const label = stringArg(e.args[1] as Expr);
+        const qs = e.args.slice(2).map((a) => this.scalarArg(a));
+        const parts: VSeries[] = [];
+        for (const q of qs) {
+          const r = histogramQuantile(q, v, n, this.st, e, 0);
+          for (const s of r.series) {
+            if (s.labels[label] !== undefined) {
+              throw PromqlErrors.execution(`label "${label}" already exists in the input series`);
+            }
+            s.labels = { ...s.labels, [label]: openMetricsFloat(q[0] as number) };
+          }
+          parts.push(...r.series);
+        }
+        return { kind: "vector", series: parts };
+      }
+      case "min_of":
+      case "max_of": {
+        const a = this.scalarArg(e.args[0] as Expr);
+        const b = this.scalarArg(e.args[1] as Expr);
+        const out = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          const x = a[i] as number;
+          const y = b[i] as number;
+          out[i] =
+            Number.isNaN(x) || Number.isNaN(y) ? NaN : name === "min_of" ? Math.min(x, y) : Math.max(x, y);
+        }
+        return { kind: "scalar", vals: out };
       }
       case "histogram_fraction": {
         const lower = this.scalarArg(e.args[0] as Expr);
@@ -679,6 +709,22 @@ export class Evaluator {
     this.st.releaseSamples(loaded);
     return res;
   }
+}
+
+function stringArg(e: Expr): string {
+  while (e.kind === "paren") {
+    e = e.expr;
+  }
+  if (e.kind !== "string") {
+    throw PromqlErrors.execution("expected a string literal argument");
+  }
+  return e.value;
+}
+
+/** Prometheus's FormatOpenMetricsFloat: like FormatFloat but integers keep a ".0". */
+function openMetricsFloat(v: number): string {
+  const s = formatFloat(v);
+  return /^-?\d+$/.test(s) ? `${s}.0` : s;
 }
 
 function isRangeExpr(e: Expr): boolean {

@@ -6,6 +6,7 @@ import type { Call, Expr } from "./ast.js";
 import { PromqlErrors } from "./errors.js";
 import { formatFloat } from "./format.js";
 import { compileAnchoredRegex } from "./matcher.js";
+import { isValidLabelName } from "./parser.js";
 import type { QueryState } from "./state.js";
 import { newSeries, withoutLabels } from "./value.js";
 import type { VectorValue, VSeries } from "./value.js";
@@ -143,7 +144,7 @@ export function labelReplace(v: VectorValue, args: string[]): VectorValue {
   } catch {
     throw PromqlErrors.execution(`invalid regular expression in label_replace(): ${regexStr}`);
   }
-  if (dst === "") {
+  if (!isValidLabelName(dst)) {
     throw PromqlErrors.execution(`invalid destination label name in label_replace(): ${dst}`);
   }
   const series = v.series.map((s) => {
@@ -160,11 +161,11 @@ export function labelReplace(v: VectorValue, args: string[]): VectorValue {
 export function labelJoin(v: VectorValue, args: string[]): VectorValue {
   const [dst, sep, ...srcs] = args as [string, string, ...string[]];
   for (const src of srcs) {
-    if (src === "") {
+    if (!isValidLabelName(src)) {
       throw PromqlErrors.execution(`invalid source label name in label_join(): ${src}`);
     }
   }
-  if (dst === "") {
+  if (!isValidLabelName(dst)) {
     throw PromqlErrors.execution(`invalid destination label name in label_join(): ${dst}`);
   }
   const series = v.series.map((s) => {
@@ -273,7 +274,8 @@ function groupBuckets(v: VectorValue, st: QueryState, arg: Expr): BucketGroup[] 
       );
       continue;
     }
-    const key = labelsKey(withoutLabels(s.labels, ["le", "__name__"]));
+    // Prometheus 3 keeps __name__ in the grouping (names are dropped only at the end).
+    const key = labelsKey(withoutLabels(s.labels, ["le"]));
     let g = groups.get(key);
     if (!g) {
       g = { labels: withoutLabels(s.labels, ["le"]), members: [] };
@@ -385,7 +387,7 @@ function bucketQuantile(q: number, raw: Bucket[]): { v: number; forced: boolean 
 
 function bucketFraction(lower: number, upper: number, raw: Bucket[]): number {
   const p = prepareBuckets(raw);
-  if (!p || p.buckets.length < 2) {
+  if (!p) {
     return NaN;
   }
   const buckets = p.buckets;
@@ -417,8 +419,12 @@ function bucketFraction(lower: number, upper: number, raw: Bucket[]): number {
         if (x <= lo) {
           return prevCount;
         }
-        if (lo === -Infinity || b.upper === Infinity) {
-          return x >= b.upper ? b.count : prevCount;
+        // No interpolation in an infinitely wide bucket: its observations sit at the infinite end.
+        if (lo === -Infinity) {
+          return b.count;
+        }
+        if (b.upper === Infinity) {
+          return prevCount;
         }
         return prevCount + ((b.count - prevCount) * (x - lo)) / (b.upper - lo);
       }
@@ -436,15 +442,19 @@ export function histogramQuantile(
   n: number,
   st: QueryState,
   e: Call,
+  vecArg = 1,
 ): VectorValue {
   for (let i = 0; i < n; i++) {
     const qi = q[i] as number;
     if (Number.isNaN(qi) || qi < 0 || qi > 1) {
-      st.warn(`quantile value should be between 0 and 1, got ${formatFloat(qi)}`, (e.args[0] as Expr).pos);
+      st.warn(
+        `quantile value should be between 0 and 1, got ${formatFloat(qi)}`,
+        (e.args[vecArg === 1 ? 0 : 2] as Expr).pos,
+      );
       break;
     }
   }
-  const arg = e.args[1] as Expr;
+  const arg = e.args[vecArg] as Expr;
   const out: VSeries[] = [];
   for (const g of groupBuckets(v, st, arg)) {
     const o = newSeries(g.labels, n, true);

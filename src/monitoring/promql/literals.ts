@@ -63,6 +63,17 @@ export function parseNumber(text: string): number | undefined {
   return undefined;
 }
 
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** UTF-8 bytes from escapes; invalid sequences become lone surrogates so validity checks can see them. */
+function decodeBytes(bytes: number[]): string {
+  try {
+    return strictUtf8.decode(Uint8Array.from(bytes));
+  } catch {
+    return bytes.map((b) => (b < 0x80 ? String.fromCharCode(b) : String.fromCharCode(0xdc00 + b))).join("");
+  }
+}
+
 /** Unquotes a Go string literal in double, single or back quotes; throws Error on bad escapes. */
 export function unquote(lit: string): string {
   const q = lit[0];
@@ -80,7 +91,7 @@ export function unquote(lit: string): string {
   const bytes: number[] = [];
   const flushBytes = () => {
     if (bytes.length > 0) {
-      out += Buffer.from(bytes).toString("utf8");
+      out += decodeBytes(bytes);
       bytes.length = 0;
     }
   };

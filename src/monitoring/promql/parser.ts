@@ -17,6 +17,7 @@ import type {
 import { PromqlErrors } from "./errors.js";
 import { compileAnchoredRegex } from "./matcher.js";
 import { parseDuration, parseNumber, unquote } from "./literals.js";
+import { prepareForLezer } from "./lexfix.js";
 
 const EXPR_NODES = new Set([
   "AggregateExpr",
@@ -88,7 +89,7 @@ export function parseExpr(query: string): Expr {
     if (query.trim() === "") {
       fail(0, "no expression found in input");
     }
-    const tree = lezer.parse(query);
+    const tree = lezer.parse(prepareForLezer(query));
     const top = tree.topNode;
     checkSyntax(query, top);
     const exprNode = childExprs(top)[0];
@@ -97,7 +98,6 @@ export function parseExpr(query: string): Expr {
     }
     const conv = new Converter(query);
     const expr = conv.expr(exprNode);
-    check(expr);
     return expr;
   } catch (e) {
     if (e instanceof ParseFailure) {
@@ -329,7 +329,7 @@ class Converter {
   private offset(n: SyntaxNode): Expr {
     const inner = this.expr(this.one(n));
     const d = this.duration(n.getChild("OffsetDurationExpr") as SyntaxNode);
-    const target = modifierTarget(inner);
+    const target = modifierTarget(rightmostOperand(inner));
     if (!target) {
       fail(
         n.from,
@@ -357,7 +357,7 @@ class Converter {
       }
       at = { kind: "ts", ms: Math.round(v * 1000) };
     }
-    const target = modifierTarget(inner);
+    const target = modifierTarget(rightmostOperand(inner));
     if (!target) {
       fail(
         n.from,
@@ -431,29 +431,23 @@ class Converter {
     const args = childExprs(body).map((a) => this.expr(a));
     const pos = this.pos(n);
     const nargs = args.length;
-    const min =
-      sig.variadic === 0 ? sig.args.length : sig.args.length - (sig.variadic > 0 ? sig.variadic : 1);
     if (sig.variadic === 0 && nargs !== sig.args.length) {
       fail(n.from, `expected ${sig.args.length} argument(s) in call to "${name}", got ${nargs}`);
     }
     if (sig.variadic !== 0) {
+      const min = sig.args.length - 1;
+      const max = min + sig.variadic;
       if (nargs < min) {
         fail(n.from, `expected at least ${min} argument(s) in call to "${name}", got ${nargs}`);
       }
-      if (sig.variadic > 0 && nargs > sig.args.length) {
-        fail(n.from, `expected at most ${sig.args.length} argument(s) in call to "${name}", got ${nargs}`);
+      if (sig.variadic > 0 && nargs > max) {
+        fail(n.from, `expected at most ${max} argument(s) in call to "${name}", got ${nargs}`);
       }
     }
     args.forEach((a, i) => {
       const want = sig.args[Math.min(i, sig.args.length - 1)] as keyof typeof TYPE_NAMES;
       expectType(a, want, `call to function "${name}"`);
     });
-    if (name === "label_replace" || name === "label_join") {
-      const dst = args[1];
-      if (dst && dst.kind === "string" && !isValidLabelName(dst.value)) {
-        // Prometheus checks this at evaluation time; keeping it there preserves its error type.
-      }
-    }
     return { kind: "call", name, args, pos };
   }
 
@@ -607,6 +601,20 @@ function buildBinary(
   return { kind: "binary", op, lhs, rhs, returnBool, matching, pos };
 }
 
+/**
+ * The lezer grammar gives offset/@ no precedence, so "-a @ 1" and "a + b offset 5m" arrive with the
+ * modifier around the whole unary/binary expression. Prometheus binds it to the operand on its left.
+ */
+function rightmostOperand(e: Expr): Expr {
+  if (e.kind === "unary") {
+    return rightmostOperand(e.expr);
+  }
+  if (e.kind === "binary") {
+    return rightmostOperand(e.rhs);
+  }
+  return e;
+}
+
 function modifierTarget(
   e: Expr,
 ): { offset: DurationExpr | undefined; at: AtModifier | undefined } | undefined {
@@ -642,9 +650,4 @@ function matchesEmpty(m: Matcher): boolean {
 export function isValidLabelName(name: string): boolean {
   // Prometheus 3 accepts any valid UTF-8 label name; only the empty name is rejected.
   return name.length > 0 && !/[\ud800-\udfff]/.test(name.replace(/[\ud800-\udbff][\udc00-\udfff]/g, ""));
-}
-
-/** Final checks on the whole tree that need it complete (none at the moment beyond the per-node ones). */
-function check(e: Expr): void {
-  void e;
 }

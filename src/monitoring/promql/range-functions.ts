@@ -322,6 +322,9 @@ export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFn>> = {
   quantile_over_time: (_ts, vs, lo, hi, c) => quantileOf(c.params[0] as number, windowValues(vs, lo, hi)),
   mad_over_time: (_ts, vs, lo, hi) => {
     const values = windowValues(vs, lo, hi);
+    if (values.some((v) => Number.isNaN(v))) {
+      return NaN;
+    }
     const median = quantileOf(0.5, values.slice());
     return quantileOf(
       0.5,

@@ -113,7 +113,12 @@ export function buildLabels(buf: Buffer, r: LabelRanges, validation: LabelNameVa
     if (value === "") {
       continue;
     }
-    out[name] = value;
+    if (name === "__proto__") {
+      // A plain assignment would set the object's prototype instead of adding a label.
+      Object.defineProperty(out, name, { value, enumerable: true, writable: true, configurable: true });
+    } else {
+      out[name] = value;
+    }
   }
   const metric = out.__name__;
   if (metric === undefined) {

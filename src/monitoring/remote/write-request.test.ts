@@ -97,7 +97,10 @@ describe("remote write round trip", () => {
               .filter(([, val]) => val !== "")
               .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
           ),
-          samples: [...s.samples.ts].map((x, i) => ({ t: x, v: bitsAt(s.samples.vs as Float64Array, i) })),
+          samples: Array.from(s.samples.ts).map((x, i) => ({
+            t: x,
+            v: bitsAt(s.samples.vs as Float64Array, i),
+          })),
         }));
         expect(plain(got)).toEqual(want);
         got.series.forEach((s) => expect(Object.keys(s.labels)).toEqual(Object.keys(s.labels).sort()));
@@ -148,6 +151,16 @@ describe("remote write round trip", () => {
     );
     const d = decodeWriteRequestProto(proto);
     expect(plain(d)).toEqual([{ labels: { __name__: "m" }, samples: [{ t: 7, v: bits(5) }] }]);
+  });
+
+  it("keeps a label named __proto__ as a label", () => {
+    const [s] = decodeWriteRequestProto(
+      request(series(label("__name__", "m"), label("__proto__", "x"), sample(1, 1))),
+    ).series;
+    expect(Object.entries(s!.labels)).toEqual([
+      ["__name__", "m"],
+      ["__proto__", "x"],
+    ]);
   });
 
   it("sorts labels sent out of order, and drops labels with an empty value", () => {

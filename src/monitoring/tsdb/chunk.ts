@@ -285,9 +285,19 @@ export function decodeChunk(
 }
 
 /** Encodes whole arrays into a fresh, exactly-sized chunk (blocks, downsampling, tests). */
+let scratch = new Uint8Array(4096);
+const scratchState = newEncoderState();
+
 export function encodeChunk(ts: Float64Array, vs: Float64Array, from: number, to: number): Uint8Array {
-  const buf = new Uint8Array(Math.ceil(((to - from) * MAX_SAMPLE_BITS) / 8) + 8);
-  const s = newEncoderState();
+  const need = Math.ceil(((to - from) * MAX_SAMPLE_BITS) / 8) + 8;
+  if (scratch.length < need) {
+    scratch = new Uint8Array(need);
+  }
+  const buf = scratch; // shared: encoding is synchronous and the result is a copy
+  buf.fill(0, 0, need);
+  const s = scratchState;
+  s.bitPos = 0;
+  s.count = 0;
   for (let i = from; i < to; i++) {
     encodeSample(buf, 0, s, ts[i]!, vs[i]!);
   }

@@ -26,9 +26,18 @@ export function emptyAggregates(n: number): Aggregates {
   };
 }
 
-/** Aggregates raw samples (ascending) into windows of `resolution` ms. */
-export function aggregate(ts: Float64Array, vs: Float64Array, n: number, resolution: number): Aggregates {
-  const out = emptyAggregates(n);
+/**
+ * Aggregates raw samples (ascending) into windows of `resolution` ms. With `scratch` (at least n
+ * long) the result is a view into it, valid until the scratch is reused.
+ */
+export function aggregate(
+  ts: Float64Array,
+  vs: Float64Array,
+  n: number,
+  resolution: number,
+  scratch?: Aggregates,
+): Aggregates {
+  const out = scratch && scratch.ts.length >= n ? scratch : emptyAggregates(n);
   let k = -1;
   let win = NaN;
   for (let i = 0; i < n; i++) {

@@ -8,7 +8,7 @@ import { HeadAppender, type TsdbAppender } from "./appender.js";
 import { Block, writeBlock, type BlockMeta, type BlockSeries } from "./block.js";
 import type { ByteReader, ByteWriter } from "./bytes.js";
 import { decodeChunk } from "./chunk.js";
-import { aggregate, decodeAggregates, encodeAggregates } from "./downsample.js";
+import { aggregate, decodeAggregates, emptyAggregates, encodeAggregates } from "./downsample.js";
 import { StorageError, TsdbErrors } from "./errors.js";
 import { Head } from "./head.js";
 import { MergeQuerier, type QuerierHints, type TsdbQuerier } from "./querier.js";
@@ -253,11 +253,26 @@ export class Tsdb implements Storage {
     const meta = writeBlock(this.blockDir, { minTime: start, maxTime: end, resolution: 0 }, series);
     this.raw.push(Block.open(path.join(this.blockDir, meta.ulid)));
     this.raw.sort((a, b) => a.meta.minTime - b.meta.minTime);
+    let scratch = emptyAggregates(0);
+    let rawT = new Float64Array(0);
+    let rawV = new Float64Array(0);
     for (const tier of this.o.tiers) {
       const tseries: BlockSeries[] = [];
       for (const s of series) {
-        const raw = decodeAll(s);
-        const agg = aggregate(raw.ts, raw.vs, raw.ts.length, tier.resolutionMs);
+        let total = 0;
+        for (const c of s.chunks) {
+          total += c.count;
+        }
+        if (rawT.length < total) {
+          rawT = new Float64Array(total * 2);
+          rawV = new Float64Array(total * 2);
+          scratch = emptyAggregates(total * 2);
+        }
+        let n = 0;
+        for (const c of s.chunks) {
+          n = decodeChunk(c.cols[0]!, c.count, rawT, rawV, n);
+        }
+        const agg = aggregate(rawT, rawV, n, tier.resolutionMs, scratch);
         if (agg.ts.length > 0) {
           tseries.push({ labels: s.labels, chunks: encodeAggregates(agg) });
         }
@@ -631,20 +646,6 @@ function pidAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
-}
-
-function decodeAll(s: BlockSeries): { ts: Float64Array; vs: Float64Array } {
-  let total = 0;
-  for (const c of s.chunks) {
-    total += c.count;
-  }
-  const ts = new Float64Array(total);
-  const vs = new Float64Array(total);
-  let n = 0;
-  for (const c of s.chunks) {
-    n = decodeChunk(c.cols[0]!, c.count, ts, vs, n);
-  }
-  return { ts: ts.subarray(0, n), vs: vs.subarray(0, n) };
 }
 
 function writeChunksRecord(w: ByteWriter, h: Head, slots: number[]): void {

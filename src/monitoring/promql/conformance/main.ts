@@ -1,30 +1,17 @@
 // Conformance runner: executes Prometheus's PromQL test scripts against the engine and prints pass /
 // fail / unsupported per file and in total; `--json` ends with one JSON summary line. Exits non-zero
 // when any float case of a core file fails.
-import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { corpusDirFor } from "./corpus.js";
 import { CORE_FILES, EXPERIMENTAL_FILES, ScriptRunner, tally } from "./runner.js";
 import type { CaseResult, Counts } from "./runner.js";
-
-const here = dirname(fileURLToPath(import.meta.url));
-
-export function corpusDir(): string {
-  const fromEnv = process.env.PROMQLTEST_DIR;
-  if (fromEnv) {
-    return fromEnv;
-  }
-  // The corpus lives beside the project checkout (../shared/promqltest), read in place.
-  const candidates = [resolve(here, "../../../../../shared/promqltest"), "/work/shared/promqltest"];
-  return candidates.find((c) => existsSync(c)) ?? (candidates[0] as string);
-}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const json = args.includes("--json");
   const verbose = args.includes("--verbose") || args.includes("-v");
   const only = args.filter((a) => !a.startsWith("-"));
-  const dir = corpusDir();
+  const dir = corpusDirFor();
   const files: Record<string, Counts> = {};
   const core: Counts = { pass: 0, fail: 0, unsupported: 0 };
   const experimental: Counts = { pass: 0, fail: 0, unsupported: 0 };

@@ -117,7 +117,6 @@ export function parseMetric(s: string): { labels: Labels; rest: string } {
 export function parseValues(s: string): SeqValue[] {
   const out: SeqValue[] = [];
   let i = 0;
-  let last = 0;
   while (i < s.length) {
     while (s[i] === " " || s[i] === "\t") {
       i++;
@@ -176,14 +175,11 @@ export function parseValues(s: string): SeqValue[] {
       for (let c = 0; c <= times; c++) {
         out.push(start + step * c);
       }
-      last = start + step * times;
       continue;
     }
     const v = num(tok);
     out.push(v);
-    last = v;
   }
-  void last;
   return out;
 }
 

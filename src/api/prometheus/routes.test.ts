@@ -1,0 +1,138 @@
+// The Prometheus-compatible API of a real lineops: shapes, errors with positions, remote write
+// validation, and role checks.
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLineops, type Lineops } from "../../main.js";
+import { encodeWriteRequest } from "../../monitoring/remote/write-request-encode.js";
+import { tempDir } from "../../test-support/line.js";
+
+let lineops: Lineops;
+let viewer = "";
+let operator = "";
+// Recent enough to be inside retention next to the host metrics written at "now".
+const T0 = Math.floor((Date.now() - 3600_000) / 60_000) * 60_000;
+
+const call = async (path: string, token: string, init: RequestInit = {}) => {
+  const res = await fetch(`${lineops.url}${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) },
+  });
+  const text = await res.text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API JSON of many shapes, asserted field by field
+  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
+};
+
+const write = (token: string, body: Buffer) =>
+  call("/api/v1/write", token, {
+    method: "POST",
+    headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy" },
+    body,
+  });
+
+beforeAll(async () => {
+  lineops = await startLineops({ dataDir: tempDir(), port: 0, logger: pino({ level: "silent" }) });
+  viewer = lineops.tokens.create("grafana", "viewer").token;
+  operator = lineops.tokens.create("prometheus", "operator").token;
+  const ts = Float64Array.from({ length: 10 }, (_, i) => T0 + i * 15_000);
+  const res = await write(
+    operator,
+    encodeWriteRequest([
+      {
+        labels: { __name__: "units_produced_total", job: "station-controller", station: "1" },
+        samples: { ts, vs: Float64Array.from(ts, (_, i) => i * 10) },
+      },
+      {
+        labels: { __name__: "units_produced_total", job: "station-controller", station: "2" },
+        samples: { ts, vs: Float64Array.from(ts, (_, i) => i * 20) },
+      },
+    ]),
+  );
+  expect(res.status).toBe(204);
+});
+
+afterAll(async () => {
+  await lineops?.stop();
+});
+
+describe("Prometheus-compatible API", () => {
+  it("answers instant and range queries in Prometheus's shape", async () => {
+    const t = (T0 + 9 * 15_000) / 1000;
+    const q = await call(`/api/v1/query?query=sum(units_produced_total)&time=${t}`, viewer);
+    expect(q.body).toEqual({
+      status: "success",
+      data: { resultType: "vector", result: [{ metric: {}, value: [t, "270"] }] },
+    });
+    const form = new URLSearchParams({
+      query: 'units_produced_total{station="2"}',
+      start: String(T0 / 1000),
+      end: String(t),
+      step: "60",
+    });
+    const r = await call("/api/v1/query_range", viewer, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: form.toString(),
+    });
+    expect(r.body.data.resultType).toBe("matrix");
+    expect(r.body.data.result[0].values).toEqual([
+      [T0 / 1000, "0"],
+      [T0 / 1000 + 60, "80"],
+      [T0 / 1000 + 120, "160"],
+    ]);
+  });
+
+  it("returns 400 bad_data with the position for a bad query", async () => {
+    const r = await call(`/api/v1/query?query=${encodeURIComponent("sum(rate(x[5m])")}`, viewer);
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ status: "error", errorType: "bad_data" });
+    expect(r.body.error).toMatch(/^1:\d+: parse error/);
+    const tooMany = await call(`/api/v1/query_range?query=up&start=0&end=100000&step=1`, viewer);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.error).toMatch(/11,000 points/);
+  });
+
+  it("lists series, labels and label values; rejects an invalid matcher", async () => {
+    const s = await call(`/api/v1/series?match[]=${encodeURIComponent('{station="1"}')}&start=0`, viewer);
+    expect(s.body.data).toEqual([
+      { __name__: "units_produced_total", job: "station-controller", station: "1" },
+    ]);
+    const labels = await call("/api/v1/labels", viewer);
+    expect(labels.body.data).toEqual(expect.arrayContaining(["__name__", "job", "station"]));
+    const values = await call("/api/v1/label/station/values", viewer);
+    expect(values.body.data).toEqual(["1", "2"]);
+    const bad = await call(`/api/v1/series?match[]=${encodeURIComponent('{station=~"("}')}`, viewer);
+    expect(bad.status).toBe(400);
+    const empty = await call(`/api/v1/series?match[]=${encodeURIComponent('{station=""}')}`, viewer);
+    expect(empty.status).toBe(400);
+    expect(empty.body.error).toMatch(/non-empty matcher/);
+  });
+
+  it("rejects an invalid remote write whole, and a viewer's write", async () => {
+    const before = (await call("/api/v1/status/tsdb", viewer)).body.data.headStats.numSeries;
+    const garbage = await write(operator, Buffer.from("definitely not snappy"));
+    expect(garbage.status).toBe(400);
+    expect(garbage.body.errorType).toBe("bad_data");
+    // One good series and one without a metric name: nothing of the request may be stored.
+    const mixed = encodeWriteRequest([
+      { labels: { __name__: "good_series" }, samples: { ts: Float64Array.of(T0), vs: Float64Array.of(1) } },
+      { labels: { job: "x" }, samples: { ts: Float64Array.of(T0), vs: Float64Array.of(1) } },
+    ]);
+    expect((await write(operator, mixed)).status).toBe(400);
+    expect((await call(`/api/v1/series?match[]=good_series&start=0`, viewer)).body.data).toEqual([]);
+    expect((await call("/api/v1/status/tsdb", viewer)).body.data.headStats.numSeries).toBe(before);
+    expect((await write(viewer, mixed)).status).toBe(403);
+  });
+
+  it("serves buildinfo without a features map, tsdb status, targets and metadata", async () => {
+    const b = await call("/api/v1/status/buildinfo", viewer);
+    expect(b.body.data.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(b.body.data.features).toBeUndefined();
+    const tsdb = await call("/api/v1/status/tsdb?limit=1000", viewer);
+    expect(tsdb.body.data.seriesCountByMetricName).toContainEqual({ name: "units_produced_total", value: 2 });
+    const targets = await call("/api/v1/targets", viewer);
+    expect(targets.body.data).toMatchObject({ activeTargets: [], droppedTargets: [] });
+    const meta = await call("/api/v1/metadata?metric=node_load1", viewer);
+    expect(meta.body.data.node_load1[0].type).toBe("gauge");
+    expect((await call("/api/v1/query?query=up", "")).status).toBe(401);
+  });
+});

@@ -1,0 +1,164 @@
+import { describe, expect, it } from "vitest";
+import { STALE_NAN } from "../model.js";
+import { Engine, MAX_POINTS_PER_SERIES } from "./engine.js";
+import { PromqlErrors, TOO_MANY_SAMPLES_MESSAGE } from "./errors.js";
+import { formatFloat, toPrometheusJson } from "./format.js";
+import { MemoryStorage } from "./test-support/memory-storage.js";
+
+function storageWith(series: number, points: number, intervalMs = 15_000): MemoryStorage {
+  const s = new MemoryStorage();
+  for (let i = 0; i < series; i++) {
+    const labels = { __name__: "req_total", instance: `i${i}`, job: i % 2 === 0 ? "a" : "b" };
+    for (let p = 0; p < points; p++) {
+      s.add(labels, p * intervalMs, p * (i + 1));
+    }
+  }
+  return s;
+}
+
+async function rejection(
+  p: Promise<unknown>,
+): Promise<{ code: string; message: string; httpStatus: number; errorType: string }> {
+  try {
+    await p;
+  } catch (e) {
+    return e as { code: string; message: string; httpStatus: number; errorType: string };
+  }
+  throw new Error("expected the query to fail");
+}
+
+describe("Engine results", () => {
+  it("evaluates an instant vector with Prometheus API shapes", async () => {
+    const engine = new Engine({});
+    const res = await engine.instantQuery(storageWith(2, 41), "sum by (job) (rate(req_total[5m]))", 600_000);
+    expect(res.resultType).toBe("vector");
+    const json = toPrometheusJson(res);
+    expect(json).toEqual({
+      resultType: "vector",
+      result: expect.arrayContaining([
+        { metric: { job: "a" }, value: [600, "0.06666666666666667"] },
+        { metric: { job: "b" }, value: [600, "0.13333333333333333"] },
+      ]),
+    });
+  });
+
+  it("returns a sorted matrix for range queries and drops stale series", async () => {
+    const s = new MemoryStorage();
+    s.add({ __name__: "up", job: "b" }, 0, 1);
+    s.add({ __name__: "up", job: "a" }, 0, 1);
+    s.add({ __name__: "up", job: "a" }, 60_000, STALE_NAN);
+    const res = await new Engine({}).rangeQuery(s, "up", 0, 120_000, 60_000);
+    expect(toPrometheusJson(res)).toEqual({
+      resultType: "matrix",
+      result: [
+        { metric: { __name__: "up", job: "a" }, values: [[0, "1"]] },
+        {
+          metric: { __name__: "up", job: "b" },
+          values: [
+            [0, "1"],
+            [60, "1"],
+            [120, "1"],
+          ],
+        },
+      ],
+    });
+  });
+
+  it("formats floats as Go's strconv.FormatFloat(v, 'f', -1, 64)", () => {
+    expect(formatFloat(NaN)).toBe("NaN");
+    expect(formatFloat(Infinity)).toBe("+Inf");
+    expect(formatFloat(-Infinity)).toBe("-Inf");
+    expect(formatFloat(1e21)).toBe("1000000000000000000000");
+    expect(formatFloat(1.5e-7)).toBe("0.00000015");
+    expect(formatFloat(0.1 + 0.2)).toBe("0.30000000000000004");
+    expect(formatFloat(-2.5e22)).toBe("-25000000000000000000000");
+  });
+
+  it("answers scalars and strings", async () => {
+    const engine = new Engine({});
+    const s = new MemoryStorage();
+    expect(await engine.instantQuery(s, "1 + 2 * 3 ^ 2", 1000)).toEqual({
+      resultType: "scalar",
+      result: [1, 19],
+    });
+    expect(await engine.instantQuery(s, '"hi"', 1000)).toEqual({ resultType: "string", result: [1, "hi"] });
+  });
+});
+
+describe("Engine errors and limits", () => {
+  it("reports parse errors with their position as bad_data", async () => {
+    const err = await rejection(new Engine({}).instantQuery(new MemoryStorage(), "sum(rate(foo[5m])", 0));
+    expect(err.code).toBe(PromqlErrors.parse.code);
+    expect(err.httpStatus).toBe(400);
+    expect(err.errorType).toBe("bad_data");
+    expect(err.message).toBe("1:18: parse error: unexpected end of input");
+  });
+
+  it("reports type errors at the offending argument", async () => {
+    const err = await rejection(new Engine({}).instantQuery(new MemoryStorage(), "rate(foo)", 0));
+    expect(err.message).toBe(
+      '1:6: parse error: expected type range vector in call to function "rate", got instant vector',
+    );
+  });
+
+  it("fails with Prometheus's message when a query loads too many samples", async () => {
+    const engine = new Engine({ maxSamples: 1000 });
+    const err = await rejection(engine.rangeQuery(storageWith(20, 200), "req_total", 0, 2_985_000, 15_000));
+    expect(err.code).toBe(PromqlErrors.tooManySamples.code);
+    expect(err.httpStatus).toBe(422);
+    expect(err.errorType).toBe("execution");
+    expect(err.message).toBe(TOO_MANY_SAMPLES_MESSAGE);
+  });
+
+  it("rejects a range query with more than 11,000 points per series before evaluating", async () => {
+    const started = Date.now();
+    const err = await rejection(new Engine({}).rangeQuery(storageWith(1, 10), "req_total", 0, 86_400_000, 1));
+    expect(err.code).toBe(PromqlErrors.tooManyPoints.code);
+    expect(err.message).toContain("exceeded maximum resolution of 11,000 points per timeseries");
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The boundary itself is accepted.
+    const ok = await new Engine({}).rangeQuery(
+      storageWith(1, 10),
+      "req_total",
+      0,
+      MAX_POINTS_PER_SERIES * 1000,
+      1000,
+    );
+    expect(ok.resultType).toBe("matrix");
+  });
+
+  it("times out with errorType timeout", async () => {
+    const engine = new Engine({ timeoutMs: 1 });
+    const storage = storageWith(300, 2000);
+    const err = await rejection(
+      engine.rangeQuery(storage, "sum by (instance) (rate(req_total[5m]))", 0, 29_985_000, 15_000),
+    );
+    expect(err.code).toBe(PromqlErrors.timeout.code);
+    expect(err.httpStatus).toBe(503);
+    expect(err.errorType).toBe("timeout");
+  });
+
+  it("queues queries beyond maxConcurrent and runs them all", async () => {
+    const engine = new Engine({ maxConcurrent: 1 });
+    const storage = storageWith(5, 50);
+    const queries = [1, 2, 3].map((i) => engine.instantQuery(storage, `sum(req_total) * ${i}`, 600_000));
+    await Promise.resolve();
+    expect(engine.stats()).toEqual({ running: 1, queued: 2 });
+    const results = await Promise.all(queries);
+    expect(results.map((r) => (r.resultType === "vector" ? r.result[0]?.value[1] : undefined))).toEqual([
+      600, 1200, 1800,
+    ]);
+    expect(engine.stats()).toEqual({ running: 0, queued: 0 });
+  });
+
+  it("reports execution errors such as many-to-many matching as 422", async () => {
+    const s = new MemoryStorage();
+    s.add({ __name__: "a", x: "1" }, 0, 1);
+    s.add({ __name__: "b", x: "1", y: "1" }, 0, 1);
+    s.add({ __name__: "b", x: "1", y: "2" }, 0, 1);
+    const err = await rejection(new Engine({}).instantQuery(s, "a + on(x) b", 0));
+    expect(err.code).toBe(PromqlErrors.execution.code);
+    expect(err.httpStatus).toBe(422);
+    expect(err.message).toContain("many-to-many matching not allowed");
+  });
+});
