@@ -5,6 +5,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../test-support/cli.js";
 import { tempDir } from "../test-support/line.js";
+import { PACKAGE_ROOT } from "../version.js";
 
 describe("lineops CLI", () => {
   it("prints its version as JSON", async () => {
@@ -89,6 +90,21 @@ describe("lineops CLI", () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe("lineops check rules", () => {
+  it("validates Prometheus rule files like promtool", async () => {
+    const fixtures = path.join(PACKAGE_ROOT, "src", "monitoring", "rules", "fixtures");
+    const ok = await runCli(["check", "rules", path.join(fixtures, "line-rules.yaml")]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/OK \(2 rules found\)/);
+    const bad = await runCli(["check", "rules", path.join(fixtures, "bad-rules.yaml"), "--json"]);
+    expect(bad.code).toBe(1);
+    expect(JSON.parse(bad.stdout)).toMatchObject({
+      valid: false,
+      issues: [{ path: "groups[0].rules[2].record" }],
+    });
   });
 });
 

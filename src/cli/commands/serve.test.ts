@@ -75,6 +75,23 @@ describe("lineops demo", () => {
       expect(s.readyInstances).toBe(s.instances);
     }
     expect(status.services.find((s) => s.name === "station-controller")?.readyInstances).toBe(4);
+    // Every instance is a scrape target, and PromQL sees the line's KPIs.
+    await eventually(
+      async () => {
+        const r = await runCli(["targets", "--json", "--data-dir", dataDir]);
+        const t = JSON.parse(r.stdout) as { activeTargets: { health: string }[] };
+        return t.activeTargets.length === 9 && t.activeTargets.every((x) => x.health === "up")
+          ? true
+          : undefined;
+      },
+      20_000,
+      "9 healthy scrape targets",
+    );
+    const up = await cli<{ resultType: string; result: { value: [number, string] }[] }>([
+      "query",
+      'count(up{job="station-controller"} == 1)',
+    ]);
+    expect(up.result[0]?.value[1]).toBe("4");
     const { instances } = await cli<Instances>(["instances"]);
     firstPids = instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
     expect(firstPids.length).toBe(9);
