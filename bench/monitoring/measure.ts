@@ -152,7 +152,9 @@ export async function measurePhase(
       const samples = b.c.samples - a.c.samples;
       const cpu = b.cpu - a.cpu;
       const [coll, durations] = await Promise.all([
-        s.collection(windowS, args.intervalMs),
+        // Whole run for both (lineops's status endpoint cannot be windowed); the window alone is
+        // scrapeDurationP99Ms.
+        s.collection((Date.now() - s.startedAt) / 1000, args.intervalMs),
         s.scrapeDurations(windowS, args.intervalMs).catch(() => ({ all: [] as number[], intervalMax: [] })),
       ]);
       const sd = Float64Array.from(durations.all).sort();

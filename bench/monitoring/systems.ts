@@ -14,6 +14,8 @@ export type Latency = { count: number; p50Ms: number; p99Ms: number; maxMs: numb
 export interface System {
   readonly name: "prometheus" | "lineops";
   readonly pid: number;
+  /** When the system was started (ms since epoch): collection latency covers its whole run. */
+  readonly startedAt: number;
   /** Base URL of its Prometheus-compatible HTTP API. */
   readonly url: string;
   /** Set when counters() had to be derived some other way than the system's own TSDB metrics. */
@@ -24,7 +26,7 @@ export interface System {
   up(): Promise<number>;
   /** Pooled scrape_duration_seconds of every scrape in the last windowS, from the system's own query API. */
   scrapeDurations(windowS: number, intervalMs: number): Promise<ScrapeDurations>;
-  /** Scrape start → samples queryable. */
+  /** Scrape start → samples queryable, over the last windowS (lineops: its whole run, always). */
   collection(windowS: number, intervalMs: number): Promise<Latency>;
   /** Wall time for every target to be scraped once. */
   fullCycle(windowS: number, intervalMs: number): Promise<{ ms: number; note: string }>;
@@ -76,6 +78,7 @@ function latencyOf(values: number[], source: string): Latency {
 
 export class PrometheusSystem implements System {
   readonly name = "prometheus";
+  readonly startedAt = Date.now();
   constructor(private readonly p: RunningPrometheus) {}
   get pid(): number {
     return this.p.pid;
@@ -101,7 +104,7 @@ export class PrometheusSystem implements System {
     // Prometheus commits a scrape's samples when the scrape ends, so its scrape duration is its
     // collection latency.
     const d = await this.scrapeDurations(windowS, intervalMs);
-    return latencyOf(d.all, "scrape_duration_seconds over the run (Prometheus query API)");
+    return latencyOf(d.all, "scrape_duration_seconds of every scrape since start, incl. warm-up (Prometheus query API)");
   }
   async fullCycle(windowS: number, intervalMs: number) {
     const d = await this.scrapeDurations(windowS, intervalMs);
@@ -129,6 +132,7 @@ type ScrapeStatus = {
 
 export class LineopsSystem implements System {
   readonly name = "lineops";
+  readonly startedAt = Date.now();
   constructor(private readonly l: RunningLineops) {}
   get pid(): number {
     return this.l.pid;

@@ -1,6 +1,7 @@
 // The schema of line.yaml: the services of a manufacturing line, how to run and check them,
 // and how they depend on each other.
 import { z } from "zod";
+import { analysisTemplateSchema, gatesSchema, strategySchema } from "./deploy-schema.js";
 import { duration } from "./duration.js";
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -37,6 +38,12 @@ const serviceSpec = z
     readiness: probe.optional(),
     liveness: probe.optional(),
     metrics: z.strictObject({ path: z.string().startsWith("/").default("/metrics") }).prefault({}),
+    /** How a new version replaces the running one; default rolling, one at a time, never below desired. */
+    strategy: strategySchema.default({ type: "rolling", maxSurge: 1, maxUnavailable: 0, minReadySeconds: 0 }),
+    /** A deployment that makes no progress for this long (an instance never ready) is rolled back. */
+    progressDeadline: duration().default(600_000),
+    /** Gates for deployments of this service, on top of the line's. */
+    gates: gatesSchema.optional(),
     resources: z
       .strictObject({
         /** CPU hint in cores or millicores ("250m"), for right-sizing and scheduling. */
@@ -64,6 +71,9 @@ export const lineSchema = z
   .strictObject({
     line: z.strictObject({ name: z.string().min(1).default("line") }).prefault({}),
     services: z.array(serviceSpec).min(1),
+    analysisTemplates: z.array(analysisTemplateSchema).default([]),
+    /** Gates for every deployment of the line. */
+    gates: gatesSchema.optional(),
   })
   .superRefine((l, ctx) => {
     const names = new Map<string, number>();
@@ -76,6 +86,52 @@ export const lineSchema = z
         });
       }
       names.set(s.name, i);
+    });
+    const templates = new Set(l.analysisTemplates.map((t) => t.name));
+    l.services.forEach((s, i) => {
+      const refs: { path: (string | number)[]; names: string[] }[] = [];
+      if (s.strategy.type === "canary") {
+        s.strategy.steps.forEach((step, k) => {
+          if ("analysis" in step) {
+            refs.push({
+              path: ["strategy", "steps", k, "analysis", "templates"],
+              names: step.analysis.templates,
+            });
+          }
+          if ("setStations" in step) {
+            const unknown = step.setStations.filter((st) => !(s.stations ?? []).includes(st));
+            if (unknown.length > 0) {
+              ctx.addIssue({
+                code: "custom",
+                path: ["services", i, "strategy", "steps", k, "setStations"],
+                message: s.stations
+                  ? `station ${unknown.join(", ")} is not one of the service's stations (${s.stations.join(", ")})`
+                  : "setStations needs a service that runs per station (stations:)",
+              });
+            }
+          }
+        });
+        if (s.strategy.analysis) {
+          refs.push({ path: ["strategy", "analysis", "templates"], names: s.strategy.analysis.templates });
+        }
+      }
+      if (s.strategy.type === "blueGreen" && s.strategy.prePromotionAnalysis) {
+        refs.push({
+          path: ["strategy", "prePromotionAnalysis", "templates"],
+          names: s.strategy.prePromotionAnalysis.templates,
+        });
+      }
+      for (const r of refs) {
+        r.names.forEach((n, k) => {
+          if (!templates.has(n)) {
+            ctx.addIssue({
+              code: "custom",
+              path: ["services", i, ...r.path, k],
+              message: `unknown analysis template "${n}" (define it under analysisTemplates)`,
+            });
+          }
+        });
+      }
     });
     l.services.forEach((s, i) =>
       s.dependsOn.forEach((d, j) => {

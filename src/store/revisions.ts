@@ -58,32 +58,47 @@ export class RevisionRepository {
    * is reused (re-applying an unchanged spec creates nothing new).
    */
   apply(service: string, version: string, spec: unknown): { revision: Revision; created: boolean } {
+    return this.db.transaction(() => {
+      const r = this.record(service, version, spec);
+      this.setCurrent(service, r.revision.hash);
+      return r;
+    })();
+  }
+
+  /** Stores `spec` as a revision without making it current (a deployment does that when it succeeds). */
+  record(service: string, version: string, spec: unknown): { revision: Revision; created: boolean } {
     const hash = contentHash(spec);
     return this.db.transaction(() => {
-      const now = Date.now();
-      let row = this.db
+      const row = this.db
         .prepare("SELECT * FROM revisions WHERE service = ? AND hash = ?")
         .get(service, hash) as RevisionRow | undefined;
-      const created = row === undefined;
-      if (!row) {
-        const { n } = this.db
-          .prepare("SELECT coalesce(max(number), 0) + 1 AS n FROM revisions WHERE service = ?")
-          .get(service) as { n: number };
-        this.db
-          .prepare(
-            "INSERT INTO revisions (service, hash, number, version, spec, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-          )
-          .run(service, hash, n, version, canonicalJson(spec), now);
-        row = { service, hash, number: n, version, spec: canonicalJson(spec), created_at: now };
+      if (row) {
+        return { revision: toRevision(row), created: false };
       }
+      const now = Date.now();
+      const { n } = this.db
+        .prepare("SELECT coalesce(max(number), 0) + 1 AS n FROM revisions WHERE service = ?")
+        .get(service) as { n: number };
+      const text = canonicalJson(spec);
       this.db
         .prepare(
-          `INSERT INTO services (name, current_revision, updated_at) VALUES (?, ?, ?)
-           ON CONFLICT (name) DO UPDATE SET current_revision = excluded.current_revision, updated_at = excluded.updated_at`,
+          "INSERT INTO revisions (service, hash, number, version, spec, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         )
-        .run(service, hash, now);
-      return { revision: toRevision(row), created };
+        .run(service, hash, n, version, text, now);
+      return {
+        revision: toRevision({ service, hash, number: n, version, spec: text, created_at: now }),
+        created: true,
+      };
     })();
+  }
+
+  setCurrent(service: string, hash: string): void {
+    this.db
+      .prepare(
+        `INSERT INTO services (name, current_revision, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET current_revision = excluded.current_revision, updated_at = excluded.updated_at`,
+      )
+      .run(service, hash, Date.now());
   }
 
   services(): ServiceRecord[] {

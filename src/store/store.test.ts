@@ -4,6 +4,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { AuditRepository } from "./audit.js";
 import { openDb } from "./db.js";
+import { migrations } from "./migrations/index.js";
 import { RevisionRepository } from "./revisions.js";
 import { hashToken, TokenRepository } from "./tokens.js";
 
@@ -16,7 +17,9 @@ describe("state store", () => {
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     db.close();
     const again = openDb(dir);
-    expect((again.prepare("SELECT count(*) AS n FROM schema_migrations").get() as { n: number }).n).toBe(1);
+    expect((again.prepare("SELECT count(*) AS n FROM schema_migrations").get() as { n: number }).n).toBe(
+      migrations.length,
+    );
     again.close();
   });
 

@@ -45,4 +45,36 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "deployments",
+    sql: `
+      CREATE TABLE deployments (
+        id TEXT PRIMARY KEY,
+        plan_id TEXT,
+        service TEXT NOT NULL,
+        from_revision TEXT,
+        to_revision TEXT NOT NULL,
+        strategy TEXT NOT NULL,
+        phase TEXT NOT NULL,
+        step INTEGER NOT NULL DEFAULT 0,
+        state TEXT NOT NULL,
+        reason TEXT,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        finished_at INTEGER
+      );
+      CREATE INDEX deployments_service ON deployments (service, created_at);
+      CREATE TABLE deployment_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        deployment_id TEXT NOT NULL REFERENCES deployments (id),
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        message TEXT NOT NULL,
+        data TEXT
+      );
+      CREATE INDEX deployment_events_deployment ON deployment_events (deployment_id, id);
+    `,
+  },
 ];
