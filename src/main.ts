@@ -19,6 +19,7 @@ import { ProcessRuntime } from "./runtime/process/runtime.js";
 import { RuntimeErrors } from "./runtime/errors.js";
 import { Router } from "./runtime/router/router.js";
 import { AuditRepository } from "./store/audit.js";
+import { DeploymentRepository } from "./store/deployments.js";
 import { openDb } from "./store/db.js";
 import { RevisionRepository } from "./store/revisions.js";
 import { TokenRepository } from "./store/tokens.js";
@@ -87,6 +88,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   const router = new Router({ logger, ports });
   const deployment = new DeploymentEngine({
     runtime,
+    deployments: new DeploymentRepository(db),
     frontDoors: router,
     revisions,
     bus,

@@ -25,7 +25,11 @@ export type Tolerance = { relative: number; absolute: number };
 export const DEFAULT_TOLERANCE: Tolerance = { relative: 1e-6, absolute: 1e-12 };
 
 export function labelKey(metric: Record<string, string>): string {
-  return JSON.stringify(Object.keys(metric).sort().map((k) => [k, metric[k]]));
+  return JSON.stringify(
+    Object.keys(metric)
+      .sort()
+      .map((k) => [k, metric[k]]),
+  );
 }
 
 /** Number of a Prometheus API value string ("NaN", "+Inf", "-Inf" included). */
@@ -132,5 +136,12 @@ export function compareResults(a: ApiData, b: ApiData, tol: Tolerance = DEFAULT_
       note(`series only in B: ${s.key} (${s.points.length} points, first ${JSON.stringify(s.points[0])})`);
     }
   }
-  return { agree: mismatchCount === 0, seriesA: sa.length, seriesB: sb.length, points, mismatches, mismatchCount };
+  return {
+    agree: mismatchCount === 0,
+    seriesA: sa.length,
+    seriesB: sb.length,
+    points,
+    mismatches,
+    mismatchCount,
+  };
 }

@@ -64,6 +64,10 @@ export function summarizeCpuProfile(
     [...m]
       .sort((a, b) => b[1] - a[1])
       .slice(0, top)
-      .map(([where, us]) => ({ where, ms: Math.round(us / 100) / 10, share: Math.round((us / total) * 1000) / 10 }));
+      .map(([where, us]) => ({
+        where,
+        ms: Math.round(us / 100) / 10,
+        share: Math.round((us / total) * 1000) / 10,
+      }));
   return { totalMs: Math.round(total / 1000), self: rank(selfBy), inclusiveByFile: rank(inclBy) };
 }

@@ -5,7 +5,13 @@ import { closeSync, openSync, writeSync } from "node:fs";
 
 export const SCRAPE_INTERVAL_MS = 15_000;
 
-export const JOBS = ["line-controller", "station-controller", "plc-gateway", "quality-inspection", "mes-connector"];
+export const JOBS = [
+  "line-controller",
+  "station-controller",
+  "plc-gateway",
+  "quality-inspection",
+  "mes-connector",
+];
 const METHODS = ["GET", "POST", "PUT"];
 const CODES = ["200", "404", "500", "503"];
 const CODE_SHARE = [0.9, 0.05, 0.03, 0.02];
@@ -203,8 +209,7 @@ export function generateOpenMetrics(
           const system = 8 + 4 * wave;
           const iowait = 2;
           const noise = (rnd() - 0.5) * 4;
-          const v =
-            m === 0 ? user : m === 1 ? system : m === 2 ? iowait : 100 - user - system - iowait;
+          const v = m === 0 ? user : m === 1 ? system : m === 2 ? iowait : 100 - user - system - iowait;
           out.push(`${series}${r2(Math.max(0, v + noise))} ${tStr[k]}\n`);
         }
         samples += steps;

@@ -2,7 +2,16 @@
 // in one run. Generates OpenMetrics, loads it into both, times 20 queries (instant + range) on each and
 // checks the answers agree. Progress on stderr; the last stdout line is one JSON object.
 // Run: npm run bench:query -- --json [--quick] (see ./args.ts).
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,7 +24,7 @@ import { compareResults, type ApiData } from "./compare.js";
 import { summarizeCpuProfile } from "./cpuprofile.js";
 import { generateOpenMetrics, type GenerateResult } from "./data.js";
 import { median, timedQuery, type QueryKind, type QueryParams } from "./measure.js";
-import { QUERIES } from "./queries.js";
+import { exprFor, QUERIES } from "./queries.js";
 import {
   loadLineops,
   loadPrometheus,
@@ -30,7 +39,8 @@ import {
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const QUERY_TIMEOUT_MS = 120_000;
 const t0 = performance.now();
-const log = (msg: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
+const log = (msg: string) =>
+  process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(1)}s] ${msg}\n`);
 
 type QueryResult = {
   name: string;
@@ -43,9 +53,20 @@ type QueryResult = {
   points: number;
   mismatches?: number;
   error?: string;
+  /** When Prometheus was sent another expression for the same question (see queries.ts). */
+  prometheusExpr?: string;
 };
 
-type DataMeta = GenerateResult & { endMs: number; hours: number; requestedSeries: number; prometheusVersion: string };
+function settled<T>(p: Promise<T>): Promise<T | Error> {
+  return p.catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+}
+
+type DataMeta = GenerateResult & {
+  endMs: number;
+  hours: number;
+  requestedSeries: number;
+  prometheusVersion: string;
+};
 
 const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
@@ -90,7 +111,9 @@ function staleBuild(): string | undefined {
     return undefined;
   };
   const newer = walk(path.join(ROOT, "src/monitoring"), 0) ?? walk(path.join(ROOT, "src/api"), 0);
-  return newer ? `${path.relative(ROOT, newer)} is newer than dist/: results may not reflect it (npm run build)` : undefined;
+  return newer
+    ? `${path.relative(ROOT, newer)} is newer than dist/: results may not reflect it (npm run build)`
+    : undefined;
 }
 
 async function main(): Promise<void> {
@@ -165,11 +188,19 @@ async function main(): Promise<void> {
     ]);
     timings.promtoolS = round(promMs / 1000);
     timings.lineopsImportS = round(lo.ms / 1000);
-    log(`loaded: promtool ${timings.promtoolS} s, lineops import ${timings.lineopsImportS} s ${JSON.stringify(lo.summary)}`);
+    log(
+      `loaded: promtool ${timings.promtoolS} s, lineops import ${timings.lineopsImportS} s ${JSON.stringify(lo.summary)}`,
+    );
     if (typeof lo.summary.samples === "number" && lo.summary.samples !== gen.samples) {
       throw new Error(`lineops imported ${lo.summary.samples} samples of ${gen.samples}`);
     }
-    meta = { ...gen, endMs, hours: args.hours, requestedSeries: args.series, prometheusVersion: prom.version };
+    meta = {
+      ...gen,
+      endMs,
+      hours: args.hours,
+      requestedSeries: args.series,
+      prometheusVersion: prom.version,
+    };
     writeFileSync(metaFile, JSON.stringify(meta));
     if (!args.keep) {
       rmSync(omFile, { force: true });
@@ -192,7 +223,9 @@ async function main(): Promise<void> {
     }),
   ])) as [RunningPrometheus, RunningLineopsServe];
   timings.startS = round((performance.now() - s0) / 1000);
-  log(`started in ${timings.startS} s: Prometheus ${promRun.url} (pid ${promRun.pid}), lineops ${loRun.url} (pid ${loRun.pid})`);
+  log(
+    `started in ${timings.startS} s: Prometheus ${promRun.url} (pid ${promRun.pid}), lineops ${loRun.url} (pid ${loRun.pid})`,
+  );
   const lineops: Endpoint = loRun;
   const prometheus: Endpoint = { name: "prometheus", url: promRun.url, pid: promRun.pid };
 
@@ -206,10 +239,13 @@ async function main(): Promise<void> {
       `querying: instant at ${new Date(meta.endMs).toISOString()}, range ${args.hours} h step ${p.stepSec} s (${Math.floor(rangeSec / p.stepSec) + 1} points); 1 warm-up + ${args.runs} runs each`,
     );
     const q0 = performance.now();
-    results = await runQueries(lineops, prometheus, p, args.runs, args.only);
+    results = await runQueries(lineops, prometheus, prom.version, p, args.runs, args.only);
     timings.queriesS = round((performance.now() - q0) / 1000);
   } finally {
-    const rss = { lineopsMiB: round(rssBytes(loRun.pid) / 2 ** 20, 0), prometheusMiB: round(rssBytes(promRun.pid) / 2 ** 20, 0) };
+    const rss = {
+      lineopsMiB: round(rssBytes(loRun.pid) / 2 ** 20, 0),
+      prometheusMiB: round(rssBytes(promRun.pid) / 2 ** 20, 0),
+    };
     log(`RSS after queries: ${JSON.stringify(rss)}`);
     await Promise.all([promRun.stop(30_000), loRun.stop(60_000)]);
     timings.rssLineopsMiB = rss.lineopsMiB;
@@ -248,7 +284,12 @@ async function main(): Promise<void> {
       diskBytes: { lineops: dirBytes(loDir).bytes, prometheus: dirBytes(promDir).bytes },
     },
     results: { queries: results, maxRatio, allAgree },
-    baseline: { prometheusVersion: prom.version, prometheusSource: prom.source, prometheusBin: prom.bin, ...(prom.note ? { note: prom.note } : {}) },
+    baseline: {
+      prometheusVersion: prom.version,
+      prometheusSource: prom.source,
+      prometheusBin: prom.bin,
+      ...(prom.note ? { note: prom.note } : {}),
+    },
     ratio: { max: maxRatio, median: ratios.length > 0 ? round(median(ratios), 3) : null },
   };
   log(`done in ${timings.totalS} s${args.keep ? `; kept ${work}` : ""}`);
@@ -277,6 +318,7 @@ function countBlocks(dir: string): number {
 async function runQueries(
   lineops: Endpoint,
   prometheus: Endpoint,
+  prometheusVersion: string,
   p: QueryParams,
   runs: number,
   only: RegExp | undefined,
@@ -297,12 +339,25 @@ async function runQueries(
         series: 0,
         points: 0,
       };
+      const promExpr = exprFor(q, prometheusVersion);
+      if (promExpr !== q.expr) {
+        r.prometheusExpr = promExpr;
+      }
       try {
-        // Warm-up, whose answers are the ones compared.
-        const [a, b] = [
-          await timedQuery(lineops, kind, q.expr, p, QUERY_TIMEOUT_MS),
-          await timedQuery(prometheus, kind, q.expr, p, QUERY_TIMEOUT_MS),
+        // Warm-up, whose answers are the ones compared; both run even when one fails, to say which.
+        const [ra, rb] = [
+          await settled(timedQuery(lineops, kind, q.expr, p, QUERY_TIMEOUT_MS)),
+          await settled(timedQuery(prometheus, kind, promExpr, p, QUERY_TIMEOUT_MS)),
         ];
+        if (ra instanceof Error || rb instanceof Error) {
+          throw new Error(
+            [ra, rb]
+              .filter((x): x is Error => x instanceof Error)
+              .map((e) => e.message)
+              .join("; "),
+          );
+        }
+        const [a, b] = [ra, rb];
         const cmp = compareResults(a.data as ApiData, b.data as ApiData);
         r.agree = cmp.agree;
         r.series = cmp.seriesB;
@@ -318,7 +373,7 @@ async function runQueries(
         const pr: number[] = [];
         for (let i = 0; i < runs; i++) {
           lo.push((await timedQuery(lineops, kind, q.expr, p, QUERY_TIMEOUT_MS)).ms);
-          pr.push((await timedQuery(prometheus, kind, q.expr, p, QUERY_TIMEOUT_MS)).ms);
+          pr.push((await timedQuery(prometheus, kind, promExpr, p, QUERY_TIMEOUT_MS)).ms);
         }
         r.lineopsMs = round(median(lo));
         r.prometheusMs = round(median(pr));

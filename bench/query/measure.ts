@@ -41,7 +41,9 @@ export async function timedQuery(
     throw new Error(`${ep.name}: HTTP ${res.status}, not JSON: ${text.slice(0, 300)}`);
   }
   if (!res.ok || body.status !== "success" || !body.data) {
-    throw new Error(`${ep.name}: HTTP ${res.status}: ${body.errorType ?? ""} ${body.error ?? text.slice(0, 300)}`);
+    throw new Error(
+      `${ep.name}: HTTP ${res.status}: ${body.errorType ?? ""} ${body.error ?? text.slice(0, 300)}`,
+    );
   }
   return { ms, data: body.data, bytes: text.length };
 }

@@ -1,7 +1,17 @@
 // The 20 representative PromQL queries of the benchmark, over the series of ./data.ts: aggregation,
 // rate family, histograms, subqueries, prediction, label functions, vector matching, set operators.
 
-export type BenchQuery = { name: string; expr: string };
+export type BenchQuery = {
+  name: string;
+  expr: string;
+  /**
+   * The same question for a Prometheus 2.x peer, where it differs. lineops follows 3.x, whose ranges are
+   * left-open: a subquery's inner steps are aligned to its step, so its range start (t - 1h) falls on
+   * an inner step, which 2.x includes and 3.x leaves out. Shortening the range by 1 ms asks 2.x for
+   * exactly 3.x's (t - 1h, t]; the data's own samples are never on whole seconds, so other ranges agree as is.
+   */
+  prometheus2Expr?: string;
+};
 
 export const QUERIES: readonly BenchQuery[] = [
   { name: "sum_rate_by_job", expr: "sum by (job) (rate(http_requests_total[5m]))" },
@@ -13,6 +23,7 @@ export const QUERIES: readonly BenchQuery[] = [
   {
     name: "subquery_max_rate",
     expr: 'max_over_time(rate(http_requests_total{code="500"}[5m])[1h:1m])',
+    prometheus2Expr: 'max_over_time(rate(http_requests_total{code="500"}[5m])[59m59s999ms:1m])',
   },
   { name: "predict_linear", expr: 'predict_linear(cpu_usage{mode="user"}[1h], 3600)' },
   {
@@ -45,6 +56,12 @@ export const QUERIES: readonly BenchQuery[] = [
     name: "math",
     expr:
       'clamp(abs(cpu_usage{mode="user"} - 50) / 10, 0.5, 3)' +
-      ' + ignoring (mode) ln(cpu_usage{mode="idle"} + 1) * sqrt(exp(-1))',
+      ' + ignoring (mode) ln(cpu_usage{mode="idle"} + 1) - ignoring (mode) sqrt(cpu_usage{mode="system"})' +
+      ' * ignoring (mode) exp(cpu_usage{mode="iowait"} / -10)',
   },
 ];
+
+/** The expression to send a Prometheus peer of the given version ("2.53.3+ds1", "3.1.0"). */
+export function exprFor(q: BenchQuery, prometheusVersion: string): string {
+  return prometheusVersion.startsWith("2.") && q.prometheus2Expr ? q.prometheus2Expr : q.expr;
+}

@@ -35,7 +35,10 @@ export async function loadPrometheus(
   return r.ms;
 }
 
-export async function startPrometheusPeer(prom: PrometheusBinary, dataDir: string): Promise<RunningPrometheus> {
+export async function startPrometheusPeer(
+  prom: PrometheusBinary,
+  dataDir: string,
+): Promise<RunningPrometheus> {
   // No scrape jobs: the data set is all it holds.
   return startPrometheus({
     bin: prom.bin,

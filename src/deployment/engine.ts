@@ -9,7 +9,15 @@ import type { LineSpec, ServiceSpec } from "../config/line-schema.js";
 import type { EventBus } from "../events/bus.js";
 import type { Instance, InstanceSpec, ProbeSpec, Runtime } from "../runtime/types.js";
 import type { ProbeConfig } from "../config/line-schema.js";
+import type { AnalysisRef, AnalysisTemplate, Strategy } from "../config/deploy-schema.js";
+import type { DeploymentRecord, DeploymentRepository } from "../store/deployments.js";
+import { isTerminal } from "../store/deployments.js";
 import type { Revision, RevisionRepository } from "../store/revisions.js";
+import { Rollout, STABLE, type AnalysisVerdict, type Traffic } from "./rollout.js";
+import { blueGreen } from "./strategies/blue-green.js";
+import { canary } from "./strategies/canary.js";
+import { recreate } from "./strategies/recreate.js";
+import { rolling } from "./strategies/rolling.js";
 import { DeploymentErrors } from "./errors.js";
 import { startOrder } from "./line.js";
 import { dependencyLevels } from "./plan.js";
@@ -19,10 +27,32 @@ export interface FrontDoors {
   listen(service: string, port?: number): Promise<{ host: string; port: number; url: string }>;
   setBackends(
     service: string,
-    backends: { instanceId: string; host: string; port: number; station?: string }[],
+    backends: { instanceId: string; host: string; port: number; station?: string; group?: string }[],
   ): void;
   addressOf(service: string): { url: string } | undefined;
+  /** Share of traffic per backend group, summing to 100 (routers without weights ignore groups). */
+  setWeights?(service: string, weights: Record<string, number>): void;
+  /** Takes the instance out of rotation and waits for its in-flight requests, up to timeoutMs. */
+  drain?(instanceId: string, timeoutMs: number): Promise<unknown>;
 }
+
+/** Runs one analysis (templates + args) to a verdict; provided by deployment/analysis. */
+export type AnalysisRunner = (
+  templates: AnalysisTemplate[],
+  ref: AnalysisRef,
+  args: Record<string, string>,
+  signal: AbortSignal,
+  onProgress: (msg: string) => void,
+) => Promise<AnalysisVerdict>;
+
+/** Waits until the service's deploy windows and state gates allow a deployment. */
+export type GateWaiter = (
+  service: string,
+  gates: LineSpec["gates"][],
+  signal: AbortSignal,
+  onWaiting: (reasons: string[]) => void,
+  override: AbortSignal,
+) => Promise<"open" | "timeout" | "overridden" | "cancelled">;
 
 /** A service spec as stored in a revision: the line.yaml entry with its working directory made absolute. */
 export type StoredServiceSpec = ServiceSpec & { cwd: string };
@@ -44,6 +74,9 @@ export type ServiceStatus = {
 
 export type DeploymentEngineOptions = {
   runtime: Runtime;
+  deployments: DeploymentRepository;
+  analysis?: AnalysisRunner;
+  gates?: GateWaiter;
   frontDoors: FrontDoors;
   revisions: RevisionRepository;
   bus: EventBus;
@@ -55,7 +88,26 @@ export type DeploymentEngineOptions = {
 export type ApplyResult = {
   line: string;
   order: string[][];
-  services: { name: string; revision: string; number: number; created: boolean }[];
+  services: {
+    name: string;
+    revision: string;
+    number: number;
+    created: boolean;
+    deployment?: string;
+    phase?: string;
+  }[];
+  /** Set when a deployment of the plan failed: the plan halted and earlier ones were rolled back. */
+  failed?: string;
+};
+
+export type DeployRequest = {
+  service: string;
+  version?: string;
+  /** Deploy an existing revision (hash or number) instead of a new version. */
+  revision?: string;
+  strategy?: Strategy;
+  by: string;
+  planId?: string;
 };
 
 export class DeploymentEngine {
@@ -64,6 +116,13 @@ export class DeploymentEngine {
   private readonly specs = new Map<string, { spec: StoredServiceSpec; revision: Revision }>();
   /** Instances being stopped: out of rotation before their SIGTERM, so no new request reaches them. */
   private readonly leaving = new Set<string>();
+  private readonly traffic = new Map<string, Traffic>();
+  private readonly rollouts = new Map<
+    string,
+    { rollout: Rollout; done: Promise<string>; overrideGates: AbortController }
+  >();
+  private templates: AnalysisTemplate[] = [];
+  private lineGates: LineSpec["gates"];
 
   constructor(private readonly o: DeploymentEngineOptions) {}
 
@@ -73,6 +132,20 @@ export class DeploymentEngine {
       this.o.bus.emit("instance", e);
       this.refreshBackends(e.instance.service);
     });
+    // A deployment that was in progress when the control plane died is rolled back: its instances
+    // were stopped with the old control plane, and the service's current revision is still the
+    // stable one, so reconciling below restarts exactly the stable revision.
+    for (const d of this.o.deployments.active()) {
+      this.o.deployments.update(d.id, {
+        phase: "RolledBack",
+        reason: "control plane restarted during the deployment",
+      });
+      this.o.deployments.event(
+        d.id,
+        "phase",
+        "rolled back: lineops restarted while this deployment was in progress",
+      );
+    }
     const stored = this.o.revisions
       .services()
       .map((s) => this.o.revisions.current(s.name))
@@ -101,14 +174,31 @@ export class DeploymentEngine {
     }
   }
 
-  /** Records each service of `line` as a revision and converges the running instances onto it. */
-  async apply(line: LineSpec, lineDir: string): Promise<ApplyResult> {
+  /**
+   * Records each service of `line` as a revision and converges on it: a service that is not running
+   * yet is started; a running service whose spec changed is deployed with its strategy, level by
+   * level of the dependency DAG; if one fails, the plan halts and the ones already deployed are
+   * rolled back in reverse order.
+   */
+  async apply(line: LineSpec, lineDir: string, by = "line apply"): Promise<ApplyResult> {
     this.lineName = line.line.name;
+    this.templates = line.analysisTemplates;
+    this.lineGates = line.gates;
     const results: ApplyResult["services"] = [];
+    const changed = new Map<string, { spec: StoredServiceSpec; revision: Revision }>();
     for (const s of line.services) {
       const spec: StoredServiceSpec = { ...s, cwd: path.resolve(lineDir, s.cwd ?? ".") };
-      const { revision, created } = this.o.revisions.apply(s.name, s.version, spec);
-      this.specs.set(s.name, { spec, revision });
+      const running = this.o.runtime
+        .list({ service: s.name })
+        .some((i) => i.state !== "stopped" && i.state !== "failed");
+      const current = this.specs.get(s.name);
+      const { revision, created } = this.o.revisions.record(s.name, s.version, spec);
+      if (running && current && current.revision.hash !== revision.hash) {
+        changed.set(s.name, { spec, revision });
+      } else {
+        this.o.revisions.setCurrent(s.name, revision.hash);
+        this.specs.set(s.name, { spec, revision });
+      }
       results.push({ name: s.name, revision: revision.hash, number: revision.number, created });
     }
     for (const name of [...this.specs.keys()]) {
@@ -121,7 +211,252 @@ export class DeploymentEngine {
       at: Date.now(),
     });
     await this.reconcileAll();
-    return { line: this.lineName, order: startOrder(line), services: results };
+    let failed: string | undefined;
+    if (changed.size > 0) {
+      failed = await this.runPlan(changed, by, results);
+    }
+    return { line: this.lineName, order: startOrder(line), services: results, ...(failed ? { failed } : {}) };
+  }
+
+  /** Deploys changed services in dependency order; on failure rolls back the deployed ones in reverse. */
+  private async runPlan(
+    changed: Map<string, { spec: StoredServiceSpec; revision: Revision }>,
+    by: string,
+    results: ApplyResult["services"],
+  ): Promise<string | undefined> {
+    const planId = `plan-${Date.now().toString(36)}`;
+    const done: { service: string; from: Revision }[] = [];
+    for (const level of this.levels()) {
+      const here = level.filter((n) => changed.has(n));
+      const outcomes = await Promise.all(
+        here.map(async (name) => {
+          const target = changed.get(name);
+          const from = this.specs.get(name)?.revision;
+          if (!target) {
+            return { name, phase: "Succeeded" };
+          }
+          const rec = this.startDeployment(name, target, { by, planId });
+          const phase = await (this.rollouts.get(name)?.done ?? Promise.resolve(rec.phase));
+          const r = results.find((x) => x.name === name);
+          if (r) {
+            r.deployment = rec.id;
+            r.phase = phase;
+          }
+          if (phase === "Succeeded" && from) {
+            done.push({ service: name, from });
+          }
+          return { name, phase };
+        }),
+      );
+      const bad = outcomes.find((o) => o.phase !== "Succeeded");
+      if (bad) {
+        for (const d of done.reverse()) {
+          const prev = this.o.revisions.get(d.service, d.from.hash);
+          if (prev) {
+            const rec = this.startDeployment(
+              d.service,
+              { spec: prev.spec as StoredServiceSpec, revision: prev },
+              {
+                by: `${by} (plan rollback)`,
+                planId,
+                strategy: { type: "rolling", maxSurge: 1, maxUnavailable: 0, minReadySeconds: 0 },
+              },
+            );
+            await this.rollouts.get(d.service)?.done;
+            this.o.deployments.event(rec.id, "plan", `rolled back because ${bad.name} failed`);
+          }
+        }
+        return `${bad.name}: ${bad.phase}`;
+      }
+    }
+    return undefined;
+  }
+
+  /** Starts a deployment of a new version (or an existing revision) of one service. */
+  deploy(req: DeployRequest): DeploymentRecord {
+    const current = this.requireService(req.service);
+    if (this.rollouts.has(req.service)) {
+      throw DeploymentErrors.deploymentInProgress(
+        `service "${req.service}" already has a deployment in progress (${this.rollouts.get(req.service)?.rollout.id})`,
+      );
+    }
+    let target: { spec: StoredServiceSpec; revision: Revision };
+    if (req.revision !== undefined) {
+      const rev = this.o.revisions.get(req.service, req.revision);
+      if (!rev) {
+        throw DeploymentErrors.revisionNotFound(`service "${req.service}" has no revision "${req.revision}"`);
+      }
+      target = { spec: rev.spec as StoredServiceSpec, revision: rev };
+    } else {
+      const spec: StoredServiceSpec = {
+        ...current.spec,
+        version: req.version ?? current.spec.version,
+        ...(req.strategy ? { strategy: req.strategy } : {}),
+      };
+      target = { spec, revision: this.o.revisions.record(req.service, spec.version, spec).revision };
+    }
+    if (target.revision.hash === current.revision.hash) {
+      throw DeploymentErrors.nothingToDeploy(
+        `service "${req.service}" already runs revision ${current.revision.number}`,
+      );
+    }
+    return this.startDeployment(req.service, target, {
+      by: req.by,
+      ...(req.planId ? { planId: req.planId } : {}),
+      ...(req.strategy ? { strategy: req.strategy } : {}),
+    });
+  }
+
+  private startDeployment(
+    service: string,
+    target: { spec: StoredServiceSpec; revision: Revision },
+    opts: { by: string; planId?: string; strategy?: Strategy },
+  ): DeploymentRecord {
+    const from = this.specs.get(service);
+    const spec = opts.strategy ? { ...target.spec, strategy: opts.strategy } : target.spec;
+    const record = this.o.deployments.create({
+      service,
+      ...(opts.planId ? { planId: opts.planId } : {}),
+      ...(from ? { fromRevision: from.revision.hash } : {}),
+      toRevision: target.revision.hash,
+      strategy: spec.strategy,
+      state: {},
+      createdBy: opts.by,
+    });
+    const overrideGates = new AbortController();
+    const rollout = new Rollout(
+      record,
+      service,
+      from,
+      { spec, revision: target.revision },
+      {
+        runtime: this.o.runtime,
+        deployments: this.o.deployments,
+        instanceSpec: (sp, rev, station) => this.instanceSpec(sp, rev, station),
+        setTraffic: (svc, traffic) => {
+          if (traffic) {
+            this.traffic.set(svc, traffic);
+          } else {
+            this.traffic.delete(svc);
+          }
+          this.refreshBackends(svc);
+        },
+        retire: (i) => this.retire(i),
+        runAnalysis: async (ref, args, signal, onProgress) => {
+          if (!this.o.analysis) {
+            return { phase: "Error", message: "no analysis runner is configured" };
+          }
+          return this.o.analysis(this.templates, ref, args, signal, onProgress);
+        },
+        waitForGates: async (svc, signal, onWaiting) => {
+          const gates = [this.lineGates, this.specs.get(svc)?.spec.gates ?? spec.gates].filter(
+            (g) => g !== undefined,
+          );
+          if (gates.length === 0 || !this.o.gates) {
+            return "open";
+          }
+          return this.o.gates(svc, gates, signal, onWaiting, overrideGates.signal);
+        },
+      },
+    );
+    const strategy = { rolling, recreate, blueGreen, canary }[spec.strategy.type];
+    const done = rollout
+      .run(strategy, () => {
+        this.o.revisions.setCurrent(service, target.revision.hash);
+        this.specs.set(service, { spec, revision: target.revision });
+        this.traffic.delete(service);
+        this.refreshBackends(service);
+      })
+      .finally(() => {
+        this.rollouts.delete(service);
+        this.refreshBackends(service);
+        this.o.bus.emit("deployment.finished", {
+          id: record.id,
+          service,
+          phase: rollout.snapshot().phase,
+          at: Date.now(),
+        });
+      });
+    this.rollouts.set(service, { rollout, done, overrideGates });
+    this.o.bus.emit("deployment.started", { id: record.id, service, at: Date.now() });
+    return record;
+  }
+
+  /** Promote (skip the current pause), pause, resume, abort, or override the gates of a deployment. */
+  control(id: string, action: "promote" | "pause" | "resume" | "abort" | "overrideGates"): DeploymentRecord {
+    const entry = [...this.rollouts.values()].find((r) => r.rollout.id === id);
+    const record = this.o.deployments.get(id);
+    if (!record) {
+      throw DeploymentErrors.deploymentNotFound(`deployment "${id}" not found`);
+    }
+    if (!entry || isTerminal(record.phase)) {
+      throw DeploymentErrors.deploymentFinished(
+        `deployment "${id}" is ${record.phase}; nothing to ${action}`,
+      );
+    }
+    const r = entry.rollout;
+    switch (action) {
+      case "promote":
+        r.promote();
+        break;
+      case "pause":
+        r.pauseByUser();
+        break;
+      case "resume":
+        r.resume();
+        break;
+      case "abort":
+        r.requestAbort("abort");
+        break;
+      case "overrideGates":
+        entry.overrideGates.abort();
+        break;
+    }
+    r.log("control", `${action} requested`);
+    return this.o.deployments.get(id) as DeploymentRecord;
+  }
+
+  /**
+   * Rolls a service back: an active deployment is aborted and rolled back (traffic first); otherwise a
+   * new deployment to the previous revision (or revision N) runs with a rolling strategy.
+   */
+  rollback(service: string, toRevision: string | undefined, by: string): DeploymentRecord {
+    const active = this.rollouts.get(service);
+    if (active && toRevision === undefined) {
+      active.rollout.requestAbort("rollback");
+      active.rollout.log("control", `rollback requested by ${by}`);
+      return active.rollout.snapshot();
+    }
+    const current = this.requireService(service);
+    const target =
+      toRevision !== undefined
+        ? this.o.revisions.get(service, toRevision)
+        : this.o.revisions.history(service).find((r) => r.number < current.revision.number);
+    if (!target) {
+      throw DeploymentErrors.revisionNotFound(
+        toRevision !== undefined
+          ? `service "${service}" has no revision "${toRevision}"`
+          : `service "${service}" has no earlier revision`,
+      );
+    }
+    return this.deploy({ service, revision: target.hash, by: `${by} (rollback)` });
+  }
+
+  deployments(service?: string): DeploymentRecord[] {
+    return this.o.deployments.list(service ? { service } : {});
+  }
+
+  deployment(id: string) {
+    const record = this.o.deployments.get(id);
+    if (!record) {
+      throw DeploymentErrors.deploymentNotFound(`deployment "${id}" not found`);
+    }
+    return { ...record, events: this.o.deployments.events(id) };
+  }
+
+  /** Resolves when the service has no deployment in progress. */
+  async settled(service: string): Promise<void> {
+    await this.rollouts.get(service)?.done;
   }
 
   /** Stops every instance of a service and starts fresh ones of its current revision. */
@@ -210,6 +545,9 @@ export class DeploymentEngine {
   private async reconcile(name: string, { spec, revision }: { spec: StoredServiceSpec; revision: Revision }) {
     if (!this.o.frontDoors.addressOf(name)) {
       await this.o.frontDoors.listen(name, spec.port);
+    }
+    if (this.rollouts.has(name)) {
+      return; // the deployment owns this service's instances until it finishes
     }
     const live = this.o.runtime
       .list({ service: name })
@@ -301,6 +639,7 @@ export class DeploymentEngine {
     this.leaving.add(instance.id);
     this.refreshBackends(instance.service);
     try {
+      await this.o.frontDoors.drain?.(instance.id, this.o.stopTimeoutMs);
       await this.o.runtime.stop(instance.id, { drainMs: this.o.stopTimeoutMs });
     } finally {
       this.leaving.delete(instance.id);
@@ -308,6 +647,10 @@ export class DeploymentEngine {
   }
 
   private refreshBackends(service: string): void {
+    const stable = this.specs.get(service)?.revision.hash;
+    const traffic = this.traffic.get(service);
+    const groupOf = (revision: string) =>
+      traffic?.groups[revision] ?? (revision === stable || !traffic ? STABLE : "retired");
     this.o.frontDoors.setBackends(
       service,
       this.o.runtime
@@ -317,9 +660,11 @@ export class DeploymentEngine {
           instanceId: i.id,
           host: i.host,
           port: i.port,
+          group: groupOf(i.revision),
           ...(i.station === undefined ? {} : { station: i.station }),
         })),
     );
+    this.o.frontDoors.setWeights?.(service, traffic?.weights ?? { [STABLE]: 100 });
   }
 }
 

@@ -6,6 +6,8 @@ export type LineopsEvents = {
   instance: InstanceEvent;
   "line.applied": { services: { name: string; revision: string; created: boolean }[]; at: number };
   "service.ready": { service: string; revision: string; at: number };
+  "deployment.started": { id: string; service: string; at: number };
+  "deployment.finished": { id: string; service: string; phase: string; at: number };
 };
 
 type Handler<T> = (payload: T) => void;

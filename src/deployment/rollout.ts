@@ -1,0 +1,388 @@
+// One deployment of one service: the state machine shared by every strategy. It persists each
+// transition before acting on it, watches the new instances' health, waits for gates, pauses and
+// promotions, runs analyses, and on any failure moves traffic back to the stable revision first,
+// then restores the stable instances and retires the new ones (never re-running steps).
+import type { AnalysisRef, Strategy } from "../config/deploy-schema.js";
+import type { Instance, InstanceSpec, Runtime } from "../runtime/types.js";
+import type { DeploymentPhase, DeploymentRecord, DeploymentRepository } from "../store/deployments.js";
+import type { Revision } from "../store/revisions.js";
+import type { StoredServiceSpec } from "./engine.js";
+
+/** Which router group each revision's instances are in, and the share of traffic per group. */
+export type Traffic = { groups: Record<string, string>; weights: Record<string, number> };
+
+export type RolloutState = {
+  traffic?: Traffic;
+  /** Blue-green: the switch to the new stack happened. */
+  switched?: boolean;
+  /** Canary: stations already moved to the new revision. */
+  stations?: string[];
+  analyses?: { step: number; templates: string[]; phase: string; message: string }[];
+  waitingFor?: string[];
+};
+
+export type AnalysisVerdict = {
+  phase: "Successful" | "Failed" | "Inconclusive" | "Error" | "Cancelled";
+  message: string;
+};
+
+/** What the engine provides to a rollout. */
+export type RolloutHost = {
+  runtime: Runtime;
+  deployments: DeploymentRepository;
+  instanceSpec(spec: StoredServiceSpec, revision: Revision, station: string | undefined): InstanceSpec;
+  setTraffic(service: string, traffic: Traffic | undefined): void;
+  retire(instance: Instance): Promise<void>;
+  runAnalysis(
+    ref: AnalysisRef,
+    args: Record<string, string>,
+    signal: AbortSignal,
+    onProgress: (msg: string) => void,
+  ): Promise<AnalysisVerdict>;
+  waitForGates(
+    service: string,
+    signal: AbortSignal,
+    onWaiting: (reasons: string[]) => void,
+  ): Promise<"open" | "timeout" | "overridden" | "cancelled">;
+};
+
+export class RolloutFailure extends Error {}
+class AbortRequested extends Error {}
+
+export const STABLE = "stable";
+export const CANARY = "canary";
+export const PREVIEW = "preview";
+export const PREVIOUS = "previous";
+
+export class Rollout {
+  private record: DeploymentRecord<RolloutState>;
+  private readonly abort = new AbortController();
+  private abortReason: "abort" | "rollback" | undefined;
+  private promoteWaiter: (() => void) | undefined;
+  private promoteRequested = false;
+  private pausedByUser = false;
+  private readonly unwatch: () => void;
+  private healthError: string | undefined;
+
+  constructor(
+    record: DeploymentRecord,
+    readonly service: string,
+    readonly from: { spec: StoredServiceSpec; revision: Revision } | undefined,
+    readonly to: { spec: StoredServiceSpec; revision: Revision },
+    private readonly host: RolloutHost,
+  ) {
+    this.record = record as DeploymentRecord<RolloutState>;
+    // A new instance that crash-loops or fails fails the rollout at once, whatever step it is in.
+    this.unwatch = host.runtime.watch((e) => {
+      if (e.instance.service === service && e.instance.revision === to.revision.hash && e.type === "failed") {
+        this.healthError = `instance ${e.instance.id} failed: ${e.instance.reason ?? "unknown reason"}`;
+        this.promoteWaiter?.();
+      }
+    });
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get strategy(): Strategy {
+    return this.to.spec.strategy;
+  }
+
+  get signal(): AbortSignal {
+    return this.abort.signal;
+  }
+
+  snapshot(): DeploymentRecord<RolloutState> {
+    return this.record;
+  }
+
+  /** The desired instance slots: one per station, or `replicas` unlabelled ones. */
+  slots(): (string | undefined)[] {
+    return this.to.spec.stations ?? Array.from({ length: this.to.spec.replicas }, () => undefined);
+  }
+
+  oldInstances(): Instance[] {
+    return this.live().filter((i) => i.revision !== this.to.revision.hash);
+  }
+
+  newInstances(): Instance[] {
+    return this.live().filter((i) => i.revision === this.to.revision.hash);
+  }
+
+  private live(): Instance[] {
+    return this.host.runtime
+      .list({ service: this.service })
+      .filter((i) => i.state !== "stopped" && i.state !== "stopping" && i.state !== "failed");
+  }
+
+  log(kind: string, message: string, data?: unknown): void {
+    this.host.deployments.event(this.id, kind, message, data);
+  }
+
+  save(patch: { phase?: DeploymentPhase; step?: number; state?: RolloutState; reason?: string }): void {
+    this.record = this.host.deployments.update(this.id, {
+      ...patch,
+      ...(patch.state ? { state: { ...this.record.state, ...patch.state } } : {}),
+    }) as DeploymentRecord<RolloutState>;
+  }
+
+  setTraffic(traffic: Traffic, message: string): void {
+    this.save({ state: { traffic } });
+    this.host.setTraffic(this.service, traffic);
+    this.log("traffic", message, traffic);
+  }
+
+  /** Starts one instance of the new revision (for a station, or unlabelled). */
+  async startNew(station: string | undefined): Promise<Instance> {
+    this.check();
+    const inst = await this.host.runtime.start(
+      this.host.instanceSpec(this.to.spec, this.to.revision, station),
+    );
+    this.log("instance", `started ${inst.id}${station ? ` for station ${station}` : ""}`);
+    return inst;
+  }
+
+  async startOld(station: string | undefined): Promise<Instance> {
+    if (!this.from) {
+      throw new RolloutFailure("no stable revision to restore");
+    }
+    return this.host.runtime.start(this.host.instanceSpec(this.from.spec, this.from.revision, station));
+  }
+
+  /** Resolves when every instance is ready (plus minReadySeconds); fails on a failed instance or the progress deadline. */
+  async waitReady(ids: string[], minReadyMs = 0): Promise<void> {
+    const deadline = Date.now() + this.to.spec.progressDeadline;
+    for (;;) {
+      this.check();
+      const states = ids.map((id) => this.host.runtime.get(id));
+      const failed = states.find((i) => !i || i.state === "failed" || i.state === "stopped");
+      if (failed) {
+        throw new RolloutFailure(
+          `instance ${failed.id} ${failed.state}: ${failed.reason ?? "no reason given"}`,
+        );
+      }
+      if (states.every((i) => i?.state === "ready")) {
+        break;
+      }
+      if (Date.now() > deadline) {
+        throw new RolloutFailure(
+          `progress deadline of ${this.to.spec.progressDeadline / 1000}s passed waiting for readiness`,
+        );
+      }
+      await this.sleep(100);
+    }
+    if (minReadyMs > 0) {
+      await this.sleep(minReadyMs);
+      const flapped = ids.map((id) => this.host.runtime.get(id)).find((i) => i?.state !== "ready");
+      if (flapped) {
+        throw new RolloutFailure(
+          `instance ${flapped.id} did not stay ready for minReadySeconds (${flapped.state})`,
+        );
+      }
+    }
+  }
+
+  async retire(instances: Instance[]): Promise<void> {
+    await Promise.all(instances.map((i) => this.host.retire(i)));
+    if (instances.length > 0) {
+      this.log("instance", `retired ${instances.map((i) => i.id).join(", ")}`);
+    }
+  }
+
+  /** Waits `ms`, or until promoted, resumed or aborted. */
+  async pause(ms: number | undefined, why: string): Promise<void> {
+    this.save({ phase: "Paused", reason: why });
+    this.log("pause", why);
+    const until = ms === undefined ? Infinity : Date.now() + ms;
+    while (!this.promoteRequested && Date.now() < until) {
+      this.check();
+      await new Promise<void>((resolve) => {
+        this.promoteWaiter = resolve;
+        setTimeout(resolve, Math.min(250, Math.max(0, until - Date.now())));
+      });
+    }
+    this.promoteWaiter = undefined;
+    this.promoteRequested = false;
+    this.check();
+    this.save({ phase: "Progressing", reason: "" });
+  }
+
+  async analysis(ref: AnalysisRef, step: number): Promise<void> {
+    const stations = this.record.state.stations ?? [];
+    const all = this.to.spec.stations ?? [];
+    const args = {
+      service: this.service,
+      revision: this.to.revision.hash,
+      version: this.to.spec.version,
+      baselineRevision: this.from?.revision.hash ?? "",
+      stations: stations.join("|") || ".*",
+      baselineStations: all.filter((s) => !stations.includes(s)).join("|") || "none",
+      ...ref.args,
+    };
+    this.log("analysis", `analysis ${ref.templates.join(", ")} started`, { step, args });
+    const verdict = await this.host.runAnalysis(ref, args, this.signal, (msg) =>
+      this.log("measurement", msg),
+    );
+    const analyses = [...(this.record.state.analyses ?? []), { step, templates: ref.templates, ...verdict }];
+    this.save({ state: { analyses } });
+    this.log(
+      "analysis",
+      `analysis ${ref.templates.join(", ")}: ${verdict.phase}${verdict.message ? ` (${verdict.message})` : ""}`,
+    );
+    if (verdict.phase === "Inconclusive") {
+      await this.pause(undefined, `analysis inconclusive: ${verdict.message}; promote to continue or abort`);
+      return;
+    }
+    if (verdict.phase !== "Successful") {
+      throw new RolloutFailure(`analysis ${verdict.phase.toLowerCase()}: ${verdict.message}`);
+    }
+  }
+
+  /** Runs an analysis for the whole rollout; a failure rolls back at once. stop() ends it quietly. */
+  backgroundAnalysis(ref: AnalysisRef): { stop(): Promise<void> } {
+    const ctl = new AbortController();
+    const onAbort = () => ctl.abort();
+    this.signal.addEventListener("abort", onAbort);
+    const args = {
+      service: this.service,
+      revision: this.to.revision.hash,
+      baselineRevision: this.from?.revision.hash ?? "",
+      ...ref.args,
+    };
+    this.log("analysis", `background analysis ${ref.templates.join(", ")} started`);
+    const done = this.host
+      .runAnalysis(ref, args, ctl.signal, (msg) => this.log("measurement", msg))
+      .then((verdict) => {
+        if (!ctl.signal.aborted && (verdict.phase === "Failed" || verdict.phase === "Error")) {
+          this.log("analysis", `background analysis ${verdict.phase.toLowerCase()}: ${verdict.message}`);
+          this.healthError = `background analysis ${verdict.phase.toLowerCase()}: ${verdict.message}`;
+          this.promoteWaiter?.();
+        }
+      })
+      .catch((err: unknown) => this.log("analysis", `background analysis error: ${String(err)}`));
+    return {
+      stop: async () => {
+        ctl.abort();
+        this.signal.removeEventListener("abort", onAbort);
+        await done;
+      },
+    };
+  }
+
+  promote(): void {
+    this.promoteRequested = true;
+    this.promoteWaiter?.();
+  }
+
+  pauseByUser(): void {
+    this.pausedByUser = true;
+  }
+
+  resume(): void {
+    this.pausedByUser = false;
+    this.promote();
+  }
+
+  /** Stops the rollout and rolls back; `abort` ends Aborted, `rollback` ends RolledBack. */
+  requestAbort(kind: "abort" | "rollback"): void {
+    this.abortReason = kind;
+    this.abort.abort();
+    this.promoteWaiter?.();
+  }
+
+  /** Throws when the rollout must stop: aborted, or a new instance failed its health. */
+  check(): void {
+    if (this.abort.signal.aborted) {
+      throw new AbortRequested(this.abortReason === "rollback" ? "rollback requested" : "aborted by request");
+    }
+    if (this.healthError) {
+      throw new RolloutFailure(this.healthError);
+    }
+  }
+
+  async sleep(ms: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, ms));
+    while (this.pausedByUser && !this.abort.signal.aborted) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  /**
+   * Runs the strategy to completion or rolls back. Returns the final phase; never throws.
+   */
+  async run(strategy: (r: Rollout) => Promise<void>, onSuccess: () => void): Promise<DeploymentPhase> {
+    try {
+      const gate = await this.host.waitForGates(this.service, this.signal, (reasons) => {
+        if (this.record.phase !== "WaitingForGate") {
+          this.save({ phase: "WaitingForGate", reason: reasons.join("; "), state: { waitingFor: reasons } });
+          this.log("gate", `waiting: ${reasons.join("; ")}`);
+        }
+      });
+      if (gate === "timeout") {
+        throw new RolloutFailure("gates did not open before their wait deadline");
+      }
+      if (gate === "overridden") {
+        this.log("gate", "gates overridden by an admin");
+      }
+      this.check();
+      this.save({ phase: "Progressing", reason: "", state: { waitingFor: [] } });
+      this.log("phase", `progressing with strategy ${this.strategy.type}`);
+      await strategy(this);
+      this.check();
+      onSuccess();
+      this.save({ phase: "Succeeded", reason: "" });
+      this.log(
+        "phase",
+        `succeeded: ${this.service} runs revision ${this.to.revision.number} (${this.to.spec.version})`,
+      );
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const aborted = err instanceof AbortRequested;
+      this.save({ phase: "RollingBack", reason });
+      this.log("phase", `rolling back: ${reason}`);
+      try {
+        await this.rollback();
+        this.save({ phase: aborted && this.abortReason === "abort" ? "Aborted" : "RolledBack", reason });
+        this.log("phase", `rolled back to revision ${this.from?.revision.number ?? "-"}`);
+      } catch (rbErr) {
+        const msg = rbErr instanceof Error ? rbErr.message : String(rbErr);
+        this.save({ phase: "Failed", reason: `${reason}; rollback failed: ${msg}` });
+        this.log("phase", `rollback failed: ${msg}`);
+      }
+    } finally {
+      this.unwatch();
+    }
+    return this.record.phase;
+  }
+
+  /** Traffic back to the stable revision first, then stable instances restored, then the new ones retired. */
+  private async rollback(): Promise<void> {
+    const t0 = Date.now();
+    if (this.from) {
+      this.host.setTraffic(this.service, {
+        groups: { [this.from.revision.hash]: STABLE },
+        weights: { [STABLE]: 100 },
+      });
+      this.log("traffic", "all traffic back on the stable revision", { ms: Date.now() - t0 });
+      const old = this.oldInstances().filter((i) => i.revision === this.from?.revision.hash);
+      const missing = [...this.slots()];
+      for (const i of old) {
+        const k = missing.findIndex((s) => s === i.station);
+        if (k >= 0) {
+          missing.splice(k, 1);
+        }
+      }
+      const started = await Promise.all(missing.map((s) => this.startOld(s)));
+      const deadline = Date.now() + this.to.spec.progressDeadline;
+      while (started.some((i) => this.host.runtime.get(i.id)?.state !== "ready") && Date.now() < deadline) {
+        if (started.some((i) => this.host.runtime.get(i.id)?.state === "failed")) {
+          throw new Error("a stable instance failed to start during rollback");
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await this.retire(this.newInstances());
+    this.host.setTraffic(this.service, undefined);
+  }
+}

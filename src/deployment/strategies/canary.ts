@@ -1,0 +1,82 @@
+// Canary: move traffic to the new revision in steps (a weight, or whole stations), pausing and
+// analysing between them; a background analysis can fail the rollout at any time. The final
+// step brings every slot to the new revision.
+import { CANARY, STABLE, type Rollout } from "../rollout.js";
+import { takeOld } from "./rolling.js";
+
+export async function canary(r: Rollout): Promise<void> {
+  if (r.strategy.type !== "canary") {
+    throw new Error("canary strategy expected");
+  }
+  const s = r.strategy;
+  const from = r.from?.revision.hash;
+  const to = r.to.revision.hash;
+  const groups = { [to]: CANARY, ...(from ? { [from]: STABLE } : {}) };
+  const traffic = (w: number, why: string) => {
+    r.setTraffic({ groups, weights: { [STABLE]: 100 - w, [CANARY]: w } }, why);
+  };
+  traffic(0, "canary starting with no traffic");
+
+  const background = s.analysis ? r.backgroundAnalysis(s.analysis) : undefined;
+  try {
+    await steps(r, traffic);
+  } finally {
+    await background?.stop();
+  }
+}
+
+async function steps(r: Rollout, traffic: (w: number, why: string) => void): Promise<void> {
+  if (r.strategy.type !== "canary") {
+    return;
+  }
+  const s = r.strategy;
+  let weight = 0;
+
+  for (let step = r.snapshot().step; step < s.steps.length; step++) {
+    const st = s.steps[step];
+    r.check();
+    if (!st) {
+      break;
+    }
+    if ("setWeight" in st) {
+      if (r.newInstances().length === 0 && !r.slots().some((slot) => slot !== undefined)) {
+        const count = Math.max(1, Math.round((r.slots().length * st.setWeight) / 100));
+        const fresh = await Promise.all(Array.from({ length: count }, () => r.startNew(undefined)));
+        await r.waitReady(fresh.map((i) => i.id));
+      }
+      weight = st.setWeight;
+      traffic(st.setWeight, `canary weight ${st.setWeight}%`);
+    } else if ("setStations" in st) {
+      const moved = new Set(r.snapshot().state.stations ?? []);
+      for (const station of st.setStations.filter((x) => !moved.has(x))) {
+        const olds = takeOld(r, [station]);
+        const fresh = await r.startNew(station);
+        await r.waitReady([fresh.id]);
+        await r.retire(olds);
+        moved.add(station);
+        r.save({ state: { stations: [...moved] } });
+        r.log("step", `station ${station} on the canary revision`);
+      }
+    } else if ("pause" in st) {
+      await r.pause(
+        st.pause.duration,
+        st.pause.duration ? `pause ${st.pause.duration / 1000}s` : "paused until promoted",
+      );
+    } else {
+      await r.analysis(st.analysis, step);
+    }
+    r.save({ step: step + 1 });
+  }
+
+  // Promotion: every remaining slot to the new revision, then all traffic to it.
+  const perStation = r.slots().some((slot) => slot !== undefined);
+  const toStart = perStation
+    ? r.slots().filter((slot) => !r.newInstances().some((i) => i.station === slot))
+    : Array.from({ length: Math.max(0, r.slots().length - r.newInstances().length) }, () => undefined);
+  const fresh = await Promise.all(toStart.map((slot) => r.startNew(slot)));
+  await r.waitReady(fresh.map((i) => i.id));
+  if (weight < 100) {
+    traffic(100, "promoted: all traffic on the new revision");
+  }
+  await r.retire(r.oldInstances());
+}
