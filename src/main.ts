@@ -141,7 +141,13 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     }
     return applyLine(loadLineFile(config.lineFile), path.dirname(config.lineFile));
   };
-  const metrics = createMetrics(() => runtime);
+  const metrics = createMetrics(
+    () => runtime,
+    () => ({
+      headSeries: () => monitoring.storage.stats(0).numSeries,
+      samplesAppended: () => monitoring.samplesAppended,
+    }),
+  );
   const app = await buildServer(
     {
       version: VERSION,

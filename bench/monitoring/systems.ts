@@ -104,7 +104,10 @@ export class PrometheusSystem implements System {
     // Prometheus commits a scrape's samples when the scrape ends, so its scrape duration is its
     // collection latency.
     const d = await this.scrapeDurations(windowS, intervalMs);
-    return latencyOf(d.all, "scrape_duration_seconds of every scrape since start, incl. warm-up (Prometheus query API)");
+    return latencyOf(
+      d.all,
+      "scrape_duration_seconds of every scrape since start, incl. warm-up (Prometheus query API)",
+    );
   }
   async fullCycle(windowS: number, intervalMs: number) {
     const d = await this.scrapeDurations(windowS, intervalMs);
@@ -117,7 +120,12 @@ export class PrometheusSystem implements System {
     return this.p.dataDir;
   }
   disk() {
-    return { ...dirBytes(this.p.dataDir), breakdown: dirBreakdown(this.p.dataDir) };
+    // queries.active is the active-query log (a fixed-size mmap), not storage.
+    const d = dirBytes(this.p.dataDir);
+    const breakdown = dirBreakdown(this.p.dataDir);
+    const skip = breakdown["queries.active"] ?? 0;
+    delete breakdown["queries.active"];
+    return { bytes: d.bytes - skip, allocated: d.allocated - skip, breakdown };
   }
   stop() {
     return this.p.stop(60_000);

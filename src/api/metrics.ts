@@ -8,7 +8,13 @@ export type ApiMetrics = {
   duration: Histogram<"method" | "route">;
 };
 
-export function createMetrics(runtime: () => Runtime | undefined): ApiMetrics {
+/** What lineops's own /metrics reports about its monitoring engine. */
+export type MonitoringStats = { headSeries(): number; samplesAppended(): number };
+
+export function createMetrics(
+  runtime: () => Runtime | undefined,
+  monitoring?: () => MonitoringStats | undefined,
+): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "lineops_" });
   const requests = new Counter({
@@ -33,6 +39,29 @@ export function createMetrics(runtime: () => Runtime | undefined): ApiMetrics {
       this.reset();
       for (const i of runtime()?.list() ?? []) {
         this.inc({ service: i.service, state: i.state });
+      }
+    },
+  });
+  new Gauge({
+    name: "lineops_tsdb_head_series",
+    help: "Series in the TSDB head.",
+    registers: [registry],
+    collect() {
+      const m = monitoring?.();
+      if (m) {
+        this.set(m.headSeries());
+      }
+    },
+  });
+  new Counter({
+    name: "lineops_tsdb_head_samples_appended_total",
+    help: "Samples committed to the TSDB by scrapes, remote write, host metrics and rules.",
+    registers: [registry],
+    collect() {
+      const m = monitoring?.();
+      if (m) {
+        this.reset();
+        this.inc(m.samplesAppended());
       }
     },
   });

@@ -10,6 +10,7 @@ import type { ApiMetrics } from "./metrics.js";
 import { prometheusRoutes } from "./prometheus/routes.js";
 import { adminRoutes } from "./routes/admin.js";
 import { analysisRoutes } from "./routes/analysis.js";
+import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { statusRoutes } from "./routes/status.js";
 
@@ -93,5 +94,6 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   adminRoutes(app, ctx);
   prometheusRoutes(app, ctx.monitoring);
   analysisRoutes(app, ctx.monitoring);
+  deploymentRoutes(app, ctx);
   return app;
 }

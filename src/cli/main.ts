@@ -6,6 +6,7 @@ import { VERSION } from "../version.js";
 import { CliError } from "./client.js";
 import { registerAdminTokenCommand } from "./commands/admin-token.js";
 import { registerCheckCommands } from "./commands/check.js";
+import { registerDeployCommands } from "./commands/deploy.js";
 import { registerMonitoringCommands } from "./commands/monitoring.js";
 import { registerReadCommands } from "./commands/read.js";
 import { registerTsdbCommands } from "./commands/tsdb.js";
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerServeCommands(program);
   registerReadCommands(program);
   registerMonitoringCommands(program);
+  registerDeployCommands(program);
   registerTsdbCommands(program);
   registerCheckCommands(program);
   registerAdminTokenCommand(program);

@@ -74,8 +74,14 @@ export class Rollout {
     this.record = record as DeploymentRecord<RolloutState>;
     // A new instance that crash-loops or fails fails the rollout at once, whatever step it is in.
     this.unwatch = host.runtime.watch((e) => {
-      if (e.instance.service === service && e.instance.revision === to.revision.hash && e.type === "failed") {
-        this.healthError = `instance ${e.instance.id} failed: ${e.instance.reason ?? "unknown reason"}`;
+      // An unexpected exit counts: a crash-looping version must not wait out its backoffs to be caught.
+      const ours = e.instance.service === service && e.instance.revision === to.revision.hash;
+      if (
+        ours &&
+        (e.type === "failed" ||
+          (e.type === "exited" && e.instance.state !== "stopping" && e.instance.state !== "stopped"))
+      ) {
+        this.healthError = `instance ${e.instance.id} ${e.type}: ${e.instance.reason ?? "unknown reason"}`;
         this.promoteWaiter?.();
       }
     });

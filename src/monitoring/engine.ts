@@ -54,6 +54,8 @@ export class MonitoringEngine implements MetricsQuerier {
   private instancePids: { pid: number; labels: Labels }[] = [];
   private readonly staticTargets: ScrapeTarget[];
   private readonly defaults: ScrapeDefaults;
+  /** Samples committed to the TSDB since start, by any writer (scrape, remote write, rules, host). */
+  samplesAppended = 0;
   /** Recent collection latencies (scrape start to samples queryable), for lineops's own metrics. */
   readonly collectionMs: number[] = [];
 
@@ -65,7 +67,10 @@ export class MonitoringEngine implements MetricsQuerier {
       blockDurationMs: o.config.tsdb.blockDuration,
       logger: o.logger.child({ component: "tsdb" }),
     });
-    this.scrape = new ScrapeManager(this.storage, o.logger.child({ component: "scrape" }), {
+    const counted = countingStorage(this.storage, (n) => {
+      this.samplesAppended += n;
+    });
+    this.scrape = new ScrapeManager(counted, o.logger.child({ component: "scrape" }), {
       scraped: (_t, ms) => {
         this.collectionMs.push(ms);
         if (this.collectionMs.length > 4096) {
@@ -274,7 +279,9 @@ export class MonitoringEngine implements MetricsQuerier {
 
   /** Remote-write 1.0 body (snappy + protobuf): validated whole before anything is appended. */
   remoteWrite(body: Buffer): ReturnType<typeof ingestWriteRequest> {
-    return ingestWriteRequest(decodeWriteRequest(body), this.storage.appender());
+    const result = ingestWriteRequest(decodeWriteRequest(body), this.storage.appender());
+    this.samplesAppended += result.samples;
+    return result;
   }
 
   private async syncTargets(): Promise<void> {
@@ -297,6 +304,7 @@ export class MonitoringEngine implements MetricsQuerier {
         }
       }
       app.commit();
+      this.samplesAppended += samples.length;
     } catch (err) {
       this.o.logger.warn({ err }, "host metrics collection failed");
     }
@@ -336,5 +344,32 @@ function withNotes(r: QueryResult): { data: PromJsonData; warnings?: string[]; i
     data: toPrometheusJson(r),
     ...(r.warnings ? { warnings: r.warnings } : {}),
     ...(r.infos ? { infos: r.infos } : {}),
+  };
+}
+
+/** The TSDB as seen by the scrape loops: the same appenders, counting what each commit adds. */
+function countingStorage(db: Tsdb, onCommit: (n: number) => void): Storage {
+  return {
+    querier: () => db.querier(),
+    appender: () => {
+      const app = db.appender();
+      let n = 0;
+      return {
+        append: (labels: Labels, t: number, v: number) => {
+          const ref = app.append(labels, t, v);
+          n++;
+          return ref;
+        },
+        appendRef: (ref: number, t: number, v: number) => {
+          app.appendRef(ref, t, v);
+          n++;
+        },
+        commit: () => {
+          app.commit();
+          onCommit(n);
+        },
+        rollback: () => app.rollback(),
+      } as ReturnType<Storage["appender"]>;
+    },
   };
 }

@@ -56,39 +56,72 @@ export function writeBlock(
   range: { minTime: number; maxTime: number; resolution: number; sources?: string[] },
   series: BlockSeries[],
 ): BlockMeta {
-  const id = ulid();
-  const tmp = path.join(parent, `${id}.tmp`);
-  fs.mkdirSync(tmp, { recursive: true });
   const keyed = series.filter((s) => s.chunks.length > 0).map((s) => ({ s, k: labelsKey(s.labels) }));
   keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
+  const w = new BlockWriter(parent, range);
+  try {
+    for (const { s } of keyed) {
+      w.add(s);
+    }
+    return w.finishSync();
+  } catch (err) {
+    w.abort();
+    throw err;
+  }
+}
 
-  const symbolIds = new Map<string, number>();
-  const symbols: string[] = [];
-  const sym = (x: string) => {
-    let i = symbolIds.get(x);
+type Range = { minTime: number; maxTime: number; resolution: number; sources?: string[] };
+
+/**
+ * Streams a block to <parent>/<id>.tmp one series at a time (callers add series sorted by labels),
+ * so a large block can be written in slices between other work; finish renames it into place.
+ */
+export class BlockWriter {
+  readonly id = ulid();
+  private readonly tmp: string;
+  private readonly symbolIds = new Map<string, number>();
+  private readonly symbols: string[] = [];
+  private readonly body = new ByteWriter(1 << 16);
+  private readonly cw = new ByteWriter(1 << 20);
+  private chunksFd: number;
+  private chunksBytes = 0;
+  private numSamples = 0;
+  private numChunks = 0;
+  private numSeries = 0;
+  private readonly cols: number;
+
+  constructor(
+    private readonly parent: string,
+    private readonly range: Range,
+  ) {
+    this.tmp = path.join(parent, `${this.id}.tmp`);
+    fs.mkdirSync(this.tmp, { recursive: true });
+    this.chunksFd = fs.openSync(path.join(this.tmp, "chunks"), "w");
+    this.cols = range.resolution === 0 ? 1 : 5;
+  }
+
+  private sym(x: string): number {
+    let i = this.symbolIds.get(x);
     if (i === undefined) {
-      i = symbols.length;
-      symbols.push(x);
-      symbolIds.set(x, i);
+      i = this.symbols.length;
+      this.symbols.push(x);
+      this.symbolIds.set(x, i);
     }
     return i;
-  };
-  const body = new ByteWriter(1 << 16);
-  const chunksFd = fs.openSync(path.join(tmp, "chunks"), "w");
-  const cw = new ByteWriter(1 << 20);
-  let chunksBytes = 0;
-  let numSamples = 0;
-  let numChunks = 0;
-  const cols = range.resolution === 0 ? 1 : 5;
-  body.uvarint(keyed.length);
-  for (const { s } of keyed) {
+  }
+
+  add(s: BlockSeries): void {
+    if (s.chunks.length === 0) {
+      return;
+    }
+    const { body, cw } = this;
     const names = Object.keys(s.labels).sort();
     body.uvarint(names.length);
     for (const n of names) {
-      body.uvarint(sym(n));
-      body.uvarint(sym(s.labels[n]!));
+      body.uvarint(this.sym(n));
+      body.uvarint(this.sym(s.labels[n]!));
     }
-    body.uvarint(chunksBytes + cw.len);
+    body.uvarint(this.chunksBytes + cw.len);
     body.uvarint(s.chunks.length);
     let prevMax = 0;
     for (const c of s.chunks) {
@@ -96,8 +129,8 @@ export function writeBlock(
       body.uvarint(c.maxT - c.minT);
       prevMax = c.maxT;
       body.uvarint(c.count);
-      if (c.cols.length !== cols) {
-        throw new Error(`block chunk has ${c.cols.length} columns, want ${cols}`);
+      if (c.cols.length !== this.cols) {
+        throw new Error(`block chunk has ${c.cols.length} columns, want ${this.cols}`);
       }
       const start = cw.len;
       for (const col of c.cols) {
@@ -105,45 +138,90 @@ export function writeBlock(
         cw.bytes(col);
       }
       cw.u32(crc32(cw.buf.subarray(start, cw.len)));
-      numSamples += c.count;
-      numChunks++;
+      this.numSamples += c.count;
+      this.numChunks++;
     }
-    if (cw.len >= 8 << 20) {
-      fs.writeSync(chunksFd, cw.view());
-      chunksBytes += cw.len;
-      cw.len = 0;
+    this.numSeries++;
+    if (cw.len >= 4 << 20) {
+      this.writeChunks();
     }
   }
-  fs.writeSync(chunksFd, cw.view());
-  chunksBytes += cw.len;
-  fs.fsyncSync(chunksFd);
-  fs.closeSync(chunksFd);
 
-  const ix = new ByteWriter(body.len + 1024);
-  ix.u32(MAGIC);
-  ix.uvarint(symbols.length);
-  for (const s of symbols) {
-    ix.string(s);
+  private writeChunks(): void {
+    const data = this.cw.view();
+    let off = 0;
+    while (off < data.length) {
+      off += fs.writeSync(this.chunksFd, data, off, data.length - off);
+    }
+    this.chunksBytes += data.length;
+    this.cw.len = 0;
   }
-  ix.bytes(body.view());
-  ix.u32(crc32(ix.view()));
-  fs.writeFileSync(path.join(tmp, "index"), ix.view());
 
-  const meta: BlockMeta = {
-    ulid: id,
-    version: 1,
-    minTime: range.minTime,
-    maxTime: range.maxTime,
-    resolution: range.resolution,
-    stats: { numSamples, numSeries: keyed.length, numChunks },
-    indexBytes: ix.len,
-    chunksBytes,
-    createdAt: Date.now(),
-    ...(range.sources ? { sources: range.sources } : {}),
-  };
-  fs.writeFileSync(path.join(tmp, "meta.json"), JSON.stringify(meta, null, 2));
-  fs.renameSync(tmp, path.join(parent, id));
-  return meta;
+  private index(): Buffer {
+    const ix = new ByteWriter(this.body.len + 1024);
+    ix.u32(MAGIC);
+    ix.uvarint(this.symbols.length);
+    for (const s of this.symbols) {
+      ix.string(s);
+    }
+    ix.uvarint(this.numSeries);
+    ix.bytes(this.body.view());
+    ix.u32(crc32(ix.view()));
+    return ix.view();
+  }
+
+  private meta(indexBytes: number): BlockMeta {
+    const r = this.range;
+    return {
+      ulid: this.id,
+      version: 1,
+      minTime: r.minTime,
+      maxTime: r.maxTime,
+      resolution: r.resolution,
+      stats: { numSamples: this.numSamples, numSeries: this.numSeries, numChunks: this.numChunks },
+      indexBytes,
+      chunksBytes: this.chunksBytes,
+      createdAt: Date.now(),
+      ...(r.sources ? { sources: r.sources } : {}),
+    };
+  }
+
+  finishSync(): BlockMeta {
+    this.writeChunks();
+    fs.fsyncSync(this.chunksFd);
+    fs.closeSync(this.chunksFd);
+    this.chunksFd = -1;
+    const ix = this.index();
+    fs.writeFileSync(path.join(this.tmp, "index"), ix);
+    const meta = this.meta(ix.length);
+    fs.writeFileSync(path.join(this.tmp, "meta.json"), JSON.stringify(meta, null, 2));
+    fs.renameSync(this.tmp, path.join(this.parent, this.id));
+    return meta;
+  }
+
+  /** As finishSync, with the fsync and index write off the event loop (libuv's thread pool). */
+  async finish(): Promise<BlockMeta> {
+    this.writeChunks();
+    const fd = this.chunksFd;
+    await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+    fs.closeSync(fd);
+    this.chunksFd = -1;
+    const ix = this.index();
+    await fs.promises.writeFile(path.join(this.tmp, "index"), ix);
+    const meta = this.meta(ix.length);
+    fs.writeFileSync(path.join(this.tmp, "meta.json"), JSON.stringify(meta, null, 2));
+    await fs.promises.rename(this.tmp, path.join(this.parent, this.id));
+    return meta;
+  }
+
+  /** Drops the unfinished block (an interrupted job); open() removes leftovers of a crash. */
+  abort(): void {
+    if (this.chunksFd >= 0) {
+      fs.closeSync(this.chunksFd);
+      this.chunksFd = -1;
+    }
+    fs.rmSync(this.tmp, { recursive: true, force: true });
+  }
 }
 
 type LoadedIndex = {

@@ -39,6 +39,8 @@ export const TsdbErrors = {
   closed: defineStorageError("LINEOPS_ERR_TSDB_CLOSED", 503, "unavailable"),
   /** A block or WAL record failed its checksum or could not be parsed. */
   corrupt: defineStorageError("LINEOPS_ERR_TSDB_CORRUPT", 500, "internal"),
+  /** A synchronous compact() while compactAsync() runs. */
+  compacting: defineStorageError("LINEOPS_ERR_TSDB_COMPACTING", 409, "conflict"),
   /** The data directory is locked by another process. */
   locked: defineStorageError("LINEOPS_ERR_TSDB_LOCKED", 409, "conflict"),
 } as const;

@@ -52,10 +52,16 @@ export class Head implements PostingsIndex {
   pendingT = new Float64Array(0);
   pendingOwner = new Uint32Array(0);
   private pendingI = new Uint32Array(0);
+  /** 1 once a sliced truncation moved the slot's chunks into `nextArena` (see beginTruncate). */
+  private migrated = new Uint8Array(0);
 
   // --- shared structures ------------------------------------------------------------------------
   private slab: Uint8Array[] = [];
   private arena = new ChunkArena();
+  /** During a sliced truncation: the arena that migrated slots use; undefined otherwise. */
+  private nextArena: ChunkArena | undefined;
+  private truncMint = -Infinity;
+  private truncSlots = 0;
   private labelPool = new Uint32Array(1024);
   private poolLen = 0;
   symbols: string[] = [];
@@ -74,6 +80,13 @@ export class Head implements PostingsIndex {
   outOfOrderRejected = 0;
   duplicateRejected = 0;
   tooOldRejected = 0;
+  /**
+   * Queries ignore head data before this: set when a block holding that range becomes visible,
+   * so the data is seen exactly once while the head's copy is dropped slice by slice.
+   */
+  hiddenBefore = -Infinity;
+  /** Bumped when head data is hidden or dropped, so a querier can tell its block list is stale. */
+  epoch = 0;
   private snap: HeadSnapshot | undefined;
 
   constructor(readonly chunkRangeMs: number) {}
@@ -183,6 +196,7 @@ export class Head implements PostingsIndex {
     this.firstChunk[slot] = -1;
     this.lastChunk[slot] = -1;
     this.pendingOwner[slot] = 0;
+    this.migrated[slot] = this.nextArena ? 1 : 0;
     this.hash[slot] = h;
     const pairs = sortedNames.length;
     this.ensurePool(this.poolLen + 2 * pairs);
@@ -444,17 +458,22 @@ export class Head implements PostingsIndex {
     const page = this.slabPage(slot);
     const base = (slot % SLOTS_PER_PAGE) * SLOT_BYTES;
     const len = Math.ceil(this.cBits[slot]! / 8);
-    const id = this.arena.add(page, base, len, this.cMinT[slot]!, this.lastT[slot]!, count);
-    this.linkChunk(slot, id);
+    const arena = this.arenaOf(slot);
+    const id = arena.add(page, base, len, this.cMinT[slot]!, this.lastT[slot]!, count);
+    this.linkChunk(arena, slot, id);
     page.fill(0, base, base + len);
     this.cCount[slot] = 0;
     this.cBits[slot] = 0;
   }
 
-  private linkChunk(slot: number, id: number): void {
+  private arenaOf(slot: number): ChunkArena {
+    return this.nextArena && this.migrated[slot] === 1 ? this.nextArena : this.arena;
+  }
+
+  private linkChunk(arena: ChunkArena, slot: number, id: number): void {
     const last = this.lastChunk[slot]!;
     if (last >= 0) {
-      this.arena.next[last] = id;
+      arena.next[last] = id;
     } else {
       this.firstChunk[slot] = id;
     }
@@ -486,13 +505,14 @@ export class Head implements PostingsIndex {
   /** Chunks of a slot overlapping [mint, maxt]; the open chunk is copied (its slot is reused). */
   chunksOf(slot: number, mint: number, maxt: number): ChunkPart[] {
     const out: ChunkPart[] = [];
-    for (let id = this.firstChunk[slot]!; id >= 0; id = this.arena.next[id]!) {
-      if (this.arena.maxT[id]! >= mint && this.arena.minT[id]! <= maxt) {
+    const arena = this.arenaOf(slot);
+    for (let id = this.firstChunk[slot]!; id >= 0; id = arena.next[id]!) {
+      if (arena.maxT[id]! >= mint && arena.minT[id]! <= maxt) {
         out.push({
-          bytes: this.arena.bytes(id),
-          count: this.arena.count[id]!,
-          minT: this.arena.minT[id]!,
-          maxT: this.arena.maxT[id]!,
+          bytes: arena.bytes(id),
+          count: arena.count[id]!,
+          minT: arena.minT[id]!,
+          maxT: arena.maxT[id]!,
         });
       }
     }
@@ -532,7 +552,7 @@ export class Head implements PostingsIndex {
         open++;
       }
     }
-    return this.arena.n + open;
+    return this.arena.n + (this.nextArena?.n ?? 0) + open;
   }
 
   // --- truncation and GC ------------------------------------------------------------------------
@@ -543,14 +563,38 @@ export class Head implements PostingsIndex {
    * and the index so memory of dropped series is returned.
    */
   truncate(mint: number): { droppedSeries: number } {
+    this.beginTruncate(mint);
+    this.truncateSlots(0, this.truncSlots);
+    return this.endTruncate();
+  }
+
+  /**
+   * Starts a truncation done in slices (truncateSlots over [0, truncatingSlots), then
+   * endTruncate): each slot's kept chunks move to a fresh arena when its turn comes, and appends
+   * meanwhile go to whichever arena the slot uses, so the head stays writable and readable.
+   */
+  beginTruncate(mint: number): number {
+    if (this.nextArena) {
+      throw new Error("head truncation already in progress");
+    }
     this.freezeSnapshot();
     this.minValidTime = Math.max(this.minValidTime, mint);
+    this.hiddenBefore = Math.max(this.hiddenBefore, mint);
+    this.epoch++;
+    this.nextArena = new ChunkArena();
+    this.truncMint = mint;
+    this.truncSlots = this.nSlots;
+    this.migrated.fill(0, 0, this.nSlots);
+    return this.truncSlots;
+  }
+
+  /** Moves the kept chunks of slots [from, to) into the new arena. */
+  truncateSlots(from: number, to: number): void {
     const old = this.arena;
-    const arena = new ChunkArena();
-    let samples = 0;
-    let minT = Infinity;
-    for (let s = 0; s < this.nSlots; s++) {
-      if (this.live[s] !== 1) {
+    const arena = this.nextArena!;
+    const mint = this.truncMint;
+    for (let s = from; s < to && s < this.nSlots; s++) {
+      if (this.live[s] !== 1 || this.migrated[s] === 1) {
         continue;
       }
       let id = this.firstChunk[s]!;
@@ -560,46 +604,63 @@ export class Head implements PostingsIndex {
         if (old.maxT[id]! >= mint) {
           const b = old.bytes(id);
           const nid = arena.add(b, 0, b.length, old.minT[id]!, old.maxT[id]!, old.count[id]!);
-          if (this.firstChunk[s] === -1) {
-            this.firstChunk[s] = nid;
-          } else {
-            arena.next[this.lastChunk[s]!] = nid;
-          }
-          this.lastChunk[s] = nid;
-          samples += old.count[id]!;
-          minT = Math.min(minT, old.minT[id]!);
-        }
-      }
-      if (this.cCount[s]! > 0) {
-        if (this.lastT[s]! < mint) {
-          const page = this.slabPage(s);
-          const base = (s % SLOTS_PER_PAGE) * SLOT_BYTES;
-          page.fill(0, base, base + Math.ceil(this.cBits[s]! / 8));
-          this.cCount[s] = 0;
-          this.cBits[s] = 0;
+          this.linkChunk(arena, s, nid);
         } else {
-          samples += this.cCount[s]!;
-          minT = Math.min(minT, this.cMinT[s]!);
+          this.numSamples -= old.count[id]!;
         }
       }
+      if (this.cCount[s]! > 0 && this.lastT[s]! < mint) {
+        const page = this.slabPage(s);
+        const base = (s % SLOTS_PER_PAGE) * SLOT_BYTES;
+        page.fill(0, base, base + Math.ceil(this.cBits[s]! / 8));
+        this.numSamples -= this.cCount[s]!;
+        this.cCount[s] = 0;
+        this.cBits[s] = 0;
+      }
+      this.migrated[s] = 1;
     }
-    this.arena = arena;
-    this.numSamples = samples;
-    this.minT = minT;
-    if (samples === 0) {
-      this.maxT = -Infinity;
-    }
+  }
+
+  /** Switches to the new arena and drops series left empty (one pass over the slots). */
+  endTruncate(): { droppedSeries: number } {
+    this.freezeSnapshot();
+    this.truncateSlots(0, this.truncSlots); // slots a caller skipped
+    this.arena = this.nextArena!;
+    this.nextArena = undefined;
+    this.epoch++;
+    let minT = Infinity;
     let dropped = 0;
     for (let s = 0; s < this.nSlots; s++) {
-      if (this.live[s] === 1 && !this.hasChunks(s) && this.pendingOwner[s] === 0) {
+      if (this.live[s] !== 1) {
+        continue;
+      }
+      const first = this.firstChunk[s]!;
+      if (first >= 0) {
+        minT = Math.min(minT, this.arena.minT[first]!);
+      } else if (this.cCount[s]! > 0) {
+        minT = Math.min(minT, this.cMinT[s]!);
+      } else if (this.pendingOwner[s] === 0) {
         this.dropSlot(s);
         dropped++;
       }
+    }
+    this.minT = minT;
+    if (this.numSamples === 0) {
+      this.maxT = -Infinity;
     }
     if (dropped > 0) {
       this.rebuildIndex();
     }
     return { droppedSeries: dropped };
+  }
+
+  get truncating(): boolean {
+    return this.nextArena !== undefined;
+  }
+
+  /** The slot range [0, n) the running truncation covers. */
+  get truncatingSlots(): number {
+    return this.nextArena ? this.truncSlots : 0;
   }
 
   private dropSlot(s: number): void {
@@ -702,8 +763,9 @@ export class Head implements PostingsIndex {
   }
 
   restoreClosedChunk(slot: number, c: ChunkPart): void {
-    const id = this.arena.add(c.bytes, 0, c.bytes.length, c.minT, c.maxT, c.count);
-    this.linkChunk(slot, id);
+    const arena = this.arenaOf(slot);
+    const id = arena.add(c.bytes, 0, c.bytes.length, c.minT, c.maxT, c.count);
+    this.linkChunk(arena, slot, id);
     this.numSamples += c.count;
     this.minT = Math.min(this.minT, c.minT);
     this.maxT = Math.max(this.maxT, c.maxT);
@@ -753,6 +815,7 @@ export class Head implements PostingsIndex {
       this.cap * perSlot +
       this.slab.length * SLOTS_PER_PAGE * SLOT_BYTES +
       this.arena.memoryBytes() +
+      (this.nextArena?.memoryBytes() ?? 0) +
       this.labelPool.byteLength
     );
   }
@@ -764,7 +827,7 @@ export class Head implements PostingsIndex {
         open += Math.ceil(this.cBits[s]! / 8);
       }
     }
-    return this.arena.bytesUsed + open;
+    return this.arena.bytesUsed + (this.nextArena?.bytesUsed ?? 0) + open;
   }
 
   postingsStats(): Map<string, Map<string, number>> {
@@ -820,6 +883,7 @@ export class Head implements PostingsIndex {
     this.pendingT = g(this.pendingT, Float64Array);
     this.pendingOwner = g(this.pendingOwner, Uint32Array);
     this.pendingI = g(this.pendingI, Uint32Array);
+    this.migrated = g(this.migrated, Uint8Array);
     this.cap = cap;
   }
 }

@@ -39,6 +39,17 @@ export interface TsdbQuerier extends Querier {
 }
 
 type Source = { chunks: ChunkPart[]; upper: number };
+
+/**
+ * The blocks a querier reads and the head range they replace. A block cut makes its blocks and
+ * the head's hiddenBefore visible in one synchronous step, so each sample is read exactly once.
+ */
+export type StorageView = {
+  readonly raw: readonly Block[];
+  readonly tiers: readonly Block[];
+  readonly hiddenBefore: number;
+  readonly epoch: number;
+};
 type Gathered = { labels: Labels; sources: Source[] };
 
 const EMPTY = new Float64Array(0);
@@ -47,11 +58,30 @@ export class MergeQuerier implements TsdbQuerier {
   constructor(
     private readonly head: Head,
     private readonly snap: HeadSnapshot,
-    private readonly rawBlocks: readonly Block[],
-    private readonly tierBlocks: readonly Block[],
+    private view: StorageView,
     readonly resolutionMs: number,
     private readonly onCorrupt: (b: Block, err: StorageError) => void,
+    private readonly currentView: () => StorageView,
   ) {}
+
+  /**
+   * The view, refreshed when the head dropped or hid data since it was taken (a querier kept
+   * across a block cut): the cut block then holds that data, so it must be read too.
+   */
+  private v(): StorageView {
+    if (this.view.epoch !== this.head.epoch) {
+      this.view = this.currentView();
+    }
+    return this.view;
+  }
+
+  private get rawBlocks(): readonly Block[] {
+    return this.v().raw;
+  }
+
+  private get tierBlocks(): readonly Block[] {
+    return this.v().tiers;
+  }
 
   select(matchers: readonly Matcher[], mint: number, maxt: number): Series[] {
     if (this.resolutionMs > 0) {
@@ -152,14 +182,15 @@ export class MergeQuerier implements TsdbQuerier {
     const blocks = this.rawBlocks.filter((b) => b.meta.maxTime > mint && b.meta.minTime <= maxt);
     const fromHead: Gathered[] = [];
     const h = this.head;
+    const lo = Math.max(mint, this.v().hiddenBefore);
     const slots = h.selectSlots(ms.map((m) => m.matcher));
     const snapT = this.snap.lastT;
     for (const slot of slots) {
       const upper = snapT ? (slot < snapT.length ? snapT[slot]! : -Infinity) : h.lastT[slot]!;
-      if (upper < mint) {
+      if (upper < lo) {
         continue;
       }
-      const chunks = h.chunksOf(slot, mint, maxt);
+      const chunks = h.chunksOf(slot, lo, maxt);
       if (chunks.length > 0) {
         fromHead.push({ labels: h.labelsOf(slot), sources: [{ chunks, upper }] });
       }

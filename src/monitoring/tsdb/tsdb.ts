@@ -1,17 +1,20 @@
 // The embedded TSDB: a WAL-backed in-memory head, cut every blockDurationMs into immutable blocks
 // plus 1m/1h downsampled tiers, with time and size retention. Implements the Storage contract of
-// ../model.ts; everything runs synchronously on the caller's thread (compaction on a timer).
+// ../model.ts. Appends and queries run synchronously; block cuts and checkpoints run in time
+// slices between them (compactAsync), so the event loop never stalls for long.
 import fs from "node:fs";
 import path from "node:path";
 import type { Storage } from "../model.js";
 import { HeadAppender, type TsdbAppender } from "./appender.js";
-import { Block, writeBlock, type BlockMeta, type BlockSeries } from "./block.js";
+import { labelsKey } from "../model.js";
+import { Block, BlockWriter, writeBlock, type BlockMeta, type BlockSeries } from "./block.js";
 import type { ByteReader, ByteWriter } from "./bytes.js";
 import { decodeChunk } from "./chunk.js";
 import { aggregate, decodeAggregates, emptyAggregates, encodeAggregates } from "./downsample.js";
 import { StorageError, TsdbErrors } from "./errors.js";
 import { Head } from "./head.js";
-import { MergeQuerier, type QuerierHints, type TsdbQuerier } from "./querier.js";
+import { MergeQuerier, type QuerierHints, type StorageView, type TsdbQuerier } from "./querier.js";
+import { Slicer, sortedOrder } from "./slicer.js";
 import {
   decodeSamples,
   decodeSeries,
@@ -21,6 +24,7 @@ import {
   REC_SAMPLES,
   REC_SERIES,
   Wal,
+  type CheckpointWriter,
   type Logger,
 } from "./wal.js";
 
@@ -87,6 +91,10 @@ export class Tsdb implements Storage {
   private readonly blockDir: string;
   private readonly o: Required<Omit<TsdbOptions, "logger" | "onWalFlush">> & Pick<TsdbOptions, "logger">;
   private compactScheduled = false;
+  private compacting: Promise<BlockMeta[]> | undefined;
+  private checkpointing: CheckpointWriter | undefined;
+  /** While a cut gathers its range: the min valid time to restore if it does not finish. */
+  private cutRevert: number | undefined;
   private closed = false;
   private readonly reportedCorrupt = new Set<string>();
   private sameScratch = new Uint8Array(1024);
@@ -152,14 +160,18 @@ export class Tsdb implements Storage {
     if (res > 0 && !this.tiers.has(res) && !this.o.tiers.some((t) => t.resolutionMs === res)) {
       throw TsdbErrors.invalidSample(`no downsampled tier with resolution ${res} ms`);
     }
-    return new MergeQuerier(
-      this.head,
-      this.head.snapshot(),
-      [...this.raw],
-      res > 0 ? [...(this.tiers.get(res) ?? [])] : [],
-      res,
-      (b, err) => this.reportCorrupt(b, err),
-    );
+    const current = () => this.storageView(res);
+    return new MergeQuerier(this.head, this.head.snapshot(), current(), res, (b, err) =>
+      this.reportCorrupt(b, err), current);
+  }
+
+  private storageView(res: number): StorageView {
+    return {
+      raw: [...this.raw],
+      tiers: res > 0 ? [...(this.tiers.get(res) ?? [])] : [],
+      hiddenBefore: this.head.hiddenBefore,
+      epoch: this.head.epoch,
+    };
   }
 
   private commitBatch(refs: Float64Array, ts: Float64Array, vs: Float64Array, n: number): void {
@@ -177,16 +189,16 @@ export class Tsdb implements Storage {
       );
     }
     this.wal.logSamples(refs, ts, vs, this.sameScratch, k);
-    if (this.o.autoCompact && !this.compactScheduled && this.cutDue() !== undefined) {
+    if (this.o.autoCompact && !this.compactScheduled && !this.compacting && this.cutDue() !== undefined) {
       this.compactScheduled = true;
       setImmediate(() => {
         this.compactScheduled = false;
         if (!this.closed) {
-          try {
-            this.compact();
-          } catch (err) {
-            this.o.logger?.error({ err }, "tsdb: compaction failed");
-          }
+          this.compactAsync().catch((err: unknown) => {
+            if (!this.closed) {
+              this.o.logger?.error({ err }, "tsdb: compaction failed");
+            }
+          });
         }
       });
     }
@@ -216,6 +228,9 @@ export class Tsdb implements Storage {
    * Synchronous. Returns the metas of the raw blocks written.
    */
   compact(): BlockMeta[] {
+    if (this.compacting) {
+      throw TsdbErrors.compacting("a block cut is already in progress (compactAsync)");
+    }
     const written: BlockMeta[] = [];
     let start = this.cutDue();
     while (start !== undefined) {
@@ -233,6 +248,180 @@ export class Tsdb implements Storage {
     this.mergeTiers();
     this.applyRetention();
     return written;
+  }
+
+  /**
+   * compact() in time slices of a few ms, yielding to the event loop between them: appends,
+   * scrapes and queries go on meanwhile. Samples before the cut's end are rejected from its start
+   * (as after a synchronous cut); queries read the range from the head until the finished blocks
+   * replace it in one synchronous step. Concurrent calls share one run.
+   */
+  compactAsync(): Promise<BlockMeta[]> {
+    if (this.closed) {
+      return Promise.reject(TsdbErrors.closed("tsdb is closed"));
+    }
+    if (!this.compacting) {
+      this.compacting = this.runCompaction().finally(() => {
+        this.compacting = undefined;
+      });
+    }
+    return this.compacting;
+  }
+
+  /** Resolves when no compaction is running (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.compacting) {
+      await this.compacting.catch(() => undefined);
+    }
+  }
+
+  private newSlicer(): Slicer {
+    return new Slicer(SLICE_MS, () => {
+      if (this.closed) {
+        throw TsdbErrors.closed("tsdb closed during compaction");
+      }
+    });
+  }
+
+  private async runCompaction(): Promise<BlockMeta[]> {
+    const sl = this.newSlicer();
+    const written: BlockMeta[] = [];
+    const t0 = performance.now();
+    let start = this.cutDue();
+    while (start !== undefined) {
+      const end = start + this.o.blockDurationMs;
+      const meta = await this.cutBlockAsync(start, end, sl);
+      if (meta) {
+        written.push(meta);
+      }
+      const h = this.head;
+      const n = h.truncating ? h.truncatingSlots : h.beginTruncate(end);
+      for (let s = 0; s < n; s += TRUNCATE_SLOTS) {
+        h.truncateSlots(s, Math.min(n, s + TRUNCATE_SLOTS));
+        await sl.maybeYield();
+      }
+      h.endTruncate();
+      start = this.cutDue();
+    }
+    if (written.length > 0 || this.head.minValidTime > -Infinity) {
+      await this.checkpointAsync(sl);
+    }
+    this.mergeTiers();
+    this.applyRetention();
+    if (written.length > 0) {
+      this.o.logger?.info(
+        { blocks: written.length, ms: Math.round(performance.now() - t0), slices: sl.yields + 1 },
+        "tsdb: compaction done",
+      );
+    }
+    return written;
+  }
+
+  /**
+   * Gathers [start, end) from the head slot by slot, writes the raw block and its tiers, then
+   * makes them visible and hides the range in the head in one step. Appends below `end` are
+   * rejected from the start, so the gathered chunks are final: chunks never straddle `end`, and
+   * closed chunk bytes are never rewritten in the arena.
+   */
+  private async cutBlockAsync(start: number, end: number, sl: Slicer): Promise<BlockMeta | undefined> {
+    const h = this.head;
+    this.cutRevert = h.minValidTime;
+    h.minValidTime = Math.max(h.minValidTime, end);
+    try {
+      return await this.gatherAndWrite(start, end, sl);
+    } finally {
+      if (this.cutRevert !== undefined && !this.closed) {
+        h.minValidTime = this.cutRevert; // failed: the range is still only in the head
+      }
+      this.cutRevert = undefined;
+    }
+  }
+
+  private async gatherAndWrite(start: number, end: number, sl: Slicer): Promise<BlockMeta | undefined> {
+    const h = this.head;
+    const series: BlockSeries[] = [];
+    const keys: string[] = [];
+    const nSlots = h.nSlots;
+    for (let slot = 0; slot < nSlots; slot++) {
+      if (h.live[slot] === 1) {
+        const chunks = h.chunksForBlock(slot, start, end);
+        if (chunks.length > 0) {
+          const labels = h.labelsOf(slot);
+          series.push({
+            labels,
+            chunks: chunks.map((c) => ({ minT: c.minT, maxT: c.maxT, count: c.count, cols: [c.bytes] })),
+          });
+          keys.push(labelsKey(labels));
+        }
+      }
+      if (sl.due()) {
+        await sl.yield();
+      }
+    }
+    if (series.length === 0) {
+      this.cutRevert = undefined;
+      return undefined;
+    }
+    const order = await sortedOrder(keys, sl);
+    keys.length = 0;
+    const rawW = new BlockWriter(this.blockDir, { minTime: start, maxTime: end, resolution: 0 });
+    const tierW = this.o.tiers.map(
+      (t) => new BlockWriter(this.blockDir, { minTime: start, maxTime: end, resolution: t.resolutionMs }),
+    );
+    const writers = [rawW, ...tierW];
+    try {
+      const dec = new TierScratch();
+      for (const i of order) {
+        const s = series[i]!;
+        rawW.add(s);
+        const n = dec.decode(s);
+        this.o.tiers.forEach((tier, k) => {
+          const agg = aggregate(dec.t, dec.v, n, tier.resolutionMs, dec.scratch);
+          if (agg.ts.length > 0) {
+            tierW[k]!.add({ labels: s.labels, chunks: encodeAggregates(agg) });
+          }
+        });
+        if (sl.due()) {
+          await sl.yield();
+        }
+      }
+      const meta = await rawW.finish();
+      const tierMetas: BlockMeta[] = [];
+      for (const w of tierW) {
+        tierMetas.push(await w.finish());
+      }
+      if (this.closed) {
+        throw TsdbErrors.closed("tsdb closed during compaction");
+      }
+      // The switch: blocks visible and the head's copy hidden in the same synchronous step.
+      this.raw.push(Block.open(path.join(this.blockDir, meta.ulid)));
+      this.raw.sort((a, b) => a.meta.minTime - b.meta.minTime);
+      for (const tm of tierMetas) {
+        this.addTierBlock(tm);
+      }
+      h.beginTruncate(end);
+      this.cutRevert = undefined;
+      this.logCut(meta, start, end);
+      return meta;
+    } catch (err) {
+      for (const w of writers) {
+        w.abort();
+      }
+      throw err;
+    }
+  }
+
+  private logCut(meta: BlockMeta, start: number, end: number): void {
+    this.o.logger?.info(
+      {
+        block: meta.ulid,
+        minTime: start,
+        maxTime: end,
+        series: meta.stats.numSeries,
+        samples: meta.stats.numSamples,
+      },
+      "tsdb: block cut",
+    );
   }
 
   private cutBlock(start: number, end: number): BlockMeta | undefined {
@@ -281,16 +470,7 @@ export class Tsdb implements Storage {
         writeBlock(this.blockDir, { minTime: start, maxTime: end, resolution: tier.resolutionMs }, tseries),
       );
     }
-    this.o.logger?.info(
-      {
-        block: meta.ulid,
-        minTime: start,
-        maxTime: end,
-        series: meta.stats.numSeries,
-        samples: meta.stats.numSamples,
-      },
-      "tsdb: block cut",
-    );
+    this.logCut(meta, start, end);
     return meta;
   }
 
@@ -486,21 +666,49 @@ export class Tsdb implements Storage {
 
   /** Snapshots the head into a WAL checkpoint; segments before it are deleted. */
   private checkpoint(): void {
+    this.checkpointing?.abort(); // an async one in flight is superseded
+    this.checkpointing = undefined;
     const h = this.head;
     this.wal.checkpoint((_w, record) => {
       record(REC_META, (w) => w.f64(h.minValidTime));
       const slots = [...h.liveSlots()];
-      for (let i = 0; i < slots.length; i += 1000) {
-        const batch = slots.slice(i, i + 1000);
-        record(REC_SERIES, (w) =>
-          encodeSeries(
-            w,
-            batch.map((s) => ({ ref: h.refOf(s), labels: h.labelsOf(s) })),
-          ),
-        );
-        record(REC_CHUNKS, (w) => writeChunksRecord(w, h, batch));
+      for (let i = 0; i < slots.length; i += CHECKPOINT_BATCH) {
+        writeCheckpointBatch(h, slots.slice(i, i + CHECKPOINT_BATCH), record);
       }
     });
+  }
+
+  /**
+   * The checkpoint in slices of CHECKPOINT_BATCH series; each series is captured atomically, and
+   * appends logged meanwhile go to the segment replayed after it (see Wal.beginCheckpoint).
+   */
+  private async checkpointAsync(sl: Slicer): Promise<void> {
+    const h = this.head;
+    const cp = this.wal.beginCheckpoint();
+    this.checkpointing = cp;
+    try {
+      cp.record(REC_META, (w) => w.f64(h.minValidTime));
+      const batch: number[] = [];
+      for (let s = 0; s < h.nSlots; s++) {
+        if (h.live[s] === 1) {
+          batch.push(s);
+        }
+        if (batch.length === CHECKPOINT_BATCH) {
+          writeCheckpointBatch(h, batch, (t, b) => cp.record(t, b));
+          batch.length = 0;
+          await sl.maybeYield();
+        }
+      }
+      writeCheckpointBatch(h, batch, (t, b) => cp.record(t, b));
+      await cp.finish();
+    } catch (err) {
+      cp.abort();
+      throw err;
+    } finally {
+      if (this.checkpointing === cp) {
+        this.checkpointing = undefined;
+      }
+    }
   }
 
   // --- introspection ----------------------------------------------------------------------------
@@ -607,6 +815,14 @@ export class Tsdb implements Storage {
     }
     this.closed = true;
     try {
+      // A compaction in flight stops at its next slice; the checkpoint must hold what it has not
+      // persisted: the range it was gathering, and none of what it already switched to a block.
+      if (this.cutRevert !== undefined) {
+        this.head.minValidTime = this.cutRevert;
+      }
+      if (this.head.truncating) {
+        this.head.endTruncate();
+      }
       this.checkpoint();
     } finally {
       this.wal.close();
@@ -646,6 +862,51 @@ function pidAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+const SLICE_MS = 8; // per time slice of a compaction: well under a scrape's 100 ms budget
+const TRUNCATE_SLOTS = 4096;
+const CHECKPOINT_BATCH = 1000;
+
+/** Reused decode buffers for downsampling one series at a time. */
+class TierScratch {
+  t = new Float64Array(0);
+  v = new Float64Array(0);
+  scratch = emptyAggregates(0);
+
+  decode(s: BlockSeries): number {
+    let total = 0;
+    for (const c of s.chunks) {
+      total += c.count;
+    }
+    if (this.t.length < total) {
+      this.t = new Float64Array(total * 2);
+      this.v = new Float64Array(total * 2);
+      this.scratch = emptyAggregates(total * 2);
+    }
+    let n = 0;
+    for (const c of s.chunks) {
+      n = decodeChunk(c.cols[0]!, c.count, this.t, this.v, n);
+    }
+    return n;
+  }
+}
+
+function writeCheckpointBatch(
+  h: Head,
+  slots: number[],
+  record: (type: number, body: (w: ByteWriter) => void) => void,
+): void {
+  if (slots.length === 0) {
+    return;
+  }
+  record(REC_SERIES, (w) =>
+    encodeSeries(
+      w,
+      slots.map((s) => ({ ref: h.refOf(s), labels: h.labelsOf(s) })),
+    ),
+  );
+  record(REC_CHUNKS, (w) => writeChunksRecord(w, h, slots));
 }
 
 function writeChunksRecord(w: ByteWriter, h: Head, slots: number[]): void {
@@ -703,7 +964,7 @@ function readChunksRecord(r: ByteReader, h: Head): void {
       const leading = r.u8();
       const trailing = r.u8();
       const bytes = r.bytes(Math.ceil(nbits / 8));
-      if (live) {
+      if (live && lastT >= h.minValidTime) {
         h.restoreOpenChunk(slot, { bytes, count, minT, delta, bits: nbits, leading, trailing });
       }
     }

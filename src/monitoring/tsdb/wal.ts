@@ -264,31 +264,30 @@ export class Wal {
   checkpoint(
     write: (w: ByteWriter, record: (type: number, body: (w: ByteWriter) => void) => void) => void,
   ): void {
+    const cp = this.beginCheckpoint();
+    try {
+      write(cp.w, (type, body) => cp.record(type, body));
+      cp.finishSync();
+    } catch (err) {
+      cp.abort();
+      throw err;
+    }
+  }
+
+  /**
+   * Starts a checkpoint that the caller fills over several slices while appends go on. Samples
+   * logged meanwhile land in the new segment N and are replayed after the checkpoint; replay
+   * skips those the checkpoint already holds (they are not newer than the series' last sample),
+   * so a checkpoint taken series by series is still exact.
+   */
+  beginCheckpoint(): CheckpointWriter {
     this.flush();
     const next = this.seg + 1;
     this.openSegment(next);
-    const cw = new ByteWriter(1 << 20);
-    const record = (type: number, body: (w: ByteWriter) => void) => {
-      const start = cw.len;
-      cw.ensure(HEADER);
-      cw.buf[cw.len] = type;
-      cw.len += HEADER;
-      body(cw);
-      const payload = cw.buf.subarray(start + HEADER, cw.len);
-      cw.buf.writeUInt32LE(payload.length, start + 1);
-      cw.buf.writeUInt32LE(crc32(payload), start + 5);
-    };
-    write(cw, record);
-    const file = path.join(this.dir, `checkpoint.${segName(next)}`);
-    const tmp = `${file}.tmp`;
-    const fd = fs.openSync(tmp, "w");
-    try {
-      fs.writeSync(fd, cw.view());
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
+    return new CheckpointWriter(this.dir, next, () => this.dropBefore(next));
+  }
+
+  private dropBefore(next: number): void {
     for (const s of this.listSegments()) {
       if (s < next) {
         fs.rmSync(path.join(this.dir, segName(s)), { force: true });
@@ -377,5 +376,84 @@ export function decodeSamples(
       throw new RangeError(`bad value tag ${tag}`);
     }
     each(ref, t, bits[1]!, bits[0]!);
+  }
+}
+
+/** One checkpoint being written: records go to a buffer that is written out every few MiB. */
+export class CheckpointWriter {
+  readonly w = new ByteWriter(1 << 20);
+  private fd: number;
+  private readonly file: string;
+  private done = false;
+
+  constructor(
+    dir: string,
+    readonly segment: number,
+    private readonly onDone: () => void,
+  ) {
+    this.file = path.join(dir, `checkpoint.${segName(segment)}`);
+    this.fd = fs.openSync(`${this.file}.tmp`, "w");
+  }
+
+  record(type: number, body: (w: ByteWriter) => void): void {
+    const cw = this.w;
+    const start = cw.len;
+    cw.ensure(HEADER);
+    cw.buf[cw.len] = type;
+    cw.len += HEADER;
+    body(cw);
+    const payload = cw.buf.subarray(start + HEADER, cw.len);
+    cw.buf.writeUInt32LE(payload.length, start + 1);
+    cw.buf.writeUInt32LE(crc32(payload), start + 5);
+    if (cw.len >= 4 << 20) {
+      this.writeOut();
+    }
+  }
+
+  private writeOut(): void {
+    const data = this.w.view();
+    let off = 0;
+    while (off < data.length) {
+      off += fs.writeSync(this.fd, data, off, data.length - off);
+    }
+    this.w.len = 0;
+  }
+
+  finishSync(): void {
+    this.writeOut();
+    fs.fsyncSync(this.fd);
+    this.complete();
+  }
+
+  /** As finishSync with the fsync in libuv's thread pool. */
+  async finish(): Promise<void> {
+    this.writeOut();
+    const fd = this.fd;
+    await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
+    if (this.done) {
+      return; // aborted meanwhile
+    }
+    this.complete();
+  }
+
+  private complete(): void {
+    fs.closeSync(this.fd);
+    this.fd = -1;
+    this.done = true;
+    fs.renameSync(`${this.file}.tmp`, this.file);
+    this.onDone();
+  }
+
+  /** Drops the partial checkpoint; the segments it would have replaced stay. */
+  abort(): void {
+    if (this.done) {
+      return;
+    }
+    this.done = true;
+    if (this.fd >= 0) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+    fs.rmSync(`${this.file}.tmp`, { force: true });
   }
 }

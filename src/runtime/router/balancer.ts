@@ -32,7 +32,11 @@ function groupPool(name: string, weight: number, members: BackendState[]): Group
  * Builds the pool for a set of backends (all of a service's, or one station's). Without weights,
  * every backend outside the preview group shares one rotation, as before groups existed.
  */
-export function buildPool(members: readonly BackendState[], weights: Weights | undefined, previewGroup: string): Pool {
+export function buildPool(
+  members: readonly BackendState[],
+  weights: Weights | undefined,
+  previewGroup: string,
+): Pool {
   const grouped = new Map<string, BackendState[]>();
   for (const m of members) {
     let list = grouped.get(m.group);
@@ -60,7 +64,12 @@ export function buildPool(members: readonly BackendState[], weights: Weights | u
   return { routed, routedCurrent: new Float64Array(routed.length), byName };
 }
 
-function usableIn(g: GroupPool, now: number, allowEjected: boolean, exclude: readonly BackendState[] | undefined): boolean {
+function usableIn(
+  g: GroupPool,
+  now: number,
+  allowEjected: boolean,
+  exclude: readonly BackendState[] | undefined,
+): boolean {
   for (const m of g.members) {
     if (m.usable(now, allowEjected) && !exclude?.includes(m)) {
       return true;

@@ -27,7 +27,9 @@ export function healthPolicy(service: string, p: Partial<HealthPolicy>): HealthP
   }
   for (const k of ["ejectionMs", "maxEjectionMs"] as const) {
     if (!Number.isFinite(out[k]) || out[k] <= 0) {
-      throw RouterErrors.invalidRouterConfig(`health for service ${service}: ${k} must be > 0, got ${out[k]}`);
+      throw RouterErrors.invalidRouterConfig(
+        `health for service ${service}: ${k} must be > 0, got ${out[k]}`,
+      );
     }
   }
   return out;

@@ -29,7 +29,13 @@ export class HttpExchange {
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
 
-  constructor(d: Dispatcher, req: IncomingMessage, res: ServerResponse, target: Target, headers: OutgoingHttpHeaders) {
+  constructor(
+    d: Dispatcher,
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: Target,
+    headers: OutgoingHttpHeaders,
+  ) {
     this.#d = d;
     this.#req = req;
     this.#res = res;
@@ -91,7 +97,14 @@ export class HttpExchange {
     const status = proxyRes.statusCode ?? 502;
     this.#d.outcome(b, status < 500);
     const res = this.#res;
-    res.writeHead(status, proxyRes.statusMessage, responseHeaders(proxyRes.headers, b.backend.instanceId));
+    const headers = responseHeaders(proxyRes.headers, b.backend.instanceId);
+    // writeHead's headers override setHeader's: keep the router's sticky cookie next to the backend's.
+    const ours = res.getHeader("set-cookie");
+    if (ours !== undefined) {
+      const theirs = headers["set-cookie"];
+      headers["set-cookie"] = theirs === undefined ? (ours as string) : [...toList(theirs), ...toList(ours)];
+    }
+    res.writeHead(status, proxyRes.statusMessage, headers);
     proxyRes.pipe(res);
     proxyRes.on("error", () => res.destroy());
   };
@@ -136,4 +149,8 @@ export class HttpExchange {
     this.#releaseCurrent();
     this.#d.completed(this.#last, res.headersSent ? res.statusCode : 499, this.#startedAt);
   };
+}
+
+function toList(v: number | string | readonly string[]): string[] {
+  return Array.isArray(v) ? [...(v as readonly string[])] : [String(v)];
 }

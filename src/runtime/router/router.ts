@@ -1,22 +1,51 @@
-// The stable front door of each service: one HTTP listener per service that proxies to its current
-// backends (round-robin, or by station). Backends change under it; its address never does.
+// The stable front door of each service: one HTTP listener per service that proxies (HTTP and
+// WebSocket) to its ready backends, split between traffic groups by weight, with stickiness,
+// station pinning, a preview route, draining and passive health. Backends change under it; its
+// address never does.
+import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import type { Duplex } from "node:stream";
 
 import type { Logger } from "pino";
 
 import { RuntimeErrors } from "../errors.js";
 import type { PortAllocator } from "../process/ports.js";
+import type { Backend, BackendStatus } from "./backend.js";
+import { BackendState } from "./backend.js";
+import type { Pool, Target } from "./balancer.js";
+import { buildPool, pick } from "./balancer.js";
+import type { Dispatcher } from "./dispatch.js";
+import type { DrainResult } from "./drain.js";
+import { requestEnded, retire, startDrain, waitIdle } from "./drain.js";
+import { RouterErrors } from "./errors.js";
+import {
+  cookieValue,
+  firstValue,
+  forwardHeaders,
+  PREVIEW_HEADER,
+  sendError,
+  sendSocketError,
+  STATION_HEADER,
+} from "./headers.js";
+import type { RequestEvent, ServiceStats } from "./metrics.js";
+import { StatsCounter } from "./metrics.js";
+import type { HealthPolicy } from "./outlier.js";
+import { DEFAULT_HEALTH, healthPolicy, recordOutcome } from "./outlier.js";
+import { HttpExchange } from "./proxy.js";
+import { UpgradeExchange } from "./upgrade.js";
+import type { StickyRange, Weights } from "./weights.js";
+import { stickyGroupOf, stickyRanges, validateWeights } from "./weights.js";
 
-export type Backend = {
-  instanceId: string;
-  host: string;
-  port: number;
-  /** Reserved for weighted/canary routing; ignored by plain round-robin. */
-  weight?: number;
-  station?: string;
-};
+export type { Backend, BackendStatus } from "./backend.js";
+export { DEFAULT_GROUP } from "./backend.js";
+export type { DrainResult } from "./drain.js";
+export { INSTANCE_HEADER, PREVIEW_HEADER, STATION_HEADER } from "./headers.js";
+export type { RequestEvent, ServiceStats } from "./metrics.js";
+export type { HealthPolicy } from "./outlier.js";
+export type { Weights } from "./weights.js";
 
 export type RouterAddress = { host: string; port: number; url: string };
 
@@ -25,69 +54,312 @@ export type RouterOptions = {
   host?: string;
   /** When given, front-door ports come from (and are reserved in) the same pool as instance ports. */
   ports?: PortAllocator;
+  /** Called once per finished request (the monitoring engine turns it into counters and a histogram). */
+  onRequest?: (e: RequestEvent) => void;
+  /** A backend connection not established within this is treated like ECONNREFUSED (default 2000). */
+  connectTimeoutMs?: number;
+  /** Backends tried per request while connections fail before sending (default 3). */
+  maxAttempts?: number;
+  /** Clock for passive-health ejections (ms); tests inject one. Default Date.now. */
+  now?: () => number;
 };
 
-/** Request header that pins a request to the instance serving one station. */
-export const STATION_HEADER = "x-lineops-station";
-/** Response header naming the instance that served the request (debugging, tests). */
-export const INSTANCE_HEADER = "x-lineops-instance";
+/**
+ * Which request value keeps a client on one group. The header wins over the cookie. With a cookie
+ * configured and absent from the request, the router mints a random value, routes by it and sets
+ * `<cookie>=<value>; Path=/; HttpOnly; SameSite=Lax` on the response (not on WebSocket handshakes).
+ */
+export type Stickiness = { header?: string; cookie?: string };
 
-// Hop-by-hop headers (RFC 9110 §7.6.1) belong to one connection and must not be forwarded.
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-]);
+export type PreviewRoute = {
+  /** Request header whose value "1" or "true" selects the preview group (default x-lineops-preview). */
+  header: string;
+  /** Group those requests go to, whatever its weight (default "preview"). */
+  group: string;
+};
 
 type ServiceRoute = {
-  backends: Backend[];
-  next: number;
+  members: BackendState[];
+  weights: Weights | undefined;
+  ranges: StickyRange[];
+  /** Pools by station ("" = the whole service), built on first use after each change. */
+  pools: Map<string, Pool>;
+  stations: Set<string>;
+  stickiness: Stickiness | undefined;
+  preview: PreviewRoute;
+  health: HealthPolicy;
+  stats: StatsCounter;
+  dispatcher: Dispatcher;
   server?: http.Server;
   address?: RouterAddress;
   /** Port reserved in the shared allocator, released on close. */
   reservedPort?: number;
 };
 
+const WHOLE_SERVICE = "";
+
 export class Router {
   readonly host: string;
   readonly #log: Logger;
   readonly #ports: PortAllocator | undefined;
+  readonly #onRequest: ((e: RequestEvent) => void) | undefined;
+  readonly #connectTimeoutMs: number;
+  readonly #maxAttempts: number;
+  readonly #now: () => number;
   readonly #routes = new Map<string, ServiceRoute>();
-  // Keep-alive to backends: proxying many small requests should not pay a TCP handshake each.
-  readonly #agent = new http.Agent({ keepAlive: true });
+  /** Every backend the router still knows, including removed ones with requests in flight. */
+  readonly #instances = new Map<string, BackendState>();
+  /** Open upgrade tunnels' client sockets, closed by close() (servers don't track them). */
+  readonly #tunnels = new Set<Duplex>();
 
   constructor(opts: RouterOptions) {
     this.host = opts.host ?? "127.0.0.1";
     this.#log = opts.logger.child({ component: "router" });
     this.#ports = opts.ports;
+    this.#onRequest = opts.onRequest;
+    this.#connectTimeoutMs = opts.connectTimeoutMs ?? 2_000;
+    this.#maxAttempts = Math.max(1, opts.maxAttempts ?? 3);
+    this.#now = opts.now ?? Date.now;
   }
 
   #route(service: string): ServiceRoute {
     let r = this.#routes.get(service);
     if (!r) {
-      r = { backends: [], next: 0 };
+      r = {
+        members: [],
+        weights: undefined,
+        ranges: [],
+        pools: new Map(),
+        stations: new Set(),
+        stickiness: undefined,
+        preview: { header: PREVIEW_HEADER, group: "preview" },
+        health: DEFAULT_HEALTH,
+        stats: new StatsCounter(),
+        dispatcher: this.#dispatcher(service),
+      };
       this.#routes.set(service, r);
     }
     return r;
   }
 
-  /** Replaces the service's backends; requests already in flight keep going to their old backend. */
+  #dispatcher(service: string): Dispatcher {
+    const d: Dispatcher = {
+      service,
+      connectTimeoutMs: this.#connectTimeoutMs,
+      maxAttempts: this.#maxAttempts,
+      next: (target, tried) => {
+        const b = pick(target, this.#now(), tried);
+        if (b) {
+          b.inFlight++;
+        }
+        return b;
+      },
+      outcome: (b, ok) => {
+        const health = this.#routes.get(service)?.health ?? DEFAULT_HEALTH;
+        if (recordOutcome(b, ok, health, this.#now())) {
+          this.#log.warn(
+            { service, instanceId: b.backend.instanceId, until: b.ejectedUntil, ejections: b.ejections },
+            "backend ejected after consecutive failures",
+          );
+        }
+      },
+      release: (b) => {
+        requestEnded(b);
+        if (b.removed && b.inFlight === 0) {
+          this.#forget(b);
+        }
+      },
+      completed: (b, code, startedAt) => {
+        const group = b?.group ?? "";
+        this.#routes.get(service)?.stats.count(group, code);
+        if (this.#onRequest) {
+          const rev = b?.backend.revision;
+          this.#onRequest({
+            service,
+            instanceId: b?.backend.instanceId ?? "",
+            group,
+            ...(rev === undefined ? {} : { revision: rev }),
+            code,
+            durationMs: performance.now() - startedAt,
+          });
+        }
+      },
+    };
+    return d;
+  }
+
+  #forget(b: BackendState): void {
+    if (this.#instances.get(b.backend.instanceId) === b) {
+      this.#instances.delete(b.backend.instanceId);
+    }
+    b.agent.destroy();
+  }
+
+  #invalidate(r: ServiceRoute): void {
+    r.pools.clear();
+  }
+
+  /**
+   * Replaces the service's backends. Requests in flight keep their backend; a backend left out
+   * stops pooling connections (idle ones close now) and is forgotten when its last request ends.
+   * A backend that is draining stays draining if listed again.
+   */
   setBackends(service: string, backends: Backend[]): void {
     const r = this.#route(service);
-    r.backends = backends.map((b) => ({ ...b }));
-    if (r.next >= r.backends.length) {
-      r.next = 0;
+    const next: BackendState[] = [];
+    const keep = new Set<BackendState>();
+    for (const b of backends) {
+      const copy = { ...b };
+      let s = this.#instances.get(b.instanceId);
+      if (s && s.service === service && s.sameAddress(b)) {
+        s.update(copy);
+        if (s.removed) {
+          s.removed = false;
+          s.agent.retiring = s.draining;
+        }
+      } else {
+        if (s) {
+          this.#retireState(s);
+        }
+        s = new BackendState(copy, service);
+        this.#instances.set(b.instanceId, s);
+      }
+      keep.add(s);
+      next.push(s);
+    }
+    for (const old of r.members) {
+      if (!keep.has(old)) {
+        this.#retireState(old);
+      }
+    }
+    r.members = next;
+    r.stations = new Set(next.flatMap((s) => (s.backend.station === undefined ? [] : [s.backend.station])));
+    this.#invalidate(r);
+  }
+
+  #retireState(s: BackendState): void {
+    s.removed = true;
+    retire(s);
+    if (s.inFlight === 0) {
+      this.#forget(s);
     }
   }
 
-  backendsOf(service: string): Backend[] {
-    return (this.#routes.get(service)?.backends ?? []).map((b) => ({ ...b }));
+  /** Current backends with their live state: in-flight count, draining, ejection. */
+  backendsOf(service: string): BackendStatus[] {
+    const now = this.#now();
+    return (this.#routes.get(service)?.members ?? []).map((s) => s.status(now));
+  }
+
+  /**
+   * Splits normal traffic between groups by percent (must sum to 100; unnamed groups get 0).
+   * undefined restores the default: every non-preview backend in one rotation. A group with no
+   * usable backend cedes its share to the others; a 0 % group is reached only by preview/stickiness.
+   */
+  setWeights(service: string, weights: Weights | undefined): void {
+    const r = this.#route(service);
+    r.weights = weights === undefined ? undefined : validateWeights(service, weights);
+    r.ranges = r.weights ? stickyRanges(r.weights) : [];
+    this.#invalidate(r);
+  }
+
+  weightsOf(service: string): Weights | undefined {
+    const w = this.#routes.get(service)?.weights;
+    return w ? { ...w } : undefined;
+  }
+
+  /**
+   * Blue-green cut-over: from the moment this returns every new request (and every retry) goes to
+   * `group` only; requests in flight finish where they are. Throws noBackend when the group has no
+   * backend that could take traffic, so a typo cannot black-hole the service.
+   */
+  switchTo(service: string, group: string): void {
+    if (group === "") {
+      throw RouterErrors.invalidWeights(`switch of service ${service}: group name must not be empty`);
+    }
+    const r = this.#route(service);
+    if (!r.members.some((m) => m.group === group && !m.draining && m.weight > 0)) {
+      throw RuntimeErrors.noBackend(
+        `cannot switch service ${service} to group ${group}: it has no usable backend`,
+      );
+    }
+    this.setWeights(service, { [group]: 100 });
+  }
+
+  /** Keeps requests carrying the same header/cookie value on the same group; undefined turns it off. */
+  setStickiness(service: string, s: Stickiness | undefined): void {
+    if (s !== undefined) {
+      if (s.header === undefined && s.cookie === undefined) {
+        throw RouterErrors.invalidRouterConfig(
+          `stickiness for service ${service} names neither a header nor a cookie`,
+        );
+      }
+      if (
+        s.header === "" ||
+        s.cookie === "" ||
+        (s.cookie !== undefined && !/^[!#-'*+.0-9A-Z^-z|~-]+$/.test(s.cookie))
+      ) {
+        throw RouterErrors.invalidRouterConfig(
+          `stickiness for service ${service}: header/cookie name is empty or invalid`,
+        );
+      }
+    }
+    this.#route(service).stickiness =
+      s === undefined
+        ? undefined
+        : {
+            ...(s.header === undefined ? {} : { header: s.header.toLowerCase() }),
+            ...(s.cookie === undefined ? {} : { cookie: s.cookie }),
+          };
+  }
+
+  setPreview(service: string, p: Partial<PreviewRoute>): void {
+    const r = this.#route(service);
+    const next = { ...r.preview, ...p };
+    if (next.header === "" || next.group === "") {
+      throw RouterErrors.invalidRouterConfig(
+        `preview route for service ${service}: header and group must not be empty`,
+      );
+    }
+    r.preview = { header: next.header.toLowerCase(), group: next.group };
+    this.#invalidate(r);
+  }
+
+  /** Passive-health policy for the service (unset fields keep their defaults: 5 failures, 10 s, 5 min). */
+  setHealth(service: string, p: Partial<HealthPolicy>): void {
+    this.#route(service).health = healthPolicy(service, p);
+  }
+
+  /**
+   * Stops new requests to the instance at once and closes its idle pooled connections; resolves
+   * when its in-flight requests are done ({completed: true}) or after timeoutMs with the count
+   * still running. An instance the router doesn't know has nothing in flight and resolves at once.
+   */
+  drain(instanceId: string, timeoutMs: number): Promise<DrainResult> {
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) {
+      return Promise.reject(
+        RouterErrors.invalidRouterConfig(`drain of ${instanceId}: timeoutMs must be >= 0`),
+      );
+    }
+    const s = this.#instances.get(instanceId);
+    if (!s) {
+      return Promise.resolve({ inFlight: 0, completed: true });
+    }
+    startDrain(s);
+    return waitIdle(s, timeoutMs);
+  }
+
+  /** Puts a drained instance back into rotation (e.g. an aborted rollout). */
+  undrain(instanceId: string): void {
+    const s = this.#instances.get(instanceId);
+    if (s) {
+      s.draining = false;
+      s.agent.retiring = s.removed;
+    }
+  }
+
+  stats(service: string): ServiceStats {
+    return this.#routes.get(service)?.stats.snapshot() ?? { requests: 0, groups: {} };
   }
 
   /** Opens the service's front door; port 0/undefined allocates one. Idempotent for the same port. */
@@ -107,6 +379,9 @@ export class Router {
       r.reservedPort = bindPort;
     }
     const server = http.createServer((req, res) => this.#handle(service, req, res));
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.#handleUpgrade(service, req, socket, head),
+    );
     server.keepAliveTimeout = 5_000;
     try {
       await new Promise<void>((resolve, reject) => {
@@ -146,8 +421,11 @@ export class Router {
     return a ? { ...a } : undefined;
   }
 
-  /** Closes every front door (dropping idle and in-flight client connections) and the backend agent. */
+  /** Closes every front door (dropping idle, in-flight and upgraded client connections) and the backend pools. */
   async close(): Promise<void> {
+    for (const t of this.#tunnels) {
+      t.destroy();
+    }
     await Promise.all(
       [...this.#routes.values()].map(async (r) => {
         const server = r.server;
@@ -166,129 +444,104 @@ export class Router {
         }
       }),
     );
-    this.#agent.destroy();
+    for (const s of this.#instances.values()) {
+      s.agent.destroy();
+    }
   }
 
-  /** Candidate backends in try order: rotation start advances per request (round-robin). */
-  #candidates(service: string, station: string | undefined): Backend[] {
-    const r = this.#route(service);
-    const pool = station === undefined ? r.backends : r.backends.filter((b) => b.station === station);
-    if (pool.length === 0) {
-      return [];
+  #pool(r: ServiceRoute, station: string | undefined): Pool | undefined {
+    const key = station ?? WHOLE_SERVICE;
+    let pool = r.pools.get(key);
+    if (!pool) {
+      // Only stations that exist get a pool: the header is client input and must not grow the map.
+      if (station !== undefined && !r.stations.has(station)) {
+        return undefined;
+      }
+      const members =
+        station === undefined ? r.members : r.members.filter((m) => m.backend.station === station);
+      pool = buildPool(members, r.weights, r.preview.group);
+      r.pools.set(key, pool);
     }
-    const start = r.next % pool.length;
-    r.next = (r.next + 1) % Math.max(1, r.backends.length);
-    return [...pool.slice(start), ...pool.slice(0, start)];
-  }
-
-  #handle(service: string, req: IncomingMessage, res: ServerResponse): void {
-    const stationHeader = req.headers[STATION_HEADER];
-    const station = Array.isArray(stationHeader) ? stationHeader[0] : stationHeader;
-    const candidates = this.#candidates(service, station);
-    if (candidates.length === 0) {
-      const error =
-        station === undefined
-          ? `no ready instance of service ${service}`
-          : `no ready instance of service ${service} serves station ${station}`;
-      sendError(res, 503, error);
-      return;
-    }
-    this.#forward(service, req, res, candidates, 0);
+    return pool;
   }
 
   /**
-   * Proxies req to candidates[i]. The request body is only piped once the backend connection is up,
-   * so on ECONNREFUSED nothing was sent and the next candidate can be tried. Any later failure is not
-   * retried: the backend may already have acted on the request.
+   * Where this request may go, or the 503 message. Preview header > stickiness > weights; the
+   * station header narrows each of them to that station's backends.
    */
-  #forward(
+  #target(
     service: string,
+    r: ServiceRoute,
     req: IncomingMessage,
-    res: ServerResponse,
-    candidates: Backend[],
-    i: number,
-  ): void {
-    const backend = candidates[i];
-    if (!backend) {
-      sendError(res, 503, `no ready instance of service ${service} accepted the connection`);
-      return;
+    res: ServerResponse | undefined,
+  ): Target | string {
+    const station = firstValue(req.headers[STATION_HEADER]);
+    const pool = this.#pool(r, station);
+    const where = station === undefined ? "" : ` serves station ${station}`;
+    if (!pool) {
+      return `no ready instance of service ${service}${where}`;
     }
-    const headers: http.OutgoingHttpHeaders = {};
-    for (const [k, v] of Object.entries(req.headers)) {
-      if (!HOP_BY_HOP.has(k) && v !== undefined) {
-        headers[k] = v;
-      }
+    const previewValue = firstValue(req.headers[r.preview.header]);
+    if (previewValue === "1" || previewValue === "true") {
+      const forced = pool.byName.get(r.preview.group);
+      return forced
+        ? { pool, forced, strict: true }
+        : `no ready instance of service ${service} in group ${r.preview.group}${where}`;
     }
-    const remote = req.socket.remoteAddress;
-    if (remote) {
-      const prior = req.headers["x-forwarded-for"];
-      headers["x-forwarded-for"] = prior ? `${String(prior)}, ${remote}` : remote;
-    }
-    let sent = false;
-    const proxyReq = http.request({
-      host: backend.host,
-      port: backend.port,
-      method: req.method,
-      path: req.url,
-      headers,
-      agent: this.#agent,
-    });
-    const send = () => {
-      if (!sent) {
-        sent = true;
-        req.pipe(proxyReq);
-      }
-    };
-    proxyReq.on("socket", (sock) => {
-      if (sock.connecting) {
-        sock.once("connect", send);
-      } else {
-        send(); // reused keep-alive socket
-      }
-    });
-    proxyReq.on("response", (proxyRes) => {
-      const out: http.OutgoingHttpHeaders = {};
-      for (const [k, v] of Object.entries(proxyRes.headers)) {
-        if (!HOP_BY_HOP.has(k) && v !== undefined) {
-          out[k] = v;
+    const sticky = r.stickiness;
+    if (sticky && r.ranges.length > 0) {
+      let value = sticky.header === undefined ? undefined : firstValue(req.headers[sticky.header]);
+      if (value === undefined && sticky.cookie !== undefined) {
+        value = cookieValue(req.headers.cookie, sticky.cookie);
+        if (value === undefined && res) {
+          value = randomUUID();
+          res.setHeader("set-cookie", `${sticky.cookie}=${value}; Path=/; HttpOnly; SameSite=Lax`);
         }
       }
-      out[INSTANCE_HEADER] = backend.instanceId;
-      res.writeHead(proxyRes.statusCode ?? 502, proxyRes.statusMessage, out);
-      proxyRes.pipe(res);
-      proxyRes.on("error", () => res.destroy());
-    });
-    proxyReq.on("error", (err: NodeJS.ErrnoException) => {
-      if (!sent && err.code === "ECONNREFUSED") {
-        this.#log.debug(
-          { service, instanceId: backend.instanceId },
-          "backend refused connection; trying next",
-        );
-        this.#forward(service, req, res, candidates, i + 1);
-        return;
+      const group = value === undefined ? undefined : stickyGroupOf(r.ranges, value);
+      const forced = group === undefined ? undefined : pool.byName.get(group);
+      if (forced) {
+        return { pool, forced, strict: false };
       }
-      this.#log.warn({ service, instanceId: backend.instanceId, err: err.message }, "proxy request failed");
-      if (!res.headersSent) {
-        sendError(res, 502, `instance ${backend.instanceId} of service ${service} failed: ${err.message}`);
-      } else {
-        res.destroy();
-      }
-    });
-    // Client went away before the response completed: abandon the backend request too.
-    res.on("close", () => {
-      if (!res.writableFinished) {
-        proxyReq.destroy();
-      }
-    });
+    }
+    return { pool, forced: undefined, strict: false };
   }
-}
 
-function sendError(res: ServerResponse, status: number, error: string): void {
-  if (res.headersSent) {
-    res.destroy();
-    return;
+  #handle(service: string, req: IncomingMessage, res: ServerResponse): void {
+    const r = this.#route(service);
+    const target = this.#target(service, r, req, res);
+    const first = typeof target === "string" ? undefined : r.dispatcher.next(target, undefined);
+    if (typeof target === "string" || !first) {
+      const station = firstValue(req.headers[STATION_HEADER]);
+      const msg =
+        typeof target === "string"
+          ? target
+          : `no ready instance of service ${service}${station === undefined ? "" : ` serves station ${station}`}`;
+      const startedAt = performance.now();
+      res.once("close", () => r.dispatcher.completed(undefined, 503, startedAt));
+      sendError(res, 503, msg);
+      return;
+    }
+    new HttpExchange(r.dispatcher, req, res, target, forwardHeaders(req, false)).start(first);
   }
-  const body = JSON.stringify({ status: "error", errorType: "unavailable", error });
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-  res.end(body);
+
+  #handleUpgrade(service: string, req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const r = this.#route(service);
+    const target = this.#target(service, r, req, undefined);
+    const first = typeof target === "string" ? undefined : r.dispatcher.next(target, undefined);
+    if (typeof target === "string" || !first) {
+      socket.on("error", () => socket.destroy());
+      r.dispatcher.completed(undefined, 503, performance.now());
+      sendSocketError(
+        socket,
+        503,
+        "Service Unavailable",
+        typeof target === "string" ? target : `no ready instance of service ${service}`,
+      );
+      return;
+    }
+    this.#tunnels.add(socket);
+    socket.once("close", () => this.#tunnels.delete(socket));
+    new UpgradeExchange(r.dispatcher, req, socket, head, target, forwardHeaders(req, true)).start(first);
+  }
 }

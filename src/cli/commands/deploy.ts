@@ -1,0 +1,206 @@
+// Deployment commands: `deploy` with live progress, `deployments`, `deployment show|promote|pause|
+// resume|abort|override-gates`, `rollback`, `dora`. Exit 0 on success, 1 on rollback or failure.
+import type { Command } from "commander";
+import type { DeploymentEvent, DeploymentRecord } from "../../store/deployments.js";
+import { ApiClient, CliError, resolveConnection, type ConnectionFlags } from "../client.js";
+import { printJson, printTable } from "../output.js";
+
+type Flags = ConnectionFlags & { json?: boolean };
+type Detailed = DeploymentRecord & { events: DeploymentEvent[] };
+
+const client = (cmd: Command) => new ApiClient(resolveConnection(cmd.optsWithGlobals<Flags>()));
+const wantsJson = (cmd: Command) => cmd.optsWithGlobals<Flags>().json === true;
+const TERMINAL = new Set(["Succeeded", "RolledBack", "Failed", "Aborted"]);
+
+const DEFAULT_STRATEGIES: Record<string, unknown> = {
+  rolling: { type: "rolling" },
+  recreate: { type: "recreate" },
+  blueGreen: { type: "blueGreen" },
+  canary: {
+    type: "canary",
+    steps: [
+      { setWeight: 25 },
+      { pause: { duration: "30s" } },
+      { setWeight: 50 },
+      { pause: { duration: "30s" } },
+    ],
+  },
+};
+
+const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+
+/** Follows a deployment's events until it ends; returns the final record. */
+async function follow(api: ApiClient, id: string, quiet: boolean): Promise<Detailed> {
+  let after = 0;
+  for (;;) {
+    const d = await api.get<Detailed>(`/api/v1/deployments/${encodeURIComponent(id)}?after=${after}`);
+    for (const e of d.events) {
+      after = Math.max(after, e.id);
+      if (!quiet) {
+        process.stderr.write(`${time(e.at)}  ${e.kind.padEnd(11)} ${e.message}\n`);
+      }
+    }
+    if (TERMINAL.has(d.phase)) {
+      return d;
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+export function registerDeployCommands(program: Command): void {
+  program
+    .command("deploy")
+    .description("deploy a new version of a service, following its progress")
+    .argument("<service>", "service name")
+    .option("--version <v>", "version to deploy")
+    .option("--revision <r>", "deploy an existing revision (hash or number) instead")
+    .option("--strategy <s>", "rolling | recreate | blueGreen | canary (default: the service's own)")
+    .option("--strategy-json <json>", "a full strategy, as in line.yaml, in JSON")
+    .option("--no-wait", "return once the deployment has started")
+    .option("--json", "print the final deployment as JSON")
+    .action(async (service: string, opts: Record<string, string | boolean | undefined>, cmd: Command) => {
+      if (opts.version === undefined && opts.revision === undefined) {
+        cmd.error("give --version or --revision", { exitCode: 2 });
+      }
+      let strategy: unknown;
+      if (typeof opts.strategyJson === "string") {
+        try {
+          strategy = JSON.parse(opts.strategyJson);
+        } catch {
+          cmd.error("--strategy-json is not valid JSON", { exitCode: 2 });
+        }
+      } else if (typeof opts.strategy === "string") {
+        strategy = DEFAULT_STRATEGIES[opts.strategy];
+        if (!strategy) {
+          cmd.error(`unknown strategy "${opts.strategy}" (rolling, recreate, blueGreen, canary)`, {
+            exitCode: 2,
+          });
+        }
+      }
+      const api = client(cmd);
+      const created = await api.post<DeploymentRecord>("/api/v1/deployments", {
+        service,
+        ...(typeof opts.version === "string" ? { version: opts.version } : {}),
+        ...(typeof opts.revision === "string" ? { revision: opts.revision } : {}),
+        ...(strategy ? { strategy } : {}),
+      });
+      process.stderr.write(
+        `deployment ${created.id}: ${service} -> ${opts.version ?? `revision ${String(opts.revision)}`}\n`,
+      );
+      if (opts.wait === false) {
+        if (wantsJson(cmd)) {
+          printJson(created);
+        }
+        return;
+      }
+      const final = await follow(api, created.id, wantsJson(cmd));
+      if (wantsJson(cmd)) {
+        printJson(final);
+      } else {
+        process.stdout.write(`${final.phase}${final.reason ? `: ${final.reason}` : ""}\n`);
+      }
+      process.exitCode = final.phase === "Succeeded" ? 0 : 1;
+    });
+
+  program
+    .command("deployments")
+    .description("list deployments, newest first")
+    .option("--service <name>", "only this service")
+    .option("--json", "print JSON")
+    .action(async (opts: { service?: string }, cmd: Command) => {
+      const q = opts.service ? `?service=${encodeURIComponent(opts.service)}` : "";
+      const { deployments } = await client(cmd).get<{ deployments: DeploymentRecord[] }>(
+        `/api/v1/deployments${q}`,
+      );
+      if (wantsJson(cmd)) {
+        printJson({ deployments });
+        return;
+      }
+      printTable(
+        ["ID", "SERVICE", "STRATEGY", "PHASE", "STEP", "STARTED", "SECONDS", "BY", "REASON"],
+        deployments.map((d) => [
+          d.id,
+          d.service,
+          (d.strategy as { type: string }).type,
+          d.phase,
+          d.step,
+          new Date(d.createdAt).toISOString(),
+          d.finishedAt ? ((d.finishedAt - d.createdAt) / 1000).toFixed(1) : undefined,
+          d.createdBy,
+          d.reason || undefined,
+        ]),
+      );
+    });
+
+  const one = program.command("deployment").description("show or control one deployment");
+  one
+    .command("show")
+    .argument("<id>")
+    .option("--json", "print JSON")
+    .action(async (id: string, _o, cmd: Command) => {
+      const d = await client(cmd).get<Detailed>(`/api/v1/deployments/${encodeURIComponent(id)}`);
+      if (wantsJson(cmd)) {
+        printJson(d);
+        return;
+      }
+      process.stdout.write(`${d.id}  ${d.service}  ${d.phase}${d.reason ? ` (${d.reason})` : ""}\n`);
+      for (const e of d.events) {
+        process.stdout.write(`${time(e.at)}  ${e.kind.padEnd(11)} ${e.message}\n`);
+      }
+    });
+  for (const action of ["promote", "pause", "resume", "abort", "override-gates"]) {
+    one
+      .command(action)
+      .argument("<id>")
+      .description(
+        action === "override-gates"
+          ? "let the deployment past closed gates (admin, audited)"
+          : `${action} the deployment`,
+      )
+      .action(async (id: string, _o, cmd: Command) => {
+        const d = await client(cmd).post<DeploymentRecord>(
+          `/api/v1/deployments/${encodeURIComponent(id)}/${action}`,
+        );
+        process.stdout.write(`${d.id}: ${action} requested (phase ${d.phase})\n`);
+      });
+  }
+
+  program
+    .command("rollback")
+    .description("roll a service back: abort its running deployment, or deploy its previous revision")
+    .argument("<service>")
+    .option("--revision <r>", "roll back to this revision (hash or number)")
+    .option("--json", "print JSON")
+    .action(async (service: string, opts: { revision?: string }, cmd: Command) => {
+      const api = client(cmd);
+      const d = await api.post<DeploymentRecord>(
+        `/api/v1/services/${encodeURIComponent(service)}/rollback`,
+        opts.revision ? { revision: opts.revision } : {},
+      );
+      const final = await follow(api, d.id, wantsJson(cmd));
+      if (wantsJson(cmd)) {
+        printJson(final);
+      } else {
+        process.stdout.write(`${final.phase}${final.reason ? `: ${final.reason}` : ""}\n`);
+      }
+      if (!["Succeeded", "RolledBack", "Aborted"].includes(final.phase)) {
+        throw new CliError(`rollback ended ${final.phase}`);
+      }
+    });
+
+  program
+    .command("dora")
+    .description("DORA figures: deployment frequency, lead time, change failure rate, time to restore")
+    .option("--json", "print JSON")
+    .action(async (_o, cmd: Command) => {
+      const d = await client(cmd).get<Record<string, number | null>>("/api/v1/dora");
+      if (wantsJson(cmd)) {
+        printJson(d);
+        return;
+      }
+      printTable(
+        ["FIGURE", "VALUE"],
+        Object.entries(d).map(([k, v]) => [k, v === null ? undefined : v]),
+      );
+    });
+}

@@ -1,0 +1,81 @@
+// Cooperative time slicing for long jobs on the event loop (compaction, checkpoints): work runs
+// until a budget of a few milliseconds is spent, then yields with setImmediate so scrapes, appends
+// and queries run in between. Also a merge sort that yields, since one sort of 200k keys blocks.
+
+/** Tracks one slice's budget; `due()` is cheap enough to call per item. */
+export class Slicer {
+  private t0 = performance.now();
+  private n = 0;
+  /** Yields taken so far (for logs and tests). */
+  yields = 0;
+
+  constructor(
+    private readonly budgetMs = 8,
+    /** Checked after each yield; throwing from it aborts the job. */
+    private readonly check: () => void = () => {},
+  ) {}
+
+  /** True when the slice's budget is spent (checks the clock every 16 calls). */
+  due(): boolean {
+    if ((++this.n & 15) !== 0) {
+      return false;
+    }
+    return performance.now() - this.t0 >= this.budgetMs;
+  }
+
+  /** Lets the event loop run, then starts a new slice. */
+  async yield(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.yields++;
+    this.check();
+    this.t0 = performance.now();
+  }
+
+  /** Yields if the budget is spent. */
+  async maybeYield(): Promise<void> {
+    if (this.due()) {
+      await this.yield();
+    }
+  }
+}
+
+const RUN = 2048;
+
+/** The order of `keys` ascending (stable), computed in slices. */
+export async function sortedOrder(keys: readonly string[], sl: Slicer): Promise<Uint32Array> {
+  const n = keys.length;
+  let a = new Uint32Array(n);
+  let b = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    a[i] = i;
+  }
+  const cmp = (x: number, y: number) => {
+    const kx = keys[x]!;
+    const ky = keys[y]!;
+    return kx < ky ? -1 : kx > ky ? 1 : x - y;
+  };
+  for (let from = 0; from < n; from += RUN) {
+    a.subarray(from, Math.min(n, from + RUN)).sort(cmp);
+    await sl.maybeYield();
+  }
+  for (let width = RUN; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(n, lo + width);
+      const hi = Math.min(n, lo + 2 * width);
+      let i = lo;
+      let j = mid;
+      for (let k = lo; k < hi; k++) {
+        if (i < mid && (j >= hi || cmp(a[i]!, a[j]!) <= 0)) {
+          b[k] = a[i++]!;
+        } else {
+          b[k] = a[j++]!;
+        }
+        if (sl.due()) {
+          await sl.yield();
+        }
+      }
+    }
+    [a, b] = [b, a];
+  }
+  return a;
+}
