@@ -1,10 +1,14 @@
 // TSDB micro-benchmark: ingest N series x M samples of scrape-like data (1000 metrics x N/1000
 // targets, 15 s interval), then report append throughput, commit cost, RSS per series, and bytes
-// per sample of a cut block. Run: node --expose-gc --import tsx bench/tsdb/main.ts [--series N]
-// [--samples M]. Prints progress, then one JSON line.
+// per sample of a cut block, and the longest event-loop stall while the block is cut (--sync: the
+// blocking compact(); default: compactAsync() with scrapes and a query running every 100 ms
+// meanwhile, whose results are checked for missing or doubled samples).
+// Run: node --expose-gc --import tsx bench/tsdb/main.ts [--series N] [--samples M] [--sync].
+// Prints progress, then one JSON line.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Tsdb } from "../../src/monitoring/tsdb/tsdb.js";
 
 function arg(name: string, def: number): number {
@@ -94,9 +98,82 @@ console.log(
   `ingested ${total} samples in ${ingestS.toFixed(1)} s; rss ${(rssHead / 2 ** 20).toFixed(0)} MiB`,
 );
 
+// --- the block cut, with an event-loop probe ------------------------------------------------------
+const SYNC = process.argv.includes("--sync");
+const PROBE_MS = 5;
+const loopDelay = monitorEventLoopDelay({ resolution: PROBE_MS });
+let maxGapMs = 0;
+let lastTick = performance.now();
+const probe = setInterval(() => {
+  const now = performance.now();
+  maxGapMs = Math.max(maxGapMs, now - lastTick - PROBE_MS);
+  lastTick = now;
+}, PROBE_MS);
+const tick = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+await tick(50);
+maxGapMs = 0;
+loopDelay.enable();
+
+// Concurrent work (async mode): one target scraped every 100 ms at the next 15 s step, and a query
+// of metric_7 over everything, which must return every sample exactly once.
+const metric7 = [{ name: "__name__", type: "=" as const, value: "metric_7" }];
+let scrapes = 0;
+let scrapeMaxMs = 0;
+let queryMaxMs = 0;
+let queryChecks = 0;
+let queryErrors = 0;
+let scraping = false;
+const scrape = () => {
+  const tg = scrapes % targets;
+  const t = t0 + (SAMPLES + Math.floor(scrapes / targets)) * STEP;
+  const s0 = performance.now();
+  const app = db.appender();
+  for (let m = 0; m < perTarget; m++) {
+    app.appendRef(refs[tg * perTarget + m]!, t, value(tg * perTarget + m));
+  }
+  app.commit();
+  scrapes++;
+  const s1 = performance.now();
+  const n = db
+    .querier()
+    .select(metric7, t0, Infinity)
+    .reduce((a, s) => a + s.samples().ts.length, 0);
+  const s2 = performance.now();
+  const expected = SAMPLES * targets + (perTarget > 7 ? scrapes : 0); // one metric_7 a scrape
+  if (n !== expected) {
+    queryErrors++;
+    if (queryErrors <= 3) {
+      console.log(`query during compaction: ${n} samples of metric_7, want ${expected}`);
+    }
+  }
+  queryChecks++;
+  scrapeMaxMs = Math.max(scrapeMaxMs, s1 - s0);
+  queryMaxMs = Math.max(queryMaxMs, s2 - s1);
+};
+const scraper = SYNC
+  ? undefined
+  : setInterval(() => {
+      if (!scraping) {
+        scraping = true;
+        scrape();
+        scraping = false;
+      }
+    }, 100);
+
 const c0 = Date.now();
-const cut = db.compact();
+const cut = SYNC ? db.compact() : await db.compactAsync();
 const compactS = (Date.now() - c0) / 1000;
+await tick(50);
+clearInterval(probe);
+if (scraper) {
+  clearInterval(scraper);
+}
+loopDelay.disable();
+const stallMs = Math.max(maxGapMs, loopDelay.max / 1e6 - PROBE_MS);
+console.log(
+  `longest event-loop stall during the cut: ${stallMs.toFixed(0)} ms (p99 delay ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms); ` +
+    `${scrapes} scrapes (max ${scrapeMaxMs.toFixed(1)} ms), ${queryChecks} checked queries (max ${queryMaxMs.toFixed(1)} ms, ${queryErrors} wrong)`,
+);
 const raw = cut[0];
 const blockBytes = raw ? raw.chunksBytes + raw.indexBytes : 0;
 const usage = db.diskUsage();
@@ -105,7 +182,7 @@ console.log(`compacted in ${compactS.toFixed(1)} s: ${cut.length} raw blocks, ${
 const q0 = process.hrtime.bigint();
 const found = db
   .querier()
-  .select([{ name: "__name__", type: "=", value: "metric_7" }], t0, t0 + SAMPLES * STEP)
+  .select(metric7, t0, t0 + SAMPLES * STEP)
   .map((s) => s.samples().ts.length)
   .reduce((a, b) => a + b, 0);
 const queryMs = Number(process.hrtime.bigint() - q0) / 1e6;
@@ -126,7 +203,15 @@ const results = {
   blockChunkBytesPerSample: raw ? Number((raw.chunksBytes / raw.stats.numSamples).toFixed(3)) : null,
   tierBytes: tiers.reduce((a, b) => a + b.chunksBytes + b.indexBytes, 0),
   walBytesAfterCheckpoint: usage.walBytes,
+  compactMode: SYNC ? "sync" : "async",
   compactSeconds: compactS,
+  compactMaxStallMs: Math.round(stallMs),
+  compactLoopDelayP99Ms: Number((loopDelay.percentile(99) / 1e6).toFixed(1)),
+  scrapesDuringCompaction: scrapes,
+  scrapeMaxMs: Number(scrapeMaxMs.toFixed(1)),
+  queriesDuringCompaction: queryChecks,
+  queryMaxMs: Number(queryMaxMs.toFixed(1)),
+  wrongQueryResults: queryErrors,
   queryOneMetricMs: Number(queryMs.toFixed(1)),
   querySamples: found,
 };

@@ -25,6 +25,10 @@ export class Slicer {
 
   /** Lets the event loop run, then starts a new slice. */
   async yield(): Promise<void> {
+    const d = performance.now() - this.t0;
+    if (process.env.SLICE_DEBUG && d > 20) {
+      console.log(`long slice ${d.toFixed(1)} ms`, new Error().stack?.split("\n").slice(2, 5).join(" | "));
+    }
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.yields++;
     this.check();

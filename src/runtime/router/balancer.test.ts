@@ -84,14 +84,15 @@ describe("balancer", () => {
 
 describe("weights", () => {
   it("rejects weights that are not percentages summing to 100", () => {
-    for (const bad of [
+    const bads: Record<string, number>[] = [
       {},
       { stable: 90 },
       { stable: 90, canary: 20 },
       { stable: -10, canary: 110 },
       { "": 100 },
       { stable: Number.NaN },
-    ]) {
+    ];
+    for (const bad of bads) {
       expect(() => validateWeights("svc", bad)).toThrow(
         expect.objectContaining({ code: "LINEOPS_ERR_INVALID_WEIGHTS" }),
       );

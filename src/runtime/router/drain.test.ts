@@ -96,7 +96,10 @@ describe("Router drain", () => {
     slow.release();
     expect((await pending).status).toBe(200);
     router.undrain("slow");
-    expect((await get(url)).body).toBe("slow");
+    const again = get(url);
+    await waitFor(() => slow.held() === 1, 5_000, "undrained backend takes requests again");
+    slow.release();
+    expect((await again).body).toBe("slow");
   });
 
   it("tracks a backend removed by setBackends until its request ends, and drain still waits for it", async () => {

@@ -1,4 +1,6 @@
 // WebSocket upgrades through the router: handshake, frames both ways, retries, in-flight tracking.
+import net from "node:net";
+
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 
@@ -41,7 +43,7 @@ describe("Router WebSocket upgrade", () => {
     ws.send("x".repeat(1000));
     expect(await ws.receive()).toBe(`e1:${"x".repeat(1000)}`);
     expect(router.backendsOf("hmi").find((b) => b.instanceId === "e1")?.inFlight).toBe(1);
-    ws.socket.end();
+    ws.socket.destroy();
     await waitFor(
       () => router.backendsOf("hmi").find((b) => b.instanceId === "e1")?.inFlight === 0,
       5_000,
@@ -75,8 +77,19 @@ describe("Router WebSocket upgrade", () => {
     const s = await echo("s");
     router.setBackends("hmi", [{ instanceId: "s", host: "127.0.0.1", port: s.port }]);
     const { port } = await router.listen("hmi");
-    // The echo server answers 400 to an upgrade that is not websocket.
-    const res = await connectWs(port, "/ws", {}).then(() => undefined);
-    expect(res).toBeUndefined();
+    // The echo server answers 400 (and closes) to an upgrade that is not websocket.
+    const raw = await new Promise<string>((resolve, reject) => {
+      const sock = net.connect(port, "127.0.0.1", () =>
+        sock.write("GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: carrier-pigeon\r\nConnection: Upgrade\r\n\r\n"),
+      );
+      let text = "";
+      sock.setEncoding("latin1");
+      sock.on("data", (c: string) => (text += c));
+      sock.on("close", () => resolve(text));
+      sock.on("error", reject);
+    });
+    expect(raw.startsWith("HTTP/1.1 400 Bad Request\r\n")).toBe(true);
+    expect(raw.toLowerCase()).toContain("x-lineops-instance: s\r\n");
+    await waitFor(() => router.stats("hmi").groups.stable?.["400"] === 1, 5_000, "declined upgrade counted");
   });
 });

@@ -35,6 +35,22 @@ function statusHead(res: IncomingMessage, instanceId: string, upgraded: boolean)
   return `${head}${INSTANCE_HEADER}: ${instanceId}\r\n\r\n`;
 }
 
+/**
+ * One side closing or half-closing ends the tunnel (as nginx does): pass the FIN on, then close
+ * both. Otherwise two half-open-tolerant servers could keep a dead tunnel, and its in-flight
+ * count, forever.
+ */
+function tieTogether(a: Duplex, b: Duplex): void {
+  const shut = () => {
+    a.destroy();
+    b.destroy();
+  };
+  a.once("close", shut);
+  b.once("close", shut);
+  a.once("end", () => b.end(shut));
+  b.once("end", () => a.end(shut));
+}
+
 export class UpgradeExchange {
   readonly #d: Dispatcher;
   readonly #req: IncomingMessage;
@@ -124,7 +140,7 @@ export class UpgradeExchange {
       upstream.write(this.#head);
     }
     upstream.on("error", () => upstream.destroy());
-    upstream.once("close", () => client.destroy());
+    tieTogether(client, upstream);
     upstream.pipe(client);
     client.pipe(upstream);
   }
