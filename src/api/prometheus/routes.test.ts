@@ -134,5 +134,11 @@ describe("Prometheus-compatible API", () => {
     const meta = await call("/api/v1/metadata?metric=node_load1", viewer);
     expect(meta.body.data.node_load1[0].type).toBe("gauge");
     expect((await call("/api/v1/query?query=up", "")).status).toBe(401);
+    expect((await call("/api/v1/rules", viewer)).body.data).toEqual({ groups: [] });
+    const scrape = await call("/api/v1/status/scrape", viewer);
+    expect(scrape.body.data).toMatchObject({ targets: 0, up: 0, collectionMs: { count: 0 } });
+    expect((await call("/api/v1/targets/scrape", viewer, { method: "POST" })).status).toBe(403);
+    const all = await call("/api/v1/targets/scrape", operator, { method: "POST" });
+    expect(all.body.data).toMatchObject({ targets: 0 });
   });
 });

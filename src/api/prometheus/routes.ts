@@ -176,6 +176,24 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
   );
 
   app.get(
+    "/api/v1/rules",
+    { schema: { tags: ["prometheus"], summary: "Rule groups and their health" } },
+    async () => success(monitoring.rulesJson()),
+  );
+
+  app.get(
+    "/api/v1/status/scrape",
+    { schema: { tags: ["monitoring"], summary: "Scrape collection latency" } },
+    async () => success(monitoring.scrapeStatus()),
+  );
+
+  app.post(
+    "/api/v1/targets/scrape",
+    { config: { role: "operator" }, schema: { tags: ["monitoring"], summary: "Scrape every target now" } },
+    async () => success(await monitoring.scrape.scrapeAll()),
+  );
+
+  app.get(
     "/api/v1/query_exemplars",
     { schema: { tags: ["prometheus"], summary: "Exemplars (none are stored)" } },
     async () => success([]),

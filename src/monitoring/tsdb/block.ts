@@ -89,6 +89,8 @@ export class BlockWriter {
   private numChunks = 0;
   private numSeries = 0;
   private readonly cols: number;
+  /** The index as a reader would load it, built as series are added; see Block.adoptIndex. */
+  readonly ix: IndexBuilder;
 
   constructor(
     private readonly parent: string,
@@ -98,6 +100,7 @@ export class BlockWriter {
     fs.mkdirSync(this.tmp, { recursive: true });
     this.chunksFd = fs.openSync(path.join(this.tmp, "chunks"), "w");
     this.cols = range.resolution === 0 ? 1 : 5;
+    this.ix = new IndexBuilder(this.symbols, this.cols);
   }
 
   private sym(x: string): number {
@@ -115,13 +118,19 @@ export class BlockWriter {
       return;
     }
     const { body, cw } = this;
+    const ix = this.ix;
     const names = Object.keys(s.labels).sort();
     body.uvarint(names.length);
+    ix.beginSeries();
     for (const n of names) {
-      body.uvarint(this.sym(n));
-      body.uvarint(this.sym(s.labels[n]!));
+      const ni = this.sym(n);
+      const vi = this.sym(s.labels[n]!);
+      body.uvarint(ni);
+      body.uvarint(vi);
+      ix.label(ni, vi);
     }
     body.uvarint(this.chunksBytes + cw.len);
+    ix.fileOff.push(this.chunksBytes + cw.len);
     body.uvarint(s.chunks.length);
     let prevMax = 0;
     for (const c of s.chunks) {
@@ -129,12 +138,16 @@ export class BlockWriter {
       body.uvarint(c.maxT - c.minT);
       prevMax = c.maxT;
       body.uvarint(c.count);
+      ix.minT.push(c.minT);
+      ix.maxT.push(c.maxT);
+      ix.count.push(c.count);
       if (c.cols.length !== this.cols) {
         throw new Error(`block chunk has ${c.cols.length} columns, want ${this.cols}`);
       }
       const start = cw.len;
       for (const col of c.cols) {
         body.uvarint(col.length);
+        ix.colLen.push(col.length);
         cw.bytes(col);
       }
       cw.u32(crc32(cw.buf.subarray(start, cw.len)));
@@ -224,7 +237,7 @@ export class BlockWriter {
   }
 }
 
-type LoadedIndex = {
+export type LoadedIndex = {
   symbols: string[];
   labelsOff: Uint32Array; // per series, into pairs; labelsOff[n] = end
   pairs: Uint32Array;
@@ -237,6 +250,83 @@ type LoadedIndex = {
   postings: Map<string, Map<string, Uint32Array>>;
   all: Uint32Array;
 };
+
+/** Accumulates a block's in-memory index series by series (from the file, or while writing). */
+export class IndexBuilder {
+  readonly pairs: number[] = [];
+  readonly labelsOff: number[] = [];
+  readonly fileOff: number[] = [];
+  readonly chunkStart: number[] = [];
+  readonly minT: number[] = [];
+  readonly maxT: number[] = [];
+  readonly count: number[] = [];
+  readonly colLen: number[] = [];
+  private readonly postings = new Map<string, Map<string, number[]>>();
+  private n = -1;
+
+  constructor(
+    readonly symbols: string[],
+    readonly cols: number,
+  ) {}
+
+  beginSeries(): void {
+    this.n++;
+    this.labelsOff.push(this.pairs.length);
+    this.chunkStart.push(this.minT.length);
+  }
+
+  label(ni: number, vi: number): void {
+    this.pairs.push(ni, vi);
+    const name = this.symbols[ni]!;
+    let byValue = this.postings.get(name);
+    if (!byValue) {
+      byValue = new Map();
+      this.postings.set(name, byValue);
+    }
+    const v = this.symbols[vi]!;
+    const list = byValue.get(v);
+    if (list) {
+      list.push(this.n);
+    } else {
+      byValue.set(v, [this.n]);
+    }
+  }
+
+  build(): LoadedIndex {
+    const n = this.n + 1;
+    const labelsOff = new Uint32Array(n + 1);
+    labelsOff.set(this.labelsOff);
+    labelsOff[n] = this.pairs.length;
+    const chunkStart = new Uint32Array(n + 1);
+    chunkStart.set(this.chunkStart);
+    chunkStart[n] = this.minT.length;
+    const frozen = new Map<string, Map<string, Uint32Array>>();
+    for (const [name, byValue] of this.postings) {
+      const m = new Map<string, Uint32Array>();
+      for (const [v, list] of byValue) {
+        m.set(v, Uint32Array.from(list));
+      }
+      frozen.set(name, m);
+    }
+    const all = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      all[i] = i;
+    }
+    return {
+      symbols: this.symbols,
+      labelsOff,
+      pairs: Uint32Array.from(this.pairs),
+      fileOff: Float64Array.from(this.fileOff),
+      chunkStart,
+      minT: Float64Array.from(this.minT),
+      maxT: Float64Array.from(this.maxT),
+      count: Uint32Array.from(this.count),
+      colLen: Uint32Array.from(this.colLen),
+      postings: frozen,
+      all,
+    };
+  }
+}
 
 /** A persisted block; its index is loaded on first use and verified against its checksum. */
 export class Block implements PostingsIndex {
@@ -305,83 +395,40 @@ export class Block implements PostingsIndex {
     for (let i = 0; i < nsym; i++) {
       symbols[i] = r.string();
     }
+    const b = new IndexBuilder(symbols, this.cols);
     const n = r.uvarint();
-    const labelsOff = new Uint32Array(n + 1);
-    const fileOff = new Float64Array(n);
-    const chunkStart = new Uint32Array(n + 1);
-    const pairs: number[] = [];
-    const minT: number[] = [];
-    const maxT: number[] = [];
-    const count: number[] = [];
-    const colLen: number[] = [];
-    const postings = new Map<string, Map<string, number[]>>();
     for (let i = 0; i < n; i++) {
-      labelsOff[i] = pairs.length;
       const k = r.uvarint();
+      b.beginSeries();
       for (let j = 0; j < k; j++) {
         const ni = r.uvarint();
         const vi = r.uvarint();
         if (ni >= nsym || vi >= nsym) {
           throw new Error("symbol out of range");
         }
-        pairs.push(ni, vi);
-        const name = symbols[ni]!;
-        let byValue = postings.get(name);
-        if (!byValue) {
-          byValue = new Map();
-          postings.set(name, byValue);
-        }
-        const v = symbols[vi]!;
-        const list = byValue.get(v);
-        if (list) {
-          list.push(i);
-        } else {
-          byValue.set(v, [i]);
-        }
+        b.label(ni, vi);
       }
-      fileOff[i] = r.uvarint();
-      chunkStart[i] = minT.length;
+      b.fileOff.push(r.uvarint());
       const nc = r.uvarint();
       let prevMax = 0;
       for (let c = 0; c < nc; c++) {
         const mn = prevMax + r.varint();
         const mx = mn + r.uvarint();
         prevMax = mx;
-        minT.push(mn);
-        maxT.push(mx);
-        count.push(r.uvarint());
+        b.minT.push(mn);
+        b.maxT.push(mx);
+        b.count.push(r.uvarint());
         for (let col = 0; col < this.cols; col++) {
-          colLen.push(r.uvarint());
+          b.colLen.push(r.uvarint());
         }
       }
     }
-    labelsOff[n] = pairs.length;
-    chunkStart[n] = minT.length;
-    const frozen = new Map<string, Map<string, Uint32Array>>();
-    for (const [name, byValue] of postings) {
-      const m = new Map<string, Uint32Array>();
-      for (const [v, list] of byValue) {
-        m.set(v, Uint32Array.from(list));
-      }
-      frozen.set(name, m);
-    }
-    const all = new Uint32Array(n);
-    for (let i = 0; i < n; i++) {
-      all[i] = i;
-    }
-    return {
-      symbols,
-      labelsOff,
-      pairs: Uint32Array.from(pairs),
-      fileOff,
-      chunkStart,
-      minT: Float64Array.from(minT),
-      maxT: Float64Array.from(maxT),
-      count: Uint32Array.from(count),
-      colLen: Uint32Array.from(colLen),
-      postings: frozen,
-      all,
-    };
+    return b.build();
+  }
+
+  /** Installs the index its writer built while writing (no re-read and parse of a fresh block). */
+  adoptIndex(ix: LoadedIndex): void {
+    this.ix = ix;
   }
 
   allPostings(): Uint32Array {
