@@ -1,6 +1,8 @@
 // Loads a line.yaml: schema validation plus the checks that need the whole line (dependency cycles).
 import { loadYamlFile, parseYaml, type Validator } from "../config/load.js";
 import { lineSchema, type LineSpec } from "../config/line-schema.js";
+import { parseWindow } from "./gates/calendar.js";
+import { assertTimeZone } from "./gates/zone.js";
 import { dependencyLevels, findCycle } from "./plan.js";
 
 export function dependencyGraph(line: LineSpec): Map<string, string[]> {
@@ -20,12 +22,39 @@ const noCycles: Validator<LineSpec> = (line) => {
   ];
 };
 
+/** Deploy windows and time zones parse (their grammar lives with the gates). */
+const validGates: Validator<LineSpec> = (line) => {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const check = (gates: LineSpec["gates"], path: (string | number)[]) => {
+    if (!gates) {
+      return;
+    }
+    try {
+      assertTimeZone(gates.timezone);
+    } catch (err) {
+      problems.push({ path: [...path, "timezone"], message: (err as Error).message });
+    }
+    gates.windows.forEach((w, i) => {
+      try {
+        parseWindow(w);
+      } catch (err) {
+        problems.push({ path: [...path, "windows", i], message: (err as Error).message });
+      }
+    });
+  };
+  check(line.gates, ["gates"]);
+  line.services.forEach((s, i) => check(s.gates, ["services", i, "gates"]));
+  return problems;
+};
+
+const validLine: Validator<LineSpec> = (line) => [...noCycles(line), ...validGates(line)];
+
 export function loadLineFile(file: string): LineSpec {
-  return loadYamlFile(file, lineSchema, noCycles);
+  return loadYamlFile(file, lineSchema, validLine);
 }
 
 export function parseLine(text: string, file: string): LineSpec {
-  return parseYaml(text, file, lineSchema, noCycles);
+  return parseYaml(text, file, lineSchema, validLine);
 }
 
 /** The start order of a valid line: lists of services that may start together. */

@@ -51,6 +51,11 @@ export type TsdbOptions = {
   tiers?: TierOptions[];
   /** Check for due block cuts after commits (on a timer tick). Default true. */
   autoCompact?: boolean;
+  /**
+   * Work budget of one slice of compactAsync before it yields to the event loop. Default 8 ms;
+   * 0 yields after every few series (tests use it to observe a cut in progress).
+   */
+  compactionSliceMs?: number;
   logger?: Logger;
   /** Called after every WAL flush (tests, and callers that report durability). */
   onWalFlush?: () => void;
@@ -116,6 +121,7 @@ export class Tsdb implements Storage {
         { resolutionMs: 3_600_000, retentionMs: 365 * DAY },
       ],
       autoCompact: opts.autoCompact ?? true,
+      compactionSliceMs: opts.compactionSliceMs ?? 8,
       logger: opts.logger,
     };
     this.head = new Head(this.o.blockDurationMs);
@@ -161,8 +167,14 @@ export class Tsdb implements Storage {
       throw TsdbErrors.invalidSample(`no downsampled tier with resolution ${res} ms`);
     }
     const current = () => this.storageView(res);
-    return new MergeQuerier(this.head, this.head.snapshot(), current(), res, (b, err) =>
-      this.reportCorrupt(b, err), current);
+    return new MergeQuerier(
+      this.head,
+      this.head.snapshot(),
+      current(),
+      res,
+      (b, err) => this.reportCorrupt(b, err),
+      current,
+    );
   }
 
   private storageView(res: number): StorageView {
@@ -276,7 +288,7 @@ export class Tsdb implements Storage {
   }
 
   private newSlicer(): Slicer {
-    return new Slicer(SLICE_MS, () => {
+    return new Slicer(this.o.compactionSliceMs, () => {
       if (this.closed) {
         throw TsdbErrors.closed("tsdb closed during compaction");
       }
@@ -385,19 +397,27 @@ export class Tsdb implements Storage {
           await sl.yield();
         }
       }
-      const meta = await rawW.finish();
-      const tierMetas: BlockMeta[] = [];
-      for (const w of tierW) {
-        tierMetas.push(await w.finish());
+      const metas: BlockMeta[] = [];
+      const blocks: Block[] = [];
+      for (const w of writers) {
+        const m = await w.finish();
+        await sl.maybeYield();
+        // The writer's own index: a first query after the switch must not parse the index file.
+        const b = Block.open(path.join(this.blockDir, m.ulid));
+        b.adoptIndex(w.ix.build());
+        metas.push(m);
+        blocks.push(b);
+        await sl.maybeYield();
       }
       if (this.closed) {
-        throw TsdbErrors.closed("tsdb closed during compaction");
+        throw TsdbErrors.closed("tsdb closed during compaction"); // close() checkpointed the range
       }
       // The switch: blocks visible and the head's copy hidden in the same synchronous step.
-      this.raw.push(Block.open(path.join(this.blockDir, meta.ulid)));
+      const meta = metas[0]!;
+      this.raw.push(blocks[0]!);
       this.raw.sort((a, b) => a.meta.minTime - b.meta.minTime);
-      for (const tm of tierMetas) {
-        this.addTierBlock(tm);
+      for (const b of blocks.slice(1)) {
+        this.addTier(b);
       }
       h.beginTruncate(end);
       this.cutRevert = undefined;
@@ -475,10 +495,14 @@ export class Tsdb implements Storage {
   }
 
   private addTierBlock(meta: BlockMeta): void {
-    const list = this.tiers.get(meta.resolution) ?? [];
-    list.push(Block.open(path.join(this.blockDir, meta.ulid)));
-    list.sort((a, b) => a.meta.minTime - b.meta.minTime);
-    this.tiers.set(meta.resolution, list);
+    this.addTier(Block.open(path.join(this.blockDir, meta.ulid)));
+  }
+
+  private addTier(b: Block): void {
+    const list = this.tiers.get(b.meta.resolution) ?? [];
+    list.push(b);
+    list.sort((a, c) => a.meta.minTime - c.meta.minTime);
+    this.tiers.set(b.meta.resolution, list);
   }
 
   /** Merges a tier's blocks within one complete aligned window (1 d for 1 m, 7 d for 1 h). */
@@ -693,7 +717,7 @@ export class Tsdb implements Storage {
         if (h.live[s] === 1) {
           batch.push(s);
         }
-        if (batch.length === CHECKPOINT_BATCH) {
+        if (batch.length === CHECKPOINT_SLICE) {
           writeCheckpointBatch(h, batch, (t, b) => cp.record(t, b));
           batch.length = 0;
           await sl.maybeYield();
@@ -864,9 +888,9 @@ function pidAlive(pid: number): boolean {
   }
 }
 
-const SLICE_MS = 8; // per time slice of a compaction: well under a scrape's 100 ms budget
-const TRUNCATE_SLOTS = 4096;
-const CHECKPOINT_BATCH = 1000;
+const TRUNCATE_SLOTS = 512;
+const CHECKPOINT_BATCH = 1000; // series per checkpoint record
+const CHECKPOINT_SLICE = 200; // series between budget checks of the sliced checkpoint
 
 /** Reused decode buffers for downsampling one series at a time. */
 class TierScratch {

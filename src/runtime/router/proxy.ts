@@ -71,9 +71,16 @@ export class HttpExchange {
   // The body is piped only on connect: until then no byte of it was read, so a retry can still send it.
   readonly #send = (): void => {
     clearTimeout(this.#timer);
-    if (!this.#sent && !this.#closed && this.#proxyReq) {
+    const preq = this.#proxyReq;
+    if (!this.#sent && !this.#closed && preq) {
       this.#sent = true;
-      this.#req.pipe(this.#proxyReq);
+      const h = this.#req.headers;
+      // No body: end() writes the head in one go, skipping pipe's listener setup per request.
+      if (h["content-length"] === undefined && h["transfer-encoding"] === undefined) {
+        preq.end();
+      } else {
+        this.#req.pipe(preq);
+      }
     }
   };
 
