@@ -78,7 +78,7 @@ describe("compileCondition: errors name the position", () => {
     ["foo > 1", "1:1: unknown name \"foo\" (only \"result\" is defined)"],
     ["bar(result) > 1", "1:1: unknown function \"bar\""],
     ["result", "1:1: a condition must be true or false, but this is an array"],
-    ["result + 1", "1:8: a condition must be true or false, but this is a number"],
+    ["result + 1", "1:1: a condition must be true or false, but this is a number"],
     ["result > 1 && 2", "1:15: \"&&\" needs booleans on both sides"],
     ["# > 1", "1:1: \"#\" is only defined inside all(), any() or none()"],
     ["all(result, # + 1)", "1:13: the predicate of all() must be a boolean expression"],

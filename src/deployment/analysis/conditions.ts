@@ -382,10 +382,15 @@ function typeError(src: string, pos: number, reason: string): never {
   return syntaxError(src, pos, reason);
 }
 
+/** Where an expression starts (a binary node's own pos is its operator). */
+function startOf(n: Node): number {
+  return n.k === "binary" ? startOf(n.l) : n.k === "index" ? startOf(n.target) : n.pos;
+}
+
 function numeric(src: string, n: Node, what: string): void {
   const t = typeOf(src, n);
   if (t === "bool") {
-    typeError(src, n.pos, `${what} needs a number, got a boolean`);
+    typeError(src, startOf(n), `${what} needs a number, got a boolean`);
   }
 }
 
@@ -417,7 +422,7 @@ function typeOf(src: string, n: Node): Type {
       if (n.op === "&&" || n.op === "||") {
         for (const side of [n.l, n.r]) {
           if (typeOf(src, side) !== "bool") {
-            typeError(src, side.pos, `"${n.op}" needs booleans on both sides`);
+            typeError(src, startOf(side), `"${n.op}" needs booleans on both sides`);
           }
         }
         return "bool";
@@ -436,10 +441,10 @@ function typeOf(src: string, n: Node): Type {
     }
     case "pred":
       if (typeOf(src, n.arr) !== "array") {
-        typeError(src, n.arr.pos, `${n.name}() needs an array (result) as its first argument`);
+        typeError(src, startOf(n.arr), `${n.name}() needs an array (result) as its first argument`);
       }
       if (typeOf(src, n.body) !== "bool") {
-        typeError(src, n.body.pos, `the predicate of ${n.name}() must be a boolean expression`);
+        typeError(src, startOf(n.body), `the predicate of ${n.name}() must be a boolean expression`);
       }
       return "bool";
     case "call":

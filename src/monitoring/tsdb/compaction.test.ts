@@ -106,7 +106,7 @@ describe("Tsdb compactAsync", () => {
     let tooOld = 0;
     const p = db.compactAsync();
     await whileRunning(p, (i) => {
-      if (i % 3 === 0) {
+      if (i % 3 === 0 && exp.times.length < 60) {
         exp.append(db, t, (app) => app.append({ __name__: "late", job: "other" }, t, 1));
         t += 100;
         try {
@@ -120,7 +120,7 @@ describe("Tsdb compactAsync", () => {
     });
     await p;
     expect(tooOld).toBeGreaterThan(0);
-    expect(exp.times.length).toBeGreaterThan(30);
+    expect(exp.times.length).toBe(60);
     exp.check(db.querier());
     // The checkpoint was taken series by series while these appends were logged: a restart
     // from it plus the WAL must give the same data, nothing doubled.

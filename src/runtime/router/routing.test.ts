@@ -270,4 +270,34 @@ describe("Router routing", () => {
       groups: { stable: { "200": 2 }, canary: { "500": 2 }, "": { "503": 1 } },
     });
   });
+
+  it("sets X-Forwarded-* and drops hop-by-hop headers, including ones named in Connection", async () => {
+    const router = makeRouter();
+    let seen: http.IncomingHttpHeaders = {};
+    router.setBackends("svc", [
+      await backend("h", {
+        handler: (req, res) => {
+          seen = req.headers;
+          res.setHeader("connection", "x-internal");
+          res.setHeader("x-internal", "secret");
+          res.end("ok");
+        },
+      }),
+    ]);
+    const { url, host, port } = await router.listen("svc");
+    const res = await get(url, {
+      "x-forwarded-for": "10.0.0.9",
+      connection: "x-hop",
+      "x-hop": "1",
+      "x-keep": "2",
+    });
+    expect(res.status).toBe(200);
+    expect(seen["x-forwarded-for"]).toBe("10.0.0.9, 127.0.0.1");
+    expect(seen["x-forwarded-proto"]).toBe("http");
+    expect(seen["x-forwarded-host"]).toBe(`${host}:${port}`);
+    expect(seen["x-hop"]).toBeUndefined();
+    expect(seen["x-keep"]).toBe("2");
+    expect(res.headers["x-internal"]).toBeUndefined();
+    expect(res.instance).toBe("h");
+  });
 });

@@ -1,0 +1,58 @@
+// Names a failed request by its cause, so a benchmark can say who failed it: the load's own
+// connection (ECONNRESET, timeout), lineops's router (502/503 with its error envelope) or a line
+// service (5xx with the service's `error` code, e.g. dependency_failed from line-controller).
+
+/** How one request ended, as the load generator saw it. */
+export type Outcome =
+  | { kind: "response"; status: number; body: string }
+  | { kind: "error"; code: string }
+  | { kind: "timeout" };
+
+/** True when the request counts against availability: connection error, timeout or any 5xx. */
+export function isFailure(o: Outcome): boolean {
+  return o.kind !== "response" || o.status >= 500;
+}
+
+/** A short, low-cardinality label for a failure ("503 router: no ready instance of service x"). */
+export function classify(o: Outcome): string {
+  if (o.kind === "timeout") {
+    return "timeout";
+  }
+  if (o.kind === "error") {
+    return `conn ${o.code}`;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(o.body);
+  } catch {
+    return `${o.status} (non-JSON body)`;
+  }
+  if (typeof parsed !== "object" || parsed === null) {
+    return `${o.status} (non-object body)`;
+  }
+  const b = parsed as Record<string, unknown>;
+  // The router's envelope: {status: "error", errorType: "unavailable", error: "<sentence>"}.
+  if (b.status === "error" && typeof b.error === "string") {
+    return `${o.status} router: ${normalise(b.error)}`;
+  }
+  if (b.error === "dependency_failed") {
+    const dep = typeof b.dependency === "string" ? b.dependency : "?";
+    const depStatus = typeof b.dependencyStatus === "number" ? ` ${b.dependencyStatus}` : "";
+    const why = typeof b.message === "string" ? `: ${normalise(b.message)}` : "";
+    return `${o.status} service dependency_failed (${dep}${depStatus})${why}`;
+  }
+  if (typeof b.error === "string") {
+    return `${o.status} service ${b.error}`;
+  }
+  return `${o.status} (unknown body)`;
+}
+
+/** Drops instance ids, ports and numbers so the same cause gets one label. */
+export function normalise(message: string): string {
+  return message
+    // Instance ids end in 8 hex digits (line-controller-1a2b3c4d); the service name stays.
+    .replace(/-[0-9a-f]{8}\b/g, "-<id>")
+    .replace(/127\.0\.0\.1:\d+/g, "<addr>")
+    .replace(/\d+/g, "N")
+    .slice(0, 160);
+}
