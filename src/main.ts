@@ -18,7 +18,7 @@ import { loadRuleFile } from "./monitoring/rules/files.js";
 import { PortAllocator } from "./runtime/process/ports.js";
 import { ProcessRuntime } from "./runtime/process/runtime.js";
 import { RuntimeErrors } from "./runtime/errors.js";
-import { Router } from "./runtime/router/router.js";
+import { Router, type RequestEvent } from "./runtime/router/router.js";
 import { AuditRepository } from "./store/audit.js";
 import { DeploymentRepository } from "./store/deployments.js";
 import { openDb } from "./store/db.js";
@@ -86,7 +86,9 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     logs: config.runtime.logs,
     stopTimeoutMs: config.runtime.stopTimeout,
   });
-  const router = new Router({ logger, ports });
+  // Router metrics go to lineops's own /metrics, which lineops scrapes into its TSDB (job="lineops").
+  let onRouterRequest: ((e: RequestEvent) => void) | undefined;
+  const router = new Router({ logger, ports, onRequest: (e) => onRouterRequest?.(e) });
   const deployment = new DeploymentEngine({
     runtime,
     deployments: new DeploymentRepository(db),
@@ -152,6 +154,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       samplesAppended: () => monitoring.samplesAppended,
     }),
   );
+  onRouterRequest = (e) => metrics.routerRequest(e);
   const app = await buildServer(
     {
       version: VERSION,
@@ -200,6 +203,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
 
   let traffic: { stop(): Promise<void> } | undefined;
   await monitoring.start();
+  await monitoring.setSelfTarget(config.server.host, port);
   const settled = (async () => {
     await deployment.start();
     if (initialLine && config.lineFile) {

@@ -4,9 +4,7 @@
 
 /** How one request ended, as the load generator saw it. */
 export type Outcome =
-  | { kind: "response"; status: number; body: string }
-  | { kind: "error"; code: string }
-  | { kind: "timeout" };
+  { kind: "response"; status: number; body: string } | { kind: "error"; code: string } | { kind: "timeout" };
 
 /** True when the request counts against availability: connection error, timeout or any 5xx. */
 export function isFailure(o: Outcome): boolean {
@@ -38,8 +36,7 @@ export function classify(o: Outcome): string {
   if (b.error === "dependency_failed") {
     const dep = typeof b.dependency === "string" ? b.dependency : "?";
     const depStatus = typeof b.dependencyStatus === "number" ? ` ${b.dependencyStatus}` : "";
-    const why = typeof b.message === "string" ? `: ${normalise(b.message)}` : "";
-    return `${o.status} service dependency_failed (${dep}${depStatus})${why}`;
+    return `${o.status} service dependency_failed: ${dep}${depStatus}${nested(b.message)}`;
   }
   if (typeof b.error === "string") {
     return `${o.status} service ${b.error}`;
@@ -47,12 +44,36 @@ export function classify(o: Outcome): string {
   return `${o.status} (unknown body)`;
 }
 
+/** The dependency's own answer inside the message ("x answered 503: {...}"): the router's, or the service's code. */
+function nested(message: unknown): string {
+  if (typeof message !== "string") {
+    return "";
+  }
+  const k = message.indexOf("{");
+  if (k >= 0) {
+    try {
+      const inner = JSON.parse(message.slice(k)) as Record<string, unknown>;
+      if (inner.status === "error" && typeof inner.error === "string") {
+        return ` (router: ${normalise(inner.error)})`;
+      }
+      if (typeof inner.error === "string") {
+        return ` (service ${inner.error})`;
+      }
+    } catch {
+      // Cut at 200 characters by the service: fall through to the text.
+    }
+  }
+  return ` (${normalise(message.replace(/^[a-z-]+ /, ""))})`;
+}
+
 /** Drops instance ids, ports and numbers so the same cause gets one label. */
 export function normalise(message: string): string {
-  return message
-    // Instance ids end in 8 hex digits (line-controller-1a2b3c4d); the service name stays.
-    .replace(/-[0-9a-f]{8}\b/g, "-<id>")
-    .replace(/127\.0\.0\.1:\d+/g, "<addr>")
-    .replace(/\d+/g, "N")
-    .slice(0, 160);
+  return (
+    message
+      // Instance ids end in 8 hex digits (line-controller-1a2b3c4d); the service name stays.
+      .replace(/-[0-9a-f]{8}\b/g, "-<id>")
+      .replace(/127\.0\.0\.1:\d+/g, "<addr>")
+      .replace(/\d+/g, "N")
+      .slice(0, 160)
+  );
 }

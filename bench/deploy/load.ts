@@ -81,7 +81,11 @@ class Load {
 
   constructor(private readonly o: Options) {
     this.target = new URL(o.url);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: o.concurrency, maxFreeSockets: o.concurrency });
+    this.agent = new http.Agent({
+      keepAlive: true,
+      maxSockets: o.concurrency,
+      maxFreeSockets: o.concurrency,
+    });
   }
 
   start(): void {
@@ -92,13 +96,17 @@ class Load {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    await Promise.race([Promise.all(this.workers), new Promise((r) => setTimeout(r, this.o.timeoutMs + 500))]);
+    await Promise.race([
+      Promise.all(this.workers),
+      new Promise((r) => setTimeout(r, this.o.timeoutMs + 500)),
+    ]);
     this.agent.destroy();
   }
 
   snapshot(): Snapshot {
     const lat = this.lat.subarray(0, Math.min(this.latN, this.lat.length)).sort();
-    const q = (p: number) => (lat.length === 0 ? 0 : (lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? 0));
+    const q = (p: number) =>
+      lat.length === 0 ? 0 : (lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] ?? 0);
     const snap: Snapshot = {
       at: Date.now(),
       total: this.total,
@@ -183,7 +191,9 @@ class Load {
             }
           });
           res.on("end", () => done({ kind: "response", status, body: text }));
-          res.on("error", (err: NodeJS.ErrnoException) => done({ kind: "error", code: err.code ?? err.message }));
+          res.on("error", (err: NodeJS.ErrnoException) =>
+            done({ kind: "error", code: err.code ?? err.message }),
+          );
         },
       );
       const timer = setTimeout(() => {
@@ -205,11 +215,13 @@ function main(): void {
   load.start();
   const write = (s: Snapshot) => process.stdout.write(`${JSON.stringify(s)}\n`);
   const rl = createInterface({ input: process.stdin });
+  let stopping = false;
   rl.on("line", (line) => {
     const cmd = line.trim();
     if (cmd === "snap") {
       write(load.snapshot());
     } else if (cmd === "stop") {
+      stopping = true;
       rl.close();
       void load.stop().then(() => {
         write(load.snapshot());
@@ -218,7 +230,11 @@ function main(): void {
     }
   });
   // The benchmark went away without saying stop: do not outlive it.
-  rl.on("close", () => setTimeout(() => process.exit(0), 200).unref());
+  rl.on("close", () => {
+    if (!stopping) {
+      process.exit(0);
+    }
+  });
 }
 
 main();

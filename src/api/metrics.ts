@@ -4,6 +4,14 @@ import type { Runtime } from "../runtime/types.js";
 
 export type ApiMetrics = {
   registry: Registry;
+  /** Called by the router for every proxied request. */
+  routerRequest(e: {
+    service: string;
+    group: string;
+    revision?: string;
+    code: number;
+    durationMs: number;
+  }): void;
   requests: Counter<"method" | "route" | "code">;
   duration: Histogram<"method" | "route">;
 };
@@ -65,5 +73,23 @@ export function createMetrics(
       }
     },
   });
-  return { registry, requests, duration };
+  const routerRequests = new Counter({
+    name: "lineops_router_requests_total",
+    help: "Requests through each service's front door, by revision group, revision and status code.",
+    labelNames: ["service", "group", "revision", "code"] as const,
+    registers: [registry],
+  });
+  const routerDuration = new Histogram({
+    name: "lineops_router_request_duration_seconds",
+    help: "Latency of requests through each service's front door.",
+    labelNames: ["service", "group", "revision"] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const routerRequest: ApiMetrics["routerRequest"] = (e) => {
+    const revision = e.revision ?? "";
+    routerRequests.inc({ service: e.service, group: e.group, revision, code: String(e.code) });
+    routerDuration.observe({ service: e.service, group: e.group, revision }, e.durationMs / 1000);
+  };
+  return { registry, requests, duration, routerRequest };
 }

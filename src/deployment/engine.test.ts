@@ -48,10 +48,10 @@ function load(url: string) {
           body: "{}",
           headers: { "content-type": "application/json" },
         });
-        await res.arrayBuffer();
+        const text = await res.text();
         if (res.status >= 500) {
           counts.failed++;
-          counts.errors.push(`HTTP ${res.status}`);
+          counts.errors.push(`HTTP ${res.status} ${text.slice(0, 200)}`);
         } else {
           counts.ok++;
         }

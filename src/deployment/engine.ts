@@ -27,13 +27,22 @@ export interface FrontDoors {
   listen(service: string, port?: number): Promise<{ host: string; port: number; url: string }>;
   setBackends(
     service: string,
-    backends: { instanceId: string; host: string; port: number; station?: string; group?: string }[],
+    backends: {
+      instanceId: string;
+      host: string;
+      port: number;
+      station?: string;
+      group?: string;
+      revision?: string;
+    }[],
   ): void;
   addressOf(service: string): { url: string } | undefined;
   /** Share of traffic per backend group, summing to 100 (routers without weights ignore groups). */
   setWeights?(service: string, weights: Record<string, number>): void;
   /** Takes the instance out of rotation and waits for its in-flight requests, up to timeoutMs. */
   drain?(instanceId: string, timeoutMs: number): Promise<unknown>;
+  /** Keeps a client (by header or cookie) on the same revision group during a canary. */
+  setStickiness?(service: string, stickiness: { header?: string; cookie?: string } | undefined): void;
 }
 
 /** Runs one analysis (templates + args) to a verdict; provided by deployment/analysis. */
@@ -377,6 +386,10 @@ export class DeploymentEngine {
           at: Date.now(),
         });
       });
+    if (spec.strategy.type === "canary" && spec.strategy.stickiness) {
+      this.o.frontDoors.setStickiness?.(service, spec.strategy.stickiness);
+      void done.finally(() => this.o.frontDoors.setStickiness?.(service, undefined));
+    }
     this.rollouts.set(service, { rollout, done, overrideGates });
     this.o.bus.emit("deployment.started", { id: record.id, service, at: Date.now() });
     return record;
@@ -661,6 +674,7 @@ export class DeploymentEngine {
           host: i.host,
           port: i.port,
           group: groupOf(i.revision),
+          revision: i.revision,
           ...(i.station === undefined ? {} : { station: i.station }),
         })),
     );

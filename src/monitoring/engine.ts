@@ -53,6 +53,7 @@ export class MonitoringEngine implements MetricsQuerier {
   private instances: InstanceTarget[] = [];
   private instancePids: { pid: number; labels: Labels }[] = [];
   private readonly staticTargets: ScrapeTarget[];
+  private selfTarget: ScrapeTarget | undefined;
   private readonly defaults: ScrapeDefaults;
   /** Samples committed to the TSDB since start, by any writer (scrape, remote write, rules, host). */
   samplesAppended = 0;
@@ -284,10 +285,35 @@ export class MonitoringEngine implements MetricsQuerier {
     return result;
   }
 
+  /** lineops scrapes its own /metrics (job="lineops"), as Prometheus does, so router and API metrics are queryable. */
+  async setSelfTarget(host: string, port: number): Promise<void> {
+    this.selfTarget = instanceScrapeTarget(
+      {
+        service: "lineops",
+        instanceId: "self",
+        host,
+        port,
+        metricsPath: "/metrics",
+        revision: "",
+        version: "",
+      },
+      this.defaults,
+    );
+    const labels: Record<string, string> = { job: "lineops", instance: `${host}:${port}` };
+    this.selfTarget = {
+      ...this.selfTarget,
+      key: "self",
+      labels,
+      discoveredLabels: { ...labels, __address__: `${host}:${port}` },
+    };
+    await this.syncTargets();
+  }
+
   private async syncTargets(): Promise<void> {
     await this.scrape.sync([
       ...this.instances.map((i) => instanceScrapeTarget(i, this.defaults)),
       ...this.staticTargets,
+      ...(this.selfTarget ? [this.selfTarget] : []),
     ]);
   }
 

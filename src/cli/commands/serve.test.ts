@@ -76,17 +76,22 @@ describe("lineops demo", () => {
     }
     expect(status.services.find((s) => s.name === "station-controller")?.readyInstances).toBe(4);
     // Every instance is a scrape target, and PromQL sees the line's KPIs.
+    let lastTargets = "";
     await eventually(
       async () => {
         const r = await runCli(["targets", "--json", "--data-dir", dataDir]);
+        lastTargets = r.stdout + r.stderr;
         const t = JSON.parse(r.stdout) as { activeTargets: { health: string }[] };
-        return t.activeTargets.length === 9 && t.activeTargets.every((x) => x.health === "up")
+        // nine instances plus lineops itself
+        return t.activeTargets.length === 10 && t.activeTargets.every((x) => x.health === "up")
           ? true
           : undefined;
       },
       20_000,
-      "9 healthy scrape targets",
-    );
+      "10 healthy scrape targets",
+    ).catch((err: unknown) => {
+      throw new Error(`${String(err)}\n${lastTargets}`);
+    });
     const up = await cli<{ resultType: string; result: { value: [number, string] }[] }>([
       "query",
       'count(up{job="station-controller"} == 1)',

@@ -70,25 +70,25 @@ describe("compileCondition: evaluation", () => {
 
 describe("compileCondition: errors name the position", () => {
   it.each([
-    ["result < 0.05)", "1:14: unexpected \")\""],
+    ["result < 0.05)", '1:14: unexpected ")"'],
     ["result < ", "1:10: unexpected end of input"],
-    ["(result < 1", "1:12: unexpected end of input, expected \")\" to close the parenthesis"],
-    ["result = 1", "1:8: unexpected \"=\" (did you mean \"==\"?)"],
-    ["result & 1", "1:8: unexpected \"&\" (did you mean \"&&\"?)"],
-    ["foo > 1", "1:1: unknown name \"foo\" (only \"result\" is defined)"],
-    ["bar(result) > 1", "1:1: unknown function \"bar\""],
+    ["(result < 1", '1:12: unexpected end of input, expected ")" to close the parenthesis'],
+    ["result = 1", '1:8: unexpected "=" (did you mean "=="?)'],
+    ["result & 1", '1:8: unexpected "&" (did you mean "&&"?)'],
+    ["foo > 1", '1:1: unknown name "foo" (only "result" is defined)'],
+    ["bar(result) > 1", '1:1: unknown function "bar"'],
     ["result", "1:1: a condition must be true or false, but this is an array"],
     ["result + 1", "1:1: a condition must be true or false, but this is a number"],
-    ["result > 1 && 2", "1:15: \"&&\" needs booleans on both sides"],
-    ["# > 1", "1:1: \"#\" is only defined inside all(), any() or none()"],
+    ["result > 1 && 2", '1:15: "&&" needs booleans on both sides'],
+    ["# > 1", '1:1: "#" is only defined inside all(), any() or none()'],
     ["all(result, # + 1)", "1:13: the predicate of all() must be a boolean expression"],
     ["len(1) > 0", "1:1: len() needs an array (result)"],
     ["isNaN(result, 1)", "1:1: isNaN() takes 1 argument, got 2"],
     ["result[0][1] > 0", "1:10: only result can be indexed"],
-    ["result > 1\n && result $ 2", "2:12: unexpected \"$\""],
+    ["result > 1\n && result $ 2", '2:12: unexpected "$"'],
     ["", "1:1: empty condition"],
-    ["1x > 0", "1:2: unexpected \"x\" after number"],
-    ["(true) == 1", "1:8: cannot compare a boolean with a number using \"==\""],
+    ["1x > 0", '1:2: unexpected "x" after number'],
+    ["(true) == 1", '1:8: cannot compare a boolean with a number using "=="'],
     ["len > 1", "1:1: len is a function: call it as len(...)"],
   ])("%j → %s", (src, msg) => {
     const e = compileError(src);
@@ -114,11 +114,57 @@ describe("compileCondition: errors name the position", () => {
 
 describe("compileCondition: property", () => {
   const tokens = [
-    "result", "result[0]", "result[-1]", "#", "NaN", "Inf", "true", "false", "1", "0.05", "1e3", "(", ")", "[", "]",
-    "{", "}", ",", "<", "<=", ">", ">=", "==", "!=", "&&", "||", "!", "and", "or", "not", "+", "-", "*", "/", "%",
-    "isNaN(", "len(", "all(", "any(", "none(", "max(", "min(", "mean(", "median(", "sum(", "abs(", "isInf(",
+    "result",
+    "result[0]",
+    "result[-1]",
+    "#",
+    "NaN",
+    "Inf",
+    "true",
+    "false",
+    "1",
+    "0.05",
+    "1e3",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "==",
+    "!=",
+    "&&",
+    "||",
+    "!",
+    "and",
+    "or",
+    "not",
+    "+",
+    "-",
+    "*",
+    "/",
+    "%",
+    "isNaN(",
+    "len(",
+    "all(",
+    "any(",
+    "none(",
+    "max(",
+    "min(",
+    "mean(",
+    "median(",
+    "sum(",
+    "abs(",
+    "isInf(",
   ];
-  const values = fc.array(fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 0)), { maxLength: 5 });
+  const values = fc.array(fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 0)), {
+    maxLength: 5,
+  });
 
   function neverCrashes(src: string, result: number[]): void {
     let c;
@@ -138,10 +184,9 @@ describe("compileCondition: property", () => {
   }
 
   it("arbitrary strings compile or fail cleanly", () => {
-    fc.assert(
-      fc.property(fc.string({ maxLength: 60, unit: "binary" }), values, neverCrashes),
-      { numRuns: 2000 },
-    );
+    fc.assert(fc.property(fc.string({ maxLength: 60, unit: "binary" }), values, neverCrashes), {
+      numRuns: 2000,
+    });
   });
 
   it("token soup compiles or fails cleanly, and evaluates to a boolean or fails cleanly", () => {

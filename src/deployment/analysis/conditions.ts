@@ -674,7 +674,7 @@ export function compileCondition(source: string): CompiledCondition {
   if (t !== "bool") {
     syntaxError(
       source,
-      ast.pos,
+      startOf(ast),
       `a condition must be true or false, but this is ${t === "array" ? "an array" : "a number"}`,
     );
   }

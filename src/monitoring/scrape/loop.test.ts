@@ -44,7 +44,7 @@ let server: http.Server;
 let port = 0;
 
 beforeAll(async () => {
-  server = http.createServer((req, res) => {
+  server = http.createServer((_req, res) => {
     const headers: Record<string, string> = { "content-type": "text/plain; version=0.0.4" };
     // Some exporters compress whatever the client asked; the loop must cope (and cap the output).
     if (gzip) {

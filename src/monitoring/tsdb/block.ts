@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { crc32 } from "node:zlib";
 import { labelsKey, type Labels } from "../model.js";
-import { ByteReader, ByteWriter } from "./bytes.js";
+import { ByteReader, ByteWriter, writeAll } from "./bytes.js";
 import { TsdbErrors } from "./errors.js";
 import type { CompiledMatcher, PostingsIndex } from "./matchers.js";
 import { selectPostings } from "./matchers.js";
@@ -70,6 +70,8 @@ export function writeBlock(
   }
 }
 
+const FLUSH_BYTES = 4 << 20;
+
 type Range = { minTime: number; maxTime: number; resolution: number; sources?: string[] };
 
 /**
@@ -82,7 +84,7 @@ export class BlockWriter {
   private readonly symbolIds = new Map<string, number>();
   private readonly symbols: string[] = [];
   private readonly body = new ByteWriter(1 << 16);
-  private readonly cw = new ByteWriter(1 << 20);
+  private cw = new ByteWriter(1 << 20);
   private chunksFd: number;
   private chunksBytes = 0;
   private numSamples = 0;
@@ -155,9 +157,16 @@ export class BlockWriter {
       this.numChunks++;
     }
     this.numSeries++;
-    if (cw.len >= 4 << 20) {
+    if (this.syncFlush && cw.len >= FLUSH_BYTES) {
       this.writeChunks();
     }
+  }
+
+  /** When false, add() only buffers and the caller awaits flush() (writes off the event loop). */
+  syncFlush = true;
+
+  get buffered(): number {
+    return this.cw.len;
   }
 
   private writeChunks(): void {
@@ -168,6 +177,17 @@ export class BlockWriter {
     }
     this.chunksBytes += data.length;
     this.cw.len = 0;
+  }
+
+  /** Writes the buffered chunk bytes with libuv's thread pool; add() may go on meanwhile. */
+  async flush(): Promise<void> {
+    const data = this.cw.view();
+    if (data.length === 0) {
+      return;
+    }
+    this.chunksBytes += data.length; // offsets of later series count these bytes as written
+    this.cw = new ByteWriter(1 << 20);
+    await writeAll(this.chunksFd, data);
   }
 
   private index(): Buffer {
@@ -214,7 +234,7 @@ export class BlockWriter {
 
   /** As finishSync, with the fsync and index write off the event loop (libuv's thread pool). */
   async finish(): Promise<BlockMeta> {
-    this.writeChunks();
+    await this.flush();
     const fd = this.chunksFd;
     await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
     fs.closeSync(fd);
@@ -251,17 +271,50 @@ export type LoadedIndex = {
   all: Uint32Array;
 };
 
+/** A growable typed array; the index builder's columns, so they cost no JS heap per entry. */
+class Vec<T extends Uint32Array | Float64Array> {
+  a: T;
+  n = 0;
+
+  constructor(private readonly make: new (n: number) => T) {
+    this.a = new make(1024);
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  push(x: number): void {
+    if (this.n === this.a.length) {
+      const b = new this.make(this.n * 2);
+      b.set(this.a as never);
+      this.a = b;
+    }
+    this.a[this.n++] = x;
+  }
+
+  /** A right-sized copy (the builder's buffer may be twice as large). */
+  done(extra?: number): T {
+    const out = new this.make(this.n + (extra === undefined ? 0 : 1));
+    out.set(this.a.subarray(0, this.n) as never);
+    if (extra !== undefined) {
+      out[this.n] = extra;
+    }
+    return out;
+  }
+}
+
 /** Accumulates a block's in-memory index series by series (from the file, or while writing). */
 export class IndexBuilder {
-  readonly pairs: number[] = [];
-  readonly labelsOff: number[] = [];
-  readonly fileOff: number[] = [];
-  readonly chunkStart: number[] = [];
-  readonly minT: number[] = [];
-  readonly maxT: number[] = [];
-  readonly count: number[] = [];
-  readonly colLen: number[] = [];
-  private readonly postings = new Map<string, Map<string, number[]>>();
+  readonly pairs = new Vec(Uint32Array);
+  readonly labelsOff = new Vec(Uint32Array);
+  readonly fileOff = new Vec(Float64Array);
+  readonly chunkStart = new Vec(Uint32Array);
+  readonly minT = new Vec(Float64Array);
+  readonly maxT = new Vec(Float64Array);
+  readonly count = new Vec(Uint32Array);
+  readonly colLen = new Vec(Uint32Array);
+  private readonly postings = new Map<string, Map<string, Vec<Uint32Array>>>();
   private n = -1;
 
   constructor(
@@ -276,7 +329,8 @@ export class IndexBuilder {
   }
 
   label(ni: number, vi: number): void {
-    this.pairs.push(ni, vi);
+    this.pairs.push(ni);
+    this.pairs.push(vi);
     const name = this.symbols[ni]!;
     let byValue = this.postings.get(name);
     if (!byValue) {
@@ -284,27 +338,21 @@ export class IndexBuilder {
       this.postings.set(name, byValue);
     }
     const v = this.symbols[vi]!;
-    const list = byValue.get(v);
-    if (list) {
-      list.push(this.n);
-    } else {
-      byValue.set(v, [this.n]);
+    let list = byValue.get(v);
+    if (!list) {
+      list = new Vec(Uint32Array);
+      byValue.set(v, list);
     }
+    list.push(this.n);
   }
 
   build(): LoadedIndex {
     const n = this.n + 1;
-    const labelsOff = new Uint32Array(n + 1);
-    labelsOff.set(this.labelsOff);
-    labelsOff[n] = this.pairs.length;
-    const chunkStart = new Uint32Array(n + 1);
-    chunkStart.set(this.chunkStart);
-    chunkStart[n] = this.minT.length;
     const frozen = new Map<string, Map<string, Uint32Array>>();
     for (const [name, byValue] of this.postings) {
       const m = new Map<string, Uint32Array>();
       for (const [v, list] of byValue) {
-        m.set(v, Uint32Array.from(list));
+        m.set(v, list.done());
       }
       frozen.set(name, m);
     }
@@ -314,14 +362,14 @@ export class IndexBuilder {
     }
     return {
       symbols: this.symbols,
-      labelsOff,
-      pairs: Uint32Array.from(this.pairs),
-      fileOff: Float64Array.from(this.fileOff),
-      chunkStart,
-      minT: Float64Array.from(this.minT),
-      maxT: Float64Array.from(this.maxT),
-      count: Uint32Array.from(this.count),
-      colLen: Uint32Array.from(this.colLen),
+      labelsOff: this.labelsOff.done(this.pairs.length),
+      pairs: this.pairs.done(),
+      fileOff: this.fileOff.done(),
+      chunkStart: this.chunkStart.done(this.minT.length),
+      minT: this.minT.done(),
+      maxT: this.maxT.done(),
+      count: this.count.done(),
+      colLen: this.colLen.done(),
       postings: frozen,
       all,
     };

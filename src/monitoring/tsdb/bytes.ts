@@ -1,5 +1,7 @@
 // Growable byte writer and bounds-checked reader for the WAL and block formats: varints (up to
-// 2^53), zigzag, little-endian u32, and float64 copied as raw bits (NaN payloads survive).
+// 2^53), zigzag, little-endian u32, and float64 copied as raw bits (NaN payloads survive); and
+// writing a finished buffer out without blocking the event loop.
+import fs from "node:fs";
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -152,5 +154,15 @@ export class ByteReader {
     const n = this.uvarint();
     const b = this.bytes(n);
     return Buffer.from(b.buffer, b.byteOffset, b.length).toString("utf8");
+  }
+}
+
+/** Writes all of data at the fd's position via libuv's thread pool. */
+export async function writeAll(fd: number, data: Uint8Array): Promise<void> {
+  let off = 0;
+  while (off < data.length) {
+    off += await new Promise<number>((resolve, reject) =>
+      fs.write(fd, data, off, data.length - off, null, (err, n) => (err ? reject(err) : resolve(n))),
+    );
   }
 }

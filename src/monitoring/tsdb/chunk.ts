@@ -289,11 +289,16 @@ let scratch = new Uint8Array(4096);
 const scratchState = newEncoderState();
 
 export function encodeChunk(ts: Float64Array, vs: Float64Array, from: number, to: number): Uint8Array {
+  return encodeChunkView(ts, vs, from, to).slice();
+}
+
+/** As encodeChunk, but the result is a view of a shared buffer, valid until the next encode. */
+export function encodeChunkView(ts: Float64Array, vs: Float64Array, from: number, to: number): Uint8Array {
   const need = Math.ceil(((to - from) * MAX_SAMPLE_BITS) / 8) + 8;
   if (scratch.length < need) {
     scratch = new Uint8Array(need);
   }
-  const buf = scratch; // shared: encoding is synchronous and the result is a copy
+  const buf = scratch; // shared: encoding is synchronous; encodeChunk copies the result
   buf.fill(0, 0, need);
   const s = scratchState;
   s.bitPos = 0;
@@ -301,5 +306,5 @@ export function encodeChunk(ts: Float64Array, vs: Float64Array, from: number, to
   for (let i = from; i < to; i++) {
     encodeSample(buf, 0, s, ts[i]!, vs[i]!);
   }
-  return buf.slice(0, Math.ceil(s.bitPos / 8));
+  return buf.subarray(0, Math.ceil(s.bitPos / 8));
 }

@@ -4,7 +4,7 @@
 // holding only markers has no point); other NaNs propagate into min/max/sum as in arithmetic.
 import { isStaleNaN } from "../model.js";
 import type { BlockChunk } from "./block.js";
-import { decodeChunk, encodeChunk, SAMPLES_PER_CHUNK } from "./chunk.js";
+import { decodeChunk, encodeChunk, encodeChunkView, SAMPLES_PER_CHUNK } from "./chunk.js";
 
 export type Aggregates = {
   readonly ts: Float64Array;
@@ -82,17 +82,31 @@ export function sliceAggregates(a: Aggregates, from: number, to: number): Aggreg
 
 const COLS = ["min", "max", "sum", "count", "last"] as const;
 
-/** Five XOR streams per chunk (min, max, sum, count, last) sharing the timestamps. */
-export function encodeAggregates(a: Aggregates): BlockChunk[] {
+/**
+ * Five XOR streams per chunk (min, max, sum, count, last) sharing the timestamps. With `pool` the
+ * streams are views into pool.buf (grown as needed), valid until the pool's next use: a block cut
+ * encodes 200k series and must not allocate a buffer per stream.
+ */
+export function encodeAggregates(a: Aggregates, pool?: { buf: Uint8Array }): BlockChunk[] {
   const out: BlockChunk[] = [];
+  let used = 0;
   for (let from = 0; from < a.ts.length; from += SAMPLES_PER_CHUNK) {
     const to = Math.min(a.ts.length, from + SAMPLES_PER_CHUNK);
-    out.push({
-      minT: a.ts[from]!,
-      maxT: a.ts[to - 1]!,
-      count: to - from,
-      cols: COLS.map((c) => encodeChunk(a.ts, a[c], from, to)),
+    const cols = COLS.map((c) => {
+      if (!pool) {
+        return encodeChunk(a.ts, a[c], from, to);
+      }
+      const v = encodeChunkView(a.ts, a[c], from, to);
+      if (pool.buf.length < used + v.length) {
+        const grown = new Uint8Array(Math.max(4096, 2 * (used + v.length)));
+        grown.set(pool.buf.subarray(0, used));
+        pool.buf = grown; // earlier views keep the old buffer
+      }
+      pool.buf.set(v, used);
+      used += v.length;
+      return pool.buf.subarray(used - v.length, used);
     });
+    out.push({ minT: a.ts[from]!, maxT: a.ts[to - 1]!, count: to - from, cols });
   }
   return out;
 }

@@ -271,6 +271,27 @@ export class Head implements PostingsIndex {
     return out;
   }
 
+  /**
+   * Orders two series as their labelsKey() strings would sort (names are stored sorted), without
+   * building the strings: a block cut sorts every series and must not allocate a key for each.
+   */
+  compareLabels(a: number, b: number): number {
+    const pool = this.labelPool;
+    const sym = this.symbols;
+    const oa = this.labelsOff[a]!;
+    const ob = this.labelsOff[b]!;
+    const la = 2 * this.labelsLen[a]!;
+    const lb = 2 * this.labelsLen[b]!;
+    for (let k = 0; k < la && k < lb; k++) {
+      const x = pool[oa + k]!;
+      const y = pool[ob + k]!;
+      if (x !== y) {
+        return sym[x]! < sym[y]! ? -1 : 1;
+      }
+    }
+    return la - lb;
+  }
+
   labelValueOf(slot: number, name: string): string | undefined {
     const off = this.labelsOff[slot]!;
     for (let k = 0; k < this.labelsLen[slot]!; k++) {
@@ -541,6 +562,17 @@ export class Head implements PostingsIndex {
     return out;
   }
 
+  /** Whether chunksForBlock(slot, mint, maxt) would return anything, without allocating. */
+  hasChunksIn(slot: number, mint: number, maxt: number): boolean {
+    const arena = this.arenaOf(slot);
+    for (let id = this.firstChunk[slot]!; id >= 0; id = arena.next[id]!) {
+      if (arena.minT[id]! >= mint && arena.maxT[id]! < maxt) {
+        return true;
+      }
+    }
+    return this.cCount[slot]! > 0 && this.cMinT[slot]! >= mint && this.lastT[slot]! < maxt;
+  }
+
   hasChunks(slot: number): boolean {
     return this.firstChunk[slot]! >= 0 || this.cCount[slot]! > 0;
   }
@@ -758,8 +790,19 @@ export class Head implements PostingsIndex {
     };
   }
 
+  /** The slot's closed chunks (views of arena pages; no copy of the open chunk). */
   closedChunks(slot: number): ChunkPart[] {
-    return this.chunksOf(slot, -Infinity, Infinity).slice(0, this.cCount[slot]! > 0 ? -1 : undefined);
+    const out: ChunkPart[] = [];
+    const arena = this.arenaOf(slot);
+    for (let id = this.firstChunk[slot]!; id >= 0; id = arena.next[id]!) {
+      out.push({
+        bytes: arena.bytes(id),
+        count: arena.count[id]!,
+        minT: arena.minT[id]!,
+        maxT: arena.maxT[id]!,
+      });
+    }
+    return out;
   }
 
   restoreClosedChunk(slot: number, c: ChunkPart): void {

@@ -1,6 +1,6 @@
 // Cooperative time slicing for long jobs on the event loop (compaction, checkpoints): work runs
 // until a budget of a few milliseconds is spent, then yields with setImmediate so scrapes, appends
-// and queries run in between. Also a merge sort that yields, since one sort of 200k keys blocks.
+// and queries run in between. Also a merge sort that yields: one sort of 200k series takes 100+ ms.
 
 /** Tracks one slice's budget; `due()` is cheap enough to call per item. */
 export class Slicer {
@@ -8,6 +8,8 @@ export class Slicer {
   private n = 0;
   /** Yields taken so far (for logs and tests). */
   yields = 0;
+  /** The longest slice so far: the longest the job kept the event loop. */
+  maxSliceMs = 0;
 
   constructor(
     private readonly budgetMs = 8,
@@ -25,14 +27,34 @@ export class Slicer {
 
   /** Lets the event loop run, then starts a new slice. */
   async yield(): Promise<void> {
-    const d = performance.now() - this.t0;
-    if (process.env.SLICE_DEBUG && d > 20) {
-      console.log(`long slice ${d.toFixed(1)} ms`, new Error().stack?.split("\n").slice(2, 5).join(" | "));
-    }
+    this.endSlice();
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.yields++;
     this.check();
     this.t0 = performance.now();
+  }
+
+  /** Ends the current slice (before awaiting I/O, and at the end of the job). */
+  endSlice(): void {
+    const dd = performance.now() - this.t0;
+    if (process.env.SLICE_DEBUG && dd > 30) {
+      console.log(`long slice ${dd.toFixed(1)} ms`, new Error().stack?.split("\n").slice(2, 6).join(" | "));
+    }
+    this.maxSliceMs = Math.max(this.maxSliceMs, performance.now() - this.t0);
+  }
+
+  /** Starts a new slice after awaiting something else (I/O), whose wait is no stall. */
+  restart(): void {
+    this.check();
+    this.t0 = performance.now();
+  }
+
+  /** Awaits I/O between slices: the wait does not count as slice time. */
+  async io<T>(p: Promise<T>): Promise<T> {
+    this.endSlice();
+    const v = await p;
+    this.restart();
+    return v;
   }
 
   /** Yields if the budget is spent; for coarse steps (always reads the clock). */
@@ -45,19 +67,15 @@ export class Slicer {
 
 const RUN = 2048;
 
-/** The order of `keys` ascending (stable), computed in slices. */
-export async function sortedOrder(keys: readonly string[], sl: Slicer): Promise<Uint32Array> {
-  const n = keys.length;
-  let a = new Uint32Array(n);
-  let b = new Uint32Array(n);
-  for (let i = 0; i < n; i++) {
-    a[i] = i;
-  }
-  const cmp = (x: number, y: number) => {
-    const kx = keys[x]!;
-    const ky = keys[y]!;
-    return kx < ky ? -1 : kx > ky ? 1 : x - y;
-  };
+/** Sorts `items` in place by `cmp` (stably), yielding between runs and during merges. */
+export async function sortSliced(
+  items: Uint32Array,
+  cmp: (a: number, b: number) => number,
+  sl: Slicer,
+): Promise<Uint32Array> {
+  const n = items.length;
+  let a: Uint32Array = items;
+  let b: Uint32Array = new Uint32Array(n);
   for (let from = 0; from < n; from += RUN) {
     a.subarray(from, Math.min(n, from + RUN)).sort(cmp);
     await sl.maybeYield();

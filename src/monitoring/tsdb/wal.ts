@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { crc32 } from "node:zlib";
 import type { Labels } from "../model.js";
-import { ByteReader, ByteWriter } from "./bytes.js";
+import { ByteReader, ByteWriter, writeAll } from "./bytes.js";
 
 export const REC_SERIES = 1;
 export const REC_SAMPLES = 2;
@@ -381,7 +381,9 @@ export function decodeSamples(
 
 /** One checkpoint being written: records go to a buffer that is written out every few MiB. */
 export class CheckpointWriter {
-  readonly w = new ByteWriter(1 << 20);
+  w = new ByteWriter(1 << 20);
+  /** When false, record() only buffers and the caller awaits flush() (writes off the event loop). */
+  syncFlush = true;
   private fd: number;
   private readonly file: string;
   private done = false;
@@ -405,9 +407,23 @@ export class CheckpointWriter {
     const payload = cw.buf.subarray(start + HEADER, cw.len);
     cw.buf.writeUInt32LE(payload.length, start + 1);
     cw.buf.writeUInt32LE(crc32(payload), start + 5);
-    if (cw.len >= 4 << 20) {
+    if (this.syncFlush && cw.len >= 4 << 20) {
       this.writeOut();
     }
+  }
+
+  get buffered(): number {
+    return this.w.len;
+  }
+
+  /** Writes the buffered records with libuv's thread pool; record() may go on meanwhile. */
+  async flush(): Promise<void> {
+    const data = this.w.view();
+    if (data.length === 0) {
+      return;
+    }
+    this.w = new ByteWriter(1 << 20);
+    await writeAll(this.fd, data);
   }
 
   private writeOut(): void {
@@ -427,7 +443,7 @@ export class CheckpointWriter {
 
   /** As finishSync with the fsync in libuv's thread pool. */
   async finish(): Promise<void> {
-    this.writeOut();
+    await this.flush();
     const fd = this.fd;
     await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
     if (this.done) {

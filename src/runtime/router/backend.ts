@@ -90,7 +90,7 @@ export class BackendState {
 
   /** Eligible for a new request: not draining, not excluded by weight, and (unless panicking) not ejected. */
   usable(now: number, allowEjected: boolean): boolean {
-    return !this.removed && this.weight > 0 && (allowEjected || this.ejectedUntil <= now);
+    return !this.draining && !this.removed && this.weight > 0 && (allowEjected || this.ejectedUntil <= now);
   }
 
   status(now: number): BackendStatus {

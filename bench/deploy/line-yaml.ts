@@ -1,0 +1,42 @@
+// The line the deploy benchmark runs: the five sample services of examples/line.yaml, at one
+// version each, with absolute paths so the YAML works from a temp dir and through POST /api/v1/line.
+import path from "node:path";
+
+export const SERVICES = [
+  "plc-gateway",
+  "station-controller",
+  "quality-inspection",
+  "mes-connector",
+  "line-controller",
+] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+export function lineYaml(root: string, versions: Partial<Record<ServiceName, string>> = {}): string {
+  const v = (s: ServiceName) => JSON.stringify(versions[s] ?? "1.0.0");
+  const common = (s: ServiceName) =>
+    [
+      `  - name: ${s}`,
+      `    version: ${v(s)}`,
+      `    command: node`,
+      `    args: [${JSON.stringify(path.join("dist/line/services", `${s}.js`))}]`,
+      `    cwd: ${JSON.stringify(root)}`,
+      `    readiness: { type: http, path: /readyz, interval: 500ms, timeout: 1s }`,
+      `    liveness: { type: http, path: /healthz, interval: 5s, timeout: 2s, initialDelay: 5s, failureThreshold: 3 }`,
+    ].join("\n");
+  return [
+    "line:",
+    "  name: bench-deploy-line",
+    "services:",
+    common("plc-gateway"),
+    common("station-controller"),
+    `    stations: ["1", "2", "3", "4"]`,
+    `    dependsOn: [plc-gateway]`,
+    common("quality-inspection"),
+    common("mes-connector"),
+    common("line-controller"),
+    `    replicas: 2`,
+    `    env: { STATION_COUNT: "4" }`,
+    `    dependsOn: [station-controller, quality-inspection, mes-connector]`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,58 @@
+// An AnalysisScheduler whose clock moves only when a test says so, so runs never wait in real time.
+import type { AnalysisScheduler } from "../run.js";
+
+type Timer = { at: number; seq: number; fn: () => void };
+
+export class ManualScheduler implements AnalysisScheduler {
+  private readonly timers = new Map<number, Timer>();
+  private seq = 0;
+
+  constructor(private t: number) {}
+
+  now(): number {
+    return this.t;
+  }
+
+  setTimer(fn: () => void, ms: number): unknown {
+    const id = ++this.seq;
+    this.timers.set(id, { at: this.t + Math.max(0, ms), seq: id, fn });
+    return id;
+  }
+
+  clearTimer(handle: unknown): void {
+    this.timers.delete(handle as number);
+  }
+
+  get pending(): number {
+    return this.timers.size;
+  }
+
+  /** Moves the clock forward by ms, firing due timers in order and letting their async work settle. */
+  async advance(ms: number): Promise<void> {
+    const until = this.t + ms;
+    for (let fired = 0; fired < 100_000; fired++) {
+      await settle();
+      let next: [number, Timer] | undefined;
+      for (const e of this.timers) {
+        if (!next || e[1].at < next[1].at || (e[1].at === next[1].at && e[1].seq < next[1].seq)) {
+          next = e;
+        }
+      }
+      if (next === undefined || next[1].at > until) {
+        break;
+      }
+      this.timers.delete(next[0]);
+      this.t = next[1].at;
+      next[1].fn();
+    }
+    this.t = until;
+    await settle();
+  }
+}
+
+/** Lets pending promise callbacks and I/O completions run (one macrotask turn per round). */
+export async function settle(rounds = 3): Promise<void> {
+  for (let i = 0; i < rounds; i++) {
+    await new Promise<void>((r) => setImmediate(r));
+  }
+}
