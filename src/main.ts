@@ -18,7 +18,7 @@ import { loadRuleFile } from "./monitoring/rules/files.js";
 import { PortAllocator } from "./runtime/process/ports.js";
 import { ProcessRuntime } from "./runtime/process/runtime.js";
 import { RuntimeErrors } from "./runtime/errors.js";
-import { Router, type RequestEvent } from "./runtime/router/router.js";
+import { Router } from "./runtime/router/router.js";
 import { AuditRepository } from "./store/audit.js";
 import { DeploymentRepository } from "./store/deployments.js";
 import { openDb } from "./store/db.js";
@@ -86,9 +86,16 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     logs: config.runtime.logs,
     stopTimeoutMs: config.runtime.stopTimeout,
   });
+  // lineops's own /metrics; its closures read engines built below, only when /metrics is scraped.
+  const metrics = createMetrics(
+    () => runtime,
+    () => ({
+      headSeries: () => monitoring.storage.stats(0).numSeries,
+      samplesAppended: () => monitoring.samplesAppended,
+    }),
+  );
   // Router metrics go to lineops's own /metrics, which lineops scrapes into its TSDB (job="lineops").
-  let onRouterRequest: ((e: RequestEvent) => void) | undefined;
-  const router = new Router({ logger, ports, onRequest: (e) => onRouterRequest?.(e) });
+  const router = new Router({ logger, ports, onRequest: (e) => metrics.routerRequest(e) });
   const deployment = new DeploymentEngine({
     runtime,
     deployments: new DeploymentRepository(db),
@@ -147,14 +154,6 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     }
     return applyLine(loadLineFile(config.lineFile), path.dirname(config.lineFile));
   };
-  const metrics = createMetrics(
-    () => runtime,
-    () => ({
-      headSeries: () => monitoring.storage.stats(0).numSeries,
-      samplesAppended: () => monitoring.samplesAppended,
-    }),
-  );
-  onRouterRequest = (e) => metrics.routerRequest(e);
   const app = await buildServer(
     {
       version: VERSION,

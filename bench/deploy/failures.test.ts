@@ -26,7 +26,7 @@ describe("classify", () => {
       dependencyStatus: 503,
     });
     expect(classify({ kind: "response", status: 502, body })).toBe(
-      "502 service dependency_failed: station-controller 503 (router: no ready instance of service station-controller serves station N)",
+      "502 service dependency_failed: station-controller 503 (router: no ready instance of service station-controller serves station 3)",
     );
   });
 

@@ -73,7 +73,8 @@ export function normalise(message: string): string {
       // Instance ids end in 8 hex digits (line-controller-1a2b3c4d); the service name stays.
       .replace(/-[0-9a-f]{8}\b/g, "-<id>")
       .replace(/127\.0\.0\.1:\d+/g, "<addr>")
-      .replace(/\d+/g, "N")
+      // Station numbers stay: which stations fail says which rollout step is at fault.
+      .replace(/(?<!station )\b\d+\b/g, "N")
       .slice(0, 160)
   );
 }

@@ -273,7 +273,8 @@ async function main(): Promise<void> {
       rollbackSeconds: rb.rollbackSeconds === undefined ? null : r3(rb.rollbackSeconds),
       healthVerificationSeconds: health.medianSeconds,
     };
-    const avail = (x: ScenarioResult) => r3(x.availability / PLAN.availability);
+    const sig = (x: number) => Number(x.toPrecision(4));
+    const avail = (x: ScenarioResult) => sig(x.availability / PLAN.availability);
     const ratio = {
       lineRolloutSeconds: r3(results.lineRolloutSeconds / PLAN.lineRolloutSeconds),
       rollbackSeconds:

@@ -36,10 +36,6 @@ export class Slicer {
 
   /** Ends the current slice (before awaiting I/O, and at the end of the job). */
   endSlice(): void {
-    const dd = performance.now() - this.t0;
-    if (process.env.SLICE_DEBUG && dd > 30) {
-      console.log(`long slice ${dd.toFixed(1)} ms`, new Error().stack?.split("\n").slice(2, 6).join(" | "));
-    }
     this.maxSliceMs = Math.max(this.maxSliceMs, performance.now() - this.t0);
   }
 

@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { analysisTemplateSchema } from "../../config/deploy-schema.js";
+import type { AnalysisRun } from "./run.js";
+import { createAnalysisRunner } from "./runner.js";
+import { ManualScheduler } from "./test-support/manual-scheduler.js";
+
+const T0 = Date.parse("2026-03-02T06:00:00Z");
+const templates = [
+  analysisTemplateSchema.parse({
+    name: "errors",
+    metrics: [
+      {
+        name: "error-rate",
+        query: 'errors{job="{{args.job}}"}',
+        interval: "10s",
+        count: 2,
+        successCondition: "result < 0.05",
+      },
+    ],
+  }),
+];
+
+describe("createAnalysisRunner", () => {
+  it("runs the referenced templates with the reference's args and reports each measurement", async () => {
+    const sched = new ManualScheduler(T0);
+    const runs: AnalysisRun[] = [];
+    const runner = createAnalysisRunner({
+      scheduler: sched,
+      query: async () => ({ resultType: "vector", result: [{ metric: {}, value: [0, "0.01"] }] }),
+      onRun: (r) => runs.push(r),
+    });
+    const progress: string[] = [];
+    const p = runner(
+      templates,
+      { templates: ["errors"], args: { job: "q" } },
+      { service: "quality" },
+      new AbortController().signal,
+      (m) => progress.push(m),
+    );
+    await sched.advance(10_000);
+    expect(await p).toEqual({ phase: "Successful", message: "all 1 metric successful" });
+    expect(progress).toEqual([
+      "errors/error-rate #1: Successful [0.01] (successCondition result < 0.05 met)",
+      "errors/error-rate #2: Successful [0.01] (successCondition result < 0.05 met)",
+    ]);
+    expect(runs[0]?.snapshot().args).toEqual({ job: "q", service: "quality" });
+  });
+
+  it("is an Error for an unknown template, and Cancelled when the rollout aborts", async () => {
+    const sched = new ManualScheduler(T0);
+    const runner = createAnalysisRunner({
+      scheduler: sched,
+      query: async () => ({ resultType: "vector", result: [] }),
+    });
+    const signal = new AbortController().signal;
+    expect(await runner(templates, { templates: ["latency"], args: {} }, {}, signal, () => {})).toEqual({
+      phase: "Error",
+      message: 'unknown analysis template "latency" (defined: "errors")',
+    });
+    const ctl = new AbortController();
+    const p = runner(templates, { templates: ["errors"], args: { job: "q" } }, {}, ctl.signal, () => {}, {
+      background: true,
+    });
+    ctl.abort();
+    expect(await p).toEqual({ phase: "Cancelled", message: "cancelled" });
+  });
+});
