@@ -179,16 +179,24 @@ export class BlockWriter {
     this.cw.len = 0;
   }
 
-  /** Writes the buffered chunk bytes with libuv's thread pool; add() may go on meanwhile. */
+  /**
+   * Writes the buffered chunk bytes with libuv's thread pool. Two buffers take turns: a fresh
+   * multi-MiB buffer per flush made V8 run a full GC every few flushes (external memory pressure).
+   */
   async flush(): Promise<void> {
-    const data = this.cw.view();
-    if (data.length === 0) {
+    const full = this.cw;
+    if (full.len === 0) {
       return;
     }
-    this.chunksBytes += data.length; // offsets of later series count these bytes as written
-    this.cw = new ByteWriter(1 << 20);
-    await writeAll(this.chunksFd, data);
+    this.chunksBytes += full.len; // offsets of later series count these bytes as written
+    this.cw = this.spare ?? new ByteWriter(FLUSH_BYTES + (1 << 20));
+    this.spare = undefined;
+    await writeAll(this.chunksFd, full.view());
+    full.len = 0;
+    this.spare = full;
   }
+
+  private spare: ByteWriter | undefined;
 
   private index(): Buffer {
     const ix = new ByteWriter(this.body.len + 1024);

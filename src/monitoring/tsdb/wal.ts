@@ -416,15 +416,20 @@ export class CheckpointWriter {
     return this.w.len;
   }
 
-  /** Writes the buffered records with libuv's thread pool; record() may go on meanwhile. */
+  /** Writes the buffered records with libuv's thread pool; two buffers take turns (see BlockWriter). */
   async flush(): Promise<void> {
-    const data = this.w.view();
-    if (data.length === 0) {
+    const full = this.w;
+    if (full.len === 0) {
       return;
     }
-    this.w = new ByteWriter(1 << 20);
-    await writeAll(this.fd, data);
+    this.w = this.spare ?? new ByteWriter(5 << 20);
+    this.spare = undefined;
+    await writeAll(this.fd, full.view());
+    full.len = 0;
+    this.spare = full;
   }
+
+  private spare: ByteWriter | undefined;
 
   private writeOut(): void {
     const data = this.w.view();
