@@ -9,6 +9,7 @@ import { buildServer } from "./api/server.js";
 import { resolveConfig, type ConfigOverrides, type ResolvedConfig } from "./config/config.js";
 import type { LineSpec } from "./config/line-schema.js";
 import { DeploymentEngine } from "./deployment/engine.js";
+import { createAnalysisRunner } from "./deployment/analysis/runner.js";
 import { gateWaiter } from "./deployment/gates/waiter.js";
 import { loadLineFile, parseLine } from "./deployment/line.js";
 import { EventBus } from "./events/bus.js";
@@ -102,6 +103,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     // Gates and analyses read the line's metrics through PromQL; the monitoring engine is built
     // below, so these closures resolve it at call time.
     gates: gateWaiter(async (q, t) => (await monitoring.instantJson(q, t)).data),
+    analysis: createAnalysisRunner({ query: async (q, t) => (await monitoring.instantJson(q, t)).data }),
     frontDoors: router,
     revisions,
     bus,

@@ -177,7 +177,7 @@ const stallMs = Math.max(maxGapMs, loopDelay.max / 1e6 - PROBE_MS);
 // The probe's gaps include the scrape + query callbacks above; the slice is the cut's own share.
 const maxSliceMs = SYNC ? compactS * 1000 : (db.lastCompaction?.maxSliceMs ?? 0);
 console.log(
-  `longest compaction slice: ${maxSliceMs.toFixed(0)} ms in ${db.lastCompaction?.slices ?? 1} slices; ` +
+  `longest compaction slice: ${maxSliceMs.toFixed(0)} ms (${db.lastCompaction?.maxSlicePhase ?? "sync"}) in ${db.lastCompaction?.slices ?? 1} slices (max cpu ${(db.lastCompaction?.maxSliceCpuMs ?? 0).toFixed(0)} ms); ` +
     `longest event-loop stall during the cut: ${stallMs.toFixed(0)} ms (p99 delay ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms); ` +
     `(idle: ${idleMaxGapMs.toFixed(0)} ms); ${scrapes} scrapes (max ${scrapeMaxMs.toFixed(1)} ms), ${queryChecks} checked queries (max ${queryMaxMs.toFixed(1)} ms, ${queryErrors} wrong)`,
 );
@@ -193,7 +193,27 @@ const found = db
   .map((s) => s.samples().ts.length)
   .reduce((a, b) => a + b, 0);
 const queryMs = Number(process.hrtime.bigint() - q0) / 1e6;
-db.close();
+// Shutdown: close() checkpoints the head synchronously; closeAsync() in slices.
+let closeGapMs = 0;
+let closeLast = performance.now();
+const closeProbe = setInterval(() => {
+  const now = performance.now();
+  closeGapMs = Math.max(closeGapMs, now - closeLast - PROBE_MS);
+  closeLast = now;
+}, PROBE_MS);
+await tick(20);
+closeGapMs = 0;
+const cl0 = performance.now();
+if (SYNC) {
+  db.close();
+} else {
+  await db.closeAsync();
+}
+const closeMs = performance.now() - cl0;
+await tick(20);
+clearInterval(closeProbe);
+closeGapMs = Math.max(closeGapMs, SYNC ? closeMs : 0);
+console.log(`closed in ${closeMs.toFixed(0)} ms; longest event-loop stall ${closeGapMs.toFixed(0)} ms`);
 fs.rmSync(dir, { recursive: true, force: true });
 
 const results = {
@@ -214,6 +234,8 @@ const results = {
   compactSeconds: compactS,
   compactMaxSliceMs: Math.round(maxSliceMs),
   compactSlices: SYNC ? 1 : (db.lastCompaction?.slices ?? 0),
+  compactMaxSliceCpuMs: SYNC ? null : Math.round(db.lastCompaction?.maxSliceCpuMs ?? 0),
+  compactMaxSlicePhase: SYNC ? "sync" : (db.lastCompaction?.maxSlicePhase ?? ""),
   compactMaxStallMs: Math.round(stallMs),
   idleMaxStallMs: Math.round(idleMaxGapMs),
   compactLoopDelayP99Ms: Number((loopDelay.percentile(99) / 1e6).toFixed(1)),
@@ -222,6 +244,8 @@ const results = {
   queriesDuringCompaction: queryChecks,
   queryMaxMs: Number(queryMaxMs.toFixed(1)),
   wrongQueryResults: queryErrors,
+  closeMs: Math.round(closeMs),
+  closeMaxStallMs: Math.round(closeGapMs),
   queryOneMetricMs: Number(queryMs.toFixed(1)),
   querySamples: found,
 };

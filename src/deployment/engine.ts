@@ -52,6 +52,7 @@ export type AnalysisRunner = (
   args: Record<string, string>,
   signal: AbortSignal,
   onProgress: (msg: string) => void,
+  extra?: { background?: boolean },
 ) => Promise<AnalysisVerdict>;
 
 /** Waits until the service's deploy windows and state gates allow a deployment. */
@@ -351,11 +352,11 @@ export class DeploymentEngine {
           this.refreshBackends(svc);
         },
         retire: (i) => this.retire(i),
-        runAnalysis: async (ref, args, signal, onProgress) => {
+        runAnalysis: async (ref, args, signal, onProgress, extra) => {
           if (!this.o.analysis) {
             return { phase: "Error", message: "no analysis runner is configured" };
           }
-          return this.o.analysis(this.templates, ref, args, signal, onProgress);
+          return this.o.analysis(this.templates, ref, args, signal, onProgress, extra);
         },
         waitForGates: async (svc, signal, onWaiting) => {
           const gates = [this.lineGates, this.specs.get(svc)?.spec.gates ?? spec.gates].filter(

@@ -1,6 +1,7 @@
 // Loads a line.yaml: schema validation plus the checks that need the whole line (dependency cycles).
 import { loadYamlFile, parseYaml, type Validator } from "../config/load.js";
 import { lineSchema, type LineSpec } from "../config/line-schema.js";
+import { validateLineAnalysis } from "./analysis/templates.js";
 import { parseWindow } from "./gates/calendar.js";
 import { assertTimeZone } from "./gates/zone.js";
 import { dependencyLevels, findCycle } from "./plan.js";
@@ -47,7 +48,11 @@ const validGates: Validator<LineSpec> = (line) => {
   return problems;
 };
 
-const validLine: Validator<LineSpec> = (line) => [...noCycles(line), ...validGates(line)];
+const validLine: Validator<LineSpec> = (line) => [
+  ...noCycles(line),
+  ...validGates(line),
+  ...validateLineAnalysis(line),
+];
 
 export function loadLineFile(file: string): LineSpec {
   return loadYamlFile(file, lineSchema, validLine);

@@ -38,6 +38,7 @@ export type RolloutHost = {
     args: Record<string, string>,
     signal: AbortSignal,
     onProgress: (msg: string) => void,
+    extra?: { background?: boolean },
   ): Promise<AnalysisVerdict>;
   waitForGates(
     service: string,
@@ -258,7 +259,7 @@ export class Rollout {
     };
     this.log("analysis", `background analysis ${ref.templates.join(", ")} started`);
     const done = this.host
-      .runAnalysis(ref, args, ctl.signal, (msg) => this.log("measurement", msg))
+      .runAnalysis(ref, args, ctl.signal, (msg) => this.log("measurement", msg), { background: true })
       .then((verdict) => {
         if (!ctl.signal.aborted && (verdict.phase === "Failed" || verdict.phase === "Error")) {
           this.log("analysis", `background analysis ${verdict.phase.toLowerCase()}: ${verdict.message}`);
@@ -362,16 +363,16 @@ export class Rollout {
     return this.record.phase;
   }
 
-  /** Traffic back to the stable revision first, then stable instances restored, then the new ones retired. */
+  /**
+   * Traffic back to the stable revision first, then stable instances restored, then the new ones
+   * retired. A per-station service whose station has no stable instance left (it was moved) keeps
+   * the new one serving that station until its stable instance is ready again: moving traffic
+   * first would leave the station with nothing.
+   */
   private async rollback(): Promise<void> {
-    const t0 = Date.now();
-    if (this.from) {
-      this.host.setTraffic(this.service, {
-        groups: { [this.from.revision.hash]: STABLE },
-        weights: { [STABLE]: 100 },
-      });
-      this.log("traffic", "all traffic back on the stable revision", { ms: Date.now() - t0 });
-      const old = this.oldInstances().filter((i) => i.revision === this.from?.revision.hash);
+    const from = this.from;
+    if (from) {
+      const old = this.oldInstances().filter((i) => i.revision === from.revision.hash);
       const missing = [...this.slots()];
       for (const i of old) {
         const k = missing.findIndex((s) => s === i.station);
@@ -379,13 +380,28 @@ export class Rollout {
           missing.splice(k, 1);
         }
       }
+      const stableFirst = () => {
+        const t0 = Date.now();
+        this.host.setTraffic(this.service, {
+          groups: { [from.revision.hash]: STABLE },
+          weights: { [STABLE]: 100 },
+        });
+        this.log("traffic", "all traffic back on the stable revision", { ms: Date.now() - t0 });
+      };
+      const perStation = missing.some((s) => s !== undefined);
+      if (!perStation) {
+        stableFirst();
+      }
       const started = await Promise.all(missing.map((s) => this.startOld(s)));
       const deadline = Date.now() + this.to.spec.progressDeadline;
       while (started.some((i) => this.host.runtime.get(i.id)?.state !== "ready") && Date.now() < deadline) {
         if (started.some((i) => this.host.runtime.get(i.id)?.state === "failed")) {
           throw new Error("a stable instance failed to start during rollback");
         }
-        await new Promise((r) => setTimeout(r, 100));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      if (perStation) {
+        stableFirst();
       }
     }
     await this.retire(this.newInstances());

@@ -118,7 +118,7 @@ export class MonitoringEngine implements MetricsQuerier {
     clearTimeout(this.hostTimer);
     this.rules.stop();
     await this.scrape.stop();
-    this.storage.close();
+    await this.storage.closeAsync();
   }
 
   /** Percentiles of recent collection latencies (scrape start to samples queryable) and target health. */

@@ -11,7 +11,12 @@ export async function canary(r: Rollout): Promise<void> {
   const s = r.strategy;
   const from = r.from?.revision.hash;
   const to = r.to.revision.hash;
-  const groups = { [to]: CANARY, ...(from ? { [from]: STABLE } : {}) };
+  // A per-station service is canaried by station: requests carry their station, and each station's
+  // instance serves it whatever its revision, so weights must not hide a moved station's instance.
+  const perStation = r.slots().some((slot) => slot !== undefined);
+  const groups = perStation
+    ? { [to]: STABLE, ...(from ? { [from]: STABLE } : {}) }
+    : { [to]: CANARY, ...(from ? { [from]: STABLE } : {}) };
   const traffic = (w: number, why: string) => {
     r.setTraffic({ groups, weights: { [STABLE]: 100 - w, [CANARY]: w } }, why);
   };

@@ -161,6 +161,81 @@ describe("Tsdb compactAsync", () => {
     }
   });
 
+  it("closeAsync stops a cut and checkpoints in slices while appends go on, losing nothing", async () => {
+    for (const stopAt of [1, 30, 150]) {
+      const { db, dir, exp } = filled();
+      const p = db.compactAsync();
+      p.catch(() => undefined);
+      let i = 0;
+      let t = 2500;
+      let closing: Promise<void> | undefined;
+      let slicesWhileClosing = 0;
+      await whileRunning(
+        p.then(
+          () => closing,
+          () => closing,
+        ),
+        () => {
+          if (++i === stopAt) {
+            closing = db.closeAsync();
+          }
+          if (closing && exp.times.length < 40) {
+            exp.append(db, t); // still accepted until the close completes
+            t += 100;
+            slicesWhileClosing++;
+          }
+        },
+      );
+      await (closing ?? db.closeAsync());
+      expect(() => db.appender()).toThrow(expect.objectContaining({ code: TsdbErrors.closed.code }));
+      if (stopAt === 1) {
+        expect(slicesWhileClosing).toBeGreaterThan(0);
+      }
+      const db2 = Tsdb.open(dir, sliced);
+      exp.check(db2.querier());
+      db2.close();
+    }
+  });
+
+  it("merges a window of tier blocks in slices exactly as the synchronous merge does", async () => {
+    const tiers = [{ resolutionMs: 10, retentionMs: 0 }]; // merge window 14.4 s: 14 whole blocks
+    const open = () => Tsdb.open(tmpDir(), { ...sliced, tiers });
+    const [syncDb, asyncDb] = [open(), open()];
+    for (const db of [syncDb, asyncDb]) {
+      const app = db.appender();
+      for (let t = 0; t <= 16_500; t += 50) {
+        app.append({ __name__: "a", job: "t" }, t, t % 7);
+        if (t < 5000) {
+          app.append({ __name__: "b", job: "t" }, t, t);
+        }
+        if (t > 8000) {
+          app.append({ __name__: "c", job: "t", zone: String(t % 3) }, t, -t);
+        }
+      }
+      app.commit();
+    }
+    syncDb.compact();
+    await asyncDb.compactAsync();
+    const tierBlocks = (db: Tsdb) => db.blocks().filter((b) => b.resolution === 10);
+    expect(tierBlocks(asyncDb).map((b) => [b.minTime, b.maxTime])).toEqual(
+      tierBlocks(syncDb).map((b) => [b.minTime, b.maxTime]),
+    );
+    expect(tierBlocks(asyncDb).map((b) => b.sources?.length ?? 1)).toEqual([14, 1, 1]);
+    const all = (db: Tsdb) =>
+      db
+        .querier({ resolutionMs: 10 })
+        .selectAggregates([{ name: "job", type: "=", value: "t" }], 0, 14_399)
+        .map((x) => {
+          const g = x.aggregates();
+          return { labels: x.labels, ts: Array.from(g.ts), sum: Array.from(g.sum), n: Array.from(g.count) };
+        });
+    const got = all(asyncDb);
+    expect(got).toHaveLength(5);
+    expect(got).toEqual(all(syncDb));
+    syncDb.close();
+    asyncDb.close();
+  });
+
   it("refuses a synchronous compact() while one runs, and shares concurrent calls", async () => {
     const { db, exp } = filled();
     const p = db.compactAsync();

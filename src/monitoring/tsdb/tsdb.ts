@@ -6,7 +6,15 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Storage } from "../model.js";
 import { HeadAppender, type TsdbAppender } from "./appender.js";
-import { Block, BlockWriter, writeBlock, type BlockMeta, type BlockSeries } from "./block.js";
+import { labelsKey, type Labels } from "../model.js";
+import {
+  Block,
+  BlockWriter,
+  writeBlock,
+  type BlockChunk,
+  type BlockMeta,
+  type BlockSeries,
+} from "./block.js";
 import type { ByteReader, ByteWriter } from "./bytes.js";
 import { decodeChunk } from "./chunk.js";
 import { aggregate, decodeAggregates, emptyAggregates, encodeAggregates } from "./downsample.js";
@@ -51,7 +59,7 @@ export type TsdbOptions = {
   /** Check for due block cuts after commits (on a timer tick). Default true. */
   autoCompact?: boolean;
   /**
-   * Work budget of one slice of compactAsync before it yields to the event loop. Default 8 ms;
+   * Work budget of one slice of compactAsync before it yields to the event loop. Default 5 ms;
    * 0 yields after every few series (tests use it to observe a cut in progress).
    */
   compactionSliceMs?: number;
@@ -60,7 +68,16 @@ export type TsdbOptions = {
   onWalFlush?: () => void;
 };
 
-export type CompactionStats = { blocks: number; durationMs: number; slices: number; maxSliceMs: number };
+export type CompactionStats = {
+  blocks: number;
+  durationMs: number;
+  slices: number;
+  maxSliceMs: number;
+  /** The step of the longest slice (gather, sort, write, finish, switch, truncate, checkpoint…). */
+  maxSlicePhase: string;
+  /** The most CPU time one slice used (process-wide: includes GC helper threads). */
+  maxSliceCpuMs: number;
+};
 
 export type TopEntry = { name: string; value: number };
 
@@ -104,6 +121,9 @@ export class Tsdb implements Storage {
   /** The last compactAsync run: how long, in how many slices, and its longest slice. */
   lastCompaction: CompactionStats | undefined;
   private closed = false;
+  /** closeAsync() has begun: compactions stop, appends and queries still work until it ends. */
+  private stopping = false;
+  private closing: Promise<void> | undefined;
   private readonly reportedCorrupt = new Set<string>();
   private sameScratch = new Uint8Array(1024);
   private readonly newSeries: number[] = [];
@@ -124,7 +144,7 @@ export class Tsdb implements Storage {
         { resolutionMs: 3_600_000, retentionMs: 365 * DAY },
       ],
       autoCompact: opts.autoCompact ?? true,
-      compactionSliceMs: opts.compactionSliceMs ?? 8,
+      compactionSliceMs: opts.compactionSliceMs ?? 5,
       logger: opts.logger,
     };
     this.head = new Head(this.o.blockDurationMs);
@@ -204,7 +224,13 @@ export class Tsdb implements Storage {
       );
     }
     this.wal.logSamples(refs, ts, vs, this.sameScratch, k);
-    if (this.o.autoCompact && !this.compactScheduled && !this.compacting && this.cutDue() !== undefined) {
+    if (
+      this.o.autoCompact &&
+      !this.compactScheduled &&
+      !this.compacting &&
+      !this.stopping &&
+      this.cutDue() !== undefined
+    ) {
       this.compactScheduled = true;
       setImmediate(() => {
         this.compactScheduled = false;
@@ -272,7 +298,7 @@ export class Tsdb implements Storage {
    * replace it in one synchronous step. Concurrent calls share one run.
    */
   compactAsync(): Promise<BlockMeta[]> {
-    if (this.closed) {
+    if (this.closed || this.stopping) {
       return Promise.reject(TsdbErrors.closed("tsdb is closed"));
     }
     if (!this.compacting) {
@@ -292,7 +318,7 @@ export class Tsdb implements Storage {
 
   private newSlicer(): Slicer {
     return new Slicer(this.o.compactionSliceMs, () => {
-      if (this.closed) {
+      if (this.closed || this.stopping) {
         throw TsdbErrors.closed("tsdb closed during compaction");
       }
     });
@@ -310,18 +336,21 @@ export class Tsdb implements Storage {
         written.push(meta);
       }
       const h = this.head;
+      sl.phase = "truncate";
       const n = h.truncating ? h.truncatingSlots : h.beginTruncate(end);
       for (let s = 0; s < n; s += TRUNCATE_SLOTS) {
         h.truncateSlots(s, Math.min(n, s + TRUNCATE_SLOTS));
         await sl.maybeYield();
       }
+      sl.phase = "end truncate";
       h.endTruncate();
       start = this.cutDue();
     }
     if (written.length > 0 || this.head.minValidTime > -Infinity) {
       await this.checkpointAsync(sl);
     }
-    this.mergeTiers();
+    await this.mergeTiersAsync(sl);
+    sl.phase = "retention";
     this.applyRetention();
     sl.endSlice();
     this.lastCompaction = {
@@ -329,6 +358,8 @@ export class Tsdb implements Storage {
       durationMs: performance.now() - t0,
       slices: sl.yields + 1,
       maxSliceMs: sl.maxSliceMs,
+      maxSlicePhase: sl.maxSlicePhase,
+      maxSliceCpuMs: sl.maxSliceCpuMs,
     };
     if (written.length > 0) {
       this.o.logger?.info(
@@ -337,6 +368,7 @@ export class Tsdb implements Storage {
           ms: Math.round(this.lastCompaction.durationMs),
           slices: sl.yields + 1,
           maxSliceMs: Math.round(sl.maxSliceMs),
+          maxSlicePhase: sl.maxSlicePhase,
         },
         "tsdb: compaction done",
       );
@@ -368,6 +400,7 @@ export class Tsdb implements Storage {
     // Only slot numbers are kept between slices (chunks are read again when written): holding
     // every series' chunks and labels as objects made the GC pause for 100+ ms at 200k series.
     const h = this.head;
+    sl.phase = "gather";
     let slots = new Uint32Array(1024);
     let n = 0;
     const nSlots = h.nSlots;
@@ -388,6 +421,7 @@ export class Tsdb implements Storage {
       this.cutRevert = undefined;
       return undefined;
     }
+    sl.phase = "sort";
     const order = await sortSliced(slots.subarray(0, n), (a, b) => h.compareLabels(a, b), sl);
     const rawW = new BlockWriter(this.blockDir, { minTime: start, maxTime: end, resolution: 0 });
     const tierW = this.o.tiers.map(
@@ -398,6 +432,7 @@ export class Tsdb implements Storage {
       w.syncFlush = false;
     }
     try {
+      sl.phase = "write";
       const dec = new TierScratch();
       for (const slot of order) {
         const chunks = h.chunksForBlock(slot, start, end);
@@ -422,6 +457,7 @@ export class Tsdb implements Storage {
           await sl.yield();
         }
       }
+      sl.phase = "finish blocks";
       const metas: BlockMeta[] = [];
       const blocks: Block[] = [];
       for (const w of writers) {
@@ -437,6 +473,7 @@ export class Tsdb implements Storage {
       if (this.closed) {
         throw TsdbErrors.closed("tsdb closed during compaction"); // close() checkpointed the range
       }
+      sl.phase = "switch";
       // The switch: blocks visible and the head's copy hidden in the same synchronous step.
       const meta = metas[0]!;
       this.raw.push(blocks[0]!);
@@ -532,6 +569,17 @@ export class Tsdb implements Storage {
 
   /** Merges a tier's blocks within one complete aligned window (1 d for 1 m, 7 d for 1 h). */
   private mergeTiers(): void {
+    for (const { res, group } of this.tierMergeGroups()) {
+      try {
+        this.mergeBlocks(res, group);
+      } catch (err) {
+        this.o.logger?.error({ err, resolution: res }, "tsdb: tier merge failed");
+      }
+    }
+  }
+
+  private tierMergeGroups(): { res: number; group: Block[] }[] {
+    const out: { res: number; group: Block[] }[] = [];
     for (const [res, list] of this.tiers) {
       const span = TIER_MERGE_SPAN[res] ?? Math.max(res * 1440, this.o.blockDurationMs);
       const groups = new Map<number, Block[]>();
@@ -545,15 +593,90 @@ export class Tsdb implements Storage {
         groups.set(w, g);
       }
       for (const [w, g] of groups) {
-        if (g.length < 2 || (w + 1) * span > this.head.minValidTime) {
-          continue;
-        }
-        try {
-          this.mergeBlocks(res, g);
-        } catch (err) {
-          this.o.logger?.error({ err, resolution: res }, "tsdb: tier merge failed");
+        if (g.length >= 2 && (w + 1) * span <= this.head.minValidTime) {
+          out.push({ res, group: g });
         }
       }
+    }
+    return out;
+  }
+
+  /** mergeTiers in slices: a day of 1 m blocks at 200k series is seconds of work. */
+  private async mergeTiersAsync(sl: Slicer): Promise<void> {
+    sl.phase = "merge tiers";
+    for (const { res, group } of this.tierMergeGroups()) {
+      try {
+        await this.mergeBlocksAsync(res, group, sl);
+      } catch (err) {
+        if (this.closed || this.stopping) {
+          throw err;
+        }
+        this.o.logger?.error({ err, resolution: res }, "tsdb: tier merge failed");
+      }
+    }
+  }
+
+  /**
+   * Merges blocks series by series: every block lists its series sorted by labels, so a k-way
+   * merge visits each label set once, and only one series' chunks are in memory at a time. The
+   * merged block replaces its sources in one synchronous step.
+   */
+  private async mergeBlocksAsync(res: number, group: Block[], sl: Slicer): Promise<void> {
+    const w = new BlockWriter(this.blockDir, {
+      minTime: Math.min(...group.map((b) => b.meta.minTime)),
+      maxTime: Math.max(...group.map((b) => b.meta.maxTime)),
+      resolution: res,
+      sources: group.map((b) => b.meta.ulid),
+    });
+    w.syncFlush = false;
+    try {
+      const pos = group.map(() => 0);
+      const count = group.map((b) => b.index().labelsOff.length - 1);
+      const keys = group.map((b, i) => (count[i]! > 0 ? labelsKey(b.labelsOf(0)) : undefined));
+      const pool = { buf: new Uint8Array(1 << 16) };
+      for (;;) {
+        let min: string | undefined;
+        for (const k of keys) {
+          if (k !== undefined && (min === undefined || k < min)) {
+            min = k;
+          }
+        }
+        if (min === undefined) {
+          break;
+        }
+        let labels: Labels | undefined;
+        const chunks: BlockChunk[] = [];
+        group.forEach((b, i) => {
+          if (keys[i] !== min) {
+            return;
+          }
+          const at = pos[i]!;
+          labels ??= b.labelsOf(at);
+          chunks.push(...b.readChunks(at, -Infinity, Infinity));
+          pos[i] = at + 1;
+          keys[i] = at + 1 < count[i]! ? labelsKey(b.labelsOf(at + 1)) : undefined;
+        });
+        // Re-chunk so merged series do not keep many tiny chunks.
+        const a = decodeAggregates(chunks, -Infinity, Infinity);
+        w.add({ labels: labels!, chunks: encodeAggregates(a, pool) });
+        if (w.buffered >= 4 << 20) {
+          await sl.io(w.flush());
+        }
+        if (sl.due()) {
+          await sl.yield();
+        }
+      }
+      const meta = await sl.io(w.finish());
+      const merged = Block.open(path.join(this.blockDir, meta.ulid));
+      merged.adoptIndex(w.ix.build());
+      await sl.maybeYield();
+      this.addTier(merged);
+      for (const b of group) {
+        this.deleteBlock(b);
+      }
+    } catch (err) {
+      w.abort();
+      throw err;
     }
   }
 
@@ -733,6 +856,7 @@ export class Tsdb implements Storage {
    */
   private async checkpointAsync(sl: Slicer): Promise<void> {
     const h = this.head;
+    sl.phase = "checkpoint";
     const cp = this.wal.beginCheckpoint();
     cp.syncFlush = false;
     this.checkpointing = cp;
@@ -861,6 +985,54 @@ export class Tsdb implements Storage {
     }
   }
 
+  /**
+   * close() without its synchronous checkpoint, for a process that keeps serving while it stops:
+   * a running compaction stops at its next slice (what it had not switched to a block stays in
+   * the head), then the head's truncation is finished and the checkpoint written in slices while
+   * appends and queries go on; the WAL is closed last. close() meanwhile finishes at once.
+   */
+  closeAsync(): Promise<void> {
+    if (this.closed) {
+      return Promise.resolve();
+    }
+    this.closing ??= this.runClose();
+    return this.closing;
+  }
+
+  private async runClose(): Promise<void> {
+    this.stopping = true;
+    await this.idle();
+    try {
+      const sl = new Slicer(this.o.compactionSliceMs, () => {
+        if (this.closed) {
+          throw TsdbErrors.closed("tsdb closed");
+        }
+      });
+      const h = this.head;
+      if (h.truncating) {
+        sl.phase = "truncate";
+        const n = h.truncatingSlots;
+        for (let s = 0; s < n; s += TRUNCATE_SLOTS) {
+          h.truncateSlots(s, Math.min(n, s + TRUNCATE_SLOTS));
+          await sl.maybeYield();
+        }
+        h.endTruncate();
+      }
+      await this.checkpointAsync(sl);
+    } catch (err) {
+      if (this.closed) {
+        return; // close() was called meanwhile and did the rest
+      }
+      this.o.logger?.error({ err }, "tsdb: checkpoint at close failed; retrying synchronously");
+      this.close();
+      return;
+    }
+    if (!this.closed) {
+      this.closed = true;
+      this.release();
+    }
+  }
+
   /** Flushes the WAL and checkpoints the head so the next open replays nothing but the snapshot. */
   close(): void {
     if (this.closed) {
@@ -878,12 +1050,16 @@ export class Tsdb implements Storage {
       }
       this.checkpoint();
     } finally {
-      this.wal.close();
-      for (const b of this.allBlocks()) {
-        b.close();
-      }
-      this.unlock();
+      this.release();
     }
+  }
+
+  private release(): void {
+    this.wal.close();
+    for (const b of this.allBlocks()) {
+      b.close();
+    }
+    this.unlock();
   }
 
   // --- directory lock ---------------------------------------------------------------------------
@@ -919,7 +1095,7 @@ function pidAlive(pid: number): boolean {
 
 const TRUNCATE_SLOTS = 512;
 const CHECKPOINT_BATCH = 1000; // series per checkpoint record
-const CHECKPOINT_SLICE = 200; // series between budget checks of the sliced checkpoint
+const CHECKPOINT_SLICE = 64; // series between budget checks of the sliced checkpoint
 
 /** Reused decode buffers for downsampling one series at a time. */
 class TierScratch {

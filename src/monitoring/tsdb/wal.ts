@@ -116,6 +116,11 @@ export class Wal {
         break;
       }
     }
+    for (const f of fs.readdirSync(this.dir)) {
+      if (/^checkpoint\.\d{8}\.tmp$/.test(f)) {
+        fs.rmSync(path.join(this.dir, f), { force: true }); // a checkpoint cut short by a crash
+      }
+    }
     for (const old of cps.slice(0, -1)) {
       fs.rmSync(path.join(this.dir, `checkpoint.${segName(old)}`), { force: true });
     }
