@@ -18,7 +18,11 @@ export async function canary(r: Rollout): Promise<void> {
     ? { [to]: STABLE, ...(from ? { [from]: STABLE } : {}) }
     : { [to]: CANARY, ...(from ? { [from]: STABLE } : {}) };
   const traffic = (w: number, why: string) => {
-    r.setTraffic({ groups, weights: { [STABLE]: 100 - w, [CANARY]: w } }, why);
+    // Per station, the station decides: every instance stays in the one (stable) group.
+    const weights: Record<string, number> = perStation
+      ? { [STABLE]: 100 }
+      : { [STABLE]: 100 - w, [CANARY]: w };
+    r.setTraffic({ groups, weights }, why);
   };
   traffic(0, "canary starting with no traffic");
 
