@@ -170,6 +170,11 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       isReady: () => ready,
       applyLineText: (text, source) =>
         applyLine(parseLine(text, source), config.lineFile ? path.dirname(config.lineFile) : process.cwd()),
+      planLineText: (text, source, dir) =>
+        deployment.planLine(
+          parseLine(text, source),
+          dir ?? (config.lineFile ? path.dirname(config.lineFile) : process.cwd()),
+        ),
       reload,
     },
     { bodyLimitBytes: config.server.bodyLimitBytes, metrics },

@@ -22,6 +22,8 @@ export type ApiContext = {
   isReady(): boolean;
   /** Applies a line.yaml given as text (the API's POST /api/v1/line). */
   applyLineText(text: string, source: string): Promise<unknown>;
+  /** Dry run of a line.yaml given as text. */
+  planLineText(text: string, source: string, dir?: string): unknown;
   /** Re-reads the configured line file and applies it (SIGHUP, POST /-/reload). */
   reload(): Promise<unknown>;
 };

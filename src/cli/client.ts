@@ -47,16 +47,26 @@ export class ApiClient {
     return this.request<T>("POST", pathAndQuery, body);
   }
 
-  private async request<T>(method: string, pathAndQuery: string, body?: unknown): Promise<T> {
+  /** POST with a raw text body (a YAML document). */
+  async postText<T>(pathAndQuery: string, text: string, contentType: string): Promise<T> {
+    return this.request<T>("POST", pathAndQuery, text, contentType);
+  }
+
+  private async request<T>(
+    method: string,
+    pathAndQuery: string,
+    body?: unknown,
+    contentType?: string,
+  ): Promise<T> {
     let res: Response;
     try {
       res = await fetch(`${this.conn.url}${pathAndQuery}`, {
         method,
         headers: {
           authorization: `Bearer ${this.conn.token}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
+          ...(body === undefined ? {} : { "content-type": contentType ?? "application/json" }),
         },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        ...(body === undefined ? {} : { body: contentType ? String(body) : JSON.stringify(body) }),
         signal: AbortSignal.timeout(30_000),
       });
     } catch (err) {

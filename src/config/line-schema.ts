@@ -35,6 +35,8 @@ const serviceSpec = z
     /** One instance per listed station (STATION_ID is set); replicas is then ignored. */
     stations: z.array(z.string().min(1)).min(1).optional(),
     dependsOn: z.array(z.string()).default([]),
+    /** Versions this service needs of its dependencies, e.g. { plc-gateway: ">=1.1" }. */
+    requires: z.record(z.string(), z.string().min(1)).default({}),
     readiness: probe.optional(),
     liveness: probe.optional(),
     metrics: z.strictObject({ path: z.string().startsWith("/").default("/metrics") }).prefault({}),

@@ -6,6 +6,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLineops, type Lineops } from "../main.js";
+import { loadLineFile } from "./line.js";
 import { eventually, tempDir } from "../test-support/line.js";
 import { PACKAGE_ROOT } from "../version.js";
 
@@ -179,6 +180,27 @@ describe("deployments", () => {
     expect(() => lineops.deployment.deploy({ service: "nope", version: "1", by: "t" })).toThrow(
       expect.objectContaining({ code: "LINEOPS_ERR_SERVICE_NOT_FOUND" }),
     );
+  });
+
+  it("previews a changed line without changing anything", async () => {
+    const file = writeLine({
+      "station-controller": "1.1.0",
+      "line-controller": "1.1.0",
+      "plc-gateway": "1.1.0",
+    });
+    const plan = lineops.deployment.planLine(loadLineFile(file), dir);
+    expect(plan.order).toEqual([["station-controller"]]);
+    expect(plan.services).toEqual([
+      expect.objectContaining({
+        name: "station-controller",
+        action: "deploy",
+        fromVersion: "1.0.0",
+        toVersion: "1.1.0",
+        strategy: "canary",
+        diff: [{ path: "version", from: "1.0.0", to: "1.1.0" }],
+      }),
+    ]);
+    expect(lineops.deployment.service("station-controller").status.version).toBe("1.0.0");
   });
 
   it("deploys a changed line as a plan in dependency order and rolls back in reverse when one fails", async () => {

@@ -12,7 +12,7 @@ import type { ProbeConfig } from "../config/line-schema.js";
 import type { AnalysisRef, AnalysisTemplate, Strategy } from "../config/deploy-schema.js";
 import type { DeploymentRecord, DeploymentRepository } from "../store/deployments.js";
 import { isTerminal } from "../store/deployments.js";
-import type { Revision, RevisionRepository } from "../store/revisions.js";
+import { contentHash, type Revision, type RevisionRepository } from "../store/revisions.js";
 import { Rollout, STABLE, type AnalysisVerdict, type Traffic } from "./rollout.js";
 import { blueGreen } from "./strategies/blue-green.js";
 import { canary } from "./strategies/canary.js";
@@ -21,6 +21,7 @@ import { rolling } from "./strategies/rolling.js";
 import { DeploymentErrors } from "./errors.js";
 import { startOrder } from "./line.js";
 import { dependencyLevels } from "./plan.js";
+import { satisfies } from "./versions.js";
 
 /** The stable per-service address that clients use (runtime/router implements it). */
 export interface FrontDoors {
@@ -109,6 +110,35 @@ export type ApplyResult = {
   /** Set when a deployment of the plan failed: the plan halted and earlier ones were rolled back. */
   failed?: string;
 };
+
+export type PlanPreview = {
+  order: string[][];
+  services: {
+    name: string;
+    action: "create" | "deploy";
+    fromVersion: string | undefined;
+    toVersion: string;
+    strategy: string;
+    diff: { path: string; from: unknown; to: unknown }[];
+  }[];
+  removed: string[];
+};
+
+/** Field-by-field differences of two specs, as dotted paths. */
+export function specDiff(
+  a: unknown,
+  b: unknown,
+  prefix = "",
+): { path: string; from: unknown; to: unknown }[] {
+  const isObj = (x: unknown): x is Record<string, unknown> =>
+    x !== null && typeof x === "object" && !Array.isArray(x);
+  if (isObj(a) && isObj(b)) {
+    return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+      .sort()
+      .flatMap((k) => specDiff(a[k], b[k], prefix ? `${prefix}.${k}` : k));
+  }
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [{ path: prefix, from: a, to: b }];
+}
 
 export type DeployRequest = {
   service: string;
@@ -228,6 +258,39 @@ export class DeploymentEngine {
     return { line: this.lineName, order: startOrder(line), services: results, ...(failed ? { failed } : {}) };
   }
 
+  /**
+   * Dry run of applying `line`: which services would change, in what order, with which strategy,
+   * and the spec differences (field paths with old and new values). Changes nothing.
+   */
+  planLine(line: LineSpec, lineDir: string): PlanPreview {
+    const changed: PlanPreview["services"] = [];
+    for (const s of line.services) {
+      const spec: StoredServiceSpec = { ...s, cwd: path.resolve(lineDir, s.cwd ?? ".") };
+      const current = this.specs.get(s.name);
+      const hash = contentHash(spec);
+      if (current?.revision.hash === hash) {
+        continue;
+      }
+      changed.push({
+        name: s.name,
+        action: current ? "deploy" : "create",
+        fromVersion: current?.spec.version,
+        toVersion: s.version,
+        strategy: s.strategy.type,
+        diff: current ? specDiff(current.spec, spec) : [],
+      });
+    }
+    const names = new Set(changed.map((c) => c.name));
+    const removed = [...this.specs.keys()].filter((n) => !line.services.some((s) => s.name === n));
+    return {
+      order: startOrder(line)
+        .map((level) => level.filter((n) => names.has(n)))
+        .filter((level) => level.length > 0),
+      services: changed,
+      removed,
+    };
+  }
+
   /** Deploys changed services in dependency order; on failure rolls back the deployed ones in reverse. */
   private async runPlan(
     changed: Map<string, { spec: StoredServiceSpec; revision: Revision }>,
@@ -305,6 +368,7 @@ export class DeploymentEngine {
       };
       target = { spec, revision: this.o.revisions.record(req.service, spec.version, spec).revision };
     }
+    this.checkConstraints(req.service, target.spec);
     if (target.revision.hash === current.revision.hash) {
       throw DeploymentErrors.nothingToDeploy(
         `service "${req.service}" already runs revision ${current.revision.number}`,
@@ -315,6 +379,26 @@ export class DeploymentEngine {
       ...(req.planId ? { planId: req.planId } : {}),
       ...(req.strategy ? { strategy: req.strategy } : {}),
     });
+  }
+
+  /** The target's `requires` hold for what runs now, and so do other services' needs of this one. */
+  private checkConstraints(service: string, spec: StoredServiceSpec): void {
+    for (const [dep, constraint] of Object.entries(spec.requires ?? {})) {
+      const running = this.specs.get(dep)?.spec.version;
+      if (running !== undefined && !satisfies(running, constraint)) {
+        throw DeploymentErrors.versionConstraint(
+          `${service} ${spec.version} needs ${dep} ${constraint}, but ${dep} runs ${running}: deploy ${dep} first`,
+        );
+      }
+    }
+    for (const [other, { spec: o }] of this.specs) {
+      const constraint = o.requires?.[service];
+      if (other !== service && constraint !== undefined && !satisfies(spec.version, constraint)) {
+        throw DeploymentErrors.versionConstraint(
+          `${other} ${o.version} needs ${service} ${constraint}; ${service} ${spec.version} would break it`,
+        );
+      }
+    }
   }
 
   private startDeployment(

@@ -9,4 +9,5 @@ export const DeploymentErrors = {
   deploymentInProgress: defineError("LINEOPS_ERR_DEPLOYMENT_IN_PROGRESS", 409, "conflict"),
   deploymentFinished: defineError("LINEOPS_ERR_DEPLOYMENT_FINISHED", 409, "conflict"),
   nothingToDeploy: defineError("LINEOPS_ERR_NOTHING_TO_DEPLOY", 409, "conflict"),
+  versionConstraint: defineError("LINEOPS_ERR_VERSION_CONSTRAINT", 409, "conflict"),
 } as const;

@@ -64,4 +64,23 @@ ${svc('    strategy: { type: canary, steps: [{ setStations: ["2"] }, { analysis:
     );
     expect(line.services[0]?.strategy.type).toBe("canary");
   });
+
+  it("checks version constraints between services", () => {
+    const line = (plc: string, requires: string, deps = "[plc-gateway]") => `services:
+  - { name: plc-gateway, version: "${plc}", command: node }
+  - name: line-controller
+    version: 1.1.0
+    command: node
+    dependsOn: ${deps}
+    requires: { plc-gateway: "${requires}" }
+`;
+    expect(problems(line("1.0.0", ">=1.1"))).toMatch(
+      /line\.yaml:7:\d+: services\[1\]\.requires\.plc-gateway: line-controller 1\.1\.0 needs plc-gateway >=1\.1, but this line deploys plc-gateway 1\.0\.0/,
+    );
+    expect(problems(line("1.1.0", ">=1.1", "[]"))).toMatch(/must also be in dependsOn/);
+    expect(problems(line("1.1.0", "~1"))).toMatch(/invalid version constraint/);
+    expect(parseLine(line("1.1.0", ">=1.1"), "line.yaml").services[1]?.requires).toEqual({
+      "plc-gateway": ">=1.1",
+    });
+  });
 });

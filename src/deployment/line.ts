@@ -5,6 +5,7 @@ import { validateLineAnalysis } from "./analysis/templates.js";
 import { parseWindow } from "./gates/calendar.js";
 import { assertTimeZone } from "./gates/zone.js";
 import { dependencyLevels, findCycle } from "./plan.js";
+import { parseConstraint, satisfies } from "./versions.js";
 
 export function dependencyGraph(line: LineSpec): Map<string, string[]> {
   return new Map(line.services.map((s) => [s.name, s.dependsOn]));
@@ -48,7 +49,33 @@ const validGates: Validator<LineSpec> = (line) => {
   return problems;
 };
 
+/** `requires` names a dependency, parses, and holds for the versions this line file deploys. */
+const validRequires: Validator<LineSpec> = (line) => {
+  const problems: { path: (string | number)[]; message: string }[] = [];
+  const versions = new Map(line.services.map((s) => [s.name, s.version]));
+  line.services.forEach((s, i) => {
+    for (const [dep, constraint] of Object.entries(s.requires)) {
+      const path = ["services", i, "requires", dep];
+      if (!s.dependsOn.includes(dep)) {
+        problems.push({ path, message: `"${dep}" must also be in dependsOn, so it is deployed first` });
+      } else if (!parseConstraint(constraint)) {
+        problems.push({
+          path,
+          message: `invalid version constraint "${constraint}" (e.g. ">=1.1", ">=1.1, <2", "1.2.0")`,
+        });
+      } else if (!satisfies(versions.get(dep) ?? "", constraint)) {
+        problems.push({
+          path,
+          message: `${s.name} ${s.version} needs ${dep} ${constraint}, but this line deploys ${dep} ${versions.get(dep)}`,
+        });
+      }
+    }
+  });
+  return problems;
+};
+
 const validLine: Validator<LineSpec> = (line) => [
+  ...validRequires(line),
   ...noCycles(line),
   ...validGates(line),
   ...validateLineAnalysis(line),

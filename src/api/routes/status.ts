@@ -46,6 +46,26 @@ export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
+  app.post(
+    "/api/v1/line/plan",
+    {
+      config: { role: "viewer", readOnly: true },
+      schema: {
+        tags: ["line"],
+        summary: "Dry run of applying a line.yaml: changed services, order, strategies and spec differences",
+        consumes: ["application/yaml", "text/yaml"],
+      },
+    },
+    async (request) => {
+      if (typeof request.body !== "string") {
+        throw DeploymentErrors.noLine("send the line.yaml text with Content-Type: application/yaml");
+      }
+      // ?dir= is the line file's directory, against which relative working directories resolve.
+      const dir = (request.query as { dir?: string }).dir;
+      return ctx.planLineText(request.body, (request.query as { file?: string }).file ?? "request body", dir);
+    },
+  );
+
   app.get("/api/v1/services", { schema: { tags: ["services"], summary: "List services" } }, async () => ({
     services: ctx.deployment.status(),
   }));

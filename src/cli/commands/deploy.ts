@@ -50,57 +50,74 @@ async function follow(api: ApiClient, id: string, quiet: boolean): Promise<Detai
 export function registerDeployCommands(program: Command): void {
   program
     .command("deploy")
-    .description("deploy a new version of a service, following its progress")
-    .argument("<service>", "service name")
+    .description(
+      "deploy a new version of a service, following its progress; `deploy plan FILE` is a dry run of a line.yaml",
+    )
+    .argument("<service>", "service name, or `plan`")
+    .argument("[file]", "with `plan`: the line.yaml to preview")
     .option("--version <v>", "version to deploy")
     .option("--revision <r>", "deploy an existing revision (hash or number) instead")
     .option("--strategy <s>", "rolling | recreate | blueGreen | canary (default: the service's own)")
     .option("--strategy-json <json>", "a full strategy, as in line.yaml, in JSON")
     .option("--no-wait", "return once the deployment has started")
     .option("--json", "print the final deployment as JSON")
-    .action(async (service: string, opts: Record<string, string | boolean | undefined>, cmd: Command) => {
-      if (opts.version === undefined && opts.revision === undefined) {
-        cmd.error("give --version or --revision", { exitCode: 2 });
-      }
-      let strategy: unknown;
-      if (typeof opts.strategyJson === "string") {
-        try {
-          strategy = JSON.parse(opts.strategyJson);
-        } catch {
-          cmd.error("--strategy-json is not valid JSON", { exitCode: 2 });
+    .action(
+      async (
+        service: string,
+        file: string | undefined,
+        opts: Record<string, string | boolean | undefined>,
+        cmd: Command,
+      ) => {
+        if (service === "plan") {
+          if (!file) {
+            cmd.error("usage: lineops deploy plan FILE", { exitCode: 2 });
+          }
+          await planCommand(file, cmd);
+          return;
         }
-      } else if (typeof opts.strategy === "string") {
-        strategy = DEFAULT_STRATEGIES[opts.strategy];
-        if (!strategy) {
-          cmd.error(`unknown strategy "${opts.strategy}" (rolling, recreate, blueGreen, canary)`, {
-            exitCode: 2,
-          });
+        if (opts.version === undefined && opts.revision === undefined) {
+          cmd.error("give --version or --revision", { exitCode: 2 });
         }
-      }
-      const api = client(cmd);
-      const created = await api.post<DeploymentRecord>("/api/v1/deployments", {
-        service,
-        ...(typeof opts.version === "string" ? { version: opts.version } : {}),
-        ...(typeof opts.revision === "string" ? { revision: opts.revision } : {}),
-        ...(strategy ? { strategy } : {}),
-      });
-      process.stderr.write(
-        `deployment ${created.id}: ${service} -> ${opts.version ?? `revision ${String(opts.revision)}`}\n`,
-      );
-      if (opts.wait === false) {
+        let strategy: unknown;
+        if (typeof opts.strategyJson === "string") {
+          try {
+            strategy = JSON.parse(opts.strategyJson);
+          } catch {
+            cmd.error("--strategy-json is not valid JSON", { exitCode: 2 });
+          }
+        } else if (typeof opts.strategy === "string") {
+          strategy = DEFAULT_STRATEGIES[opts.strategy];
+          if (!strategy) {
+            cmd.error(`unknown strategy "${opts.strategy}" (rolling, recreate, blueGreen, canary)`, {
+              exitCode: 2,
+            });
+          }
+        }
+        const api = client(cmd);
+        const created = await api.post<DeploymentRecord>("/api/v1/deployments", {
+          service,
+          ...(typeof opts.version === "string" ? { version: opts.version } : {}),
+          ...(typeof opts.revision === "string" ? { revision: opts.revision } : {}),
+          ...(strategy ? { strategy } : {}),
+        });
+        process.stderr.write(
+          `deployment ${created.id}: ${service} -> ${opts.version ?? `revision ${String(opts.revision)}`}\n`,
+        );
+        if (opts.wait === false) {
+          if (wantsJson(cmd)) {
+            printJson(created);
+          }
+          return;
+        }
+        const final = await follow(api, created.id, wantsJson(cmd));
         if (wantsJson(cmd)) {
-          printJson(created);
+          printJson(final);
+        } else {
+          process.stdout.write(`${final.phase}${final.reason ? `: ${final.reason}` : ""}\n`);
         }
-        return;
-      }
-      const final = await follow(api, created.id, wantsJson(cmd));
-      if (wantsJson(cmd)) {
-        printJson(final);
-      } else {
-        process.stdout.write(`${final.phase}${final.reason ? `: ${final.reason}` : ""}\n`);
-      }
-      process.exitCode = final.phase === "Succeeded" ? 0 : 1;
-    });
+        process.exitCode = final.phase === "Succeeded" ? 0 : 1;
+      },
+    );
 
   program
     .command("deployments")
@@ -203,4 +220,53 @@ export function registerDeployCommands(program: Command): void {
         Object.entries(d).map(([k, v]) => [k, v === null ? undefined : v]),
       );
     });
+}
+
+type Plan = {
+  order: string[][];
+  services: {
+    name: string;
+    action: string;
+    fromVersion?: string;
+    toVersion: string;
+    strategy: string;
+    diff: { path: string; from: unknown; to: unknown }[];
+  }[];
+  removed: string[];
+};
+
+/** `lineops deploy plan FILE`: what applying FILE would do, without doing it. */
+export async function planCommand(file: string, cmd: Command): Promise<void> {
+  const { readFileSync } = await import("node:fs");
+  const path = await import("node:path");
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const q = new URLSearchParams({ dir: path.dirname(path.resolve(file)), file });
+  const plan = await client(cmd).postText<Plan>(`/api/v1/line/plan?${q}`, text, "application/yaml");
+  if (wantsJson(cmd)) {
+    printJson(plan);
+    return;
+  }
+  if (plan.services.length === 0 && plan.removed.length === 0) {
+    process.stdout.write("no changes\n");
+    return;
+  }
+  plan.order.forEach((level, i) =>
+    process.stdout.write(`step ${i + 1}: ${level.join(", ")}${level.length > 1 ? " (in parallel)" : ""}\n`),
+  );
+  for (const s of plan.services) {
+    process.stdout.write(
+      `\n${s.name}: ${s.action} ${s.fromVersion ?? "-"} -> ${s.toVersion} (${s.strategy})\n`,
+    );
+    for (const d of s.diff) {
+      process.stdout.write(`  ${d.path}: ${JSON.stringify(d.from)} -> ${JSON.stringify(d.to)}\n`);
+    }
+  }
+  for (const r of plan.removed) {
+    process.stdout.write(`\n${r}: removed (instances stopped)\n`);
+  }
 }
