@@ -30,6 +30,9 @@ export type BackendStatus = Backend & {
 
 export const DEFAULT_GROUP = "stable";
 
+/** How long a pooled connection to a backend may sit idle before the router closes it. */
+export const IDLE_SOCKET_MS = 2000;
+
 /**
  * Keep-alive pool to one backend. Once the backend is retiring (drained or removed), sockets that
  * finish a request are closed instead of pooled, so the backend's graceful shutdown is not held
@@ -43,7 +46,18 @@ export class BackendAgent extends http.Agent {
       // Agent destroys the socket when this returns false (typed void in @types/node).
       return false as unknown as void;
     }
-    return super.keepSocketAlive(socket);
+    const keep = super.keepSocketAlive(socket);
+    // Close idle sockets well before a backend would (Node's server default keep-alive timeout is
+    // 5 s): a request written to a socket the backend is closing at that instant would fail after
+    // being sent, and such a request must never be retried. The agent destroys a free socket on
+    // timeout; reuseSocket() clears the timer for the next request.
+    (socket as Duplex & { setTimeout(ms: number): void }).setTimeout(IDLE_SOCKET_MS);
+    return keep;
+  }
+
+  override reuseSocket(socket: Duplex, req: http.ClientRequest): void {
+    (socket as Duplex & { setTimeout(ms: number): void }).setTimeout(0);
+    super.reuseSocket(socket as never, req);
   }
 
   closeIdle(): void {
