@@ -93,6 +93,7 @@ export function aggregate(
   }
   const out: VSeries[] = [];
   const buf: number[] = [];
+  const simple = SIMPLE_OPS.has(e.op) ? new StepAccumulators(n) : undefined;
   for (const g of groups) {
     st.tick();
     const ms = g.members;
@@ -101,6 +102,11 @@ export function aggregate(
       n,
       !e.without && g.labels.__name__ !== undefined && ms.some((m) => m.dropName),
     );
+    if (simple) {
+      simple.run(e.op, ms, o);
+      out.push(o);
+      continue;
+    }
     for (let i = 0; i < n; i++) {
       let count = 0;
       let acc = 0;
@@ -243,6 +249,110 @@ export function aggregate(
   return { kind: "vector", series: out };
 }
 
+const SIMPLE_OPS = new Set(["sum", "count", "group", "min", "max"]);
+
+/**
+ * sum/count/group/min/max of one group, member by member over all steps: each input column is
+ * read sequentially, and the per-step state lives in arrays reused for every group.
+ */
+class StepAccumulators {
+  private readonly acc: Float64Array;
+  private readonly comp: Float64Array;
+  private readonly count: Uint32Array;
+
+  constructor(private readonly n: number) {
+    this.acc = new Float64Array(n);
+    this.comp = new Float64Array(n);
+    this.count = new Uint32Array(n);
+  }
+
+  run(op: string, members: readonly VSeries[], o: VSeries): void {
+    const { n, acc, comp, count } = this;
+    acc.fill(0);
+    comp.fill(0);
+    count.fill(0);
+    for (const s of members) {
+      const has = s.has;
+      const vals = s.vals;
+      switch (op) {
+        case "sum":
+          for (let i = 0; i < n; i++) {
+            if (has[i]) {
+              count[i] = count[i]! + 1;
+              // Kahan-Neumaier, as Prometheus 3's sum.
+              const a = acc[i]!;
+              const v = vals[i]!;
+              const t = a + v;
+              if (t === Infinity || t === -Infinity) {
+                comp[i] = 0;
+              } else if (Math.abs(a) >= Math.abs(v)) {
+                comp[i]! += a - t + v;
+              } else {
+                comp[i]! += v - t + a;
+              }
+              acc[i] = t;
+            }
+          }
+          break;
+        case "min":
+          for (let i = 0; i < n; i++) {
+            if (has[i]) {
+              const v = vals[i]!;
+              const a = acc[i]!;
+              const first = count[i] === 0;
+              count[i] = count[i]! + 1;
+              if (first || a > v || a !== a) {
+                acc[i] = v;
+              }
+            }
+          }
+          break;
+        case "max":
+          for (let i = 0; i < n; i++) {
+            if (has[i]) {
+              const v = vals[i]!;
+              const a = acc[i]!;
+              const first = count[i] === 0;
+              count[i] = count[i]! + 1;
+              if (first || a < v || a !== a) {
+                acc[i] = v;
+              }
+            }
+          }
+          break;
+        default: // count, group
+          for (let i = 0; i < n; i++) {
+            count[i]! += has[i]!;
+          }
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const c = count[i]!;
+      if (c === 0) {
+        continue;
+      }
+      let r: number;
+      switch (op) {
+        case "sum": {
+          const a = acc[i]!;
+          r = a === Infinity || a === -Infinity ? a : a + comp[i]!;
+          break;
+        }
+        case "count":
+          r = c;
+          break;
+        case "group":
+          r = 1;
+          break;
+        default:
+          r = acc[i]!;
+      }
+      o.vals[i] = r;
+      o.has[i] = 1;
+    }
+  }
+}
+
 function selectSeries(
   e: Aggregate,
   groups: Group[],
@@ -264,6 +374,7 @@ function selectSeries(
   };
   const warned = { done: false };
   const cand: VSeries[] = [];
+  const ranked = new Map<Group, VSeries[]>();
   for (let i = 0; i < n; i++) {
     const raw = param.vals[i] as number;
     if (e.op === "limit_ratio") {
@@ -312,60 +423,123 @@ function selectSeries(
         }
         continue;
       }
-      const top = e.op === "topk";
-      // NaN ranks last for both topk and bottomk; ties keep input order (stable sort).
-      const sorted = cand.slice().sort((a, b) => {
-        const x = a.vals[i] as number;
-        const y = b.vals[i] as number;
-        if (Number.isNaN(x)) {
-          return Number.isNaN(y) ? 0 : 1;
-        }
-        if (Number.isNaN(y)) {
-          return -1;
-        }
-        return top ? y - x : x - y;
-      });
-      for (let j = 0; j < sorted.length && j < k; j++) {
-        pick(sorted[j] as VSeries, i);
+      const heap = kHeap(cand, i, k, e.op === "topk");
+      for (const s of heap) {
+        pick(s, i);
+      }
+      if (n === 1) {
+        ranked.set(g, heap);
       }
     }
   }
   if (n === 1 && (e.op === "topk" || e.op === "bottomk")) {
-    // Instant queries return each group's selection in rank order, as Prometheus does.
-    const top = e.op === "topk";
-    const rank = new Map<VSeries, number>();
-    order.forEach((s, idx) => rank.set(s, idx));
-    const byGroup = new Map<string, VSeries[]>();
-    const groupOrder: string[] = [];
-    for (const s of order) {
-      const gk = labelsKey(groupLabels(s, e));
-      let list = byGroup.get(gk);
-      if (!list) {
-        list = [];
-        byGroup.set(gk, list);
-        groupOrder.push(gk);
-      }
-      list.push(s);
-    }
+    // Instant queries return each group's heap sorted best first, as Prometheus does.
     const sortedOut: VSeries[] = [];
-    for (const gk of groupOrder) {
-      const list = byGroup.get(gk) as VSeries[];
-      list.sort((a, b) => {
-        const x = a.vals[0] as number;
-        const y = b.vals[0] as number;
-        if (Number.isNaN(x)) {
-          return Number.isNaN(y) ? 0 : 1;
+    for (const g of groups) {
+      const heap = ranked.get(g);
+      if (heap) {
+        for (const s of sortHeap(heap, e.op === "topk")) {
+          sortedOut.push(picked.get(s)!);
         }
-        if (Number.isNaN(y)) {
-          return -1;
-        }
-        return top ? y - x : x - y;
-      });
-      sortedOut.push(...list);
+      }
     }
     return { kind: "vector", series: sortedOut };
   }
   return { kind: "vector", series: order };
+}
+
+/**
+ * Prometheus's topk/bottomk selection at step i: a Go container/heap of up to k entries with the
+ * worst on top, replaced only by a strictly better value. The chosen series among ties (and so
+ * the answer) depends on this exact procedure and on the input order (series sorted by labels).
+ */
+function kHeap(cand: readonly VSeries[], i: number, k: number, top: boolean): VSeries[] {
+  const h: VSeries[] = [];
+  // Less(a, b) of vectorByValueHeap (topk) / vectorByReverseValueHeap (bottomk): NaN is the worst.
+  const less = (a: number, b: number): boolean => {
+    const x = h[a]!.vals[i]!;
+    const y = h[b]!.vals[i]!;
+    if (Number.isNaN(x)) {
+      return true;
+    }
+    return top ? x < y : x > y;
+  };
+  const swap = (a: number, b: number) => {
+    const t = h[a]!;
+    h[a] = h[b]!;
+    h[b] = t;
+  };
+  for (const s of cand) {
+    const v = s.vals[i]!;
+    if (h.length < k) {
+      h.push(s);
+      // up()
+      let j = h.length - 1;
+      while (j > 0) {
+        const p = (j - 1) >> 1;
+        if (!less(j, p)) {
+          break;
+        }
+        swap(p, j);
+        j = p;
+      }
+      continue;
+    }
+    const worst = h[0]!.vals[i]!;
+    const better = top ? worst < v : worst > v;
+    if (better || (Number.isNaN(worst) && !Number.isNaN(v))) {
+      h[0] = s;
+      if (k > 1) {
+        // down(0)
+        let j = 0;
+        for (;;) {
+          const l = 2 * j + 1;
+          if (l >= h.length) {
+            break;
+          }
+          let c = l;
+          if (l + 1 < h.length && less(l + 1, l)) {
+            c = l + 1;
+          }
+          if (!less(c, j)) {
+            break;
+          }
+          swap(j, c);
+          j = c;
+        }
+      }
+    }
+  }
+  return h;
+}
+
+/**
+ * sort.Sort(sort.Reverse(heap)) as Go does it: an insertion sort up to 12 entries (what the
+ * order of ties and NaNs follows); beyond that a stable sort, where Go's pdqsort may order ties
+ * differently.
+ */
+function sortHeap(heap: VSeries[], top: boolean): VSeries[] {
+  const h = heap.slice();
+  // Reverse(heap).Less(a, b) = heap.Less(b, a).
+  const revLess = (a: VSeries, b: VSeries): boolean => {
+    const x = b.vals[0]!;
+    const y = a.vals[0]!;
+    if (Number.isNaN(x)) {
+      return true;
+    }
+    return top ? x < y : x > y;
+  };
+  if (h.length <= 12) {
+    for (let i = 1; i < h.length; i++) {
+      for (let j = i; j > 0 && revLess(h[j]!, h[j - 1]!); j--) {
+        const t = h[j]!;
+        h[j] = h[j - 1]!;
+        h[j - 1] = t;
+      }
+    }
+    return h;
+  }
+  return h.sort((a, b) => (revLess(a, b) ? -1 : revLess(b, a) ? 1 : 0));
 }
 
 function countValues(e: Aggregate, series: VSeries[], label: string, n: number): VectorValue {

@@ -16,7 +16,7 @@ import { scalarBinop, setBinop, vectorBinop, vectorScalarBinop } from "./binary.
 import { PromqlErrors } from "./errors.js";
 import { formatFloat } from "./format.js";
 import { KEEPS_NAME, RANGE_FUNCTIONS, RangeFunctionError } from "./range-functions.js";
-import type { WindowCtx } from "./range-functions.js";
+import type { RangeFn, WindowCtx } from "./range-functions.js";
 import {
   INSTANT_FUNCTIONS,
   histogramFraction,
@@ -186,15 +186,18 @@ export class Evaluator {
     const selected = this.st.querier.select(vs.matchers, minRef - lookback + 1, maxRef);
     const out: VSeries[] = [];
     let points = 0;
+    const rd = this.st.reader;
     for (const series of selected) {
       this.st.tick();
-      const { ts, vs: vals } = series.samples();
+      const len = rd.read(series, false);
+      const ts = rd.ts;
+      const vals = rd.vs;
       const o = newSeries(series.labels, n);
       let j = 0;
       let any = false;
       for (let i = 0; i < n; i++) {
         const ref = refs[i] as number;
-        while (j < ts.length && (ts[j] as number) <= ref) {
+        while (j < len && (ts[j] as number) <= ref) {
           j++;
         }
         const idx = j - 1;
@@ -244,35 +247,12 @@ export class Evaluator {
     const selected = this.st.querier.select(e.vs.matchers, minRef - rangeMs + 1, maxRef);
     const series: RawSeries[] = [];
     let total = 0;
+    const rd = this.st.reader;
     for (const s of selected) {
       this.st.tick();
-      const { ts, vs } = s.samples();
-      let stale = 0;
-      for (let i = 0; i < vs.length; i++) {
-        const v = vs[i] as number;
-        if (v !== v && isStaleNaN(v)) {
-          stale++;
-        }
-      }
-      if (stale === 0) {
-        series.push({ labels: s.labels, dropName: false, ts, vs });
-        total += ts.length;
-        continue;
-      }
-      const nts = new Float64Array(ts.length - stale);
-      const nvs = new Float64Array(ts.length - stale);
-      let k = 0;
-      for (let i = 0; i < vs.length; i++) {
-        const v = vs[i] as number;
-        if (v !== v && isStaleNaN(v)) {
-          continue;
-        }
-        nts[k] = ts[i] as number;
-        nvs[k] = v;
-        k++;
-      }
-      series.push({ labels: s.labels, dropName: false, ts: nts, vs: nvs });
-      total += k;
+      const len = rd.read(s, true);
+      series.push({ labels: s.labels, dropName: false, ts: rd.ts.slice(0, len), vs: rd.vs.slice(0, len) });
+      total += len;
     }
     this.st.addSamples(total);
     return { series, rangeMs, refs, selector: e.vs };
@@ -638,7 +618,6 @@ export class Evaluator {
     const fn = RANGE_FUNCTIONS[name]!;
     const matrixArgIdx = e.args.findIndex((a) => isRangeExpr(a));
     const scalarArgs = e.args.filter((_, i) => i !== matrixArgIdx).map((a) => this.scalarArg(a));
-    const input = this.rangeInput(e.args[matrixArgIdx] as Expr);
     if (name === "quantile_over_time") {
       const q = scalarArgs[0] as Float64Array;
       for (let i = 0; i < n; i++) {
@@ -653,61 +632,116 @@ export class Evaluator {
       }
     }
     const keepName = KEEPS_NAME.has(name);
-    const ctx: WindowCtx = { ref: 0, rangeMs: input.rangeMs, stepTime: 0, params: [] };
-    const out: VSeries[] = [];
     const arg = e.args[matrixArgIdx] as Expr;
-    let loaded = 0;
-    for (const s of input.series) {
-      this.st.tick();
-      loaded += s.ts.length;
-      const o = newSeries(s.labels, n, keepName ? s.dropName : true);
-      let lo = 0;
-      let hi = 0;
-      let any = false;
-      const ts = s.ts;
-      for (let i = 0; i < n; i++) {
-        const ref = input.refs[i] as number;
-        const left = ref - input.rangeMs;
-        while (hi < ts.length && (ts[hi] as number) <= ref) {
-          hi++;
-        }
-        while (lo < hi && (ts[lo] as number) <= left) {
-          lo++;
-        }
-        if (lo >= hi) {
-          continue;
-        }
-        ctx.ref = ref;
-        ctx.stepTime = this.times[i] as number;
-        ctx.params.length = 0;
-        for (const sc of scalarArgs) {
-          ctx.params.push(sc[i] as number);
-        }
-        const r = fn(ts, s.vs, lo, hi, ctx);
-        if (r === undefined) {
-          continue;
-        }
-        o.vals[i] = r;
-        o.has[i] = 1;
-        any = true;
+    let sel: Expr = arg;
+    while (sel.kind === "paren") {
+      sel = sel.expr;
+    }
+    const out: VSeries[] = [];
+    const counterCheck = (name === "rate" || name === "increase") && arg.kind !== "subquery";
+    const done = (o: VSeries | undefined, labels: Labels) => {
+      if (!o) {
+        return;
       }
-      if (any) {
-        out.push(o);
-        if ((name === "rate" || name === "increase") && arg.kind !== "subquery") {
-          const metric = s.labels.__name__;
-          if (metric !== undefined && !/(_total|_sum|_count|_bucket)$/.test(metric)) {
-            this.st.info(
-              `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "${metric}"`,
-              arg.pos,
-            );
-          }
-        }
+      out.push(o);
+      const metric = labels.__name__;
+      if (counterCheck && metric !== undefined && !/(_total|_sum|_count|_bucket)$/.test(metric)) {
+        this.st.info(
+          `metric might not be a counter, name does not end in _total/_sum/_count/_bucket: "${metric}"`,
+          arg.pos,
+        );
+      }
+    };
+    let loaded = 0;
+    if (sel.kind === "matrixSelector") {
+      // Series by series through one reused buffer: only one series' samples are held at a time.
+      const rangeMs = this.durationMs(sel.range);
+      const refs = this.refTimes(sel.vs.offset, sel.vs.at);
+      const w = new Windows(fn, refs, rangeMs, this.times, scalarArgs);
+      const selected = this.st.querier.select(sel.vs.matchers, refs[0]! - rangeMs + 1, refs[n - 1]!);
+      const rd = this.st.reader;
+      for (const s of selected) {
+        this.st.tick();
+        const len = rd.read(s, true);
+        this.st.addSamples(len);
+        const o = w.apply(s.labels, keepName ? false : true, rd.ts, rd.vs, len);
+        this.st.releaseSamples(len);
+        done(o, s.labels);
+      }
+    } else {
+      const input = this.rangeInput(arg);
+      const w = new Windows(fn, input.refs, input.rangeMs, this.times, scalarArgs);
+      for (const s of input.series) {
+        this.st.tick();
+        loaded += s.ts.length;
+        done(w.apply(s.labels, keepName ? s.dropName : true, s.ts, s.vs, s.ts.length), s.labels);
       }
     }
     const res: VectorValue = { kind: "vector", series: out };
     this.st.addSamples(countPoints(res));
     this.st.releaseSamples(loaded);
     return res;
+  }
+}
+
+/** One range function over every output step of one series at a time, with moving window cursors. */
+class Windows {
+  private readonly ctx: WindowCtx;
+
+  constructor(
+    private readonly fn: RangeFn,
+    private readonly refs: Float64Array,
+    rangeMs: number,
+    private readonly times: Float64Array,
+    private readonly scalarArgs: Float64Array[],
+  ) {
+    this.ctx = { ref: 0, rangeMs, stepTime: 0, params: [] };
+  }
+
+  apply(
+    labels: Labels,
+    dropName: boolean,
+    ts: Float64Array,
+    vs: Float64Array,
+    len: number,
+  ): VSeries | undefined {
+    const n = this.refs.length;
+    const refs = this.refs;
+    const rangeMs = this.ctx.rangeMs;
+    const ctx = this.ctx;
+    const fn = this.fn;
+    let o: VSeries | undefined;
+    let lo = 0;
+    let hi = 0;
+    for (let i = 0; i < n; i++) {
+      const ref = refs[i]!;
+      const left = ref - rangeMs;
+      while (hi < len && ts[hi]! <= ref) {
+        hi++;
+      }
+      while (lo < hi && ts[lo]! <= left) {
+        lo++;
+      }
+      if (lo >= hi) {
+        continue;
+      }
+      ctx.ref = ref;
+      ctx.stepTime = this.times[i]!;
+      if (this.scalarArgs.length > 0) {
+        ctx.params.length = 0;
+        for (const sc of this.scalarArgs) {
+          ctx.params.push(sc[i]!);
+        }
+      }
+      const r = fn(ts, vs, lo, hi, ctx);
+      if (r === undefined) {
+        continue;
+      }
+      o ??= newSeries(labels, n, dropName);
+      o.vals[i] = r;
+      o.has[i] = 1;
+    }
+    return o;
   }
 }
 

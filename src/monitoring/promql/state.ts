@@ -4,6 +4,7 @@ import type { Querier } from "../model.js";
 import { PromqlErrors, TOO_MANY_SAMPLES_MESSAGE } from "./errors.js";
 import { positionOf } from "./parser.js";
 import type { PosRange } from "./ast.js";
+import { SeriesReader } from "./series-reader.js";
 
 export class QueryState {
   samples = 0;
@@ -11,6 +12,8 @@ export class QueryState {
   readonly warnings = new Set<string>();
   readonly infos = new Set<string>();
   private ticks = 0;
+  /** Decode buffers reused by every selector of the query (evaluation is synchronous). */
+  readonly reader = new SeriesReader();
 
   constructor(
     readonly querier: Querier,

@@ -183,6 +183,18 @@ class BitReader {
 
 const reader = new BitReader();
 
+// The Uint32 alias of the last output array: callers decode many chunks into the same buffer.
+let viewOf: Float64Array | undefined;
+let viewU32: Uint32Array = new Uint32Array(0);
+
+function u32ViewOf(vs: Float64Array): Uint32Array {
+  if (vs !== viewOf) {
+    viewOf = vs;
+    viewU32 = new Uint32Array(vs.buffer, vs.byteOffset, vs.length * 2);
+  }
+  return viewU32;
+}
+
 function signExtend(x: number, n: number): number {
   return x >= 2 ** (n - 1) ? x - 2 ** n : x;
 }
@@ -204,7 +216,7 @@ export function decodeChunk(
 ): number {
   const r = reader;
   r.reset(bytes);
-  const vsU32 = new Uint32Array(vs.buffer, vs.byteOffset, vs.length * 2);
+  const vsU32 = u32ViewOf(vs);
   let t = 0;
   let delta = 0;
   let vHi = 0;

@@ -38,7 +38,17 @@ export interface TsdbQuerier extends Querier {
   selectAggregates(matchers: readonly Matcher[], mint: number, maxt: number): AggregateSeries[];
 }
 
-type Source = { chunks: ChunkPart[]; upper: number };
+/** One source's chunks of a series: head parts or block chunks (read in place, never copied). */
+export type Source = { parts: ChunkPart[] | undefined; blockChunks: BlockChunk[] | undefined; upper: number };
+
+/**
+ * Growable decode buffers that a caller reuses from series to series: samplesInto() fills
+ * ts/vs[0, n) and replaces them with larger arrays when they are too small.
+ */
+export type SampleScratch = { ts: Float64Array; vs: Float64Array };
+
+/** A selected series that can also decode into the caller's scratch buffers (no allocation). */
+export type ScratchSeries = Series & { samplesInto(scratch: SampleScratch): number };
 
 /**
  * The blocks a querier reads and the head range they replace. A block cut makes its blocks and
@@ -83,19 +93,21 @@ export class MergeQuerier implements TsdbQuerier {
     return this.v().tiers;
   }
 
-  select(matchers: readonly Matcher[], mint: number, maxt: number): Series[] {
+  /** Series in label order (as Prometheus's sorted selects: topk ties depend on it). */
+  select(matchers: readonly Matcher[], mint: number, maxt: number): ScratchSeries[] {
     if (this.resolutionMs > 0) {
-      return this.selectAggregates(matchers, mint, maxt).map((s) => ({
-        labels: s.labels,
-        samples: () => {
+      return this.selectAggregates(matchers, mint, maxt).map((s) => {
+        const samples = () => {
           const a = s.aggregates();
           return { ts: a.ts, vs: a.last };
-        },
-      }));
+        };
+        return { labels: s.labels, samples, samplesInto: (sc: SampleScratch) => copyInto(samples(), sc) };
+      });
     }
     return this.gatherRaw(matchers.map(compileMatcher), mint, maxt).map((g) => ({
       labels: g.labels,
       samples: () => decodeSources(g.sources, mint, maxt),
+      samplesInto: (sc: SampleScratch) => decodeInto(g.sources, mint, maxt, sc),
     }));
   }
 
@@ -183,7 +195,11 @@ export class MergeQuerier implements TsdbQuerier {
     const fromHead: Gathered[] = [];
     const h = this.head;
     const lo = Math.max(mint, this.v().hiddenBefore);
-    const slots = h.selectSlots(ms.map((m) => m.matcher));
+    // Slots are in creation order; compareLabels sorts them by label set without building keys.
+    const slots = h
+      .selectSlots(ms.map((m) => m.matcher))
+      .slice()
+      .sort((a, b) => h.compareLabels(a, b));
     const snapT = this.snap.lastT;
     for (const slot of slots) {
       const upper = snapT ? (slot < snapT.length ? snapT[slot]! : -Infinity) : h.lastT[slot]!;
@@ -192,7 +208,10 @@ export class MergeQuerier implements TsdbQuerier {
       }
       const chunks = h.chunksOf(slot, lo, maxt);
       if (chunks.length > 0) {
-        fromHead.push({ labels: h.labelsOf(slot), sources: [{ chunks, upper }] });
+        fromHead.push({
+          labels: h.labelsOf(slot),
+          sources: [{ parts: chunks, blockChunks: undefined, upper }],
+        });
       }
     }
     if (blocks.length === 0) {
@@ -210,7 +229,7 @@ export class MergeQuerier implements TsdbQuerier {
     };
     for (const b of blocks) {
       for (const f of this.fromBlock(b, ms, mint, maxt)) {
-        add(f.labels, { chunks: f.chunks.map((c) => ({ ...c, bytes: c.cols[0]! })), upper: Infinity });
+        add(f.labels, { parts: undefined, blockChunks: f.chunks, upper: Infinity });
       }
     }
     for (const g of fromHead) {
@@ -295,57 +314,182 @@ export class MergeQuerier implements TsdbQuerier {
 
 /** Decodes every source's chunks within [mint, maxt] (and each source's upper bound) and merges them. */
 function decodeSources(sources: readonly Source[], mint: number, maxt: number): SeriesSamples {
+  const sc: SampleScratch = { ts: EMPTY, vs: EMPTY };
+  const n = decodeInto(sources, mint, maxt, sc);
+  return n === 0 ? { ts: EMPTY, vs: EMPTY } : { ts: sc.ts.subarray(0, n), vs: sc.vs.subarray(0, n) };
+}
+
+function ensure(sc: SampleScratch, n: number): void {
+  if (sc.ts.length < n) {
+    const size = Math.max(n, Math.min(2 * sc.ts.length, n + 65_536));
+    sc.ts = new Float64Array(size);
+    sc.vs = new Float64Array(size);
+  }
+}
+
+function copyInto(s: SeriesSamples, sc: SampleScratch): number {
+  const n = s.ts.length;
+  ensure(sc, n);
+  sc.ts.set(s.ts);
+  // Through Uint32 views: a Float64Array copy may canonicalise NaN payloads (STALE_NAN).
+  new Uint32Array(sc.vs.buffer, sc.vs.byteOffset, 2 * n).set(
+    new Uint32Array(s.vs.buffer, s.vs.byteOffset, 2 * n),
+  );
+  return n;
+}
+
+/** Source run boundaries of the last decode: sources are few (blocks + head), so a small array. */
+const runEnds: number[] = [];
+
+/**
+ * Decodes into sc.ts/vs[0, n) and returns n. Each source is in time order; when sources overlap
+ * (a block and the head, or overlapping blocks) their runs are merged, the earlier source winning
+ * on equal timestamps.
+ */
+export function decodeInto(
+  sources: readonly Source[],
+  mint: number,
+  maxt: number,
+  sc: SampleScratch,
+): number {
   let total = 0;
   for (const s of sources) {
-    for (const c of s.chunks) {
-      total += c.count;
+    const hi = Math.min(maxt, s.upper);
+    if (s.parts) {
+      for (const c of s.parts) {
+        if (c.maxT >= mint && c.minT <= hi) {
+          total += c.count;
+        }
+      }
+    } else if (s.blockChunks) {
+      for (const c of s.blockChunks) {
+        if (c.maxT >= mint && c.minT <= hi) {
+          total += c.count;
+        }
+      }
     }
   }
   if (total === 0) {
-    return { ts: EMPTY, vs: EMPTY };
+    return 0;
   }
-  const ts = new Float64Array(total);
-  const vs = new Float64Array(total);
+  ensure(sc, total);
+  const ts = sc.ts;
+  const vs = sc.vs;
   let n = 0;
+  let ordered = true;
+  let runsOk = true;
+  runEnds.length = 0;
   for (const s of sources) {
     const hi = Math.min(maxt, s.upper);
-    for (const c of s.chunks) {
-      if (c.maxT < mint || c.minT > hi) {
-        continue;
+    const from = n;
+    if (s.parts) {
+      for (const c of s.parts) {
+        if (c.maxT >= mint && c.minT <= hi) {
+          n = decodeChunk(c.bytes, c.count, ts, vs, n, mint, hi);
+        }
       }
-      n = decodeChunk(c.bytes, c.count, ts, vs, n, mint, hi);
+    } else if (s.blockChunks) {
+      for (const c of s.blockChunks) {
+        if (c.maxT >= mint && c.minT <= hi) {
+          n = decodeChunk(c.cols[0]!, c.count, ts, vs, n, mint, hi);
+        }
+      }
+    }
+    if (n > from) {
+      for (let i = from + 1; i < n; i++) {
+        if (ts[i]! <= ts[i - 1]!) {
+          runsOk = false;
+          break;
+        }
+      }
+      if (from > 0 && ts[from]! <= ts[from - 1]!) {
+        ordered = false;
+      }
+      runEnds.push(n);
     }
   }
-  return sortDedupe(ts, vs, n);
+  if (!runsOk) {
+    return sortDedupe(sc, n);
+  }
+  return ordered ? n : mergeRuns(sc, runEnds);
 }
 
-function sortDedupe(ts: Float64Array, vs: Float64Array, n: number): SeriesSamples {
-  let sorted = true;
-  for (let i = 1; i < n; i++) {
-    if (ts[i]! <= ts[i - 1]!) {
-      sorted = false;
-      break;
+let tmpT = new Float64Array(0);
+let tmpV = new Float64Array(0);
+
+/** Merges consecutive strictly time-ordered runs of sc into one, dropping later duplicates. Returns the length. */
+function mergeRuns(sc: SampleScratch, ends: readonly number[]): number {
+  const ts = sc.ts;
+  const vU = new Uint32Array(sc.vs.buffer, sc.vs.byteOffset, 2 * sc.vs.length);
+  const total = ends[ends.length - 1]!;
+  if (tmpT.length < total) {
+    tmpT = new Float64Array(total);
+    tmpV = new Float64Array(total);
+  }
+  const oU = new Uint32Array(tmpV.buffer, 0, 2 * total);
+  let acc = ends[0]!;
+  for (let r = 1; r < ends.length; r++) {
+    const lo = ends[r - 1]!;
+    const hi = ends[r]!;
+    if (ts[lo]! > ts[acc - 1]!) {
+      // Entirely after what is merged so far: move it down over dropped duplicates.
+      if (lo !== acc) {
+        ts.copyWithin(acc, lo, hi);
+        vU.copyWithin(2 * acc, 2 * lo, 2 * hi);
+      }
+      acc += hi - lo;
+      continue;
     }
+    let i = 0;
+    let j = lo;
+    let k = 0;
+    while (i < acc || j < hi) {
+      let from: number;
+      if (j >= hi || (i < acc && ts[i]! <= ts[j]!)) {
+        if (j < hi && ts[i] === ts[j]) {
+          j++; // the earlier source (older block before head) wins
+        }
+        from = i++;
+      } else {
+        from = j++;
+      }
+      tmpT[k] = ts[from]!;
+      oU[2 * k] = vU[2 * from]!;
+      oU[2 * k + 1] = vU[2 * from + 1]!;
+      k++;
+    }
+    ts.set(tmpT.subarray(0, k));
+    vU.set(oU.subarray(0, 2 * k));
+    acc = k;
   }
-  if (sorted) {
-    return { ts: ts.subarray(0, n), vs: vs.subarray(0, n) };
+  return acc;
+}
+
+/** The general case (a source itself out of order): sort everything, first of equal timestamps wins. */
+function sortDedupe(sc: SampleScratch, n: number): number {
+  const ts = sc.ts;
+  const vU = new Uint32Array(sc.vs.buffer, sc.vs.byteOffset, 2 * n);
+  const idx = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    idx[i] = i;
   }
-  const idx = Array.from({ length: n }, (_, i) => i).sort((a, b) => ts[a]! - ts[b]! || a - b);
-  const outT = new Float64Array(n);
-  const outV = new Float64Array(n);
-  const vU = new Uint32Array(vs.buffer, vs.byteOffset, n * 2);
-  const oU = new Uint32Array(outV.buffer);
+  idx.sort((a, b) => ts[a]! - ts[b]! || a - b);
+  const t2 = new Float64Array(n);
+  const v2 = new Uint32Array(2 * n);
   let k = 0;
-  for (const i of idx) {
-    if (k > 0 && outT[k - 1] === ts[i]) {
-      continue; // the earlier source (older block before head) wins
+  for (let x = 0; x < n; x++) {
+    const i = idx[x]!;
+    if (k > 0 && t2[k - 1] === ts[i]) {
+      continue;
     }
-    outT[k] = ts[i]!;
-    oU[2 * k] = vU[2 * i]!;
-    oU[2 * k + 1] = vU[2 * i + 1]!;
+    t2[k] = ts[i]!;
+    v2[2 * k] = vU[2 * i]!;
+    v2[2 * k + 1] = vU[2 * i + 1]!;
     k++;
   }
-  return { ts: outT.subarray(0, k), vs: outV.subarray(0, k) };
+  ts.set(t2.subarray(0, k));
+  vU.set(v2.subarray(0, 2 * k));
+  return k;
 }
 
 function mergeAggregates(parts: Aggregates[]): Aggregates {

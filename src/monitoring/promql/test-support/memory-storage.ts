@@ -3,6 +3,7 @@
 import { labelsKey } from "../../model.js";
 import type { Appender, Labels, Matcher, Querier, Series, Storage } from "../../model.js";
 import { compileMatcher, matchesAll } from "../matcher.js";
+import { compareLabels } from "../value.js";
 
 type MemSeries = { labels: Labels; ts: Float64Array; vs: Float64Array; n: number };
 
@@ -72,7 +73,8 @@ export class MemoryStorage implements Storage {
   }
 
   querier(): Querier {
-    const all = [...this.series.values()];
+    // Label order, as Prometheus's (and the TSDB's) selects: topk ties depend on input order.
+    const all = [...this.series.values()].sort((a, b) => compareLabels(a.labels, b.labels));
     const filter = (matchers: readonly Matcher[] | undefined) => {
       const cms = (matchers ?? []).map(compileMatcher);
       return all.filter((s) => matchesAll(cms, s.labels));
