@@ -5,11 +5,14 @@ import type { Labels } from "../model.js";
 import type { Aggregate } from "./ast.js";
 import { PromqlErrors } from "./errors.js";
 import { formatFloat } from "./format.js";
-import { quantileOf } from "./kahan.js";
+import { KahanAvg, quantileOf } from "./kahan.js";
 import { labelsHash } from "./xxhash.js";
 import type { QueryState } from "./state.js";
 import { newSeries, onlyLabels, withoutLabels } from "./value.js";
 import type { ScalarValue, StringValue, VectorValue, VSeries } from "./value.js";
+
+/** One accumulator for every avg group and step: aggregation runs synchronously, so it is never shared. */
+const avg = new KahanAvg();
 
 function groupLabels(s: VSeries, e: Aggregate): Labels {
   // Delayed name removal: a to-be-dropped __name__ still groups for `by (__name__)`.
@@ -112,7 +115,7 @@ export function aggregate(
       let acc = 0;
       let c = 0;
       let mean = 0;
-      let incremental = false;
+      avg.reset();
       buf.length = 0;
       for (let j = 0; j < ms.length; j++) {
         const s = ms[j] as VSeries;
@@ -134,42 +137,9 @@ export function aggregate(
             acc = t;
             break;
           }
-          case "avg": {
-            if (count === 1) {
-              acc = v;
-              break;
-            }
-            if (!incremental) {
-              const t = acc + v;
-              if (t !== Infinity && t !== -Infinity) {
-                if (Math.abs(acc) >= Math.abs(v)) {
-                  c += acc - t + v;
-                } else {
-                  c += v - t + acc;
-                }
-                acc = t;
-                break;
-              }
-              incremental = true;
-              mean = acc / (count - 1);
-              c /= count - 1;
-            }
-            const q = (count - 1) / count;
-            const base = q * mean;
-            let comp = q * c;
-            const inc = v / count;
-            const t = base + inc;
-            if (t === Infinity || t === -Infinity) {
-              comp = 0;
-            } else if (Math.abs(base) >= Math.abs(inc)) {
-              comp += base - t + inc;
-            } else {
-              comp += inc - t + base;
-            }
-            mean = t;
-            c = comp;
+          case "avg":
+            avg.add(v);
             break;
-          }
           case "min":
             if (count === 1 || acc > v || Number.isNaN(acc)) {
               acc = v;
@@ -221,7 +191,7 @@ export function aggregate(
           r = acc === Infinity || acc === -Infinity ? acc : acc + c;
           break;
         case "avg":
-          r = count === 1 ? acc : incremental ? mean + c : acc / count + c / count;
+          r = avg.value();
           break;
         case "count":
           r = count;

@@ -49,3 +49,68 @@ export function quantileOf(q: number, values: number[]): number {
   const weight = rank - Math.floor(rank);
   return (values[lower] as number) * (1 - weight) + (values[upper] as number) * weight;
 }
+
+/**
+ * Prometheus's average: a compensated sum while it stays finite, switching to an incremental mean
+ * (also compensated) once the sum would overflow. Reused across steps: call reset() first.
+ */
+export class KahanAvg {
+  private count = 0;
+  private sum = 0;
+  private c = 0;
+  private mean = 0;
+  private incremental = false;
+
+  reset(): void {
+    this.count = 0;
+    this.sum = 0;
+    this.c = 0;
+    this.mean = 0;
+    this.incremental = false;
+  }
+
+  add(v: number): void {
+    const count = ++this.count;
+    if (count === 1) {
+      this.sum = v;
+      return;
+    }
+    if (!this.incremental) {
+      const t = this.sum + v;
+      if (t !== Infinity && t !== -Infinity) {
+        if (Math.abs(this.sum) >= Math.abs(v)) {
+          this.c += this.sum - t + v;
+        } else {
+          this.c += v - t + this.sum;
+        }
+        this.sum = t;
+        return;
+      }
+      this.incremental = true;
+      this.mean = this.sum / (count - 1);
+      this.c /= count - 1;
+    }
+    // Compensated add of v/count onto (q*mean, q*c).
+    const q = (count - 1) / count;
+    const base = q * this.mean;
+    let comp = q * this.c;
+    const inc = v / count;
+    const t = base + inc;
+    if (t === Infinity || t === -Infinity) {
+      comp = 0;
+    } else if (Math.abs(base) >= Math.abs(inc)) {
+      comp += base - t + inc;
+    } else {
+      comp += inc - t + base;
+    }
+    this.mean = t;
+    this.c = comp;
+  }
+
+  value(): number {
+    if (this.count === 1) {
+      return this.sum;
+    }
+    return this.incremental ? this.mean + this.c : this.sum / this.count + this.c / this.count;
+  }
+}

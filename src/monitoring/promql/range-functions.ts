@@ -1,6 +1,6 @@
 // Functions over range-vector windows (rate, *_over_time, deriv, ...). Each one reads the samples
 // ts[lo..hi) of one series for one output step and returns the value, or undefined for no output.
-import { KahanSum, quantileOf } from "./kahan.js";
+import { KahanAvg, KahanSum, quantileOf } from "./kahan.js";
 
 export type WindowCtx = {
   /** Evaluation time minus offset: the window is (ref - rangeMs, ref]. */
@@ -142,50 +142,14 @@ function linearRegression(
   return [slope, intercept];
 }
 
+const avgScratch = new KahanAvg();
+
 function avgOverTime(_ts: Float64Array, vs: Float64Array, lo: number, hi: number): number {
-  let sum = vs[lo] as number;
-  let c = 0;
-  let count = 1;
-  let mean = 0;
-  let incremental = false;
-  for (let i = lo + 1; i < hi; i++) {
-    const f = vs[i] as number;
-    count = i - lo + 1;
-    if (!incremental) {
-      const t = sum + f;
-      if (t !== Infinity && t !== -Infinity) {
-        if (Math.abs(sum) >= Math.abs(f)) {
-          c += sum - t + f;
-        } else {
-          c += f - t + sum;
-        }
-        sum = t;
-        continue;
-      }
-      incremental = true;
-      mean = sum / (count - 1);
-      c /= count - 1;
-    }
-    const q = (count - 1) / count;
-    // kahan inc of f/count onto (q*mean, q*c)
-    const base = q * mean;
-    let comp = q * c;
-    const inc = f / count;
-    const t = base + inc;
-    if (t === Infinity || t === -Infinity) {
-      comp = 0;
-    } else if (Math.abs(base) >= Math.abs(inc)) {
-      comp += base - t + inc;
-    } else {
-      comp += inc - t + base;
-    }
-    mean = t;
-    c = comp;
+  avgScratch.reset();
+  for (let i = lo; i < hi; i++) {
+    avgScratch.add(vs[i] as number);
   }
-  if (incremental) {
-    return mean + c;
-  }
-  return sum / count + c / count;
+  return avgScratch.value();
 }
 
 function variance(vs: Float64Array, lo: number, hi: number): number {
