@@ -9,6 +9,7 @@ import { startLineops, type Lineops } from "../main.js";
 import { loadLineFile } from "./line.js";
 import { eventually, tempDir } from "../test-support/line.js";
 import { PACKAGE_ROOT } from "../version.js";
+import { INSTANCE_HEADER, STATION_HEADER } from "../runtime/router/router.js";
 
 const probe = "{ type: http, path: /readyz, interval: 200ms, timeout: 1s }";
 const service = (name: string, extra = "") => `  - name: ${name}
@@ -155,15 +156,34 @@ describe("deployments", () => {
   });
 
   it("aborts a paused canary and puts everything back", async () => {
+    const station2 = () =>
+      lineops.deployment
+        .service("station-controller")
+        .instances.filter((i) => i.station === "2" && i.state === "ready");
+    const servedBy = async () => {
+      const res = await fetch(frontDoor("station-controller"), { headers: { [STATION_HEADER]: "2" } });
+      await res.arrayBuffer();
+      return res.headers.get(INSTANCE_HEADER);
+    };
+    const [original] = station2();
+    expect(original?.version).toBe("1.0.0");
     const rec = lineops.deployment.deploy({ service: "station-controller", version: "1.1.0", by: "test" });
     await eventually(
       () => (lineops.deployment.deployment(rec.id).phase === "Paused" ? true : undefined),
       20_000,
       "paused",
     );
+    // Station 2 is served by its canary; its stable instance is kept warm out of rotation.
+    const canaryOf2 = station2().find((i) => i.version === "1.1.0");
+    expect(canaryOf2).toBeDefined();
+    expect(station2().map((i) => i.id)).toContain(original?.id);
+    expect(await servedBy()).toBe(canaryOf2?.id);
     lineops.deployment.control(rec.id, "abort");
     const done = await waitDeployment(rec.id);
     expect(done.phase).toBe("Aborted");
+    // The warm instance took station 2 back: not restarted, the same process.
+    expect(station2().map((i) => i.id)).toEqual([original?.id]);
+    expect(await servedBy()).toBe(original?.id);
     await eventually(() => {
       const { status, instances } = lineops.deployment.service("station-controller");
       return status.readyInstances === 2 &&

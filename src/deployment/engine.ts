@@ -156,6 +156,8 @@ export class DeploymentEngine {
   private readonly specs = new Map<string, { spec: StoredServiceSpec; revision: Revision }>();
   /** Instances being stopped: out of rotation before their SIGTERM, so no new request reaches them. */
   private readonly leaving = new Set<string>();
+  /** Old instances kept warm out of rotation during a per-station canary (instant rollback). */
+  private readonly standby = new Set<string>();
   private readonly traffic = new Map<string, Traffic>();
   private readonly rollouts = new Map<
     string,
@@ -436,6 +438,14 @@ export class DeploymentEngine {
           this.refreshBackends(svc);
         },
         retire: (i) => this.retire(i),
+        setStandby: (i, on) => {
+          if (on) {
+            this.standby.add(i.id);
+          } else {
+            this.standby.delete(i.id);
+          }
+          this.refreshBackends(i.service);
+        },
         runAnalysis: async (ref, args, signal, onProgress, extra) => {
           if (!this.o.analysis) {
             return { phase: "Error", message: "no analysis runner is configured" };
@@ -741,6 +751,7 @@ export class DeploymentEngine {
       await this.o.runtime.stop(instance.id, { drainMs: this.o.stopTimeoutMs });
     } finally {
       this.leaving.delete(instance.id);
+      this.standby.delete(instance.id);
     }
   }
 
@@ -753,7 +764,7 @@ export class DeploymentEngine {
       service,
       this.o.runtime
         .list({ service })
-        .filter((i) => i.state === "ready" && !this.leaving.has(i.id))
+        .filter((i) => i.state === "ready" && !this.leaving.has(i.id) && !this.standby.has(i.id))
         .map((i) => ({
           instanceId: i.id,
           host: i.host,

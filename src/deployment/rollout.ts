@@ -33,6 +33,8 @@ export type RolloutHost = {
   instanceSpec(spec: StoredServiceSpec, revision: Revision, station: string | undefined): InstanceSpec;
   setTraffic(service: string, traffic: Traffic | undefined): void;
   retire(instance: Instance): Promise<void>;
+  /** Takes a live instance out of (or back into) its front door's rotation without stopping it. */
+  setStandby(instance: Instance, standby: boolean): void;
   runAnalysis(
     ref: AnalysisRef,
     args: Record<string, string>,
@@ -194,6 +196,20 @@ export class Rollout {
     await Promise.all(instances.map((i) => this.host.retire(i)));
     if (instances.length > 0) {
       this.log("instance", `retired ${instances.map((i) => i.id).join(", ")}`);
+    }
+  }
+
+  /**
+   * Keeps old instances running but out of rotation, so a rollback puts them back at once instead
+   * of starting them again (a station is never left without an instance). They are retired with
+   * the other old instances on promotion.
+   */
+  standby(instances: Instance[]): void {
+    for (const i of instances) {
+      this.host.setStandby(i, true);
+    }
+    if (instances.length > 0) {
+      this.log("instance", `kept ${instances.map((i) => i.id).join(", ")} warm out of rotation`);
     }
   }
 
@@ -373,6 +389,10 @@ export class Rollout {
     const from = this.from;
     if (from) {
       const old = this.oldInstances().filter((i) => i.revision === from.revision.hash);
+      // Warm standbys first: back in rotation they serve their stations again at once.
+      for (const i of old) {
+        this.host.setStandby(i, false);
+      }
       const missing = [...this.slots()];
       for (const i of old) {
         const k = missing.findIndex((s) => s === i.station);

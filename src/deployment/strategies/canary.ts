@@ -61,7 +61,7 @@ async function steps(r: Rollout, traffic: (w: number, why: string) => void): Pro
         const olds = takeOld(r, [station]);
         const fresh = await r.startNew(station);
         await r.waitReady([fresh.id]);
-        await r.retire(olds);
+        r.standby(olds);
         moved.add(station);
         r.save({ state: { stations: [...moved] } });
         r.log("step", `station ${station} on the canary revision`);
