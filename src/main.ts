@@ -44,6 +44,8 @@ export type Lineops = {
   deployment: DeploymentEngine;
   monitoring: MonitoringEngine;
   runtime: ProcessRuntime;
+  /** What the engines publish: instance changes, deployments and their every event. */
+  bus: EventBus;
   /** Resolves once the line applied at start has settled (every service ready or failed). */
   settled: Promise<void>;
   /** Re-reads the line file and applies it (SIGHUP). */
@@ -244,7 +246,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       logger.flush();
     })());
 
-  return { config, url, logger, tokens, deployment, monitoring, runtime, settled, reload, stop };
+  return { config, url, logger, tokens, deployment, monitoring, runtime, bus, settled, reload, stop };
 }
 
 /** Reads the demo file written by `lineops demo`: where the API is and a token for it. */

@@ -103,6 +103,8 @@ const frontDoor = (name: string) => lineops.deployment.service(name).status.url 
 
 describe("deployments", () => {
   it("rolls line-controller to 1.1.0 with zero failed requests", async () => {
+    const published: string[] = [];
+    const off = lineops.bus.on("deployment.event", (e) => published.push(`${e.kind}: ${e.message}`));
     const l = load(frontDoor("line-controller"));
     await eventually(() => (l.counts.ok > 20 ? true : undefined), 10_000, "load running");
     const rec = lineops.deployment.deploy({ service: "line-controller", version: "1.1.0", by: "test" });
@@ -111,6 +113,9 @@ describe("deployments", () => {
     expect(done.phase, done.reason).toBe("Succeeded");
     expect(counts.failed, counts.errors.slice(0, 5).join("; ")).toBe(0);
     expect(counts.ok).toBeGreaterThan(50);
+    // Every stored event of the deployment was also published on the bus, in order.
+    off();
+    expect(published).toEqual(done.events.map((e) => `${e.kind}: ${e.message}`));
     const status = lineops.deployment.service("line-controller").status;
     expect(status).toMatchObject({ version: "1.1.0", readyInstances: 2, revisionNumber: 2 });
     const res = await fetch(frontDoor("line-controller"));

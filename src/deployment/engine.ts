@@ -182,8 +182,9 @@ export class DeploymentEngine {
         phase: "RolledBack",
         reason: "control plane restarted during the deployment",
       });
-      this.o.deployments.event(
+      this.recordEvent(
         d.id,
+        d.service,
         "phase",
         "rolled back: lineops restarted while this deployment was in progress",
       );
@@ -255,7 +256,9 @@ export class DeploymentEngine {
     await this.reconcileAll();
     let failed: string | undefined;
     if (changed.size > 0) {
-      failed = await this.runPlan(changed, by, results);
+      // The new line's DAG orders the plan (as `deploy plan` shows it): a dependency added by this
+      // very change, e.g. for a new `requires`, must already be deployed first.
+      failed = await this.runPlan(changed, by, results, startOrder(line));
     }
     return { line: this.lineName, order: startOrder(line), services: results, ...(failed ? { failed } : {}) };
   }
@@ -298,10 +301,11 @@ export class DeploymentEngine {
     changed: Map<string, { spec: StoredServiceSpec; revision: Revision }>,
     by: string,
     results: ApplyResult["services"],
+    order: string[][],
   ): Promise<string | undefined> {
     const planId = `plan-${Date.now().toString(36)}`;
     const done: { service: string; from: Revision }[] = [];
-    for (const level of this.levels()) {
+    for (const level of order) {
       const here = level.filter((n) => changed.has(n));
       const outcomes = await Promise.all(
         here.map(async (name) => {
@@ -338,7 +342,7 @@ export class DeploymentEngine {
               },
             );
             await this.rollouts.get(d.service)?.done;
-            this.o.deployments.event(rec.id, "plan", `rolled back because ${bad.name} failed`);
+            this.recordEvent(rec.id, d.service, "plan", `rolled back because ${bad.name} failed`);
           }
         }
         return `${bad.name}: ${bad.phase}`;
@@ -419,6 +423,16 @@ export class DeploymentEngine {
       state: {},
       createdBy: opts.by,
     });
+    // The repository stored the "created" event itself; publish it like every later one.
+    for (const e of this.o.deployments.events(record.id)) {
+      this.o.bus.emit("deployment.event", {
+        id: record.id,
+        service,
+        kind: e.kind,
+        message: e.message,
+        at: e.at,
+      });
+    }
     const overrideGates = new AbortController();
     const rollout = new Rollout(
       record,
@@ -438,6 +452,7 @@ export class DeploymentEngine {
           this.refreshBackends(svc);
         },
         retire: (i) => this.retire(i),
+        publish: (e) => this.o.bus.emit("deployment.event", e),
         setStandby: (i, on) => {
           if (on) {
             this.standby.add(i.id);
@@ -740,6 +755,12 @@ export class DeploymentEngine {
         resolve();
       }
     });
+  }
+
+  /** Stores a deployment event and publishes it on the bus, as a rollout does with its own. */
+  private recordEvent(id: string, service: string, kind: string, message: string): void {
+    this.o.deployments.event(id, kind, message);
+    this.o.bus.emit("deployment.event", { id, service, kind, message, at: Date.now() });
   }
 
   /** Takes an instance out of its front door, then stops it gracefully. */

@@ -3,6 +3,7 @@
 // promotions, runs analyses, and on any failure moves traffic back to the stable revision first,
 // then restores the stable instances and retires the new ones (never re-running steps).
 import type { AnalysisRef, Strategy } from "../config/deploy-schema.js";
+import type { LineopsEvents } from "../events/bus.js";
 import type { Instance, InstanceSpec, Runtime } from "../runtime/types.js";
 import type { DeploymentPhase, DeploymentRecord, DeploymentRepository } from "../store/deployments.js";
 import type { Revision } from "../store/revisions.js";
@@ -32,6 +33,8 @@ export type RolloutHost = {
   deployments: DeploymentRepository;
   instanceSpec(spec: StoredServiceSpec, revision: Revision, station: string | undefined): InstanceSpec;
   setTraffic(service: string, traffic: Traffic | undefined): void;
+  /** Puts a deployment event on the event bus (annotations, alert correlation, live views). */
+  publish(event: LineopsEvents["deployment.event"]): void;
   retire(instance: Instance): Promise<void>;
   /** Takes a live instance out of (or back into) its front door's rotation without stopping it. */
   setStandby(instance: Instance, standby: boolean): void;
@@ -127,6 +130,7 @@ export class Rollout {
 
   log(kind: string, message: string, data?: unknown): void {
     this.host.deployments.event(this.id, kind, message, data);
+    this.host.publish({ id: this.id, service: this.service, kind, message, data, at: Date.now() });
   }
 
   save(patch: { phase?: DeploymentPhase; step?: number; state?: RolloutState; reason?: string }): void {

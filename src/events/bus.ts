@@ -8,6 +8,15 @@ export type LineopsEvents = {
   "service.ready": { service: string; revision: string; at: number };
   "deployment.started": { id: string; service: string; at: number };
   "deployment.finished": { id: string; service: string; phase: string; at: number };
+  /** Every step, traffic change, measurement, verdict and decision of a deployment, as stored. */
+  "deployment.event": {
+    id: string;
+    service: string;
+    kind: string;
+    message: string;
+    data?: unknown;
+    at: number;
+  };
 };
 
 type Handler<T> = (payload: T) => void;
