@@ -64,6 +64,14 @@ export function spawnTracked(cmd: string, args: string[], opts: SpawnOptions = {
   return child;
 }
 
+/**
+ * A TypeScript program of the benchmark as a tracked child, run by `node --import tsx` (not the tsx
+ * CLI, which forks): the pid is the program's own, so its CPU and memory can be measured.
+ */
+export function spawnTsx(script: string, args: string[], opts: SpawnOptions = {}): ChildProcess {
+  return spawnTracked(process.execPath, ["--import", "tsx", script, ...args], opts);
+}
+
 export function isRunning(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }

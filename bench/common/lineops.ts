@@ -1,5 +1,6 @@
 // Runs the built lineops CLI (`lineops serve`) as a child: its URL and first-start admin token come
-// from stderr. stop() is graceful (SIGTERM), so the TSDB persists what it holds.
+// from stderr (or the token is minted beforehand). stop() is graceful (SIGTERM), so the TSDB persists
+// what it holds.
 import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -15,9 +16,14 @@ export type RunningLineops = {
   stop(timeoutMs?: number): Promise<{ graceful: boolean }>;
 };
 
+/** Where `npm run build` puts the CLI. */
+export function lineopsCliPath(root: string): string {
+  return path.join(root, "dist/src/cli/main.js");
+}
+
 /** The built CLI, or undefined when `npm run build` has not run. */
 export function lineopsCli(root: string): string | undefined {
-  const cli = path.join(root, "dist/src/cli/main.js");
+  const cli = lineopsCliPath(root);
   return existsSync(cli) ? cli : undefined;
 }
 
@@ -27,6 +33,10 @@ export async function startLineops(opts: {
   dataDir: string;
   logLevel?: string;
   readyTimeoutMs?: number;
+  /** An admin token already in the store (serve prints one only on a store's first start). */
+  token?: string;
+  /** Node flags before the CLI (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }): Promise<RunningLineops> {
   const cli = lineopsCli(opts.root);
   if (!cli) {
@@ -38,6 +48,7 @@ export async function startLineops(opts: {
   const child = spawnTracked(
     process.execPath,
     [
+      ...(opts.nodeArgs ?? []),
       cli,
       "serve",
       "--config",
@@ -61,10 +72,13 @@ export async function startLineops(opts: {
   const stop = (timeoutMs = 30_000) => stopChild(child, timeoutMs);
   try {
     const timeout = opts.readyTimeoutMs ?? 60_000;
-    const tokenLine = waitForLine(child, "stderr", /admin token[^:]*:\s*(lo_\S+)/, timeout);
+    const tokenLine =
+      opts.token === undefined
+        ? waitForLine(child, "stderr", /admin token[^:]*:\s*(lo_\S+)/, timeout)
+        : undefined;
     const urlLine = await waitForLine(child, "stderr", /^lineops (http:\/\/\S+)/, timeout);
     // The token line follows the URL line at once on a first start.
-    const token = (await tokenLine)[1] as string;
+    const token = opts.token ?? ((await tokenLine)?.[1] as string);
     return {
       url: urlLine[1] as string,
       token,

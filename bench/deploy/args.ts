@@ -1,4 +1,5 @@
 // Command-line flags of the deploy benchmark.
+import { parseFlags, turnOn, type Flags } from "../common/args.js";
 
 export type Args = {
   json: boolean;
@@ -20,54 +21,29 @@ const USAGE = `usage: tsx bench/deploy/main.ts [--json] [--quick] [--rate N] [--
   --build        run \`npm run build\` first (otherwise the existing dist/ is used)
   --keep         keep the temp dir (line.yaml, data dir, instance logs)`;
 
+const FLAGS: Flags<Args> = {
+  "--json": turnOn("json"),
+  "--quick": turnOn("quick"),
+  "--rate": (a, v) => {
+    a.rate = v.nonNegative();
+  },
+  "--concurrency": (a, v) => {
+    a.concurrency = Math.max(1, Math.floor(v.nonNegative()));
+  },
+  "--target": (a, v) => {
+    a.target = Math.floor(v.nonNegative());
+  },
+  "--build": turnOn("build"),
+  "--keep": turnOn("keep"),
+};
+
 export function parseArgs(argv: string[]): Args {
-  const a: Args = {
-    json: false,
-    quick: false,
-    rate: 350,
-    concurrency: 32,
-    target: -1,
-    build: false,
-    keep: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    const num = (name: string) => {
-      const v = Number(argv[++i]);
-      if (!Number.isFinite(v) || v < 0) {
-        throw new Error(`${name} needs a non-negative number\n${USAGE}`);
-      }
-      return v;
-    };
-    switch (arg) {
-      case "--json":
-        a.json = true;
-        break;
-      case "--quick":
-        a.quick = true;
-        break;
-      case "--rate":
-        a.rate = num(arg);
-        break;
-      case "--concurrency":
-        a.concurrency = Math.max(1, Math.floor(num(arg)));
-        break;
-      case "--target":
-        a.target = Math.floor(num(arg));
-        break;
-      case "--build":
-        a.build = true;
-        break;
-      case "--keep":
-        a.keep = true;
-        break;
-      case "-h":
-      case "--help":
-        throw new Error(USAGE);
-      default:
-        throw new Error(`unknown argument ${arg}\n${USAGE}`);
-    }
-  }
+  const a = parseFlags(
+    argv,
+    { json: false, quick: false, rate: 350, concurrency: 32, target: -1, build: false, keep: false },
+    FLAGS,
+    USAGE,
+  );
   if (a.rate <= 0) {
     throw new Error(`--rate must be positive\n${USAGE}`);
   }

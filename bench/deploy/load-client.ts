@@ -3,25 +3,20 @@
 import type { ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { isRunning, spawnTracked, stopChild } from "../common/children.js";
-import type { FailureRecord, Snapshot } from "./load.js";
+import { isRunning, spawnTsx, stopChild } from "../common/children.js";
+import type { FailureRecord, LoadCounts, Snapshot } from "./load.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** Totals between two snapshots. */
-export type Window = {
+/**
+ * Totals between two marks. latencyMs: since the mark taken just before the window's end (marks reset
+ * the load's reservoir).
+ */
+export type Window = LoadCounts & {
   from: number;
   to: number;
-  total: number;
-  failed: number;
-  skipped: number;
-  byCause: Record<string, number>;
-  failures: FailureRecord[];
-  failuresDropped: number;
   /** Requests per second over the window. */
   rate: number;
-  /** Latency since the mark taken just before the window's end (marks reset the load's reservoir). */
-  latencyMs: Snapshot["latencyMs"];
 };
 
 export class LoadClient {
@@ -53,12 +48,9 @@ export class LoadClient {
   }
 
   static start(opts: { url: string; rate: number; concurrency: number; timeoutMs: number }): LoadClient {
-    const child = spawnTracked(
-      process.execPath,
+    const child = spawnTsx(
+      path.join(here, "load.ts"),
       [
-        "--import",
-        "tsx",
-        path.join(here, "load.ts"),
         "--url",
         opts.url,
         "--rate",

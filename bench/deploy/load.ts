@@ -8,18 +8,24 @@ import { classify, isFailure, type Outcome } from "./failures.js";
 
 export type FailureRecord = { at: number; path: string; cause: string };
 
-export type Snapshot = {
-  at: number;
+/** What the load did over a span of time (a snapshot: since the start; a window: between two marks). */
+export type LoadCounts = {
   total: number;
   failed: number;
   /** Requests that did not leave because the generator fell more than a second behind its pace. */
   skipped: number;
   byCause: Record<string, number>;
-  /** Failures since the previous snapshot (at most MAX_FAILURES_PER_SNAP; `failuresDropped` counts the rest). */
+  /** Failures in the span, as many as are kept (`failuresDropped` counts the rest). */
   failures: FailureRecord[];
   failuresDropped: number;
   latencyMs: { p50: number; p99: number; max: number };
 };
+
+/**
+ * Counts since the start; failures (at most MAX_FAILURES_PER_SNAP) and latency since the previous
+ * snapshot.
+ */
+export type Snapshot = LoadCounts & { at: number };
 
 type Options = { url: string; rate: number; concurrency: number; timeoutMs: number };
 

@@ -9,10 +9,11 @@ import { fileURLToPath } from "node:url";
 import { killChildrenOnSignals, onExitCleanup } from "../common/children.js";
 import { lineopsCli, startLineops, type RunningLineops } from "../common/lineops.js";
 import { machineInfo } from "../common/machine.js";
+import { argsOrExit, runMain } from "../common/main.js";
 import { cpuSeconds } from "../common/proc.js";
 import { runToCompletion } from "../common/run.js";
 import { LineopsApi } from "./api.js";
-import { parseArgs, type Args } from "./args.js";
+import { parseArgs } from "./args.js";
 import { InstanceWatcher } from "./instances.js";
 import { lineYaml, SERVICES } from "./line-yaml.js";
 import { LoadClient } from "./load-client.js";
@@ -29,13 +30,7 @@ import {
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-let args: Args;
-try {
-  args = parseArgs(process.argv.slice(2));
-} catch (err) {
-  process.stderr.write(`${(err as Error).message}\n`);
-  process.exit(2);
-}
+const args = argsOrExit(parseArgs);
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 const PLAN = {
@@ -353,12 +348,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(
-      `bench:deploy failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runMain("deploy", main);

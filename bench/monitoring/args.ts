@@ -1,4 +1,5 @@
 // Command-line flags of the monitoring benchmark.
+import { parseFlags, turnOn, type Flags } from "../common/args.js";
 
 export type Mode = "parallel" | "sequential";
 
@@ -23,9 +24,44 @@ export const USAGE = `usage: npm run bench:monitoring -- [--json] [--quick] [--t
   [--interval MS] [--duration S] [--mode parallel|sequential] [--only prometheus|lineops]
   [--block-samples N] [--scale [--scale-max-series N] [--scale-minutes N]] [--keep]`;
 
+const FLAGS: Flags<Args> = {
+  // Also read before the others: it sets their defaults.
+  "--quick": turnOn("quick"),
+  "--json": turnOn("json"),
+  "--keep": turnOn("keep"),
+  "--scale": turnOn("scale"),
+  "--targets": (a, v) => {
+    a.targets = Math.max(1, Math.floor(v.nonNegative()));
+  },
+  "--series": (a, v) => {
+    a.series = Math.max(1, Math.floor(v.nonNegative()));
+  },
+  "--interval": (a, v) => {
+    a.intervalMs = Math.max(100, Math.floor(v.nonNegative()));
+  },
+  "--duration": (a, v) => {
+    a.durationS = Math.max(1, v.nonNegative());
+  },
+  "--block-samples": (a, v) => {
+    a.blockSamples = Math.floor(v.nonNegative());
+  },
+  "--scale-max-series": (a, v) => {
+    a.scaleMaxSeries = Math.floor(v.nonNegative());
+  },
+  "--scale-minutes": (a, v) => {
+    a.scaleMinutes = v.nonNegative();
+  },
+  "--mode": (a, v) => {
+    a.mode = v.oneOf(["parallel", "sequential"], "--mode is parallel or sequential");
+  },
+  "--only": (a, v) => {
+    a.only = v.oneOf(["prometheus", "lineops"], "--only is prometheus or lineops");
+  },
+};
+
 export function parseArgs(argv: string[]): Args {
   const quick = argv.includes("--quick");
-  const a: Args = {
+  const defaults: Args = {
     targets: quick ? 50 : 200,
     series: quick ? 500 : 1000,
     intervalMs: quick ? 1000 : 5000,
@@ -40,67 +76,5 @@ export function parseArgs(argv: string[]): Args {
     scaleMinutes: 15,
     keep: false,
   };
-  const num = (i: number, name: string): number => {
-    const v = Number(argv[i + 1]);
-    if (!Number.isFinite(v) || v < 0) {
-      throw new Error(`${name} needs a non-negative number\n${USAGE}`);
-    }
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i];
-    switch (f) {
-      case "--quick":
-        break;
-      case "--json":
-        a.json = true;
-        break;
-      case "--keep":
-        a.keep = true;
-        break;
-      case "--scale":
-        a.scale = true;
-        break;
-      case "--targets":
-        a.targets = Math.max(1, Math.floor(num(i++, f)));
-        break;
-      case "--series":
-        a.series = Math.max(1, Math.floor(num(i++, f)));
-        break;
-      case "--interval":
-        a.intervalMs = Math.max(100, Math.floor(num(i++, f)));
-        break;
-      case "--duration":
-        a.durationS = Math.max(1, num(i++, f));
-        break;
-      case "--block-samples":
-        a.blockSamples = Math.floor(num(i++, f));
-        break;
-      case "--scale-max-series":
-        a.scaleMaxSeries = Math.floor(num(i++, f));
-        break;
-      case "--scale-minutes":
-        a.scaleMinutes = num(i++, f);
-        break;
-      case "--mode": {
-        const m = argv[++i];
-        if (m !== "parallel" && m !== "sequential") {
-          throw new Error(`--mode is parallel or sequential\n${USAGE}`);
-        }
-        a.mode = m;
-        break;
-      }
-      case "--only": {
-        const o = argv[++i];
-        if (o !== "prometheus" && o !== "lineops") {
-          throw new Error(`--only is prometheus or lineops\n${USAGE}`);
-        }
-        a.only = o;
-        break;
-      }
-      default:
-        throw new Error(`unknown flag ${f}\n${USAGE}`);
-    }
-  }
-  return a;
+  return parseFlags(argv, defaults, FLAGS, USAGE);
 }

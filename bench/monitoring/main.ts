@@ -8,8 +8,9 @@ import { fileURLToPath } from "node:url";
 import { killChildrenOnSignals, onExitCleanup } from "../common/children.js";
 import { lineopsCli, startLineops } from "../common/lineops.js";
 import { machineInfo } from "../common/machine.js";
+import { argsOrExit, runMain } from "../common/main.js";
 import { findPrometheus, startPrometheus, type PrometheusBinary } from "../common/prometheus.js";
-import { parseArgs, type Args } from "./args.js";
+import { parseArgs } from "./args.js";
 import { lineopsConfig, prometheusConfig } from "./configs.js";
 import { measurePhase, type Measured } from "./measure.js";
 import { scaleProbe, type ScaleResult } from "./scale.js";
@@ -18,13 +19,7 @@ import { LineopsSystem, PrometheusSystem, type System } from "./systems.js";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
-let args: Args;
-try {
-  args = parseArgs(process.argv.slice(2));
-} catch (err) {
-  process.stderr.write(`${(err as Error).message}\n`);
-  process.exit(2);
-}
+const args = argsOrExit(parseArgs);
 const log = (msg: string) => (args.json ? process.stderr : process.stdout).write(`${msg}\n`);
 
 // Ratios only where lineops/Prometheus means something (counts and notes are left out).
@@ -156,12 +151,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(
-      `bench:monitoring failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exit(1);
-  },
-);
+runMain("monitoring", main);

@@ -1,7 +1,7 @@
 // Starts the target simulator (simulator.ts) as a child process and talks to its control port.
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { spawnTracked, stopChild, waitForLine } from "../common/children.js";
+import { spawnTsx, stopChild, waitForLine } from "../common/children.js";
 import { getText } from "../common/prom-api.js";
 
 export type SimStats = {
@@ -23,19 +23,10 @@ export type Simulator = {
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 export async function startSimulator(targets: number, series: number): Promise<Simulator> {
-  // node --import tsx (not the tsx CLI, which forks): the pid we measure is the simulator itself.
   // stdin stays a pipe: the simulator exits when it closes, even if this process is SIGKILLed.
-  const child = spawnTracked(
-    process.execPath,
-    [
-      "--import",
-      "tsx",
-      path.join(here, "simulator.ts"),
-      "--targets",
-      String(targets),
-      "--series",
-      String(series),
-    ],
+  const child = spawnTsx(
+    path.join(here, "simulator.ts"),
+    ["--targets", String(targets), "--series", String(series)],
     { stdio: ["pipe", "pipe", "inherit"] },
   );
   const m = await waitForLine(child, "stdout", /^\{"ports".*\}$/, 60_000);

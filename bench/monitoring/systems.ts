@@ -2,7 +2,14 @@
 // durations, collection latency and full-cycle time, and where their data lands on disk.
 import path from "node:path";
 import { dirBreakdown, dirBytes } from "../common/proc.js";
-import { apiCall, getText, instantQuery, metricSum, type MatrixSeries } from "../common/prom-api.js";
+import {
+  apiCall,
+  getText,
+  instantQuery,
+  metricSum,
+  type ApiOptions,
+  type MatrixSeries,
+} from "../common/prom-api.js";
 import type { RunningLineops } from "../common/lineops.js";
 import type { RunningPrometheus } from "../common/prometheus.js";
 import { quantile } from "./stats.js";
@@ -76,15 +83,49 @@ function latencyOf(values: number[], source: string): Latency {
   };
 }
 
-export class PrometheusSystem implements System {
-  readonly name = "prometheus";
+/** The value of an instant query's first sample (0 when it returns none). */
+async function instantNumber(url: string, expr: string, opts: ApiOptions = {}): Promise<number> {
+  const r = await instantQuery(url, expr, opts);
+  return Number((r[0] as { value?: [number, string] } | undefined)?.value?.[1] ?? 0);
+}
+
+type Running = { pid: number; url: string; stop(timeoutMs: number): Promise<{ graceful: boolean }> };
+
+/** What both systems share: a child speaking the Prometheus HTTP API, lineops's behind a bearer token. */
+abstract class ChildSystem {
   readonly startedAt = Date.now();
-  constructor(private readonly p: RunningPrometheus) {}
+  constructor(
+    private readonly running: Running,
+    private readonly token?: string,
+  ) {}
   get pid(): number {
-    return this.p.pid;
+    return this.running.pid;
   }
   get url(): string {
-    return this.p.url;
+    return this.running.url;
+  }
+  protected auth(): ApiOptions {
+    return this.token ? { token: this.token } : {};
+  }
+  protected query(expr: string): Promise<number> {
+    return instantNumber(this.url, expr, this.auth());
+  }
+  /** Targets of the benchmark job that are up, by query. */
+  protected upByQuery(): Promise<number> {
+    return this.query(`sum(up{job="${JOB}"})`);
+  }
+  scrapeDurations(windowS: number, intervalMs: number) {
+    return queryScrapeDurations(this.url, this.token, windowS, intervalMs);
+  }
+  stop() {
+    return this.running.stop(60_000);
+  }
+}
+
+export class PrometheusSystem extends ChildSystem implements System {
+  readonly name = "prometheus";
+  constructor(private readonly p: RunningPrometheus) {
+    super(p);
   }
   async counters() {
     const body = await getText(`${this.p.url}/metrics`);
@@ -93,12 +134,8 @@ export class PrometheusSystem implements System {
       series: metricSum(body, "prometheus_tsdb_head_series") ?? 0,
     };
   }
-  async up() {
-    const r = await instantQuery(this.p.url, `sum(up{job="${JOB}"})`);
-    return Number((r[0] as { value?: [number, string] } | undefined)?.value?.[1] ?? 0);
-  }
-  scrapeDurations(windowS: number, intervalMs: number) {
-    return queryScrapeDurations(this.p.url, undefined, windowS, intervalMs);
+  up() {
+    return this.upByQuery();
   }
   async collection(windowS: number, intervalMs: number) {
     // Prometheus commits a scrape's samples when the scrape ends, so its scrape duration is its
@@ -127,9 +164,6 @@ export class PrometheusSystem implements System {
     delete breakdown["queries.active"];
     return { bytes: d.bytes - skip, allocated: d.allocated - skip, breakdown };
   }
-  stop() {
-    return this.p.stop(60_000);
-  }
 }
 
 type ScrapeStatus = {
@@ -138,18 +172,10 @@ type ScrapeStatus = {
   up: number;
 };
 
-export class LineopsSystem implements System {
+export class LineopsSystem extends ChildSystem implements System {
   readonly name = "lineops";
-  readonly startedAt = Date.now();
-  constructor(private readonly l: RunningLineops) {}
-  get pid(): number {
-    return this.l.pid;
-  }
-  get url(): string {
-    return this.l.url;
-  }
-  private auth() {
-    return { token: this.l.token };
+  constructor(private readonly l: RunningLineops) {
+    super(l, l.token);
   }
   /** Set when lineops's /metrics lacks the TSDB counters and the query API stood in for them. */
   countersNote: string | undefined;
@@ -164,15 +190,11 @@ export class LineopsSystem implements System {
     // (samples scraped per scrape, plus the 5 series every scrape adds: up, scrape_*).
     this.countersNote =
       "lineops /metrics lacks lineops_tsdb_head_*: samples and series counted through the query API";
-    const q = async (expr: string) => {
-      const r = await instantQuery(this.l.url, expr, this.auth());
-      return Number((r[0] as { value?: [number, string] } | undefined)?.value?.[1] ?? 0);
-    };
     const [scraped, scrapes, active] = await Promise.all([
-      q(`sum(sum_over_time(scrape_samples_scraped{job="${JOB}"}[1d]))`),
-      q(`sum(count_over_time(up{job="${JOB}"}[1d]))`),
+      this.query(`sum(sum_over_time(scrape_samples_scraped{job="${JOB}"}[1d]))`),
+      this.query(`sum(count_over_time(up{job="${JOB}"}[1d]))`),
       // Not count({job=…}): touching every series would charge the benchmark's own query to lineops.
-      q(`sum(scrape_samples_scraped{job="${JOB}"}) + 5 * count(up{job="${JOB}"})`),
+      this.query(`sum(scrape_samples_scraped{job="${JOB}"}) + 5 * count(up{job="${JOB}"})`),
     ]);
     return { samples: samples ?? scraped + 5 * scrapes, series: series ?? active };
   }
@@ -183,12 +205,8 @@ export class LineopsSystem implements System {
     try {
       return (await this.status()).up;
     } catch {
-      const r = await instantQuery(this.l.url, `sum(up{job="${JOB}"})`, this.auth());
-      return Number((r[0] as { value?: [number, string] } | undefined)?.value?.[1] ?? 0);
+      return this.upByQuery();
     }
-  }
-  scrapeDurations(windowS: number, intervalMs: number) {
-    return queryScrapeDurations(this.l.url, this.l.token, windowS, intervalMs);
   }
   async collection(windowS: number, intervalMs: number): Promise<Latency> {
     try {
@@ -231,8 +249,5 @@ export class LineopsSystem implements System {
   }
   disk() {
     return { ...dirBytes(this.tsdbDir()), breakdown: dirBreakdown(this.tsdbDir()) };
-  }
-  stop() {
-    return this.l.stop(60_000);
   }
 }

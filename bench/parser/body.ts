@@ -1,17 +1,7 @@
 // A deterministic scrape body for the parser benchmark: 1,000 series across counters and gauges with
 // 3–5 labels and classic histograms, the shape of a typical service's /metrics, in either format.
 import type { ExpositionFormat } from "../../src/monitoring/scrape/parser.js";
-
-/** Small deterministic PRNG (mulberry32) so every run parses the same bytes. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../common/prng.js";
 
 const STATIONS = ["press-01", "press-02", "weld-01", "weld-02", "paint-01", "assembly-01", "qa-01"];
 const METHODS = ["get", "post", "put", "delete"];
@@ -21,7 +11,7 @@ const BUCKETS = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2
 export type GeneratedBody = { body: string; samples: number; bytes: number };
 
 export function generateBody(format: ExpositionFormat, seriesTarget = 1000, seed = 42): GeneratedBody {
-  const r = rng(seed);
+  const r = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
   const lines: string[] = [];
   let samples = 0;

@@ -1,4 +1,5 @@
 // Command-line flags of the query benchmark.
+import { parseFlags, turnOn, type Flags } from "../common/args.js";
 
 export type Args = {
   quick: boolean;
@@ -20,9 +21,38 @@ export type Args = {
 export const USAGE = `usage: npm run bench:query -- [--json] [--quick] [--series N] [--hours H] [--runs N]
   [--only REGEX] [--work DIR] [--keep] [--cpu-prof DIR] [--deadline SECONDS]`;
 
+const FLAGS: Flags<Args> = {
+  // Also read before the others: it sets their defaults.
+  "--quick": turnOn("quick"),
+  "--json": turnOn("json"),
+  "--keep": turnOn("keep"),
+  "--series": (a, v) => {
+    a.series = Math.round(v.positive());
+  },
+  "--hours": (a, v) => {
+    a.hours = v.positive();
+  },
+  "--runs": (a, v) => {
+    a.runs = Math.round(v.positive());
+  },
+  "--deadline": (a, v) => {
+    a.deadlineS = v.positive();
+  },
+  "--only": (a, v) => {
+    a.only = new RegExp(v.text());
+  },
+  "--work": (a, v) => {
+    a.work = v.text();
+    a.keep = true;
+  },
+  "--cpu-prof": (a, v) => {
+    a.cpuProf = v.text();
+  },
+};
+
 export function parseArgs(argv: string[]): Args {
   const quick = argv.includes("--quick");
-  const a: Args = {
+  const defaults: Args = {
     quick,
     json: false,
     series: quick ? 1000 : 10_000,
@@ -34,59 +64,5 @@ export function parseArgs(argv: string[]): Args {
     cpuProf: undefined,
     deadlineS: quick ? 300 : 3 * 3600,
   };
-  const value = (i: number, name: string): string => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith("--")) {
-      throw new Error(`${name} needs a value\n${USAGE}`);
-    }
-    return v;
-  };
-  const num = (i: number, name: string): number => {
-    const v = Number(value(i, name));
-    if (!Number.isFinite(v) || v <= 0) {
-      throw new Error(`${name} needs a positive number\n${USAGE}`);
-    }
-    return v;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i];
-    switch (f) {
-      case "--quick":
-        break;
-      case "--json":
-        a.json = true;
-        break;
-      case "--keep":
-        a.keep = true;
-        break;
-      case "--series":
-        a.series = Math.round(num(i++, f));
-        break;
-      case "--hours":
-        a.hours = num(i++, f);
-        break;
-      case "--runs":
-        a.runs = Math.round(num(i++, f));
-        break;
-      case "--deadline":
-        a.deadlineS = num(i++, f);
-        break;
-      case "--only":
-        a.only = new RegExp(value(i++, f));
-        break;
-      case "--work":
-        a.work = value(i++, f);
-        a.keep = true;
-        break;
-      case "--cpu-prof":
-        a.cpuProf = value(i++, f);
-        break;
-      case "--help":
-      case "-h":
-        throw new Error(USAGE);
-      default:
-        throw new Error(`unknown flag ${f}\n${USAGE}`);
-    }
-  }
-  return a;
+  return parseFlags(argv, defaults, FLAGS, USAGE);
 }

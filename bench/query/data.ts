@@ -2,6 +2,7 @@
 // CPU gauges, station KPIs) as OpenMetrics text with timestamps, the input of both promtool and
 // `lineops tsdb import`. Deterministic for a given (series, hours, endMs), so both systems load the same.
 import { closeSync, openSync, writeSync } from "node:fs";
+import { prng } from "../common/prng.js";
 
 export const SCRAPE_INTERVAL_MS = 15_000;
 
@@ -37,18 +38,6 @@ export function instanceLabels(i: number): { job: string; instance: string } {
 
 export function stationName(s: number): string {
   return `st-${String(s + 1).padStart(3, "0")}`;
-}
-
-/** Mulberry32: a tiny seeded PRNG, so every run writes the same bytes. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Standard normal CDF (Abramowitz–Stegun 7.1.26), for the latency distribution's bucket shares. */

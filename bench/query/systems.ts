@@ -1,9 +1,6 @@
 // The two systems under test, loaded with the same OpenMetrics file: Prometheus (promtool blocks) and
 // lineops (`lineops tsdb import`, then `lineops serve`), each a tracked child on a loopback port.
-import type { ChildProcess } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import path from "node:path";
-import { isRunning, spawnTracked, stopChild, waitForLine } from "../common/children.js";
+import { lineopsCliPath, startLineops, type RunningLineops } from "../common/lineops.js";
 import { startPrometheus, type PrometheusBinary, type RunningPrometheus } from "../common/prometheus.js";
 import { runToCompletion } from "../common/run.js";
 
@@ -49,14 +46,10 @@ export async function startPrometheusPeer(
   });
 }
 
-function cli(root: string): string {
-  return path.join(root, "dist/src/cli/main.js");
-}
-
 export async function loadLineops(root: string, omFile: string, dataDir: string, timeoutMs: number) {
   const r = await runToCompletion(
     process.execPath,
-    [cli(root), "tsdb", "import", omFile, "--data-dir", dataDir, "--json"],
+    [lineopsCliPath(root), "tsdb", "import", omFile, "--data-dir", dataDir, "--json"],
     { timeoutMs, cwd: root },
   );
   return { ms: r.ms, summary: JSON.parse(r.stdout) as Record<string, unknown> };
@@ -66,7 +59,7 @@ export async function loadLineops(root: string, omFile: string, dataDir: string,
 export async function mintAdminToken(root: string, dataDir: string): Promise<string> {
   const r = await runToCompletion(
     process.execPath,
-    [cli(root), "admin-token", "--data-dir", dataDir, "--name", "bench-query", "--json"],
+    [lineopsCliPath(root), "admin-token", "--data-dir", dataDir, "--name", "bench-query", "--json"],
     { timeoutMs: 60_000, cwd: root },
   );
   const token = (JSON.parse(r.stdout) as { token?: string }).token;
@@ -76,11 +69,7 @@ export async function mintAdminToken(root: string, dataDir: string): Promise<str
   return token;
 }
 
-export type RunningLineopsServe = Endpoint & {
-  child: ChildProcess;
-  logTail(): string;
-  stop(timeoutMs?: number): Promise<{ graceful: boolean }>;
-};
+export type RunningLineopsServe = Endpoint & RunningLineops;
 
 /** `lineops serve` on the data dir (host metrics off), extra node flags first (e.g. --cpu-prof). */
 export async function startLineopsServe(opts: {
@@ -90,48 +79,10 @@ export async function startLineopsServe(opts: {
   nodeArgs?: string[];
   readyTimeoutMs?: number;
 }): Promise<RunningLineopsServe> {
-  const configFile = `${opts.dataDir}.lineops.yaml`;
-  writeFileSync(configFile, "monitoring:\n  host:\n    enabled: false\n");
-  const child = spawnTracked(
-    process.execPath,
-    [
-      ...(opts.nodeArgs ?? []),
-      cli(opts.root),
-      "serve",
-      "--config",
-      configFile,
-      "--data-dir",
-      opts.dataDir,
-      "--port",
-      "0",
-      "--log-level",
-      "warn",
-    ],
-    { cwd: opts.root, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  const tail: string[] = [];
-  const keep = (d: Buffer) => {
-    tail.push(...d.toString("utf8").split("\n").filter(Boolean));
-    tail.splice(0, Math.max(0, tail.length - 40));
-  };
-  child.stdout?.on("data", keep);
-  child.stderr?.on("data", keep);
-  const stop = (timeoutMs = 30_000) => stopChild(child, timeoutMs);
-  try {
-    const m = await waitForLine(child, "stderr", /^lineops (http:\/\/\S+)/, opts.readyTimeoutMs ?? 180_000);
-    return {
-      name: "lineops",
-      url: m[1] as string,
-      token: opts.token,
-      pid: child.pid ?? -1,
-      child,
-      logTail: () => tail.join("\n"),
-      stop,
-    };
-  } catch (err) {
-    if (isRunning(child)) {
-      await stop(5000);
-    }
-    throw new Error(`${(err as Error).message}\n${tail.join("\n")}`);
-  }
+  const lineops = await startLineops({
+    ...opts,
+    configYaml: "monitoring:\n  host:\n    enabled: false\n",
+    readyTimeoutMs: opts.readyTimeoutMs ?? 180_000,
+  });
+  return { name: "lineops", ...lineops };
 }

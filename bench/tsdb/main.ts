@@ -102,20 +102,34 @@ console.log(
 const SYNC = process.argv.includes("--sync");
 const PROBE_MS = 5;
 const loopDelay = monitorEventLoopDelay({ resolution: PROBE_MS });
-let maxGapMs = 0;
-let lastTick = performance.now();
-const probe = setInterval(() => {
-  const now = performance.now();
-  maxGapMs = Math.max(maxGapMs, now - lastTick - PROBE_MS);
-  lastTick = now;
-}, PROBE_MS);
+
+/** A PROBE_MS interval whose longest gap beyond PROBE_MS is the longest event-loop stall it saw. */
+function stallProbe() {
+  let maxMs = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxMs = Math.max(maxMs, now - last - PROBE_MS);
+    last = now;
+  }, PROBE_MS);
+  return {
+    /** The longest stall since the start or the last reset. */
+    maxMs: () => maxMs,
+    reset: () => {
+      maxMs = 0;
+    },
+    stop: () => clearInterval(timer),
+  };
+}
+
+const probe = stallProbe();
 const tick = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 // The same probe with nothing running: on a shared machine, descheduling alone causes gaps.
 await tick(50);
-maxGapMs = 0;
+probe.reset();
 await tick(2000);
-const idleMaxGapMs = maxGapMs;
-maxGapMs = 0;
+const idleMaxGapMs = probe.maxMs();
+probe.reset();
 loopDelay.enable();
 
 // Concurrent work (async mode): one target scraped every 100 ms at the next 15 s step, and a query
@@ -168,12 +182,12 @@ const c0 = Date.now();
 const cut = SYNC ? db.compact() : await db.compactAsync();
 const compactS = (Date.now() - c0) / 1000;
 await tick(50);
-clearInterval(probe);
+probe.stop();
 if (scraper) {
   clearInterval(scraper);
 }
 loopDelay.disable();
-const stallMs = Math.max(maxGapMs, loopDelay.max / 1e6 - PROBE_MS);
+const stallMs = Math.max(probe.maxMs(), loopDelay.max / 1e6 - PROBE_MS);
 // The probe's gaps include the scrape + query callbacks above; the slice is the cut's own share.
 const maxSliceMs = SYNC ? compactS * 1000 : (db.lastCompaction?.maxSliceMs ?? 0);
 console.log(
@@ -194,15 +208,9 @@ const found = db
   .reduce((a, b) => a + b, 0);
 const queryMs = Number(process.hrtime.bigint() - q0) / 1e6;
 // Shutdown: close() checkpoints the head synchronously; closeAsync() in slices.
-let closeGapMs = 0;
-let closeLast = performance.now();
-const closeProbe = setInterval(() => {
-  const now = performance.now();
-  closeGapMs = Math.max(closeGapMs, now - closeLast - PROBE_MS);
-  closeLast = now;
-}, PROBE_MS);
+const closeProbe = stallProbe();
 await tick(20);
-closeGapMs = 0;
+closeProbe.reset();
 const cl0 = performance.now();
 if (SYNC) {
   db.close();
@@ -211,8 +219,8 @@ if (SYNC) {
 }
 const closeMs = performance.now() - cl0;
 await tick(20);
-clearInterval(closeProbe);
-closeGapMs = Math.max(closeGapMs, SYNC ? closeMs : 0);
+closeProbe.stop();
+const closeGapMs = Math.max(closeProbe.maxMs(), SYNC ? closeMs : 0);
 console.log(`closed in ${closeMs.toFixed(0)} ms; longest event-loop stall ${closeGapMs.toFixed(0)} ms`);
 fs.rmSync(dir, { recursive: true, force: true });
 

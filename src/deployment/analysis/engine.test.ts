@@ -5,8 +5,8 @@ import { analysisTemplateSchema } from "../../config/deploy-schema.js";
 import { Engine, toPrometheusJson } from "../../monitoring/promql/engine.js";
 import { Tsdb } from "../../monitoring/tsdb/tsdb.js";
 import { AnalysisRun, type AnalysisQuery, type AnalysisVerdict } from "./run.js";
-import { ManualScheduler } from "./test-support/manual-scheduler.js";
-import { tmpDir } from "./test-support/tmp.js";
+import { ManualScheduler } from "../test-support/manual-scheduler.js";
+import { tmpDir } from "../../monitoring/tsdb/test-support/tmp.js";
 
 const T0 = Date.parse("2026-03-02T06:00:00Z");
 const STEP = 5_000;

@@ -10,7 +10,7 @@ import {
   type Measurement,
   type VerdictEvent,
 } from "./run.js";
-import { ManualScheduler } from "./test-support/manual-scheduler.js";
+import { ManualScheduler } from "../test-support/manual-scheduler.js";
 
 const T0 = Date.parse("2026-03-02T06:00:00Z");
 const ARGS = {
@@ -105,7 +105,7 @@ describe("AnalysisRun: threshold metrics", () => {
       ["metric", "Successful"],
       ["run", "Successful"],
     ]);
-    expect(h.sched.pending).toBe(0);
+    expect(h.sched.pending()).toEqual([]);
   });
 
   it("fails once failures exceed failureLimit, and stops the other metrics at once", async () => {
@@ -284,7 +284,7 @@ describe("AnalysisRun: cancellation, background, snapshot", () => {
     expect(h.calls).toHaveLength(2);
     expect(h.measurements).toHaveLength(1);
     expect(h.run.snapshot().metrics[0]?.phase).toBe("Cancelled");
-    expect(h.sched.pending).toBe(0);
+    expect(h.sched.pending()).toEqual([]);
   });
 
   it("an aborted signal cancels the run", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { analysisTemplateSchema } from "../../config/deploy-schema.js";
 import type { AnalysisRun } from "./run.js";
 import { createAnalysisRunner } from "./runner.js";
-import { ManualScheduler } from "./test-support/manual-scheduler.js";
+import { ManualScheduler } from "../test-support/manual-scheduler.js";
 
 const T0 = Date.parse("2026-03-02T06:00:00Z");
 const templates = [

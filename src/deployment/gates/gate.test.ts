@@ -5,8 +5,8 @@ import { Engine, toPrometheusJson } from "../../monitoring/promql/engine.js";
 import type { PromJsonData } from "../../monitoring/promql/format.js";
 import { Tsdb } from "../../monitoring/tsdb/tsdb.js";
 import { GateEvaluator, type GateQuery, type GateWaitOutcome } from "./gate.js";
-import { ManualScheduler, settle } from "./test-support/manual-scheduler.js";
-import { tmpDir } from "./test-support/tmp.js";
+import { ManualScheduler, settle } from "../test-support/manual-scheduler.js";
+import { tmpDir } from "../../monitoring/tsdb/test-support/tmp.js";
 
 const at = (iso: string) => Date.parse(iso);
 const changeover = { name: "changeover", query: 'line_state{state="changeover"} == 1' };

@@ -1,9 +1,11 @@
-// A GateScheduler whose clock moves only when a test says so, so waitFor tests never sleep.
-import type { GateScheduler } from "../gate.js";
+// A scheduler (the shape of GateScheduler and AnalysisScheduler) whose clock moves only when a test
+// says so, so gate waits and analysis runs never wait in real time.
+import type { AnalysisScheduler } from "../analysis/run.js";
+import type { GateScheduler } from "../gates/gate.js";
 
 type Timer = { at: number; seq: number; fn: () => void };
 
-export class ManualScheduler implements GateScheduler {
+export class ManualScheduler implements GateScheduler, AnalysisScheduler {
   private readonly timers = new Map<number, Timer>();
   private seq = 0;
 
@@ -33,7 +35,7 @@ export class ManualScheduler implements GateScheduler {
     const until = this.t + ms;
     for (let fired = 0; fired < 100_000; fired++) {
       await settle();
-      const next = [...this.timers.entries()].sort((a, b) => a[1].at - b[1].at || a[1].seq - b[1].seq)[0];
+      const next = this.soonest();
       if (next === undefined || next[1].at > until) {
         break;
       }
@@ -44,9 +46,23 @@ export class ManualScheduler implements GateScheduler {
     this.t = until;
     await settle();
   }
+
+  /** The next timer to fire: earliest due, and of those the first set. */
+  private soonest(): [number, Timer] | undefined {
+    let next: [number, Timer] | undefined;
+    for (const e of this.timers) {
+      if (!next || e[1].at < next[1].at || (e[1].at === next[1].at && e[1].seq < next[1].seq)) {
+        next = e;
+      }
+    }
+    return next;
+  }
 }
 
-/** Lets pending promise callbacks and I/O completions run (one macrotask turn per round). */
+/**
+ * Lets pending promise callbacks and I/O completions run (one macrotask turn per round). Five rounds
+ * cover a gate query against a real TSDB, the slowest work a fired timer starts in these tests.
+ */
 export async function settle(rounds = 5): Promise<void> {
   for (let i = 0; i < rounds; i++) {
     await new Promise<void>((r) => setImmediate(r));
