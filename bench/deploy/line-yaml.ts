@@ -11,6 +11,25 @@ export const SERVICES = [
 ] as const;
 export type ServiceName = (typeof SERVICES)[number];
 
+/**
+ * The analysis the faulty canary scenario runs: the canary revision's share of 5xx answers at
+ * line-controller's front door, from the router's own metrics (lineops scrapes itself every 5 s).
+ * No traffic on the canary means no denominator: inconclusive, never a pass.
+ */
+const canary = (code: string) =>
+  `sum(rate(lineops_router_requests_total{service="line-controller",revision="{{args.revision}}"${code}}[20s]))`;
+const ERROR_RATE_TEMPLATE = [
+  "analysisTemplates:",
+  "  - name: error-rate",
+  "    metrics:",
+  "      - name: errors",
+  `        query: '(${canary(',code=~"5.."')} or vector(0)) / ${canary("")}'`,
+  "        interval: 2s",
+  "        count: 8",
+  "        inconclusiveLimit: 6",
+  "        successCondition: result < 0.05",
+];
+
 export function lineYaml(root: string, versions: Partial<Record<ServiceName, string>> = {}): string {
   const v = (s: ServiceName) => JSON.stringify(versions[s] ?? "1.0.0");
   const common = (s: ServiceName) =>
@@ -26,6 +45,7 @@ export function lineYaml(root: string, versions: Partial<Record<ServiceName, str
   return [
     "line:",
     "  name: bench-deploy-line",
+    ...ERROR_RATE_TEMPLATE,
     "services:",
     common("plc-gateway"),
     common("station-controller"),

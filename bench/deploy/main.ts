@@ -1,6 +1,6 @@
 // P4's deploy benchmark: zero-downtime deployments of the sample line under lineops, with a load
 // generator (a separate process) sending work orders through line-controller's front door the
-// whole time. Reports failed/total requests per strategy, the faulty canary's rollback, and the
+// whole time. Reports failed/total requests per strategy, the faulty canaries' rollbacks, and the
 // line rollout, rollback and health verification times. Last line of stdout: one JSON object.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -25,6 +25,7 @@ import {
   toggle,
   versionOf,
   type Ctx,
+  type DeployRun,
   type ScenarioResult,
 } from "./scenarios.js";
 
@@ -41,6 +42,22 @@ const PLAN = {
 };
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
+/** The faulty canary's share of traffic: at most this share of requests may fail while it is judged. */
+const FAULTY_WEIGHT = 25;
+
+const stableTimes = (s: { runs: DeployRun[] }) =>
+  s.runs.map((r) => secondsToStable(r)).filter((x): x is number => x !== undefined);
+
+/** Whether every faulty deployment was rolled back, and how fast traffic was all on stable again. */
+function faultySummary(s: { runs: DeployRun[]; result: ScenarioResult }) {
+  const times = stableTimes(s);
+  return {
+    rolledBack: s.runs.length > 0 && s.runs.every((r) => r.phase === "RolledBack"),
+    secondsToStable: r3(median(times)),
+    secondsToStableMax: r3(Math.max(...times, 0)),
+    ...s.result,
+  };
+}
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : (s[Math.floor((s.length - 1) / 2)] ?? NaN);
@@ -214,10 +231,28 @@ async function main(): Promise<void> {
         },
       }),
     });
-    // line-controller's 1.2.0-faulty stays ready (its 500s need an analysis template to be seen),
-    // so the self-detected faulty canary is station-controller's crash-looping 1.2.0-faulty.
-    const faulty = await runScenario(ctx, {
+    // line-controller 1.2.0-faulty stays ready and answers 20 % of work orders with a 500: only
+    // the analysis (the canary revision's error rate from the router's metrics) can catch it.
+    const analysed = await runScenario(ctx, {
       name: "faultyCanary",
+      targetRequests: args.target === 0 ? 0 : Math.ceil(args.target / 5),
+      maxSeconds: capSeconds,
+      next: async () => ({
+        service: "line-controller",
+        version: "1.2.0-faulty",
+        strategy: {
+          type: "canary",
+          steps: [
+            { setWeight: FAULTY_WEIGHT },
+            { analysis: { templates: ["error-rate"] } },
+            { setWeight: 100 },
+          ],
+        },
+      }),
+    });
+    // station-controller 1.2.0-faulty crash-loops on station 3: lineops's own health watch catches it.
+    const faulty = await runScenario(ctx, {
+      name: "faultyStationCanary",
       targetRequests: args.target,
       maxSeconds: capSeconds,
       next: async () => ({
@@ -226,9 +261,6 @@ async function main(): Promise<void> {
         strategy: { type: "canary", steps: [{ setStations: ["3"] }, { pause: { duration: "30s" } }] },
       }),
     });
-    const stableTimes = faulty.runs
-      .map((r) => secondsToStable(r))
-      .filter((x): x is number => x !== undefined);
 
     // 2. Rollback time: abort a paused line-controller 1.2.0-faulty canary (25 %).
     log("rollback: line-controller 1.2.0-faulty canary at 25 %, paused, then aborted");
@@ -258,12 +290,8 @@ async function main(): Promise<void> {
       rolling: scen(rolling),
       blueGreen: scen(blueGreen),
       canary: scen(canary),
-      faultyCanary: {
-        rolledBack: faulty.runs.length > 0 && faulty.runs.every((r) => r.phase === "RolledBack"),
-        secondsToStable: r3(median(stableTimes)),
-        secondsToStableMax: r3(Math.max(...stableTimes, 0)),
-        ...faulty.result,
-      },
+      faultyCanary: { ...faultySummary(analysed), canaryShare: FAULTY_WEIGHT / 100 },
+      faultyStationCanary: { ...faultySummary(faulty), canaryShare: 0.25 },
       lineRolloutSeconds: r3(lineRolloutSeconds),
       rollbackSeconds: rb.rollbackSeconds === undefined ? null : r3(rb.rollbackSeconds),
       healthVerificationSeconds: health.medianSeconds,
@@ -279,6 +307,7 @@ async function main(): Promise<void> {
       blueGreenAvailability: avail(results.blueGreen),
       canaryAvailability: avail(results.canary),
       faultyCanaryAvailability: avail(results.faultyCanary),
+      faultyStationCanaryAvailability: avail(results.faultyStationCanary),
     };
     const diagnostics: Record<string, unknown> = {
       lineStartSeconds: r3(lineStartSeconds),
@@ -298,7 +327,12 @@ async function main(): Promise<void> {
       rolling: rolling.diagnosis,
       blueGreen: blueGreen.diagnosis,
       canary: canary.diagnosis,
-      faultyCanary: { ...faulty.diagnosis, secondsToStable: stableTimes.map(r3) },
+      faultyCanary: {
+        ...analysed.diagnosis,
+        secondsToStable: stableTimes(analysed).map(r3),
+        verdicts: analysed.runs.map((r) => r.reason),
+      },
+      faultyStationCanary: { ...faulty.diagnosis, secondsToStable: stableTimes(faulty).map(r3) },
       rollback: {
         service: "line-controller",
         version: "1.2.0-faulty",
@@ -325,7 +359,8 @@ async function main(): Promise<void> {
         targetRequestsPerScenario: args.target,
         mix: "18/20 POST /work-orders, 1/20 GET /, 1/20 GET /healthz",
         canaryPause: pause,
-        faultyCanary: "station-controller 1.2.0-faulty, steps [setStations [3], pause 30s]",
+        faultyCanary: `line-controller 1.2.0-faulty, steps [setWeight ${FAULTY_WEIGHT}, analysis error-rate, setWeight 100]`,
+        faultyStationCanary: "station-controller 1.2.0-faulty, steps [setStations [3], pause 30s]",
         rollback: "abort of a paused line-controller 1.2.0-faulty canary (setWeight 25)",
         lineRollout: "POST /api/v1/line, all five services 1.0.0 → 1.1.0, rolling (maxSurge 1)",
         runtimeSeconds: Math.round((Date.now() - began) / 1000),
