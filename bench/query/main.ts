@@ -19,6 +19,7 @@ import { killChildrenOnSignals, onExitCleanup } from "../common/children.js";
 import { machineInfo } from "../common/machine.js";
 import { cpuSeconds, dirBytes, rssBytes } from "../common/proc.js";
 import { findPrometheus, type RunningPrometheus } from "../common/prometheus.js";
+import { argsOrExit, runMain } from "../common/main.js";
 import { parseArgs } from "./args.js";
 import { compareResults, type ApiData } from "./compare.js";
 import { summarizeCpuProfile } from "./cpuprofile.js";
@@ -117,7 +118,7 @@ function staleBuild(): string | undefined {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = argsOrExit(parseArgs);
   killChildrenOnSignals();
   const watchdog = setTimeout(() => {
     log(`deadline of ${args.deadlineS} s passed: stopping`);
@@ -425,7 +426,4 @@ function reportProfile(dir: string): void {
   process.stderr.write(`${lines.join("\n")}\n`);
 }
 
-main().catch((err: unknown) => {
-  log(`failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-  process.exit(1);
-});
+runMain("query", main);
