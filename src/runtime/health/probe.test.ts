@@ -1,10 +1,9 @@
 import http from "node:http";
-import net from "node:net";
 import type { AddressInfo } from "node:net";
 
 import { afterEach, describe, expect, it } from "vitest";
 
-import { waitFor } from "../test-support/helpers.js";
+import { refusedPort, waitFor } from "../test-support/helpers.js";
 import type { ProbeSpec } from "../types.js";
 import { Prober, runProbe } from "./probe.js";
 
@@ -31,14 +30,6 @@ async function server(handler: http.RequestListener): Promise<number> {
     srv.close();
   });
   return (srv.address() as AddressInfo).port;
-}
-
-async function deadPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 describe("runProbe", () => {
@@ -70,7 +61,7 @@ describe("runProbe", () => {
     });
     const refused = await runProbe(
       { ...base, kind: "http", path: "/" },
-      { host: "127.0.0.1", port: await deadPort() },
+      { host: "127.0.0.1", port: await refusedPort() },
     );
     expect(refused.ok).toBe(false);
     expect(refused.message).toContain("ECONNREFUSED");
@@ -79,7 +70,7 @@ describe("runProbe", () => {
   it("tcp: connect succeeds on a listener, fails on a closed port", async () => {
     const port = await server((_req, res) => res.end());
     expect((await runProbe({ ...base, kind: "tcp" }, { host: "127.0.0.1", port })).ok).toBe(true);
-    const r = await runProbe({ ...base, kind: "tcp" }, { host: "127.0.0.1", port: await deadPort() });
+    const r = await runProbe({ ...base, kind: "tcp" }, { host: "127.0.0.1", port: await refusedPort() });
     expect(r.ok).toBe(false);
     expect(r.message).toContain("ECONNREFUSED");
   });

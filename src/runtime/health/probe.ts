@@ -30,70 +30,67 @@ export function runProbe(spec: ProbeSpec, target: ProbeTarget): Promise<ProbeRes
   }
 }
 
-function httpProbe(path: string, timeoutMs: number, target: ProbeTarget): Promise<ProbeResult> {
+/**
+ * One attempt bounded by timeoutMs: `begin` starts it and reports through `finish`; the first
+ * verdict (or the timeout) wins and later ones are dropped. `begin` returns what releases its
+ * socket or child once the attempt is settled, told whether it timed out.
+ */
+function attempt(
+  timeoutMs: number,
+  begin: (finish: (r: ProbeResult) => void) => (timedOut: boolean) => void,
+): Promise<ProbeResult> {
   return new Promise((resolve) => {
     let done = false;
-    const finish = (r: ProbeResult) => {
+    const settle = (r: ProbeResult, timedOut: boolean) => {
       if (!done) {
         done = true;
         clearTimeout(timer);
-        req.destroy();
+        release(timedOut);
         resolve(r);
       }
     };
+    // begin's events fire later, never synchronously, so settle always finds release and timer set.
+    const release = begin((r) => settle(r, false));
+    const timer = setTimeout(
+      () => settle({ ok: false, message: `timeout after ${timeoutMs}ms` }, true),
+      timeoutMs,
+    );
+  });
+}
+
+function httpProbe(path: string, timeoutMs: number, target: ProbeTarget): Promise<ProbeResult> {
+  return attempt(timeoutMs, (finish) => {
     // agent:false: a fresh connection per probe, so a stale keep-alive socket never hides a dead server.
     const req = http.get({ host: target.host, port: target.port, path, agent: false }, (res) => {
       const status = res.statusCode ?? 0;
       res.resume();
       finish({ ok: status >= 200 && status < 400, message: `HTTP ${status}` });
     });
-    const timer = setTimeout(() => finish({ ok: false, message: `timeout after ${timeoutMs}ms` }), timeoutMs);
     req.on("error", (err) => finish({ ok: false, message: err.message }));
+    return () => req.destroy();
   });
 }
 
 function tcpProbe(timeoutMs: number, target: ProbeTarget): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (r: ProbeResult) => {
-      if (!done) {
-        done = true;
-        clearTimeout(timer);
-        sock.destroy();
-        resolve(r);
-      }
-    };
+  return attempt(timeoutMs, (finish) => {
     const sock = net.connect({ host: target.host, port: target.port });
-    const timer = setTimeout(() => finish({ ok: false, message: `timeout after ${timeoutMs}ms` }), timeoutMs);
     sock.on("connect", () => finish({ ok: true, message: "connected" }));
     sock.on("error", (err) => finish({ ok: false, message: err.message }));
+    return () => sock.destroy();
   });
 }
 
 function execProbe(argv: string[], timeoutMs: number, target: ProbeTarget): Promise<ProbeResult> {
-  return new Promise((resolve) => {
-    const [cmd, ...args] = argv;
-    if (cmd === undefined) {
-      resolve({ ok: false, message: "exec probe has no command" });
-      return;
-    }
-    let done = false;
-    const finish = (r: ProbeResult) => {
-      if (!done) {
-        done = true;
-        clearTimeout(timer);
-        resolve(r);
-      }
-    };
+  const [cmd, ...args] = argv;
+  if (cmd === undefined) {
+    return Promise.resolve({ ok: false, message: "exec probe has no command" });
+  }
+  return attempt(timeoutMs, (finish) => {
     const child = spawn(resolveCommand(cmd), args, {
       cwd: target.cwd,
       env: target.env ? { ...baseEnv(), ...target.env } : process.env,
       stdio: "ignore",
     });
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      finish({ ok: false, message: `timeout after ${timeoutMs}ms` });
-    }, timeoutMs);
     child.on("error", (err) => finish({ ok: false, message: err.message }));
     child.on("exit", (code, signal) =>
       finish(
@@ -102,6 +99,11 @@ function execProbe(argv: string[], timeoutMs: number, target: ProbeTarget): Prom
           : { ok: false, message: code !== null ? `exit code ${code}` : `killed by ${signal}` },
       ),
     );
+    return (timedOut) => {
+      if (timedOut) {
+        child.kill("SIGKILL");
+      }
+    };
   });
 }
 

@@ -64,18 +64,52 @@ export function buildPool(
   return { routed, routedCurrent: new Float64Array(routed.length), byName };
 }
 
-function usableIn(
-  g: GroupPool,
-  now: number,
-  allowEjected: boolean,
-  exclude: readonly BackendState[] | undefined,
-): boolean {
+type Tried = readonly BackendState[] | undefined;
+
+function memberUsable(m: BackendState, now: number, allowEjected: boolean, exclude: Tried): boolean {
+  return m.usable(now, allowEjected) && !exclude?.includes(m);
+}
+
+function groupUsable(g: GroupPool, now: number, allowEjected: boolean, exclude: Tried): boolean {
   for (const m of g.members) {
-    if (m.usable(now, allowEjected) && !exclude?.includes(m)) {
+    if (memberUsable(m, now, allowEjected, exclude)) {
       return true;
     }
   }
   return false;
+}
+
+/**
+ * One SWRR step over the usable items (backends of a group, or routed groups): raise each one's
+ * score by its weight, take the highest, lower it by the total. `usable` is a module-level function
+ * taking the pick's arguments, so a pick allocates no closure.
+ */
+function swrr<T extends { readonly weight: number }>(
+  items: readonly T[],
+  cur: Float64Array,
+  usable: (item: T, now: number, allowEjected: boolean, exclude: Tried) => boolean,
+  now: number,
+  allowEjected: boolean,
+  exclude: Tried,
+): T | undefined {
+  let best = -1;
+  let total = 0;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as T;
+    if (!usable(item, now, allowEjected, exclude)) {
+      continue;
+    }
+    cur[i] = (cur[i] as number) + item.weight;
+    total += item.weight;
+    if (best < 0 || (cur[i] as number) > (cur[best] as number)) {
+      best = i;
+    }
+  }
+  if (best < 0) {
+    return undefined;
+  }
+  cur[best] = (cur[best] as number) - total;
+  return items[best];
 }
 
 /** SWRR over one group's usable members. */
@@ -85,25 +119,7 @@ export function pickInGroup(
   allowEjected: boolean,
   exclude?: readonly BackendState[],
 ): BackendState | undefined {
-  let best = -1;
-  let total = 0;
-  const cur = g.current;
-  for (let i = 0; i < g.members.length; i++) {
-    const m = g.members[i] as BackendState;
-    if (!m.usable(now, allowEjected) || exclude?.includes(m)) {
-      continue;
-    }
-    cur[i] = (cur[i] as number) + m.weight;
-    total += m.weight;
-    if (best < 0 || (cur[i] as number) > (cur[best] as number)) {
-      best = i;
-    }
-  }
-  if (best < 0) {
-    return undefined;
-  }
-  cur[best] = (cur[best] as number) - total;
-  return g.members[best];
+  return swrr(g.members, g.current, memberUsable, now, allowEjected, exclude);
 }
 
 /** SWRR over routed groups that have a usable member (a group with none cedes its share), then within it. */
@@ -113,25 +129,8 @@ export function pickRouted(
   allowEjected: boolean,
   exclude?: readonly BackendState[],
 ): BackendState | undefined {
-  let best = -1;
-  let total = 0;
-  const cur = pool.routedCurrent;
-  for (let i = 0; i < pool.routed.length; i++) {
-    const g = pool.routed[i] as GroupPool;
-    if (!usableIn(g, now, allowEjected, exclude)) {
-      continue;
-    }
-    cur[i] = (cur[i] as number) + g.weight;
-    total += g.weight;
-    if (best < 0 || (cur[i] as number) > (cur[best] as number)) {
-      best = i;
-    }
-  }
-  if (best < 0) {
-    return undefined;
-  }
-  cur[best] = (cur[best] as number) - total;
-  return pickInGroup(pool.routed[best] as GroupPool, now, allowEjected, exclude);
+  const g = swrr(pool.routed, pool.routedCurrent, groupUsable, now, allowEjected, exclude);
+  return g === undefined ? undefined : pickInGroup(g, now, allowEjected, exclude);
 }
 
 /** What one request may be routed to; computed once per request and reused by its retries. */

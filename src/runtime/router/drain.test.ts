@@ -1,40 +1,12 @@
 // Draining through real sockets: no new requests, in-flight ones finish, idle pooled connections
 // close so the backend's own graceful shutdown can complete.
-import http from "node:http";
-
-import pino from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { waitFor } from "../test-support/helpers.js";
-import { Router } from "./router.js";
-import type { BackendOptions, TestBackend } from "./test-support/backends.js";
-import { get, startBackend } from "./test-support/backends.js";
+import { get } from "./test-support/backends.js";
+import { routerHarness } from "./test-support/harness.js";
 
-const logger = pino({ level: "silent" });
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanups.length) {
-    await cleanups.pop()?.();
-  }
-});
-
-function makeRouter(): Router {
-  const router = new Router({ logger });
-  cleanups.push(() => router.close());
-  return router;
-}
-
-async function backend(id: string, opts: BackendOptions = {}): Promise<TestBackend> {
-  const b = await startBackend(id, opts);
-  cleanups.push(() => b.close());
-  return b;
-}
-
-function agent(): http.Agent {
-  const a = new http.Agent({ keepAlive: true });
-  cleanups.push(() => a.destroy());
-  return a;
-}
+const { router: makeRouter, backend, agent } = routerHarness();
 
 describe("Router drain", () => {
   it("lets a slow in-flight request finish after its instance is drained, then resolves", async () => {

@@ -1,5 +1,6 @@
 // Header rewriting at the front door: hop-by-hop headers stay on their connection, X-Forwarded-*
 // tell the backend who really called, and error answers use the API's JSON envelope.
+import { STATUS_CODES } from "node:http";
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
 
@@ -111,13 +112,13 @@ export function sendError(res: ServerResponse, status: number, error: string): v
 }
 
 /** The same JSON error, written raw on a socket whose request was an upgrade (no ServerResponse exists). */
-export function sendSocketError(socket: Duplex, status: number, reason: string, error: string): void {
+export function sendSocketError(socket: Duplex, status: number, error: string): void {
   if (socket.destroyed) {
     return;
   }
   const body = errorBody(error);
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ""}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
       `connection: close\r\n\r\n${body}`,
   );
 }

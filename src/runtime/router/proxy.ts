@@ -1,33 +1,14 @@
 // One proxied HTTP request: connect to a backend, stream the request body only once the connection
-// is up, stream the response back. A connection that fails before any request byte was written is
-// retried on another backend; once bytes were written it never is (the backend may have acted).
-import http from "node:http";
+// is up, stream the response back. Attempts and retries are the Exchange's (./exchange.ts).
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
-import { performance } from "node:perf_hooks";
-import type { Socket } from "node:net";
 
-import type { BackendState } from "./backend.js";
 import type { Target } from "./balancer.js";
 import type { Dispatcher } from "./dispatch.js";
-import { connectTimeoutError } from "./dispatch.js";
+import { Exchange } from "./exchange.js";
 import { responseHeaders, sendError } from "./headers.js";
 
-export class HttpExchange {
-  readonly #d: Dispatcher;
-  readonly #req: IncomingMessage;
+export class HttpExchange extends Exchange {
   readonly #res: ServerResponse;
-  readonly #target: Target;
-  readonly #headers: OutgoingHttpHeaders;
-  readonly #startedAt = performance.now();
-  /** Backend of the attempt in flight (released exactly once). */
-  #current: BackendState | undefined;
-  #last: BackendState | undefined;
-  #tried: BackendState[] | undefined;
-  #attempts = 0;
-  #proxyReq: ClientRequest | undefined;
-  #sent = false;
-  #timer: NodeJS.Timeout | undefined;
-  #closed = false;
 
   constructor(
     d: Dispatcher,
@@ -36,73 +17,49 @@ export class HttpExchange {
     target: Target,
     headers: OutgoingHttpHeaders,
   ) {
-    this.#d = d;
-    this.#req = req;
+    super(d, req, target, headers, true);
     this.#res = res;
-    this.#target = target;
-    this.#headers = headers;
-    res.once("close", this.#onClose);
+    res.once("close", this.onClientClose);
   }
 
-  /** Starts with a backend the router already picked (and counted in flight). */
-  start(first: BackendState): void {
-    this.#attempt(first);
-  }
-
-  #attempt(b: BackendState): void {
-    this.#current = b;
-    this.#last = b;
-    this.#attempts++;
-    this.#sent = false;
-    const preq = http.request({
-      host: b.backend.host,
-      port: b.backend.port,
-      method: this.#req.method,
-      path: this.#req.url,
-      headers: this.#headers,
-      agent: b.agent,
-    });
-    this.#proxyReq = preq;
-    preq.on("socket", this.#onSocket);
+  protected awaitAnswer(preq: ClientRequest): void {
     preq.on("response", this.#onResponse);
-    preq.on("error", this.#onError);
   }
 
-  // The body is piped only on connect: until then no byte of it was read, so a retry can still send it.
-  readonly #send = (): void => {
-    clearTimeout(this.#timer);
-    const preq = this.#proxyReq;
-    if (!this.#sent && !this.#closed && preq) {
-      this.#sent = true;
-      const h = this.#req.headers;
-      // No body: end() writes the head in one go, skipping pipe's listener setup per request.
-      if (h["content-length"] === undefined && h["transfer-encoding"] === undefined) {
-        preq.end();
-      } else {
-        this.#req.pipe(preq);
-      }
-    }
-  };
-
-  readonly #onSocket = (sock: Socket): void => {
-    if (sock.connecting) {
-      const preq = this.#proxyReq;
-      const ms = this.#d.connectTimeoutMs;
-      this.#timer = setTimeout(() => preq?.destroy(connectTimeoutError(ms)), ms);
-      sock.once("connect", this.#send);
+  // The body is piped only now: until connect no byte of it was read, so a retry could still send it.
+  protected writeRequest(preq: ClientRequest): void {
+    const h = this.req.headers;
+    // No body: end() writes the head in one go, skipping pipe's listener setup per request.
+    if (h["content-length"] === undefined && h["transfer-encoding"] === undefined) {
+      preq.end();
     } else {
-      this.#send(); // reused keep-alive socket
+      this.req.pipe(preq);
     }
-  };
+  }
+
+  protected fail(status: 502 | 503, message: string): void {
+    sendError(this.#res, status, message);
+  }
+
+  protected abandon(): void {
+    if (!this.#res.writableFinished) {
+      this.proxyReq?.destroy();
+    }
+  }
+
+  protected finalStatus(): number {
+    const res = this.#res;
+    return res.headersSent ? res.statusCode : 499;
+  }
 
   readonly #onResponse = (proxyRes: IncomingMessage): void => {
-    const b = this.#current;
-    if (!b || this.#closed) {
+    const b = this.current;
+    if (!b || this.closed) {
       proxyRes.resume();
       return;
     }
     const status = proxyRes.statusCode ?? 502;
-    this.#d.outcome(b, status < 500);
+    this.d.outcome(b, status < 500);
     const res = this.#res;
     const headers = responseHeaders(proxyRes.headers, b.backend.instanceId);
     // writeHead's headers override setHeader's: keep the router's sticky cookie next to the backend's.
@@ -114,47 +71,6 @@ export class HttpExchange {
     res.writeHead(status, proxyRes.statusMessage, headers);
     proxyRes.pipe(res);
     proxyRes.on("error", () => res.destroy());
-  };
-
-  readonly #onError = (err: NodeJS.ErrnoException): void => {
-    clearTimeout(this.#timer);
-    const b = this.#current;
-    if (this.#closed || !b) {
-      return; // we aborted it because the client left
-    }
-    this.#d.outcome(b, false);
-    const svc = this.#d.service;
-    if (!this.#sent) {
-      this.#releaseCurrent();
-      (this.#tried ??= []).push(b);
-      const next = this.#attempts < this.#d.maxAttempts ? this.#d.next(this.#target, this.#tried) : undefined;
-      if (next) {
-        this.#attempt(next);
-      } else {
-        sendError(this.#res, 503, `no ready instance of service ${svc} accepted the connection`);
-      }
-      return;
-    }
-    sendError(this.#res, 502, `instance ${b.backend.instanceId} of service ${svc} failed: ${err.message}`);
-  };
-
-  readonly #releaseCurrent = (): void => {
-    const b = this.#current;
-    if (b) {
-      this.#current = undefined;
-      this.#d.release(b);
-    }
-  };
-
-  readonly #onClose = (): void => {
-    this.#closed = true;
-    clearTimeout(this.#timer);
-    const res = this.#res;
-    if (!res.writableFinished) {
-      this.#proxyReq?.destroy();
-    }
-    this.#releaseCurrent();
-    this.#d.completed(this.#last, res.headersSent ? res.statusCode : 499, this.#startedAt);
   };
 }
 

@@ -1,34 +1,15 @@
 // Retries and passive health through real sockets: retry only when nothing reached a backend,
 // eject backends that keep failing and take them back when the ejection ends.
-import pino from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import http from "node:http";
 
-import { httpRequest } from "../test-support/helpers.js";
+import { describe, expect, it } from "vitest";
+
+import { httpRequest, refusedPort, waitFor } from "../test-support/helpers.js";
 import type { Backend } from "./backend.js";
-import { Router } from "./router.js";
-import type { RouterOptions } from "./router.js";
-import type { BackendOptions, TestBackend } from "./test-support/backends.js";
-import { get, refusedPort, startBackend } from "./test-support/backends.js";
+import { get } from "./test-support/backends.js";
+import { routerHarness } from "./test-support/harness.js";
 
-const logger = pino({ level: "silent" });
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanups.length) {
-    await cleanups.pop()?.();
-  }
-});
-
-function makeRouter(opts: Partial<RouterOptions> = {}): Router {
-  const router = new Router({ logger, ...opts });
-  cleanups.push(() => router.close());
-  return router;
-}
-
-async function backend(id: string, opts: BackendOptions = {}): Promise<TestBackend> {
-  const b = await startBackend(id, opts);
-  cleanups.push(() => b.close());
-  return b;
-}
+const { router: makeRouter, backend } = routerHarness();
 
 describe("Router retries", () => {
   it("retries a refused connection on another backend, resending a large body intact", async () => {
@@ -71,6 +52,20 @@ describe("Router retries", () => {
     expect(JSON.parse(res.body).error).toContain("instance dropper of service s failed");
     expect(dropper.hits()).toBe(1);
     expect(other.hits()).toBe(0);
+  });
+
+  it("counts a request whose client left first as 499, drops its upstream request and frees the backend", async () => {
+    const router = makeRouter();
+    const slow = await backend("slow", { hold: true });
+    router.setBackends("s", [slow]);
+    const { url } = await router.listen("s");
+    const req = http.get(url, { agent: false });
+    req.on("error", () => {});
+    await waitFor(() => slow.held() === 1, 5_000, "request held");
+    req.destroy();
+    await waitFor(() => router.stats("s").groups.stable?.["499"] === 1, 5_000, "abandoned request counted");
+    expect(router.backendsOf("s")[0]?.inFlight).toBe(0);
+    await waitFor(() => slow.openConnections() === 0, 5_000, "upstream connection closed");
   });
 
   it("gives up after maxAttempts refused connections with 503", async () => {

@@ -1,68 +1,14 @@
-import http from "node:http";
-import net from "node:net";
-import type { AddressInfo } from "node:net";
-
-import pino from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+// The front door through real sockets: round robin, station routing, empty services, retries,
+// streaming, and its port.
+import { describe, expect, it } from "vitest";
 
 import { PortAllocator } from "../process/ports.js";
-import { httpRequest } from "../test-support/helpers.js";
+import { httpRequest, refusedPort } from "../test-support/helpers.js";
 import type { Backend } from "./router.js";
-import { INSTANCE_HEADER, Router, STATION_HEADER } from "./router.js";
+import { INSTANCE_HEADER, STATION_HEADER } from "./router.js";
+import { routerHarness } from "./test-support/harness.js";
 
-const logger = pino({ level: "silent" });
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanups.length) {
-    await cleanups.pop()?.();
-  }
-});
-
-function makeRouter(): Router {
-  const router = new Router({ logger });
-  cleanups.push(() => router.close());
-  return router;
-}
-
-/** A real backend server; counts requests so tests can see where traffic went. */
-async function backend(
-  instanceId: string,
-  station?: string,
-  handler?: http.RequestListener,
-): Promise<Backend & { hits: () => number }> {
-  let hits = 0;
-  const srv = http.createServer((req, res) => {
-    hits++;
-    if (handler) {
-      handler(req, res);
-      return;
-    }
-    res.end(instanceId);
-  });
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  cleanups.push(
-    () =>
-      new Promise<void>((r) => {
-        srv.closeAllConnections();
-        srv.close(() => r());
-      }),
-  );
-  return {
-    instanceId,
-    host: "127.0.0.1",
-    port: (srv.address() as AddressInfo).port,
-    ...(station !== undefined ? { station } : {}),
-    hits: () => hits,
-  };
-}
-
-async function refusedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
+const { router: makeRouter, backend } = routerHarness();
 
 describe("Router", () => {
   it("round-robins over backends and reports its address", async () => {
@@ -88,9 +34,9 @@ describe("Router", () => {
   it("routes by station header, and answers 503 when no backend serves that station", async () => {
     const router = makeRouter();
     router.setBackends("vision", [
-      await backend("v1", "1"),
-      await backend("v2", "2"),
-      await backend("v3", "3"),
+      await backend("v1", { station: "1" }),
+      await backend("v2", { station: "2" }),
+      await backend("v3", { station: "3" }),
     ]);
     const { url } = await router.listen("vision");
     for (let i = 0; i < 3; i++) {
@@ -144,7 +90,7 @@ describe("Router", () => {
   it("never retries once the request reached a backend", async () => {
     const router = makeRouter();
     // Accepts the request, then drops the connection without answering.
-    const dropper = await backend("dropper", undefined, (req) => req.socket.destroy());
+    const dropper = await backend("dropper", { handler: (req) => req.socket.destroy() });
     const other = await backend("other");
     router.setBackends("s", [dropper, other]);
     const { url } = await router.listen("s");
@@ -157,9 +103,11 @@ describe("Router", () => {
 
   it("streams request and response bodies through", async () => {
     const router = makeRouter();
-    const echo = await backend("echo", undefined, (req, res) => {
-      res.writeHead(201, { "x-custom": "yes" });
-      req.pipe(res);
+    const echo = await backend("echo", {
+      handler: (req, res) => {
+        res.writeHead(201, { "x-custom": "yes" });
+        req.pipe(res);
+      },
     });
     router.setBackends("s", [echo]);
     const { url } = await router.listen("s");
@@ -186,7 +134,7 @@ describe("Router", () => {
 
   it("takes front-door ports from a shared allocator and releases them on close", async () => {
     const ports = new PortAllocator();
-    const router = new Router({ logger, ports });
+    const router = makeRouter({ ports });
     const addr = await router.listen("s");
     expect(ports.isReserved(addr.port)).toBe(true);
     await router.close();

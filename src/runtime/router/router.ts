@@ -535,7 +535,6 @@ export class Router {
       sendSocketError(
         socket,
         503,
-        "Service Unavailable",
         typeof target === "string" ? target : `no ready instance of service ${service}`,
       );
       return;

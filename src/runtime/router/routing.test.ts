@@ -1,41 +1,18 @@
 // End-to-end routing through real sockets: weights, stickiness, stations with canaries, blue-green
 // switches, the preview route, and the metrics hook.
-import http from "node:http";
+import type http from "node:http";
 
-import pino from "pino";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { waitFor } from "../test-support/helpers.js";
 import type { RequestEvent } from "./metrics.js";
-import { Router } from "./router.js";
-import type { RouterOptions } from "./router.js";
-import type { BackendOptions, TestBackend } from "./test-support/backends.js";
-import { get, startBackend } from "./test-support/backends.js";
+import { get } from "./test-support/backends.js";
+import { routerHarness } from "./test-support/harness.js";
 
-const logger = pino({ level: "silent" });
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanups.length) {
-    await cleanups.pop()?.();
-  }
-});
-
-function makeRouter(opts: Partial<RouterOptions> = {}): Router {
-  const router = new Router({ logger, ...opts });
-  cleanups.push(() => router.close());
-  return router;
-}
-
-async function backend(id: string, opts: BackendOptions = {}): Promise<TestBackend> {
-  const b = await startBackend(id, opts);
-  cleanups.push(() => b.close());
-  return b;
-}
+const { router: makeRouter, backend, agent } = routerHarness();
 
 function keepAliveAgent(): http.Agent {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
-  cleanups.push(() => agent.destroy());
-  return agent;
+  return agent({ maxSockets: 8 });
 }
 
 async function tally(

@@ -1,15 +1,13 @@
 // WebSocket (any Connection: upgrade) proxying: replay the handshake to a backend on a fresh
-// connection, relay its 101 answer, then pipe both sockets until either side closes.
-import http from "node:http";
+// connection, relay its 101 answer, then pipe both sockets until either side closes. Attempts and
+// retries are the Exchange's (./exchange.ts).
 import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from "node:http";
-import type { Socket } from "node:net";
-import { performance } from "node:perf_hooks";
 import type { Duplex } from "node:stream";
 
 import type { BackendState } from "./backend.js";
 import type { Target } from "./balancer.js";
 import type { Dispatcher } from "./dispatch.js";
-import { connectTimeoutError } from "./dispatch.js";
+import { Exchange } from "./exchange.js";
 import { INSTANCE_HEADER, sendSocketError } from "./headers.js";
 
 const HOP_BY_HOP_RESPONSE = new Set(["keep-alive", "transfer-encoding", "proxy-connection", "trailer"]);
@@ -51,24 +49,11 @@ function tieTogether(a: Duplex, b: Duplex): void {
   b.once("end", () => a.end(shut));
 }
 
-export class UpgradeExchange {
-  readonly #d: Dispatcher;
-  readonly #req: IncomingMessage;
+export class UpgradeExchange extends Exchange {
   readonly #socket: Duplex;
   readonly #head: Buffer;
-  readonly #target: Target;
-  readonly #headers: OutgoingHttpHeaders;
-  readonly #startedAt = performance.now();
-  #current: BackendState | undefined;
-  #last: BackendState | undefined;
-  #tried: BackendState[] | undefined;
-  #attempts = 0;
-  #proxyReq: ClientRequest | undefined;
   #upstream: Duplex | undefined;
-  #sent = false;
-  #timer: NodeJS.Timeout | undefined;
   #code = 0;
-  #closed = false;
 
   constructor(
     d: Dispatcher,
@@ -78,60 +63,52 @@ export class UpgradeExchange {
     target: Target,
     headers: OutgoingHttpHeaders,
   ) {
-    this.#d = d;
-    this.#req = req;
+    // Not pooled: an upgraded connection never goes back to a keep-alive pool.
+    super(d, req, target, headers, false);
     this.#socket = socket;
     this.#head = head;
-    this.#target = target;
-    this.#headers = headers;
     socket.on("error", () => socket.destroy());
-    socket.once("close", this.#onClose);
+    socket.once("close", this.onClientClose);
   }
 
-  start(first: BackendState): void {
-    this.#attempt(first);
-  }
-
-  #attempt(b: BackendState): void {
-    this.#current = b;
-    this.#last = b;
-    this.#attempts++;
-    this.#sent = false;
-    // A fresh connection per tunnel: upgraded sockets never go back to a keep-alive pool.
-    const preq = http.request({
-      host: b.backend.host,
-      port: b.backend.port,
-      method: this.#req.method,
-      path: this.#req.url,
-      headers: this.#headers,
-      agent: false,
-    });
-    this.#proxyReq = preq;
-    preq.on("socket", (sock: Socket) => {
-      const ms = this.#d.connectTimeoutMs;
-      this.#timer = setTimeout(() => preq.destroy(connectTimeoutError(ms)), ms);
-      sock.once("connect", () => {
-        clearTimeout(this.#timer);
-        this.#sent = true;
-        preq.end();
-      });
-    });
+  protected awaitAnswer(preq: ClientRequest, b: BackendState): void {
     preq.on("upgrade", (res: IncomingMessage, upstream: Duplex, upstreamHead: Buffer) =>
       this.#onUpgrade(b, res, upstream, upstreamHead),
     );
     preq.on("response", (res: IncomingMessage) => this.#onDeclined(b, res));
-    preq.on("error", (err: NodeJS.ErrnoException) => this.#onError(err));
+  }
+
+  protected writeRequest(preq: ClientRequest): void {
+    preq.end();
+  }
+
+  protected fail(status: 502 | 503, message: string): void {
+    this.#code = status;
+    sendSocketError(this.#socket, status, message);
+  }
+
+  protected abandon(): void {
+    if (this.#upstream) {
+      this.#upstream.destroy();
+    } else {
+      this.proxyReq?.destroy();
+    }
+  }
+
+  protected finalStatus(): number {
+    return this.#code === 0 ? 499 : this.#code;
   }
 
   #onUpgrade(b: BackendState, res: IncomingMessage, upstream: Duplex, upstreamHead: Buffer): void {
     const client = this.#socket;
-    if (this.#closed) {
+    if (this.closed) {
       upstream.destroy();
       return;
     }
-    this.#d.outcome(b, true);
+    this.d.outcome(b, true);
     this.#code = 101;
     this.#upstream = upstream;
+    this.detached = true;
     client.write(statusHead(res, b.backend.instanceId, true));
     if (upstreamHead.length > 0) {
       client.write(upstreamHead);
@@ -147,9 +124,9 @@ export class UpgradeExchange {
 
   #onDeclined(b: BackendState, res: IncomingMessage): void {
     const status = res.statusCode ?? 502;
-    this.#d.outcome(b, status < 500);
+    this.d.outcome(b, status < 500);
     this.#code = status;
-    if (this.#closed) {
+    if (this.closed) {
       res.resume();
       return;
     }
@@ -157,57 +134,4 @@ export class UpgradeExchange {
     res.pipe(this.#socket);
     res.on("error", () => this.#socket.destroy());
   }
-
-  #onError(err: NodeJS.ErrnoException): void {
-    clearTimeout(this.#timer);
-    const b = this.#current;
-    if (this.#closed || !b || this.#upstream) {
-      return;
-    }
-    this.#d.outcome(b, false);
-    const svc = this.#d.service;
-    if (!this.#sent) {
-      this.#release();
-      (this.#tried ??= []).push(b);
-      const next = this.#attempts < this.#d.maxAttempts ? this.#d.next(this.#target, this.#tried) : undefined;
-      if (next) {
-        this.#attempt(next);
-        return;
-      }
-      this.#code = 503;
-      sendSocketError(
-        this.#socket,
-        503,
-        "Service Unavailable",
-        `no ready instance of service ${svc} accepted the connection`,
-      );
-      return;
-    }
-    this.#code = 502;
-    sendSocketError(
-      this.#socket,
-      502,
-      "Bad Gateway",
-      `instance ${b.backend.instanceId} of service ${svc} failed: ${err.message}`,
-    );
-  }
-
-  #release(): void {
-    const b = this.#current;
-    if (b) {
-      this.#current = undefined;
-      this.#d.release(b);
-    }
-  }
-
-  readonly #onClose = (): void => {
-    this.#closed = true;
-    clearTimeout(this.#timer);
-    this.#upstream?.destroy();
-    if (!this.#upstream) {
-      this.#proxyReq?.destroy();
-    }
-    this.#release();
-    this.#d.completed(this.#last, this.#code === 0 ? 499 : this.#code, this.#startedAt);
-  };
 }

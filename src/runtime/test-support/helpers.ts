@@ -1,5 +1,8 @@
-// Shared helpers for the runtime's tests: condition polling with a bounded deadline, and tiny HTTP calls.
+// Shared helpers for the runtime's tests: condition polling with a bounded deadline, tiny HTTP calls,
+// and a port that refuses connections.
 import http from "node:http";
+import net from "node:net";
+import type { AddressInfo } from "node:net";
 
 /** Polls cond every 20ms until it is truthy; throws with `what` once timeoutMs has passed. */
 export async function waitFor<T>(
@@ -46,4 +49,13 @@ export function httpRequest(
     req.on("error", reject);
     req.end(opts.body);
   });
+}
+
+/** A port nothing listens on (bound, then closed): connecting to it is refused. */
+export async function refusedPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const port = (srv.address() as AddressInfo).port;
+  await new Promise((r) => srv.close(r));
+  return port;
 }

@@ -91,15 +91,6 @@ export async function startBackend(instanceId: string, opts: BackendOptions = {}
   };
 }
 
-/** A port nothing listens on (bound, then closed): connecting to it is refused. */
-export async function refusedPort(): Promise<number> {
-  const srv = http.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const port = (srv.address() as AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
 /** Keep-alive GET through one agent; returns status, body and which instance answered. */
 export function get(
   url: string,
