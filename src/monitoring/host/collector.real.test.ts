@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { HostCollector } from "./collector.js";
 import { hostMetricMetadata } from "./metadata.js";
 import type { HostSample } from "./sample.js";
-import { waitFor } from "./test-support/wait.js";
+import { waitFor } from "../../test-support/wait.js";
 
 function values(samples: readonly HostSample[], name: string, labels: Record<string, string> = {}): number[] {
   return samples
@@ -61,8 +61,8 @@ describe("HostCollector on the real /proc", () => {
         const v = sum(values(await c.collect(Date.now(), []), "node_cpu_seconds_total"));
         return v > first ? v : 0;
       },
-      "node_cpu_seconds_total to grow",
       5000,
+      "node_cpu_seconds_total to grow",
     );
     expect(later).toBeGreaterThan(first);
   });
@@ -90,9 +90,8 @@ describe("HostCollector on the real /proc", () => {
         // Done once the counter has moved at least twice.
         return new Set(seen).size >= 3;
       },
-      "the child's CPU seconds to grow",
       10_000,
-      50,
+      "the child's CPU seconds to grow",
     );
     for (let i = 1; i < seen.length; i++) {
       expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1] ?? 0);

@@ -1,27 +1,10 @@
-// Shared helpers for the runtime's tests: condition polling with a bounded deadline, tiny HTTP calls,
+// Shared helpers for the runtime's tests: condition polling (shared with every test), tiny HTTP calls,
 // and a port that refuses connections.
 import http from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 
-/** Polls cond every 20ms until it is truthy; throws with `what` once timeoutMs has passed. */
-export async function waitFor<T>(
-  cond: () => T | Promise<T>,
-  timeoutMs = 10_000,
-  what = "condition",
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await cond();
-    if (v) {
-      return v;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+export { waitFor } from "../../test-support/wait.js";
 
 export type HttpResult = { status: number; body: string; headers: http.IncomingHttpHeaders };
 

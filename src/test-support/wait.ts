@@ -1,11 +1,10 @@
-// Bounded polling for the host tests: no sleeps asserted on, just a deadline.
+// Bounded polling for tests: a condition is asserted on within a deadline, never after a sleep.
 
-/** Calls cond every intervalMs until it returns a truthy value; throws after timeoutMs. */
+/** Polls cond every 20 ms until it is truthy; throws with `what` once timeoutMs has passed. */
 export async function waitFor<T>(
   cond: () => T | Promise<T>,
-  what: string,
   timeoutMs = 10_000,
-  intervalMs = 20,
+  what = "condition",
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -16,6 +15,6 @@ export async function waitFor<T>(
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}`);
     }
-    await new Promise((r) => setTimeout(r, intervalMs));
+    await new Promise((r) => setTimeout(r, 20));
   }
 }
