@@ -3,7 +3,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
-import { waitFor } from "./wait.js";
+import { waitFor } from "../../../test-support/wait.js";
 
 const BINARY = "prometheus-node-exporter";
 
@@ -58,9 +58,8 @@ export async function startNodeExporter(args: readonly string[]): Promise<Runnin
           () => false,
         );
       },
-      `${BINARY} to answer on ${url}`,
       10_000,
-      50,
+      `${BINARY} to answer on ${url}`,
     );
   } catch (err) {
     await stop();
