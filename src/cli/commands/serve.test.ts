@@ -135,6 +135,38 @@ describe("lineops demo", () => {
     expect(JSON.parse(readFileSync(demoFile, "utf8")).token).toBe(JSON.parse(before).token);
   });
 
+  it("rolls a faulty line-controller back by its error-rate analysis (the README's deploy)", async () => {
+    type Front = { services: { name: string; url?: string; version: string }[] };
+    const lineController = async () =>
+      (await cli<Front>(["status"])).services.find((s) => s.name === "line-controller");
+    const url = (await lineController())?.url;
+    expect(url).toMatch(/^http:/);
+    // More work orders than the demo's 2/s, so the canary's quarter gives the analysis a rate soon.
+    let loading = true;
+    const worker = async () => {
+      while (loading) {
+        await fetch(`${url}/work-orders`, { method: "POST", body: "{}" })
+          .then((r) => r.arrayBuffer())
+          .catch(() => undefined);
+      }
+    };
+    const workers = Array.from({ length: 4 }, worker);
+    try {
+      const r = await runCli(
+        ["deploy", "line-controller", "--version", "1.2.0-faulty", "--data-dir", dataDir],
+        {},
+        90_000,
+      );
+      expect(r.code, r.stdout + r.stderr).toBe(1);
+      expect(r.stdout + r.stderr).toMatch(/analysis failed/);
+      expect(r.stdout + r.stderr).toMatch(/RolledBack/);
+    } finally {
+      loading = false;
+      await Promise.all(workers);
+    }
+    expect((await lineController())?.version).toBe("1.0.0");
+  }, 120_000);
+
   it("stops every instance on SIGTERM and exits 0", async () => {
     const { instances } = await cli<Instances>(["instances"]);
     const pids = instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
