@@ -28,18 +28,32 @@ type Group = { labels: Labels; members: VSeries[] };
 function groupSeries(series: VSeries[], e: Aggregate): Group[] {
   const groups = new Map<string, Group>();
   const order: Group[] = [];
+  // For `by`, the group's labelsKey() is built from the grouping names alone (sorted once), and its
+  // label set only for the first member: no object and no sort per series.
+  const byNames = e.without ? undefined : [...new Set(e.grouping)].sort();
   for (const s of series) {
-    const labels = groupLabels(s, e);
-    const key = labelsKey(labels);
+    const key = byNames ? byKey(s.labels, byNames) : labelsKey(groupLabels(s, e));
     let g = groups.get(key);
     if (!g) {
-      g = { labels, members: [] };
+      g = { labels: groupLabels(s, e), members: [] };
       groups.set(key, g);
       order.push(g);
     }
     g.members.push(s);
   }
   return order;
+}
+
+/** labelsKey(onlyLabels(labels, names)) for sorted, distinct names. */
+function byKey(labels: Labels, names: readonly string[]): string {
+  let key = "";
+  for (const n of names) {
+    const v = labels[n];
+    if (v !== undefined && v !== "") {
+      key += `${n}\u0000${v}\u0001`;
+    }
+  }
+  return key;
 }
 
 /** Prometheus converts k to int64 and rejects NaN / overflow with these messages. */
@@ -110,11 +124,9 @@ export function aggregate(
       out.push(o);
       continue;
     }
+    // avg and quantile: step by step over the members.
     for (let i = 0; i < n; i++) {
       let count = 0;
-      let acc = 0;
-      let c = 0;
-      let mean = 0;
       avg.reset();
       buf.length = 0;
       for (let j = 0; j < ms.length; j++) {
@@ -124,94 +136,16 @@ export function aggregate(
         }
         const v = s.vals[i] as number;
         count++;
-        switch (e.op) {
-          case "sum": {
-            const t = acc + v;
-            if (t === Infinity || t === -Infinity) {
-              c = 0;
-            } else if (Math.abs(acc) >= Math.abs(v)) {
-              c += acc - t + v;
-            } else {
-              c += v - t + acc;
-            }
-            acc = t;
-            break;
-          }
-          case "avg":
-            avg.add(v);
-            break;
-          case "min":
-            if (count === 1 || acc > v || Number.isNaN(acc)) {
-              acc = v;
-            }
-            break;
-          case "max":
-            if (count === 1 || acc < v || Number.isNaN(acc)) {
-              acc = v;
-            }
-            break;
-          case "stddev":
-          case "stdvar": {
-            if (count === 1) {
-              mean = v;
-              c = 0;
-              acc = 0;
-              if (!Number.isFinite(v)) {
-                acc = NaN;
-              }
-              break;
-            }
-            const delta = v - (mean + c);
-            const incr = delta / count;
-            const t = mean + incr;
-            if (t === Infinity || t === -Infinity) {
-              c = 0;
-            } else if (Math.abs(mean) >= Math.abs(incr)) {
-              c += mean - t + incr;
-            } else {
-              c += incr - t + mean;
-            }
-            mean = t;
-            acc += delta * (v - (mean + c));
-            break;
-          }
-          case "quantile":
-            buf.push(v);
-            break;
-          default:
-            break;
+        if (e.op === "avg") {
+          avg.add(v);
+        } else {
+          buf.push(v);
         }
       }
       if (count === 0) {
         continue;
       }
-      let r: number;
-      switch (e.op) {
-        case "sum":
-          r = acc === Infinity || acc === -Infinity ? acc : acc + c;
-          break;
-        case "avg":
-          r = avg.value();
-          break;
-        case "count":
-          r = count;
-          break;
-        case "group":
-          r = 1;
-          break;
-        case "stddev":
-          r = Math.sqrt(acc / count);
-          break;
-        case "stdvar":
-          r = acc / count;
-          break;
-        case "quantile":
-          r = quantileOf((param as ScalarValue).vals[i] as number, buf);
-          break;
-        default:
-          r = acc;
-      }
-      o.vals[i] = r;
+      o.vals[i] = e.op === "avg" ? avg.value() : quantileOf((param as ScalarValue).vals[i] as number, buf);
       o.has[i] = 1;
     }
     out.push(o);
@@ -219,20 +153,24 @@ export function aggregate(
   return { kind: "vector", series: out };
 }
 
-const SIMPLE_OPS = new Set(["sum", "count", "group", "min", "max"]);
+const SIMPLE_OPS = new Set(["sum", "count", "group", "min", "max", "stddev", "stdvar"]);
 
 /**
- * sum/count/group/min/max of one group, member by member over all steps: each input column is
- * read sequentially, and the per-step state lives in arrays reused for every group.
+ * sum/count/group/min/max/stddev/stdvar of one group, member by member over all steps: each input
+ * column is read sequentially (not one element of every member per step, which misses the cache
+ * on large groups), and the per-step state lives in arrays reused for every group. Each step still
+ * sees its members in input order, so the floating-point results are those of a step-by-step loop.
  */
 class StepAccumulators {
   private readonly acc: Float64Array;
   private readonly comp: Float64Array;
+  private readonly mean: Float64Array;
   private readonly count: Uint32Array;
 
   constructor(private readonly n: number) {
     this.acc = new Float64Array(n);
     this.comp = new Float64Array(n);
+    this.mean = new Float64Array(n);
     this.count = new Uint32Array(n);
   }
 
@@ -241,6 +179,10 @@ class StepAccumulators {
     acc.fill(0);
     comp.fill(0);
     count.fill(0);
+    if (op === "stddev" || op === "stdvar") {
+      this.runVariance(op, members, o);
+      return;
+    }
     for (const s of members) {
       const has = s.has;
       const vals = s.vals;
@@ -318,6 +260,52 @@ class StepAccumulators {
           r = acc[i]!;
       }
       o.vals[i] = r;
+      o.has[i] = 1;
+    }
+  }
+
+  /** Prometheus's compensated running variance (as in the step-by-step loop of aggregate()). */
+  private runVariance(op: string, members: readonly VSeries[], o: VSeries): void {
+    const { n, acc, comp, mean, count } = this;
+    for (const s of members) {
+      const has = s.has;
+      const vals = s.vals;
+      for (let i = 0; i < n; i++) {
+        if (!has[i]) {
+          continue;
+        }
+        const v = vals[i]!;
+        const k = count[i]! + 1;
+        count[i] = k;
+        if (k === 1) {
+          mean[i] = v;
+          comp[i] = 0;
+          acc[i] = Number.isFinite(v) ? 0 : NaN;
+          continue;
+        }
+        const m = mean[i]!;
+        let c = comp[i]!;
+        const delta = v - (m + c);
+        const incr = delta / k;
+        const t = m + incr;
+        if (t === Infinity || t === -Infinity) {
+          c = 0;
+        } else if (Math.abs(m) >= Math.abs(incr)) {
+          c += m - t + incr;
+        } else {
+          c += incr - t + m;
+        }
+        mean[i] = t;
+        comp[i] = c;
+        acc[i] = acc[i]! + delta * (v - (t + c));
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      const k = count[i]!;
+      if (k === 0) {
+        continue;
+      }
+      o.vals[i] = op === "stddev" ? Math.sqrt(acc[i]! / k) : acc[i]! / k;
       o.has[i] = 1;
     }
   }
@@ -516,23 +504,35 @@ function countValues(e: Aggregate, series: VSeries[], label: string, n: number):
   if (label === "") {
     throw PromqlErrors.execution(`invalid label name ""`);
   }
+  // Output series by their group's key (without `label`) and the formatted value: one label set
+  // is built per output series, not per input point.
   const out = new Map<string, VSeries>();
   const order: VSeries[] = [];
   for (const s of series) {
     const base = groupLabels(s, e);
+    const baseKey = labelsKey(withoutLabels(base, [label])) + "\u0002";
+    // Consecutive steps often repeat a value (Object.is: 0 and -0 format differently).
+    let lastV = NaN;
+    let lastO: VSeries | undefined;
     for (let i = 0; i < n; i++) {
       if (!s.has[i]) {
         continue;
       }
-      const labels = { ...base, [label]: formatFloat(s.vals[i] as number) };
-      const key = labelsKey(labels);
-      let o = out.get(key);
-      if (!o) {
-        o = newSeries(labels, n);
-        out.set(key, o);
-        order.push(o);
+      const v = s.vals[i]!;
+      let o = lastO;
+      if (o === undefined || !Object.is(v, lastV)) {
+        const value = formatFloat(v);
+        const key = baseKey + value;
+        o = out.get(key);
+        if (!o) {
+          o = newSeries({ ...base, [label]: value }, n);
+          out.set(key, o);
+          order.push(o);
+        }
+        lastV = v;
+        lastO = o;
       }
-      o.vals[i] = (o.has[i] ? (o.vals[i] as number) : 0) + 1;
+      o.vals[i] = (o.has[i] ? o.vals[i]! : 0) + 1;
       o.has[i] = 1;
     }
   }

@@ -85,6 +85,57 @@ describe("Engine results", () => {
   });
 });
 
+describe("Range evaluation agrees with instant evaluation at every step", () => {
+  /** Counters with resets every few samples, and gauges, for functions that walk windows series by series. */
+  function resettingStorage(): MemoryStorage {
+    const s = new MemoryStorage();
+    for (let i = 0; i < 4; i++) {
+      let v = 0;
+      for (let p = 0; p < 200; p++) {
+        v = p % (7 + i) === 0 ? p % 3 : v + 1 + ((p * (i + 3)) % 5);
+        s.add({ __name__: "c_total", i: String(i), j: String(i % 2) }, p * 15_000 + 500, v);
+        s.add(
+          { __name__: "g", i: String(i), j: String(i % 2) },
+          p * 15_000 + 500,
+          Math.sin(p / (i + 2)) * 1e3,
+        );
+      }
+    }
+    return s;
+  }
+
+  it.each([
+    "rate(c_total[2m])",
+    "increase(c_total[5m])",
+    "avg_over_time(g[3m])",
+    "deriv(g[4m])",
+    "predict_linear(g[4m], 600)",
+    "stddev by (j) (g)",
+    "stdvar(g)",
+    'count_values("v", round(g / 100))',
+  ])("%s", async (query) => {
+    const engine = new Engine({});
+    const s = resettingStorage();
+    const step = 45_000;
+    const range = await engine.rangeQuery(s, query, 600_000, 2_400_000, step);
+    const byStep = new Map<string, string>();
+    for (const series of toPrometheusJson(range).result as { metric: object; values: [number, string][] }[]) {
+      for (const [t, v] of series.values) {
+        byStep.set(`${t} ${JSON.stringify(series.metric)}`, v);
+      }
+    }
+    let compared = 0;
+    for (let t = 600_000; t <= 2_400_000; t += step) {
+      const inst = toPrometheusJson(await engine.instantQuery(s, query, t));
+      for (const r of inst.result as { metric: object; value: [number, string] }[]) {
+        expect(byStep.get(`${t / 1000} ${JSON.stringify(r.metric)}`)).toBe(r.value[1]);
+        compared++;
+      }
+    }
+    expect(compared).toBe(byStep.size);
+  });
+});
+
 describe("Engine errors and limits", () => {
   it("reports parse errors with their position as bad_data", async () => {
     const err = await rejection(new Engine({}).instantQuery(new MemoryStorage(), "sum(rate(foo[5m])", 0));

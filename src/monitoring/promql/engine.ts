@@ -10,7 +10,7 @@ import { Evaluator } from "./evaluator.js";
 import type { Point, QueryResult } from "./format.js";
 import { parseExpr } from "./parser.js";
 import { QueryState } from "./state.js";
-import { compareLabels, dropMetricName } from "./value.js";
+import { dropMetricName } from "./value.js";
 import type { RawSeries, Value, VSeries } from "./value.js";
 
 export { toPrometheusJson, formatFloat } from "./format.js";
@@ -174,6 +174,62 @@ function checkUnique(series: { labels: Labels }[]): void {
   }
 }
 
+/** Items sorted by compareLabels(), each item's label names sorted once instead of per comparison. */
+function sortedByLabels<T extends { labels: Labels }>(items: T[]): T[] {
+  const keyed = items.map((item) => ({ item, names: Object.keys(item.labels).sort() }));
+  keyed.sort((x, y) => {
+    const a = x.item.labels;
+    const b = y.item.labels;
+    const l = Math.min(x.names.length, y.names.length);
+    for (let i = 0; i < l; i++) {
+      const xn = x.names[i]!;
+      const yn = y.names[i]!;
+      if (xn !== yn) {
+        return xn < yn ? -1 : 1;
+      }
+      const xv = a[xn]!;
+      const yv = b[yn]!;
+      if (xv !== yv) {
+        return xv < yv ? -1 : 1;
+      }
+    }
+    return x.names.length - y.names.length;
+  });
+  return keyed.map((k) => k.item);
+}
+
+/** The present steps of one series as points, in an array sized once. */
+function pointsOf(s: VSeries, secs: readonly number[]): Point[] {
+  const has = s.has;
+  const vals = s.vals;
+  let count = 0;
+  for (let i = 0; i < has.length; i++) {
+    count += has[i]!;
+  }
+  const values = new Array<Point>(count);
+  let k = 0;
+  for (let i = 0; i < has.length; i++) {
+    if (has[i]) {
+      values[k++] = [secs[i]!, vals[i]!];
+    }
+  }
+  return values;
+}
+
+/** Points of series that share a label set (they never overlap): the first present one per step. */
+function mergedPoints(parts: readonly VSeries[], secs: readonly number[]): Point[] {
+  const values: Point[] = [];
+  for (let i = 0; i < secs.length; i++) {
+    for (const p of parts) {
+      if (p.has[i]) {
+        values.push([secs[i]!, p.vals[i]!]);
+        break;
+      }
+    }
+  }
+  return values;
+}
+
 function toResult(value: Value, times: Float64Array, isRange: boolean): QueryResult {
   const n = times.length;
   switch (value.kind) {
@@ -192,10 +248,9 @@ function toResult(value: Value, times: Float64Array, isRange: boolean): QueryRes
     case "matrix": {
       const series = value.series.map((s: RawSeries) => ({ labels: finalLabels(s), s }));
       checkUnique(series);
-      series.sort((a, b) => compareLabels(a.labels, b.labels));
       return {
         resultType: "matrix",
-        result: series.map(({ labels, s }) => ({
+        result: sortedByLabels(series).map(({ labels, s }) => ({
           metric: labels,
           values: Array.from(s.ts, (t, i) => [t / 1000, s.vs[i] as number] as Point),
         })),
@@ -232,21 +287,14 @@ function toResult(value: Value, times: Float64Array, isRange: boolean): QueryRes
           byKey.set(k, { labels, parts: [s] });
         }
       }
-      const merged = [...byKey.values()].sort((a, b) => compareLabels(a.labels, b.labels));
+      const merged = sortedByLabels([...byKey.values()]);
+      const secs = Array.from(times, (t) => t / 1000);
       return {
         resultType: "matrix",
-        result: merged.map(({ labels, parts }) => {
-          const values: Point[] = [];
-          for (let i = 0; i < n; i++) {
-            for (const p of parts) {
-              if (p.has[i]) {
-                values.push([(times[i] as number) / 1000, p.vals[i] as number]);
-                break;
-              }
-            }
-          }
-          return { metric: labels, values };
-        }),
+        result: merged.map(({ labels, parts }) => ({
+          metric: labels,
+          values: parts.length === 1 ? pointsOf(parts[0]!, secs) : mergedPoints(parts, secs),
+        })),
       };
     }
   }

@@ -15,7 +15,13 @@ import { aggregate } from "./aggregate.js";
 import { scalarBinop, setBinop, vectorBinop, vectorScalarBinop } from "./binary.js";
 import { PromqlErrors } from "./errors.js";
 import { formatFloat } from "./format.js";
-import { KEEPS_NAME, RANGE_FUNCTIONS, RangeFunctionError } from "./range-functions.js";
+import {
+  KEEPS_NAME,
+  RANGE_FUNCTIONS,
+  RangeFunctionError,
+  USES_RESETS,
+  findResets,
+} from "./range-functions.js";
 import type { RangeFn, WindowCtx } from "./range-functions.js";
 import {
   INSTANT_FUNCTIONS,
@@ -657,7 +663,7 @@ export class Evaluator {
       // Series by series through one reused buffer: only one series' samples are held at a time.
       const rangeMs = this.durationMs(sel.range);
       const refs = this.refTimes(sel.vs.offset, sel.vs.at);
-      const w = new Windows(fn, refs, rangeMs, this.times, scalarArgs);
+      const w = new Windows(fn, USES_RESETS.has(name), refs, rangeMs, this.times, scalarArgs);
       const selected = this.st.querier.select(sel.vs.matchers, refs[0]! - rangeMs + 1, refs[n - 1]!);
       const rd = this.st.reader;
       for (const s of selected) {
@@ -670,7 +676,7 @@ export class Evaluator {
       }
     } else {
       const input = this.rangeInput(arg);
-      const w = new Windows(fn, input.refs, input.rangeMs, this.times, scalarArgs);
+      const w = new Windows(fn, USES_RESETS.has(name), input.refs, input.rangeMs, this.times, scalarArgs);
       for (const s of input.series) {
         this.st.tick();
         loaded += s.ts.length;
@@ -684,18 +690,21 @@ export class Evaluator {
   }
 }
 
+const NO_RESETS = new Int32Array(0);
+
 /** One range function over every output step of one series at a time, with moving window cursors. */
 class Windows {
   private readonly ctx: WindowCtx;
 
   constructor(
     private readonly fn: RangeFn,
+    private readonly usesResets: boolean,
     private readonly refs: Float64Array,
     rangeMs: number,
     private readonly times: Float64Array,
     private readonly scalarArgs: Float64Array[],
   ) {
-    this.ctx = { ref: 0, rangeMs, stepTime: 0, params: [] };
+    this.ctx = { ref: 0, rangeMs, stepTime: 0, params: [], resets: NO_RESETS, nResets: 0, resetFrom: 0 };
   }
 
   apply(
@@ -713,6 +722,9 @@ class Windows {
     let o: VSeries | undefined;
     let lo = 0;
     let hi = 0;
+    if (this.usesResets) {
+      findResets(vs, len, ctx);
+    }
     for (let i = 0; i < n; i++) {
       const ref = refs[i]!;
       const left = ref - rangeMs;

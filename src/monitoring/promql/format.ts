@@ -64,6 +64,16 @@ function sample(p: Point): PromJsonSample {
   return [p[0], formatFloat(p[1])];
 }
 
+/** sample() of every point, into an array sized once (range results run to millions of points). */
+function samples(points: readonly Point[]): PromJsonSample[] {
+  const out = new Array<PromJsonSample>(points.length);
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i]!;
+    out[i] = [p[0], formatFloat(p[1])];
+  }
+  return out;
+}
+
 /** The Prometheus API "data" object for a result (the status envelope is the HTTP layer's). */
 export function toPrometheusJson(r: QueryResult): PromJsonData {
   switch (r.resultType) {
@@ -75,7 +85,7 @@ export function toPrometheusJson(r: QueryResult): PromJsonData {
     case "matrix":
       return {
         resultType: "matrix",
-        result: r.result.map((s) => ({ metric: s.metric, values: s.values.map(sample) })),
+        result: r.result.map((s) => ({ metric: s.metric, values: samples(s.values) })),
       };
     case "scalar":
       return { resultType: "scalar", result: sample(r.result) };

@@ -42,12 +42,62 @@ export function quantileOf(q: number, values: number[]): number {
     return Infinity;
   }
   values.sort((a, b) => (Number.isNaN(a) ? -1 : Number.isNaN(b) ? 1 : a - b));
-  const n = values.length;
+  return quantileOfSorted(q, values, values.length);
+}
+
+/** The q-quantile (0 <= q <= 1) of sorted[0, n), n > 0, interpolated as Prometheus does. */
+function quantileOfSorted(q: number, sorted: ArrayLike<number>, n: number): number {
   const rank = q * (n - 1);
   const lower = Math.max(0, Math.floor(rank));
   const upper = Math.min(n - 1, lower + 1);
   const weight = rank - Math.floor(rank);
-  return (values[lower] as number) * (1 - weight) + (values[upper] as number) * weight;
+  return sorted[lower]! * (1 - weight) + sorted[upper]! * weight;
+}
+
+let window = new Float64Array(64);
+
+/**
+ * quantileOf() over vs[lo, hi) (quantile_over_time's windows): sorted natively in a reused typed
+ * array, not by a comparator over a fresh array per window. The native order differs only in
+ * placing NaN last (moved to the front here, as quantileOf sorts them) and -0 before 0, which
+ * quantileOf keeps in input order: windows holding both zeros take quantileOf itself.
+ */
+export function quantileOfRange(q: number, vs: Float64Array, lo: number, hi: number): number {
+  const n = hi - lo;
+  if (n <= 0 || Number.isNaN(q)) {
+    return NaN;
+  }
+  if (q < 0 || q > 1) {
+    return q < 0 ? -Infinity : Infinity;
+  }
+  if (window.length < n) {
+    window = new Float64Array(Math.max(n, 2 * window.length));
+  }
+  let nans = 0;
+  let negZero = false;
+  let posZero = false;
+  for (let i = 0; i < n; i++) {
+    const v = vs[lo + i]!;
+    window[i] = v;
+    if (v !== v) {
+      nans++;
+    } else if (v === 0) {
+      if (Object.is(v, -0)) {
+        negZero = true;
+      } else {
+        posZero = true;
+      }
+    }
+  }
+  if (negZero && posZero) {
+    return quantileOf(q, Array.from(vs.subarray(lo, hi)));
+  }
+  const sorted = window.subarray(0, n).sort();
+  if (nans > 0) {
+    sorted.copyWithin(nans, 0, n - nans);
+    sorted.fill(NaN, 0, nans);
+  }
+  return quantileOfSorted(q, sorted, n);
 }
 
 /**
@@ -113,4 +163,35 @@ export class KahanAvg {
     }
     return this.incremental ? this.mean + this.c : this.sum / this.count + this.c / this.count;
   }
+}
+
+const slowAvg = new KahanAvg();
+
+/**
+ * KahanAvg over vs[lo, hi) (hi > lo), for avg_over_time's per-sample loop: the compensated sum
+ * runs on locals, and a window whose sum overflows is handed to KahanAvg itself, whose result this
+ * then is exactly.
+ */
+export function avgOf(vs: Float64Array, lo: number, hi: number): number {
+  let sum = vs[lo]!;
+  let c = 0;
+  for (let i = lo + 1; i < hi; i++) {
+    const v = vs[i]!;
+    const t = sum + v;
+    if (t === Infinity || t === -Infinity) {
+      slowAvg.reset();
+      for (let j = lo; j < hi; j++) {
+        slowAvg.add(vs[j]!);
+      }
+      return slowAvg.value();
+    }
+    if (Math.abs(sum) >= Math.abs(v)) {
+      c += sum - t + v;
+    } else {
+      c += v - t + sum;
+    }
+    sum = t;
+  }
+  const n = hi - lo;
+  return n === 1 ? sum : sum / n + c / n;
 }

@@ -1,6 +1,6 @@
 // Functions over range-vector windows (rate, *_over_time, deriv, ...). Each one reads the samples
 // ts[lo..hi) of one series for one output step and returns the value, or undefined for no output.
-import { KahanAvg, KahanSum, quantileOf } from "./kahan.js";
+import { KahanSum, avgOf, quantileOf, quantileOfRange } from "./kahan.js";
 
 export type WindowCtx = {
   /** Evaluation time minus offset: the window is (ref - rangeMs, ref]. */
@@ -10,7 +10,31 @@ export type WindowCtx = {
   stepTime: number;
   /** Scalar arguments for this step, in argument order. */
   params: number[];
+  /**
+   * For functions in USES_RESETS: the indices r of the series where vs[r] < vs[r - 1] (counter
+   * resets), ascending, found once per series by findResets() instead of rescanning every window.
+   */
+  resets: Int32Array;
+  nResets: number;
+  /** The first entry of resets that may still lie in a window: windows only move forward. */
+  resetFrom: number;
 };
+
+/** Records the counter resets of vs[0, len) into c.resets (see WindowCtx) and rewinds the cursor. */
+export function findResets(vs: Float64Array, len: number, c: WindowCtx): void {
+  if (c.resets.length < len) {
+    c.resets = new Int32Array(len);
+  }
+  const resets = c.resets;
+  let n = 0;
+  for (let i = 1; i < len; i++) {
+    if (vs[i]! < vs[i - 1]!) {
+      resets[n++] = i;
+    }
+  }
+  c.nResets = n;
+  c.resetFrom = 0;
+}
 
 export type RangeFn = (
   ts: Float64Array,
@@ -21,9 +45,6 @@ export type RangeFn = (
 ) => number | undefined;
 
 const k1 = new KahanSum();
-const k2 = new KahanSum();
-const k3 = new KahanSum();
-const k4 = new KahanSum();
 
 function extrapolatedRate(isCounter: boolean, isRate: boolean): RangeFn {
   return (ts, vs, lo, hi, c) => {
@@ -36,13 +57,16 @@ function extrapolatedRate(isCounter: boolean, isRate: boolean): RangeFn {
     const first = vs[lo] as number;
     let result = (vs[hi - 1] as number) - first;
     if (isCounter) {
-      let prev = first;
-      for (let i = lo + 1; i < hi; i++) {
-        const cur = vs[i] as number;
-        if (cur < prev) {
-          result += prev;
-        }
-        prev = cur;
+      // The resets inside the window (lo < r < hi), added in order as Prometheus's scan adds them.
+      const resets = c.resets;
+      const nResets = c.nResets;
+      let k = c.resetFrom;
+      while (k < nResets && resets[k]! <= lo) {
+        k++;
+      }
+      c.resetFrom = k;
+      for (; k < nResets && resets[k]! < hi; k++) {
+        result += vs[resets[k]! - 1]!;
       }
     }
     const firstT = ts[lo] as number;
@@ -99,57 +123,94 @@ function instantValue(isRate: boolean): RangeFn {
   };
 }
 
+/** linearRegression()'s result (one shared object: the evaluation is synchronous). */
+const regression = { slope: 0, intercept: 0 };
+
+/**
+ * Prometheus's linearRegression over ts/vs[lo, hi) into `regression`. The four Kahan-Neumaier sums
+ * (kahansum.Inc) are spelled out on locals: this loop runs for every sample of every window, and
+ * locals stay in registers where KahanSum's fields would be loaded and stored per sample.
+ */
 function linearRegression(
   ts: Float64Array,
   vs: Float64Array,
   lo: number,
   hi: number,
   interceptTime: number,
-): [number, number] {
-  k1.reset();
-  k2.reset();
-  k3.reset();
-  k4.reset();
-  const initY = vs[lo] as number;
+): void {
+  const initY = vs[lo]!;
   let constY = true;
-  let n = 0;
+  let sumX = 0;
+  let cX = 0;
+  let sumY = 0;
+  let cY = 0;
+  let sumXY = 0;
+  let cXY = 0;
+  let sumX2 = 0;
+  let cX2 = 0;
   for (let i = lo; i < hi; i++) {
-    const y = vs[i] as number;
+    const y = vs[i]!;
     if (constY && i > lo && y !== initY) {
       constY = false;
     }
-    n++;
-    const x = ((ts[i] as number) - interceptTime) / 1000;
-    k1.add(x);
-    k2.add(y);
-    k3.add(x * y);
-    k4.add(x * x);
+    const x = (ts[i]! - interceptTime) / 1000;
+    let t = sumX + x;
+    if (t === Infinity || t === -Infinity) {
+      cX = 0;
+    } else if (Math.abs(sumX) >= Math.abs(x)) {
+      cX += sumX - t + x;
+    } else {
+      cX += x - t + sumX;
+    }
+    sumX = t;
+    t = sumY + y;
+    if (t === Infinity || t === -Infinity) {
+      cY = 0;
+    } else if (Math.abs(sumY) >= Math.abs(y)) {
+      cY += sumY - t + y;
+    } else {
+      cY += y - t + sumY;
+    }
+    sumY = t;
+    const xy = x * y;
+    t = sumXY + xy;
+    if (t === Infinity || t === -Infinity) {
+      cXY = 0;
+    } else if (Math.abs(sumXY) >= Math.abs(xy)) {
+      cXY += sumXY - t + xy;
+    } else {
+      cXY += xy - t + sumXY;
+    }
+    sumXY = t;
+    const x2 = x * x;
+    t = sumX2 + x2;
+    if (t === Infinity || t === -Infinity) {
+      cX2 = 0;
+    } else if (Math.abs(sumX2) >= Math.abs(x2)) {
+      cX2 += sumX2 - t + x2;
+    } else {
+      cX2 += x2 - t + sumX2;
+    }
+    sumX2 = t;
   }
   if (constY) {
-    if (initY === Infinity || initY === -Infinity) {
-      return [NaN, NaN];
-    }
-    return [0, initY];
+    const inf = initY === Infinity || initY === -Infinity;
+    regression.slope = inf ? NaN : 0;
+    regression.intercept = inf ? NaN : initY;
+    return;
   }
-  const sumX = k1.sum + k1.c;
-  const sumY = k2.sum + k2.c;
-  const sumXY = k3.sum + k3.c;
-  const sumX2 = k4.sum + k4.c;
-  const covXY = sumXY - (sumX * sumY) / n;
-  const varX = sumX2 - (sumX * sumX) / n;
+  const n = hi - lo;
+  const sx = sumX + cX;
+  const sy = sumY + cY;
+  const covXY = sumXY + cXY - (sx * sy) / n;
+  const varX = sumX2 + cX2 - (sx * sx) / n;
   const slope = covXY / varX;
-  const intercept = sumY / n - (slope * sumX) / n;
-  return [slope, intercept];
+  regression.slope = slope;
+  regression.intercept = sy / n - (slope * sx) / n;
 }
 
-const avgScratch = new KahanAvg();
-
 function avgOverTime(_ts: Float64Array, vs: Float64Array, lo: number, hi: number): number {
-  avgScratch.reset();
-  for (let i = lo; i < hi; i++) {
-    avgScratch.add(vs[i] as number);
-  }
-  return avgScratch.value();
+  return avgOf(vs, lo, hi);
 }
 
 function variance(vs: Float64Array, lo: number, hi: number): number {
@@ -254,14 +315,19 @@ export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFn>> = {
   delta: extrapolatedRate(false, false),
   irate: instantValue(true),
   idelta: instantValue(false),
-  deriv: (ts, vs, lo, hi) =>
-    hi - lo < 2 ? undefined : linearRegression(ts, vs, lo, hi, ts[lo] as number)[0],
+  deriv: (ts, vs, lo, hi) => {
+    if (hi - lo < 2) {
+      return undefined;
+    }
+    linearRegression(ts, vs, lo, hi, ts[lo]!);
+    return regression.slope;
+  },
   predict_linear: (ts, vs, lo, hi, c) => {
     if (hi - lo < 2) {
       return undefined;
     }
-    const [slope, intercept] = linearRegression(ts, vs, lo, hi, c.stepTime);
-    return slope * (c.params[0] as number) + intercept;
+    linearRegression(ts, vs, lo, hi, c.stepTime);
+    return regression.slope * (c.params[0] as number) + regression.intercept;
   },
   avg_over_time: avgOverTime,
   count_over_time: (_ts, _vs, lo, hi) => hi - lo,
@@ -283,7 +349,7 @@ export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFn>> = {
   present_over_time: () => 1,
   stddev_over_time: (_ts, vs, lo, hi) => Math.sqrt(variance(vs, lo, hi)),
   stdvar_over_time: (_ts, vs, lo, hi) => variance(vs, lo, hi),
-  quantile_over_time: (_ts, vs, lo, hi, c) => quantileOf(c.params[0] as number, windowValues(vs, lo, hi)),
+  quantile_over_time: (_ts, vs, lo, hi, c) => quantileOfRange(c.params[0] as number, vs, lo, hi),
   mad_over_time: (_ts, vs, lo, hi) => {
     const values = windowValues(vs, lo, hi);
     if (values.some((v) => Number.isNaN(v))) {
@@ -321,6 +387,9 @@ export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFn>> = {
   },
   double_exponential_smoothing: doubleExponentialSmoothing,
 };
+
+/** Range functions that read WindowCtx.resets. */
+export const USES_RESETS = new Set(["rate", "increase"]);
 
 /** Range functions that keep the metric name (Prometheus 3 drops it for all others). */
 export const KEEPS_NAME = new Set(["last_over_time", "first_over_time"]);

@@ -3,8 +3,11 @@
 import { isStaleNaN } from "../model.js";
 import type { Series } from "../model.js";
 
-/** Growable buffers a querier may decode into (the TSDB's samplesInto); it replaces them when too small. */
-export type SampleScratch = { ts: Float64Array; vs: Float64Array };
+/**
+ * Growable buffers a querier may decode into (the TSDB's samplesInto); it replaces them when too
+ * small, and sets nanFree when it knows no value is NaN (then there is no staleness marker to drop).
+ */
+export type SampleScratch = { ts: Float64Array; vs: Float64Array; nanFree?: boolean };
 
 /** A series that can decode into the caller's buffers; queriers without it are read via samples(). */
 type MaybeScratchSeries = Series & { samplesInto?: (scratch: SampleScratch) => number };
@@ -26,8 +29,11 @@ export class SeriesReader {
     const s = series as MaybeScratchSeries;
     const sc = this.scratch;
     let n: number;
+    let nanFree = false;
     if (s.samplesInto) {
+      sc.nanFree = undefined;
       n = s.samplesInto(sc);
+      nanFree = sc.nanFree === true;
       this.ts = sc.ts;
       this.vs = sc.vs;
     } else {
@@ -37,7 +43,7 @@ export class SeriesReader {
       this.vs = got.vs;
     }
     this.n = n;
-    if (dropStale) {
+    if (dropStale && !nanFree) {
       this.dropStale();
     }
     return this.n;

@@ -1,9 +1,11 @@
+import fs from "node:fs";
+import path from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isStaleNaN, STALE_NAN } from "../model.js";
 import { encodeChunk } from "./chunk.js";
 import { decodeInto, type SampleScratch, type ScratchSeries, type Source } from "./querier.js";
-import { tmpDir } from "./test-support/tmp.js";
+import { recordingLogger, tmpDir } from "./test-support/tmp.js";
 import { Tsdb } from "./tsdb.js";
 
 type Run = { ts: number[]; vs: number[] };
@@ -116,6 +118,96 @@ describe("MergeQuerier.select", () => {
         expect(Array.from(sc.ts.subarray(0, n))).toEqual(Array.from(plain.ts));
         expect(Array.from(sc.vs.subarray(0, n))).toEqual(Array.from(plain.vs));
       }
+    } finally {
+      db.close();
+    }
+  });
+});
+
+describe("MergeQuerier.select over blocks", () => {
+  const opts = { blockDurationMs: 1000, autoCompact: false, walFlushIntervalMs: 0, tiers: [] };
+
+  function filled(dir: string, logger?: ReturnType<typeof recordingLogger>["logger"]): Tsdb {
+    const db = Tsdb.open(dir, { ...opts, logger });
+    const app = db.appender();
+    for (const inst of ["b", "a", "c"]) {
+      for (let t = 0; t < 2900; t += 100) {
+        app.append({ __name__: "x", instance: inst }, t, t / 100);
+      }
+    }
+    app.commit();
+    db.compact();
+    return db;
+  }
+
+  it("merges each series across blocks and the head, in label order", () => {
+    const db = filled(tmpDir());
+    try {
+      const found = db.querier().select([{ name: "__name__", type: "=", value: "x" }], 0, 10_000);
+      expect(found.map((s) => s.labels.instance)).toEqual(["a", "b", "c"]);
+      for (const s of found) {
+        const got = s.samples();
+        expect(Array.from(got.ts)).toEqual(Array.from({ length: 29 }, (_, i) => i * 100));
+        expect(Array.from(got.vs)).toEqual(Array.from({ length: 29 }, (_, i) => i));
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  it("merges series that only some blocks or only the head hold, in label order", () => {
+    const db = Tsdb.open(tmpDir(), opts);
+    try {
+      const spans: Record<string, [number, number]> = {
+        d: [2100, 2900], // head only
+        b: [0, 2900], // both blocks and the head
+        a: [0, 900], // first block only
+        e: [1000, 1900], // second block only
+        c: [1500, 2900], // second block and the head
+      };
+      const app = db.appender();
+      for (let t = 0; t < 2900; t += 100) {
+        for (const [inst, [from, to]] of Object.entries(spans)) {
+          if (t >= from && t <= to) {
+            app.append({ __name__: "x", instance: inst }, t, t);
+          }
+        }
+      }
+      app.commit();
+      db.compact();
+      expect(db.blocks().length).toBeGreaterThanOrEqual(2);
+      const found = db.querier().select([{ name: "__name__", type: "=", value: "x" }], 0, 10_000);
+      expect(found.map((s) => s.labels.instance)).toEqual(["a", "b", "c", "d", "e"]);
+      for (const s of found) {
+        const [from, to] = spans[s.labels.instance!]!;
+        const got = s.samples();
+        const want = Array.from({ length: (Math.min(to, 2800) - from) / 100 + 1 }, (_, i) => from + i * 100);
+        expect(Array.from(got.ts)).toEqual(want);
+        expect(Array.from(got.vs)).toEqual(want);
+      }
+    } finally {
+      db.close();
+    }
+  });
+
+  it("reads a block's chunks when a series is decoded: corruption found then is reported and skipped", () => {
+    const dir = tmpDir();
+    const { logger, logs } = recordingLogger();
+    const db = filled(dir, logger);
+    const first = db.blocks()[0]!;
+    const q = db.querier();
+    const found = q.select([{ name: "__name__", type: "=", value: "x" }], 0, 10_000);
+    const chunks = path.join(dir, "blocks", first.ulid, "chunks");
+    const buf = fs.readFileSync(chunks);
+    buf[5] = buf[5]! ^ 0xff;
+    fs.writeFileSync(chunks, buf);
+    try {
+      for (const s of found) {
+        const ts = Array.from(s.samples().ts);
+        expect(ts[0]).toBe(first.maxTime); // the first block's range is gone
+        expect(ts[ts.length - 1]).toBe(2800);
+      }
+      expect(logs.some((l) => l.level === "error" && /corrupt block/.test(l.msg ?? ""))).toBe(true);
     } finally {
       db.close();
     }

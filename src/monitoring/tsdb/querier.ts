@@ -9,7 +9,7 @@ import {
   type Series,
   type SeriesSamples,
 } from "../model.js";
-import type { Block, BlockChunk } from "./block.js";
+import type { Block, BlockChunk, LoadedIndex } from "./block.js";
 import { decodeChunk } from "./chunk.js";
 import { StorageError } from "./errors.js";
 import {
@@ -38,14 +38,25 @@ export interface TsdbQuerier extends Querier {
   selectAggregates(matchers: readonly Matcher[], mint: number, maxt: number): AggregateSeries[];
 }
 
-/** One source's chunks of a series: head parts or block chunks (read in place, never copied). */
-export type Source = { parts: ChunkPart[] | undefined; blockChunks: BlockChunk[] | undefined; upper: number };
+/**
+ * One source's chunks of a series: head parts or block chunks (read in place, never copied). A raw
+ * block's series is selected by its index alone (`lazy`): its chunks are read when the series is
+ * decoded and dropped after, so a select over many series holds no chunk bytes and each series'
+ * buffers die young instead of surviving the whole query in the heap.
+ */
+export type Source = {
+  parts: ChunkPart[] | undefined;
+  blockChunks: BlockChunk[] | undefined;
+  upper: number;
+  lazy?: { block: Block; id: number };
+};
 
 /**
  * Growable decode buffers that a caller reuses from series to series: samplesInto() fills
- * ts/vs[0, n) and replaces them with larger arrays when they are too small.
+ * ts/vs[0, n) and replaces them with larger arrays when they are too small. It sets nanFree when
+ * it knows that no value is NaN (so no staleness marker), sparing the caller a scan for them.
  */
-export type SampleScratch = { ts: Float64Array; vs: Float64Array };
+export type SampleScratch = { ts: Float64Array; vs: Float64Array; nanFree?: boolean };
 
 /** A selected series that can also decode into the caller's scratch buffers (no allocation). */
 export type ScratchSeries = Series & { samplesInto(scratch: SampleScratch): number };
@@ -93,7 +104,11 @@ export class MergeQuerier implements TsdbQuerier {
     return this.v().tiers;
   }
 
-  /** Series in label order (as Prometheus's sorted selects: topk ties depend on it). */
+  /**
+   * Series in label order (as Prometheus's sorted selects: topk ties depend on it). Block chunks
+   * are read when a series is decoded, so decode before yielding to the event loop (as queries
+   * do, synchronously): a block that retention or compaction retires meanwhile is deleted.
+   */
   select(matchers: readonly Matcher[], mint: number, maxt: number): ScratchSeries[] {
     if (this.resolutionMs > 0) {
       return this.selectAggregates(matchers, mint, maxt).map((s) => {
@@ -104,11 +119,9 @@ export class MergeQuerier implements TsdbQuerier {
         return { labels: s.labels, samples, samplesInto: (sc: SampleScratch) => copyInto(samples(), sc) };
       });
     }
-    return this.gatherRaw(matchers.map(compileMatcher), mint, maxt).map((g) => ({
-      labels: g.labels,
-      samples: () => decodeSources(g.sources, mint, maxt),
-      samplesInto: (sc: SampleScratch) => decodeInto(g.sources, mint, maxt, sc),
-    }));
+    return this.gatherRaw(matchers.map(compileMatcher), mint, maxt).map(
+      (g) => new RawSeries(g.labels, g.sources, mint, maxt, this.onCorrupt),
+    );
   }
 
   selectAggregates(matchers: readonly Matcher[], mint: number, maxt: number): AggregateSeries[] {
@@ -146,6 +159,7 @@ export class MergeQuerier implements TsdbQuerier {
         entry(g.labels).raw.push(...g.sources);
       }
     }
+    const corrupt = this.onCorrupt;
     const keys = [...byKey.keys()].sort();
     return keys.map((k) => {
       const e = byKey.get(k)!;
@@ -154,7 +168,7 @@ export class MergeQuerier implements TsdbQuerier {
         aggregates: () => {
           const parts: Aggregates[] = e.tier.map((chunks) => decodeAggregates(chunks, mint, maxt));
           if (e.raw.length > 0) {
-            const s = decodeSources(e.raw, rawFrom, maxt);
+            const s = new RawSeries(e.labels, e.raw, rawFrom, maxt, corrupt).samples();
             parts.push(aggregate(s.ts, s.vs, s.ts.length, res));
           }
           return mergeAggregates(parts);
@@ -217,25 +231,41 @@ export class MergeQuerier implements TsdbQuerier {
     if (blocks.length === 0) {
       return fromHead;
     }
-    const byKey = new Map<string, Gathered>();
-    const add = (labels: Labels, src: Source) => {
-      const k = labelsKey(labels);
-      const e = byKey.get(k);
-      if (e) {
-        e.sources.push(src);
-      } else {
-        byKey.set(k, { labels, sources: [src] });
-      }
-    };
-    for (const b of blocks) {
-      for (const f of this.fromBlock(b, ms, mint, maxt)) {
-        add(f.labels, { parts: undefined, blockChunks: f.chunks, upper: Infinity });
-      }
+    const found = blocks.map((b) => this.selectInBlock(b, ms, mint, maxt));
+    const fromBlocks = mergeBlockLists(blocks, found);
+    if (fromHead.length === 0) {
+      return fromBlocks;
     }
-    for (const g of fromHead) {
-      add(g.labels, g.sources[0]!);
+    return fromBlocks.length === 0 ? fromHead : mergeWithHead(fromBlocks, fromHead);
+  }
+
+  /** The block's series matching ms with a chunk overlapping [mint, maxt], from its index only. */
+  private selectInBlock(b: Block, ms: readonly CompiledMatcher[], mint: number, maxt: number): Uint32Array {
+    if (b.corrupt) {
+      return EMPTY_IDS;
     }
-    return [...byKey.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map((e) => e[1]);
+    try {
+      const ids = b.select(ms);
+      const ix = b.index();
+      let n = 0;
+      const out = new Uint32Array(ids.length);
+      for (let k = 0; k < ids.length; k++) {
+        const id = ids[k]!;
+        for (let c = ix.chunkStart[id]!; c < ix.chunkStart[id + 1]!; c++) {
+          if (ix.maxT[c]! >= mint && ix.minT[c]! <= maxt) {
+            out[n++] = id;
+            break;
+          }
+        }
+      }
+      return out.subarray(0, n);
+    } catch (err) {
+      if (err instanceof StorageError) {
+        this.onCorrupt(b, err);
+        return EMPTY_IDS;
+      }
+      throw err;
+    }
   }
 
   labelNames(matchers?: readonly Matcher[]): string[] {
@@ -312,11 +342,174 @@ export class MergeQuerier implements TsdbQuerier {
   }
 }
 
-/** Decodes every source's chunks within [mint, maxt] (and each source's upper bound) and merges them. */
-function decodeSources(sources: readonly Source[], mint: number, maxt: number): SeriesSamples {
-  const sc: SampleScratch = { ts: EMPTY, vs: EMPTY };
-  const n = decodeInto(sources, mint, maxt, sc);
-  return n === 0 ? { ts: EMPTY, vs: EMPTY } : { ts: sc.ts.subarray(0, n), vs: sc.vs.subarray(0, n) };
+const EMPTY_IDS = new Uint32Array(0);
+
+function lazySource(block: Block, id: number): Source {
+  return { parts: undefined, blockChunks: undefined, upper: Infinity, lazy: { block, id } };
+}
+
+type BlockList = { block: Block; ix: LoadedIndex; ids: Uint32Array; pos: number };
+
+/**
+ * The blocks' selected series as one label-ordered list, each with its sources in block order.
+ * Every block's index lists its series in label order, so a k-way merge comparing label pairs
+ * finds a series in every block without building keys, hashing or sorting.
+ */
+function mergeBlockLists(blocks: readonly Block[], found: readonly Uint32Array[]): Gathered[] {
+  const lists: BlockList[] = [];
+  for (let i = 0; i < blocks.length; i++) {
+    if (found[i]!.length > 0) {
+      lists.push({ block: blocks[i]!, ix: blocks[i]!.index(), ids: found[i]!, pos: 0 });
+    }
+  }
+  const out: Gathered[] = [];
+  const atMin: BlockList[] = [];
+  for (;;) {
+    atMin.length = 0;
+    for (const l of lists) {
+      if (l.pos >= l.ids.length) {
+        continue;
+      }
+      const m = atMin[0];
+      const c = m ? compareBlockSeries(l.ix, l.ids[l.pos]!, m.ix, m.ids[m.pos]!) : -1;
+      if (c < 0) {
+        atMin.length = 0;
+      }
+      if (c <= 0) {
+        atMin.push(l);
+      }
+    }
+    const first = atMin[0];
+    if (!first) {
+      return out;
+    }
+    const g: Gathered = { labels: first.block.labelsOf(first.ids[first.pos]!), sources: [] };
+    for (const l of atMin) {
+      g.sources.push(lazySource(l.block, l.ids[l.pos++]!));
+    }
+    out.push(g);
+  }
+}
+
+/** Label order of two blocks' series (names and values pairwise, then length), as labelsKey() order. */
+function compareBlockSeries(a: LoadedIndex, ia: number, b: LoadedIndex, ib: number): number {
+  let pa = a.labelsOff[ia]!;
+  const ea = a.labelsOff[ia + 1]!;
+  let pb = b.labelsOff[ib]!;
+  const eb = b.labelsOff[ib + 1]!;
+  for (; pa < ea && pb < eb; pa++, pb++) {
+    const x = a.symbols[a.pairs[pa]!]!;
+    const y = b.symbols[b.pairs[pb]!]!;
+    if (x !== y) {
+      return x < y ? -1 : 1;
+    }
+  }
+  return ea - pa - (eb - pb);
+}
+
+/** Block series and head series (each list in label order) merged by labelsKey(), blocks' sources first. */
+function mergeWithHead(fromBlocks: readonly Gathered[], fromHead: readonly Gathered[]): Gathered[] {
+  const out: Gathered[] = [];
+  const blockKey = (g: Gathered) => {
+    const lazy = g.sources[0]!.lazy!;
+    return blockLabelsKey(lazy.block.index(), lazy.id);
+  };
+  let i = 0;
+  let j = 0;
+  let kb = blockKey(fromBlocks[0]!);
+  let kh = labelsKey(fromHead[0]!.labels);
+  while (i < fromBlocks.length && j < fromHead.length) {
+    const fromB = kb <= kh;
+    const fromH = kh <= kb;
+    if (fromB && fromH) {
+      const g = fromBlocks[i++]!;
+      g.sources.push(fromHead[j++]!.sources[0]!);
+      out.push(g);
+    } else if (fromB) {
+      out.push(fromBlocks[i++]!);
+    } else {
+      out.push(fromHead[j++]!);
+    }
+    if (fromB && i < fromBlocks.length) {
+      kb = blockKey(fromBlocks[i]!);
+    }
+    if (fromH && j < fromHead.length) {
+      kh = labelsKey(fromHead[j]!.labels);
+    }
+  }
+  return out.concat(fromBlocks.slice(i), fromHead.slice(j));
+}
+
+/**
+ * labelsKey() of a block's series straight from its index: the block stores each series' label
+ * pairs sorted by name (BlockWriter.add), which is the order labelsKey() sorts them into.
+ */
+function blockLabelsKey(ix: LoadedIndex, id: number): string {
+  const sym = ix.symbols;
+  const pairs = ix.pairs;
+  let key = "";
+  for (let p = ix.labelsOff[id]!; p < ix.labelsOff[id + 1]!; p += 2) {
+    key += `${sym[pairs[p]!]!}\u0000${sym[pairs[p + 1]!]!}\u0001`;
+  }
+  return key;
+}
+
+/** A selected series of raw data: its sources are decoded (lazy block chunks read) on each call. */
+class RawSeries implements ScratchSeries {
+  constructor(
+    readonly labels: Labels,
+    private readonly sources: readonly Source[],
+    private readonly mint: number,
+    private readonly maxt: number,
+    private readonly onCorrupt: (b: Block, err: StorageError) => void,
+  ) {}
+
+  samples(): SeriesSamples {
+    const sc: SampleScratch = { ts: EMPTY, vs: EMPTY };
+    const n = this.samplesInto(sc);
+    return n === 0 ? { ts: EMPTY, vs: EMPTY } : { ts: sc.ts.subarray(0, n), vs: sc.vs.subarray(0, n) };
+  }
+
+  /** Reads the lazy sources' chunks, decodes, and drops the chunks again (they die young). */
+  samplesInto(sc: SampleScratch): number {
+    const { sources, mint, maxt } = this;
+    for (const s of sources) {
+      if (s.lazy) {
+        s.blockChunks = readBlockChunks(s.lazy.block, s.lazy.id, mint, maxt, this.onCorrupt);
+      }
+    }
+    try {
+      return decodeInto(sources, mint, maxt, sc);
+    } finally {
+      for (const s of sources) {
+        if (s.lazy) {
+          s.blockChunks = undefined;
+        }
+      }
+    }
+  }
+}
+
+/** Series id's chunks overlapping [mint, maxt]; none from a corrupt block (reported once found). */
+function readBlockChunks(
+  b: Block,
+  id: number,
+  mint: number,
+  maxt: number,
+  onCorrupt: (b: Block, err: StorageError) => void,
+): BlockChunk[] {
+  if (b.corrupt) {
+    return [];
+  }
+  try {
+    return b.readChunks(id, mint, maxt);
+  } catch (err) {
+    if (err instanceof StorageError) {
+      onCorrupt(b, err);
+      return [];
+    }
+    throw err;
+  }
 }
 
 function ensure(sc: SampleScratch, n: number): void {
@@ -328,6 +521,7 @@ function ensure(sc: SampleScratch, n: number): void {
 }
 
 function copyInto(s: SeriesSamples, sc: SampleScratch): number {
+  sc.nanFree = false;
   const n = s.ts.length;
   ensure(sc, n);
   sc.ts.set(s.ts);
@@ -352,6 +546,7 @@ export function decodeInto(
   maxt: number,
   sc: SampleScratch,
 ): number {
+  sc.nanFree = true;
   let total = 0;
   for (const s of sources) {
     const hi = Math.min(maxt, s.upper);
@@ -396,11 +591,19 @@ export function decodeInto(
       }
     }
     if (n > from) {
+      // One pass for both checks: order within the run, and NaN values for SampleScratch.nanFree.
+      let nanFree = vs[from] === vs[from];
       for (let i = from + 1; i < n; i++) {
         if (ts[i]! <= ts[i - 1]!) {
           runsOk = false;
-          break;
         }
+        const v = vs[i]!;
+        if (v !== v) {
+          nanFree = false;
+        }
+      }
+      if (!nanFree) {
+        sc.nanFree = false;
       }
       if (from > 0 && ts[from]! <= ts[from - 1]!) {
         ordered = false;
