@@ -235,8 +235,11 @@ async function main(): Promise<void> {
     // the analysis (the canary revision's error rate from the router's metrics) can catch it.
     const analysed = await runScenario(ctx, {
       name: "faultyCanary",
-      targetRequests: args.target === 0 ? 0 : Math.ceil(args.target / 5),
+      targetRequests: 0,
       maxSeconds: capSeconds,
+      // The same faulty revision again within the analysis's 20 s rate window (plus a 5 s scrape)
+      // would be judged on the previous deployment's errors: space the deployments by 30 s.
+      spaced: { deploys: args.quick ? 1 : 5, gapMs: 30_000 },
       next: async () => ({
         service: "line-controller",
         version: "1.2.0-faulty",

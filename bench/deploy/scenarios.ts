@@ -114,6 +114,11 @@ export type Plan = {
   targetRequests: number;
   /** Wall-clock cap, whatever the request count. */
   maxSeconds: number;
+  /**
+   * Exactly this many deployments, `gapMs` apart, counting only the requests during them: for a
+   * measurement that must not see the previous deployment's data (an analysis over a rate window).
+   */
+  spaced?: { deploys: number; gapMs: number };
 };
 
 /** Repeats deployments back to back until the scenario has seen targetRequests (or its time cap). */
@@ -126,15 +131,21 @@ export async function runScenario(
   const t0 = Date.now();
   const runs: DeployRun[] = [];
   for (let i = 0; i < 1000; i++) {
+    if (plan.spaced && i > 0) {
+      await new Promise((r) => setTimeout(r, plan.spaced?.gapMs));
+    }
     const step = await plan.next(i);
     runs.push(await runDeploy(ctx, step.service, step.version, step.strategy));
     const seen = runs.reduce((s, r) => s + r.total, 0);
-    if (seen >= plan.targetRequests || (Date.now() - t0) / 1000 > plan.maxSeconds) {
+    const done = plan.spaced
+      ? runs.length >= plan.spaced.deploys
+      : seen >= plan.targetRequests || (Date.now() - t0) / 1000 > plan.maxSeconds;
+    if (done) {
       break;
     }
   }
   const end = await ctx.load.mark();
-  const w = ctx.load.window(start, end);
+  const w = plan.spaced ? sumWindows(runs) : ctx.load.window(start, end);
   const phases: Record<string, number> = {};
   for (const r of runs) {
     phases[r.phase] = (phases[r.phase] ?? 0) + 1;
@@ -153,6 +164,36 @@ export async function runScenario(
       `(${JSON.stringify(phases)}), ${result.seconds} s at ${result.rate} req/s`,
   );
   return { result, runs, diagnosis: diagnose(runs, w) };
+}
+
+/** The deployments' own windows added up (the gaps between spaced deployments left out). */
+function sumWindows(runs: DeployRun[]): Window {
+  const sum: Window = {
+    from: runs[0]?.window.from ?? 0,
+    to: runs.at(-1)?.window.to ?? 0,
+    rate: 0,
+    total: 0,
+    failed: 0,
+    skipped: 0,
+    byCause: {},
+    failures: [],
+    failuresDropped: 0,
+    latencyMs: runs[0]?.window.latencyMs ?? { p50: 0, p99: 0, max: 0 },
+  };
+  let ms = 0;
+  for (const { window: w, seconds } of runs) {
+    sum.total += w.total;
+    sum.failed += w.failed;
+    sum.skipped += w.skipped;
+    sum.failuresDropped += w.failuresDropped;
+    sum.failures.push(...w.failures);
+    for (const [cause, n] of Object.entries(w.byCause)) {
+      sum.byCause[cause] = (sum.byCause[cause] ?? 0) + n;
+    }
+    ms += seconds * 1000;
+  }
+  sum.rate = ms > 0 ? Math.round((sum.total * 1000) / ms) : 0;
+  return sum;
 }
 
 /** Attributes each failure to the deployment event before it. */
