@@ -3,7 +3,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { pino } from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { isStaleNaN, labelsKey, type Appender, type Labels, type Querier, type Storage } from "../model.js";
 import { ScrapeLoop } from "./loop.js";
 import { compileRelabel } from "./relabel.js";
@@ -118,6 +118,28 @@ describe("scrape loop", () => {
     expect(storage.committed.some((s) => s.labels.__name__ === "a" && s.v === 4)).toBe(false);
   });
 
+  it("follows series that move, appear and repeat between scrapes, marking only vanished ones stale", async () => {
+    const storage = new RecordingStorage();
+    const loop = new ScrapeLoop(target(), storage, logger);
+    body = 'a{x="1"} 1\na{x="2"} 2\nb 3\nc 4\n';
+    await loop.scrapeOnce(1000);
+    body = 'c 14\nnew 15\na{x="2"} 12\nb 13\nb 99\n';
+    await loop.scrapeOnce(2000);
+    const at2000 = storage.committed.filter((s) => s.t === 2000 && !s.labels.__name__?.startsWith("scrape_"));
+    const values = new Map(at2000.map((s) => [labelsKey(s.labels), s.v]));
+    const key = (name: string, x?: string) =>
+      labelsKey({ __name__: name, ...(x ? { x } : {}), job: "plc-gateway", instance: `127.0.0.1:${port}` });
+    expect(values.get(key("c"))).toBe(14);
+    expect(values.get(key("new"))).toBe(15);
+    expect(values.get(key("a", "2"))).toBe(12);
+    expect(values.get(key("b"))).toBe(13); // a repeated series keeps its first sample
+    expect(isStaleNaN(values.get(key("a", "1")) ?? 0)).toBe(true);
+    expect(at2000.filter((s) => isStaleNaN(s.v))).toHaveLength(1);
+    expect(storage.latest("scrape_samples_scraped")?.v).toBe(5);
+    expect(storage.latest("scrape_samples_post_metric_relabeling")?.v).toBe(4);
+    expect(storage.latest("scrape_series_added")?.v).toBe(1);
+  });
+
   it("fails a scrape over the sample limit with the reason, keeping nothing of it", async () => {
     body = Array.from({ length: 20 }, (_, i) => `series_${i} ${i}`).join("\n") + "\n";
     const storage = new RecordingStorage();
@@ -185,5 +207,30 @@ describe("scrape loop", () => {
     expect(isStaleNaN(storage.latest("x")?.v ?? 0)).toBe(true);
     expect(isStaleNaN(storage.latest("up")?.v ?? 0)).toBe(true);
     expect(new Set(storage.committed.map((s) => labelsKey(s.labels))).size).toBe(6);
+  });
+
+  it("starts on its own offset, then on the slot grid, one interval apart", async () => {
+    const times: number[] = [];
+    class Probe extends ScrapeLoop {
+      override scrapeOnce(startMs?: number): Promise<void> {
+        times.push(startMs ?? -1);
+        return Promise.resolve();
+      }
+    }
+    vi.useFakeTimers({ now: 1_700_000_000_000 });
+    try {
+      const loop = new Probe(target({ key: "slot-probe", intervalMs: 5000 }), new RecordingStorage(), logger);
+      loop.start(400);
+      vi.advanceTimersByTime(4 * 5000);
+      await loop.stop(false);
+      vi.advanceTimersByTime(3 * 5000);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(times).toHaveLength(4);
+    const [first, second, ...rest] = times as [number, number, ...number[]];
+    expect((second % 5000) % 400).toBe(0);
+    expect(second - first).toBe(5000 - ((first % 5000) % 400));
+    expect(rest.map((t, i) => t - (i === 0 ? second : rest[i - 1]!))).toEqual([5000, 5000]);
   });
 });

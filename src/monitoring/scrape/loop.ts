@@ -2,25 +2,17 @@
 // every sample in one batch, mark vanished series stale, and record the synthetic series (up,
 // scrape_duration_seconds, ...). A failed scrape fails only this target, with its reason kept.
 import type { Logger } from "pino";
-import { isStaleNaN, STALE_NAN, type Appender, type Labels, type Storage } from "../model.js";
-import { fetchScrape } from "./fetch.js";
-import { detachSeries, formatFromContentType, parseExposition, parseSeriesLabels } from "./parser.js";
-import { relabel } from "./relabel.js";
+import { STALE_NAN, type Storage } from "../model.js";
+import { fetchScrape, scrapeRequest, type ScrapeBody, type ScrapeRequest } from "./fetch.js";
+import { TargetIngest, type MetricMetadata, type RefAppender, type RefEntry } from "./ingest.js";
+import { formatFromContentType, parseExposition } from "./parser.js";
+import { SharedTimers } from "./schedule.js";
 import type { ScrapeTarget } from "./target.js";
 
-/** An appender that can hand back series refs (the TSDB's) so a cached series skips label hashing. */
-type RefAppender = Appender & {
-  append(labels: Labels, t: number, v: number): number | void;
-  appendRef?(ref: number, t: number, v: number): void;
-};
+export type { MetricMetadata };
 
-type CacheEntry = {
-  labels: Labels | undefined; // undefined: dropped by metric_relabel_configs
-  ref: number | undefined;
-  lastSeen: number; // scrape iteration that last saw this series
-};
-
-export type MetricMetadata = { type?: string; help?: string; unit?: string };
+/** One timer per start slot for every loop in the process (see schedule.ts). */
+const timers = new SharedTimers();
 
 export type TargetHealth = {
   health: "up" | "down" | "unknown";
@@ -35,16 +27,16 @@ export type ScrapeObserver = {
   scraped?(target: ScrapeTarget, collectionMs: number, ok: boolean, samples: number): void;
 };
 
-class SampleLimitExceeded extends Error {}
-
 export class ScrapeLoop {
-  private readonly cache = new Map<string, CacheEntry>();
+  private readonly ingest: TargetIngest;
+  /** up, scrape_duration_seconds, ...: labels built once, appended by ref. */
+  private readonly synthetic: RefEntry[];
+  private request: ScrapeRequest | undefined;
   private iteration = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private cancelTimer: (() => void) | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
-  private lastSuccessfulSeries: CacheEntry[] = [];
-  readonly metadata = new Map<string, MetricMetadata>();
+  readonly metadata: Map<string, MetricMetadata>;
   private state: TargetHealth = {
     health: "unknown",
     lastError: "",
@@ -58,18 +50,31 @@ export class ScrapeLoop {
     private readonly storage: Storage,
     private readonly logger: Logger,
     private readonly observer: ScrapeObserver = {},
-  ) {}
+  ) {
+    this.ingest = new TargetIngest(target, logger);
+    this.metadata = this.ingest.families;
+    this.synthetic = SYNTHETIC.map((name) => ({
+      labels: { ...target.labels, __name__: name },
+      ref: undefined,
+    }));
+  }
 
   health(): TargetHealth {
     return this.state;
   }
 
-  /** Starts scraping at a fixed offset within the interval derived from the target's identity. */
-  start(): void {
+  /**
+   * Starts scraping at a fixed offset within the interval derived from the target's identity,
+   * rounded down to a multiple of `slotMs` so that a few targets share a wake-up (schedule.ts).
+   * The first scrape, where every series is new and costs ten times a known one, runs at the
+   * unrounded offset instead, so new targets do not queue behind each other.
+   */
+  start(slotMs = 1): void {
     const interval = this.target.intervalMs;
-    const offset = fnv1a(this.target.key) % interval;
+    const jitter = fnv1a(this.target.key) % interval;
+    const offset = jitter - (jitter % Math.max(1, Math.floor(slotMs)));
     const now = Date.now();
-    let next = now - (now % interval) + offset;
+    let next = now - (now % interval) + jitter;
     if (next < now) {
       next += interval;
     }
@@ -78,32 +83,27 @@ export class ScrapeLoop {
         return;
       }
       const scheduled = next;
-      next += interval;
-      // Skip slots we fell behind on instead of scraping in a burst.
-      while (next <= Date.now()) {
-        next += interval;
-      }
+      // The next slot after this one, skipping slots we fell behind on instead of scraping in a burst.
+      next = nextSlot(Math.max(scheduled, Date.now()), interval, offset);
       this.running = this.scrapeOnce(scheduled).catch((err: unknown) =>
         this.logger.error({ err, target: this.target.url }, "scrape loop error"),
       );
-      this.timer = setTimeout(tick, next - Date.now());
+      this.cancelTimer = timers.at(next, tick);
     };
-    this.timer = setTimeout(tick, next - now);
+    this.cancelTimer = timers.at(next, tick);
   }
 
   /** Stops the loop; with `markStale`, every series it last reported gets a staleness marker. */
   async stop(markStale: boolean): Promise<void> {
     this.stopped = true;
-    clearTimeout(this.timer);
+    this.cancelTimer?.();
     await this.running;
     if (markStale) {
       const app = this.storage.appender() as RefAppender;
       const t = Date.now();
-      for (const e of this.lastSuccessfulSeries) {
-        this.appendCached(app, e, t, STALE_NAN);
-      }
-      for (const name of SYNTHETIC) {
-        this.safeAppend(app, { ...this.target.labels, __name__: name }, t, STALE_NAN);
+      this.ingest.markStale(app, t);
+      for (const e of this.synthetic) {
+        this.ingest.appendEntry(app, e, t, STALE_NAN, true);
       }
       app.commit();
     }
@@ -112,76 +112,41 @@ export class ScrapeLoop {
   /** One scrape at `startMs` (the sample timestamp for samples without their own). */
   async scrapeOnce(startMs = Date.now()): Promise<void> {
     const t0 = performance.now();
-    const iter = ++this.iteration;
-    const app = this.storage.appender() as RefAppender;
-    const seen: CacheEntry[] = [];
-    let scraped = 0;
-    let postRelabel = 0;
-    let added = 0;
     let error = "";
+    let fetched: ScrapeBody | undefined;
     try {
-      const { body, contentType } = await fetchScrape(
-        this.target.url,
-        this.target.timeoutMs,
-        this.target.bodySizeLimitBytes,
-      );
-      const limit = this.target.sampleLimit;
-      parseExposition(body, formatFromContentType(contentType), {
-        sample: (series, value, timestampMs) => {
-          scraped++;
-          if (limit > 0 && scraped > limit) {
-            throw new SampleLimitExceeded(`sample_limit exceeded: more than ${limit} samples`);
-          }
-          const t = timestampMs !== undefined && this.target.honorTimestamps ? timestampMs : startMs;
-          let entry = this.cache.get(series);
-          if (!entry) {
-            // A slice of the body would pin the whole body in memory for as long as the cache holds it.
-            const key = detachSeries(series);
-            const labels = relabel(this.targetLabels(parseSeriesLabels(key)), this.target.metricRelabel);
-            entry = { labels, ref: undefined, lastSeen: 0 };
-            this.cache.set(key, entry);
-            if (labels) {
-              added++;
-            }
-          }
-          if (entry.lastSeen === iter || !entry.labels) {
-            return; // dropped, or a duplicate series in one body (Prometheus keeps the first)
-          }
-          entry.lastSeen = iter;
-          postRelabel++;
-          seen.push(entry);
-          this.appendCached(app, entry, t, value);
-        },
-        metadata: (metric, kind, text) => {
-          const m = this.metadata.get(metric) ?? {};
-          m[kind] = text;
-          this.metadata.set(metric, m);
-        },
-      });
+      // Built on first use, inside the try: a bad URL fails the scrape like an unreachable target.
+      this.request ??= scrapeRequest(this.target.url, this.target.timeoutMs);
+      fetched = await fetchScrape(this.request, this.target.bodySizeLimitBytes);
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     }
-    const ok = error === "";
-    if (!ok) {
-      // Nothing of a failed scrape is kept; the series of the last good one go stale, as in Prometheus.
-      app.rollback();
-      const staleApp = this.storage.appender() as RefAppender;
-      for (const e of this.lastSuccessfulSeries) {
-        this.appendCached(staleApp, e, startMs, STALE_NAN);
+    // From here to the commit nothing awaits, so scrapes of one target never interleave their batches.
+    const ingest = this.ingest;
+    let app: RefAppender | undefined;
+    if (fetched) {
+      app = this.storage.appender() as RefAppender;
+      ingest.begin(app, fetched.body, ++this.iteration, startMs);
+      try {
+        parseExposition(fetched.body, formatFromContentType(fetched.contentType), ingest);
+      } catch (err) {
+        error = err instanceof Error ? err.message : String(err);
       }
-      this.lastSuccessfulSeries = [];
+    }
+    const scraped = fetched ? ingest.scraped : 0;
+    const ok = error === "";
+    if (!ok || !app) {
+      // Nothing of a failed scrape is kept; the series of the last good one go stale, as in Prometheus.
+      app?.rollback();
+      ingest.abort();
+      const staleApp = this.storage.appender() as RefAppender;
+      ingest.markStale(staleApp, startMs);
       this.appendSynthetic(staleApp, startMs, t0, 0, 0, 0, 0);
       staleApp.commit();
     } else {
-      for (const e of this.lastSuccessfulSeries) {
-        if (e.lastSeen !== iter && e.labels) {
-          this.appendCached(app, e, startMs, STALE_NAN);
-        }
-      }
-      this.lastSuccessfulSeries = seen;
-      this.appendSynthetic(app, startMs, t0, 1, scraped, postRelabel, added);
+      ingest.finish();
+      this.appendSynthetic(app, startMs, t0, 1, scraped, ingest.postRelabel, ingest.added);
       app.commit();
-      this.evictCache(iter);
     }
     const durationMs = performance.now() - t0;
     this.state = {
@@ -197,51 +162,6 @@ export class ScrapeLoop {
     this.observer.scraped?.(this.target, durationMs, ok, scraped);
   }
 
-  private targetLabels(scraped: Labels): Labels {
-    const out: Record<string, string> = { ...scraped };
-    for (const [k, v] of Object.entries(this.target.labels)) {
-      const existing = out[k];
-      if (existing === undefined) {
-        out[k] = v;
-      } else if (!this.target.honorLabels) {
-        // The target's label wins; the scraped one is kept as exported_<name>.
-        out[`exported_${k}`] = existing;
-        out[k] = v;
-      }
-    }
-    return out;
-  }
-
-  private appendCached(app: RefAppender, e: CacheEntry, t: number, v: number): void {
-    if (!e.labels) {
-      return;
-    }
-    try {
-      if (e.ref !== undefined && app.appendRef) {
-        app.appendRef(e.ref, t, v);
-        return;
-      }
-    } catch {
-      e.ref = undefined; // the storage dropped the series (head GC): fall back to labels
-    }
-    try {
-      const ref = app.append(e.labels, t, v);
-      e.ref = typeof ref === "number" ? ref : undefined;
-    } catch (err) {
-      if (!isStaleNaN(v)) {
-        this.logger.debug({ err, target: this.target.url }, "sample rejected");
-      }
-    }
-  }
-
-  private safeAppend(app: RefAppender, labels: Labels, t: number, v: number): void {
-    try {
-      app.append(labels, t, v);
-    } catch {
-      // out of order after a clock step: the synthetic sample is lost, the scrape is not
-    }
-  }
-
   private appendSynthetic(
     app: RefAppender,
     t: number,
@@ -252,24 +172,12 @@ export class ScrapeLoop {
     added: number,
   ): void {
     const values = [up, (performance.now() - t0) / 1000, scraped, post, added];
-    SYNTHETIC.forEach((name, i) =>
-      this.safeAppend(app, { ...this.target.labels, __name__: name }, t, values[i] ?? 0),
-    );
-  }
-
-  /** Forgets series unseen for a while, so a target that churns series does not grow the cache forever. */
-  private evictCache(iter: number): void {
-    if (iter % 16 !== 0) {
-      return;
-    }
-    for (const [k, e] of this.cache) {
-      if (iter - e.lastSeen > 16) {
-        this.cache.delete(k);
-      }
+    for (let i = 0; i < this.synthetic.length; i++) {
+      // Rejected only when out of order after a clock step: that sample is lost, the scrape is not.
+      this.ingest.appendEntry(app, this.synthetic[i]!, t, values[i] ?? 0, true);
     }
   }
 }
-
 const SYNTHETIC = [
   "up",
   "scrape_duration_seconds",
@@ -277,6 +185,12 @@ const SYNTHETIC = [
   "scrape_samples_post_metric_relabeling",
   "scrape_series_added",
 ] as const;
+
+/** The first time after `after` that is `offset` past a multiple of `interval`. */
+function nextSlot(after: number, interval: number, offset: number): number {
+  const t = after - (after % interval) + offset;
+  return t > after ? t : t + interval;
+}
 
 function fnv1a(s: string): number {
   let h = 0x811c9dc5;

@@ -3,6 +3,7 @@
 import type { Logger } from "pino";
 import type { Storage } from "../model.js";
 import { ScrapeLoop, type MetricMetadata, type ScrapeObserver } from "./loop.js";
+import { scheduleSlotMs } from "./schedule.js";
 import type { ScrapeTarget } from "./target.js";
 
 export type TargetStatus = {
@@ -31,11 +32,15 @@ export class ScrapeManager {
       }
     }
     await Promise.all(stopping);
+    const perInterval = new Map<number, number>();
+    for (const t of targets) {
+      perInterval.set(t.intervalMs, (perInterval.get(t.intervalMs) ?? 0) + 1);
+    }
     for (const t of targets) {
       if (!this.loops.has(t.key)) {
         const loop = new ScrapeLoop(t, this.storage, this.logger, this.observer);
         this.loops.set(t.key, { loop, fingerprint: fingerprintOf(t) });
-        loop.start();
+        loop.start(scheduleSlotMs(t.intervalMs, perInterval.get(t.intervalMs) ?? 1));
       }
     }
   }

@@ -1,5 +1,5 @@
 // The Prometheus exposition parser on the scrape hot path: text format 0.0.4 and OpenMetrics 1.0,
-// one pass of charCodeAt over the body, one string (the series slice) allocated per sample.
+// one pass of charCodeAt over the body; at most one string (the series slice) allocated per sample.
 import type { Labels } from "../model.js";
 import * as chars from "./parser-chars.js";
 import { describeChar } from "./parser-chars.js";
@@ -50,6 +50,11 @@ export function formatFromContentType(ct: string | undefined): ExpositionFormat 
 export interface ExpositionSink {
   /** One sample. `series` is the series text exactly as written (name and label block), a cache key. */
   sample(series: string, value: number, timestampMs: number | undefined): void;
+  /**
+   * When present, called instead of sample() with the series text as body[start, end): a caller
+   * that can look the text up in place (the scrape cache) saves a string per sample.
+   */
+  sampleAt?(start: number, end: number, value: number, timestampMs: number | undefined): void;
   /** # TYPE / # HELP / # UNIT lines; `metric` is the bare family name, HELP text unescaped. */
   metadata?(metric: string, kind: "type" | "help" | "unit", text: string): void;
 }
@@ -96,12 +101,14 @@ class Scanner {
   private nameStart = new Int32Array(16);
   private nameEnd = new Int32Array(16);
   private nameEsc = new Uint8Array(16);
+  private readonly inPlace: boolean;
 
   constructor(
     private readonly s: string,
     private readonly sink: ExpositionSink,
   ) {
     this.n = s.length;
+    this.inPlace = sink.sampleAt !== undefined;
   }
 
   text(): void {
@@ -415,7 +422,11 @@ class Scanner {
     } else {
       this.fail(`expected end of line after the sample, got ${describeChar(c)}`);
     }
-    this.sink.sample(s.slice(p0, seriesEnd), value, ts);
+    if (this.inPlace) {
+      this.sink.sampleAt!(p0, seriesEnd, value, ts);
+    } else {
+      this.sink.sample(s.slice(p0, seriesEnd), value, ts);
+    }
     return next;
   }
 

@@ -3,7 +3,7 @@
 // partial batch: queriers freeze their view before the head changes (see Head.snapshot).
 import type { Appender, Labels } from "../model.js";
 import { TsdbErrors } from "./errors.js";
-import type { Head } from "./head.js";
+import { slotOfRef, type Head } from "./head.js";
 
 export interface TsdbAppender extends Appender {
   /** Appends and returns the series ref, usable with appendRef() while the head keeps the series. */
@@ -21,11 +21,31 @@ export type CommitSink = (refs: Float64Array, ts: Float64Array, vs: Float64Array
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 let nextId = 1;
+const EMPTY = new Float64Array(0);
+
+/** One appender's batch columns. */
+type Columns = { refs: Float64Array; ts: Float64Array; vs: Float64Array };
+
+// Finished appenders hand their columns back: a scrape a second would otherwise allocate (and the
+// GC free) three growing off-heap arrays per target. Bounded, so a huge batch is not kept forever.
+const spare: Columns[] = [];
+const SPARE_MAX = 4;
+const SPARE_MAX_CAPACITY = 1 << 14;
+
+function takeColumns(): Columns {
+  return spare.pop() ?? { refs: new Float64Array(64), ts: new Float64Array(64), vs: new Float64Array(64) };
+}
+
+function returnColumns(c: Columns): void {
+  if (spare.length < SPARE_MAX && c.refs.length <= SPARE_MAX_CAPACITY) {
+    spare.push(c);
+  }
+}
 
 export class HeadAppender implements TsdbAppender {
-  private refs = new Float64Array(64);
-  private ts = new Float64Array(64);
-  private vs = new Float64Array(64);
+  private refs: Float64Array;
+  private ts: Float64Array;
+  private vs: Float64Array;
   private n = 0;
   private done = false;
   private readonly id: number;
@@ -36,6 +56,10 @@ export class HeadAppender implements TsdbAppender {
   ) {
     this.id = nextId;
     nextId = nextId >= 0xfffffffe ? 1 : nextId + 1;
+    const c = takeColumns();
+    this.refs = c.refs;
+    this.ts = c.ts;
+    this.vs = c.vs;
   }
 
   append(labels: Labels, t: number, v: number): number {
@@ -46,7 +70,7 @@ export class HeadAppender implements TsdbAppender {
       throw TsdbErrors.invalidSample(`timestamp ${t} is not an integer number of milliseconds`);
     }
     const ref = this.head.getOrCreate(labels);
-    this.add(ref, ref % 2 ** 24, t, v);
+    this.add(ref, slotOfRef(ref), t, v);
     return ref;
   }
 
@@ -104,8 +128,12 @@ export class HeadAppender implements TsdbAppender {
     }
     this.done = true;
     this.release();
-    if (this.n > 0) {
-      this.sink(this.refs, this.ts, this.vs, this.n);
+    try {
+      if (this.n > 0) {
+        this.sink(this.refs, this.ts, this.vs, this.n);
+      }
+    } finally {
+      this.recycle();
     }
   }
 
@@ -116,12 +144,19 @@ export class HeadAppender implements TsdbAppender {
     this.done = true;
     this.release();
     this.n = 0;
+    this.recycle();
+  }
+
+  /** Hands the columns to the next appender; this one is done and never reads them again. */
+  private recycle(): void {
+    returnColumns({ refs: this.refs, ts: this.ts, vs: this.vs });
+    this.refs = this.ts = this.vs = EMPTY;
   }
 
   private release(): void {
     const h = this.head;
     for (let i = 0; i < this.n; i++) {
-      const slot = this.refs[i]! % 2 ** 24;
+      const slot = slotOfRef(this.refs[i]!);
       if (h.pendingOwner[slot] === this.id) {
         h.pendingOwner[slot] = 0;
       }

@@ -37,9 +37,17 @@ export class ByteWriter {
     this.ensure(8);
     const b = this.buf;
     let p = this.len;
-    while (x >= 0x80) {
-      b[p++] = (x % 0x80) | 0x80;
-      x = Math.floor(x / 0x80);
+    if (x < 0x80000000) {
+      // Refs, time deltas and counter values: int32 shifts instead of float division.
+      while (x >= 0x80) {
+        b[p++] = (x & 0x7f) | 0x80;
+        x >>>= 7;
+      }
+    } else {
+      while (x >= 0x80) {
+        b[p++] = (x % 0x80) | 0x80;
+        x = Math.floor(x / 0x80);
+      }
     }
     b[p++] = x;
     this.len = p;
@@ -69,11 +77,35 @@ export class ByteWriter {
   }
 
   string(s: string): void {
+    if (s.length < 0x80 && this.asciiString(s)) {
+      return;
+    }
     const n = Buffer.byteLength(s);
     this.uvarint(n);
     this.ensure(n);
     this.buf.write(s, this.len, "utf8");
     this.len += n;
+  }
+
+  /**
+   * A short ASCII string byte by byte: label names and values are, and two calls into C++ per
+   * string (byteLength, write) cost more than the copy. False (nothing written) for any other char.
+   */
+  private asciiString(s: string): boolean {
+    const n = s.length;
+    this.ensure(n + 1);
+    const b = this.buf;
+    const p = this.len + 1;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        return false;
+      }
+      b[p + i] = c;
+    }
+    b[this.len] = n; // uvarint of n < 128
+    this.len = p + n;
+    return true;
   }
 
   view(): Buffer {

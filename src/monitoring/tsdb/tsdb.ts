@@ -19,7 +19,7 @@ import type { ByteReader, ByteWriter } from "./bytes.js";
 import { decodeChunk } from "./chunk.js";
 import { aggregate, decodeAggregates, emptyAggregates, encodeAggregates } from "./downsample.js";
 import { StorageError, TsdbErrors } from "./errors.js";
-import { Head } from "./head.js";
+import { Head, slotOfRef } from "./head.js";
 import { MergeQuerier, type QuerierHints, type StorageView, type TsdbQuerier } from "./querier.js";
 import { Slicer, sortSliced } from "./slicer.js";
 import {
@@ -805,7 +805,7 @@ export class Tsdb implements Storage {
   private replay(): void {
     const h = this.head;
     const prevBits = (ref: number, out: Uint32Array) => {
-      const slot = ref % 2 ** 24;
+      const slot = slotOfRef(ref);
       out[0] = h.lastVU32[2 * slot] ?? 0;
       out[1] = h.lastVU32[2 * slot + 1] ?? 0;
     };
@@ -817,7 +817,7 @@ export class Tsdb implements Storage {
           r,
           (ref, t, hi, lo) => {
             if (h.isLive(ref)) {
-              h.replaySample(ref % 2 ** 24, t, hi, lo);
+              h.replaySample(slotOfRef(ref), t, hi, lo);
             }
           },
           prevBits,
@@ -1175,7 +1175,7 @@ function readChunksRecord(r: ByteReader, h: Head): void {
     const lastT = r.f64();
     r.bits64(bits, 0);
     const live = h.isLive(ref);
-    const slot = ref % 2 ** 24;
+    const slot = slotOfRef(ref);
     const nc = r.uvarint();
     for (let c = 0; c < nc; c++) {
       const minT = r.f64();
