@@ -4,11 +4,10 @@
 // another service's constraint is refused.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLineops, type Lineops } from "../main.js";
-import { tempDir } from "../test-support/line.js";
-import { PACKAGE_ROOT } from "../version.js";
+import type { Lineops } from "../main.js";
+import { sampleService, tempDir } from "../test-support/line.js";
+import { startSettledLineops } from "../test-support/lineops.js";
 
 let lineops: Lineops;
 let dir = "";
@@ -16,17 +15,10 @@ let lineFile = "";
 
 /** plc-gateway and mes-connector; mes-connector may depend on plc-gateway with a constraint. */
 function writeLine(plc: string, mes: string, mesExtra = ""): void {
-  const svc = (name: string, version: string, extra = "") => `  - name: ${name}
-    version: ${version}
-    command: node
-    args: [dist/line/services/${name}.js]
-    cwd: ${PACKAGE_ROOT}
-    readiness: { type: http, path: /readyz, interval: 200ms, timeout: 1s }
-    strategy: { type: rolling }
-${extra}`;
+  const rolling = "    strategy: { type: rolling }\n";
   writeFileSync(
     lineFile,
-    `line: { name: requires-test }\nservices:\n${svc("plc-gateway", plc)}${svc("mes-connector", mes, mesExtra)}`,
+    `line: { name: requires-test }\nservices:\n${sampleService("plc-gateway", { version: plc, extra: rolling })}${sampleService("mes-connector", { version: mes, extra: rolling + mesExtra })}`,
   );
 }
 
@@ -39,13 +31,7 @@ beforeAll(async () => {
   dir = tempDir("lineops-requires-");
   lineFile = path.join(dir, "line.yaml");
   writeLine("1.0.0", "1.0.0");
-  lineops = await startLineops({
-    dataDir: path.join(dir, "data"),
-    port: 0,
-    lineFile,
-    logger: pino({ level: "silent" }),
-  });
-  await lineops.settled;
+  lineops = await startSettledLineops(dir, lineFile);
 });
 
 afterAll(async () => {

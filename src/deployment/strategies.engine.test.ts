@@ -4,20 +4,17 @@
 // analysis keeps the blue-green switch from ever happening; canary stickiness pins a client.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { strategySchema } from "../config/deploy-schema.js";
-import { startLineops, type Lineops } from "../main.js";
+import type { Lineops } from "../main.js";
 import type { InstanceState } from "../runtime/types.js";
-import { eventually, tempDir } from "../test-support/line.js";
-import { PACKAGE_ROOT } from "../version.js";
+import { eventually, sampleService, tempDir } from "../test-support/line.js";
+import { startSettledLineops } from "../test-support/lineops.js";
 
 let lineops: Lineops;
 let lineFile = "";
 
-const probe = (p = "/readyz") => `{ type: http, path: ${p}, interval: 200ms, timeout: 1s }`;
-
-function writeLine(lineController: { version: string; readiness?: string } = { version: "1.0.0" }): void {
+function writeLine(lineController: { version: string; readinessPath?: string } = { version: "1.0.0" }): void {
   writeFileSync(
     lineFile,
     `line: { name: strategies-test }
@@ -30,21 +27,7 @@ analysisTemplates:
         count: 1
         successCondition: result < 0.5
 services:
-  - name: plc-gateway
-    version: 1.0.0
-    command: node
-    args: [dist/line/services/plc-gateway.js]
-    cwd: ${PACKAGE_ROOT}
-    readiness: ${probe()}
-  - name: line-controller
-    version: ${lineController.version}
-    command: node
-    args: [dist/line/services/line-controller.js]
-    cwd: ${PACKAGE_ROOT}
-    replicas: 2
-    readiness: ${probe(lineController.readiness)}
-    progressDeadline: 3s
-`,
+${sampleService("plc-gateway")}${sampleService("line-controller", { ...lineController, extra: "    replicas: 2\n    progressDeadline: 3s\n" })}`,
   );
 }
 
@@ -93,13 +76,7 @@ beforeAll(async () => {
   const dir = tempDir("lineops-strategies-");
   lineFile = path.join(dir, "line.yaml");
   writeLine();
-  lineops = await startLineops({
-    dataDir: path.join(dir, "data"),
-    port: 0,
-    lineFile,
-    logger: pino({ level: "silent" }),
-  });
-  await lineops.settled;
+  lineops = await startSettledLineops(dir, lineFile);
 });
 
 afterAll(async () => {
@@ -149,7 +126,7 @@ describe("strategies", () => {
   it("rolls back when the new revision is not ready within its progress deadline", async () => {
     const stable = lineops.deployment.service("line-controller").status.revision;
     // 1.2.0 whose readiness path answers 404: it never becomes ready.
-    writeLine({ version: "1.2.0", readiness: "/no-such-path" });
+    writeLine({ version: "1.2.0", readinessPath: "/no-such-path" });
     const result = (await lineops.reload()) as { failed?: string };
     expect(result.failed).toMatch(/^line-controller: RolledBack/);
     const [last] = lineops.deployment.deployments("line-controller");

@@ -8,9 +8,24 @@ export function tempDir(prefix = "lineops-test-"): string {
   return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
-const probe = "{ type: http, path: /readyz, interval: 200ms, timeout: 1s }";
+/**
+ * One service of the compiled sample line as a line.yaml list item (run `npm run build` first;
+ * pretest does). `extra` holds more keys, each line indented by four spaces.
+ */
+export function sampleService(
+  name: string,
+  opts: { version?: string; extra?: string; readinessPath?: string } = {},
+): string {
+  return `  - name: ${name}
+    version: ${opts.version ?? "1.0.0"}
+    command: node
+    args: [dist/line/services/${name}.js]
+    cwd: ${PACKAGE_ROOT}
+    readiness: { type: http, path: ${opts.readinessPath ?? "/readyz"}, interval: 200ms, timeout: 1s }
+${opts.extra ?? ""}`;
+}
 
-/** A two-service line from the compiled sample line (run `npm run build` first; pretest does). */
+/** A two-service line from the compiled sample line. */
 export function smallLine(dir: string, extra = ""): string {
   const file = path.join(dir, "line.yaml");
   writeFileSync(
@@ -18,20 +33,7 @@ export function smallLine(dir: string, extra = ""): string {
     `line:
   name: test-line
 services:
-  - name: plc-gateway
-    version: 1.0.0
-    command: node
-    args: [dist/line/services/plc-gateway.js]
-    cwd: ${PACKAGE_ROOT}
-    readiness: ${probe}
-  - name: quality-inspection
-    version: 1.0.0
-    command: node
-    args: [dist/line/services/quality-inspection.js]
-    cwd: ${PACKAGE_ROOT}
-    dependsOn: [plc-gateway]
-    readiness: ${probe}
-${extra}`,
+${sampleService("plc-gateway")}${sampleService("quality-inspection", { extra: "    dependsOn: [plc-gateway]\n" })}${extra}`,
   );
   return file;
 }
