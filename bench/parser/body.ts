@@ -1,7 +1,7 @@
 // A deterministic scrape body for the parser benchmark: 1,000 series across counters and gauges with
 // 3–5 labels and classic histograms, the shape of a typical service's /metrics, in either format.
 import type { ExpositionFormat } from "../../src/monitoring/scrape/parser.js";
-import { prng } from "../common/prng.js";
+import { prng } from "../../src/test-support/prng.js";
 
 const STATIONS = ["press-01", "press-02", "weld-01", "weld-02", "paint-01", "assembly-01", "qa-01"];
 const METHODS = ["get", "post", "put", "delete"];

@@ -2,7 +2,7 @@
 // CPU gauges, station KPIs) as OpenMetrics text with timestamps, the input of both promtool and
 // `lineops tsdb import`. Deterministic for a given (series, hours, endMs), so both systems load the same.
 import { closeSync, openSync, writeSync } from "node:fs";
-import { prng } from "../common/prng.js";
+import { prng } from "../../src/test-support/prng.js";
 
 export const SCRAPE_INTERVAL_MS = 15_000;
 

@@ -11,6 +11,7 @@ import {
   type VerdictEvent,
 } from "./run.js";
 import { ManualScheduler } from "../test-support/manual-scheduler.js";
+import { prng } from "../../test-support/prng.js";
 
 const T0 = Date.parse("2026-03-02T06:00:00Z");
 const ARGS = {
@@ -349,18 +350,6 @@ describe("AnalysisRun: cancellation, background, snapshot", () => {
     expect(long.run.snapshot().metrics[0]?.measured).toBe(5);
   });
 });
-
-/** Deterministic pseudo-random numbers (mulberry32), so statistical tests cannot flake. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("AnalysisRun: baseline vs canary comparison", () => {
   const latency = template({

@@ -1,4 +1,5 @@
-// A seeded pseudo-random generator for benchmark data, so every run generates the same bytes.
+// A seeded pseudo-random generator, so generated test and benchmark data (and statistical tests)
+// are the same on every run.
 
 /** Mulberry32: a tiny seeded PRNG giving numbers in [0, 1). */
 export function prng(seed: number): () => number {
