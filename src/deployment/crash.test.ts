@@ -86,12 +86,14 @@ describe("control plane killed mid-deployment", () => {
       return d.phase === "Paused" ? true : undefined;
     });
     const before = await cli<Instances>(["instances"], env);
+    // Station 2's canary, station 1's stable instance, and station 2's stable one kept warm out of
+    // rotation for an instant rollback: three processes a restart must not leak.
     expect(
       before.instances
         .filter((i) => i.state === "ready")
         .map((i) => i.version)
         .sort(),
-    ).toEqual(["1.0.0", "1.1.0"]);
+    ).toEqual(["1.0.0", "1.0.0", "1.1.0"]);
     const pids = before.instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
 
     first.kill("SIGKILL");

@@ -60,7 +60,8 @@ describe("lineops demo", () => {
     const { url, token } = JSON.parse(readFileSync(demoFile, "utf8")) as { url: string; token: string };
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(token).toMatch(/^lo_/);
-    expect(demo.output()).toContain(token);
+    // The banner is printed after demo.json is written: wait for it rather than race it.
+    await eventually(() => demo.output().includes(token), 10_000, "the banner with the token");
 
     const status = await cli<Status>(["status"]);
     expect(status.services.map((s) => s.name).sort()).toEqual([
