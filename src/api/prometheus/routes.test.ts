@@ -74,6 +74,13 @@ describe("Prometheus-compatible API", () => {
       body: form.toString(),
     });
     expect(r.body.data.resultType).toBe("matrix");
+    const raw = await fetch(`${lineops.url}/api/v1/query_range?${form.toString()}`, {
+      headers: { authorization: `Bearer ${viewer}` },
+    });
+    expect(raw.headers.get("content-type")).toBe("application/json; charset=utf-8");
+    const text = await raw.text();
+    expect(raw.headers.get("content-length")).toBe(String(Buffer.byteLength(text)));
+    expect(text).toBe(JSON.stringify({ status: "success", data: r.body.data }));
     expect(r.body.data.result[0].values).toEqual([
       [T0 / 1000, "0"],
       [T0 / 1000 + 60, "80"],

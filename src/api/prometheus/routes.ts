@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { MonitoringEngine } from "../../monitoring/engine.js";
 import { parseDurationParam, parseTimeParam } from "../../monitoring/params.js";
 import { MonitoringErrors } from "../../monitoring/errors.js";
+import { prometheusResponseJson } from "../../monitoring/promql/format.js";
 import { VERSION } from "../../version.js";
 
 type Params = Record<string, string | string[] | undefined>;
@@ -62,7 +63,14 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
         url,
         config: { readOnly: true },
         schema: { tags: ["prometheus"], ...schema, ...(method === "POST" ? { hide: true } : {}) },
-        handler: async (request) => handler(params(request)),
+        handler: async (request, reply) => {
+          const out = await handler(params(request));
+          if (Buffer.isBuffer(out)) {
+            // A response body already written as JSON (query results): Fastify sends it unchanged.
+            void reply.type("application/json; charset=utf-8");
+          }
+          return out;
+        },
       });
     }
   };
@@ -73,8 +81,8 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
       throw MonitoringErrors.badParameter('invalid parameter "query": missing');
     }
     const t = parseTimeParam("time", one(p, "time"), Date.now());
-    const r = await monitoring.instantJson(query, t, parseDurationParam("timeout", one(p, "timeout")));
-    return success(r.data, r);
+    parseDurationParam("timeout", one(p, "timeout")); // validated as Prometheus does; not enforced
+    return prometheusResponseJson(await monitoring.instant(query, t));
   });
 
   both("/api/v1/query_range", { summary: "PromQL range query" }, async (p) => {
@@ -101,14 +109,8 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
         "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
       );
     }
-    const r = await monitoring.rangeJson(
-      query,
-      start,
-      end,
-      step,
-      parseDurationParam("timeout", one(p, "timeout")),
-    );
-    return success(r.data, r);
+    parseDurationParam("timeout", one(p, "timeout"));
+    return prometheusResponseJson(await monitoring.range(query, start, end, step));
   });
 
   const range = (p: Params) => ({

@@ -93,3 +93,138 @@ export function toPrometheusJson(r: QueryResult): PromJsonData {
       return { resultType: "string", result: r.result };
   }
 }
+
+/**
+ * The API response body for a result: the UTF-8 bytes of JSON.stringify of
+ * { status: "success", data: toPrometheusJson(r), warnings?, infos? } (notes only when non-empty),
+ * written straight into one buffer. Building strings instead cost more than JSON.stringify (V8
+ * joins millions of small strings slowly); an object per point is what this avoids.
+ */
+export function prometheusResponseJson(r: QueryResult): Buffer {
+  const out = new JsonBytes(estimateBytes(r));
+  out.ascii('{"status":"success","data":');
+  writeData(out, r);
+  if (r.warnings?.length) {
+    out.ascii(',"warnings":');
+    out.text(JSON.stringify(r.warnings));
+  }
+  if (r.infos?.length) {
+    out.ascii(',"infos":');
+    out.text(JSON.stringify(r.infos));
+  }
+  out.ascii("}");
+  return out.bytes();
+}
+
+/** Roughly the response size, so the buffer rarely grows (each growth copies it). */
+function estimateBytes(r: QueryResult): number {
+  let points = 1;
+  if (r.resultType === "matrix") {
+    for (const e of r.result) {
+      points += e.values.length + 4;
+    }
+  } else if (r.resultType === "vector") {
+    points += r.result.length * 5;
+  }
+  return Math.min(256 + points * 32, 64 << 20); // a huge result grows by doubling, not up front
+}
+
+/** A growable byte buffer for JSON text. */
+class JsonBytes {
+  private buf: Buffer;
+  private len = 0;
+
+  constructor(size: number) {
+    this.buf = Buffer.allocUnsafe(size);
+  }
+
+  private ensure(n: number): void {
+    if (this.len + n > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(2 * this.buf.length, this.len + n));
+      this.buf.copy(next, 0, 0, this.len);
+      this.buf = next;
+    }
+  }
+
+  /** A string of ASCII characters only (numbers as text, fixed JSON punctuation). */
+  ascii(s: string): void {
+    this.ensure(s.length);
+    const buf = this.buf;
+    let len = this.len;
+    for (let i = 0; i < s.length; i++) {
+      buf[len++] = s.charCodeAt(i);
+    }
+    this.len = len;
+  }
+
+  byte(b: number): void {
+    if (this.len === this.buf.length) {
+      this.ensure(1);
+    }
+    this.buf[this.len++] = b;
+  }
+
+  /** Any string, as UTF-8. */
+  text(s: string): void {
+    this.ensure(3 * s.length);
+    this.len += this.buf.write(s, this.len, "utf8");
+  }
+
+  bytes(): Buffer {
+    return this.buf.subarray(0, this.len);
+  }
+}
+
+function writeData(out: JsonBytes, r: QueryResult): void {
+  switch (r.resultType) {
+    case "vector":
+      out.ascii('{"resultType":"vector","result":[');
+      for (let i = 0; i < r.result.length; i++) {
+        const e = r.result[i]!;
+        out.ascii(i === 0 ? '{"metric":' : ',{"metric":');
+        out.text(JSON.stringify(e.metric));
+        out.ascii(',"value":');
+        writePoint(out, e.value);
+        out.ascii("}");
+      }
+      out.ascii("]}");
+      return;
+    case "matrix":
+      out.ascii('{"resultType":"matrix","result":[');
+      for (let i = 0; i < r.result.length; i++) {
+        const e = r.result[i]!;
+        out.ascii(i === 0 ? '{"metric":' : ',{"metric":');
+        out.text(JSON.stringify(e.metric));
+        out.ascii(',"values":[');
+        const values = e.values;
+        for (let k = 0; k < values.length; k++) {
+          if (k > 0) {
+            out.byte(0x2c);
+          }
+          writePoint(out, values[k]!);
+        }
+        out.ascii("]}");
+      }
+      out.ascii("]}");
+      return;
+    case "scalar":
+      out.ascii('{"resultType":"scalar","result":');
+      writePoint(out, r.result);
+      out.ascii("}");
+      return;
+    case "string":
+      out.text(JSON.stringify({ resultType: "string", result: r.result }));
+      return;
+  }
+}
+
+/** [t, "v"]: formatFloat's text needs no escaping; t as JSON.stringify writes a number. */
+function writePoint(out: JsonBytes, p: Point): void {
+  out.byte(0x5b); // [
+  out.ascii(Number.isFinite(p[0]) ? String(p[0]) : "null");
+  out.byte(0x2c); // ,
+  out.byte(0x22); // "
+  out.ascii(formatFloat(p[1]));
+  out.byte(0x22);
+  out.byte(0x5d); // ]
+}

@@ -1,6 +1,7 @@
 // Immutable on-disk blocks: <dir>/<id>/{meta.json,index,chunks}. The index holds a symbol table,
 // each series' labels and chunk metadata, and a trailing CRC32; the chunks file holds each chunk's
-// column streams followed by their CRC32, a series' chunks back to back (one read per series).
+// column streams followed by their CRC32, a series' chunks back to back, series in label order
+// (so queries, which walk series in label order, read the file forward: see ReadAhead).
 // Raw blocks have one column (XOR samples); downsampled blocks five (min, max, sum, count, last).
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
@@ -384,10 +385,106 @@ export class IndexBuilder {
   }
 }
 
+/** Chunk bytes [start, end) of a chunks file; gen tells apart the reads of one block. */
+type ChunkWindow = { buf: Buffer; start: number; end: number; gen: number };
+
+const WINDOW_MIN = 32 << 10;
+const WINDOW_MAX = 1 << 20;
+/** Bound on the windows kept by all blocks together (a process may have hundreds of blocks). */
+const WINDOWS_BUDGET = 16 << 20;
+
+/** The windows kept by all blocks, oldest first; the oldest go when the budget is exceeded. */
+const kept: { w: ChunkWindow; owner: ReadAhead }[] = [];
+let keptBytes = 0;
+
+/** Bytes held by the kept windows of all blocks. */
+export function readAheadBytes(): number {
+  return keptBytes;
+}
+
+function releaseWindow(w: ChunkWindow): void {
+  const at = kept.findIndex((k) => k.w === w);
+  if (at >= 0) {
+    keptBytes -= w.buf.length;
+    kept.splice(at, 1);
+  }
+}
+
+/**
+ * A block's read-ahead: up to two windows of its chunks file (a query and a compaction may walk
+ * it at once). A read that runs past a window's end doubles the next one (up to WINDOW_MAX), as
+ * a walk in file order does; any other read starts small, so sparse selections read little extra.
+ */
+class ReadAhead {
+  private readonly windows: ChunkWindow[] = [];
+
+  /** The kept window holding [start, end). */
+  find(start: number, end: number): ChunkWindow | undefined {
+    for (const w of this.windows) {
+      if (w.start <= start && end <= w.end) {
+        return w;
+      }
+    }
+    return undefined;
+  }
+
+  /** How many bytes to read for a read of len bytes at start that no window holds. */
+  nextSize(start: number, len: number): number {
+    let size = WINDOW_MIN;
+    for (const w of this.windows) {
+      const span = w.end - w.start;
+      if (start >= w.start && start < w.end + span) {
+        size = Math.max(size, Math.min(2 * span, WINDOW_MAX));
+      }
+    }
+    return len >= size ? len : size;
+  }
+
+  /** Keeps w, replacing the window it continues (or the older one). */
+  keep(w: ChunkWindow): void {
+    let at = this.windows.findIndex((o) => w.start >= o.start && w.start < o.end + (o.end - o.start));
+    if (at < 0 && this.windows.length >= 2) {
+      at = this.windows[0]!.gen < this.windows[1]!.gen ? 0 : 1;
+    }
+    if (at >= 0) {
+      releaseWindow(this.windows[at]!);
+      this.windows[at] = w;
+    } else {
+      this.windows.push(w);
+    }
+    kept.push({ w, owner: this });
+    keptBytes += w.buf.length;
+    while (keptBytes > WINDOWS_BUDGET && kept.length > 1) {
+      const old = kept[0]!;
+      old.owner.forget(old.w);
+    }
+  }
+
+  /** Drops w (the shared budget is full); its chunks stay valid for whoever holds them. */
+  private forget(w: ChunkWindow): void {
+    const at = this.windows.indexOf(w);
+    if (at >= 0) {
+      this.windows.splice(at, 1);
+    }
+    releaseWindow(w);
+  }
+
+  drop(): void {
+    for (const w of this.windows) {
+      releaseWindow(w);
+    }
+    this.windows.length = 0;
+  }
+}
+
 /** A persisted block; its index is loaded on first use and verified against its checksum. */
 export class Block implements PostingsIndex {
   private ix: LoadedIndex | undefined;
   private fd = -1;
+  private readonly windows = new ReadAhead();
+  private windowGen = 0;
+  /** Per chunk, the window generation in which its CRC was last checked (0: never). */
+  private checkedGen: Uint32Array | undefined;
   corrupt: string | undefined;
   readonly cols: number;
 
@@ -517,8 +614,9 @@ export class Block implements PostingsIndex {
   }
 
   /**
-   * The chunks of series i overlapping [mint, maxt], read with one pread and checked against
-   * their CRCs. A mismatch marks the block corrupt and throws.
+   * The chunks of series i overlapping [mint, maxt], checked against their CRCs. Series are read
+   * in file order, so the bytes come from a read-ahead window (see ReadAhead) when they fall in
+   * one; a chunk is checked once per read of its bytes. A mismatch marks the block corrupt and throws.
    */
   readChunks(i: number, mint: number, maxt: number): BlockChunk[] {
     const ix = this.index();
@@ -547,26 +645,61 @@ export class Block implements PostingsIndex {
     if (first < 0) {
       return [];
     }
+    const w = this.bytesAt(startOff, endOff);
+    return this.decodeChunks(w, startOff, [first, last], [mint, maxt], ix);
+  }
+
+  /** A window holding the chunk bytes [startOff, endOff): a kept one, or a fresh read. */
+  private bytesAt(startOff: number, endOff: number): ChunkWindow {
+    const kept = this.windows.find(startOff, endOff);
+    if (kept) {
+      return kept;
+    }
+    const size = this.windows.nextSize(startOff, endOff - startOff);
+    const want = Math.min(size, this.meta.chunksBytes - startOff);
+    const buf = Buffer.allocUnsafe(Math.max(want, endOff - startOff));
     if (this.fd < 0) {
       this.fd = fs.openSync(path.join(this.dir, "chunks"), "r");
     }
-    const buf = Buffer.allocUnsafe(endOff - startOff);
     const got = fs.readSync(this.fd, buf, 0, buf.length, startOff);
-    if (got !== buf.length) {
+    if (got < endOff - startOff) {
       this.markCorrupt(`short read of chunks at ${startOff}`);
     }
+    const w: ChunkWindow = { buf, start: startOff, end: startOff + got, gen: ++this.windowGen };
+    if (size > endOff - startOff) {
+      this.windows.keep(w);
+    }
+    return w;
+  }
+
+  /** Chunks first..last (which start at file offset startOff) from window w, CRC-checked. */
+  private decodeChunks(
+    w: ChunkWindow,
+    startOff: number,
+    [first, last]: [number, number],
+    [mint, maxt]: [number, number],
+    ix: LoadedIndex,
+  ): BlockChunk[] {
+    const checked = (this.checkedGen ??= new Uint32Array(ix.minT.length));
+    const buf = w.buf;
+    // Plain Uint8Array views: Buffer.subarray costs several times more per call.
+    const ab = buf.buffer;
+    const base = buf.byteOffset;
     const out: BlockChunk[] = [];
-    let p = 0;
+    let p = startOff - w.start;
     for (let c = first; c <= last; c++) {
       const start = p;
       const cols: Uint8Array[] = [];
       for (let col = 0; col < this.cols; col++) {
         const len = ix.colLen[c * this.cols + col]!;
-        cols.push(buf.subarray(p, p + len));
+        cols.push(new Uint8Array(ab, base + p, len));
         p += len;
       }
-      if (crc32(buf.subarray(start, p)) !== buf.readUInt32LE(p)) {
-        this.markCorrupt(`chunk checksum mismatch at ${startOff + start}`);
+      if (checked[c] !== w.gen) {
+        if (crc32(new Uint8Array(ab, base + start, p - start)) !== buf.readUInt32LE(p)) {
+          this.markCorrupt(`chunk checksum mismatch at ${w.start + start}`);
+        }
+        checked[c] = w.gen;
       }
       p += 4;
       if (ix.maxT[c]! >= mint && ix.minT[c]! <= maxt) {
@@ -591,6 +724,7 @@ export class Block implements PostingsIndex {
   }
 
   close(): void {
+    this.windows.drop();
     if (this.fd >= 0) {
       fs.closeSync(this.fd);
       this.fd = -1;
