@@ -59,7 +59,7 @@ afterAll(async () => {
   }).cleanupOrphans();
 });
 
-type Instances = { instances: { pid?: number; version: string; state: string }[] };
+type Instances = { instances: { pid?: number; version: string; state: string; standby?: boolean }[] };
 
 describe("control plane killed mid-deployment", () => {
   it("rolls the deployment back on restart and leaks no instance", async () => {
@@ -94,6 +94,7 @@ describe("control plane killed mid-deployment", () => {
         .map((i) => i.version)
         .sort(),
     ).toEqual(["1.0.0", "1.0.0", "1.1.0"]);
+    expect(before.instances.filter((i) => i.standby).map((i) => i.version)).toEqual(["1.0.0"]);
     const pids = before.instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
 
     first.kill("SIGKILL");

@@ -757,6 +757,11 @@ export class DeploymentEngine {
     });
   }
 
+  /** Whether a live instance is kept warm out of rotation (a station canary's stable instance). */
+  isStandby(instanceId: string): boolean {
+    return this.standby.has(instanceId);
+  }
+
   /** Stores a deployment event and publishes it on the bus, as a rollout does with its own. */
   private recordEvent(id: string, service: string, kind: string, message: string): void {
     this.o.deployments.event(id, kind, message);

@@ -22,10 +22,13 @@ export function instanceRoutes(app: FastifyInstance, ctx: ApiContext): void {
       },
     },
     async (request) => ({
-      instances: ctx.runtime.list({
-        ...(request.query.service ? { service: request.query.service } : {}),
-        ...(request.query.revision ? { revision: request.query.revision } : {}),
-      }),
+      instances: ctx.runtime
+        .list({
+          ...(request.query.service ? { service: request.query.service } : {}),
+          ...(request.query.revision ? { revision: request.query.revision } : {}),
+        })
+        // A ready instance kept out of rotation for an instant rollback says so.
+        .map((i) => (ctx.deployment.isStandby(i.id) ? { ...i, standby: true } : i)),
     }),
   );
 

@@ -66,7 +66,9 @@ export function registerReadCommands(program: Command): void {
     .option("--json", "print JSON")
     .action(async (opts: { service?: string }, cmd: Command) => {
       const q = opts.service ? `?service=${encodeURIComponent(opts.service)}` : "";
-      const { instances } = await client(cmd).get<{ instances: Instance[] }>(`/api/v1/instances${q}`);
+      const { instances } = await client(cmd).get<{ instances: (Instance & { standby?: boolean })[] }>(
+        `/api/v1/instances${q}`,
+      );
       if (wantsJson(cmd)) {
         printJson({ instances });
         return;
@@ -78,7 +80,7 @@ export function registerReadCommands(program: Command): void {
           i.service,
           i.version,
           i.station,
-          i.state,
+          i.standby ? `${i.state} (standby)` : i.state,
           i.pid,
           i.port,
           i.restarts,
