@@ -8,7 +8,7 @@ import type { Expr } from "./ast.js";
 import { PromqlErrors } from "./errors.js";
 import { Evaluator } from "./evaluator.js";
 import type { Point, QueryResult } from "./format.js";
-import { parseExpr } from "./parser.js";
+import { parseExprCached } from "./parser.js";
 import { QueryState } from "./state.js";
 import { dropMetricName } from "./value.js";
 import type { RawSeries, Value, VSeries } from "./value.js";
@@ -46,7 +46,7 @@ export class Engine {
   }
 
   async instantQuery(storage: Storage, query: string, timeMs: number): Promise<QueryResult> {
-    const expr = parseExpr(query);
+    const expr = parseExprCached(query);
     return this.run(storage, query, expr, timeMs, timeMs, 0);
   }
 
@@ -57,7 +57,7 @@ export class Engine {
     endMs: number,
     stepMs: number,
   ): Promise<QueryResult> {
-    const expr = parseExpr(query);
+    const expr = parseExprCached(query);
     if (!(stepMs > 0)) {
       throw PromqlErrors.tooManyPoints(
         "zero or negative query resolution step widths are not accepted. Try a positive integer",

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isPromqlError } from "./errors.js";
-import { parseExpr } from "./parser.js";
+import { parseExpr, parseExprCached } from "./parser.js";
 
 describe("parseExpr", () => {
   it("binds a sign looser than ^ and ^ to the right", () => {
@@ -38,5 +38,23 @@ describe("parseExpr", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("parseExprCached", () => {
+  it("returns one frozen tree per query text, equal to a fresh parse", () => {
+    const q = 'sum by (job) (rate(http_requests_total{code=~"5.."}[5m]))';
+    const first = parseExprCached(q);
+    expect(parseExprCached(q)).toBe(first);
+    expect(first).toEqual(parseExpr(q));
+    expect(Object.isFrozen(first)).toBe(true);
+    if (first.kind === "aggregate") {
+      expect(Object.isFrozen(first.grouping)).toBe(true);
+    }
+  });
+
+  it("throws the parse error again on every call instead of caching it", () => {
+    expect(() => parseExprCached("sum(")).toThrow(/parse error/);
+    expect(() => parseExprCached("sum(")).toThrow(/parse error/);
   });
 });

@@ -107,6 +107,44 @@ export function parseExpr(query: string): Expr {
   }
 }
 
+const PARSED_CAPACITY = 256;
+const parsed = new Map<string, Expr>();
+
+/**
+ * parseExpr with a small LRU keyed by the query text: dashboards and rules send the same few
+ * queries over and over, and parsing is a fixed per-request cost of every instant query. Entries
+ * are deep-frozen because every caller shares them; parse errors are not cached.
+ */
+export function parseExprCached(query: string): Expr {
+  const hit = parsed.get(query);
+  if (hit) {
+    parsed.delete(query); // re-inserted last: Map keeps insertion order, so the first key is the LRU
+    parsed.set(query, hit);
+    return hit;
+  }
+  const expr = deepFreeze(parseExpr(query));
+  if (parsed.size >= PARSED_CAPACITY) {
+    parsed.delete(parsed.keys().next().value as string);
+  }
+  parsed.set(query, expr);
+  return expr;
+}
+
+/** Freezes plain objects and arrays only: a RegExp in the tree must keep its writable lastIndex. */
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== "object" || Object.isFrozen(value)) {
+    return value;
+  }
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
+    return value;
+  }
+  for (const v of Object.values(value)) {
+    deepFreeze(v);
+  }
+  return Object.freeze(value);
+}
+
 function checkSyntax(query: string, top: SyntaxNode): void {
   let err: SyntaxNode | undefined;
   top.cursor().iterate((n) => {
