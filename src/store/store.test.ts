@@ -30,8 +30,13 @@ describe("state store", () => {
     const raw = JSON.stringify(db.prepare("SELECT * FROM tokens").all());
     expect(raw).not.toContain(token);
     expect(raw).toContain(hashToken(token));
-    expect(tokens.verify(token)?.role).toBe("operator");
+    const used = tokens.verify(token);
+    expect(used?.role).toBe("operator");
+    // The use is recorded (at most once a second, since every API call verifies).
+    expect(used?.lastUsedAt).toBeGreaterThanOrEqual(record.createdAt);
+    expect(tokens.list()[0]?.lastUsedAt).toBe(used?.lastUsedAt);
     expect(tokens.verify(token + "x")).toBeUndefined();
+    // Revocation is seen at once, even right after a verified use.
     expect(tokens.revoke(record.id)).toBe(true);
     expect(tokens.verify(token)).toBeUndefined();
   });

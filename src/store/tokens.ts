@@ -1,6 +1,7 @@
 // API tokens: only a SHA-256 hash is stored. Tokens are 256-bit random values, so a fast hash is
 // enough (no dictionary to guess from); the plaintext is shown once, at creation.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import type { Statement } from "better-sqlite3";
 import type { Db } from "./db.js";
 
 export const ROLES = ["viewer", "operator", "admin"] as const;
@@ -37,8 +38,19 @@ export function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }
 
+/** A token's last use is written at most this often: every API call verifies its token. */
+const LAST_USED_WRITE_MS = 1000;
+
 export class TokenRepository {
-  constructor(private readonly db: Db) {}
+  // Every authenticated request runs these two: compiled once, not per call.
+  private readonly byHash: Statement;
+  private readonly touch: Statement;
+  private readonly lastWritten = new Map<string, number>();
+
+  constructor(private readonly db: Db) {
+    this.byHash = db.prepare("SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL");
+    this.touch = db.prepare("UPDATE tokens SET last_used_at = ? WHERE id = ?");
+  }
 
   /** Creates a token and returns its plaintext: the only time it exists outside the caller. */
   create(name: string, role: Role): { token: string; record: TokenRecord } {
@@ -51,15 +63,19 @@ export class TokenRepository {
     return { token, record: { id, name, role, createdAt: now } };
   }
 
-  /** The live token with this plaintext, or undefined; records the use. */
+  /** The live token with this plaintext, or undefined; records the use (to the second). */
   verify(token: string): TokenRecord | undefined {
-    const row = this.db
-      .prepare("SELECT * FROM tokens WHERE hash = ? AND revoked_at IS NULL")
-      .get(hashToken(token)) as Row | undefined;
+    // Looked up on every call, never cached: a revoked token stops working at once.
+    const row = this.byHash.get(hashToken(token)) as Row | undefined;
     if (!row) {
       return undefined;
     }
-    this.db.prepare("UPDATE tokens SET last_used_at = ? WHERE id = ?").run(Date.now(), row.id);
+    const now = Date.now();
+    if (now - (this.lastWritten.get(row.id) ?? 0) >= LAST_USED_WRITE_MS) {
+      this.touch.run(now, row.id);
+      this.lastWritten.set(row.id, now);
+      row.last_used_at = now;
+    }
     return toRecord(row);
   }
 
