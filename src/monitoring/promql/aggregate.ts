@@ -207,31 +207,22 @@ class StepAccumulators {
           }
           break;
         case "min":
+        case "max": {
+          // A NaN accumulator is replaced by any value; otherwise keep the smaller (min) or larger.
+          const min = op === "min";
           for (let i = 0; i < n; i++) {
             if (has[i]) {
               const v = vals[i]!;
               const a = acc[i]!;
               const first = count[i] === 0;
               count[i] = count[i]! + 1;
-              if (first || a > v || a !== a) {
+              if (first || (min ? a > v : a < v) || a !== a) {
                 acc[i] = v;
               }
             }
           }
           break;
-        case "max":
-          for (let i = 0; i < n; i++) {
-            if (has[i]) {
-              const v = vals[i]!;
-              const a = acc[i]!;
-              const first = count[i] === 0;
-              count[i] = count[i]! + 1;
-              if (first || a < v || a !== a) {
-                acc[i] = v;
-              }
-            }
-          }
-          break;
+        }
         default: // count, group
           for (let i = 0; i < n; i++) {
             count[i]! += has[i]!;
