@@ -42,6 +42,10 @@ const waitDeployment = (id: string) =>
     `deployment ${id} to finish`,
   );
 
+/** Deploys `version` of `service` with a strategy given as in line.yaml. */
+const deployWith = (service: string, version: string, strategy: unknown) =>
+  lineops.deployment.deploy({ service, version, by: "test", strategy: strategySchema.parse(strategy) });
+
 const RUNNING: InstanceState[] = ["starting", "ready", "unready", "backoff", "stopping"];
 
 /** Records, at every instance event of `service`, the revisions of its running processes. */
@@ -87,12 +91,7 @@ describe("strategies", () => {
   it("recreate stops every old instance before the new revision starts", async () => {
     const before = lineops.deployment.service("plc-gateway").status.revision;
     const running = watchRunning("plc-gateway");
-    const rec = lineops.deployment.deploy({
-      service: "plc-gateway",
-      version: "1.1.0",
-      by: "test",
-      strategy: strategySchema.parse({ type: "recreate" }),
-    });
+    const rec = deployWith("plc-gateway", "1.1.0", { type: "recreate" });
     const done = await waitDeployment(rec.id);
     const seen = running.stop();
     expect(done.phase, done.reason).toBe("Succeeded");
@@ -106,12 +105,7 @@ describe("strategies", () => {
 
   it("rolling without surge never runs more than the desired count, nor fewer than one", async () => {
     const running = watchRunning("line-controller");
-    const rec = lineops.deployment.deploy({
-      service: "line-controller",
-      version: "1.1.0",
-      by: "test",
-      strategy: strategySchema.parse({ type: "rolling", maxSurge: 0, maxUnavailable: 1 }),
-    });
+    const rec = deployWith("line-controller", "1.1.0", { type: "rolling", maxSurge: 0, maxUnavailable: 1 });
     const done = await waitDeployment(rec.id);
     const seen = running.stop();
     expect(done.phase, done.reason).toBe("Succeeded");
@@ -142,15 +136,10 @@ describe("strategies", () => {
 
   it("never switches a blue-green deployment whose pre-promotion analysis fails", async () => {
     const url = frontDoor("plc-gateway");
-    const rec = lineops.deployment.deploy({
-      service: "plc-gateway",
-      version: "1.0.0",
-      by: "test",
-      strategy: strategySchema.parse({
-        type: "blueGreen",
-        prePromotionAnalysis: { templates: ["always-failing"] },
-        scaleDownDelay: "0s",
-      }),
+    const rec = deployWith("plc-gateway", "1.0.0", {
+      type: "blueGreen",
+      prePromotionAnalysis: { templates: ["always-failing"] },
+      scaleDownDelay: "0s",
     });
     const done = await waitDeployment(rec.id);
     expect(done.phase).toBe("RolledBack");
@@ -160,15 +149,10 @@ describe("strategies", () => {
   });
 
   it("pins a client to one revision by its stickiness header during a canary", async () => {
-    const rec = lineops.deployment.deploy({
-      service: "line-controller",
-      version: "1.0.0",
-      by: "test",
-      strategy: strategySchema.parse({
-        type: "canary",
-        stickiness: { header: "x-client" },
-        steps: [{ setWeight: 50 }, { pause: {} }],
-      }),
+    const rec = deployWith("line-controller", "1.0.0", {
+      type: "canary",
+      stickiness: { header: "x-client" },
+      steps: [{ setWeight: 50 }, { pause: {} }],
     });
     await eventually(
       () => (lineops.deployment.deployment(rec.id).phase === "Paused" ? true : undefined),
