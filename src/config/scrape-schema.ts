@@ -1,16 +1,17 @@
 // The `scrape_configs` section of lineops.yaml, in Prometheus's own syntax (snake_case keys), so
 // an existing prometheus.yml scrape job can be pasted in unchanged.
 import { z } from "zod";
+import { compileRegex } from "../monitoring/labels/regexp.js";
 import { duration } from "./duration.js";
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-/** A regex as Prometheus writes it (RE2, anchored at both ends when used). */
+/** A regex as Prometheus writes it (RE2, anchored at both ends when used): compiled as relabelling will. */
 const regex = z.string().superRefine((s, ctx) => {
   try {
-    new RegExp(`^(?:${s})$`, "u");
+    compileRegex(s);
   } catch (err) {
-    ctx.addIssue({ code: "custom", message: `invalid regex: ${(err as Error).message}` });
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
   }
 });
 

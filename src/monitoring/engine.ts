@@ -9,6 +9,7 @@ import { HostCollector } from "./host/collector.js";
 import { hostMetricMetadata } from "./host/metadata.js";
 import { MonitoringErrors } from "./errors.js";
 import { labelsKey, type Labels, type Matcher, type Storage } from "./model.js";
+import { compileMatcher } from "./promql/matcher.js";
 import { parseExpr } from "./promql/parser.js";
 import { Engine, toPrometheusJson, type QueryResult } from "./promql/engine.js";
 import type { PromJsonData } from "./promql/format.js";
@@ -343,26 +344,13 @@ function parseSelectors(match: string[]): Matcher[][] {
     if (expr.kind !== "vectorSelector") {
       throw MonitoringErrors.badMatcher(`invalid parameter "match[]": "${m}" is not a series selector`);
     }
-    if (expr.matchers.every((x) => matchesEmpty(x))) {
+    if (expr.matchers.every((x) => compileMatcher(x).matches(""))) {
       throw MonitoringErrors.badMatcher(
         `invalid parameter "match[]": "${m}": match[] must contain at least one non-empty matcher`,
       );
     }
     return expr.matchers;
   });
-}
-
-function matchesEmpty(m: Matcher): boolean {
-  switch (m.type) {
-    case "=":
-      return m.value === "";
-    case "!=":
-      return m.value !== "";
-    case "=~":
-      return new RegExp(`^(?:${m.value})$`).test("");
-    case "!~":
-      return !new RegExp(`^(?:${m.value})$`).test("");
-  }
 }
 
 function withNotes(r: QueryResult): { data: PromJsonData; warnings?: string[]; infos?: string[] } {

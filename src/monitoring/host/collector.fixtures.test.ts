@@ -131,7 +131,7 @@ describe("HostCollector on fixtures/proc", async () => {
       procRoot: `${FIXTURES}proc`,
       userHz: 100,
       netDevicesExclude: "^lo$",
-      diskDevicesExclude: /^sd/,
+      diskDevicesExclude: "^sd",
       mountPointsExclude: "^/srv",
     });
     const s2 = await c2.collect(T, []);

@@ -1,6 +1,7 @@
 // HostCollector: one in-process collection of host metrics from /proc (and statfs), named as
 // prometheus-node-exporter names them, plus per-instance process metrics for given pids.
 import { readFile } from "node:fs/promises";
+import { compileSearchRegex, type Regex } from "../labels/regexp.js";
 import type { Labels } from "../model.js";
 import { userHz as detectUserHz } from "./clock-ticks.js";
 import { parseDiskstats } from "./diskstats.js";
@@ -28,12 +29,13 @@ export type HostCollectorOptions = {
   procRoot?: string;
   /** "/sys"; reserved for sysfs-based families, none of which is read yet. */
   sysRoot?: string;
-  fsTypesExclude?: string | RegExp;
-  mountPointsExclude?: string | RegExp;
+  /** Excludes are RE2 patterns matched unanchored, as node_exporter's flags; "" excludes nothing. */
+  fsTypesExclude?: string;
+  mountPointsExclude?: string;
   /** Devices of /proc/diskstats to skip; node_exporter's default skips partitions. */
-  diskDevicesExclude?: string | RegExp;
+  diskDevicesExclude?: string;
   /** Devices of /proc/net/dev to skip; none by default (upstream node_exporter keeps lo too). */
-  netDevicesExclude?: string | RegExp;
+  netDevicesExclude?: string;
   /** USER_HZ; from `getconf CLK_TCK` when omitted. */
   userHz?: number;
   /** How long one statfs may take before its mount is skipped as stuck. */
@@ -42,20 +44,13 @@ export type HostCollectorOptions = {
 
 export type ProcessTarget = { pid: number; labels: Labels };
 
-function toRegExp(
-  option: string,
-  v: string | RegExp | undefined,
-  def: string | undefined,
-): RegExp | undefined {
-  if (v instanceof RegExp) {
-    return v;
-  }
+function toRegex(option: string, v: string | undefined, def: string | undefined): Regex | undefined {
   const src = v ?? def;
   if (src === undefined || src === "") {
     return undefined;
   }
   try {
-    return new RegExp(src);
+    return compileSearchRegex(src);
   } catch (err) {
     throw HostErrors.badOption(`${option}: invalid regular expression ${JSON.stringify(src)}`, {
       cause: err,
@@ -63,15 +58,13 @@ function toRegExp(
   }
 }
 
-const NEVER = /(?!)/;
-
 export class HostCollector {
   readonly procRoot: string;
   readonly sysRoot: string;
-  private readonly fsTypesExclude: RegExp;
-  private readonly mountPointsExclude: RegExp;
-  private readonly diskExclude: RegExp | undefined;
-  private readonly netExclude: RegExp | undefined;
+  private readonly fsTypesExclude: Regex | undefined;
+  private readonly mountPointsExclude: Regex | undefined;
+  private readonly diskExclude: Regex | undefined;
+  private readonly netExclude: Regex | undefined;
   private readonly userHzOption: number | undefined;
   private readonly statfsTimeoutMs: number;
   private readonly stuckMounts = new Set<string>();
@@ -79,11 +72,14 @@ export class HostCollector {
   constructor(opts: HostCollectorOptions = {}) {
     this.procRoot = (opts.procRoot ?? "/proc").replace(/\/+$/, "");
     this.sysRoot = (opts.sysRoot ?? "/sys").replace(/\/+$/, "");
-    this.fsTypesExclude = toRegExp("fsTypesExclude", opts.fsTypesExclude, DEFAULT_FS_TYPES_EXCLUDE) ?? NEVER;
-    this.mountPointsExclude =
-      toRegExp("mountPointsExclude", opts.mountPointsExclude, DEFAULT_MOUNT_POINTS_EXCLUDE) ?? NEVER;
-    this.diskExclude = toRegExp("diskDevicesExclude", opts.diskDevicesExclude, DEFAULT_DISK_DEVICES_EXCLUDE);
-    this.netExclude = toRegExp("netDevicesExclude", opts.netDevicesExclude, undefined);
+    this.fsTypesExclude = toRegex("fsTypesExclude", opts.fsTypesExclude, DEFAULT_FS_TYPES_EXCLUDE);
+    this.mountPointsExclude = toRegex(
+      "mountPointsExclude",
+      opts.mountPointsExclude,
+      DEFAULT_MOUNT_POINTS_EXCLUDE,
+    );
+    this.diskExclude = toRegex("diskDevicesExclude", opts.diskDevicesExclude, DEFAULT_DISK_DEVICES_EXCLUDE);
+    this.netExclude = toRegex("netDevicesExclude", opts.netDevicesExclude, undefined);
     if (opts.userHz !== undefined && !(Number.isInteger(opts.userHz) && opts.userHz > 0)) {
       throw HostErrors.badOption(`userHz: must be a positive integer, got ${opts.userHz}`);
     }

@@ -1,5 +1,6 @@
 // /proc/diskstats as node_exporter's diskstats collector names it (counters per device; sectors are
 // always 512 bytes in this file, whatever the device's real sector size).
+import type { Regex } from "../labels/regexp.js";
 import type { HostSample } from "./sample.js";
 import { fieldsOf, num } from "./sample.js";
 
@@ -23,14 +24,14 @@ const COLUMNS: readonly (readonly [number, string, number])[] = [
 /** The kernel has written at least these 11 counters since 2.6; a shorter line is truncated. */
 const MIN_FIELDS = 3 + 11;
 
-export function parseDiskstats(text: string, exclude: RegExp | undefined, out: HostSample[]): void {
+export function parseDiskstats(text: string, exclude: Regex | undefined, out: HostSample[]): void {
   for (const line of text.split("\n")) {
     const f = fieldsOf(line);
     if (f.length < MIN_FIELDS) {
       continue;
     }
     const device = f[2] ?? "";
-    if (exclude?.test(device)) {
+    if (exclude?.matches(device)) {
       continue;
     }
     for (const [col, name, factor] of COLUMNS) {

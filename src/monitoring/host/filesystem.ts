@@ -1,5 +1,6 @@
 // Filesystem space and inodes for the mounts in /proc/mounts, through statfs, as node_exporter's
 // filesystem collector names and filters them (same default exclude regexes, same dedup).
+import type { Regex } from "../labels/regexp.js";
 import { statfs } from "node:fs/promises";
 import type { HostSample } from "./sample.js";
 import { fieldsOf } from "./sample.js";
@@ -19,7 +20,11 @@ function unescapeMount(s: string): string {
     : s;
 }
 
-export function parseMounts(text: string, mountPointsExclude: RegExp, fsTypesExclude: RegExp): Mount[] {
+export function parseMounts(
+  text: string,
+  mountPointsExclude: Regex | undefined,
+  fsTypesExclude: Regex | undefined,
+): Mount[] {
   const mounts: Mount[] = [];
   const seen = new Set<string>();
   for (const line of text.split("\n")) {
@@ -30,7 +35,7 @@ export function parseMounts(text: string, mountPointsExclude: RegExp, fsTypesExc
     const device = unescapeMount(f[0] ?? "");
     const mountpoint = unescapeMount(f[1] ?? "");
     const fstype = f[2] ?? "";
-    if (mountPointsExclude.test(mountpoint) || fsTypesExclude.test(fstype)) {
+    if (mountPointsExclude?.matches(mountpoint) || fsTypesExclude?.matches(fstype)) {
       continue;
     }
     // The same mount can be listed twice (bind mounts, namespaces); node_exporter reports it once.

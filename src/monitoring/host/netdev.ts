@@ -1,5 +1,6 @@
 // /proc/net/dev as node_exporter's netdev collector names it: node_network_{receive,transmit}_*_total
 // per device, one family per column of the file's header.
+import type { Regex } from "../labels/regexp.js";
 import type { HostSample } from "./sample.js";
 import { fieldsOf, num } from "./sample.js";
 
@@ -10,7 +11,7 @@ const NAMES = [
   ...TRANSMIT.map((c) => `node_network_transmit_${c}_total`),
 ];
 
-export function parseNetDev(text: string, exclude: RegExp | undefined, out: HostSample[]): void {
+export function parseNetDev(text: string, exclude: Regex | undefined, out: HostSample[]): void {
   for (const line of text.split("\n")) {
     // Header lines carry "|"; a device name cannot contain ":", so the first colon ends it (old
     // kernels glue large counters to it: "eth0:1234567").
@@ -19,7 +20,7 @@ export function parseNetDev(text: string, exclude: RegExp | undefined, out: Host
       continue;
     }
     const device = line.slice(0, colon).trim();
-    if (device === "" || exclude?.test(device)) {
+    if (device === "" || exclude?.matches(device)) {
       continue;
     }
     const f = fieldsOf(line.slice(colon + 1));

@@ -2,6 +2,7 @@
 // throwing, and emits only finite values with a non-empty name.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { compileSearchRegex } from "../labels/regexp.js";
 import { parseDiskstats } from "./diskstats.js";
 import { parseMounts } from "./filesystem.js";
 import { parseLoadavg } from "./loadavg.js";
@@ -54,7 +55,7 @@ describe("/proc parsers on arbitrary input", () => {
           parseDiskstats(disk, undefined, out);
           parseNetDev(net, undefined, out);
           parseLoadavg(stat, out);
-          parseMounts(mem, /^\/proc/, /^proc$/);
+          parseMounts(mem, compileSearchRegex("^/proc"), compileSearchRegex("^proc$"));
           wellFormed(out);
         },
       ),

@@ -1,11 +1,11 @@
 // Instant-vector functions: element-wise math and date functions, label_replace/label_join,
 // sort_by_label, and histogram_quantile / histogram_fraction over classic `le` buckets.
+import { compileRegex, expandTemplate, type Regex } from "../labels/regexp.js";
 import { labelsKey } from "../model.js";
 import type { Labels } from "../model.js";
 import type { Call, Expr } from "./ast.js";
 import { PromqlErrors } from "./errors.js";
 import { formatFloat } from "./format.js";
-import { compileAnchoredRegex } from "./matcher.js";
 import { isValidLabelName } from "./parser.js";
 import type { QueryState } from "./state.js";
 import { newSeries, withoutLabels } from "./value.js";
@@ -92,57 +92,15 @@ function setLabel(labels: Labels, name: string, value: string): Labels {
   return out;
 }
 
-/** Go's regexp.Expand: $name / ${name}, where a name is the longest run of [A-Za-z0-9_]. */
-function expandTemplate(template: string, m: RegExpExecArray): string {
-  let out = "";
-  for (let i = 0; i < template.length; i++) {
-    const c = template[i] as string;
-    if (c !== "$") {
-      out += c;
-      continue;
-    }
-    const next = template[i + 1];
-    if (next === "$") {
-      out += "$";
-      i++;
-      continue;
-    }
-    let name: string;
-    if (next === "{") {
-      const close = template.indexOf("}", i + 2);
-      const inner = close < 0 ? "" : template.slice(i + 2, close);
-      if (close < 0 || !/^[A-Za-z0-9_]+$/.test(inner)) {
-        out += c;
-        continue;
-      }
-      name = inner;
-      i = close;
-    } else {
-      const rest = /^[A-Za-z0-9_]+/.exec(template.slice(i + 1));
-      if (!rest) {
-        out += c;
-        continue;
-      }
-      name = rest[0];
-      i += name.length;
-    }
-    if (/^\d+$/.test(name)) {
-      const idx = Number(name);
-      out += idx < m.length ? (m[idx] ?? "") : "";
-    } else {
-      out += m.groups?.[name] ?? "";
-    }
-  }
-  return out;
-}
-
 export function labelReplace(v: VectorValue, args: string[]): VectorValue {
   const [dst, repl, src, regexStr] = args as [string, string, string, string];
-  let re: RegExp;
+  let re: Regex;
   try {
-    re = compileAnchoredRegex(regexStr);
-  } catch {
-    throw PromqlErrors.execution(`invalid regular expression in label_replace(): ${regexStr}`);
+    re = compileRegex(regexStr);
+  } catch (err) {
+    throw PromqlErrors.execution(`invalid regular expression in label_replace(): ${regexStr}`, {
+      cause: err,
+    });
   }
   if (!isValidLabelName(dst)) {
     throw PromqlErrors.execution(`invalid destination label name in label_replace(): ${dst}`);

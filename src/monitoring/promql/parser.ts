@@ -15,7 +15,7 @@ import type {
   VectorSelector,
 } from "./ast.js";
 import { PromqlErrors } from "./errors.js";
-import { compileAnchoredRegex } from "./matcher.js";
+import { compileRegex } from "../labels/regexp.js";
 import { parseDuration, parseNumber, unquote } from "./literals.js";
 import { prepareForLezer } from "./lexfix.js";
 
@@ -307,9 +307,9 @@ class Converter {
         const value = this.str(valNode);
         if (type === "=~" || type === "!~") {
           try {
-            compileAnchoredRegex(value);
+            compileRegex(value);
           } catch (e) {
-            fail(valNode.from, `error parsing regexp: ${(e as Error).message}`);
+            fail(valNode.from, (e as Error).message);
           }
         }
         if (label === "__name__" && type === "=" && name !== undefined && !id) {
@@ -679,9 +679,9 @@ function matchesEmpty(m: Matcher): boolean {
     case "!=":
       return m.value !== "";
     case "=~":
-      return compileAnchoredRegex(m.value).test("");
+      return compileRegex(m.value).matches("");
     case "!~":
-      return !compileAnchoredRegex(m.value).test("");
+      return !compileRegex(m.value).matches("");
   }
 }
 

@@ -2,35 +2,14 @@
 // it. Regexes are anchored at both ends; replacements use Go's $1 / ${1} / ${name} syntax.
 import { createHash } from "node:crypto";
 import type { RelabelConfig } from "../../config/scrape-schema.js";
+import { compileRegex, expandTemplate, type Regex } from "../labels/regexp.js";
 import type { Labels } from "../model.js";
 
-type CompiledRelabel = RelabelConfig & { re: RegExp };
+type CompiledRelabel = RelabelConfig & { re: Regex };
 
+/** Compiles each rule's regex (RE2, anchored, as Prometheus); the config schema has validated them. */
 export function compileRelabel(configs: readonly RelabelConfig[]): CompiledRelabel[] {
-  return configs.map((c) => ({ ...c, re: new RegExp(`^(?:${c.regex})$`, "u") }));
-}
-
-/**
- * Expands a Go regexp template: `$1`, `${1}`, `$name`, `${name}`; `$$` is a literal `$`. As in Go, `$1x`
- * names the group "1x" (which does not exist, so it expands to "").
- */
-export function expandTemplate(template: string, m: RegExpExecArray): string {
-  if (!template.includes("$")) {
-    return template;
-  }
-  return template.replace(
-    /\$(\$|\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+))/g,
-    (_all, dollar: string, braced?: string, bare?: string) => {
-      if (dollar === "$") {
-        return "$";
-      }
-      const name = braced ?? bare ?? "";
-      if (/^\d+$/.test(name)) {
-        return m[Number(name)] ?? "";
-      }
-      return m.groups?.[name] ?? "";
-    },
-  );
+  return configs.map((c) => ({ ...c, re: compileRegex(c.regex) }));
 }
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
@@ -45,12 +24,12 @@ export function relabel(labels: Labels, rules: readonly CompiledRelabel[]): Labe
     const value = r.source_labels.map((n) => out[n] ?? "").join(r.separator);
     switch (r.action) {
       case "keep":
-        if (!r.re.test(value)) {
+        if (!r.re.matches(value)) {
           return undefined;
         }
         break;
       case "drop":
-        if (r.re.test(value)) {
+        if (r.re.matches(value)) {
           return undefined;
         }
         break;
@@ -104,14 +83,14 @@ export function relabel(labels: Labels, rules: readonly CompiledRelabel[]): Labe
         break;
       case "labeldrop":
         for (const name of Object.keys(out)) {
-          if (r.re.test(name)) {
+          if (r.re.matches(name)) {
             delete out[name];
           }
         }
         break;
       case "labelkeep":
         for (const name of Object.keys(out)) {
-          if (!r.re.test(name)) {
+          if (!r.re.matches(name)) {
             delete out[name];
           }
         }

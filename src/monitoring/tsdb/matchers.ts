@@ -1,6 +1,7 @@
-// Label matchers compiled for the index: fully anchored regexes with fast paths for the common
-// shapes (literal alternations, `.*`, `.+`, `prefix.*`), and the postings selection that applies
-// Prometheus's rule that a matcher matching "" also selects series without that label.
+// Label matchers compiled for the index (regexes from the one compiler, labels/regexp.ts, with its
+// literal fast paths), and the postings selection that applies Prometheus's rule that a matcher
+// matching "" also selects series without that label.
+import { compileRegex, type Regex } from "../labels/regexp.js";
 import type { Matcher } from "../model.js";
 import { TsdbErrors } from "./errors.js";
 import { EMPTY_POSTINGS, intersect, subtract, union } from "./postings.js";
@@ -14,44 +15,23 @@ export type CompiledMatcher = {
   readonly literals: readonly string[] | undefined;
 };
 
-const META = /[\\.^$*+?()[\]{}|]/;
-const cache = new Map<string, CompiledMatcher>();
-
+/** Compiles one matcher; an invalid regex is LINEOPS_ERR_INVALID_MATCHER (the compile is cached). */
 export function compileMatcher(m: Matcher): CompiledMatcher {
-  const key = `${m.type}\u0000${m.name}\u0000${m.value}`;
-  const hit = cache.get(key);
-  if (hit) {
-    return hit;
-  }
-  const c = compile(m);
-  if (cache.size >= 2000) {
-    cache.clear(); // bounded: dashboards reuse a few hundred matchers at most
-  }
-  cache.set(key, c);
-  return c;
-}
-
-function compile(m: Matcher): CompiledMatcher {
   let pred: (v: string) => boolean;
-  let literals: string[] | undefined;
+  let literals: readonly string[] | undefined;
   const value = m.value;
   if (m.type === "=" || m.type === "!=") {
     pred = (v) => v === value;
     literals = [value];
   } else {
-    const fast = regexFastPath(value);
-    if (fast) {
-      pred = fast.pred;
-      literals = fast.literals;
-    } else {
-      let re: RegExp;
-      try {
-        re = new RegExp(`^(?:${value})$`, "s");
-      } catch (err) {
-        throw TsdbErrors.invalidMatcher(`invalid regex ${JSON.stringify(value)}: ${(err as Error).message}`);
-      }
-      pred = (v) => re.test(v);
+    let re: Regex;
+    try {
+      re = compileRegex(value);
+    } catch (err) {
+      throw TsdbErrors.invalidMatcher((err as Error).message);
     }
+    pred = (v) => re.matches(v);
+    literals = re.setMatches;
   }
   const negate = m.type === "!=" || m.type === "!~";
   const matches = negate ? (v: string) => !pred(v) : pred;
@@ -62,27 +42,6 @@ function compile(m: Matcher): CompiledMatcher {
     matchesEmpty: matches(""),
     literals: negate ? undefined : literals,
   };
-}
-
-function regexFastPath(re: string): { pred: (v: string) => boolean; literals?: string[] } | undefined {
-  if (re === ".*") {
-    return { pred: () => true };
-  }
-  if (re === ".+") {
-    return { pred: (v) => v.length > 0 };
-  }
-  if (re.endsWith(".*")) {
-    const prefix = re.slice(0, -2);
-    if (!META.test(prefix)) {
-      return { pred: (v) => v.startsWith(prefix) };
-    }
-  }
-  const parts = re.split("|");
-  if (parts.every((p) => !META.test(p))) {
-    const set = new Set(parts);
-    return { pred: (v) => set.has(v), literals: [...set] };
-  }
-  return undefined;
 }
 
 /** What the matcher selection needs from an index (the head's or a block's). */

@@ -212,9 +212,12 @@ export class ScriptRunner {
       if (!this.isFail(cmd)) {
         throw new CaseFailure(`error evaluating query: ${msg}`);
       }
-      if (failExp && !(failExp.message !== undefined ? failExp.message === msg : failExp.regex!.test(msg))) {
+      if (
+        failExp &&
+        !(failExp.message !== undefined ? failExp.message === msg : failExp.regex!.matches(msg))
+      ) {
         throw new CaseFailure(
-          `expected error matching ${failExp.message ?? String(failExp.regex)} but got: ${msg}`,
+          `expected error matching ${failExp.message ?? failExp.regex?.source} but got: ${msg}`,
         );
       }
       return;
@@ -275,14 +278,14 @@ export class ScriptRunner {
         return;
       }
       const matches = (e: (typeof exp)[number], a: string) =>
-        e.message !== undefined ? e.message === a : e.regex!.test(a);
+        e.message !== undefined ? e.message === a : e.regex!.matches(a);
       if (actual.length === 0) {
         throw new CaseFailure(`expected ${type} annotations but none were found`);
       }
       for (const e of exp) {
         if (!actual.some((a) => matches(e, a))) {
           throw new CaseFailure(
-            `expected ${type} annotation ${e.message ?? String(e.regex)}, found: ${JSON.stringify(actual)}`,
+            `expected ${type} annotation ${e.message ?? e.regex?.source}, found: ${JSON.stringify(actual)}`,
           );
         }
       }

@@ -1,5 +1,6 @@
 // Reads Prometheus's promqltest script format (.test files): load / clear / eval instant|range with
 // expected series, `expect ...` lines and series value notation such as 1+2x3, _, stale, {{...}}.
+import { compileRegex, compileSearchRegex, type Regex } from "../../labels/regexp.js";
 import type { Labels } from "../../model.js";
 import { parseDuration, parseNumber, unquote } from "../literals.js";
 
@@ -8,7 +9,7 @@ export type SeqValue = number | undefined | "stale" | "histogram";
 
 export type SeriesDesc = { labels: Labels; values: SeqValue[] };
 
-export type Expectation = { type: string; message?: string; regex?: RegExp };
+export type Expectation = { type: string; message?: string; regex?: Regex };
 
 export type LoadCmd = {
   kind: "load";
@@ -288,9 +289,10 @@ export function parseScript(text: string): Cmd[] {
             if (m[2] === "msg") {
               e.message = (m[3] as string).trim();
             } else if (m[2] === "regex") {
-              e.regex = new RegExp((m[3] as string).trim());
+              // promqltest matches these with Go's regexp.MatchString: unanchored RE2.
+              e.regex = compileSearchRegex((m[3] as string).trim());
             } else {
-              e.regex = /^.*$/s;
+              e.regex = compileRegex(".*");
             }
             cmd.expects.push(e);
             continue;

@@ -1,0 +1,286 @@
+// Compiles every user pattern (label matchers, relabel rules, label_replace) as Prometheus does in
+// model/labels/regexp.go: Go RE2 syntax, anchored with "." matching newline ("^(?s:re)$"), matched in
+// linear time by re2js, with Prometheus's literal fast paths so equality-like patterns never reach it.
+import { RE2JS } from "re2js";
+import { LabelsErrors } from "./errors.js";
+
+/** A successful match shaped like a RegExpExecArray: [0] is the match, [i] group i (undefined if unset). */
+export type RegexMatch = readonly (string | undefined)[] & {
+  /** Named groups ((?P<name>…) or (?<name>…)), undefined when the pattern has none. */
+  readonly groups: Readonly<Record<string, string | undefined>> | undefined;
+};
+
+/** A compiled pattern. Immutable and shared through the cache: never holds per-match state. */
+export interface Regex {
+  /** The pattern as written by the user. */
+  readonly source: string;
+  /** Anchored: the whole value matches. Unanchored (compileSearchRegex): some part of it does. */
+  matches(value: string): boolean;
+  /** The match with its capture groups (for $1 / ${name} templates); null when it does not match. */
+  exec(value: string): RegexMatch | null;
+  /**
+   * The exact values an anchored literal alternation (`a|b|c`, `(a|b)`) matches, so an index can look
+   * them up instead of scanning every value; undefined for any other pattern.
+   */
+  readonly setMatches: readonly string[] | undefined;
+}
+
+/** Anchored as Prometheus: `^(?s:pattern)$`. Cached; throws LINEOPS_ERR_INVALID_REGEX. */
+export function compileRegex(pattern: string): Regex {
+  return cached("^", pattern, () => compileAnchored(pattern));
+}
+
+/**
+ * Unanchored, without (?s), as Go's regexp.MatchString: for patterns that upstream matches that way
+ * (node_exporter's device and mount excludes, promqltest's `expect fail regex:`).
+ */
+export function compileSearchRegex(pattern: string): Regex {
+  return cached("~", pattern, () => {
+    const re = parse(pattern, 0);
+    return {
+      source: pattern,
+      setMatches: undefined,
+      matches: (v) => re.test(v),
+      exec: (v) => {
+        const m = re.matcher(v);
+        return m.find() ? matchOf(re, m) : null;
+      },
+    };
+  });
+}
+
+// Bounded by count and by pattern length: a flood of distinct huge patterns (P5's cache finding)
+// must not pin memory. Compiled programs grow with the pattern, so characters are the proxy.
+const MAX_ENTRIES = 512;
+const MAX_CHARS = 1 << 20;
+const MAX_CACHED_PATTERN = 64 * 1024;
+const cache = new Map<string, Regex>();
+let cachedChars = 0;
+
+function cached(mode: string, pattern: string, make: () => Regex): Regex {
+  const key = mode + pattern;
+  const hit = cache.get(key);
+  if (hit !== undefined) {
+    // Re-insert: a Map iterates in insertion order, so the first key is the least recently used.
+    cache.delete(key);
+    cache.set(key, hit);
+    return hit;
+  }
+  const re = make();
+  if (pattern.length <= MAX_CACHED_PATTERN) {
+    cache.set(key, re);
+    cachedChars += key.length;
+    while (cache.size > MAX_ENTRIES || cachedChars > MAX_CHARS) {
+      const oldest = cache.keys().next().value as string;
+      cache.delete(oldest);
+      cachedChars -= oldest.length;
+    }
+  }
+  return re;
+}
+
+/** Entries and pattern characters held by the compile cache (for tests and /metrics). */
+export function regexCacheStats(): { entries: number; chars: number } {
+  return { entries: cache.size, chars: cachedChars };
+}
+
+function compileAnchored(pattern: string): Regex {
+  const fast = fastPath(pattern);
+  if (fast === undefined) {
+    const re = parse(pattern, RE2JS.DOTALL);
+    return {
+      source: pattern,
+      setMatches: undefined,
+      matches: (v) => re.testExact(v),
+      exec: (v) => execAnchored(re, v),
+    };
+  }
+  // Fast-path patterns are always valid RE2; re2js is only needed if someone asks for groups.
+  let slow: RE2JS | undefined;
+  const pred = fast.pred;
+  return {
+    source: pattern,
+    setMatches: fast.setMatches,
+    matches: pred,
+    exec: (v) => (pred(v) ? execAnchored((slow ??= parse(pattern, RE2JS.DOTALL)), v) : null),
+  };
+}
+
+function execAnchored(re: RE2JS, v: string): RegexMatch | null {
+  const m = re.matcher(v);
+  return m.matches() ? matchOf(re, m) : null;
+}
+
+function matchOf(re: RE2JS, m: ReturnType<RE2JS["matcher"]>): RegexMatch {
+  const out: (string | undefined)[] = [];
+  const n = re.groupCount();
+  for (let i = 0; i <= n; i++) {
+    out.push(m.group(i) ?? undefined);
+  }
+  const names = Object.entries(re.namedGroups());
+  const groups =
+    names.length === 0 ? undefined : Object.fromEntries(names.map(([name, i]) => [name, out[i]]));
+  return Object.assign(out, { groups });
+}
+
+/** Parses with re2js; any failure (syntax, nesting depth, size) becomes LINEOPS_ERR_INVALID_REGEX. */
+function parse(pattern: string, flags: number): RE2JS {
+  try {
+    return RE2JS.compile(pattern, flags);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    const js = jsOnlySyntax(detail);
+    const hint = js === undefined ? "" : ` (${js} is JavaScript syntax; RE2 does not support it)`;
+    throw LabelsErrors.invalidRegex(`invalid regex ${JSON.stringify(pattern)}: ${detail}${hint}`, {
+      cause: err,
+    });
+  }
+}
+
+// RE2's own message quotes the offending text, so the construct is named from where RE2 stopped
+// rather than by scanning the pattern again (which would misread escapes and classes).
+const JS_ONLY: readonly [RegExp, string][] = [
+  [/`\(\?=/, "lookahead (?=…)"],
+  [/`\(\?!/, "negative lookahead (?!…)"],
+  [/`\(\?<=/, "lookbehind (?<=…)"],
+  [/`\(\?<!/, "negative lookbehind (?<!…)"],
+  [/`\\[1-9]/, "a backreference (\\1…\\9)"],
+  [/`\\k/, "a named backreference (\\k<name>)"],
+  [/`\\u/, "the \\uXXXX escape (RE2 writes \\x{XXXX})"],
+  [/`\\c/, "the \\cX control escape"],
+];
+
+function jsOnlySyntax(message: string): string | undefined {
+  return JS_ONLY.find(([re]) => re.test(message))?.[1];
+}
+
+type FastPath = { pred: (v: string) => boolean; setMatches: readonly string[] | undefined };
+
+// Go's regexp.QuoteMeta escapes exactly these: a string without them is a literal (Prometheus's test).
+const META = /[\\.+*?()|[\]{}^$]/;
+// A lone surrogate cannot be written in RE2 (it is not UTF-8); leave such patterns to re2js.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const NON_ASCII = /[^\x00-\x7F]/;
+
+/**
+ * The shapes Prometheus answers without the regex engine: literal alternations (also in one group),
+ * `.*`, `.+`, `lit.*`, `.*lit`, `.*lit.*`, and `(?i)` ASCII literal alternations.
+ */
+function fastPath(p: string): FastPath | undefined {
+  if (LONE_SURROGATE.test(p)) {
+    return undefined;
+  }
+  const set = literalAlternation(p) ?? literalAlternation(ungroup(p));
+  if (set !== undefined) {
+    if (set.length === 1) {
+      const only = set[0] as string;
+      return { pred: (v) => v === only, setMatches: set };
+    }
+    const lookup = new Set(set);
+    return { pred: (v) => lookup.has(v), setMatches: [...lookup] };
+  }
+  if (p === ".*") {
+    return { pred: () => true, setMatches: undefined };
+  }
+  if (p === ".+") {
+    return { pred: (v) => v.length > 0, setMatches: undefined };
+  }
+  if (p.length > 4 && p.startsWith(".*") && p.endsWith(".*") && isLiteral(p.slice(2, -2))) {
+    const lit = p.slice(2, -2);
+    return { pred: (v) => v.includes(lit), setMatches: undefined };
+  }
+  if (p.length > 2 && p.endsWith(".*") && isLiteral(p.slice(0, -2))) {
+    const lit = p.slice(0, -2);
+    return { pred: (v) => v.startsWith(lit), setMatches: undefined };
+  }
+  if (p.length > 2 && p.startsWith(".*") && isLiteral(p.slice(2))) {
+    const lit = p.slice(2);
+    return { pred: (v) => v.endsWith(lit), setMatches: undefined };
+  }
+  if (p.startsWith("(?i)") && !NON_ASCII.test(p)) {
+    const ci = literalAlternation(p.slice(4)) ?? literalAlternation(ungroup(p.slice(4)));
+    if (ci !== undefined) {
+      const lower = new Set(ci.map((s) => s.toLowerCase()));
+      // Only K (U+212A, Kelvin) and ſ (U+017F) fold onto ASCII letters in RE2; any non-ASCII value
+      // goes to re2js so that rare case stays exact.
+      let slow: RE2JS | undefined;
+      return {
+        pred: (v) =>
+          NON_ASCII.test(v) ? (slow ??= parse(p, RE2JS.DOTALL)).testExact(v) : lower.has(v.toLowerCase()),
+        setMatches: undefined,
+      };
+    }
+  }
+  return undefined;
+}
+
+function isLiteral(s: string): boolean {
+  return !META.test(s);
+}
+
+function literalAlternation(p: string | undefined): string[] | undefined {
+  if (p === undefined) {
+    return undefined;
+  }
+  const parts = p.split("|");
+  return parts.every(isLiteral) ? parts : undefined;
+}
+
+/** The inside of `(…)` or `(?:…)` when that one group spans the whole pattern and nests nothing. */
+function ungroup(p: string): string | undefined {
+  if (!p.startsWith("(") || !p.endsWith(")")) {
+    return undefined;
+  }
+  const inner = p.startsWith("(?:") ? p.slice(3, -1) : p.slice(1, -1);
+  return inner.startsWith("?") || /[()]/.test(inner) ? undefined : inner;
+}
+
+/**
+ * Go's Regexp.Expand, used by relabelling and label_replace: `$name` or `${name}`, where a name is the
+ * longest run of [A-Za-z0-9_] (so `$1x` names the missing group "1x" and expands to ""); `$$` is "$";
+ * a malformed `$` stays as text.
+ */
+export function expandTemplate(template: string, m: RegexMatch): string {
+  if (!template.includes("$")) {
+    return template;
+  }
+  let out = "";
+  for (let i = 0; i < template.length; i++) {
+    const c = template[i] as string;
+    if (c !== "$") {
+      out += c;
+      continue;
+    }
+    const next = template[i + 1];
+    if (next === "$") {
+      out += "$";
+      i++;
+      continue;
+    }
+    let name: string;
+    if (next === "{") {
+      const close = template.indexOf("}", i + 2);
+      const inner = close < 0 ? "" : template.slice(i + 2, close);
+      if (close < 0 || !TEMPLATE_NAME.test(inner)) {
+        out += c;
+        continue;
+      }
+      name = inner;
+      i = close;
+    } else {
+      const rest = TEMPLATE_NAME_PREFIX.exec(template.slice(i + 1));
+      if (!rest) {
+        out += c;
+        continue;
+      }
+      name = rest[0];
+      i += name.length;
+    }
+    out += (DIGITS.test(name) ? m[Number(name)] : m.groups?.[name]) ?? "";
+  }
+  return out;
+}
+
+const TEMPLATE_NAME = /^[A-Za-z0-9_]+$/;
+const TEMPLATE_NAME_PREFIX = /^[A-Za-z0-9_]+/;
+const DIGITS = /^\d+$/;
