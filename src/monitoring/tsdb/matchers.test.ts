@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Labels, Matcher } from "../model.js";
+import { Engine, toPrometheusJson } from "../promql/engine.js";
+import { PromqlErrors } from "../promql/errors.js";
 import { TsdbErrors } from "./errors.js";
 import { Head } from "./head.js";
+import { tmpDir } from "./test-support/tmp.js";
+import { Tsdb } from "./tsdb.js";
 
 function headWith(series: Labels[]): Head {
   const h = new Head(7200_000);
@@ -52,9 +56,66 @@ describe("index matchers", () => {
     expect(select(h, [m("instance", "=~", "(a|c)")])).toEqual([series[0], series[2]]);
   });
 
+  it("selects with RE2 flags and classes on the head index", () => {
+    expect(select(h, [m("job", "=~", "(?i)API")])).toEqual([series[0], series[3], series[4]]);
+    expect(select(h, [m("instance", "=~", "[[:alpha:]]")])).toEqual([series[0], series[1], series[2]]);
+  });
+
   it("rejects an invalid regex with a coded error", () => {
     expect(() => select(h, [m("job", "=~", "(")])).toThrow(
       expect.objectContaining({ code: TsdbErrors.invalidMatcher.code }),
     );
+  });
+});
+
+// P5/P6: these ran on MemoryStorage only, and the TSDB compiled regexes its own way: `(?i)` answered
+// 400 and POSIX classes matched nothing. Now the real TSDB through the real PromQL engine.
+describe("RE2 matchers on the TSDB through PromQL", () => {
+  const jobs = ["node", "line-controller", "db", "plc_gateway"];
+  function tsdbWithJobs(): Tsdb {
+    const db = Tsdb.open(tmpDir());
+    const app = db.appender();
+    for (const job of jobs) {
+      app.append({ __name__: "up", job }, 1000, 1);
+    }
+    app.commit();
+    return db;
+  }
+  async function jobsOf(db: Tsdb, query: string): Promise<string[]> {
+    const res = toPrometheusJson(await new Engine({}).instantQuery(db, query, 1000));
+    const rows = res.result as { metric: Labels }[];
+    return rows.map((r) => r.metric.job ?? "").sort();
+  }
+
+  it.each([
+    ['up{job=~"(?i)node"}', ["node"]],
+    ['up{job=~"(?i)NODE|DB"}', ["db", "node"]],
+    ['up{job=~"(?i:LINE)-.*"}', ["line-controller"]],
+    ['up{job=~"[[:alpha:]]+"}', ["db", "node"]],
+    ['up{job=~"[[:alpha:]_]+"}', ["db", "node", "plc_gateway"]],
+    ["up{job=~`\\p{L}+-\\p{L}+`}", ["line-controller"]], // backticks: PromQL raw string
+    ["up{job=~`\\Qline-\\E.*`}", ["line-controller"]],
+    ['up{job=~"(?P<first>[a-z]+)_.*"}', ["plc_gateway"]],
+    ['up{job!~"(?i)NODE|db"}', ["line-controller", "plc_gateway"]],
+    ['up{job=~"(.*){7}X"}', []],
+  ])("%s selects %j", async (query, want) => {
+    const db = tsdbWithJobs();
+    try {
+      expect(await jobsOf(db, query)).toEqual(want);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("rejects JavaScript-only syntax as a parse error naming the pattern", async () => {
+    const db = tsdbWithJobs();
+    try {
+      await expect(new Engine({}).instantQuery(db, 'up{job=~"no(?=de)"}', 1000)).rejects.toMatchObject({
+        code: PromqlErrors.parse.code,
+        message: expect.stringContaining('"no(?=de)"'),
+      });
+    } finally {
+      db.close();
+    }
   });
 });
