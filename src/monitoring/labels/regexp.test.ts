@@ -148,6 +148,14 @@ describe("compileRegex: linear time", () => {
 
 // A reference independent of the fast paths: re2js on the wrapped pattern, as Prometheus compiles it.
 const reference = (pattern: string, value: string) => RE2JS.compile(`^(?s:${pattern})$`).testExact(value);
+const compiles = (pattern: string) => {
+  try {
+    RE2JS.compile(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 // Few characters, so generated values often equal or contain the generated literals; the Kelvin
 // sign, long s, newline, an emoji and a lone surrogate probe case folding and code-point handling.
@@ -182,12 +190,26 @@ const shape = fc.oneof(
   literal.map((l) => `.*${l}`),
   literal.map((l) => `.*${l}.*`),
   fc.constantFrom(".*", ".+", ""),
+  // Not fast paths: re2js behind a required literal prefix, which must never reject a match.
+  fc
+    .tuple(
+      literal,
+      fc.constantFrom("b*", "k+", "[a-z]+", "s?", "(a|b)", "{2}", ".", "(?i)K", "\\Qk\\E", "b+c", "a{0,2}"),
+    )
+    .map(([l, tail]) => l + tail),
 );
 
 describe("compileRegex: fast paths answer as re2js does", () => {
-  it("for random literal alternations, prefixes, suffixes, contains and (?i) sets", () => {
+  it("for random literal alternations, prefixes, suffixes, contains, (?i) sets and literal-prefixed patterns", () => {
     fc.assert(
       fc.property(shape, fc.array(text, { maxLength: 8 }), (pattern, values) => {
+        if (!compiles(pattern)) {
+          // Such as "{2}" (nothing to repeat): rejected with the code, never answered.
+          expect(() => compileRegex(pattern)).toThrow(
+            expect.objectContaining({ code: LabelsErrors.invalidRegex.code }),
+          );
+          return;
+        }
         const re = compileRegex(pattern);
         for (const v of [...values, ...pattern.split("|")]) {
           expect(re.matches(v), `${JSON.stringify(pattern)} on ${JSON.stringify(v)}`).toBe(
