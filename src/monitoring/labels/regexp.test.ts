@@ -126,6 +126,14 @@ describe("compileRegex: what RE2 rejects", () => {
       }),
     );
   });
+
+  it.each([
+    ["(", "missing closing ): `(`"],
+    ["a**", "invalid nested repetition operator: `**`"],
+    ["[[:foo:]]", "invalid character class range: `[:foo:]`"],
+  ])("quotes %j in Go's words, without the (?s) it is compiled with", (pattern, words) => {
+    expect(() => compileRegex(pattern)).toThrow(`error parsing regexp: ${words}`);
+  });
 });
 
 describe("compileRegex: linear time", () => {

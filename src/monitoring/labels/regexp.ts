@@ -130,7 +130,9 @@ function parse(pattern: string, flags: number): RE2JS {
   try {
     return RE2JS.compile(pattern, flags);
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
+    // re2js spells the DOTALL flag as a "(?s)" prefix of the pattern it quotes; the user never wrote it.
+    const raw = err instanceof Error ? err.message : String(err);
+    const detail = flags & RE2JS.DOTALL ? raw.replace("`(?s)", "`") : raw;
     const js = jsOnlySyntax(detail);
     const hint = js === undefined ? "" : ` (${js} is JavaScript syntax; RE2 does not support it)`;
     throw LabelsErrors.invalidRegex(`invalid regex ${JSON.stringify(pattern)}: ${detail}${hint}`, {
