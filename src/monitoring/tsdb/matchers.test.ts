@@ -107,6 +107,23 @@ describe("RE2 matchers on the TSDB through PromQL", () => {
     }
   });
 
+  it("answers P5's ReDoS selector within budget (37 s on the demo with JavaScript's engine)", async () => {
+    const db = Tsdb.open(tmpDir());
+    const app = db.appender();
+    for (const station of ["a", "b", "c"]) {
+      app.append({ __name__: `line_controller_http_request_duration_seconds_${station}`, station }, 1000, 1);
+    }
+    app.commit();
+    try {
+      const start = performance.now();
+      expect(await jobsOf(db, '{__name__=~"(.*){7}X"}')).toEqual([]);
+      // Generous for a shared machine; backtracking needs several seconds per 50-character name.
+      expect(performance.now() - start).toBeLessThan(2000);
+    } finally {
+      db.close();
+    }
+  });
+
   it("rejects JavaScript-only syntax as a parse error naming the pattern", async () => {
     const db = tsdbWithJobs();
     try {
