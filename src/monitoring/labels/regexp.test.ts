@@ -182,10 +182,28 @@ const unit = fc.constantFrom(
   "\u212A",
   "\u017F",
   "\uD800",
+  ...[".", "|", ":", "_", "\\"],
 );
 const text = fc.string({ unit, maxLength: 6 });
+// Pattern text: plain characters and Go's escaped punctuation (`\.` is "."), as Grafana writes values.
 const literal = fc.string({
-  unit: fc.constantFrom("a", "b", "K", "k", "s", "-", " ", "é", "😀"),
+  unit: fc.constantFrom(
+    "a",
+    "b",
+    "K",
+    "k",
+    "s",
+    "-",
+    " ",
+    "é",
+    "😀",
+    ":",
+    "\\.",
+    "\\|",
+    "\\\\",
+    "\\_",
+    "\\:",
+  ),
   maxLength: 4,
 });
 const shape = fc.oneof(
@@ -241,6 +259,9 @@ describe("compileRegex: fast paths answer as re2js does", () => {
     ["a.*", undefined],
     ["(?i)a|b", undefined], // case-insensitive: no exact set for the index
     ["a|b+", undefined],
+    ["10\\.0\\.0\\.1:9100|db\\|x", ["10.0.0.1:9100", "db|x"]],
+    ["(a\\.b|c\\-d)", ["a.b", "c-d"]],
+    ["a\\d", undefined], // \d is a class, not an escaped literal
   ])("gives the index the exact values of %j", (pattern, set) => {
     expect(compileRegex(pattern).setMatches).toEqual(set);
   });

@@ -162,9 +162,11 @@ type FastPath = { pred: (v: string) => boolean; setMatches: readonly string[] | 
 
 // Go's regexp.QuoteMeta escapes exactly these: a string without them is a literal (Prometheus's test).
 const META = /[\\.+*?()|[\]{}^$]/;
+const OPERATOR = /[\\.+*?()[\]{}^$]/;
 // A lone surrogate cannot be written in RE2 (it is not UTF-8); leave such patterns to re2js.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const NON_ASCII = /[\u0080-\uFFFF]/;
+const ALNUM = /[0-9A-Za-z]/;
 
 /**
  * The shapes Prometheus answers without the regex engine: literal alternations (also in one group),
@@ -189,17 +191,18 @@ function fastPath(p: string): FastPath | undefined {
   if (p === ".+") {
     return { pred: (v) => v.length > 0, setMatches: undefined };
   }
-  if (p.length > 4 && p.startsWith(".*") && p.endsWith(".*") && isLiteral(p.slice(2, -2))) {
-    const lit = p.slice(2, -2);
-    return { pred: (v) => v.includes(lit), setMatches: undefined };
+  const infix =
+    p.length > 4 && p.startsWith(".*") && p.endsWith(".*") ? literalText(p.slice(2, -2)) : undefined;
+  if (infix !== undefined) {
+    return { pred: (v) => v.includes(infix), setMatches: undefined };
   }
-  if (p.length > 2 && p.endsWith(".*") && isLiteral(p.slice(0, -2))) {
-    const lit = p.slice(0, -2);
-    return { pred: (v) => v.startsWith(lit), setMatches: undefined };
+  const prefix = p.length > 2 && p.endsWith(".*") ? literalText(p.slice(0, -2)) : undefined;
+  if (prefix !== undefined) {
+    return { pred: (v) => v.startsWith(prefix), setMatches: undefined };
   }
-  if (p.length > 2 && p.startsWith(".*") && isLiteral(p.slice(2))) {
-    const lit = p.slice(2);
-    return { pred: (v) => v.endsWith(lit), setMatches: undefined };
+  const suffix = p.length > 2 && p.startsWith(".*") ? literalText(p.slice(2)) : undefined;
+  if (suffix !== undefined) {
+    return { pred: (v) => v.endsWith(suffix), setMatches: undefined };
   }
   if (p.startsWith("(?i)") && !NON_ASCII.test(p)) {
     const ci = literalAlternation(p.slice(4)) ?? literalAlternation(ungroup(p.slice(4)));
@@ -237,16 +240,45 @@ function literalPrefix(p: string): string {
   return NON_ASCII.test(prefix) ? "" : prefix;
 }
 
-function isLiteral(s: string): boolean {
-  return !META.test(s);
+/** The text a pattern without operators matches, or undefined. */
+function literalText(p: string): string | undefined {
+  const parts = literalAlternation(p);
+  return parts?.length === 1 ? parts[0] : undefined;
 }
 
+/**
+ * The alternatives of `lit|lit|…`, or undefined if any operator appears. As Go, a backslash before
+ * ASCII punctuation is that character, so Grafana's escaped values (`10\.0\.0\.1:9100`) stay literal.
+ */
 function literalAlternation(p: string | undefined): string[] | undefined {
   if (p === undefined) {
     return undefined;
   }
-  const parts = p.split("|");
-  return parts.every(isLiteral) ? parts : undefined;
+  if (!OPERATOR.test(p)) {
+    return p.split("|");
+  }
+  const parts: string[] = [];
+  let cur = "";
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i] as string;
+    if (c === "\\") {
+      const next = p[i + 1];
+      if (next === undefined || next.charCodeAt(0) >= 0x80 || ALNUM.test(next)) {
+        return undefined; // \d, \pN, \Q, \x41…: classes and escapes, not literals
+      }
+      cur += next;
+      i++;
+    } else if (c === "|") {
+      parts.push(cur);
+      cur = "";
+    } else if (META.test(c)) {
+      return undefined;
+    } else {
+      cur += c;
+    }
+  }
+  parts.push(cur);
+  return parts;
 }
 
 /** The inside of `(…)` or `(?:…)` when that one group spans the whole pattern and nests nothing. */
