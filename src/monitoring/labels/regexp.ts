@@ -51,7 +51,7 @@ export function compileSearchRegex(pattern: string): Regex {
 
 // Bounded by count and by pattern length: a flood of distinct huge patterns (P5's cache finding)
 // must not pin memory. Compiled programs grow with the pattern, so characters are the proxy.
-const MAX_ENTRIES = 512;
+const MAX_ENTRIES = 256;
 const MAX_CHARS = 1 << 20;
 const MAX_CACHED_PATTERN = 64 * 1024;
 const cache = new Map<string, Regex>();
@@ -97,14 +97,14 @@ function compileAnchored(pattern: string): Regex {
       exec: (v) => execAnchored(re, v),
     };
   }
-  // Fast-path patterns are always valid RE2; re2js is only needed if someone asks for groups.
-  let slow: RE2JS | undefined;
-  const pred = fast.pred;
+  // Fast-path patterns are valid RE2 of any length and never reach re2js: a match is the whole
+  // value, and the one group they may have (`(a|b)`) spans it too.
+  const { pred, groups } = fast;
   return {
     source: pattern,
     setMatches: fast.setMatches,
     matches: pred,
-    exec: (v) => (pred(v) ? execAnchored((slow ??= parse(pattern, RE2JS.DOTALL)), v) : null),
+    exec: (v) => (pred(v) ? Object.assign(groups === 1 ? [v, v] : [v], { groups: undefined }) : null),
   };
 }
 
@@ -125,8 +125,22 @@ function matchOf(re: RE2JS, m: ReturnType<RE2JS["matcher"]>): RegexMatch {
   return Object.assign(out, { groups });
 }
 
+/**
+ * re2js compiles in time that grows faster than the pattern (measured: 4,000 characters 2-60 ms,
+ * 16,000 up to 0.5 s, 64,000 up to 4 s), all of it blocking the event loop. P5 allows ~100 ms, so
+ * patterns that need the engine stop here; literal alternations (Grafana's multi-value variables)
+ * take the fast paths and have no limit.
+ */
+export const MAX_COMPILED_PATTERN = 4096;
+
 /** Parses with re2js; any failure (syntax, nesting depth, size) becomes LINEOPS_ERR_INVALID_REGEX. */
 function parse(pattern: string, flags: number): RE2JS {
+  if (pattern.length > MAX_COMPILED_PATTERN) {
+    throw LabelsErrors.invalidRegex(
+      `invalid regex ${JSON.stringify(pattern.slice(0, 64))}…: ${pattern.length} characters, more than the ` +
+        `${MAX_COMPILED_PATTERN} a regex engine pattern may have (only literal alternations may be longer)`,
+    );
+  }
   try {
     return RE2JS.compile(pattern, flags);
   } catch (err) {
@@ -158,7 +172,12 @@ function jsOnlySyntax(message: string): string | undefined {
   return JS_ONLY.find(([re]) => re.test(message))?.[1];
 }
 
-type FastPath = { pred: (v: string) => boolean; setMatches: readonly string[] | undefined };
+type FastPath = {
+  pred: (v: string) => boolean;
+  setMatches: readonly string[] | undefined;
+  /** Capture groups: 1 for `(a|b)`, else 0. */
+  groups: 0 | 1;
+};
 
 // Go's regexp.QuoteMeta escapes exactly these: a string without them is a literal (Prometheus's test).
 const META = /[\\.+*?()|[\]{}^$]/;
@@ -176,50 +195,46 @@ function fastPath(p: string): FastPath | undefined {
   if (LONE_SURROGATE.test(p)) {
     return undefined;
   }
-  const set = literalAlternation(p) ?? literalAlternation(ungroup(p));
-  if (set !== undefined) {
+  const alternation = literalAlternationGroup(p);
+  if (alternation !== undefined) {
+    const { parts: set, groups } = alternation;
     if (set.length === 1) {
       const only = set[0] as string;
-      return { pred: (v) => v === only, setMatches: set };
+      return { pred: (v) => v === only, setMatches: set, groups };
     }
     const lookup = new Set(set);
-    return { pred: (v) => lookup.has(v), setMatches: [...lookup] };
+    return { pred: (v) => lookup.has(v), setMatches: [...lookup], groups };
   }
   if (p === ".*") {
-    return { pred: () => true, setMatches: undefined };
+    return { pred: () => true, setMatches: undefined, groups: 0 };
   }
   if (p === ".+") {
-    return { pred: (v) => v.length > 0, setMatches: undefined };
+    return { pred: (v) => v.length > 0, setMatches: undefined, groups: 0 };
   }
   const infix =
     p.length > 4 && p.startsWith(".*") && p.endsWith(".*") ? literalText(p.slice(2, -2)) : undefined;
   if (infix !== undefined) {
-    return { pred: (v) => v.includes(infix), setMatches: undefined };
+    return { pred: (v) => v.includes(infix), setMatches: undefined, groups: 0 };
   }
   const prefix = p.length > 2 && p.endsWith(".*") ? literalText(p.slice(0, -2)) : undefined;
   if (prefix !== undefined) {
-    return { pred: (v) => v.startsWith(prefix), setMatches: undefined };
+    return { pred: (v) => v.startsWith(prefix), setMatches: undefined, groups: 0 };
   }
   const suffix = p.length > 2 && p.startsWith(".*") ? literalText(p.slice(2)) : undefined;
   if (suffix !== undefined) {
-    return { pred: (v) => v.endsWith(suffix), setMatches: undefined };
+    return { pred: (v) => v.endsWith(suffix), setMatches: undefined, groups: 0 };
   }
-  if (p.startsWith("(?i)") && !NON_ASCII.test(p)) {
-    const ci = literalAlternation(p.slice(4)) ?? literalAlternation(ungroup(p.slice(4)));
-    if (ci !== undefined) {
-      const lower = new Set(ci.map((s) => s.toLowerCase()));
-      // Only K (U+212A, Kelvin) and ſ (U+017F) fold onto ASCII letters in RE2; any non-ASCII value
-      // goes to re2js so that rare case stays exact. Both are one UTF-16 unit, like the letters they
-      // fold onto, so a value of another length never matches (most values: 135 → 23 ns a match).
-      const lengths = new Set(ci.map((s) => s.length));
-      let slow: RE2JS | undefined;
-      return {
-        pred: (v) =>
-          lengths.has(v.length) &&
-          (NON_ASCII.test(v) ? (slow ??= parse(p, RE2JS.DOTALL)).testExact(v) : lower.has(v.toLowerCase())),
-        setMatches: undefined,
-      };
-    }
+  const ci = p.startsWith("(?i)") && !NON_ASCII.test(p) ? literalAlternationGroup(p.slice(4)) : undefined;
+  if (ci !== undefined) {
+    const lower = new Set(ci.parts.map((s) => s.toLowerCase()));
+    // Both extra members of RE2's case orbits are one UTF-16 unit, like the letters they fold onto,
+    // so a value of another length never matches (most values: 135 → 23 ns a match).
+    const lengths = new Set(ci.parts.map((s) => s.length));
+    return {
+      pred: (v) => lengths.has(v.length) && lower.has(foldToAscii(v).toLowerCase()),
+      setMatches: undefined,
+      groups: ci.groups,
+    };
   }
   return undefined;
 }
@@ -250,10 +265,7 @@ function literalText(p: string): string | undefined {
  * The alternatives of `lit|lit|…`, or undefined if any operator appears. As Go, a backslash before
  * ASCII punctuation is that character, so Grafana's escaped values (`10\.0\.0\.1:9100`) stay literal.
  */
-function literalAlternation(p: string | undefined): string[] | undefined {
-  if (p === undefined) {
-    return undefined;
-  }
+function literalAlternation(p: string): string[] | undefined {
   if (!OPERATOR.test(p)) {
     return p.split("|");
   }
@@ -281,13 +293,31 @@ function literalAlternation(p: string | undefined): string[] | undefined {
   return parts;
 }
 
-/** The inside of `(…)` or `(?:…)` when that one group spans the whole pattern and nests nothing. */
-function ungroup(p: string): string | undefined {
+/** `lit|lit|…` bare, or inside one group `(…)` / `(?:…)` that spans the whole pattern and nests nothing. */
+function literalAlternationGroup(p: string): { parts: string[]; groups: 0 | 1 } | undefined {
+  const bare = literalAlternation(p);
+  if (bare !== undefined) {
+    return { parts: bare, groups: 0 };
+  }
   if (!p.startsWith("(") || !p.endsWith(")")) {
     return undefined;
   }
-  const inner = p.startsWith("(?:") ? p.slice(3, -1) : p.slice(1, -1);
-  return inner.startsWith("?") || /[()]/.test(inner) ? undefined : inner;
+  const capturing = !p.startsWith("(?:");
+  const inner = capturing ? p.slice(1, -1) : p.slice(3, -1);
+  if (inner.startsWith("?") || /[()]/.test(inner)) {
+    return undefined;
+  }
+  const parts = literalAlternation(inner);
+  return parts === undefined ? undefined : { parts, groups: capturing ? 1 : 0 };
+}
+
+/**
+ * Under (?i) RE2 folds by Unicode's simple case orbits; the only non-ASCII members of the orbits of
+ * ASCII letters are K (U+212A, Kelvin sign, with k) and ſ (U+017F, long s, with s). Anything else
+ * non-ASCII can never equal an ASCII literal, and stays non-ASCII here.
+ */
+function foldToAscii(v: string): string {
+  return NON_ASCII.test(v) ? v.replace(/\u212A/g, "k").replace(/\u017F/g, "s") : v;
 }
 
 /**
