@@ -18,7 +18,7 @@ import {
 import type { ByteReader, ByteWriter } from "./bytes.js";
 import { decodeChunk } from "./chunk.js";
 import { aggregate, decodeAggregates, emptyAggregates, encodeAggregates } from "./downsample.js";
-import { StorageError, TsdbErrors } from "./errors.js";
+import { StorageError, TsdbErrors, type RejectReason } from "./errors.js";
 import { Head, slotOfRef, type ChunkPart } from "./head.js";
 import { MergeQuerier, type QuerierHints, type StorageView, type TsdbQuerier } from "./querier.js";
 import { Slicer, sortSliced } from "./slicer.js";
@@ -1045,6 +1045,29 @@ export class Tsdb implements Storage {
       labelValueCountByLabelName: top(valueCount),
       memoryInBytesByLabelName: top(memory),
       seriesCountByLabelValuePair: top(pairs),
+    };
+  }
+
+  /**
+   * The times an import may write now: after `now - retentionMs` (older would be deleted at once)
+   * and up to `now + MAX_AHEAD_MS` (the appenders' bound).
+   */
+  validTimeRange(): { minTime: number; maxTime: number } {
+    const now = this.o.now();
+    return {
+      minTime: this.o.retentionMs > 0 ? now - this.o.retentionMs : -Infinity,
+      maxTime: now + MAX_AHEAD_MS,
+    };
+  }
+
+  /** Samples refused since open, by reason (cheap: for lineops's /metrics on every scrape). */
+  rejectedCounts(): Record<Exclude<RejectReason, "invalid">, number> {
+    const h = this.head;
+    return {
+      out_of_bounds: h.tooOldRejected,
+      too_far_in_future: h.tooFarInFutureRejected,
+      out_of_order: h.outOfOrderRejected,
+      duplicate: h.duplicateRejected,
     };
   }
 
