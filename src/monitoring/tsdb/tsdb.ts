@@ -826,12 +826,6 @@ export class Tsdb implements Storage {
           this.quarantine(b, name);
           continue;
         }
-        if (b.meta.resolution === 0 && b.meta.maxTime > this.openBound) {
-          this.o.logger?.warn(
-            { block: b.meta.ulid, minTime: timeText(b.meta.minTime), maxTime: timeText(b.meta.maxTime) },
-            "tsdb: block ends in the future; samples before its end are refused until the clock passes it",
-          );
-        }
         if (b.meta.resolution === 0) {
           this.raw.push(b);
         } else {
@@ -848,8 +842,38 @@ export class Tsdb implements Storage {
       list.sort((a, b) => a.meta.minTime - b.meta.minTime);
     }
     for (const b of this.raw) {
-      this.head.minValidTime = Math.max(this.head.minValidTime, b.meta.maxTime);
+      this.head.minValidTime = Math.max(this.head.minValidTime, this.appendableAfter(b));
     }
+  }
+
+  /**
+   * Where appends may resume after raw block `b`: its end, except for a block that ends after the
+   * clock + 10 min. Future-dated samples once made compaction cut the block holding "now" early,
+   * and its aligned end would refuse every scrape for up to a block duration; appends resume after
+   * its newest sample instead, and the next cut of that range makes a second block beside it (the
+   * querier merges overlapping blocks by timestamp).
+   */
+  private appendableAfter(b: Block): number {
+    if (b.meta.maxTime <= this.openBound) {
+      return b.meta.maxTime;
+    }
+    let newest = -Infinity;
+    for (const s of b.allSeries()) {
+      for (const c of s.chunks) {
+        newest = Math.max(newest, c.maxT);
+      }
+    }
+    const after = Math.min(b.meta.maxTime, newest + 1);
+    this.o.logger?.warn(
+      {
+        block: b.meta.ulid,
+        minTime: timeText(b.meta.minTime),
+        maxTime: timeText(b.meta.maxTime),
+        appendsFrom: timeText(after),
+      },
+      "tsdb: block ends in the future (cut early by future-dated samples); appends resume after its newest sample",
+    );
+    return after;
   }
 
   /**
