@@ -54,4 +54,36 @@ describe("lineops tsdb import", () => {
     expect(r.stderr).toContain(`${file}:2:`);
     expect(r.stderr).toContain(`${file}:3:`);
   });
+
+  // Fails on the code before the bounds: both lines were imported and the exit code was 0.
+  it("refuses samples after now + 10 min or before the retention window, naming file and line", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "skewed.om");
+    const now = Math.floor(Date.now() / 1000);
+    writeFileSync(
+      file,
+      [
+        `m{s="1"} 1 ${now - 60}`,
+        `m{s="2"} 1 8640000000000`,
+        `m{s="3"} 1 ${now - 40 * 86_400}`,
+        "# EOF",
+        "",
+      ].join("\n"),
+    );
+    const r = await runCli([
+      "tsdb",
+      "import",
+      file,
+      "--data-dir",
+      path.join(dir, "data"),
+      "--retention",
+      "30d",
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("1 samples in 1 series imported");
+    expect(r.stderr).toMatch(new RegExp(`${file}:2: sample of m\\{s="2"\\} .* too far in the future`));
+    expect(r.stderr).toMatch(
+      new RegExp(`${file}:3: sample of m\\{s="3"\\} .* older than the retention window`),
+    );
+  });
 });
