@@ -173,7 +173,7 @@ export class Tsdb implements Storage {
       autoCompact: opts.autoCompact ?? true,
       compactionSliceMs: opts.compactionSliceMs ?? 5,
       logger: opts.logger,
-      now: opts.now ?? Date.now,
+      now: opts.now ?? (() => Date.now()), // read per call: tests that fake Date see their time
     };
     this.head = new Head(this.o.blockDurationMs);
     this.blockDir = path.join(dir, "blocks");
