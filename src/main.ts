@@ -95,6 +95,9 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     () => ({
       headSeries: () => monitoring.storage.stats(0).numSeries,
       samplesAppended: () => monitoring.samplesAppended,
+      tsdbRejected: () => monitoring.storage.rejectedCounts(),
+      ingestRejected: () => monitoring.rejectedSamples(),
+      quarantinedBlocks: () => monitoring.storage.repaired.blocks.length,
     }),
   );
   // Router metrics go to lineops's own /metrics, which lineops scrapes into its TSDB (job="lineops").

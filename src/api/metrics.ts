@@ -17,7 +17,23 @@ export type ApiMetrics = {
 };
 
 /** What lineops's own /metrics reports about its monitoring engine. */
-export type MonitoringStats = { headSeries(): number; samplesAppended(): number };
+export type MonitoringStats = {
+  headSeries(): number;
+  samplesAppended(): number;
+  /** The TSDB's refusals on every path (scrape, remote write, rules, host), by reason. */
+  tsdbRejected?(): Record<"out_of_bounds" | "too_far_in_future" | "out_of_order" | "duplicate", number>;
+  /** Refusals seen by remote write and scrapes, by reason. */
+  ingestRejected?(): { source: string; reason: string; value: number }[];
+  quarantinedBlocks?(): number;
+};
+
+// Prometheus's names for the same counters (prometheus_tsdb_out_of_bound_samples_total, ...).
+const TSDB_REJECTED = [
+  ["out_of_bounds", "lineops_tsdb_out_of_bound_samples_total", "before the head's min valid time"],
+  ["too_far_in_future", "lineops_tsdb_too_far_in_future_samples_total", "beyond the clock + 10 min"],
+  ["out_of_order", "lineops_tsdb_out_of_order_samples_total", "older than the series' last sample"],
+  ["duplicate", "lineops_tsdb_duplicate_samples_total", "same time as the last sample, other value"],
+] as const;
 
 export function createMetrics(
   runtime: () => Runtime | undefined,
@@ -70,6 +86,46 @@ export function createMetrics(
       if (m) {
         this.reset();
         this.inc(m.samplesAppended());
+      }
+    },
+  });
+  for (const [reason, name, why] of TSDB_REJECTED) {
+    new Counter({
+      name,
+      help: `Samples the TSDB refused: ${why}.`,
+      registers: [registry],
+      collect() {
+        const m = monitoring?.()?.tsdbRejected?.();
+        if (m) {
+          this.reset();
+          this.inc(m[reason]);
+        }
+      },
+    });
+  }
+  new Counter({
+    name: "lineops_ingest_rejected_samples_total",
+    help: "Samples of remote write and scrapes refused by the storage, by source and reason.",
+    labelNames: ["source", "reason"] as const,
+    registers: [registry],
+    collect() {
+      const m = monitoring?.()?.ingestRejected?.();
+      if (m) {
+        this.reset();
+        for (const c of m) {
+          this.inc({ source: c.source, reason: c.reason }, c.value);
+        }
+      }
+    },
+  });
+  new Gauge({
+    name: "lineops_tsdb_quarantined_blocks",
+    help: "Future-dated blocks moved to the TSDB's quarantine folder at its last open (see docs/runbooks).",
+    registers: [registry],
+    collect() {
+      const n = monitoring?.()?.quarantinedBlocks?.();
+      if (n !== undefined) {
+        this.set(n);
       }
     },
   });

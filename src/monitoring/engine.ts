@@ -13,7 +13,9 @@ import { compileMatcher } from "./promql/matcher.js";
 import { parseExpr } from "./promql/parser.js";
 import { Engine, toPrometheusJson, type QueryResult } from "./promql/engine.js";
 import type { PromJsonData } from "./promql/format.js";
+import { RemoteWriteRejectedError } from "./remote/errors.js";
 import { ingestWriteRequest } from "./remote/ingest.js";
+import { RejectionLog, type RejectionCount } from "./rejections.js";
 import { decodeWriteRequest } from "./remote/write-request.js";
 import { RuleManager } from "./rules/manager.js";
 import { ScrapeManager } from "./scrape/manager.js";
@@ -60,6 +62,8 @@ export class MonitoringEngine implements MetricsQuerier {
   samplesAppended = 0;
   /** Recent collection latencies (scrape start to samples queryable), for lineops's own metrics. */
   readonly collectionMs: number[] = [];
+  /** Samples the storage refused, by path and reason (lineops's /metrics), logged rate-limited. */
+  private readonly rejections: RejectionLog;
 
   constructor(private readonly o: MonitoringOptions) {
     this.storage = Tsdb.open(path.join(o.dataDir, "tsdb"), {
@@ -69,10 +73,18 @@ export class MonitoringEngine implements MetricsQuerier {
       blockDurationMs: o.config.tsdb.blockDuration,
       logger: o.logger.child({ component: "tsdb" }),
     });
+    this.rejections = new RejectionLog(o.logger.child({ component: "ingest" }));
     const counted = countingStorage(this.storage, (n) => {
       this.samplesAppended += n;
     });
     this.scrape = new ScrapeManager(counted, o.logger.child({ component: "scrape" }), {
+      rejected: (t, r) =>
+        this.rejections.record("scrape", r.byReason, {
+          target: t.url,
+          series: r.first?.labels,
+          t: r.first?.t,
+          err: r.first?.error,
+        }),
       scraped: (_t, ms) => {
         this.collectionMs.push(ms);
         if (this.collectionMs.length > 4096) {
@@ -237,6 +249,9 @@ export class MonitoringEngine implements MetricsQuerier {
       scrapeUrl: target.url,
       globalUrl: target.url,
       lastError: health.lastError,
+      // Not in Prometheus's shape: what the storage refused of the last scrape, by reason.
+      samplesRejected: health.samplesRejected,
+      samplesRejectedByReason: health.samplesRejectedByReason,
       lastScrape:
         health.lastScrape === undefined ? "0001-01-01T00:00:00Z" : new Date(health.lastScrape).toISOString(),
       lastScrapeDuration: health.lastScrapeDurationMs / 1000,
@@ -279,11 +294,39 @@ export class MonitoringEngine implements MetricsQuerier {
     return this.storage.statusJson(limit);
   }
 
-  /** Remote-write 1.0 body (snappy + protobuf): validated whole before anything is appended. */
+  /**
+   * Remote-write 1.0 body (snappy + protobuf): validated whole before anything is appended. Samples
+   * the storage refuses (too far in the future, before the head's min valid time, out of order...)
+   * are counted and logged, the accepted rest is stored, and the sender gets 400 naming the count and
+   * the first refused series and time. Not Prometheus 2.x's rollback: a sender drops a batch answered
+   * 400 without retrying, so a rollback would lose every good series with one bad timestamp.
+   */
   remoteWrite(body: Buffer): ReturnType<typeof ingestWriteRequest> {
-    const result = ingestWriteRequest(decodeWriteRequest(body), this.storage.appender());
+    const result = ingestWriteRequest(decodeWriteRequest(body), this.storage.appender(), {
+      onRejected: "commit",
+    });
     this.samplesAppended += result.samples;
+    if (result.rejectedSamples > 0) {
+      const first = result.rejected[0];
+      this.rejections.record("remote_write", result.byReason, {
+        series: first?.labels,
+        t: first?.firstT,
+        err: first?.firstError,
+      });
+      throw new RemoteWriteRejectedError(
+        result.rejectedSamples,
+        result.rejectedSeries,
+        result.rejected,
+        result.byReason,
+        result.samples,
+      );
+    }
     return result;
+  }
+
+  /** Refused samples since start by path and reason (lineops_ingest_rejected_samples_total). */
+  rejectedSamples(): RejectionCount[] {
+    return this.rejections.totals();
   }
 
   /** lineops scrapes its own /metrics (job="lineops"), as Prometheus does, so router and API metrics are queryable. */

@@ -11,7 +11,7 @@ describe("lineops tsdb import", () => {
   it("imports OpenMetrics with timestamps that the query API then returns", async () => {
     const dir = tempDir();
     const file = path.join(dir, "data.om");
-    const base = 1_700_000_000;
+    const base = Math.floor(Date.now() / 1000) - 3600; // inside the retention window the import enforces
     const lines = ["# TYPE units_produced counter"];
     for (let i = 0; i < 60; i++) {
       lines.push(`units_produced_total{station="1"} ${i * 2} ${base + i * 15}`);
@@ -53,5 +53,37 @@ describe("lineops tsdb import", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${file}:2:`);
     expect(r.stderr).toContain(`${file}:3:`);
+  });
+
+  // Fails on the code before the bounds: both lines were imported and the exit code was 0.
+  it("refuses samples after now + 10 min or before the retention window, naming file and line", async () => {
+    const dir = tempDir();
+    const file = path.join(dir, "skewed.om");
+    const now = Math.floor(Date.now() / 1000);
+    writeFileSync(
+      file,
+      [
+        `m{s="1"} 1 ${now - 60}`,
+        `m{s="2"} 1 8640000000000`,
+        `m{s="3"} 1 ${now - 40 * 86_400}`,
+        "# EOF",
+        "",
+      ].join("\n"),
+    );
+    const r = await runCli([
+      "tsdb",
+      "import",
+      file,
+      "--data-dir",
+      path.join(dir, "data"),
+      "--retention",
+      "30d",
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("1 samples in 1 series imported");
+    expect(r.stderr).toMatch(new RegExp(`${file}:2: sample of m\\{s="2"\\} .* too far in the future`));
+    expect(r.stderr).toMatch(
+      new RegExp(`${file}:3: sample of m\\{s="3"\\} .* older than the retention window`),
+    );
   });
 });

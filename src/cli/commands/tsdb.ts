@@ -12,17 +12,31 @@ export function registerTsdbCommands(program: Command): void {
     .command("import")
     .description("backfill OpenMetrics text with timestamps (stop lineops first)")
     .argument("<file>", "OpenMetrics file, `# EOF` terminated, samples in time order per series")
+    .option(
+      "--retention <duration>",
+      "the server's monitoring.tsdb.retention: older samples are refused, as lineops would delete them",
+      "15d",
+    )
     .option("--json", "print JSON")
-    .action(async (file: string, opts: { json?: boolean }, cmd: Command) => {
+    .action(async (file: string, opts: { json?: boolean; retention: string }, cmd: Command) => {
       const { dataDir } = cmd.optsWithGlobals<{ dataDir?: string }>();
       const dir = path.join(path.resolve(dataDir ?? (process.env.LINEOPS_DATA_DIR || ".lineops")), "tsdb");
+      const { parseDuration } = await import("../../config/duration.js");
+      const retentionMs = parseDuration(opts.retention);
+      if (retentionMs === undefined) {
+        cmd.error(`--retention: "${opts.retention}" is not a duration (e.g. 15d, 90d, 0 for none)`, {
+          exitCode: 2,
+        });
+      }
       const { Tsdb } = await import("../../monitoring/tsdb/tsdb.js");
       const { importOpenMetrics } = await import("../../monitoring/remote/backfill.js");
-      const db = Tsdb.open(dir, { autoCompact: false });
+      const db = Tsdb.open(dir, { autoCompact: false, retentionMs });
       const progress = new Progress();
       const t0 = Date.now();
       try {
+        // Samples beyond the clock + 10 min or before the retention window are refused by line.
         const result = await importOpenMetrics(createReadStream(file), () => db.appender(), {
+          ...db.validTimeRange(),
           onProgress: (p: { samples: number }) =>
             progress.update(
               `imported ${p.samples.toLocaleString()} samples (${((Date.now() - t0) / 1000).toFixed(0)} s)`,

@@ -182,3 +182,29 @@ describe("importOpenMetrics agrees with promtool create-blocks-from openmetrics"
     }
   });
 });
+
+describe("importOpenMetrics time bounds", () => {
+  const NOW = 1_800_000_000; // seconds
+  const bounds = { minTime: (NOW - 15 * 86_400) * 1000, maxTime: NOW * 1000 + 600_000 };
+  // Each case fails on the code before the bounds: the sample was imported.
+  it.each([
+    { name: "after now + 10 min", t: NOW + 601, reason: "too_far_in_future", text: /too far in the future/ },
+    {
+      name: "the finding's 8.64e15 ms",
+      t: 8.64e12,
+      reason: "too_far_in_future",
+      text: /too far in the future/,
+    },
+    { name: "before the retention window", t: NOW - 16 * 86_400, reason: "out_of_bounds", text: /retention/ },
+  ])("$name: refused naming its line and series; the rest imported", async ({ t, reason, text }) => {
+    const store = new SampleCollector();
+    const input = [`m{a="1"} 1 ${NOW - 60}`, `m{a="2"} 2 ${t}`, `m{a="1"} 3 ${NOW}`, "# EOF", ""].join("\n");
+    const r = await importOpenMetrics(input, store.appender(), bounds);
+    expect(r).toMatchObject({ samples: 2, errorCount: 1, rejectedByReason: { [reason]: 1 } });
+    expect(r.errors[0]!.line).toBe(2);
+    expect(r.errors[0]!.message).toMatch(text);
+    expect(r.errors[0]!.message).toContain('m{a="2"}');
+    expect(store.get({ __name__: "m", a: "1" })?.ts).toEqual([(NOW - 60) * 1000, NOW * 1000]);
+    expect(store.get({ __name__: "m", a: "2" })).toBeUndefined();
+  });
+});

@@ -3,8 +3,9 @@
 // streamed in line-aligned chunks, so a file of gigabytes never sits in memory; per series, samples
 // must come in time order, and a sample out of order is an error naming its line.
 import { StringDecoder } from "node:string_decoder";
-import { LineopsError } from "../../errors.js";
+import type { LineopsError } from "../../errors.js";
 import { labelsKey, type Appender, type Labels } from "../model.js";
+import { rejectReason, type RejectReason } from "../tsdb/errors.js";
 import { ExpositionError, parseExposition, parseSeriesLabels } from "../scrape/parser.js";
 import { RemoteErrors } from "./errors.js";
 
@@ -15,6 +16,13 @@ export type ImportOptions = {
   readonly maxErrors?: number;
   /** With an appender factory: commit and take a new appender every this many samples. Default 500 000. */
   readonly commitEvery?: number;
+  /**
+   * Samples before this (ms) are refused, naming their line: the retention window would delete them
+   * at once (pass the TSDB's validTimeRange()). Default: no bound.
+   */
+  readonly minTime?: number;
+  /** Samples after this (ms) are refused: too far in the future (the TSDB's clock + 10 min). */
+  readonly maxTime?: number;
   /** Called after each chunk. */
   readonly onProgress?: (p: { lines: number; samples: number; series: number }) => void;
 };
@@ -26,6 +34,8 @@ export type ImportResult = {
   /** Total errors found (errors lists at most maxErrors of them, in input order). */
   readonly errorCount: number;
   readonly errors: readonly ImportIssue[];
+  /** Samples refused for their time or by the storage, by reason (also among errors). */
+  readonly rejectedByReason: Partial<Record<RejectReason, number>>;
   /** Whether reading stopped early at maxErrors. */
   readonly aborted: boolean;
   readonly lines: number;
@@ -94,6 +104,7 @@ class Importer {
   private uncommitted = 0;
   private errorCount = 0;
   private readonly errors: ImportIssue[] = [];
+  private readonly rejectedByReason: Partial<Record<RejectReason, number>> = {};
   private minTime = Infinity;
   private maxTime = -Infinity;
   // The text being parsed, its first line's number, and a cursor mapping the sink's sample ordinal to a line.
@@ -229,6 +240,12 @@ class Importer {
       );
       return;
     }
+    const bound = this.outOfBounds(timestampMs);
+    if (bound !== undefined) {
+      this.reject(bound.reason);
+      this.error(this.lineOf(ordinal), `sample of ${series} at ${timestampMs / 1000} ${bound.text}`);
+      return;
+    }
     let st = this.byText.get(series);
     if (st === undefined) {
       let labels: Labels;
@@ -265,8 +282,10 @@ class Importer {
     try {
       app.append(st.labels, timestampMs, value);
     } catch (err) {
-      if (err instanceof LineopsError && err.httpStatus < 500) {
-        this.error(this.lineOf(ordinal), err.message);
+      const reason = rejectReason(err);
+      if (reason !== undefined) {
+        this.reject(reason);
+        this.error(this.lineOf(ordinal), `${series}: ${(err as Error).message}`);
         return;
       }
       throw err;
@@ -284,6 +303,27 @@ class Importer {
     if (this.factory && this.uncommitted >= this.commitEvery) {
       this.commit();
     }
+  }
+
+  private outOfBounds(t: number): { reason: RejectReason; text: string } | undefined {
+    const { minTime, maxTime } = this.opts;
+    if (maxTime !== undefined && t > maxTime) {
+      return {
+        reason: "too_far_in_future",
+        text: `is too far in the future (after ${maxTime / 1000}: the clock + 10 min)`,
+      };
+    }
+    if (minTime !== undefined && t < minTime) {
+      return {
+        reason: "out_of_bounds",
+        text: `is older than the retention window (before ${minTime / 1000}); it would be deleted at once`,
+      };
+    }
+    return undefined;
+  }
+
+  private reject(reason: RejectReason): void {
+    this.rejectedByReason[reason] = (this.rejectedByReason[reason] ?? 0) + 1;
   }
 
   private current(): Appender {
@@ -351,6 +391,7 @@ class Importer {
       samples: this.samples,
       errorCount: this.errorCount,
       errors: this.errors,
+      rejectedByReason: this.rejectedByReason,
       aborted: this.aborted,
       lines: this.lines,
       minTime: this.samples > 0 ? this.minTime : undefined,

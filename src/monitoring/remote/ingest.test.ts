@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { LineopsError } from "../../errors.js";
 import type { Appender } from "../model.js";
 import { SampleCollector } from "../test-support/sample-collector.js";
+import { tmpDir } from "../tsdb/test-support/tmp.js";
+import { MAX_AHEAD_MS, Tsdb } from "../tsdb/tsdb.js";
 import { RemoteWriteRejectedError } from "./errors.js";
 import { ingestWriteRequest } from "./ingest.js";
 import { decodeWriteRequest } from "./write-request.js";
@@ -85,4 +87,59 @@ describe("ingestWriteRequest", () => {
     expect(() => ingestWriteRequest(req({ name: "a", ts: [1] }), broken)).toThrow(/disk on fire/);
     expect(rolledBack).toBe(true);
   });
+});
+
+describe("ingestWriteRequest on the real TSDB: time bounds", () => {
+  const NOW = 1_800_000_000_000;
+  const good = { __name__: "good", job: "j" };
+  const bad = { __name__: "bad", job: "j" };
+  // Each case fails on the code before the bounds: the far-future sample was accepted.
+  it.each([
+    { name: "the finding's t = 8.64e15", t: 8.64e15, reason: "too_far_in_future" },
+    { name: "1 ms past now + 10 min", t: NOW + MAX_AHEAD_MS + 1, reason: "too_far_in_future" },
+    { name: "before the head's min valid time", t: NOW - 5 * 3600_000, reason: "out_of_bounds" },
+  ])(
+    "$name: refused as $reason, the good samples stored, the error names series and time",
+    ({ t, reason }) => {
+      const db = Tsdb.open(tmpDir(), { autoCompact: false, walFlushIntervalMs: 0, now: () => NOW });
+      const seed = db.appender();
+      seed.append({ __name__: "seed" }, NOW - 6 * 3600_000, 1);
+      seed.append({ __name__: "seed" }, NOW - 3600_000, 1);
+      seed.commit();
+      db.compact(); // a block up to NOW - 4 h: earlier samples are out of bounds
+      const body = decodeWriteRequest(
+        encodeWriteRequest([
+          { labels: good, samples: { ts: [NOW - 1000, NOW], vs: [1, 2] } },
+          { labels: bad, samples: { ts: [t], vs: [3] } },
+        ]),
+      );
+      const r = ingestWriteRequest(body, db.appender(), { onRejected: "commit" });
+      expect(r).toMatchObject({
+        samples: 2,
+        rejectedSamples: 1,
+        rejectedSeries: 1,
+        byReason: { [reason]: 1 },
+      });
+      expect(r.rejected[0]).toMatchObject({ labels: bad, firstT: t, reason });
+      const err = new RemoteWriteRejectedError(
+        r.rejectedSamples,
+        r.rejectedSeries,
+        r.rejected,
+        r.byReason,
+        2,
+      );
+      expect(err.code).toBe("LINEOPS_ERR_REMOTE_WRITE_REJECTED");
+      expect(err.httpStatus).toBe(400);
+      expect(err.message).toContain(
+        `1 sample(s) of 1 series rejected by the storage (1 ${reason.replaceAll("_", " ")})`,
+      );
+      expect(err.message).toContain("the other 2 sample(s) were stored");
+      expect(err.message).toContain(`(t=${t}) for {"__name__":"bad","job":"j"}`);
+      const q = db.querier();
+      const sel = (n: string) => q.select([{ name: "__name__", type: "=", value: n }], -Infinity, Infinity);
+      expect(Array.from(sel("good")[0]!.samples().ts)).toEqual([NOW - 1000, NOW]);
+      expect(sel("bad")).toHaveLength(0);
+      db.close();
+    },
+  );
 });

@@ -1,9 +1,9 @@
-// Applies a decoded remote-write request through the storage's Appender with one commit. As Prometheus
-// 2.53 does for remote write 1.0, a sample the storage refuses (out of order, duplicate, too old) makes
-// the whole request roll back and answer 400, which the sender does not retry; we count every refused
-// sample per series first, so the error says how much was wrong, not just the first sample.
-import { LineopsError } from "../../errors.js";
+// Applies a decoded remote-write request through the storage's Appender with one commit. Every sample
+// the storage refuses (out of order, duplicate, too old, too far in the future) is counted per series
+// and per reason, so the 400 says how much was wrong and why, not just the first sample. Whether the
+// accepted rest is committed is the caller's choice (onRejected).
 import type { Appender } from "../model.js";
+import { rejectReason, type RejectReason } from "../tsdb/errors.js";
 import { RemoteWriteRejectedError, type RejectedSeries } from "./errors.js";
 import type { DecodedWriteRequest } from "./write-request.js";
 
@@ -26,6 +26,8 @@ export type IngestResult = {
   readonly rejectedSeries: number;
   /** The first maxReported refused series. */
   readonly rejected: readonly RejectedSeries[];
+  /** Refused samples by reason. */
+  readonly byReason: Partial<Record<RejectReason, number>>;
 };
 
 /**
@@ -39,6 +41,7 @@ export function ingestWriteRequest(
 ): IngestResult {
   const maxReported = opts.maxReported ?? 10;
   const rejected: RejectedSeries[] = [];
+  const byReason: Partial<Record<RejectReason, number>> = {};
   let rejectedSamples = 0;
   let rejectedSeries = 0;
   let appended = 0;
@@ -47,26 +50,26 @@ export function ingestWriteRequest(
       const { ts, vs } = s.samples;
       const labels = s.labels;
       let refused = 0;
-      let firstError = "";
+      let first: Omit<RejectedSeries, "labels" | "count"> | undefined;
       for (let i = 0; i < ts.length; i++) {
         try {
           appender.append(labels, ts[i]!, vs[i]!);
           appended++;
         } catch (err) {
-          if (!(err instanceof LineopsError) || err.httpStatus >= 500) {
+          const reason = rejectReason(err);
+          if (reason === undefined) {
             throw err;
           }
-          if (refused === 0) {
-            firstError = `${err.message} (t=${ts[i]})`;
-          }
+          byReason[reason] = (byReason[reason] ?? 0) + 1;
+          first ??= { firstError: `${(err as Error).message} (t=${ts[i]})`, firstT: ts[i]!, reason };
           refused++;
         }
       }
-      if (refused > 0) {
+      if (first) {
         rejectedSamples += refused;
         rejectedSeries++;
         if (rejected.length < maxReported) {
-          rejected.push({ labels, count: refused, firstError });
+          rejected.push({ labels, count: refused, ...first });
         }
       }
     }
@@ -76,8 +79,15 @@ export function ingestWriteRequest(
   }
   if (rejectedSamples > 0 && (opts.onRejected ?? "rollback") === "rollback") {
     appender.rollback();
-    throw new RemoteWriteRejectedError(rejectedSamples, rejectedSeries, rejected);
+    throw new RemoteWriteRejectedError(rejectedSamples, rejectedSeries, rejected, byReason);
   }
   appender.commit();
-  return { series: req.series.length, samples: appended, rejectedSamples, rejectedSeries, rejected };
+  return {
+    series: req.series.length,
+    samples: appended,
+    rejectedSamples,
+    rejectedSeries,
+    rejected,
+    byReason,
+  };
 }

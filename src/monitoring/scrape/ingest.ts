@@ -1,8 +1,8 @@
 // The parser's sink for one target: each sample's series text is resolved through the series cache
 // (labels parsed, target-labelled and relabeled once per new series, then a TSDB ref) and appended
 // to the scrape's batch; series that vanished from the body get staleness markers.
-import type { Logger } from "pino";
 import { isStaleNaN, STALE_NAN, type Appender, type Labels } from "../model.js";
+import { rejectReason, type RejectReason } from "../tsdb/errors.js";
 import { SeriesCache, type CacheEntry } from "./cache.js";
 import { detachSeries, parseSeriesLabels, type ExpositionSink } from "./parser.js";
 import { relabel } from "./relabel.js";
@@ -21,6 +21,14 @@ export type MetricMetadata = { type?: string; help?: string; unit?: string };
 
 export class SampleLimitExceeded extends Error {}
 
+/** The samples of one scrape the storage refused, so the target can say so (Prometheus only logs). */
+export type ScrapeRejections = {
+  total: number;
+  byReason: Partial<Record<RejectReason, number>>;
+  /** The first refused sample: its series, time and the storage's message. */
+  first: { labels: Labels; t: number; error: string } | undefined;
+};
+
 export class TargetIngest implements ExpositionSink {
   /** TYPE / HELP / UNIT by metric family, as last scraped. */
   readonly families = new Map<string, MetricMetadata>();
@@ -37,11 +45,9 @@ export class TargetIngest implements ExpositionSink {
   scraped = 0;
   postRelabel = 0;
   added = 0;
+  rejected: ScrapeRejections = { total: 0, byReason: {}, first: undefined };
 
-  constructor(
-    private readonly target: ScrapeTarget,
-    private readonly logger: Logger,
-  ) {
+  constructor(private readonly target: ScrapeTarget) {
     this.limit = target.sampleLimit;
     this.honorTimestamps = target.honorTimestamps;
   }
@@ -55,6 +61,7 @@ export class TargetIngest implements ExpositionSink {
     this.scraped = 0;
     this.postRelabel = 0;
     this.added = 0;
+    this.rejected = { total: 0, byReason: {}, first: undefined };
     this.cache.begin();
   }
 
@@ -131,7 +138,11 @@ export class TargetIngest implements ExpositionSink {
       return true;
     } catch (err) {
       if (!quiet && !isStaleNaN(v)) {
-        this.logger.debug({ err, target: this.target.url }, "sample rejected");
+        const reason = rejectReason(err) ?? "invalid";
+        const r = this.rejected;
+        r.total++;
+        r.byReason[reason] = (r.byReason[reason] ?? 0) + 1;
+        r.first ??= { labels: e.labels, t, error: err instanceof Error ? err.message : String(err) };
       }
       return false;
     }

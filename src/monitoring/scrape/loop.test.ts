@@ -5,6 +5,9 @@ import { gzipSync } from "node:zlib";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { isStaleNaN, labelsKey, type Appender, type Labels, type Querier, type Storage } from "../model.js";
+import { tmpDir } from "../tsdb/test-support/tmp.js";
+import { MAX_AHEAD_MS, Tsdb } from "../tsdb/tsdb.js";
+import type { ScrapeRejections } from "./ingest.js";
 import { ScrapeLoop } from "./loop.js";
 import { compileRelabel } from "./relabel.js";
 import type { ScrapeTarget } from "./target.js";
@@ -232,5 +235,52 @@ describe("scrape loop", () => {
     expect((second % 5000) % 400).toBe(0);
     expect(second - first).toBe(5000 - ((first % 5000) % 400));
     expect(rest.map((t, i) => t - (i === 0 ? second : rest[i - 1]!))).toEqual([5000, 5000]);
+  });
+});
+
+// A target whose samples the TSDB refuses says so: health stays "up" (the scrape worked, and `up`
+// is 1 as in Prometheus) but lastError names what was dropped and why, with counts by reason.
+// Fails on the code before: lastError stayed "" and nothing counted the drops.
+const NOW = 1_800_000_000_000;
+
+describe("scrape health when the storage refuses samples", () => {
+  it.each([
+    {
+      name: "an exporter timestamp beyond now + 10 min",
+      body: `orders_open 3\norders_due 7 ${NOW + MAX_AHEAD_MS + 1}\n`,
+      reason: "too_far_in_future",
+      text: /1 of 2 samples rejected by the storage \(1 too far in future\).*orders_due/,
+    },
+    {
+      name: "an exporter timestamp before the head's min valid time",
+      body: `orders_open 3\norders_due 7 ${NOW - 24 * 3600_000}\n`,
+      reason: "out_of_bounds",
+      text: /1 of 2 samples rejected by the storage \(1 out of bounds\).*orders_due/,
+    },
+    { name: "nothing refused", body: "orders_open 3\norders_due 7\n", reason: undefined, text: /^$/ },
+  ])("$name", async ({ body: b, reason, text }) => {
+    body = b;
+    const db = Tsdb.open(tmpDir(), { autoCompact: false, walFlushIntervalMs: 0, now: () => NOW });
+    // A block ending an hour ago: the head refuses anything before it (Prometheus's out of bounds).
+    const app = db.appender();
+    app.append({ __name__: "seed" }, NOW - 4 * 3600_000, 1);
+    app.append({ __name__: "seed" }, NOW - 3600_000, 1);
+    app.commit();
+    db.compact();
+    const seen: ScrapeRejections[] = [];
+    const loop = new ScrapeLoop(target(), db, logger, {
+      rejected: (_t, r) => seen.push(r),
+    });
+    await loop.scrapeOnce(NOW);
+    const h = loop.health();
+    expect(h.health).toBe("up");
+    expect(h.lastError).toMatch(text);
+    expect(h.samplesRejected).toBe(reason ? 1 : 0);
+    expect(h.samplesRejectedByReason).toEqual(reason ? { [reason]: 1 } : {});
+    expect(seen).toHaveLength(reason ? 1 : 0);
+    const q = db.querier();
+    expect(q.select([{ name: "__name__", type: "=", value: "orders_open" }], 0, Infinity)).toHaveLength(1);
+    expect(q.select([{ name: "__name__", type: "=", value: "up" }], 0, Infinity)).toHaveLength(1);
+    db.close();
   });
 });

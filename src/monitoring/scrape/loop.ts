@@ -4,12 +4,18 @@
 import type { Logger } from "pino";
 import { STALE_NAN, type Storage } from "../model.js";
 import { fetchScrape, scrapeRequest, type ScrapeBody, type ScrapeRequest } from "./fetch.js";
-import { TargetIngest, type MetricMetadata, type RefAppender, type RefEntry } from "./ingest.js";
+import {
+  TargetIngest,
+  type MetricMetadata,
+  type RefAppender,
+  type RefEntry,
+  type ScrapeRejections,
+} from "./ingest.js";
 import { formatFromContentType, parseExposition } from "./parser.js";
 import { SharedTimers } from "./schedule.js";
 import type { ScrapeTarget } from "./target.js";
 
-export type { MetricMetadata };
+export type { MetricMetadata, ScrapeRejections };
 
 /** One timer per start slot for every loop in the process (see schedule.ts). */
 const timers = new SharedTimers();
@@ -20,11 +26,20 @@ export type TargetHealth = {
   lastScrape: number | undefined;
   lastScrapeDurationMs: number;
   scrapeSamples: number;
+  /**
+   * Samples of the last scrape the storage refused (out of bounds, too far in the future, ...).
+   * The scrape itself worked, so health stays "up" (and `up` 1, as in Prometheus), but lastError
+   * says what was dropped instead of staying empty.
+   */
+  samplesRejected: number;
+  samplesRejectedByReason: ScrapeRejections["byReason"];
 };
 
 export type ScrapeObserver = {
   /** Called after every scrape with the time from its start to its samples being queryable. */
   scraped?(target: ScrapeTarget, collectionMs: number, ok: boolean, samples: number): void;
+  /** Called after a scrape whose samples the storage partly or wholly refused. */
+  rejected?(target: ScrapeTarget, rejections: ScrapeRejections): void;
 };
 
 export class ScrapeLoop {
@@ -43,6 +58,8 @@ export class ScrapeLoop {
     lastScrape: undefined,
     lastScrapeDurationMs: 0,
     scrapeSamples: 0,
+    samplesRejected: 0,
+    samplesRejectedByReason: {},
   };
 
   constructor(
@@ -51,7 +68,7 @@ export class ScrapeLoop {
     private readonly logger: Logger,
     private readonly observer: ScrapeObserver = {},
   ) {
-    this.ingest = new TargetIngest(target, logger);
+    this.ingest = new TargetIngest(target);
     this.metadata = this.ingest.families;
     this.synthetic = SYNTHETIC.map((name) => ({
       labels: { ...target.labels, __name__: name },
@@ -149,12 +166,19 @@ export class ScrapeLoop {
       app.commit();
     }
     const durationMs = performance.now() - t0;
+    const rejected = ok ? ingest.rejected : undefined;
+    if (rejected && rejected.total > 0) {
+      error = rejectedText(rejected, scraped);
+      this.observer.rejected?.(this.target, rejected);
+    }
     this.state = {
       health: ok ? "up" : "down",
       lastError: error,
       lastScrape: startMs,
       lastScrapeDurationMs: durationMs,
       scrapeSamples: ok ? scraped : 0,
+      samplesRejected: rejected?.total ?? 0,
+      samplesRejectedByReason: rejected?.byReason ?? {},
     };
     if (!ok) {
       this.logger.debug({ target: this.target.url, err: error }, "scrape failed");
@@ -185,6 +209,15 @@ const SYNTHETIC = [
   "scrape_samples_post_metric_relabeling",
   "scrape_series_added",
 ] as const;
+
+/** lastError of a scrape whose samples the storage refused: how many, why, and the first one. */
+function rejectedText(r: ScrapeRejections, scraped: number): string {
+  const reasons = Object.entries(r.byReason)
+    .map(([reason, n]) => `${n} ${reason.replaceAll("_", " ")}`)
+    .join(", ");
+  const first = r.first ? `; first: ${r.first.error} for ${JSON.stringify(r.first.labels)}` : "";
+  return `${r.total} of ${scraped} samples rejected by the storage (${reasons})${first}`;
+}
 
 /** The first time after `after` that is `offset` past a multiple of `interval`. */
 function nextSlot(after: number, interval: number, offset: number): number {

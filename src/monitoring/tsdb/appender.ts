@@ -18,6 +18,12 @@ export interface TsdbAppender extends Appender {
 /** Where a committed batch goes: the Tsdb applies it to the head and logs it to the WAL. */
 export type CommitSink = (refs: Float64Array, ts: Float64Array, vs: Float64Array, n: number) => void;
 
+/**
+ * How far past the storage's clock a sample may be (Prometheus's remote-write maxAheadTime): enough
+ * for senders with a skewed clock, too little for a bad timestamp to move block cuts and retention.
+ */
+export const MAX_AHEAD_MS = 10 * 60_000;
+
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
 let nextId = 1;
@@ -50,9 +56,14 @@ export class HeadAppender implements TsdbAppender {
   private done = false;
   private readonly id: number;
 
+  /**
+   * @param maxTime samples after this are refused (too far in the future): fixed when the appender
+   *   is created, as Prometheus's remote-write handler fixes now + 10 min per request.
+   */
   constructor(
     private readonly head: Head,
     private readonly sink: CommitSink,
+    private readonly maxTime = Infinity,
   ) {
     this.id = nextId;
     nextId = nextId >= 0xfffffffe ? 1 : nextId + 1;
@@ -86,6 +97,12 @@ export class HeadAppender implements TsdbAppender {
 
   private add(ref: number, slot: number, t: number, v: number): void {
     const h = this.head;
+    if (t > this.maxTime) {
+      h.tooFarInFutureRejected++;
+      throw TsdbErrors.tooFarInFuture(
+        `sample at ${t} is too far in the future: the storage accepts up to ${this.maxTime} (its clock + 10 min)`,
+      );
+    }
     let keep: boolean;
     if (h.pendingOwner[slot] === this.id) {
       const i = h.pendingIdx(slot);

@@ -22,6 +22,11 @@ export const TsdbErrors = {
   duplicateSample: defineStorageError("LINEOPS_ERR_DUPLICATE_SAMPLE", 400, "bad_data"),
   /** t is before the head's min valid time: that range is already persisted in a block. */
   tooOld: defineStorageError("LINEOPS_ERR_SAMPLE_TOO_OLD", 400, "bad_data"),
+  /**
+   * t is beyond the appender's max valid time (its creation time + maxAheadMs, 10 min by default).
+   * One such sample used to drive block cuts and retention from a future "newest" time.
+   */
+  tooFarInFuture: defineStorageError("LINEOPS_ERR_SAMPLE_TOO_FAR_IN_FUTURE", 400, "bad_data"),
   /** Timestamp is not a finite integer number of milliseconds. */
   invalidSample: defineStorageError("LINEOPS_ERR_INVALID_SAMPLE", 400, "bad_data"),
   /**
@@ -44,3 +49,32 @@ export const TsdbErrors = {
   /** The data directory is locked by another process. */
   locked: defineStorageError("LINEOPS_ERR_TSDB_LOCKED", 409, "conflict"),
 } as const;
+
+/**
+ * Why the storage refused a sample, as counted on /metrics and in the targets API. Names follow
+ * Prometheus's counters (out_of_bound = before the head's min valid time).
+ */
+export type RejectReason = "out_of_bounds" | "too_far_in_future" | "out_of_order" | "duplicate" | "invalid";
+
+export const REJECT_REASONS: readonly RejectReason[] = [
+  "out_of_bounds",
+  "too_far_in_future",
+  "out_of_order",
+  "duplicate",
+  "invalid",
+];
+
+const REASON_BY_CODE: Record<string, RejectReason> = {
+  [TsdbErrors.tooOld.code]: "out_of_bounds",
+  [TsdbErrors.tooFarInFuture.code]: "too_far_in_future",
+  [TsdbErrors.outOfOrder.code]: "out_of_order",
+  [TsdbErrors.duplicateSample.code]: "duplicate",
+};
+
+/** The reason of a refused sample (a 4xx LineopsError), or undefined for a storage fault. */
+export function rejectReason(err: unknown): RejectReason | undefined {
+  if (!(err instanceof LineopsError) || err.httpStatus >= 500) {
+    return undefined;
+  }
+  return REASON_BY_CODE[err.code] ?? "invalid";
+}

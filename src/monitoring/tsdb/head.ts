@@ -86,6 +86,7 @@ export class Head implements PostingsIndex {
   outOfOrderRejected = 0;
   duplicateRejected = 0;
   tooOldRejected = 0;
+  tooFarInFutureRejected = 0;
   /**
    * Queries ignore head data before this: set when a block holding that range becomes visible,
    * so the data is seen exactly once while the head's copy is dropped slice by slice.

@@ -5,7 +5,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import type { Storage } from "../model.js";
-import { HeadAppender, type TsdbAppender } from "./appender.js";
+import { HeadAppender, MAX_AHEAD_MS, type TsdbAppender } from "./appender.js";
 import { labelsKey, type Labels } from "../model.js";
 import {
   Block,
@@ -18,8 +18,8 @@ import {
 import type { ByteReader, ByteWriter } from "./bytes.js";
 import { decodeChunk } from "./chunk.js";
 import { aggregate, decodeAggregates, emptyAggregates, encodeAggregates } from "./downsample.js";
-import { StorageError, TsdbErrors } from "./errors.js";
-import { Head, slotOfRef } from "./head.js";
+import { StorageError, TsdbErrors, type RejectReason } from "./errors.js";
+import { Head, slotOfRef, type ChunkPart } from "./head.js";
 import { MergeQuerier, type QuerierHints, type StorageView, type TsdbQuerier } from "./querier.js";
 import { Slicer, sortSliced } from "./slicer.js";
 import {
@@ -36,6 +36,7 @@ import {
 } from "./wal.js";
 
 export type { TsdbAppender } from "./appender.js";
+export { MAX_AHEAD_MS } from "./appender.js";
 export type { AggregateSeries, QuerierHints, TsdbQuerier } from "./querier.js";
 export type { Aggregates } from "./downsample.js";
 export type { BlockMeta } from "./block.js";
@@ -64,6 +65,11 @@ export type TsdbOptions = {
    */
   compactionSliceMs?: number;
   logger?: Logger;
+  /**
+   * The wall clock (ms): appends beyond now + MAX_AHEAD_MS are refused, and data beyond it found on
+   * open is set aside. Default Date.now; tests inject one.
+   */
+  now?: () => number;
   /** Called after every WAL flush (tests, and callers that report durability). */
   onWalFlush?: () => void;
 };
@@ -81,6 +87,20 @@ export type CompactionStats = {
 
 export type TopEntry = { name: string; value: number };
 
+/**
+ * Future-dated data found on open (written by lineops before 0.x refused it, or under a clock that
+ * later stepped back) and set aside so it cannot hold back appends or drive retention.
+ */
+export type FutureRepair = {
+  /** Blocks that start after the open time + MAX_AHEAD_MS, moved to `<dir>/quarantine/`. */
+  blocks: { ulid: string; minTime: number; maxTime: number; resolution: number; movedTo: string }[];
+  /** WAL and checkpoint samples after the open time + MAX_AHEAD_MS, dropped; and their series. */
+  samples: number;
+  series: number;
+  /** A persisted min valid time after the bound, ignored (the block it came from is gone). */
+  minValidTime?: number;
+};
+
 export type TsdbStats = {
   numSeries: number;
   numSamples: number;
@@ -94,6 +114,9 @@ export type TsdbStats = {
   outOfOrderRejected: number;
   duplicateRejected: number;
   tooOldRejected: number;
+  tooFarInFutureRejected: number;
+  /** Blocks moved to quarantine on open because they were future-dated. */
+  quarantinedBlocks: number;
   headMemoryBytes: number;
   seriesCountByMetricName: TopEntry[];
   labelValueCountByLabelName: TopEntry[];
@@ -113,6 +136,8 @@ export class Tsdb implements Storage {
   private tiers = new Map<number, Block[]>();
   private readonly blockDir: string;
   private readonly o: Required<Omit<TsdbOptions, "logger" | "onWalFlush">> & Pick<TsdbOptions, "logger">;
+  /** Future-dated data set aside on open (see repairFuture). */
+  readonly repaired: FutureRepair = { blocks: [], samples: 0, series: 0 };
   private compactScheduled = false;
   private compacting: Promise<BlockMeta[]> | undefined;
   private checkpointing: CheckpointWriter | undefined;
@@ -127,6 +152,8 @@ export class Tsdb implements Storage {
   private readonly reportedCorrupt = new Set<string>();
   private sameScratch = new Uint8Array(1024);
   private readonly newSeries: number[] = [];
+  /** Data after this on open is future-dated (see FutureRepair). */
+  private readonly openBound: number;
 
   private constructor(
     readonly dir: string,
@@ -146,9 +173,11 @@ export class Tsdb implements Storage {
       autoCompact: opts.autoCompact ?? true,
       compactionSliceMs: opts.compactionSliceMs ?? 5,
       logger: opts.logger,
+      now: opts.now ?? (() => Date.now()), // read per call: tests that fake Date see their time
     };
     this.head = new Head(this.o.blockDurationMs);
     this.blockDir = path.join(dir, "blocks");
+    this.openBound = this.o.now() + MAX_AHEAD_MS;
     fs.mkdirSync(this.blockDir, { recursive: true });
     this.lock();
     this.loadBlocks();
@@ -166,6 +195,11 @@ export class Tsdb implements Storage {
     const db = new Tsdb(dir, opts);
     try {
       db.replay();
+      if (db.repaired.samples > 0 || db.repaired.minValidTime !== undefined) {
+        // Persist the repair now: left in the WAL, a dropped sample that is no longer in the future
+        // at a later open would come back and make that series' newer samples out of order.
+        db.checkpoint();
+      }
       db.applyRetention();
     } catch (err) {
       db.wal.close();
@@ -181,7 +215,11 @@ export class Tsdb implements Storage {
     if (this.closed) {
       throw TsdbErrors.closed("tsdb is closed");
     }
-    return new HeadAppender(this.head, (refs, ts, vs, n) => this.commitBatch(refs, ts, vs, n));
+    return new HeadAppender(
+      this.head,
+      (refs, ts, vs, n) => this.commitBatch(refs, ts, vs, n),
+      this.o.now() + MAX_AHEAD_MS,
+    );
   }
 
   querier(hints: QuerierHints = {}): TsdbQuerier {
@@ -722,6 +760,8 @@ export class Tsdb implements Storage {
     for (const b of this.raw) {
       newest = Math.max(newest, b.meta.maxTime);
     }
+    // Never measured from beyond the clock: one future-dated sample once made this delete every block.
+    newest = Math.min(newest, this.o.now() + MAX_AHEAD_MS);
     if (newest === -Infinity) {
       return;
     }
@@ -782,6 +822,10 @@ export class Tsdb implements Storage {
       try {
         const b = Block.open(dir);
         b.index(); // verify the index checksum now rather than on the first query
+        if (b.meta.minTime > this.openBound) {
+          this.quarantine(b, name);
+          continue;
+        }
         if (b.meta.resolution === 0) {
           this.raw.push(b);
         } else {
@@ -798,12 +842,77 @@ export class Tsdb implements Storage {
       list.sort((a, b) => a.meta.minTime - b.meta.minTime);
     }
     for (const b of this.raw) {
-      this.head.minValidTime = Math.max(this.head.minValidTime, b.meta.maxTime);
+      this.head.minValidTime = Math.max(this.head.minValidTime, this.appendableAfter(b));
     }
+  }
+
+  /**
+   * Where appends may resume after raw block `b`: its end, except for a block that ends after the
+   * clock + 10 min. Future-dated samples once made compaction cut the block holding "now" early,
+   * and its aligned end would refuse every scrape for up to a block duration; appends resume after
+   * its newest sample instead, and the next cut of that range makes a second block beside it (the
+   * querier merges overlapping blocks by timestamp).
+   */
+  private appendableAfter(b: Block): number {
+    if (b.meta.maxTime <= this.openBound) {
+      return b.meta.maxTime;
+    }
+    let newest = -Infinity;
+    for (const s of b.allSeries()) {
+      for (const c of s.chunks) {
+        newest = Math.max(newest, c.maxT);
+      }
+    }
+    const after = Math.min(b.meta.maxTime, newest + 1);
+    this.o.logger?.warn(
+      {
+        block: b.meta.ulid,
+        minTime: timeText(b.meta.minTime),
+        maxTime: timeText(b.meta.maxTime),
+        appendsFrom: timeText(after),
+      },
+      "tsdb: block ends in the future (cut early by future-dated samples); appends resume after its newest sample",
+    );
+    return after;
+  }
+
+  /**
+   * Moves a future-dated block out of blocks/ rather than deleting it: if the clock is what is
+   * wrong (a board that booted without its RTC), the operator moves it back (docs/runbooks).
+   */
+  private quarantine(b: Block, name: string): void {
+    b.close();
+    const qdir = path.join(this.dir, "quarantine");
+    fs.mkdirSync(qdir, { recursive: true });
+    let to = path.join(qdir, name);
+    for (let i = 1; fs.existsSync(to); i++) {
+      to = path.join(qdir, `${name}.${i}`);
+    }
+    fs.renameSync(b.dir, to);
+    const { ulid, minTime, maxTime, resolution } = b.meta;
+    this.repaired.blocks.push({ ulid, minTime, maxTime, resolution, movedTo: to });
+    this.o.logger?.error(
+      {
+        block: ulid,
+        minTime: timeText(minTime),
+        maxTime: timeText(maxTime),
+        resolution,
+        clock: timeText(this.o.now()),
+        movedTo: to,
+      },
+      "tsdb: future-dated block moved to quarantine (its samples are after the clock + 10 min); " +
+        "if the system clock is what is wrong, fix it, stop lineops and move the block back",
+    );
   }
 
   private replay(): void {
     const h = this.head;
+    const bound = this.openBound;
+    const futureSeries = new Set<number>();
+    const dropFuture = (ref: number, n: number) => {
+      this.repaired.samples += n;
+      futureSeries.add(ref);
+    };
     const prevBits = (ref: number, out: Uint32Array) => {
       const slot = slotOfRef(ref);
       out[0] = h.lastVU32[2 * slot] ?? 0;
@@ -816,18 +925,38 @@ export class Tsdb implements Storage {
         decodeSamples(
           r,
           (ref, t, hi, lo) => {
-            if (h.isLive(ref)) {
+            if (t > bound) {
+              dropFuture(ref, 1);
+            } else if (h.isLive(ref)) {
               h.replaySample(slotOfRef(ref), t, hi, lo);
             }
           },
           prevBits,
         );
       } else if (type === REC_CHUNKS) {
-        readChunksRecord(r, h);
+        readChunksRecord(r, h, bound, dropFuture);
       } else if (type === REC_META) {
-        h.minValidTime = Math.max(h.minValidTime, r.f64());
+        const t = r.f64();
+        if (t > bound) {
+          this.repaired.minValidTime = t;
+        } else {
+          h.minValidTime = Math.max(h.minValidTime, t);
+        }
       }
     });
+    this.repaired.series = futureSeries.size;
+    if (this.repaired.samples > 0 || this.repaired.minValidTime !== undefined) {
+      this.o.logger?.error(
+        {
+          samples: this.repaired.samples,
+          series: this.repaired.series,
+          ignoredMinValidTime:
+            this.repaired.minValidTime === undefined ? undefined : timeText(this.repaired.minValidTime),
+          clock: timeText(this.o.now()),
+        },
+        "tsdb: future-dated samples dropped from the WAL (after the clock + 10 min); appends to their series resume",
+      );
+    }
     if (res.records > 0) {
       this.o.logger?.info(
         { records: res.records, series: h.numSeries, samples: h.numSamples },
@@ -933,11 +1062,36 @@ export class Tsdb implements Storage {
       outOfOrderRejected: h.outOfOrderRejected,
       duplicateRejected: h.duplicateRejected,
       tooOldRejected: h.tooOldRejected,
+      tooFarInFutureRejected: h.tooFarInFutureRejected,
+      quarantinedBlocks: this.repaired.blocks.length,
       headMemoryBytes: h.memoryBytes(),
       seriesCountByMetricName: top(byMetric),
       labelValueCountByLabelName: top(valueCount),
       memoryInBytesByLabelName: top(memory),
       seriesCountByLabelValuePair: top(pairs),
+    };
+  }
+
+  /**
+   * The times an import may write now: after `now - retentionMs` (older would be deleted at once)
+   * and up to `now + MAX_AHEAD_MS` (the appenders' bound).
+   */
+  validTimeRange(): { minTime: number; maxTime: number } {
+    const now = this.o.now();
+    return {
+      minTime: this.o.retentionMs > 0 ? now - this.o.retentionMs : -Infinity,
+      maxTime: now + MAX_AHEAD_MS,
+    };
+  }
+
+  /** Samples refused since open, by reason (cheap: for lineops's /metrics on every scrape). */
+  rejectedCounts(): Record<Exclude<RejectReason, "invalid">, number> {
+    const h = this.head;
+    return {
+      out_of_bounds: h.tooOldRejected,
+      too_far_in_future: h.tooFarInFutureRejected,
+      out_of_order: h.outOfOrderRejected,
+      duplicate: h.duplicateRejected,
     };
   }
 
@@ -1167,7 +1321,12 @@ function writeChunksRecord(w: ByteWriter, h: Head, slots: number[]): void {
   }
 }
 
-function readChunksRecord(r: ByteReader, h: Head): void {
+function readChunksRecord(
+  r: ByteReader,
+  h: Head,
+  bound: number,
+  dropFuture: (ref: number, n: number) => void,
+): void {
   const n = r.uvarint();
   const bits = new Uint32Array(2);
   for (let i = 0; i < n; i++) {
@@ -1176,13 +1335,19 @@ function readChunksRecord(r: ByteReader, h: Head): void {
     r.bits64(bits, 0);
     const live = h.isLive(ref);
     const slot = slotOfRef(ref);
+    // A series whose newest sample is future-dated is rebuilt sample by sample without those
+    // samples, so its last time (the order check of every later append) is a real one.
+    const future = live && lastT > bound;
+    const parts: ChunkPart[] = [];
     const nc = r.uvarint();
     for (let c = 0; c < nc; c++) {
       const minT = r.f64();
       const maxT = r.f64();
       const count = r.uvarint();
       const bytes = r.bytes(r.uvarint());
-      if (live && maxT >= h.minValidTime) {
+      if (future) {
+        parts.push({ minT, maxT, count, bytes });
+      } else if (live && maxT >= h.minValidTime) {
         h.restoreClosedChunk(slot, { minT, maxT, count, bytes });
       }
     }
@@ -1194,14 +1359,47 @@ function readChunksRecord(r: ByteReader, h: Head): void {
       const leading = r.u8();
       const trailing = r.u8();
       const bytes = r.bytes(Math.ceil(nbits / 8));
-      if (live && lastT >= h.minValidTime) {
+      if (future) {
+        parts.push({ minT, maxT: lastT, count, bytes });
+      } else if (live && lastT >= h.minValidTime) {
         h.restoreOpenChunk(slot, { bytes, count, minT, delta, bits: nbits, leading, trailing });
       }
     }
-    if (live) {
+    if (future) {
+      dropFuture(ref, rebuildWithout(h, slot, parts, bound));
+    } else if (live) {
       h.restoreLast(slot, lastT, bits[1]!, bits[0]!);
     }
   }
+}
+
+/** Replays the samples of `parts` up to `bound` into the slot; returns how many were after it. */
+function rebuildWithout(h: Head, slot: number, parts: ChunkPart[], bound: number): number {
+  let total = 0;
+  for (const c of parts) {
+    total += c.count;
+  }
+  const ts = new Float64Array(total);
+  const vs = new Float64Array(total);
+  let n = 0;
+  for (const c of parts) {
+    n = decodeChunk(c.bytes, c.count, ts, vs, n);
+  }
+  const bitsOf = new Uint32Array(vs.buffer);
+  let dropped = 0;
+  for (let i = 0; i < n; i++) {
+    if (ts[i]! > bound) {
+      dropped++;
+    } else {
+      h.replaySample(slot, ts[i]!, bitsOf[2 * i + 1]!, bitsOf[2 * i]!);
+    }
+  }
+  return dropped;
+}
+
+/** A time for log lines: ISO 8601 when Date can show it (8.64e15 ms is its limit), else the number. */
+function timeText(t: number): string {
+  return Math.abs(t) <= 8.64e15 ? new Date(t).toISOString() : String(t);
 }
 
 export { StorageError, TsdbErrors };
