@@ -86,7 +86,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     logger.warn(warning);
   }
 
-  const tightened = secureDataDir(config.dataDir);
+  // The TSDB creates its directory with default modes; made here first, it starts out private.
+  const tightened = secureDataDir(config.dataDir, ["tsdb"]);
   if (tightened.length > 0) {
     logger.warn({ paths: tightened }, "tightened permissions in the data dir (directories 0700, files 0600)");
   }

@@ -39,13 +39,17 @@ function tighten(p: string, mode: number): boolean {
 }
 
 /**
- * Makes the data dir private (creating it) and tightens every directory and file under it,
+ * Makes the data dir private (creating it and `subdirs` 0700, so stages that create them later
+ * with their own defaults find them private) and tightens every directory and file under it,
  * except inside OWN_LAYOUT directories. Returns the paths whose mode changed.
  */
-export function secureDataDir(dataDir: string): string[] {
+export function secureDataDir(dataDir: string, subdirs: readonly string[] = []): string[] {
   const changed: string[] = [];
   if (privateDir(dataDir)) {
     changed.push(dataDir);
+  }
+  for (const sub of subdirs) {
+    fs.mkdirSync(path.join(dataDir, sub), { recursive: true, mode: PRIVATE_DIR_MODE });
   }
   const walk = (dir: string, top: boolean) => {
     for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
