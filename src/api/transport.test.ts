@@ -5,13 +5,14 @@ import http from "node:http";
 import path from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { pino } from "pino";
+import { pino, type Logger } from "pino";
+import { loadConfigFile } from "../config/config.js";
 import { startLineops, type Lineops } from "../main.js";
 import { tempDir } from "../test-support/line.js";
 import { httpsRequest, makeCert, servedFingerprint, type TestCert } from "../test-support/tls.js";
 import { checkListeners, hostName, isLoopbackHost, urlHost } from "./transport.js";
 
-function capturedLogger(): { logger: ReturnType<typeof pino>; lines: () => Record<string, unknown>[] } {
+function capturedLogger(): { logger: Logger; lines: () => Record<string, unknown>[] } {
   const out: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _enc, done) {
@@ -250,7 +251,7 @@ describe("the API over HTTPS", () => {
     "/api/v1/status?limit=1&%74oken=abc",
     "/-/healthy?api_key=abc",
   ])("%s is refused with 400, with or without a header token", async (p) => {
-    for (const headers of [{}, { authorization: `Bearer ${admin}` }]) {
+    for (const headers of [{}, { authorization: `Bearer ${admin}` }] as Record<string, string>[]) {
       const res = await httpsRequest(`${lineops.url}${p}`, cert.pem, { headers });
       expect(res.status).toBe(400);
       expect(JSON.parse(res.body)).toMatchObject({ code: "LINEOPS_ERR_TOKEN_IN_QUERY" });
@@ -294,5 +295,36 @@ describe("the API over HTTPS", () => {
     copyFileSync(third.keyFile, path.join(dir, "server.key"));
     await expect(lineops.reload()).rejects.toMatchObject({ code: "LINEOPS_ERR_TLS_FILES" });
     expect(await servedFingerprint(port)).toBe(second.fingerprint);
+  });
+});
+
+describe("web config", () => {
+  it("rejects front_doors.tls without a certificate, naming file:line:col", () => {
+    const dir = tempDir();
+    const file = path.join(dir, "lineops.yaml");
+    writeFileSync(file, "web:\n  front_doors:\n    tls: true\n");
+    expect(() => loadConfigFile(file)).toThrow(
+      expect.objectContaining({
+        code: "LINEOPS_ERR_CONFIG_INVALID",
+        message: expect.stringMatching(/lineops\.yaml:3:\d+: web\.front_doors\.tls: front_doors\.tls needs/),
+      }),
+    );
+  });
+
+  it.each([
+    ["cert_file: missing.crt\n    key_file: missing.key", "cert_file: cannot read"],
+    ["cert_file: lineops.yaml\n    key_file: lineops.yaml", "not a PEM certificate"],
+  ])("refuses to start with %s", async (files, message) => {
+    const dir = tempDir();
+    const configFile = path.join(dir, "lineops.yaml");
+    writeFileSync(configFile, `web:\n  tls_server_config:\n    ${files}\n`);
+    const start = startLineops({
+      configFile,
+      dataDir: path.join(dir, "data"),
+      port: 0,
+      logger: pino({ level: "silent" }),
+    });
+    await expect(start).rejects.toMatchObject({ code: "LINEOPS_ERR_TLS_FILES" });
+    await expect(start).rejects.toThrow(message);
   });
 });
