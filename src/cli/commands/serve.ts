@@ -138,7 +138,7 @@ async function run(cmd: Command, demo: boolean): Promise<void> {
       `  (also in ${path.join(lineops.config.dataDir, "demo.json")}, which the CLI reads)`,
       "",
       "  try:  npx lineops status     npx lineops instances     npx lineops logs line-controller",
-      `        curl -H "Authorization: Bearer $TOKEN" ${lineops.url}/api/v1/status`,
+      `        curl ${tlsCert ? `--cacert ${tlsCert} ` : ""}-H "Authorization: Bearer $TOKEN" ${lineops.url}/api/v1/status`,
       "",
       "  Ctrl-C stops the line and lineops.",
       "",
