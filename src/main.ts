@@ -261,7 +261,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
 
   let traffic: { stop(): Promise<void> } | undefined;
   await monitoring.start();
-  await monitoring.setSelfTarget(config.server.host, port);
+  await monitoring.setSelfTarget(config.server.host, port, tlsFiles ? "https" : "http");
   const settled = (async () => {
     await deployment.start();
     if (initialLine && config.lineFile) {

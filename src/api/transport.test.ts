@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino, type Logger } from "pino";
 import { loadConfigFile } from "../config/config.js";
 import { startLineops, type Lineops } from "../main.js";
-import { tempDir } from "../test-support/line.js";
+import { eventually, tempDir } from "../test-support/line.js";
 import { httpsRequest, makeCert, servedFingerprint, type TestCert } from "../test-support/tls.js";
 import { checkListeners, hostName, isLoopbackHost, urlHost } from "./transport.js";
 
@@ -159,6 +159,9 @@ describe("the API over HTTPS", () => {
         "    cert_file: server.crt", // relative to the config file
         "    key_file: server.key",
         "  allowed_hosts: [lineops.plant.example]",
+        "monitoring:",
+        "  scrapeInterval: 500ms",
+        "  scrapeTimeout: 500ms",
         "",
       ].join("\n"),
     );
@@ -196,6 +199,20 @@ describe("the API over HTTPS", () => {
         .on("error", (e: NodeJS.ErrnoException) => resolve(e.code ?? "error"));
     });
     expect(plain).not.toBe(200);
+  });
+
+  it("still scrapes its own /metrics (router metrics feed canary analyses) over HTTPS", async () => {
+    const query = encodeURIComponent('up{job="lineops"}');
+    const up = await eventually(
+      async () => {
+        const res = await get(`/api/v1/query?query=${query}`);
+        const body = JSON.parse(res.body) as { data: { result: { value: [number, string] }[] } };
+        return body.data.result[0]?.value[1] === "1" ? true : undefined;
+      },
+      10_000,
+      'up{job="lineops"} == 1',
+    );
+    expect(up).toBe(true);
   });
 
   it.each([
