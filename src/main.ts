@@ -87,9 +87,18 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   }
 
   // The TSDB creates its directory with default modes; made here first, it starts out private.
-  const tightened = secureDataDir(config.dataDir, ["tsdb"]);
-  if (tightened.length > 0) {
-    logger.warn({ paths: tightened }, "tightened permissions in the data dir (directories 0700, files 0600)");
+  const modes = secureDataDir(config.dataDir, ["tsdb"]);
+  if (modes.changed.length > 0) {
+    logger.warn(
+      { paths: modes.changed },
+      "tightened permissions in the data dir (directories 0700, files 0600)",
+    );
+  }
+  if (modes.failed.length > 0) {
+    logger.error(
+      { paths: modes.failed },
+      "cannot tighten permissions in the data dir: other users may read lineops state",
+    );
   }
   const db = openDb(config.dataDir);
   const tokens = new TokenRepository(db);
