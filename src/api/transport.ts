@@ -116,7 +116,7 @@ export function applyHttpPolicy(app: FastifyInstance, policy: HttpPolicy = DEFAU
       const name = hostName(host);
       if (!isLoopbackHost(name) && !allowed.has(name)) {
         throw ApiErrors.hostNotAllowed(
-          `Host "${name}" is not one this lineops answers to: use a loopback address, the listen address, or add the name to web.allowed_hosts (this check stops DNS rebinding)`,
+          `Host "${name.slice(0, 253)}" is not one this lineops answers to: use a loopback address, the listen address, or add the name to web.allowed_hosts (this check stops DNS rebinding)`,
         );
       }
     }
