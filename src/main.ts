@@ -2,10 +2,13 @@
 // dependency order and stops them in reverse. Nothing else happens here.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { Server as TlsServer } from "node:tls";
 import { pino, type Logger } from "pino";
 import { startTrafficGenerator } from "../line/traffic/generator.js";
 import { createMetrics } from "./api/metrics.js";
 import { buildServer } from "./api/server.js";
+import { TlsFiles } from "./api/tls.js";
+import { checkListeners, urlHost } from "./api/transport.js";
 import { resolveConfig, type ConfigOverrides, type ResolvedConfig } from "./config/config.js";
 import type { LineSpec } from "./config/line-schema.js";
 import { DeploymentEngine } from "./deployment/engine.js";
@@ -23,6 +26,7 @@ import { Router } from "./runtime/router/router.js";
 import { AuditRepository } from "./store/audit.js";
 import { DeploymentRepository } from "./store/deployments.js";
 import { openDb } from "./store/db.js";
+import { secureDataDir } from "./store/permissions.js";
 import { RevisionRepository } from "./store/revisions.js";
 import { TokenRepository } from "./store/tokens.js";
 import { VERSION } from "./version.js";
@@ -64,9 +68,38 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   // Validate the line before anything starts: bad input must leave nothing running.
   const initialLine: LineSpec | undefined = config.lineFile ? loadLineFile(config.lineFile) : undefined;
   const ruleFiles = config.ruleFiles.map((file) => ({ file, groups: loadRuleFile(file).groups }));
+  const { web } = config;
+  // Certificate, key and the bind rule are checked before anything starts, like the line.
+  const tlsFiles = web.tls_server_config
+    ? new TlsFiles({ certFile: web.tls_server_config.cert_file, keyFile: web.tls_server_config.key_file })
+    : undefined;
+  const insecure = checkListeners(
+    [
+      { what: "the API", host: config.server.host, tls: tlsFiles !== undefined },
+      { what: "the front doors", host: web.front_doors.host, tls: web.front_doors.tls },
+    ],
+    web.allow_insecure,
+  );
   const logger =
     opts.logger ?? createLogger(config.logging.level, opts.pretty ?? process.stdout.isTTY === true);
+  for (const warning of insecure) {
+    logger.warn(warning);
+  }
 
+  // The TSDB creates its directory with default modes; made here first, it starts out private.
+  const modes = secureDataDir(config.dataDir, ["tsdb"]);
+  if (modes.changed.length > 0) {
+    logger.warn(
+      { paths: modes.changed },
+      "tightened permissions in the data dir (directories 0700, files 0600)",
+    );
+  }
+  if (modes.failed.length > 0) {
+    logger.error(
+      { paths: modes.failed },
+      "cannot tighten permissions in the data dir: other users may read lineops state",
+    );
+  }
   const db = openDb(config.dataDir);
   const tokens = new TokenRepository(db);
   const audit = new AuditRepository(db);
@@ -101,7 +134,13 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     }),
   );
   // Router metrics go to lineops's own /metrics, which lineops scrapes into its TSDB (job="lineops").
-  const router = new Router({ logger, ports, onRequest: (e) => metrics.routerRequest(e) });
+  const router = new Router({
+    logger,
+    ports,
+    host: web.front_doors.host,
+    ...(tlsFiles && web.front_doors.tls ? { tls: tlsFiles.current.options } : {}),
+    onRequest: (e) => metrics.routerRequest(e),
+  });
   const deployment = new DeploymentEngine({
     runtime,
     deployments: new DeploymentRepository(db),
@@ -156,6 +195,11 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   let ready = false;
   const applyLine = async (line: LineSpec, dir: string) => deployment.apply(line, dir);
   const reload = async () => {
+    // A bad certificate on reload throws here and keeps the running one (and the running line).
+    const tls = tlsFiles?.reload();
+    if (tls) {
+      logger.info({ fingerprint: tls.fingerprint, validTo: tls.validTo }, "TLS certificate reloaded");
+    }
     if (!config.lineFile) {
       return { reloaded: false, reason: "no line file configured" };
     }
@@ -182,7 +226,16 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
         ),
       reload,
     },
-    { bodyLimitBytes: config.server.bodyLimitBytes, metrics },
+    {
+      bodyLimitBytes: config.server.bodyLimitBytes,
+      metrics,
+      policy: {
+        listenHost: config.server.host,
+        allowedHosts: web.allowed_hosts,
+        tls: tlsFiles !== undefined,
+      },
+      ...(tlsFiles ? { https: tlsFiles.current.options } : {}),
+    },
   );
 
   try {
@@ -203,7 +256,13 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   }
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.server.port;
-  const url = `http://${config.server.host}:${port}`;
+  if (tlsFiles) {
+    tlsFiles.use(app.server as unknown as TlsServer);
+    if (web.front_doors.tls) {
+      tlsFiles.use(router);
+    }
+  }
+  const url = `${tlsFiles ? "https" : "http"}://${urlHost(config.server.host)}:${port}`;
   logger.info({ url, dataDir: config.dataDir, version: VERSION }, "lineops API listening");
 
   // A control plane that died without stopping its instances left orphans: stop them, then start clean.
@@ -214,7 +273,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
 
   let traffic: { stop(): Promise<void> } | undefined;
   await monitoring.start();
-  await monitoring.setSelfTarget(config.server.host, port);
+  await monitoring.setSelfTarget(config.server.host, port, tlsFiles ? "https" : "http");
   const settled = (async () => {
     await deployment.start();
     if (initialLine && config.lineFile) {

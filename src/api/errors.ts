@@ -9,6 +9,14 @@ export const ApiErrors = {
   badRequest: defineError("LINEOPS_ERR_BAD_REQUEST", 400, "bad_data"),
   bodyTooLarge: defineError("LINEOPS_ERR_BODY_TOO_LARGE", 413, "bad_data"),
   internal: defineError("LINEOPS_ERR_INTERNAL", 500, "internal"),
+  /** Host header not a loopback name, the listen address or in web.allowed_hosts (DNS rebinding). */
+  hostNotAllowed: defineError("LINEOPS_ERR_HOST_NOT_ALLOWED", 421, "bad_data"),
+  /** ?token= / ?access_token= / ?authorization=: credentials belong in the Authorization header. */
+  tokenInQuery: defineError("LINEOPS_ERR_TOKEN_IN_QUERY", 400, "bad_data"),
+  /** Start refused: a listener beyond loopback without TLS and without web.allow_insecure. */
+  insecureListen: defineError("LINEOPS_ERR_INSECURE_LISTEN", 400, "bad_data"),
+  /** TLS certificate or key unreadable, unparsable or not a pair (at start or on reload). */
+  tlsFiles: defineError("LINEOPS_ERR_TLS_FILES", 400, "bad_data"),
 } as const;
 
 export type ErrorEnvelope = { status: "error"; errorType: string; error: string; code: string };

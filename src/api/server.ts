@@ -1,6 +1,7 @@
 // Builds the HTTP server: auth and audit hooks, the error envelope, the OpenAPI document generated
 // from route schemas, lineops's own health and metrics endpoints, and the /api/v1 routes.
 import swagger from "@fastify/swagger";
+import type { SecureContextOptions } from "node:tls";
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { ApiContext } from "./context.js";
 import { auditHook } from "./audit.js";
@@ -13,8 +14,16 @@ import { analysisRoutes } from "./routes/analysis.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { statusRoutes } from "./routes/status.js";
+import { applyHttpPolicy, type HttpPolicy } from "./transport.js";
 
-export type ServerOptions = { bodyLimitBytes: number; metrics: ApiMetrics };
+export type ServerOptions = {
+  bodyLimitBytes: number;
+  metrics: ApiMetrics;
+  /** Host allow-list and headers (default: loopback only, no TLS). */
+  policy?: HttpPolicy;
+  /** Certificate and key: the API answers HTTPS only. */
+  https?: SecureContextOptions;
+};
 
 export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
@@ -22,7 +31,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimitBytes,
     // Secrets never reach logs: the Authorization header is not part of pino's default request serializer.
-  });
+    ...(opts.https ? { https: opts.https } : {}),
+  }) as unknown as FastifyInstance; // with https the raw server is a tls.Server; routes don't care
+  applyHttpPolicy(app, opts.policy); // first onRequest hook: Host and query checks run before auth
 
   app.addContentTypeParser(
     ["application/yaml", "text/yaml", "application/x-yaml"],

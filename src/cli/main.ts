@@ -17,7 +17,9 @@ export function buildProgram(): Command {
   const program = new Command("lineops")
     .description("deploy, watch and operate the software of a manufacturing line")
     .option("--url <url>", "lineops API URL (or LINEOPS_URL; default: from the demo file)")
-    .option("--token <token>", "API token (or LINEOPS_TOKEN; default: from the demo file)")
+    .option("--token <token>", "API token (visible in ps: prefer --token-file or LINEOPS_TOKEN)")
+    .option("--token-file <file>", "read the API token from this file (or LINEOPS_TOKEN_FILE)")
+    .option("--ca-file <file>", "trust this PEM certificate/CA for https URLs (or LINEOPS_CA_FILE)")
     .option("--data-dir <dir>", "where to find demo.json (or LINEOPS_DATA_DIR; default ./.lineops)")
     .exitOverride()
     .showHelpAfterError();

@@ -10,6 +10,11 @@ export type ConfigOverrides = {
   host?: string;
   lineFile?: string;
   logLevel?: LineopsConfig["logging"]["level"];
+  /** --tls-cert-file / --tls-key-file: both or neither; they replace web.tls_server_config. */
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  /** --insecure-listen: same as web.allow_insecure: true. */
+  allowInsecure?: boolean;
 };
 
 export type ResolvedConfig = LineopsConfig & {
@@ -41,6 +46,17 @@ export function resolveConfig(
   const configuredLine =
     base.line.file && source ? path.resolve(path.dirname(source), base.line.file) : undefined;
   const lineFile = flags.lineFile ? path.resolve(flags.lineFile) : configuredLine;
+  if ((flags.tlsCertFile === undefined) !== (flags.tlsKeyFile === undefined)) {
+    throw new Error("--tls-cert-file and --tls-key-file go together: give both or neither");
+  }
+  const relative = (f: string) => path.resolve(source ? path.dirname(source) : process.cwd(), f);
+  const tlsFiles =
+    flags.tlsCertFile !== undefined && flags.tlsKeyFile !== undefined
+      ? { cert_file: path.resolve(flags.tlsCertFile), key_file: path.resolve(flags.tlsKeyFile) }
+      : base.web.tls_server_config && {
+          cert_file: relative(base.web.tls_server_config.cert_file),
+          key_file: relative(base.web.tls_server_config.key_file),
+        };
   return {
     ...base,
     source,
@@ -50,8 +66,13 @@ export function resolveConfig(
       port: flags.port ?? envPort ?? base.server.port,
       host: flags.host ?? base.server.host,
     },
+    web: {
+      ...base.web,
+      ...(tlsFiles ? { tls_server_config: tlsFiles } : {}),
+      allow_insecure: flags.allowInsecure === true || base.web.allow_insecure,
+    },
     logging: { level: flags.logLevel ?? base.logging.level },
     lineFile,
-    ruleFiles: base.rule_files.map((f) => path.resolve(source ? path.dirname(source) : process.cwd(), f)),
+    ruleFiles: base.rule_files.map(relative),
   };
 }

@@ -19,6 +19,37 @@ const server = z
   })
   .prefault({});
 
+// Transport security of the API and the front doors; names follow Prometheus's web-config file.
+const web = z
+  .strictObject({
+    /** Serve the API (and, with front_doors.tls, the front doors) over HTTPS; files re-read on reload. */
+    tls_server_config: z
+      .strictObject({
+        /** PEM certificate (chain), relative to this file. */
+        cert_file: z.string().min(1),
+        /** PEM private key, unencrypted, relative to this file. */
+        key_file: z.string().min(1),
+      })
+      .optional(),
+    /** Host header names the API answers to besides loopback and its listen address (DNS rebinding). */
+    allowed_hosts: z.array(z.string().min(1)).default([]),
+    /** Listen beyond loopback without TLS anyway (a loud warning is logged at start). */
+    allow_insecure: z.boolean().default(false),
+    front_doors: z
+      .strictObject({
+        /** Where the services' front doors listen; beyond loopback needs TLS or allow_insecure. */
+        host: z.string().min(1).default("127.0.0.1"),
+        /** Serve the front doors over HTTPS with tls_server_config's certificate. */
+        tls: z.boolean().default(false),
+      })
+      .prefault({}),
+  })
+  .refine((w) => !w.front_doors.tls || w.tls_server_config !== undefined, {
+    message: "front_doors.tls needs tls_server_config (cert_file and key_file)",
+    path: ["front_doors", "tls"],
+  })
+  .prefault({});
+
 const runtime = z
   .strictObject({
     restart: z
@@ -99,6 +130,7 @@ export const configSchema = z.strictObject({
   /** Where state lives; overridden by --data-dir / LINEOPS_DATA_DIR. Relative to the working directory. */
   dataDir: z.string().min(1).default(".lineops"),
   server,
+  web,
   line: z
     .strictObject({
       /** The line.yaml applied at start; relative paths are relative to this config file. */

@@ -329,8 +329,12 @@ export class MonitoringEngine implements MetricsQuerier {
     return this.rejections.totals();
   }
 
-  /** lineops scrapes its own /metrics (job="lineops"), as Prometheus does, so router and API metrics are queryable. */
-  async setSelfTarget(host: string, port: number): Promise<void> {
+  /**
+   * lineops scrapes its own /metrics (job="lineops"), as Prometheus does, so router and API metrics
+   * are queryable. Over HTTPS the certificate is not verified: the connection is to lineops's own
+   * listener on this machine, and a certificate for the plant's DNS name need not cover the address.
+   */
+  async setSelfTarget(host: string, port: number, scheme: "http" | "https" = "http"): Promise<void> {
     this.selfTarget = instanceScrapeTarget(
       {
         service: "lineops",
@@ -347,8 +351,10 @@ export class MonitoringEngine implements MetricsQuerier {
     this.selfTarget = {
       ...this.selfTarget,
       key: "self",
+      url: `${scheme}://${host}:${port}/metrics`,
       labels,
-      discoveredLabels: { ...labels, __address__: `${host}:${port}` },
+      discoveredLabels: { ...labels, __address__: `${host}:${port}`, __scheme__: scheme },
+      ...(scheme === "https" ? { insecureSkipVerify: true } : {}),
     };
     await this.syncTargets();
   }

@@ -1,14 +1,18 @@
 // Opens the state database (SQLite, WAL always on) and brings its schema up to date.
-import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { migrations as allMigrations, type Migration } from "./migrations/index.js";
+import { privateDir, privateFile } from "./permissions.js";
 
 export type Db = Database.Database;
 
 export function openDb(dataDir: string, migrations: Migration[] = allMigrations): Db {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, "lineops.db"));
+  privateDir(dataDir);
+  const file = path.join(dataDir, "lineops.db");
+  // SQLite creates its file 0644 and gives -wal and -shm the database's mode: an empty 0600 file
+  // first (a valid empty database) keeps all three private.
+  privateFile(file);
+  const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL"); // durable across process crashes in WAL mode
   db.pragma("foreign_keys = ON");

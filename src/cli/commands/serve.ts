@@ -15,6 +15,9 @@ type ServeFlags = {
   line?: string;
   pretty?: boolean;
   logLevel?: StartOptions["logLevel"];
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  insecureListen?: boolean;
 };
 
 function parsePort(text: string | undefined, cmd: Command): number | undefined {
@@ -33,7 +36,13 @@ function withServeOptions(cmd: Command): Command {
     .option("-c, --config <file>", "lineops.yaml (or LINEOPS_CONFIG)")
     .option("--data-dir <dir>", "state directory (or LINEOPS_DATA_DIR; default ./.lineops)")
     .option("-p, --port <port>", "API port (or LINEOPS_PORT; default 9470)")
-    .option("--host <host>", "API listen address (default 127.0.0.1)")
+    .option("--host <host>", "API listen address (default 127.0.0.1; beyond loopback needs TLS)")
+    .option(
+      "--tls-cert-file <file>",
+      "serve HTTPS with this PEM certificate (web.tls_server_config.cert_file)",
+    )
+    .option("--tls-key-file <file>", "and this PEM private key (web.tls_server_config.key_file)")
+    .option("--insecure-listen", "allow listening beyond loopback without TLS (web.allow_insecure)")
     .option("--line <file>", "line.yaml to apply at start")
     .option("--pretty", "human-readable logs (default on a terminal)")
     .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent");
@@ -41,6 +50,9 @@ function withServeOptions(cmd: Command): Command {
 
 async function run(cmd: Command, demo: boolean): Promise<void> {
   const flags = cmd.optsWithGlobals<ServeFlags>();
+  if ((flags.tlsCertFile === undefined) !== (flags.tlsKeyFile === undefined)) {
+    cmd.error("--tls-cert-file and --tls-key-file go together: give both or neither", { exitCode: 2 });
+  }
   const { startLineops, readDemoFile } = await import("../../main.js");
   let adminToken: string | undefined;
   const lineops = await startLineops({
@@ -49,6 +61,10 @@ async function run(cmd: Command, demo: boolean): Promise<void> {
     ...(flags.host ? { host: flags.host } : {}),
     ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
     ...(flags.pretty ? { pretty: true } : {}),
+    ...(flags.tlsCertFile && flags.tlsKeyFile
+      ? { tlsCertFile: flags.tlsCertFile, tlsKeyFile: flags.tlsKeyFile }
+      : {}),
+    ...(flags.insecureListen ? { allowInsecure: true } : {}),
     ...(() => {
       const port = parsePort(flags.port, cmd);
       return port === undefined ? {} : { port };
@@ -65,7 +81,7 @@ async function run(cmd: Command, demo: boolean): Promise<void> {
   });
   installSignalHandlers(lineops.stop, lineops.logger);
   process.on("SIGHUP", () => {
-    lineops.logger.info("SIGHUP: reloading the line file");
+    lineops.logger.info("SIGHUP: reloading the TLS certificate and the line file");
     lineops.reload().then(
       () => lineops.logger.info("line reloaded"),
       (err: unknown) => lineops.logger.error({ err }, "reload failed; the running line is unchanged"),
@@ -93,6 +109,7 @@ async function run(cmd: Command, demo: boolean): Promise<void> {
   }, 250);
   await lineops.settled.finally(() => clearInterval(timer));
   const previous = readDemoFile(lineops.config.dataDir);
+  const tlsCert = lineops.config.web.tls_server_config?.cert_file;
   const token =
     adminToken ??
     (previous && lineops.tokens.verify(previous.token)
@@ -100,7 +117,8 @@ async function run(cmd: Command, demo: boolean): Promise<void> {
       : lineops.tokens.create("demo", "admin").token);
   writeFileSync(
     path.join(lineops.config.dataDir, "demo.json"),
-    `${JSON.stringify({ url: lineops.url, token })}\n`,
+    // With TLS, the CLI trusts the served certificate from this file (self-signed or a private CA's).
+    `${JSON.stringify({ url: lineops.url, token, ...(tlsCert ? { caFile: tlsCert } : {}) })}\n`,
     {
       mode: 0o600,
     },
@@ -120,7 +138,7 @@ async function run(cmd: Command, demo: boolean): Promise<void> {
       `  (also in ${path.join(lineops.config.dataDir, "demo.json")}, which the CLI reads)`,
       "",
       "  try:  npx lineops status     npx lineops instances     npx lineops logs line-controller",
-      `        curl -H "Authorization: Bearer $TOKEN" ${lineops.url}/api/v1/status`,
+      `        curl ${tlsCert ? `--cacert ${tlsCert} ` : ""}-H "Authorization: Bearer $TOKEN" ${lineops.url}/api/v1/status`,
       "",
       "  Ctrl-C stops the line and lineops.",
       "",

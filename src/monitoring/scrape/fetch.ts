@@ -25,7 +25,7 @@ export type ScrapeRequest = {
   readonly timeoutMs: number;
 };
 
-export function scrapeRequest(url: string, timeoutMs: number): ScrapeRequest {
+export function scrapeRequest(url: string, timeoutMs: number, insecureSkipVerify = false): ScrapeRequest {
   const u = new URL(url);
   const tls = u.protocol === "https:";
   return {
@@ -33,6 +33,7 @@ export function scrapeRequest(url: string, timeoutMs: number): ScrapeRequest {
     options: {
       ...urlToHttpOptions(u),
       agent: tls ? agents.https : agents.http,
+      ...(tls && insecureSkipVerify ? { rejectUnauthorized: false } : {}),
       headers: {
         accept: ACCEPT,
         // Over loopback, compression only burns CPU on both ends; elsewhere it saves the network.

@@ -133,7 +133,7 @@ export class ScrapeLoop {
     let fetched: ScrapeBody | undefined;
     try {
       // Built on first use, inside the try: a bad URL fails the scrape like an unreachable target.
-      this.request ??= scrapeRequest(this.target.url, this.target.timeoutMs);
+      this.request ??= scrapeRequest(this.target.url, this.target.timeoutMs, this.target.insecureSkipVerify);
       fetched = await fetchScrape(this.request, this.target.bodySizeLimitBytes);
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);

@@ -20,6 +20,8 @@ export type ScrapeTarget = {
   sampleLimit: number;
   bodySizeLimitBytes: number;
   metricRelabel: ReturnType<typeof compileRelabel>;
+  /** Prometheus's tls_config.insecure_skip_verify: only lineops's own HTTPS listener uses it. */
+  insecureSkipVerify?: boolean;
 };
 
 export type ScrapeDefaults = {

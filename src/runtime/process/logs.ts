@@ -14,7 +14,8 @@ export class RotatingLog {
     private readonly maxBytes: number,
     private readonly files: number,
   ) {
-    fs.mkdirSync(dir, { recursive: true });
+    // Instance output can carry secrets the service prints: the service account's alone.
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.file = path.join(dir, LOG_FILE);
     this.#size = fileSize(this.file);
   }
@@ -48,7 +49,7 @@ export class RotatingLog {
   }
 
   #append(buf: Buffer): void {
-    fs.appendFileSync(this.file, buf);
+    fs.appendFileSync(this.file, buf, { mode: 0o600 });
     this.#size += buf.length;
   }
 

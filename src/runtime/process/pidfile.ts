@@ -18,10 +18,10 @@ export function pidfilePath(runDir: string, instanceId: string): string {
 
 /** Written via a temp file and rename, so a crash mid-write never leaves a half pidfile behind. */
 export function writePidfile(runDir: string, rec: PidRecord): void {
-  fs.mkdirSync(runDir, { recursive: true });
+  fs.mkdirSync(runDir, { recursive: true, mode: 0o700 });
   const file = pidfilePath(runDir, rec.instanceId);
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(rec) + "\n");
+  fs.writeFileSync(tmp, JSON.stringify(rec) + "\n", { mode: 0o600 });
   fs.renameSync(tmp, file);
 }
 

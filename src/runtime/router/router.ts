@@ -4,8 +4,10 @@
 // address never does.
 import { randomUUID } from "node:crypto";
 import http from "node:http";
+import https from "node:https";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { SecureContextOptions } from "node:tls";
 import { performance } from "node:perf_hooks";
 import type { Duplex } from "node:stream";
 
@@ -62,6 +64,8 @@ export type RouterOptions = {
   maxAttempts?: number;
   /** Clock for passive-health ejections (ms); tests inject one. Default Date.now. */
   now?: () => number;
+  /** Certificate and key: front doors opened from now on speak HTTPS (setSecureContext swaps them). */
+  tls?: SecureContextOptions;
 };
 
 /**
@@ -90,7 +94,7 @@ type ServiceRoute = {
   health: HealthPolicy;
   stats: StatsCounter;
   dispatcher: Dispatcher;
-  server?: http.Server;
+  server?: http.Server | https.Server;
   address?: RouterAddress;
   /** Port reserved in the shared allocator, released on close. */
   reservedPort?: number;
@@ -106,6 +110,7 @@ export class Router {
   readonly #connectTimeoutMs: number;
   readonly #maxAttempts: number;
   readonly #now: () => number;
+  #tls: SecureContextOptions | undefined;
   readonly #routes = new Map<string, ServiceRoute>();
   /** Every backend the router still knows, including removed ones with requests in flight. */
   readonly #instances = new Map<string, BackendState>();
@@ -120,6 +125,17 @@ export class Router {
     this.#connectTimeoutMs = opts.connectTimeoutMs ?? 2_000;
     this.#maxAttempts = Math.max(1, opts.maxAttempts ?? 3);
     this.#now = opts.now ?? Date.now;
+    this.#tls = opts.tls;
+  }
+
+  /** New certificate and key for the TLS front doors: new connections get them, open ones keep theirs. */
+  setSecureContext(options: SecureContextOptions): void {
+    this.#tls = options;
+    for (const r of this.#routes.values()) {
+      if (r.server instanceof https.Server) {
+        r.server.setSecureContext(options);
+      }
+    }
   }
 
   #route(service: string): ServiceRoute {
@@ -378,7 +394,8 @@ export class Router {
       bindPort = await this.#ports.allocate();
       r.reservedPort = bindPort;
     }
-    const server = http.createServer((req, res) => this.#handle(service, req, res));
+    const handler = (req: IncomingMessage, res: ServerResponse) => this.#handle(service, req, res);
+    const server = this.#tls ? https.createServer(this.#tls, handler) : http.createServer(handler);
     server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.#handleUpgrade(service, req, socket, head),
     );
@@ -411,7 +428,8 @@ export class Router {
       r.reservedPort = actual;
     }
     r.server = server;
-    r.address = { host: this.host, port: actual, url: `http://${this.host}:${actual}` };
+    const scheme = server instanceof https.Server ? "https" : "http";
+    r.address = { host: this.host, port: actual, url: `${scheme}://${this.host}:${actual}` };
     this.#log.info({ service, port: actual }, "router listening");
     return { ...r.address };
   }
