@@ -50,7 +50,9 @@ export function compileSearchRegex(pattern: string): Regex {
 }
 
 // Bounded by count and by pattern length: a flood of distinct huge patterns (P5's cache finding)
-// must not pin memory. Compiled programs grow with the pattern, so characters are the proxy.
+// must not pin memory. Compiled programs grow with the pattern, so characters are the proxy. Each
+// re2js program also grows a lazy DFA as it matches, capped by re2js at 8 MiB of state: the count
+// bound is what limits that (fast-path patterns have none).
 const MAX_ENTRIES = 256;
 const MAX_CHARS = 1 << 20;
 const MAX_CACHED_PATTERN = 64 * 1024;
@@ -79,7 +81,7 @@ function cached(mode: string, pattern: string, make: () => Regex): Regex {
   return re;
 }
 
-/** Entries and pattern characters held by the compile cache (for tests and /metrics). */
+/** Entries and pattern characters held by the compile cache (tests assert its bounds). */
 export function regexCacheStats(): { entries: number; chars: number } {
   return { entries: cache.size, chars: cachedChars };
 }
