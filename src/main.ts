@@ -5,6 +5,7 @@ import path from "node:path";
 import { pino, type Logger } from "pino";
 import { startTrafficGenerator } from "../line/traffic/generator.js";
 import { createMetrics } from "./api/metrics.js";
+import { routeTable, type RouteEntry } from "./api/auth.js";
 import { buildServer } from "./api/server.js";
 import { resolveConfig, type ConfigOverrides, type ResolvedConfig } from "./config/config.js";
 import type { LineSpec } from "./config/line-schema.js";
@@ -50,6 +51,8 @@ export type Lineops = {
   settled: Promise<void>;
   /** Re-reads the line file and applies it (SIGHUP). */
   reload(): Promise<unknown>;
+  /** The API's route table: every route with its role and accepted body types. */
+  routes: readonly RouteEntry[];
   stop(): Promise<void>;
 };
 
@@ -246,7 +249,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       logger.flush();
     })());
 
-  return { config, url, logger, tokens, deployment, monitoring, runtime, bus, settled, reload, stop };
+  const routes = routeTable(app);
+  return { config, url, logger, tokens, deployment, monitoring, runtime, bus, settled, reload, routes, stop };
 }
 
 /** Reads the demo file written by `lineops demo`: where the API is and a token for it. */
