@@ -51,7 +51,11 @@ export function declareRoutes(app: FastifyInstance): void {
   const table: RouteEntry[] = [];
   tables.set(app, table);
   app.addHook("onRoute", (route: RouteOptions) => {
-    const config = (route.config ?? {}) as { role?: unknown; accepts?: readonly string[]; readOnly?: boolean };
+    const config = (route.config ?? {}) as {
+      role?: unknown;
+      accepts?: readonly string[];
+      readOnly?: boolean;
+    };
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const where = `${methods.join(",")} ${route.url}`;
     if (!ROUTE_ROLES.includes(config.role as RouteRole)) {
@@ -62,7 +66,9 @@ export function declareRoutes(app: FastifyInstance): void {
     const accepts = config.accepts ?? [];
     const form = accepts.find((t) => FORM_TYPES.has(t));
     if (form !== undefined && config.readOnly !== true) {
-      throw ApiErrors.routeUndeclared(`route ${where} accepts ${form} but changes state: only readOnly routes may`);
+      throw ApiErrors.routeUndeclared(
+        `route ${where} accepts ${form} but changes state: only readOnly routes may`,
+      );
     }
     for (const method of methods) {
       table.push({

@@ -131,7 +131,10 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get(
     "/api/v1/dora",
-    { config: { role: "viewer" }, schema: { tags: ["deployments"], summary: "DORA figures over the last 30 days" } },
+    {
+      config: { role: "viewer" },
+      schema: { tags: ["deployments"], summary: "DORA figures over the last 30 days" },
+    },
     async () => dora(ctx.deployment.deployments(), ctx.revisions, Date.now()),
   );
 }
