@@ -136,6 +136,24 @@ describe("the route table", () => {
   });
 });
 
+describe("the OpenAPI document", () => {
+  it("publishes the zod body schemas as JSON Schema, strict and with their grammar", async () => {
+    const res = await raw("GET", "/api/v1/openapi.json", { token: tokens.viewer });
+    const paths = res.body.paths as Record<string, Record<string, { requestBody?: unknown }>>;
+    expect(paths["/api/v1/deployments"]?.post?.requestBody).toMatchObject({
+      content: {
+        "application/json": {
+          schema: {
+            type: "object",
+            additionalProperties: false,
+            properties: { version: { type: "string", pattern: expect.stringMatching(/^\^/) } },
+          },
+        },
+      },
+    });
+  });
+});
+
 describe("every route, walked from the route table", () => {
   const protectedRoutes = () => routes.filter((r) => r.role !== "public");
 
