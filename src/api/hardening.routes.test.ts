@@ -87,6 +87,8 @@ const otherRoute = (p: string) => {
 };
 
 let routes: readonly RouteEntry[] = [];
+/** Fastify's automatic HEAD twins of GET routes: they carry the GET route's role. */
+let heads: readonly RouteEntry[] = [];
 let before: ReturnType<typeof state>;
 
 beforeAll(async () => {
@@ -104,6 +106,7 @@ beforeAll(async () => {
   tokens.viewer = lineops.tokens.create("view", "viewer").token;
   tokens.operator = lineops.tokens.create("op", "operator").token;
   routes = lineops.routes.filter((r) => r.method !== "HEAD");
+  heads = lineops.routes.filter((r) => r.method === "HEAD");
   before = state();
 });
 
@@ -172,6 +175,10 @@ describe("every route, walked from the route table", () => {
           expect(res.body.code).toBe("LINEOPS_ERR_UNAUTHORIZED");
         }
       }
+    }
+    for (const r of heads.filter((h) => h.role !== "public")) {
+      const p = concrete(r.url);
+      expect([p, (await raw("HEAD", p)).status]).toEqual([p, 401]);
     }
     expect(state()).toEqual(before);
   });
