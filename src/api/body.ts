@@ -8,12 +8,24 @@ import type {
   FastifySchema,
   FastifySchemaCompiler,
 } from "fastify";
+import { CST, Lexer } from "yaml";
 import { z } from "zod";
 import { BODY_METHODS } from "./auth.js";
 import { ApiErrors } from "./errors.js";
 
 /** Deeper nesting than this is refused before parsing: real bodies stay under 12 levels. */
 export const MAX_BODY_DEPTH = 64;
+
+/**
+ * What a YAML body may hold, checked before the yaml package parses it. Keys: its duplicate-key
+ * check compares each key with every earlier one of its mapping (8,000 keys in one mapping took
+ * 1.3 s, a 1 MB body of keys minutes). Nodes: parsing and validating 10,000 sequence items took
+ * 1 s; the lexer itself, ~3 µs a token, is stopped there too. Aliases: the loader's maxAliasCount,
+ * refused before any work. (Times at load 13-15 on 2 cores.) The example line.yaml, six services,
+ * has depth 14, 122 keys and 454 nodes: these limits fit lines of some 250 services.
+ */
+export const YAML_LIMITS = { depth: MAX_BODY_DEPTH, keys: 5000, aliases: 100, nodes: 20_000 } as const;
+export type YamlShape = { depth: number; keys: number; aliases: number; nodes: number };
 
 export const JSON_TYPES = ["application/json"] as const;
 export const YAML_TYPES = ["application/yaml", "text/yaml", "application/x-yaml"] as const;
@@ -48,102 +60,110 @@ export function jsonDepth(text: string, limit = Infinity): number {
   return max;
 }
 
-const [LF, CR, SP, TAB, HASH, DQ, SQ, BS] = [10, 13, 32, 9, 35, 34, 39, 92];
-const [LBRACKET, RBRACKET, LBRACE, RBRACE, COMMA, COLON, DASH, QMARK] = [91, 93, 123, 125, 44, 58, 45, 63];
-const NONE = -1;
-/** Characters after which a quote opens a quoted scalar (or a line start: NONE). */
-const VALUE_START = new Set([NONE, SP, TAB, LBRACKET, LBRACE, COMMA, COLON, DASH, QMARK]);
-
 /**
- * An upper bound on the nesting of a YAML text, from one pass over its characters: two levels per
- * indentation column on the stack (a block mapping and a sequence may share a column), one per
- * compact indicator ("- ", "? ", ": ") on the line, plus open flow brackets. It never counts less
- * than the parser nests — a quote only hides closing brackets, never opening ones — so it can
- * refuse a document before the parser recurses into it (100,000 "[" take 2 s and 110 MB there).
- * It over-counts brackets and indentation inside quoted and block scalars, which is harmless at 64.
- * One pass over char codes, no strings made: 1 MB of line.yaml scans in 27 ms once warm, next to
- * 22 ms for a bare loop over its characters (both measured at load average 15 on 2 cores).
+ * An upper bound on the nesting of a YAML text, and its mapping keys and aliases, from the yaml
+ * package's own lexer (iterative, so 100,000 "[" cost it nothing; the composer recurses and took
+ * 2 s and 110 MB on them). Tokens classify quotes, comments and block scalars exactly as the parser
+ * will, so no text can hide structure from the count. Nesting counts two levels per indentation
+ * column on the stack (a block mapping and its sequence may share a column), one per compact
+ * indicator ("- ", "? ", ": ") on the line, plus open flow brackets: never less than the parser
+ * nests. Stops as soon as a count passes `max`.
  */
-export function yamlDepth(text: string, limit = Infinity): number {
+export function yamlShape(text: string, max: Partial<YamlShape> = {}): YamlShape {
+  const maxDepth = max.depth ?? Infinity;
+  const maxKeys = max.keys ?? Infinity;
+  const maxAliases = max.aliases ?? Infinity;
+  const maxNodes = max.nodes ?? Infinity;
+  const shape = { depth: 0, keys: 0, aliases: 0, nodes: 0 };
   const indents: number[] = [];
-  const n = text.length;
   let flow = 0;
-  let quote = 0;
-  let max = 0;
-  let i = 0;
-  while (i < n) {
-    let j = i;
-    while (text.charCodeAt(j) === SP) {
-      j++;
-    }
-    const first = text.charCodeAt(j);
-    if (quote === 0 && (j >= n || first === LF || first === CR || first === HASH)) {
-      const nl = text.indexOf("\n", j);
-      i = nl < 0 ? n : nl + 1;
+  let compact = 0;
+  let indent = 0;
+  let lineStart = true;
+  let skip = 0; // tokens that are scalar text, not structure
+  let blockScalar = false;
+  for (const token of new Lexer().lex(text)) {
+    if (skip > 0) {
+      skip--;
       continue;
     }
-    const indent = j - i;
-    while (indents.length > 0 && (indents[indents.length - 1] ?? 0) >= indent) {
-      indents.pop();
-    }
-    indents.push(indent);
-    let compact = 0;
-    let prev = NONE;
-    let depth = 2 * indents.length + flow;
-    let grew = false;
-    for (i = j; i < n; i++) {
-      const c = text.charCodeAt(i);
-      if (c === LF) {
-        i++;
-        break;
-      }
-      const next = i + 1 < n ? text.charCodeAt(i + 1) : LF;
-      if (quote !== 0) {
-        if (quote === DQ && c === BS) {
-          i++;
-        } else if (c === quote) {
-          if (quote === SQ && next === SQ) {
-            i++;
-          } else {
-            quote = 0;
-          }
-        } else if (c === LBRACKET || c === LBRACE) {
-          flow++;
-          grew = true;
+    const type = CST.tokenType(token);
+    switch (type) {
+      case "newline":
+        lineStart = true;
+        indent = 0;
+        continue;
+      case "space":
+        if (lineStart) {
+          indent = token.length;
         }
-      } else if (c === HASH && (prev === NONE || prev === SP || prev === TAB)) {
-        const nl = text.indexOf("\n", i);
-        i = nl < 0 ? n : nl + 1;
+        continue;
+      case "comment":
+      case "doc-mode":
+      case "byte-order-mark":
+      case "directive-line":
+      case "doc-start":
+      case "doc-end":
+      case "flow-error-end":
+        continue;
+      case "block-scalar-header":
+        blockScalar = true;
         break;
-      } else if ((c === DQ || c === SQ) && VALUE_START.has(prev)) {
-        quote = c;
-      } else if (c === LBRACKET || c === LBRACE) {
+      case "scalar":
+        skip = 1; // its text follows as one token, lines and all
+        if (blockScalar) {
+          // The content of a block scalar: the line after it starts where it ends.
+          blockScalar = false;
+          continue;
+        }
+        break;
+      default:
+        break;
+    }
+    if (++shape.nodes > maxNodes) {
+      return shape;
+    }
+    if (lineStart) {
+      lineStart = false;
+      compact = 0;
+      while (indents.length > 0 && (indents[indents.length - 1] ?? 0) >= indent) {
+        indents.pop();
+      }
+      indents.push(indent);
+    }
+    switch (type) {
+      case "flow-map-start":
+      case "flow-seq-start":
         flow++;
-        grew = true;
-      } else if ((c === RBRACKET || c === RBRACE) && flow > 0) {
-        flow--;
-      } else if (
-        (c === DASH || c === QMARK || c === COLON) &&
-        (next === SP || next === TAB || next === LF || next === CR)
-      ) {
-        compact++;
-        grew = true;
-      }
-      prev = c;
-      if (grew) {
-        grew = false;
-        depth = Math.max(depth, 2 * indents.length + compact + flow);
-        if (depth > limit) {
-          return depth;
+        break;
+      case "flow-map-end":
+      case "flow-seq-end":
+        flow = Math.max(0, flow - 1);
+        break;
+      case "map-value-ind":
+        if (++shape.keys > maxKeys) {
+          return shape;
         }
-      }
+        compact += flow === 0 ? 1 : 0;
+        break;
+      case "seq-item-ind":
+      case "explicit-key-ind":
+        compact += flow === 0 ? 1 : 0;
+        break;
+      case "alias":
+        if (++shape.aliases > maxAliases) {
+          return shape;
+        }
+        break;
+      default:
+        break;
     }
-    max = Math.max(max, depth);
-    if (max > limit) {
-      return max;
+    shape.depth = Math.max(shape.depth, 2 * indents.length + compact + flow);
+    if (shape.depth > maxDepth) {
+      return shape;
     }
   }
-  return max;
+  return shape;
 }
 
 /**
@@ -163,11 +183,18 @@ export function bodyParsers(app: FastifyInstance): void {
   });
   app.addContentTypeParser([...YAML_TYPES], { parseAs: "string" }, (_request, body, done) => {
     const text = body as string;
-    if (yamlDepth(text, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
-      done(ApiErrors.bodyTooDeep(`YAML body nested deeper than ${MAX_BODY_DEPTH} levels`), undefined);
-      return;
+    const shape = yamlShape(text, YAML_LIMITS);
+    if (shape.depth > YAML_LIMITS.depth) {
+      done(ApiErrors.bodyTooDeep(`YAML body nested deeper than ${YAML_LIMITS.depth} levels`), undefined);
+    } else if (shape.keys > YAML_LIMITS.keys) {
+      done(ApiErrors.bodyTooComplex(`YAML body has more than ${YAML_LIMITS.keys} mapping keys`), undefined);
+    } else if (shape.nodes > YAML_LIMITS.nodes) {
+      done(ApiErrors.bodyTooComplex(`YAML body has more than ${YAML_LIMITS.nodes} nodes`), undefined);
+    } else if (shape.aliases > YAML_LIMITS.aliases) {
+      done(ApiErrors.bodyTooComplex(`YAML body has more than ${YAML_LIMITS.aliases} aliases`), undefined);
+    } else {
+      done(null, text);
     }
-    done(null, text);
   });
 }
 

@@ -10,6 +10,8 @@ export const ApiErrors = {
   bodyTooLarge: defineError("LINEOPS_ERR_BODY_TOO_LARGE", 413, "bad_data"),
   /** A JSON or YAML body nested deeper than the parser allows (checked before parsing). */
   bodyTooDeep: defineError("LINEOPS_ERR_BODY_TOO_DEEP", 400, "bad_data"),
+  /** A YAML body with more keys or aliases than the parser handles in bounded time. */
+  bodyTooComplex: defineError("LINEOPS_ERR_BODY_TOO_COMPLEX", 413, "bad_data"),
   /** A body, query or path field that fails the route's schema: unknown, wrong type or grammar. */
   invalidField: defineError("LINEOPS_ERR_INVALID_FIELD", 400, "bad_data"),
   unsupportedMediaType: defineError("LINEOPS_ERR_UNSUPPORTED_MEDIA_TYPE", 415, "bad_data"),

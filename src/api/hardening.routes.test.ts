@@ -306,6 +306,34 @@ describe("P5 findings", () => {
     expect(res.body.error).toMatch(/YAML body nested deeper than 64 levels/);
   });
 
+  it.each([
+    [
+      "6,000 keys in one mapping (was seconds in the duplicate-key check)",
+      Array.from({ length: 6000 }, (_, i) => `k${i}: x`).join("\n"),
+      /more than 5000 mapping keys/,
+    ],
+    [
+      "6,000 keys in one flow mapping",
+      `{${Array.from({ length: 6000 }, (_, i) => `"k${i}":1`).join(",")}}`,
+      /more than (5000 mapping keys|20000 nodes)/,
+    ],
+    [
+      "25,000 sequence items (was seconds to parse)",
+      `services:\n${"- x\n".repeat(25_000)}`,
+      /more than 20000 nodes/,
+    ],
+    ["101 aliases", `a: &a x\nservices: [${Array(101).fill("*a").join(", ")}]`, /more than 100 aliases/],
+  ])("a YAML body with %s is refused before parsing", async (_what, body, message) => {
+    const res = await raw("POST", "/api/v1/line/plan", {
+      token: tokens.viewer,
+      type: "application/yaml",
+      body,
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.code).toBe("LINEOPS_ERR_BODY_TOO_COMPLEX");
+    expect(res.body.error).toMatch(message);
+  });
+
   it("deeply nested JSON is refused before parsing", async () => {
     const body = `{"name":"x","role":"viewer","a":${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
     const res = await raw("POST", "/api/v1/tokens", { token: admin, type: "application/json", body });
