@@ -175,6 +175,11 @@ export function bodyParsers(app: FastifyInstance): void {
   app.removeContentTypeParser(["application/json", "text/plain"]);
   app.addContentTypeParser([...JSON_TYPES], { parseAs: "string" }, (request, body, done) => {
     const text = body as string;
+    if (text === "") {
+      // No body: the route's schema decides whether one was needed (400 naming "body" if so).
+      done(null, undefined);
+      return;
+    }
     if (jsonDepth(text, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
       done(ApiErrors.bodyTooDeep(`JSON body nested deeper than ${MAX_BODY_DEPTH} levels`), undefined);
       return;
@@ -213,7 +218,9 @@ export async function mediaTypeHook(request: FastifyRequest, _reply: FastifyRepl
   const media = mediaType(request.headers["content-type"]);
   const hasBody =
     Number(request.headers["content-length"] ?? 0) > 0 || request.headers["transfer-encoding"] !== undefined;
-  if (media === "" ? !hasBody : accepts.includes(media)) {
+  // An empty body carries nothing to a handler, whatever its header says (fetch and curl -H often
+  // send Content-Type: application/json on a bodyless POST).
+  if (!hasBody || accepts.includes(media)) {
     return;
   }
   const route = `${request.method} ${request.routeOptions.url ?? ""}`;

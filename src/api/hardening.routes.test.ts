@@ -279,6 +279,19 @@ describe("P5 findings", () => {
     expect(res.body.code).toBe("LINEOPS_ERR_UNSUPPORTED_MEDIA_TYPE");
   });
 
+  it("a Content-Type on an empty body is ignored: the handler runs and finds nothing to promote", async () => {
+    const res = await raw("POST", "/api/v1/deployments/nope/promote", {
+      token: tokens.operator,
+      type: "application/json",
+      body: "",
+    });
+    expect(res.body.code).toBe("LINEOPS_ERR_DEPLOYMENT_NOT_FOUND");
+    const empty = await raw("POST", "/api/v1/tokens", { token: admin, type: "application/json", body: "" });
+    expect([empty.status, empty.body.code]).toEqual([400, "LINEOPS_ERR_INVALID_FIELD"]);
+    expect(empty.body.error).toMatch(/^body: /);
+    expect(state()).toEqual(before);
+  });
+
   it("an unmatched path is 404 with or without a token (was 401 without one)", async () => {
     for (const token of [undefined, "lo_wrong", tokens.viewer]) {
       const res = await raw("GET", "/api/v1/nope", token ? { token } : {});
