@@ -29,7 +29,8 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimitBytes,
     // Secrets never reach logs: the Authorization header is not part of pino's default request serializer.
-    // Query strings keep ajv's coercion ("?limit=5"); JSON bodies are validated by zod (body.ts).
+    // ajv still coerces query strings ("?limit=5" is a number) but never drops unknown fields;
+    // JSON bodies are validated by zod, without coercion (body.ts).
     ajv: { customOptions: { removeAdditional: false } },
   });
 
