@@ -6,6 +6,7 @@ import type { Server as TlsServer } from "node:tls";
 import { pino, type Logger } from "pino";
 import { startTrafficGenerator } from "../line/traffic/generator.js";
 import { createMetrics } from "./api/metrics.js";
+import { routeTable, type RouteEntry } from "./api/auth.js";
 import { buildServer } from "./api/server.js";
 import { TlsFiles } from "./api/tls.js";
 import { checkListeners, urlHost } from "./api/transport.js";
@@ -54,6 +55,8 @@ export type Lineops = {
   settled: Promise<void>;
   /** Re-reads the line file and applies it (SIGHUP). */
   reload(): Promise<unknown>;
+  /** The API's route table: every route with its role and accepted body types. */
+  routes: readonly RouteEntry[];
   stop(): Promise<void>;
 };
 
@@ -308,7 +311,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       logger.flush();
     })());
 
-  return { config, url, logger, tokens, deployment, monitoring, runtime, bus, settled, reload, stop };
+  const routes = routeTable(app);
+  return { config, url, logger, tokens, deployment, monitoring, runtime, bus, settled, reload, routes, stop };
 }
 
 /** Reads the demo file written by `lineops demo`: where the API is and a token for it. */

@@ -8,6 +8,15 @@ export const ApiErrors = {
   routeNotFound: defineError("LINEOPS_ERR_ROUTE_NOT_FOUND", 404, "not_found"),
   badRequest: defineError("LINEOPS_ERR_BAD_REQUEST", 400, "bad_data"),
   bodyTooLarge: defineError("LINEOPS_ERR_BODY_TOO_LARGE", 413, "bad_data"),
+  /** A JSON or YAML body nested deeper than the parser allows (checked before parsing). */
+  bodyTooDeep: defineError("LINEOPS_ERR_BODY_TOO_DEEP", 400, "bad_data"),
+  /** A YAML body with more keys or aliases than the parser handles in bounded time. */
+  bodyTooComplex: defineError("LINEOPS_ERR_BODY_TOO_COMPLEX", 413, "bad_data"),
+  /** A body, query or path field that fails the route's schema: unknown, wrong type or grammar. */
+  invalidField: defineError("LINEOPS_ERR_INVALID_FIELD", 400, "bad_data"),
+  unsupportedMediaType: defineError("LINEOPS_ERR_UNSUPPORTED_MEDIA_TYPE", 415, "bad_data"),
+  /** A route registered without a role or with a body type it cannot declare: a bug, found at start. */
+  routeUndeclared: defineError("LINEOPS_ERR_ROUTE_UNDECLARED", 500, "internal"),
   internal: defineError("LINEOPS_ERR_INTERNAL", 500, "internal"),
   /** Host header not a loopback name, the listen address or in web.allowed_hosts (DNS rebinding). */
   hostNotAllowed: defineError("LINEOPS_ERR_HOST_NOT_ALLOWED", 421, "bad_data"),
@@ -33,6 +42,8 @@ export function toEnvelope(err: unknown): { status: number; body: ErrorEnvelope;
     const f = err as FastifyLikeError;
     if (f.validation !== undefined) {
       e = ApiErrors.badRequest(f.message);
+    } else if (f.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE" || f.statusCode === 415) {
+      e = ApiErrors.unsupportedMediaType(f.message);
     } else if (f.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
       e = ApiErrors.bodyTooLarge("request body is larger than the configured limit (server.bodyLimitBytes)");
     } else if (typeof f.statusCode === "number" && f.statusCode >= 400 && f.statusCode < 500) {

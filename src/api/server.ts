@@ -2,10 +2,17 @@
 // from route schemas, lineops's own health and metrics endpoints, and the /api/v1 routes.
 import swagger from "@fastify/swagger";
 import type { SecureContextOptions } from "node:tls";
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifySchema,
+} from "fastify";
+import { z } from "zod";
 import type { ApiContext } from "./context.js";
 import { auditHook } from "./audit.js";
-import { authHook } from "./auth.js";
+import { authHook, declareRoutes } from "./auth.js";
+import { bodyParsers, mediaTypeHook } from "./body.js";
 import { ApiErrors, toEnvelope } from "./errors.js";
 import type { ApiMetrics } from "./metrics.js";
 import { prometheusRoutes } from "./prometheus/routes.js";
@@ -31,15 +38,15 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimitBytes,
     // Secrets never reach logs: the Authorization header is not part of pino's default request serializer.
+    // ajv still coerces query strings ("?limit=5" is a number) but never drops unknown fields;
+    // JSON bodies are validated by zod, without coercion (body.ts).
+    ajv: { customOptions: { removeAdditional: false } },
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance; // with https the raw server is a tls.Server; routes don't care
   applyHttpPolicy(app, opts.policy); // first onRequest hook: Host and query checks run before auth
 
-  app.addContentTypeParser(
-    ["application/yaml", "text/yaml", "application/x-yaml"],
-    { parseAs: "string" },
-    (_r, body, done) => done(null, body),
-  );
+  declareRoutes(app);
+  bodyParsers(app);
 
   await app.register(swagger, {
     openapi: {
@@ -52,9 +59,12 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       security: [{ bearer: [] }],
     },
+    // Routes validated by zod publish the JSON Schema of the same zod schema.
+    transform: ({ schema, url }) => ({ schema: toJsonSchemas(schema), url }),
   });
 
   app.addHook("onRequest", authHook(ctx.tokens));
+  app.addHook("onRequest", mediaTypeHook);
   app.addHook(
     "onResponse",
     auditHook(ctx.audit, (err) => ctx.logger.error({ err }, "audit write failed")),
@@ -79,26 +89,29 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
     void reply.code(status).send(body);
   });
 
-  app.get("/-/healthy", { schema: { hide: true } }, async () => "lineops is healthy.\n");
-  app.get("/-/ready", { schema: { hide: true } }, async (_request, reply) => {
+  const publicRoute = { config: { role: "public" }, schema: { hide: true } } as const;
+  app.get("/-/healthy", publicRoute, async () => "lineops is healthy.\n");
+  app.get("/-/ready", publicRoute, async (_request, reply) => {
     if (!ctx.isReady()) {
       reply.code(503);
       return "lineops is not ready.\n";
     }
     return "lineops is ready.\n";
   });
-  app.post("/-/reload", { config: { authenticate: true, role: "admin" }, schema: { hide: true } }, async () =>
-    ctx.reload(),
-  );
-  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
+  app.post("/-/reload", { config: { role: "admin" }, schema: { hide: true } }, async () => ctx.reload());
+  // Prometheus scrapes lineops without a token; the figures are counts and latencies, no secrets.
+  app.get("/metrics", publicRoute, async (_request, reply) => {
     reply.type(opts.metrics.registry.contentType);
     return opts.metrics.registry.metrics();
   });
-  app.get("/api/v1/openapi.json", { schema: { hide: true } }, async () => app.swagger());
-  app.get("/api/v1/version", { schema: { tags: ["meta"], summary: "lineops version" } }, async () => ({
-    version: ctx.version,
-    node: process.version,
-  }));
+  app.get("/api/v1/openapi.json", { config: { role: "viewer" }, schema: { hide: true } }, async () =>
+    app.swagger(),
+  );
+  app.get(
+    "/api/v1/version",
+    { config: { role: "viewer" }, schema: { tags: ["meta"], summary: "lineops version" } },
+    async () => ({ version: ctx.version, node: process.version }),
+  );
 
   statusRoutes(app, ctx);
   instanceRoutes(app, ctx);
@@ -107,4 +120,15 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   analysisRoutes(app, ctx.monitoring);
   deploymentRoutes(app, ctx);
   return app;
+}
+
+function toJsonSchemas(schema: FastifySchema | undefined): FastifySchema {
+  const out: FastifySchema = { ...schema };
+  for (const part of ["body", "querystring", "params"] as const) {
+    const s = out[part];
+    if (s instanceof z.ZodType) {
+      out[part] = z.toJSONSchema(s, { target: "openapi-3.0", io: "input", unrepresentable: "any" });
+    }
+  }
+  return out;
 }

@@ -2,9 +2,26 @@
 // and how they depend on each other.
 import { z } from "zod";
 import { analysisTemplateSchema, gatesSchema, strategySchema } from "./deploy-schema.js";
+import { VERSION_PATTERN } from "../deployment/versions.js";
 import { duration } from "./duration.js";
 
-const NAME = /^[a-z][a-z0-9-]{0,62}$/;
+/** Service names are label values, DNS labels and file names: lowercase, digits and dashes. */
+export const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+/** Station ids become label values and a regex alternation ({{args.stations}}): no metacharacters. */
+export const STATION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+export const serviceName = z
+  .string()
+  .regex(SERVICE_NAME_PATTERN, "must be lowercase letters, digits and dashes, starting with a letter");
+export const versionString = z
+  .string()
+  .regex(
+    VERSION_PATTERN,
+    "must be 1-64 letters, digits and . _ + - starting with a letter or digit (e.g. 1.2.0, v2.0.0-rc.1)",
+  );
+export const stationName = z
+  .string()
+  .regex(STATION_PATTERN, "must be 1-63 letters, digits and . _ - starting with a letter or digit");
 
 const probe = z.strictObject({
   type: z.enum(["http", "tcp", "exec"]),
@@ -21,8 +38,8 @@ const probe = z.strictObject({
 
 const serviceSpec = z
   .strictObject({
-    name: z.string().regex(NAME, "must be lowercase letters, digits and dashes, starting with a letter"),
-    version: z.string().min(1),
+    name: serviceName,
+    version: versionString,
     /** The program to run; "node" means the Node.js that runs lineops. */
     command: z.string().min(1),
     args: z.array(z.string()).default([]),
@@ -33,7 +50,7 @@ const serviceSpec = z
     port: z.number().int().min(1).max(65535).optional(),
     replicas: z.number().int().min(0).max(64).default(1),
     /** One instance per listed station (STATION_ID is set); replicas is then ignored. */
-    stations: z.array(z.string().min(1)).min(1).optional(),
+    stations: z.array(stationName).min(1).optional(),
     dependsOn: z.array(z.string()).default([]),
     /** Versions this service needs of its dependencies, e.g. { plc-gateway: ">=1.1" }. */
     requires: z.record(z.string(), z.string().min(1)).default({}),

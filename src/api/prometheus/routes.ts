@@ -21,6 +21,9 @@ function params(request: FastifyRequest): Params {
   return out;
 }
 
+const FORM = ["application/x-www-form-urlencoded"] as const;
+const viewer = { role: "viewer" } as const;
+
 const one = (p: Params, name: string): string | undefined => {
   const v = p[name];
   return Array.isArray(v) ? v[v.length - 1] : v;
@@ -61,7 +64,8 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
       app.route({
         method,
         url,
-        config: { readOnly: true },
+        // Prometheus clients POST queries as form bodies; these routes only read.
+        config: { role: "viewer", readOnly: true, accepts: method === "POST" ? FORM : [] },
         schema: { tags: ["prometheus"], ...schema, ...(method === "POST" ? { hide: true } : {}) },
         handler: async (request, reply) => {
           const out = await handler(params(request));
@@ -134,7 +138,7 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
 
   app.get<{ Params: { name: string } }>(
     "/api/v1/label/:name/values",
-    { schema: { tags: ["prometheus"], summary: "Values of one label" } },
+    { config: viewer, schema: { tags: ["prometheus"], summary: "Values of one label" } },
     async (request) => {
       const p = params(request);
       const { start, end } = range(p);
@@ -144,7 +148,7 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
 
   app.get(
     "/api/v1/metadata",
-    { schema: { tags: ["prometheus"], summary: "Metric metadata" } },
+    { config: viewer, schema: { tags: ["prometheus"], summary: "Metric metadata" } },
     async (request) => {
       const p = params(request);
       return success(monitoring.metadataJson(one(p, "metric"), limitOf(p)));
@@ -153,13 +157,13 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
 
   app.get(
     "/api/v1/targets",
-    { schema: { tags: ["prometheus"], summary: "Scrape targets and their health" } },
+    { config: viewer, schema: { tags: ["prometheus"], summary: "Scrape targets and their health" } },
     async (request) => success(monitoring.targetsJson(one(params(request), "state") ?? "any")),
   );
 
   app.get(
     "/api/v1/status/buildinfo",
-    { schema: { tags: ["prometheus"], summary: "Build information" } },
+    { config: viewer, schema: { tags: ["prometheus"], summary: "Build information" } },
     async () =>
       success({
         version: VERSION,
@@ -173,19 +177,19 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
 
   app.get(
     "/api/v1/status/tsdb",
-    { schema: { tags: ["prometheus"], summary: "TSDB cardinality" } },
+    { config: viewer, schema: { tags: ["prometheus"], summary: "TSDB cardinality" } },
     async (request) => success(monitoring.tsdbStatusJson(limitOf(params(request)) ?? 10)),
   );
 
   app.get(
     "/api/v1/rules",
-    { schema: { tags: ["prometheus"], summary: "Rule groups and their health" } },
+    { config: viewer, schema: { tags: ["prometheus"], summary: "Rule groups and their health" } },
     async () => success(monitoring.rulesJson()),
   );
 
   app.get(
     "/api/v1/status/scrape",
-    { schema: { tags: ["monitoring"], summary: "Scrape collection latency" } },
+    { config: viewer, schema: { tags: ["monitoring"], summary: "Scrape collection latency" } },
     async () => success(monitoring.scrapeStatus()),
   );
 
@@ -197,14 +201,14 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
 
   app.get(
     "/api/v1/query_exemplars",
-    { schema: { tags: ["prometheus"], summary: "Exemplars (none are stored)" } },
+    { config: viewer, schema: { tags: ["prometheus"], summary: "Exemplars (none are stored)" } },
     async () => success([]),
   );
 
   app.post(
     "/api/v1/write",
     {
-      config: { role: "operator", auditFailuresOnly: true },
+      config: { role: "operator", auditFailuresOnly: true, accepts: ["application/x-protobuf"] },
       schema: { tags: ["prometheus"], summary: "Remote write 1.0 receiver (snappy-compressed protobuf)" },
     },
     async (request, reply) => {

@@ -1,8 +1,20 @@
 // Admin routes: the audit trail and API tokens. Token plaintext appears once, in the create response.
 import type { FastifyInstance } from "fastify";
-import { ROLES, type Role } from "../../store/tokens.js";
+import { z } from "zod";
+import { ROLES } from "../../store/tokens.js";
+import { JSON_TYPES, zodValidator } from "../body.js";
 import type { ApiContext } from "../context.js";
 import { ApiErrors } from "../errors.js";
+
+const tokenBody = z.strictObject({
+  // Names appear in the audit trail's actor column: printable, one line.
+  name: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[^\p{Cc}]+$/u, "must not contain control characters"),
+  role: z.enum(ROLES),
+});
 
 export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Querystring: { limit: number; before?: number; actor?: string } }>(
@@ -37,22 +49,15 @@ export function adminRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async () => ({ tokens: ctx.tokens.list() }),
   );
 
-  app.post<{ Body: { name: string; role: Role } }>(
+  app.post<{ Body: z.output<typeof tokenBody> }>(
     "/api/v1/tokens",
     {
-      config: { role: "admin" },
+      config: { role: "admin", accepts: JSON_TYPES },
+      validatorCompiler: zodValidator,
       schema: {
         tags: ["admin"],
         summary: "Create a token; the value is returned only here",
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["name", "role"],
-          properties: {
-            name: { type: "string", minLength: 1, maxLength: 100 },
-            role: { type: "string", enum: [...ROLES] },
-          },
-        },
+        body: tokenBody,
       },
     },
     async (request, reply) => {

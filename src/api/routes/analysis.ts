@@ -38,7 +38,10 @@ export function analysisRoutes(app: FastifyInstance, monitoring: MonitoringEngin
 
   app.get<{ Querystring: Q }>(
     "/api/v1/analysis/forecast",
-    { schema: { tags: ["analysis"], summary: "Linear or Holt forecast of each series", querystring } },
+    {
+      config: { role: "viewer" },
+      schema: { tags: ["analysis"], summary: "Linear or Holt forecast of each series", querystring },
+    },
     async (r) => {
       const method = r.query.method ?? "linear";
       if (method !== "linear" && method !== "holt") {
@@ -60,6 +63,7 @@ export function analysisRoutes(app: FastifyInstance, monitoring: MonitoringEngin
   app.get<{ Querystring: Q }>(
     "/api/v1/analysis/anomaly",
     {
+      config: { role: "viewer" },
       schema: {
         tags: ["analysis"],
         summary: "Robust z-score (median/MAD) of each series' latest value",
@@ -80,6 +84,7 @@ export function analysisRoutes(app: FastifyInstance, monitoring: MonitoringEngin
   app.get<{ Querystring: Q }>(
     "/api/v1/analysis/seasonal",
     {
+      config: { role: "viewer" },
       schema: {
         tags: ["analysis"],
         summary: "Now versus the same window one season (1d, 1w) earlier",
@@ -101,6 +106,7 @@ export function analysisRoutes(app: FastifyInstance, monitoring: MonitoringEngin
   app.get<{ Querystring: Q }>(
     "/api/v1/analysis/change",
     {
+      config: { role: "viewer" },
       schema: {
         tags: ["analysis"],
         summary: "Change detection around a time (e.g. a deployment)",

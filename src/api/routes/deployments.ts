@@ -1,57 +1,54 @@
 // Deployment routes: start a deployment, follow it, promote / pause / resume / abort it, roll a
 // service back, override gates (admin, audited), and the DORA figures.
 import type { FastifyInstance } from "fastify";
+import { z } from "zod";
 import { strategySchema } from "../../config/deploy-schema.js";
+import { serviceName, versionString } from "../../config/line-schema.js";
 import { dora } from "../../deployment/history.js";
+import { REVISION_PATTERN } from "../../deployment/versions.js";
+import { JSON_TYPES, zodValidator } from "../body.js";
 import type { ApiContext } from "../context.js";
-import { ApiErrors } from "../errors.js";
 
 const idParam = { type: "object", properties: { id: { type: "string" } }, required: ["id"] } as const;
+
+const revisionRef = z.string().regex(REVISION_PATTERN, "must be a revision number or its hash (hex)");
+
+const deployBody = z
+  .strictObject({
+    service: serviceName,
+    version: versionString.optional(),
+    revision: revisionRef.optional(),
+    strategy: strategySchema.optional(),
+  })
+  // One of the two, never both: a revision pins a spec whose version might disagree.
+  .refine((b) => (b.version === undefined) !== (b.revision === undefined), {
+    message: "give exactly one of version or revision",
+  });
+
+const rollbackBody = z.strictObject({ revision: revisionRef.optional() }).optional();
 
 export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const actor = (p: { name: string; role: string } | undefined) =>
     p ? `${p.name} (${p.role})` : "anonymous";
 
-  app.post<{ Body: { service: string; version?: string; revision?: string; strategy?: unknown } }>(
+  app.post<{ Body: z.output<typeof deployBody> }>(
     "/api/v1/deployments",
     {
-      config: { role: "operator" },
+      config: { role: "operator", accepts: JSON_TYPES },
+      validatorCompiler: zodValidator,
       schema: {
         tags: ["deployments"],
         summary: "Deploy a new version (or an existing revision) of a service",
-        body: {
-          type: "object",
-          additionalProperties: false,
-          required: ["service"],
-          properties: {
-            service: { type: "string", minLength: 1 },
-            version: { type: "string", minLength: 1 },
-            revision: { type: "string", minLength: 1 },
-            strategy: { type: "object" },
-          },
-        },
+        body: deployBody,
       },
     },
     async (request, reply) => {
       const { service, version, revision, strategy } = request.body;
-      if (version === undefined && revision === undefined) {
-        throw ApiErrors.badRequest("give a version or a revision to deploy");
-      }
-      let parsed;
-      if (strategy !== undefined) {
-        const r = strategySchema.safeParse(strategy);
-        if (!r.success) {
-          throw ApiErrors.badRequest(
-            `strategy: ${r.error.issues.map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`).join("; ")}`,
-          );
-        }
-        parsed = r.data;
-      }
       const record = ctx.deployment.deploy({
         service,
         ...(version !== undefined ? { version } : {}),
         ...(revision !== undefined ? { revision } : {}),
-        ...(parsed ? { strategy: parsed } : {}),
+        ...(strategy ? { strategy } : {}),
         by: actor(request.principal),
       });
       reply.code(201);
@@ -62,6 +59,7 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Querystring: { service?: string } }>(
     "/api/v1/deployments",
     {
+      config: { role: "viewer" },
       schema: {
         tags: ["deployments"],
         summary: "Deployments, newest first",
@@ -74,6 +72,7 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { id: string }; Querystring: { after?: number } }>(
     "/api/v1/deployments/:id",
     {
+      config: { role: "viewer" },
       schema: {
         tags: ["deployments"],
         summary: "One deployment with its steps, analysis results, decisions and timings",
@@ -112,33 +111,30 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     async (request) => ctx.deployment.control(request.params.id, "overrideGates"),
   );
 
-  app.post<{ Params: { name: string }; Body: { revision?: string } | undefined }>(
+  app.post<{ Params: { name: string }; Body: z.output<typeof rollbackBody> }>(
     "/api/v1/services/:name/rollback",
     {
-      config: { role: "operator" },
+      config: { role: "operator", accepts: JSON_TYPES },
+      validatorCompiler: zodValidator,
       schema: {
         tags: ["deployments"],
         summary: "Roll back: abort the running deployment, or deploy the previous revision (or revision N)",
-        params: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
+        params: z.strictObject({ name: z.string() }),
+        body: rollbackBody,
       },
     },
     async (request, reply) => {
-      const body = (request.body ?? {}) as { revision?: unknown };
-      if (body.revision !== undefined && typeof body.revision !== "string") {
-        throw ApiErrors.badRequest("revision must be a string (hash or number)");
-      }
       reply.code(201);
-      return ctx.deployment.rollback(
-        request.params.name,
-        body.revision as string | undefined,
-        actor(request.principal),
-      );
+      return ctx.deployment.rollback(request.params.name, request.body?.revision, actor(request.principal));
     },
   );
 
   app.get(
     "/api/v1/dora",
-    { schema: { tags: ["deployments"], summary: "DORA figures over the last 30 days" } },
+    {
+      config: { role: "viewer" },
+      schema: { tags: ["deployments"], summary: "DORA figures over the last 30 days" },
+    },
     async () => dora(ctx.deployment.deployments(), ctx.revisions, Date.now()),
   );
 }

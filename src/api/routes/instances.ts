@@ -12,6 +12,7 @@ export function instanceRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Querystring: { service?: string; revision?: string } }>(
     "/api/v1/instances",
     {
+      config: { role: "viewer" },
       schema: {
         tags: ["instances"],
         summary: "List instances",
@@ -36,7 +37,7 @@ export function instanceRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get<{ Params: { id: string } }>(
     "/api/v1/instances/:id",
-    { schema: { tags: ["instances"], summary: "One instance", params: idParam } },
+    { config: { role: "viewer" }, schema: { tags: ["instances"], summary: "One instance", params: idParam } },
     async (request) => {
       const instance = ctx.runtime.get(request.params.id);
       if (!instance) {
@@ -49,6 +50,7 @@ export function instanceRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { id: string }; Querystring: { lines: number } }>(
     "/api/v1/instances/:id/logs",
     {
+      config: { role: "viewer" },
       schema: {
         tags: ["logs"],
         summary: "Tail an instance's output",
@@ -70,6 +72,7 @@ export function instanceRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { name: string }; Querystring: { lines: number } }>(
     "/api/v1/services/:name/logs",
     {
+      config: { role: "viewer" },
       schema: {
         tags: ["logs"],
         summary: "Tail the output of every current instance of a service",

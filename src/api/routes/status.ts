@@ -1,6 +1,8 @@
 // Line, status and service routes: what runs, which revision, how many instances are ready.
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { YAML_TYPES } from "../body.js";
 import type { ApiContext } from "../context.js";
+import { ApiErrors } from "../errors.js";
 import { DeploymentErrors } from "../../deployment/errors.js";
 
 const nameParam = {
@@ -9,19 +11,33 @@ const nameParam = {
   required: ["name"],
 } as const;
 
+const viewer = { role: "viewer" } as const;
+
+/** The line.yaml text of a request; the media type was checked before parsing (body.ts). */
+function lineText(request: FastifyRequest): string {
+  if (typeof request.body !== "string") {
+    throw ApiErrors.unsupportedMediaType("send the line.yaml text with Content-Type: application/yaml");
+  }
+  return request.body;
+}
+
 export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get("/api/v1/status", { schema: { tags: ["line"], summary: "Line status by service" } }, async () => {
-    const services = ctx.deployment.status();
-    return {
-      line: ctx.deployment.line().name,
-      ready: services.length > 0 && services.every((s) => s.ready),
-      services,
-    };
-  });
+  app.get(
+    "/api/v1/status",
+    { config: viewer, schema: { tags: ["line"], summary: "Line status by service" } },
+    async () => {
+      const services = ctx.deployment.status();
+      return {
+        line: ctx.deployment.line().name,
+        ready: services.length > 0 && services.every((s) => s.ready),
+        services,
+      };
+    },
+  );
 
   app.get(
     "/api/v1/line",
-    { schema: { tags: ["line"], summary: "The applied line and its start order" } },
+    { config: viewer, schema: { tags: ["line"], summary: "The applied line and its start order" } },
     async () => {
       const line = ctx.deployment.line();
       return { name: line.name, order: line.order, services: ctx.deployment.status() };
@@ -31,54 +47,55 @@ export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.post(
     "/api/v1/line",
     {
-      config: { role: "admin" },
+      config: { role: "admin", accepts: YAML_TYPES },
       schema: {
         tags: ["line"],
         summary: "Apply a line.yaml (body: the YAML text, Content-Type application/yaml)",
-        consumes: ["application/yaml", "text/yaml"],
+        consumes: [...YAML_TYPES],
       },
     },
-    async (request) => {
-      if (typeof request.body !== "string") {
-        throw DeploymentErrors.noLine("send the line.yaml text with Content-Type: application/yaml");
-      }
-      return ctx.applyLineText(request.body, "request body");
-    },
+    async (request) => ctx.applyLineText(lineText(request), "request body"),
   );
 
   app.post(
     "/api/v1/line/plan",
     {
-      config: { role: "viewer", readOnly: true },
+      config: { role: "viewer", readOnly: true, accepts: YAML_TYPES },
       schema: {
         tags: ["line"],
         summary: "Dry run of applying a line.yaml: changed services, order, strategies and spec differences",
-        consumes: ["application/yaml", "text/yaml"],
+        consumes: [...YAML_TYPES],
       },
     },
     async (request) => {
-      if (typeof request.body !== "string") {
-        throw DeploymentErrors.noLine("send the line.yaml text with Content-Type: application/yaml");
-      }
+      const text = lineText(request);
       // ?dir= is the line file's directory, against which relative working directories resolve.
       const dir = (request.query as { dir?: string }).dir;
-      return ctx.planLineText(request.body, (request.query as { file?: string }).file ?? "request body", dir);
+      return ctx.planLineText(text, (request.query as { file?: string }).file ?? "request body", dir);
     },
   );
 
-  app.get("/api/v1/services", { schema: { tags: ["services"], summary: "List services" } }, async () => ({
-    services: ctx.deployment.status(),
-  }));
+  app.get(
+    "/api/v1/services",
+    { config: viewer, schema: { tags: ["services"], summary: "List services" } },
+    async () => ({ services: ctx.deployment.status() }),
+  );
 
   app.get<{ Params: { name: string } }>(
     "/api/v1/services/:name",
-    { schema: { tags: ["services"], summary: "One service with its spec and instances", params: nameParam } },
+    {
+      config: viewer,
+      schema: { tags: ["services"], summary: "One service with its spec and instances", params: nameParam },
+    },
     async (request) => ctx.deployment.service(request.params.name),
   );
 
   app.get<{ Params: { name: string } }>(
     "/api/v1/services/:name/revisions",
-    { schema: { tags: ["services"], summary: "Revision history, newest first", params: nameParam } },
+    {
+      config: viewer,
+      schema: { tags: ["services"], summary: "Revision history, newest first", params: nameParam },
+    },
     async (request) => {
       const revisions = ctx.revisions.history(request.params.name);
       if (revisions.length === 0) {
@@ -91,6 +108,7 @@ export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
   app.get<{ Params: { name: string; revision: string } }>(
     "/api/v1/services/:name/revisions/:revision",
     {
+      config: viewer,
       schema: {
         tags: ["services"],
         summary: "One revision by hash or number",

@@ -1,0 +1,262 @@
+// Request bodies: which media types a route takes (415 otherwise, before any parsing), JSON and YAML
+// nesting bounded before the parser sees the text, and strict zod validation (no coercion, no
+// silently dropped fields) for the routes that take JSON.
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchema,
+  FastifySchemaCompiler,
+} from "fastify";
+import { CST, Lexer } from "yaml";
+import { z } from "zod";
+import { BODY_METHODS } from "./auth.js";
+import { ApiErrors } from "./errors.js";
+
+/** Deeper nesting than this is refused before parsing: real bodies stay under 12 levels. */
+export const MAX_BODY_DEPTH = 64;
+
+/**
+ * What a YAML body may hold, checked before the yaml package parses it. Keys: its duplicate-key
+ * check compares each key with every earlier one of its mapping (8,000 keys in one mapping took
+ * 1.3 s, a 1 MB body of keys minutes). Nodes: parsing and validating 10,000 sequence items took
+ * 1 s; the lexer itself, ~3 µs a token, is stopped there too. Aliases: the loader's maxAliasCount,
+ * refused before any work. (Times at load 13-15 on 2 cores.) The example line.yaml, six services,
+ * has depth 14, 122 keys and 454 nodes: these limits fit lines of some 250 services.
+ */
+export const YAML_LIMITS = { depth: MAX_BODY_DEPTH, keys: 5000, aliases: 100, nodes: 20_000 } as const;
+export type YamlShape = { depth: number; keys: number; aliases: number; nodes: number };
+
+export const JSON_TYPES = ["application/json"] as const;
+export const YAML_TYPES = ["application/yaml", "text/yaml", "application/x-yaml"] as const;
+
+/** Nesting of a JSON text, counted in one pass without parsing; stops counting past `limit`. */
+export function jsonDepth(text: string, limit = Infinity): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) {
+        i++; // backslash: skip the escaped character
+      } else if (c === 0x22) {
+        inString = false;
+      }
+    } else if (c === 0x22) {
+      inString = true;
+    } else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > max) {
+        max = depth;
+        if (max > limit) {
+          return max;
+        }
+      }
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return max;
+}
+
+/**
+ * An upper bound on the nesting of a YAML text, and its mapping keys and aliases, from the yaml
+ * package's own lexer (iterative, so 100,000 "[" cost it nothing; the composer recurses and took
+ * 2 s and 110 MB on them). Tokens classify quotes, comments and block scalars exactly as the parser
+ * will, so no text can hide structure from the count. Nesting counts two levels per indentation
+ * column on the stack (a block mapping and its sequence may share a column), one per compact
+ * indicator ("- ", "? ", ": ") on the line, plus open flow brackets: never less than the parser
+ * nests. Stops as soon as a count passes `max`.
+ */
+export function yamlShape(text: string, max: Partial<YamlShape> = {}): YamlShape {
+  const maxDepth = max.depth ?? Infinity;
+  const maxKeys = max.keys ?? Infinity;
+  const maxAliases = max.aliases ?? Infinity;
+  const maxNodes = max.nodes ?? Infinity;
+  const shape = { depth: 0, keys: 0, aliases: 0, nodes: 0 };
+  const indents: number[] = [];
+  let flow = 0;
+  let compact = 0;
+  let indent = 0;
+  let lineStart = true;
+  let skip = 0; // tokens that are scalar text, not structure
+  let blockScalar = false;
+  for (const token of new Lexer().lex(text)) {
+    if (skip > 0) {
+      skip--;
+      continue;
+    }
+    const type = CST.tokenType(token);
+    switch (type) {
+      case "newline":
+        lineStart = true;
+        indent = 0;
+        continue;
+      case "space":
+        if (lineStart) {
+          indent = token.length;
+        }
+        continue;
+      case "comment":
+      case "doc-mode":
+      case "byte-order-mark":
+      case "directive-line":
+      case "doc-start":
+      case "doc-end":
+      case "flow-error-end":
+        continue;
+      case "block-scalar-header":
+        blockScalar = true;
+        break;
+      case "scalar":
+        skip = 1; // its text follows as one token, lines and all
+        if (blockScalar) {
+          // The content of a block scalar: the line after it starts where it ends.
+          blockScalar = false;
+          continue;
+        }
+        break;
+      default:
+        break;
+    }
+    if (++shape.nodes > maxNodes) {
+      return shape;
+    }
+    if (lineStart) {
+      lineStart = false;
+      compact = 0;
+      while (indents.length > 0 && (indents[indents.length - 1] ?? 0) >= indent) {
+        indents.pop();
+      }
+      indents.push(indent);
+    }
+    switch (type) {
+      case "flow-map-start":
+      case "flow-seq-start":
+        flow++;
+        break;
+      case "flow-map-end":
+      case "flow-seq-end":
+        flow = Math.max(0, flow - 1);
+        break;
+      case "map-value-ind":
+        if (++shape.keys > maxKeys) {
+          return shape;
+        }
+        compact += flow === 0 ? 1 : 0;
+        break;
+      case "seq-item-ind":
+      case "explicit-key-ind":
+        compact += flow === 0 ? 1 : 0;
+        break;
+      case "alias":
+        if (++shape.aliases > maxAliases) {
+          return shape;
+        }
+        break;
+      default:
+        break;
+    }
+    shape.depth = Math.max(shape.depth, 2 * indents.length + compact + flow);
+    if (shape.depth > maxDepth) {
+      return shape;
+    }
+  }
+  return shape;
+}
+
+/**
+ * Replaces Fastify's text/plain and JSON parsers and adds the YAML one: no route takes text/plain
+ * (a POST that needs no CORS preflight), and JSON and YAML nesting is bounded before parsing.
+ */
+export function bodyParsers(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser(["application/json", "text/plain"]);
+  app.addContentTypeParser([...JSON_TYPES], { parseAs: "string" }, (request, body, done) => {
+    const text = body as string;
+    if (text === "") {
+      // No body: the route's schema decides whether one was needed (400 naming "body" if so).
+      done(null, undefined);
+      return;
+    }
+    if (jsonDepth(text, MAX_BODY_DEPTH) > MAX_BODY_DEPTH) {
+      done(ApiErrors.bodyTooDeep(`JSON body nested deeper than ${MAX_BODY_DEPTH} levels`), undefined);
+      return;
+    }
+    parseJson(request, text, done);
+  });
+  app.addContentTypeParser([...YAML_TYPES], { parseAs: "string" }, (_request, body, done) => {
+    const text = body as string;
+    const shape = yamlShape(text, YAML_LIMITS);
+    if (shape.depth > YAML_LIMITS.depth) {
+      done(ApiErrors.bodyTooDeep(`YAML body nested deeper than ${YAML_LIMITS.depth} levels`), undefined);
+    } else if (shape.keys > YAML_LIMITS.keys) {
+      done(ApiErrors.bodyTooComplex(`YAML body has more than ${YAML_LIMITS.keys} mapping keys`), undefined);
+    } else if (shape.nodes > YAML_LIMITS.nodes) {
+      done(ApiErrors.bodyTooComplex(`YAML body has more than ${YAML_LIMITS.nodes} nodes`), undefined);
+    } else if (shape.aliases > YAML_LIMITS.aliases) {
+      done(ApiErrors.bodyTooComplex(`YAML body has more than ${YAML_LIMITS.aliases} aliases`), undefined);
+    } else {
+      done(null, text);
+    }
+  });
+}
+
+const mediaType = (header: string | undefined): string =>
+  (header ?? "").split(";")[0]?.trim().toLowerCase() ?? "";
+
+/**
+ * onRequest hook, after authentication: a body whose media type the matched route does not declare
+ * is refused with 415 before it is read, so it never reaches a parser or a handler.
+ */
+export async function mediaTypeHook(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+  if (request.is404 || !BODY_METHODS.has(request.method)) {
+    return;
+  }
+  const accepts = request.routeOptions.config.accepts ?? [];
+  const media = mediaType(request.headers["content-type"]);
+  const hasBody =
+    Number(request.headers["content-length"] ?? 0) > 0 || request.headers["transfer-encoding"] !== undefined;
+  // An empty body carries nothing to a handler, whatever its header says (fetch and curl -H often
+  // send Content-Type: application/json on a bodyless POST).
+  if (!hasBody || accepts.includes(media)) {
+    return;
+  }
+  const route = `${request.method} ${request.routeOptions.url ?? ""}`;
+  const got = media === "" ? "a body without Content-Type" : `Content-Type ${media}`;
+  throw ApiErrors.unsupportedMediaType(
+    accepts.length === 0
+      ? `${route} takes no body; got ${got}`
+      : `${route} accepts Content-Type ${accepts.join(" or ")}; got ${got}`,
+  );
+}
+
+/** "body.strategy.type: ..." / `body: unknown field "stratgy"`: the field first, as a client needs it. */
+export function describeIssues(part: string, error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const path = [part, ...issue.path.map(String)].join(".");
+      return issue.code === "unrecognized_keys"
+        ? `${path}: unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}`
+        : `${path}: ${issue.message}`;
+    })
+    .join("; ");
+}
+
+/**
+ * Route-level validator compiler for zod schemas: no coercion, unknown fields are errors (the
+ * schemas are strict objects). Fastify's default ajv both coerces ("version": 1 became "1") and
+ * drops unknown fields (a misspelled "stratgy" deployed with the default strategy).
+ */
+export const zodValidator: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) => {
+  if (!(schema instanceof z.ZodType)) {
+    throw ApiErrors.routeUndeclared(`zodValidator needs a zod schema for ${httpPart ?? "body"}`);
+  }
+  return (data: unknown) => {
+    const r = schema.safeParse(data);
+    return r.success
+      ? { value: r.data }
+      : { error: ApiErrors.invalidField(describeIssues(httpPart ?? "body", r.error)) };
+  };
+};

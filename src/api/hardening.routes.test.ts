@@ -1,0 +1,471 @@
+// The hardening suite's route walk: every route of the server's own table, tried without a token,
+// with a wrong one, with too low a role, under other spellings of its path and with body types it
+// does not declare — and afterwards nothing was created. Plus one test per P5 finding of the API.
+import { request as httpRequest } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { startLineops, type Lineops } from "../main.js";
+import { smallLine, tempDir } from "../test-support/line.js";
+import type { RouteEntry } from "./auth.js";
+
+let lineops: Lineops;
+let admin = "";
+const tokens: Record<"viewer" | "operator", string> = { viewer: "", operator: "" };
+
+type Reply = { status: number; body: { code?: string; error?: string } & Record<string, unknown> };
+
+/** Sends `path` byte for byte (fetch would normalise "..", "//" and percent-encoding first). */
+function raw(
+  method: string,
+  path: string,
+  opts: { token?: string; type?: string; body?: string } = {},
+): Promise<Reply> {
+  const url = new URL(lineops.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        headers: {
+          ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+          ...(opts.type ? { "content-type": opts.type } : {}),
+          ...(opts.body === undefined ? {} : { "content-length": Buffer.byteLength(opts.body) }),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString();
+          let body: Reply["body"] = {};
+          try {
+            body = JSON.parse(text) as Reply["body"];
+          } catch {
+            body = { text };
+          }
+          resolve({ status: res.statusCode ?? 0, body });
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(opts.body);
+  });
+}
+
+const json = (body: unknown) => ({ type: "application/json", body: JSON.stringify(body) });
+
+/** What must not change while unauthorised or refused requests are thrown at the server. */
+const state = () => ({
+  tokens: lineops.tokens.list().length,
+  deployments: lineops.deployment.deployments().length,
+  line: JSON.stringify(lineops.deployment.line().order),
+  revisions: lineops.deployment.status().map((s) => `${s.name}@${String(s.revision)}`),
+});
+
+/** A concrete path for a route pattern; handlers never run in these tests, so any value will do. */
+const concrete = (url: string) =>
+  url.replace(/:(\w+)/g, (_m, name: string) => (name === "name" ? "plc-gateway" : "1"));
+
+const hex = (c: string) => `%${c.charCodeAt(0).toString(16)}`;
+/** Spellings the router decodes to the same route (%61pi, ...): they must get the path's answer. */
+const sameRoute = (p: string) => [p.replace(/[a-z]/, hex), p.replace(/[a-z](?=[^a-z]*$)/, hex)];
+/**
+ * Spellings that are not the route: Fastify matches case-sensitively and normalises nothing. %2F
+ * goes into the first segment here; inside a parameter it is part of the value (tested below).
+ */
+const otherRoute = (p: string) => {
+  const last = p.lastIndexOf("/");
+  const second = p.indexOf("/", 1);
+  return [
+    p.replace(/[a-z]/, (c) => c.toUpperCase()),
+    `/x/..${p}`,
+    `${p.slice(0, last)}//${p.slice(last + 1)}`,
+    second > 0 ? `${p.slice(0, second)}%2F${p.slice(second + 1)}` : `${p}%2F`,
+  ];
+};
+
+let routes: readonly RouteEntry[] = [];
+/** Fastify's automatic HEAD twins of GET routes: they carry the GET route's role. */
+let heads: readonly RouteEntry[] = [];
+let before: ReturnType<typeof state>;
+
+beforeAll(async () => {
+  const dir = tempDir();
+  lineops = await startLineops({
+    dataDir: dir,
+    port: 0,
+    lineFile: smallLine(dir),
+    logger: pino({ level: "silent" }),
+    onAdminToken: (t) => {
+      admin = t;
+    },
+  });
+  await lineops.settled;
+  tokens.viewer = lineops.tokens.create("view", "viewer").token;
+  tokens.operator = lineops.tokens.create("op", "operator").token;
+  routes = lineops.routes.filter((r) => r.method !== "HEAD");
+  heads = lineops.routes.filter((r) => r.method === "HEAD");
+  before = state();
+});
+
+afterAll(async () => {
+  await lineops?.stop();
+});
+
+describe("the route table", () => {
+  it("lists every route with a role, and only readOnly routes take form bodies", () => {
+    expect(routes.length).toBeGreaterThanOrEqual(49);
+    expect(routes).toContainEqual({
+      method: "POST",
+      url: "/api/v1/tokens",
+      role: "admin",
+      accepts: ["application/json"],
+      readOnly: false,
+    });
+    for (const r of routes) {
+      expect(["public", "viewer", "operator", "admin"]).toContain(r.role);
+      if (r.accepts.includes("application/x-www-form-urlencoded")) {
+        expect(r.readOnly, `${r.method} ${r.url}`).toBe(true);
+      }
+    }
+    // Only the health endpoints and lineops's own metrics answer without a token.
+    expect(routes.filter((r) => r.role === "public").map((r) => r.url)).toEqual([
+      "/-/healthy",
+      "/-/ready",
+      "/metrics",
+    ]);
+  });
+});
+
+describe("the OpenAPI document", () => {
+  it("publishes the zod body schemas as JSON Schema, strict and with their grammar", async () => {
+    const res = await raw("GET", "/api/v1/openapi.json", { token: tokens.viewer });
+    const paths = res.body.paths as Record<string, Record<string, { requestBody?: unknown }>>;
+    expect(paths["/api/v1/deployments"]?.post?.requestBody).toMatchObject({
+      content: {
+        "application/json": {
+          schema: {
+            type: "object",
+            additionalProperties: false,
+            properties: { version: { type: "string", pattern: expect.stringMatching(/^\^/) } },
+          },
+        },
+      },
+    });
+  });
+});
+
+describe("every route, walked from the route table", () => {
+  const protectedRoutes = () => routes.filter((r) => r.role !== "public");
+
+  it("answers 401 without a token and with a wrong one, under every spelling that reaches it", async () => {
+    for (const r of protectedRoutes()) {
+      const path = concrete(r.url);
+      for (const p of [path, ...sameRoute(path)]) {
+        for (const token of [undefined, "lo_wrong", admin.slice(0, -1)]) {
+          const res = await raw(r.method, p, token === undefined ? {} : { token });
+          expect([r.method, p, token ? "wrong token" : "no token", res.status]).toEqual([
+            r.method,
+            p,
+            token ? "wrong token" : "no token",
+            401,
+          ]);
+          expect(res.body.code).toBe("LINEOPS_ERR_UNAUTHORIZED");
+        }
+      }
+    }
+    for (const r of heads.filter((h) => h.role !== "public")) {
+      const p = concrete(r.url);
+      expect([p, (await raw("HEAD", p)).status]).toEqual([p, 401]);
+    }
+    expect(state()).toEqual(before);
+  });
+
+  it("answers 403 to a token one role too low", async () => {
+    const lower = { operator: "viewer", admin: "operator" } as const;
+    const strict = protectedRoutes().filter((r) => r.role === "operator" || r.role === "admin");
+    expect(strict.length).toBeGreaterThan(10);
+    for (const r of strict) {
+      const role = lower[r.role as "operator" | "admin"];
+      for (const p of [concrete(r.url), ...sameRoute(concrete(r.url))]) {
+        const res = await raw(r.method, p, { token: tokens[role] });
+        expect([r.method, p, role, res.status]).toEqual([r.method, p, role, 403]);
+        expect(res.body.code).toBe("LINEOPS_ERR_FORBIDDEN");
+      }
+    }
+    expect(state()).toEqual(before);
+  });
+
+  it("answers 404 to case-varied, dot-segment, double-slash and %2F spellings, token or not", async () => {
+    for (const r of routes) {
+      for (const p of otherRoute(concrete(r.url))) {
+        for (const token of [undefined, admin]) {
+          const res = await raw(r.method, p, { ...(token ? { token } : {}), ...json({}) });
+          expect([r.method, p, res.status]).toEqual([r.method, p, 404]);
+          expect(res.body.code).toBe("LINEOPS_ERR_ROUTE_NOT_FOUND");
+        }
+      }
+    }
+    expect(state()).toEqual(before);
+  });
+
+  it("takes %2F inside a parameter as part of the value: the matched route's role still applies", async () => {
+    const cases = [
+      ["GET", "/api/v1/services/plc-gateway%2Frevisions", "viewer", "LINEOPS_ERR_SERVICE_NOT_FOUND"],
+      ["DELETE", "/api/v1/tokens/x%2F..%2F..%2Fline", "admin", "LINEOPS_ERR_BAD_REQUEST"],
+    ] as const;
+    for (const [method, p, role, code] of cases) {
+      expect((await raw(method, p)).status).toBe(401);
+      const res = await raw(method, p, { token: role === "admin" ? admin : tokens[role] });
+      expect([p, res.body.code]).toEqual([p, code]);
+    }
+    expect(state()).toEqual(before);
+  });
+
+  it("answers 415 to body types a route does not declare, before its handler runs", async () => {
+    const bodyRoutes = routes.filter((r) => ["POST", "PUT", "PATCH", "DELETE"].includes(r.method));
+    expect(bodyRoutes.length).toBeGreaterThan(15);
+    const wrong = [
+      { type: "text/plain", body: "services: []\n" },
+      { type: "application/x-www-form-urlencoded", body: "name=x&role=admin" },
+      {
+        type: "multipart/form-data; boundary=x",
+        body: '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--\r\n',
+      },
+      { type: "application/json", body: '{"name":"x","role":"admin"}' },
+      { type: "application/yaml", body: "name: x\nrole: admin\n" },
+      { type: "", body: '{"name":"x","role":"admin"}' },
+    ];
+    for (const r of bodyRoutes) {
+      for (const w of wrong.filter((x) => !r.accepts.includes(x.type.split(";")[0] ?? ""))) {
+        const res = await raw(r.method, concrete(r.url), { token: admin, ...w });
+        expect([r.method, r.url, w.type, res.status]).toEqual([r.method, r.url, w.type, 415]);
+        expect(res.body.code).toBe("LINEOPS_ERR_UNSUPPORTED_MEDIA_TYPE");
+      }
+    }
+    expect(state()).toEqual(before);
+  });
+});
+
+// One test per finding of P5 in the API's area; each failed on the code before P5 (see the notes).
+describe("P5 findings", () => {
+  it("POST /%61pi/v1/tokens without a token is 401 and creates nothing (was 201: an admin token)", async () => {
+    const res = await raw("POST", "/%61pi/v1/tokens", json({ name: "evil", role: "admin" }));
+    expect(res.status).toBe(401);
+    expect(res.body.code).toBe("LINEOPS_ERR_UNAUTHORIZED");
+    expect(lineops.tokens.list().map((t) => t.name)).not.toContain("evil");
+  });
+
+  it("a text/plain line never reaches the handler, even from an admin (was applied)", async () => {
+    const text = "services:\n  - name: evil\n    version: 1.0.0\n    command: /bin/true\n";
+    const anonymous = await raw("POST", "/%61pi/v1/line", { type: "text/plain", body: text });
+    expect(anonymous.status).toBe(401);
+    const res = await raw("POST", "/api/v1/line", { token: admin, type: "text/plain", body: text });
+    expect(res.status).toBe(415);
+    expect(res.body.code).toBe("LINEOPS_ERR_UNSUPPORTED_MEDIA_TYPE");
+    expect(res.body.error).toMatch(/application\/yaml/);
+    expect(lineops.deployment.status().map((s) => s.name)).not.toContain("evil");
+  });
+
+  it.each([
+    ["application/json (was 409 conflict)", "application/json", "{}"],
+    ["multipart (was 400)", "multipart/form-data; boundary=x", "--x--\r\n"],
+    ["no Content-Type at all (was 409 conflict)", "", "services: []\n"],
+  ])("a line sent as %s is 415", async (_what, type, body) => {
+    const res = await raw("POST", "/api/v1/line", { token: admin, type, body });
+    expect(res.status).toBe(415);
+    expect(res.body.code).toBe("LINEOPS_ERR_UNSUPPORTED_MEDIA_TYPE");
+  });
+
+  it("a Content-Type on an empty body is ignored: the handler runs and finds nothing to promote", async () => {
+    const res = await raw("POST", "/api/v1/deployments/nope/promote", {
+      token: tokens.operator,
+      type: "application/json",
+      body: "",
+    });
+    expect(res.body.code).toBe("LINEOPS_ERR_DEPLOYMENT_NOT_FOUND");
+    const empty = await raw("POST", "/api/v1/tokens", { token: admin, type: "application/json", body: "" });
+    expect([empty.status, empty.body.code]).toEqual([400, "LINEOPS_ERR_INVALID_FIELD"]);
+    expect(empty.body.error).toMatch(/^body: /);
+    expect(state()).toEqual(before);
+  });
+
+  it("an unmatched path is 404 with or without a token (was 401 without one)", async () => {
+    for (const token of [undefined, "lo_wrong", tokens.viewer]) {
+      const res = await raw("GET", "/api/v1/nope", token ? { token } : {});
+      expect(res.status).toBe(404);
+      expect(res.body.code).toBe("LINEOPS_ERR_ROUTE_NOT_FOUND");
+    }
+  });
+
+  it.each([
+    ["flow sequences", "services: " + "[".repeat(100_000) + "]".repeat(100_000)],
+    ["flow mappings", "services: " + "{a: ".repeat(50_000) + "1" + "}".repeat(50_000)],
+    ["compact sequences", "services:\n" + "- ".repeat(200_000) + "x"],
+    [
+      "indentation",
+      "services:\n" + Array.from({ length: 200 }, (_, i) => `${" ".repeat(i)}- `).join("\n") + "x",
+    ],
+  ])("deeply nested YAML (%s) to /api/v1/line/plan is refused before parsing", async (_what, body) => {
+    const res = await raw("POST", "/api/v1/line/plan", {
+      token: tokens.viewer,
+      type: "application/yaml",
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe("LINEOPS_ERR_BODY_TOO_DEEP");
+    expect(res.body.error).toMatch(/YAML body nested deeper than 64 levels/);
+  });
+
+  it.each([
+    [
+      "6,000 keys in one mapping (was seconds in the duplicate-key check)",
+      Array.from({ length: 6000 }, (_, i) => `k${i}: x`).join("\n"),
+      /more than 5000 mapping keys/,
+    ],
+    [
+      "6,000 keys in one flow mapping",
+      `{${Array.from({ length: 6000 }, (_, i) => `"k${i}":1`).join(",")}}`,
+      /more than (5000 mapping keys|20000 nodes)/,
+    ],
+    [
+      "25,000 sequence items (was seconds to parse)",
+      `services:\n${"- x\n".repeat(25_000)}`,
+      /more than 20000 nodes/,
+    ],
+    ["101 aliases", `a: &a x\nservices: [${Array(101).fill("*a").join(", ")}]`, /more than 100 aliases/],
+  ])("a YAML body with %s is refused before parsing", async (_what, body, message) => {
+    const res = await raw("POST", "/api/v1/line/plan", {
+      token: tokens.viewer,
+      type: "application/yaml",
+      body,
+    });
+    expect(res.status).toBe(413);
+    expect(res.body.code).toBe("LINEOPS_ERR_BODY_TOO_COMPLEX");
+    expect(res.body.error).toMatch(message);
+  });
+
+  it("deeply nested JSON is refused before parsing", async () => {
+    const body = `{"name":"x","role":"viewer","a":${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
+    const res = await raw("POST", "/api/v1/tokens", { token: admin, type: "application/json", body });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe("LINEOPS_ERR_BODY_TOO_DEEP");
+    expect(state()).toEqual(before);
+  });
+
+  it.each([
+    [
+      "a misspelled field (was deployed with the default strategy)",
+      { service: "plc-gateway", version: "2.0.0", stratgy: { type: "recreate" } },
+      /unknown field "stratgy"/,
+    ],
+    [
+      "a number for a version (was coerced to a string)",
+      { service: "plc-gateway", version: 1 },
+      /body\.version: .*string/i,
+    ],
+    [
+      "version and revision together",
+      { service: "plc-gateway", version: "2.0.0", revision: "1" },
+      /exactly one of version or revision/,
+    ],
+    ["neither version nor revision", { service: "plc-gateway" }, /exactly one of version or revision/],
+    [
+      "a path as a version",
+      { service: "plc-gateway", version: "../../etc/passwd" },
+      /body\.version: must be/,
+    ],
+    ["quotes in a version", { service: "plc-gateway", version: '1.0"}' }, /body\.version: must be/],
+    ["a newline in a version", { service: "plc-gateway", version: "1.0\nx" }, /body\.version: must be/],
+    [
+      "a 500 KB version (was E2BIG at spawn)",
+      { service: "plc-gateway", version: "1".repeat(500_000) },
+      /body\.version: must be/,
+    ],
+    ["an upper-case service name", { service: "PLC", version: "2.0.0" }, /body\.service: must be/],
+    [
+      "a revision that is neither number nor hash",
+      { service: "plc-gateway", revision: "HEAD~1" },
+      /body\.revision: must be/,
+    ],
+    [
+      "an unknown field inside the strategy",
+      { service: "plc-gateway", version: "2.0.0", strategy: { type: "recreate", x: 1 } },
+      /body\.strategy: unknown field "x"/,
+    ],
+  ])("POST /api/v1/deployments with %s is 400 naming the field", async (_what, body, message) => {
+    const res = await raw("POST", "/api/v1/deployments", { token: tokens.operator, ...json(body) });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe("LINEOPS_ERR_INVALID_FIELD");
+    expect(res.body.error).toMatch(message);
+    expect(state()).toEqual(before);
+  });
+
+  it.each([
+    ["an unknown field", { name: "ci", role: "viewer", admin: true }, /unknown field "admin"/],
+    ["a number for a name", { name: 7, role: "viewer" }, /body\.name/],
+    [
+      "a newline in a name",
+      { name: "ci\nadmin (admin)", role: "viewer" },
+      /body\.name: must not contain control/,
+    ],
+  ])("POST /api/v1/tokens with %s is 400 naming the field", async (_what, body, message) => {
+    const res = await raw("POST", "/api/v1/tokens", { token: admin, ...json(body) });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe("LINEOPS_ERR_INVALID_FIELD");
+    expect(res.body.error).toMatch(message);
+    expect(state()).toEqual(before);
+  });
+
+  it("a rollback body with an unknown field or a non-string revision is 400", async () => {
+    for (const body of [{ revison: "1" }, { revision: 1 }]) {
+      const res = await raw("POST", "/api/v1/services/plc-gateway/rollback", {
+        token: tokens.operator,
+        ...json(body),
+      });
+      expect(res.status).toBe(400);
+      expect(res.body.code).toBe("LINEOPS_ERR_INVALID_FIELD");
+    }
+    expect(state()).toEqual(before);
+  });
+
+  it.each([
+    ["a path as a version", "version: ../../etc/passwd", /services\[0\]\.version: must be/],
+    ["quotes in a version", `version: '1.0"x'`, /services\[0\]\.version: must be/],
+    [
+      "a station with regex metacharacters",
+      "version: 1.0.0\n    stations: ['1|.*']",
+      /services\[0\]\.stations\[0\]: must be/,
+    ],
+  ])("line.yaml with %s is refused by the plan with file:line:col", async (_what, field, message) => {
+    const body = `services:\n  - name: a\n    ${field}\n    command: /bin/true\n`;
+    const res = await raw("POST", "/api/v1/line/plan", {
+      token: tokens.viewer,
+      type: "application/yaml",
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.code).toBe("LINEOPS_ERR_CONFIG_INVALID");
+    expect(res.body.error).toMatch(message);
+  });
+
+  it("query strings keep their documented parsing (?limit=5 is a number)", async () => {
+    const res = await raw("GET", "/api/v1/audit?limit=5", { token: admin });
+    expect(res.status).toBe(200);
+    expect((res.body.records as unknown[]).length).toBeLessThanOrEqual(5);
+    const bad = await raw("GET", "/api/v1/audit?limit=lots", { token: admin });
+    expect(bad.status).toBe(400);
+  });
+
+  it("Prometheus's form-body POST queries keep working for a viewer", async () => {
+    const res = await raw("POST", "/api/v1/query", {
+      token: tokens.viewer,
+      type: "application/x-www-form-urlencoded",
+      body: "query=vector(1)",
+    });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: "success", data: { resultType: "vector" } });
+  });
+});
