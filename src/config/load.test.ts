@@ -54,6 +54,33 @@ describe("config loading", () => {
     expect(issues[0]?.line).toBeGreaterThanOrEqual(2);
   });
 
+  it.each([
+    ["at the top", "server:\n  port: 1\nserver:\n  port: 2\n", 3, 1],
+    ["in a mapping", "server:\n  port: 1\n  host: a\n  port: 2\n", 4, 3],
+  ])("reports a duplicate key %s at the repeated key", (_name, text, line, col) => {
+    const issues = issuesOf(() => parseYaml(text, "lineops.yaml", configSchema));
+    expect(issues).toEqual([
+      { file: "lineops.yaml", line, col, path: "", message: "Map keys must be unique" },
+    ]);
+  });
+
+  it("finds a duplicate among 20,000 keys and reports at most 50 of 20,000 unknown keys", () => {
+    const keys = Array.from({ length: 20_000 }, (_, i) => `  k${i}: 1\n`).join("");
+    const dup = issuesOf(() => parseYaml(`server:\n${keys}  k7: 2\n`, "big.yaml", configSchema));
+    expect(dup).toEqual([
+      { file: "big.yaml", line: 20_002, col: 3, path: "", message: "Map keys must be unique" },
+    ]);
+    const unknown = issuesOf(() => parseYaml(`server:\n${keys}`, "big.yaml", configSchema));
+    expect(unknown).toHaveLength(50);
+    expect(unknown[0]).toEqual({
+      file: "big.yaml",
+      line: 2,
+      col: 3,
+      path: "server.k0",
+      message: "unknown key",
+    });
+  });
+
   it("names the file when it cannot be read", () => {
     const issues = issuesOf(() => loadConfigFile("/nonexistent/lineops.yaml"));
     expect(issues[0]?.message).toMatch(/cannot read file \(ENOENT\)/);
