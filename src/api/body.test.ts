@@ -98,8 +98,8 @@ describe("yamlShape", () => {
   it("leaves real line files far below every limit", () => {
     const shape = yamlShape(readFileSync("examples/line.yaml", "utf8"));
     expect(shape.depth).toBeLessThan(MAX_BODY_DEPTH / 2);
-    expect(shape.keys).toBeLessThan(YAML_LIMITS.keys / 20);
+    expect(shape.keys).toBeLessThan(YAML_LIMITS.keys / 4);
     expect(shape.aliases).toBe(0);
-    expect(shape.nodes).toBeLessThan(YAML_LIMITS.nodes / 20);
+    expect(shape.nodes).toBeLessThan(YAML_LIMITS.nodes / 4);
   });
 });

@@ -21,10 +21,12 @@ export const MAX_BODY_DEPTH = 64;
  * check compares each key with every earlier one of its mapping (8,000 keys in one mapping took
  * 1.3 s, a 1 MB body of keys minutes). Nodes: parsing and validating 10,000 sequence items took
  * 1 s; the lexer itself, ~3 µs a token, is stopped there too. Aliases: the loader's maxAliasCount,
- * refused before any work. (Times at load 13-15 on 2 cores.) The example line.yaml, six services,
- * has depth 14, 122 keys and 454 nodes: these limits fit lines of some 250 services.
+ * refused before any work. (Times at load 13-15 on 2 cores.) Nodes and keys are set so the largest
+ * body admitted parses in well under 100 ms of event loop (20,000 nodes took 220-470 ms at load 6):
+ * the example line.yaml, six services, has depth 14, 122 keys and 454 nodes, so these limits fit
+ * lines of some 50 services.
  */
-export const YAML_LIMITS = { depth: MAX_BODY_DEPTH, keys: 5000, aliases: 100, nodes: 20_000 } as const;
+export const YAML_LIMITS = { depth: MAX_BODY_DEPTH, keys: 1000, aliases: 100, nodes: 4000 } as const;
 export type YamlShape = { depth: number; keys: number; aliases: number; nodes: number };
 
 export const JSON_TYPES = ["application/json"] as const;
