@@ -12,7 +12,7 @@ import { machineInfo } from "../common/machine.js";
 import { argsOrExit, runMain } from "../common/main.js";
 import { cpuSeconds } from "../common/proc.js";
 import { runToCompletion } from "../common/run.js";
-import { LineopsApi } from "./api.js";
+import { LineopsApi, waitLineReady } from "./api.js";
 import { parseArgs } from "./args.js";
 import { InstanceWatcher } from "./instances.js";
 import { lineYaml, SERVICES } from "./line-yaml.js";
@@ -71,24 +71,6 @@ function safeCpu(pid: number): number {
   }
 }
 
-async function waitLineReady(api: LineopsApi, deadlineMs: number): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  let last = "";
-  while (Date.now() < end) {
-    try {
-      const s = await api.status();
-      if (s.ready && s.services.length === SERVICES.length && s.services.every((x) => x.ready)) {
-        return;
-      }
-      last = s.services.map((x) => `${x.name} ${x.readyInstances}/${x.desired}`).join(", ");
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`line not ready after ${deadlineMs} ms: ${last}`);
-}
-
 async function main(): Promise<void> {
   killChildrenOnSignals();
   const began = Date.now();
@@ -128,7 +110,7 @@ async function main(): Promise<void> {
   let watcher: InstanceWatcher | undefined;
   try {
     const api = new LineopsApi(lineops.url, lineops.token);
-    await waitLineReady(api, 90_000);
+    await waitLineReady(api, SERVICES.length, 90_000);
     const lineStartSeconds = (Date.now() - tStart) / 1000;
     const front = (await api.status()).services.find((s) => s.name === "line-controller")?.url;
     if (!front) {

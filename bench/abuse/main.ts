@@ -1,0 +1,278 @@
+// P5's abuse benchmark: the requests of issue 9 replayed from a second process against lineops and
+// the sample line on loopback, while a load generator sends line traffic through line-controller's
+// front door. Measures what the abuse costs the line (failed requests, p99), lineops's peak RSS and
+// longest event-loop stall, whether lineops survived, and whether monitoring still ingests after.
+// Last line of stdout: one JSON object.
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { isRunning, killChildrenOnSignals, onExitCleanup } from "../common/children.js";
+import { lineopsCli, startLineops, type RunningLineops } from "../common/lineops.js";
+import { machineInfo } from "../common/machine.js";
+import { argsOrExit, runMain } from "../common/main.js";
+import { runToCompletion } from "../common/run.js";
+import { LineopsApi, waitLineReady } from "../deploy/api.js";
+import { lineYaml, SERVICES } from "../deploy/line-yaml.js";
+import { LoadClient } from "../deploy/load-client.js";
+import { killLineInstances } from "../deploy/orphans.js";
+import { parseArgs } from "./args.js";
+import { HealthProbe, MemoryPoller } from "./probes.js";
+import { abuseRequests, type Outcome, type Target } from "./requests.js";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const args = argsOrExit(parseArgs);
+const log = (msg: string) => process.stderr.write(`${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** P5's Verify goals. */
+const GOAL = {
+  lineFailed: 0,
+  maxStallMs: 100,
+  peakRssMb: 1024,
+  ingestAfter: true,
+  crashed: false,
+  authBypassSucceeded: false,
+};
+
+/** Newest timestamp (s) of any scraped `up` sample, or undefined when there is none or no answer. */
+async function newestScrape(api: LineopsApi): Promise<number | undefined> {
+  try {
+    const r = await api.call<{ data: { result: { value: [number, string] }[] } }>(
+      "GET",
+      `/api/v1/query?query=${encodeURIComponent("max(timestamp(up))")}`,
+      { timeoutMs: 5000 },
+    );
+    const v = Number(r.data.result[0]?.value[1]);
+    return Number.isFinite(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Longest event-loop lag lineops saw itself (its prom-client metric, self-scraped), ms. */
+async function insideMaxLagMs(api: LineopsApi, seconds: number): Promise<number | null> {
+  try {
+    const q = `max(max_over_time(lineops_nodejs_eventloop_lag_max_seconds[${Math.ceil(seconds)}s]))`;
+    const r = await api.call<{ data: { result: { value: [number, string] }[] } }>(
+      "GET",
+      `/api/v1/query?query=${encodeURIComponent(q)}`,
+      { timeoutMs: 5000 },
+    );
+    const v = Number(r.data.result[0]?.value[1]);
+    return Number.isFinite(v) ? Math.round(v * 1000) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Waits until /-/healthy answers (a blocked loop finishing its work), up to `maxMs`. */
+async function waitHealthy(url: string, maxMs: number): Promise<boolean> {
+  const end = Date.now() + maxMs;
+  while (Date.now() < end) {
+    try {
+      const res = await fetch(`${url}/-/healthy`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) {
+        return true;
+      }
+    } catch {
+      // not yet
+    }
+    await sleep(100);
+  }
+  return false;
+}
+
+const alive = (l: RunningLineops) => isRunning(l.child);
+
+async function main(): Promise<void> {
+  killChildrenOnSignals();
+  const began = Date.now();
+  if (args.build) {
+    log("npm run build");
+    await runToCompletion("npm", ["run", "build"], { timeoutMs: 600_000, cwd: root });
+  }
+  if (!lineopsCli(root) || !existsSync(path.join(root, "dist/line/services/line-controller.js"))) {
+    throw new Error("dist/ is missing: run `npm run build` first (or pass --build)");
+  }
+  const work = mkdtempSync(path.join(os.tmpdir(), "bench-abuse-"));
+  const dataDir = path.join(work, "data");
+  // Registered first, so it runs before the temp dir (and the pidfiles in it) is removed.
+  onExitCleanup(() => {
+    const n = killLineInstances(dataDir);
+    if (n > 0) {
+      process.stderr.write(`killed ${n} line instance(s) left behind by lineops\n`);
+    }
+  });
+  if (!args.keep) {
+    onExitCleanup(() => rmSync(work, { recursive: true, force: true }));
+  } else {
+    log(`keeping ${work}`);
+  }
+  writeFileSync(path.join(work, "line.yaml"), lineYaml(root));
+
+  log("starting lineops with the sample line");
+  const start = (token?: string) =>
+    startLineops({
+      root,
+      configYaml: "line:\n  file: line.yaml\n",
+      dataDir,
+      logLevel: "warn",
+      ...(token ? { token } : {}),
+    });
+  let lineops = await start();
+  const adminToken = lineops.token;
+  let admin = new LineopsApi(lineops.url, adminToken);
+  let load: LoadClient | undefined;
+  let probe: HealthProbe | undefined;
+  let memory: MemoryPoller | undefined;
+  try {
+    await waitLineReady(admin, SERVICES.length, 90_000);
+    const front = (await admin.status()).services.find((s) => s.name === "line-controller")?.url;
+    if (!front) {
+      throw new Error("line-controller has no front-door url in /api/v1/status");
+    }
+    const token = async (role: string) =>
+      (
+        await admin.call<{ token: string }>("POST", "/api/v1/tokens", {
+          body: { name: `bench-${role}`, role },
+        })
+      ).token;
+    const target: Target = {
+      url: lineops.url,
+      viewer: await token("viewer"),
+      operator: await token("operator"),
+      timeoutMs: args.timeoutMs,
+    };
+    log(
+      `lineops ${lineops.url} (pid ${lineops.pid}); line-controller at ${front}; viewer and operator tokens made`,
+    );
+
+    load = LoadClient.start({ url: front, rate: args.rate, concurrency: 32, timeoutMs: 5000 });
+    await sleep(args.quick ? 2000 : 4000);
+    const calm0 = await load.mark();
+    await sleep(args.quick ? 2000 : 5000);
+    const calm1 = await load.mark();
+    const calm = load.window(calm0, calm1);
+    log(
+      `line traffic before the abuse: ${calm.rate} req/s, p99 ${calm.latencyMs.p99} ms, ${calm.failed} failed`,
+    );
+    const ingestBefore = await newestScrape(admin);
+
+    probe = new HealthProbe(lineops.url, args.timeoutMs);
+    probe.start();
+    memory = new MemoryPoller(lineops.pid);
+    const perRequest: Record<string, Outcome> = {};
+    const crashedBy: string[] = [];
+    const abuseStart = Date.now();
+    const a = await load.mark();
+    for (const req of abuseRequests(args.flood)) {
+      log(`→ ${req.name}`);
+      const o = await req.run(target);
+      perRequest[req.name] = o;
+      log(`  ${o.status} in ${o.ms} ms${o.note ? `: ${o.note}` : ""}`);
+      // A timed-out request may still hold the loop: let it finish before the next one is timed.
+      if (alive(lineops) && !(await waitHealthy(lineops.url, 2 * args.timeoutMs))) {
+        log("  lineops still not answering /-/healthy");
+      }
+      await sleep(500);
+      if (!alive(lineops)) {
+        crashedBy.push(req.name);
+        log(`  lineops DIED (exit ${lineops.child.exitCode ?? lineops.child.signalCode}); log tail:`);
+        log(lineops.logTail().split("\n").slice(-6).join("\n"));
+        log("  restarting it on the same data dir, to go on with the rest");
+        lineops = await start(adminToken);
+        admin = new LineopsApi(lineops.url, adminToken);
+        target.url = lineops.url;
+        probe.retarget(lineops.url);
+        memory.retarget(lineops.pid);
+        await waitLineReady(admin, SERVICES.length, 90_000).catch((err: unknown) => log(String(err)));
+        probe.resetGap();
+      }
+    }
+    const b = await load.mark();
+    const abuseEnd = Date.now();
+    await probe.stop();
+    const during = load.window(a, b);
+    log(
+      `line traffic during the abuse: ${during.total} requests, ${during.failed} failed ${JSON.stringify(during.byCause)}, ` +
+        `p99 ${during.latencyMs.p99} ms`,
+    );
+
+    log("waiting for a scrape newer than the abuse");
+    let ingestAfter = false;
+    let newest: number | undefined;
+    const ingestDeadline = Date.now() + (args.quick ? 20_000 : 40_000);
+    while (Date.now() < ingestDeadline && alive(lineops)) {
+      newest = await newestScrape(admin);
+      if (newest !== undefined && newest * 1000 > abuseEnd) {
+        ingestAfter = true;
+        break;
+      }
+      await sleep(1000);
+    }
+    const lagInside = await insideMaxLagMs(admin, (Date.now() - abuseStart) / 1000 + 5);
+    memory.stop();
+    const bypass = perRequest.authBypassPercentEncoded;
+    const results = {
+      lineFailed: during.failed,
+      lineRequests: during.total,
+      lineRate: during.rate,
+      lineP99Ms: during.latencyMs.p99,
+      lineMaxMs: during.latencyMs.max,
+      lineFailuresByCause: during.byCause,
+      maxStallMs: Math.round(probe.maxResponseMs),
+      maxGapMs: Math.round(probe.maxGapMs),
+      insideMaxLagMs: lagInside,
+      healthProbes: probe.probes,
+      healthProbeFailures: probe.failures,
+      peakRssMb: Math.round(memory.peakBytes / 2 ** 20),
+      ingestAfter,
+      newestScrapeBefore: ingestBefore,
+      newestScrapeAfter: newest ?? null,
+      crashed: crashedBy.length > 0,
+      crashedBy,
+      authBypassSucceeded: typeof bypass?.status === "number" && bypass.status >= 200 && bypass.status < 300,
+      abuseSeconds: Math.round((abuseEnd - abuseStart) / 1000),
+      perRequest,
+    };
+    const out = {
+      bench: "abuse",
+      machine: machineInfo(),
+      params: {
+        quick: args.quick,
+        rate: args.rate,
+        requestTimeoutMs: args.timeoutMs,
+        floodQueries: args.flood,
+        lineRequestTimeoutMs: 5000,
+        healthProbeEveryMs: 10,
+        mix: "18/20 POST /work-orders, 1/20 GET /, 1/20 GET /healthz",
+        runtimeSeconds: Math.round((Date.now() - began) / 1000),
+      },
+      results,
+      baseline: { lineP99MsBeforeAbuse: calm.latencyMs.p99, lineRateBeforeAbuse: calm.rate },
+      goal: GOAL,
+      pass: {
+        lineFailed: results.lineFailed <= GOAL.lineFailed,
+        maxStallMs: results.maxStallMs < GOAL.maxStallMs,
+        peakRssMb: results.peakRssMb < GOAL.peakRssMb,
+        ingestAfter: results.ingestAfter === GOAL.ingestAfter,
+        crashed: results.crashed === GOAL.crashed,
+        authBypassSucceeded: results.authBypassSucceeded === GOAL.authBypassSucceeded,
+      },
+    };
+    if (!args.json) {
+      log(JSON.stringify(out, null, 2));
+    }
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } finally {
+    await probe?.stop();
+    memory?.stop();
+    await load?.stop();
+    if (alive(lineops)) {
+      await lineops.stop(30_000);
+    }
+  }
+}
+
+runMain("abuse", main);
