@@ -1,6 +1,5 @@
 // What the abuse benchmark watches from outside lineops while the abuse runs: a /-/healthy probe
-// every 10 ms (its slowest answer and the longest time without one are the event-loop stall as a
-// client sees it) and lineops's memory from /proc (VmRSS polled, VmHWM as the kernel's own peak).
+// every 10 ms (the longest time without an answer is the event-loop stall as a client sees it) and lineops's memory from /proc (VmRSS polled, VmHWM as the kernel's own peak).
 import { peakRssBytes, rssBytes } from "../common/proc.js";
 
 export class HealthProbe {
