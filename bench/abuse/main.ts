@@ -3,20 +3,18 @@
 // front door. Measures what the abuse costs the line (failed requests, p99), lineops's peak RSS and
 // longest event-loop stall, whether lineops survived, and whether monitoring still ingests after.
 // Last line of stdout: one JSON object.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { isRunning, killChildrenOnSignals, onExitCleanup } from "../common/children.js";
-import { lineopsCli, startLineops, type RunningLineops } from "../common/lineops.js";
+import { isRunning, killChildrenOnSignals } from "../common/children.js";
+import { startLineops, type RunningLineops } from "../common/lineops.js";
 import { machineInfo } from "../common/machine.js";
 import { argsOrExit, runMain } from "../common/main.js";
-import { runToCompletion } from "../common/run.js";
 import { LineopsApi, waitLineReady } from "../deploy/api.js";
-import { lineYaml, SERVICES } from "../deploy/line-yaml.js";
+import { SERVICES } from "../deploy/line-yaml.js";
+import { lineWorkDir } from "../deploy/work-dir.js";
 import { LoadClient } from "../deploy/load-client.js";
-import { killLineInstances } from "../deploy/orphans.js";
 import { parseArgs } from "./args.js";
+import { runPeer } from "./peer.js";
 import { HealthProbe, MemoryPoller } from "./probes.js";
 import { abuseRequests, type Outcome, type Target } from "./requests.js";
 
@@ -88,28 +86,13 @@ const alive = (l: RunningLineops) => isRunning(l.child);
 async function main(): Promise<void> {
   killChildrenOnSignals();
   const began = Date.now();
-  if (args.build) {
-    log("npm run build");
-    await runToCompletion("npm", ["run", "build"], { timeoutMs: 600_000, cwd: root });
-  }
-  if (!lineopsCli(root) || !existsSync(path.join(root, "dist/line/services/line-controller.js"))) {
-    throw new Error("dist/ is missing: run `npm run build` first (or pass --build)");
-  }
-  const work = mkdtempSync(path.join(os.tmpdir(), "bench-abuse-"));
-  const dataDir = path.join(work, "data");
-  // Registered first, so it runs before the temp dir (and the pidfiles in it) is removed.
-  onExitCleanup(() => {
-    const n = killLineInstances(dataDir);
-    if (n > 0) {
-      process.stderr.write(`killed ${n} line instance(s) left behind by lineops\n`);
-    }
+  const { dataDir } = await lineWorkDir({
+    root,
+    prefix: "bench-abuse-",
+    build: args.build,
+    keep: args.keep,
+    log,
   });
-  if (!args.keep) {
-    onExitCleanup(() => rmSync(work, { recursive: true, force: true }));
-  } else {
-    log(`keeping ${work}`);
-  }
-  writeFileSync(path.join(work, "line.yaml"), lineYaml(root));
 
   log("starting lineops with the sample line");
   const start = (token?: string) =>
@@ -219,6 +202,12 @@ async function main(): Promise<void> {
     }
     memory.stop();
     const bypass = perRequest.authBypassPercentEncoded;
+    // The peer runs alone: lineops and the line traffic are stopped first.
+    await load.stop();
+    await lineops.stop(30_000);
+    const peer = args.peer
+      ? await runPeer({ flood: args.flood, timeoutMs: args.timeoutMs, log })
+      : { skipped: "--no-peer" };
     const results = {
       lineFailed: during.failed,
       lineRequests: during.total,
@@ -255,7 +244,7 @@ async function main(): Promise<void> {
         runtimeSeconds: Math.round((Date.now() - began) / 1000),
       },
       results,
-      baseline: { lineP99MsBeforeAbuse: calm.latencyMs.p99, lineRateBeforeAbuse: calm.rate },
+      baseline: { lineP99MsBeforeAbuse: calm.latencyMs.p99, lineRateBeforeAbuse: calm.rate, peer },
       goal: GOAL,
       pass: {
         lineFailed: results.lineFailed <= GOAL.lineFailed,

@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { fuzzParams, nearValid, tokenSoup, withinBudget } from "../../test-support/fuzz.js";
+import { EXPOSITION_TOKENS } from "./test-support/exposition-arb.js";
 import { ExpositionError, parseExposition, parseSeriesLabels, type ExpositionFormat } from "./parser.js";
 
 const CODES = [ExpositionError.code];
@@ -45,26 +46,7 @@ const OPENMETRICS = [
   '# TYPE s stateset\ns{s="a"} 1\ns{s="b"} 0\n# EOF\n',
   '# TYPE i info\n# UNIT i seconds\ni_info{v="1"} 1\n# EOF\n',
 ];
-const TOKENS = [
-  "{",
-  "}",
-  '"',
-  "\\",
-  ",",
-  "=",
-  " ",
-  "\n",
-  "# ",
-  "# TYPE ",
-  "# HELP ",
-  "# EOF\n",
-  " # {",
-  "e",
-  "+Inf",
-  "NaN",
-  "-",
-  ".",
-];
+const TOKENS = [...EXPOSITION_TOKENS, "# TYPE ", "# HELP ", " # {", "+Inf", "NaN"];
 
 describe("exposition parser fuzzing", () => {
   it.each([

@@ -118,8 +118,8 @@ export function expectedLabels(s: GenSample): Record<string, string> {
   return out;
 }
 
-/** Edits that turn a valid body into a likely-invalid one: the characters that matter to the grammar. */
-export const mutationArb = editsArb([
+/** The characters and words that matter to the exposition grammars. */
+export const EXPOSITION_TOKENS = [
   "{",
   "}",
   '"',
@@ -138,6 +138,9 @@ export const mutationArb = editsArb([
   "-",
   "+",
   "\u00e9",
-]);
+];
+
+/** Edits that turn a valid body into a likely-invalid one. */
+export const mutationArb = editsArb(EXPOSITION_TOKENS);
 
 export { mutate };
