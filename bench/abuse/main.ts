@@ -64,21 +64,27 @@ async function insideMaxLagMs(api: LineopsApi, seconds: number): Promise<number 
   }
 }
 
-/** Waits until /-/healthy answers (a blocked loop finishing its work), up to `maxMs`. */
-async function waitHealthy(url: string, maxMs: number): Promise<boolean> {
+/**
+ * Waits until lineops answers /-/healthy again (a blocked loop finishing its work) or dies of it, up
+ * to `maxMs`: the next request is then timed on its own, and a crash is blamed on its cause.
+ */
+async function waitSettled(l: RunningLineops, maxMs: number): Promise<"healthy" | "dead" | "busy"> {
   const end = Date.now() + maxMs;
   while (Date.now() < end) {
+    if (!isRunning(l.child)) {
+      return "dead";
+    }
     try {
-      const res = await fetch(`${url}/-/healthy`, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(`${l.url}/-/healthy`, { signal: AbortSignal.timeout(1000) });
       if (res.ok) {
-        return true;
+        return "healthy";
       }
     } catch {
       // not yet
     }
     await sleep(100);
   }
-  return false;
+  return "busy";
 }
 
 const alive = (l: RunningLineops) => isRunning(l.child);
@@ -160,9 +166,9 @@ async function main(): Promise<void> {
       const o = await req.run(target);
       perRequest[req.name] = o;
       log(`  ${o.status} in ${o.ms} ms${o.note ? `: ${o.note}` : ""}`);
-      // A timed-out request may still hold the loop: let it finish before the next one is timed.
-      if (alive(lineops) && !(await waitHealthy(lineops.url, 2 * args.timeoutMs))) {
-        log("  lineops still not answering /-/healthy");
+      // A timed-out request may still hold the loop: let it finish (or kill lineops) first.
+      if ((await waitSettled(lineops, 600_000)) === "busy") {
+        log("  lineops still not answering /-/healthy after 10 min");
       }
       await sleep(500);
       if (!alive(lineops)) {
