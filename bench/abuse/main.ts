@@ -3,6 +3,7 @@
 // front door. Measures what the abuse costs the line (failed requests, p99), lineops's peak RSS and
 // longest event-loop stall, whether lineops survived, and whether monitoring still ingests after.
 // Last line of stdout: one JSON object.
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { isRunning, killChildrenOnSignals } from "../common/children.js";
@@ -146,6 +147,11 @@ async function main(): Promise<void> {
     log(
       `line traffic before the abuse: ${calm.rate} req/s, p99 ${calm.latencyMs.p99} ms, ${calm.failed} failed`,
     );
+    if (calm.rate < 100) {
+      log(
+        `WARNING: line traffic below 100 req/s before any abuse (load average ${os.loadavg()[0]?.toFixed(1)})`,
+      );
+    }
     const ingestBefore = await newestScrape(admin);
 
     // The probe waits out any stall (up to 10 min) so its longest gap is the stall, not the timeout.
@@ -252,6 +258,9 @@ async function main(): Promise<void> {
       results,
       baseline: { lineP99MsBeforeAbuse: calm.latencyMs.p99, lineRateBeforeAbuse: calm.rate, peer },
       goal: GOAL,
+      // P5 asks for >= 100 req/s of line traffic; on a saturated machine the generator falls short,
+      // and the failures and stalls then say less about lineops than about the machine.
+      precondition: { lineRateBeforeAbuse: calm.rate, atLeast100ReqPerSec: calm.rate >= 100 },
       pass: {
         lineFailed: results.lineFailed <= GOAL.lineFailed,
         maxStallMs: results.maxStallMs < GOAL.maxStallMs,
