@@ -28,8 +28,17 @@ export function cpuSeconds(pid: number): number {
 
 /** Resident set size in bytes (VmRSS). */
 export function rssBytes(pid: number): number {
+  return statusBytes(pid, "VmRSS");
+}
+
+/** The peak resident set size in bytes (VmHWM), as the kernel kept it. */
+export function peakRssBytes(pid: number): number {
+  return statusBytes(pid, "VmHWM");
+}
+
+function statusBytes(pid: number, field: string): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status);
+  const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m").exec(status);
   return m ? Number(m[1]) * 1024 : 0;
 }
 

@@ -135,3 +135,22 @@ export class LineopsApi {
     }
   }
 }
+
+/** Waits until lineops is ready with `services` services, each with every instance ready. */
+export async function waitLineReady(api: LineopsApi, services: number, deadlineMs: number): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  let last = "";
+  while (Date.now() < end) {
+    try {
+      const s = await api.status();
+      if (s.ready && s.services.length === services && s.services.every((x) => x.ready)) {
+        return;
+      }
+      last = s.services.map((x) => `${x.name} ${x.readyInstances}/${x.desired}`).join(", ");
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`line not ready after ${deadlineMs} ms: ${last}`);
+}

@@ -2,22 +2,20 @@
 // generator (a separate process) sending work orders through line-controller's front door the
 // whole time. Reports failed/total requests per strategy, the faulty canaries' rollbacks, and the
 // line rollout, rollback and health verification times. Last line of stdout: one JSON object.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { killChildrenOnSignals, onExitCleanup } from "../common/children.js";
-import { lineopsCli, startLineops, type RunningLineops } from "../common/lineops.js";
+import { killChildrenOnSignals } from "../common/children.js";
+import { startLineops, type RunningLineops } from "../common/lineops.js";
 import { machineInfo } from "../common/machine.js";
 import { argsOrExit, runMain } from "../common/main.js";
 import { cpuSeconds } from "../common/proc.js";
-import { runToCompletion } from "../common/run.js";
-import { LineopsApi } from "./api.js";
+import { LineopsApi, waitLineReady } from "./api.js";
 import { parseArgs } from "./args.js";
 import { InstanceWatcher } from "./instances.js";
 import { lineYaml, SERVICES } from "./line-yaml.js";
+import { lineWorkDir } from "./work-dir.js";
 import { LoadClient } from "./load-client.js";
-import { killLineInstances } from "./orphans.js";
 import {
   abortPausedCanary,
   runScenario,
@@ -71,49 +69,16 @@ function safeCpu(pid: number): number {
   }
 }
 
-async function waitLineReady(api: LineopsApi, deadlineMs: number): Promise<void> {
-  const end = Date.now() + deadlineMs;
-  let last = "";
-  while (Date.now() < end) {
-    try {
-      const s = await api.status();
-      if (s.ready && s.services.length === SERVICES.length && s.services.every((x) => x.ready)) {
-        return;
-      }
-      last = s.services.map((x) => `${x.name} ${x.readyInstances}/${x.desired}`).join(", ");
-    } catch (err) {
-      last = (err as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`line not ready after ${deadlineMs} ms: ${last}`);
-}
-
 async function main(): Promise<void> {
   killChildrenOnSignals();
   const began = Date.now();
-  if (args.build) {
-    log("npm run build");
-    await runToCompletion("npm", ["run", "build"], { timeoutMs: 600_000, cwd: root });
-  }
-  if (!lineopsCli(root) || !existsSync(path.join(root, "dist/line/services/line-controller.js"))) {
-    throw new Error("dist/ is missing: run `npm run build` first (or pass --build)");
-  }
-  const work = mkdtempSync(path.join(os.tmpdir(), "bench-deploy-"));
-  const dataDir = path.join(work, "data");
-  // Registered first, so it runs before the temp dir (and the pidfiles in it) is removed.
-  onExitCleanup(() => {
-    const n = killLineInstances(dataDir);
-    if (n > 0) {
-      process.stderr.write(`killed ${n} line instance(s) left behind by lineops\n`);
-    }
+  const { dataDir } = await lineWorkDir({
+    root,
+    prefix: "bench-deploy-",
+    build: args.build,
+    keep: args.keep,
+    log,
   });
-  if (!args.keep) {
-    onExitCleanup(() => rmSync(work, { recursive: true, force: true }));
-  } else {
-    log(`keeping ${work}`);
-  }
-  writeFileSync(path.join(work, "line.yaml"), lineYaml(root));
 
   log("starting lineops with the sample line (all 1.0.0)");
   const tStart = Date.now();
@@ -128,7 +93,7 @@ async function main(): Promise<void> {
   let watcher: InstanceWatcher | undefined;
   try {
     const api = new LineopsApi(lineops.url, lineops.token);
-    await waitLineReady(api, 90_000);
+    await waitLineReady(api, SERVICES.length, 90_000);
     const lineStartSeconds = (Date.now() - tStart) / 1000;
     const front = (await api.status()).services.find((s) => s.name === "line-controller")?.url;
     if (!front) {

@@ -1,7 +1,7 @@
 // Prometheus-style durations ("1h30m", "500ms", "15s") as used in every lineops YAML file.
 import { z } from "zod";
 
-const UNIT_MS: Record<string, number> = {
+export const UNIT_MS: Readonly<Record<string, number>> = {
   y: 365 * 24 * 3600_000,
   w: 7 * 24 * 3600_000,
   d: 24 * 3600_000,
@@ -10,25 +10,31 @@ const UNIT_MS: Record<string, number> = {
   s: 1000,
   ms: 1,
 };
-const PART = /(\d+)(ms|y|w|d|h|m|s)/y;
+// Prometheus's model.ParseDuration grammar: each unit at most once, largest first ("1s1m" and "1m1m"
+// are not durations), the one grammar of config files, PromQL literals and API parameters.
+const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
+const UNITS = ["y", "w", "d", "h", "m", "s", "ms"] as const;
 
-/** Parses a duration to milliseconds; returns undefined when the text is not a duration. */
+/**
+ * Parses a duration to milliseconds; undefined when the text is not a duration, or when it is too
+ * long to be exact in a double (Prometheus: "duration out of range").
+ */
 export function parseDuration(text: string): number | undefined {
   if (text === "0") {
     return 0;
   }
-  let total = 0;
-  PART.lastIndex = 0;
-  let matched = 0;
-  while (PART.lastIndex < text.length) {
-    const m = PART.exec(text);
-    if (!m) {
-      return undefined;
-    }
-    total += Number(m[1]) * (UNIT_MS[m[2] ?? ""] ?? 0);
-    matched++;
+  const m = DURATION_RE.exec(text);
+  if (!m || text === "") {
+    return undefined;
   }
-  return matched > 0 ? total : undefined;
+  let ms = 0;
+  for (let i = 0; i < UNITS.length; i++) {
+    const part = m[i + 1];
+    if (part !== undefined) {
+      ms += Number(part) * (UNIT_MS[UNITS[i] as string] as number);
+    }
+  }
+  return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
 /** A zod field for a duration string; parses to milliseconds. */

@@ -37,6 +37,12 @@ export function parseDurationParam(name: string, value: string | undefined): num
         `invalid parameter "${name}": zero or negative query resolution step widths are not accepted. Try a positive integer`,
       );
     }
+    // Prometheus refuses a float that overflows its int64 durations; a double is exact to 2^53 ms.
+    if (!Number.isSafeInteger(Math.round(n * 1000))) {
+      throw MonitoringErrors.badParameter(
+        `invalid parameter "${name}": cannot parse "${value}" to a valid duration. It overflows`,
+      );
+    }
     return Math.round(n * 1000);
   }
   const ms = parseDuration(value);

@@ -5,9 +5,30 @@
 /** Function names the grammar only knows in duration context, mapped to same-length stand-ins. */
 export const STAND_INS: Readonly<Record<string, string>> = { min_of: "absent", max_of: "absent" };
 
+// Sticky, so a token is matched where the scan stands without slicing the rest of the query: slicing
+// (and trimming the output so far) at every token made a 200 KB query take minutes to reject.
+const WORD = /[A-Za-z_:][A-Za-z0-9_:]*/y;
+const NUMBER = /0[xX][0-9a-fA-F]+|[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?[A-Za-z0-9_]*/y;
+
 export function prepareForLezer(q: string): string {
   let out = "";
   let i = 0;
+  // The output has the query's length and the same brackets, colons and spaces, so the context checks
+  // below read the query itself; the last "[" and "]" seen are tracked as the scan goes.
+  let scanned = 0;
+  let lastOpen = -1;
+  let lastClose = -1;
+  const insideBrackets = (end: number) => {
+    for (; scanned < end; scanned++) {
+      const ch = q.charCodeAt(scanned);
+      if (ch === 0x5b) {
+        lastOpen = scanned;
+      } else if (ch === 0x5d) {
+        lastClose = scanned;
+      }
+    }
+    return lastOpen > lastClose;
+  };
   while (i < q.length) {
     const c = q[i] as string;
     if (c === '"' || c === "'" || c === "`") {
@@ -30,13 +51,16 @@ export function prepareForLezer(q: string): string {
       continue;
     }
     if (/[A-Za-z_:]/.test(c)) {
-      const m = /^[A-Za-z_:][A-Za-z0-9_:]*/.exec(q.slice(i)) as RegExpExecArray;
-      const word = m[0];
+      WORD.lastIndex = i;
+      const word = (WORD.exec(q) as RegExpExecArray)[0];
       const standIn = STAND_INS[word];
-      const after = q.slice(i + word.length).trimStart();
-      const prev = out.trimEnd();
       // Only a call in expression context: not in a duration ("[...]"), not a label name, not after "by (".
-      if (standIn && after.startsWith("(") && !/[[:]\s*$/.test(prev) && !insideBrackets(out)) {
+      if (
+        standIn &&
+        nextNonSpace(q, i + word.length) === "(" &&
+        !/[[:]/.test(prevNonSpace(q, i)) &&
+        !insideBrackets(i)
+      ) {
         out += standIn;
       } else {
         out += word;
@@ -45,9 +69,8 @@ export function prepareForLezer(q: string): string {
       continue;
     }
     if (/[0-9]/.test(c)) {
-      const m = /^(0[xX][0-9a-fA-F]+|[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?[A-Za-z0-9_]*)/.exec(
-        q.slice(i),
-      ) as RegExpExecArray;
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(q) as RegExpExecArray;
       let tok = m[0];
       // "2." is a float in Prometheus; lezer wants digits after the dot. A space keeps the length.
       if (/^[0-9]+\.$/.test(tok)) {
@@ -63,6 +86,20 @@ export function prepareForLezer(q: string): string {
   return out;
 }
 
-function insideBrackets(prefix: string): boolean {
-  return prefix.lastIndexOf("[") > prefix.lastIndexOf("]");
+/** The first character at or after `from` that is not white space ("" at the end). */
+function nextNonSpace(q: string, from: number): string {
+  let k = from;
+  while (k < q.length && /\s/.test(q[k] as string)) {
+    k++;
+  }
+  return q[k] ?? "";
+}
+
+/** The last character before `end` that is not white space ("" at the start). */
+function prevNonSpace(q: string, end: number): string {
+  let k = end - 1;
+  while (k >= 0 && /\s/.test(q[k] as string)) {
+    k--;
+  }
+  return q[k] ?? "";
 }

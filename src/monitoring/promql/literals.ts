@@ -1,39 +1,9 @@
 // Lexical values of PromQL as Prometheus reads them: Go-style quoted strings, numbers (hex, octal,
 // Inf/NaN) and durations such as 1h30m. Kept apart from the parser so the test-script reader shares them.
+import { UNIT_MS } from "../../config/duration.js";
 
-const UNIT_MS: Readonly<Record<string, number>> = {
-  y: 365 * 24 * 3600_000,
-  w: 7 * 24 * 3600_000,
-  d: 24 * 3600_000,
-  h: 3600_000,
-  m: 60_000,
-  s: 1000,
-  ms: 1,
-};
-
-const DURATION_RE = /^(?:(\d+)y)?(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?(?:(\d+)ms)?$/;
-
-/** Milliseconds of a Prometheus duration ("1h30m", "0s"), or undefined when it is not one. */
-export function parseDuration(text: string): number | undefined {
-  if (text === "" || text === "0") {
-    return text === "0" ? 0 : undefined;
-  }
-  const m = DURATION_RE.exec(text);
-  if (!m) {
-    return undefined;
-  }
-  const units = ["y", "w", "d", "h", "m", "s", "ms"];
-  let ms = 0;
-  let any = false;
-  for (let i = 0; i < units.length; i++) {
-    const part = m[i + 1];
-    if (part !== undefined) {
-      any = true;
-      ms += Number(part) * (UNIT_MS[units[i] as string] as number);
-    }
-  }
-  return any ? ms : undefined;
-}
+// PromQL durations are Prometheus durations: one parser for config files, literals and API parameters.
+export { parseDuration } from "../../config/duration.js";
 
 /** A PromQL number literal (decimal, hex, octal with leading 0, Inf, NaN), or undefined. */
 export function parseNumber(text: string): number | undefined {

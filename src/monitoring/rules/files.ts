@@ -1,6 +1,6 @@
 // Loads Prometheus rule files: schema validation plus parsing every expression, so a broken rule
 // is reported as file:line:col: groups[i].rules[j].expr: <parse error> before anything runs.
-import { loadYamlFile, type Validator } from "../../config/load.js";
+import { loadYamlFile, parseYaml, type Validator } from "../../config/load.js";
 import { ruleFileSchema, type RuleFile } from "../../config/rules-schema.js";
 import { parseExpr } from "../promql/parser.js";
 import { typeOf } from "../promql/ast.js";
@@ -27,4 +27,9 @@ const validExpressions: Validator<RuleFile> = (file) => {
 
 export function loadRuleFile(file: string): RuleFile {
   return loadYamlFile(file, ruleFileSchema, validExpressions);
+}
+
+/** A rule file's text (named `file` in messages), checked as loadRuleFile checks a file. */
+export function parseRuleFile(text: string, file: string): RuleFile {
+  return parseYaml(text, file, ruleFileSchema, validExpressions);
 }

@@ -1,6 +1,7 @@
 // fast-check generators of valid exposition bodies (both formats) together with what parsing them
 // must yield, for the parser's round-trip and robustness properties.
 import fc from "fast-check";
+import { editsArb, mutate } from "../../../test-support/fuzz.js";
 import type { ExpositionFormat } from "../parser.js";
 
 export type GenSample = {
@@ -117,44 +118,29 @@ export function expectedLabels(s: GenSample): Record<string, string> {
   return out;
 }
 
-/** Edits that turn a valid body into a likely-invalid one: the characters that matter to the grammar. */
-export const mutationArb = fc.array(
-  fc.record({
-    at: fc.nat(),
-    del: fc.nat({ max: 3 }),
-    insert: fc.oneof(
-      fc.constantFrom(
-        "",
-        "{",
-        "}",
-        '"',
-        "\\",
-        ",",
-        "=",
-        " ",
-        "\t",
-        "\n",
-        "\r",
-        "#",
-        "# ",
-        "# EOF\n",
-        "e",
-        ".",
-        "-",
-        "+",
-        "\u00e9",
-      ),
-      fc.string({ maxLength: 4 }),
-    ),
-  }),
-  { minLength: 1, maxLength: 5 },
-);
+/** The characters and words that matter to the exposition grammars. */
+export const EXPOSITION_TOKENS = [
+  "{",
+  "}",
+  '"',
+  "\\",
+  ",",
+  "=",
+  " ",
+  "\t",
+  "\n",
+  "\r",
+  "#",
+  "# ",
+  "# EOF\n",
+  "e",
+  ".",
+  "-",
+  "+",
+  "\u00e9",
+];
 
-export function mutate(body: string, edits: { at: number; del: number; insert: string }[]): string {
-  let out = body;
-  for (const e of edits) {
-    const at = out.length === 0 ? 0 : e.at % (out.length + 1);
-    out = out.slice(0, at) + e.insert + out.slice(at + e.del);
-  }
-  return out;
-}
+/** Edits that turn a valid body into a likely-invalid one. */
+export const mutationArb = editsArb(EXPOSITION_TOKENS);
+
+export { mutate };

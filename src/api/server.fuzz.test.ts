@@ -1,0 +1,151 @@
+// Fuzzing of the API's request bodies (P5 item 7): every POST, PUT and DELETE route the server
+// documents (and the hidden ones) gets random JSON, edited valid bodies, wrong types, deep nesting
+// and huge strings, as an admin so the body is what is judged. Each answer is a 2xx, or a 4xx in the
+// error envelope with a message — never a 5xx, never a dropped connection — within a CPU budget.
+import fc from "fast-check";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startLineops, type Lineops } from "../main.js";
+import { tempDir } from "../test-support/line.js";
+import { cpuMs, fuzzParams } from "../test-support/fuzz.js";
+
+let lineops: Lineops;
+let admin = "";
+type Route = { method: string; path: string };
+let routes: Route[] = [];
+
+/** Per request: the server runs in this process, so its CPU time is counted too. */
+const REQUEST_BUDGET_MS = 200;
+
+beforeAll(async () => {
+  // No line: no service exists, so a body that passes validation ends in a 404, never a deployment.
+  lineops = await startLineops({
+    dataDir: tempDir("lineops-fuzz-"),
+    port: 0,
+    logger: pino({ level: "silent" }),
+    onAdminToken: (t) => {
+      admin = t;
+    },
+  });
+  await lineops.settled;
+  const doc = (await (
+    await fetch(`${lineops.url}/api/v1/openapi.json`, { headers: { authorization: `Bearer ${admin}` } })
+  ).json()) as {
+    paths: Record<string, Record<string, unknown>>;
+  };
+  const documented = Object.entries(doc.paths).flatMap(([p, ops]) =>
+    Object.keys(ops)
+      .filter((m) => ["post", "put", "delete", "patch"].includes(m))
+      .map((m) => ({ method: m.toUpperCase(), path: p.replace(/\{[^}]+\}/g, "fuzz-x") })),
+  );
+  // Hidden from the OpenAPI document but answering all the same.
+  routes = [...documented, { method: "POST", path: "/-/reload" }, { method: "POST", path: "/api/v1/query" }];
+});
+
+afterAll(async () => {
+  await lineops?.stop();
+});
+
+/** Bodies that were valid somewhere: edited, they reach past the first checks. */
+const VALID: unknown[] = [
+  { name: "fuzz", role: "viewer" },
+  { service: "fuzz-x", version: "1.0.1", strategy: { type: "rolling", maxSurge: 1 } },
+  { service: "fuzz-x", revision: "2" },
+  { revision: "1" },
+  {},
+];
+
+const nearValidJson = fc
+  .tuple(
+    fc.constantFrom(...VALID),
+    fc.constantFrom(
+      "name",
+      "role",
+      "service",
+      "version",
+      "revision",
+      "strategy",
+      "stratgy",
+      "__proto__",
+      "constructor",
+    ),
+    fc.oneof(
+      fc.jsonValue({ maxDepth: 2 }),
+      fc.constantFrom(null, 1, -1, 1e308, "", "admin", "../../etc/passwd"),
+    ),
+  )
+  .map(([base, key, value]) => JSON.stringify({ ...(base as object), [key]: value }));
+
+const deep = fc
+  .record({ n: fc.integer({ min: 1, max: 5000 }), kind: fc.constantFrom("[", "{") })
+  .map(({ n, kind }) =>
+    kind === "[" ? `${"[".repeat(n)}${"]".repeat(n)}` : `${'{"a":'.repeat(n)}1${"}".repeat(n)}`,
+  );
+
+const body = fc.oneof(
+  { weight: 3, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((v) => JSON.stringify(v)) },
+  { weight: 3, arbitrary: nearValidJson },
+  { weight: 1, arbitrary: deep },
+  // Near the 1 MB body limit and past it: 413 is a 4xx with a message too.
+  {
+    weight: 1,
+    arbitrary: fc
+      .integer({ min: 100_000, max: 1_100_000 })
+      .map((n) => JSON.stringify({ name: "x".repeat(n), role: "viewer" })),
+  },
+  { weight: 1, arbitrary: fc.string({ maxLength: 40 }) },
+);
+
+describe("API request-body fuzzing", () => {
+  it("the route table holds the mutating routes", () => {
+    expect(routes.length).toBeGreaterThanOrEqual(10);
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/tokens" });
+  });
+
+  it("every mutating route answers random, near-valid, deep and huge JSON bodies with a 2xx or a 4xx and a message", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), body, async (k, text) => {
+        const route = routes[k % routes.length] as Route;
+        const t0 = cpuMs();
+        const res = await fetch(`${lineops.url}${route.path}`, {
+          method: route.method,
+          headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+          body: text,
+        });
+        const answer = await res.text();
+        const where = `${route.method} ${route.path} → ${res.status} ${answer.slice(0, 200)}`;
+        expect(res.status, where).toBeLessThan(500);
+        if (res.status >= 400) {
+          const env = JSON.parse(answer) as { status?: string; error?: unknown };
+          expect(env.status, where).toBe("error");
+          expect(typeof env.error === "string" && env.error.length > 0, where).toBe(true);
+        }
+        expect(cpuMs() - t0, `${where}: CPU ms`).toBeLessThan(REQUEST_BUDGET_MS);
+      }),
+      fuzzParams(300),
+    );
+  });
+
+  // Issue 9 (P5), item 5 — for "api": Fastify's default Ajv drops unknown fields and coerces types,
+  // so a misspelled field or a number where a string belongs is a 201. Passes once validation is strict.
+  it.fails("unknown fields and wrong types are a 400 naming the field", async () => {
+    const cases = fc.sample(
+      fc.oneof(
+        fc
+          .constantFrom("stratgy", "rol", "extra")
+          .map((k) => ({ body: { name: "fuzz", role: "viewer", [k]: 1 }, field: k })),
+        fc.integer().map((n) => ({ body: { name: n, role: "viewer" }, field: "name" })),
+      ),
+      { numRuns: 5, seed: 1 },
+    );
+    for (const { body, field } of cases) {
+      const res = await fetch(`${lineops.url}/api/v1/tokens`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(await res.text()).toContain(field);
+    }
+  });
+});
