@@ -4,7 +4,8 @@ import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { stringify } from "yaml";
-import { jsonDepth, MAX_BODY_DEPTH, YAML_LIMITS, yamlShape } from "./body.js";
+import { yamlShape } from "../config/yaml-shape.js";
+import { jsonDepth, MAX_BODY_DEPTH, YAML_LIMITS } from "./body.js";
 
 const keys = (v: unknown): number =>
   typeof v === "object" && v !== null

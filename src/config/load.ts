@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigIssue } from "./errors.js";
+import { MAX_YAML_DEPTH, yamlShape } from "./yaml-shape.js";
 
 type Path = (string | number)[];
 
@@ -22,6 +23,12 @@ export function parseYaml<S extends z.ZodType>(
   schema: S,
   validate?: Validator<z.output<S>>,
 ): z.output<S> {
+  // The parser recurses per nesting level: 100,000 "[" once aborted Node. Refused by the lexer's count.
+  if (yamlShape(text, { depth: MAX_YAML_DEPTH }).depth > MAX_YAML_DEPTH) {
+    throw new ConfigError([
+      { file, line: 1, col: 1, path: "", message: `YAML nested deeper than ${MAX_YAML_DEPTH} levels` },
+    ]);
+  }
   const lineCounter = new LineCounter();
   // The yaml package's own duplicate-key check compares every key with every other (8,000 keys in one
   // mapping took 1.3 s): keys are checked here with a Set instead.
