@@ -51,13 +51,16 @@ export function compileSearchRegex(pattern: string): Regex {
 
 // Bounded by count and by pattern length: a flood of distinct huge patterns (P5's cache finding)
 // must not pin memory. Compiled programs grow with the pattern, so characters are the proxy. Each
-// re2js program also grows a lazy DFA as it matches, capped by re2js at 8 MiB of state: the count
-// bound is what limits that (fast-path patterns have none).
+// re2js program also grows a lazy DFA as it matches, capped by re2js at 8 MiB of state: an entry that
+// needed the engine weighs ENGINE_WEIGHT characters more, so at most 32 of them are held (256 MiB of
+// DFA at worst, where 256 entries would allow 2 GiB); fast-path patterns have no DFA.
 const MAX_ENTRIES = 256;
 const MAX_CHARS = 1 << 20;
+const ENGINE_WEIGHT = MAX_CHARS / 32;
 const MAX_CACHED_PATTERN = 64 * 1024;
-const cache = new Map<string, Regex>();
+const cache = new Map<string, { re: Regex; weight: number }>();
 let cachedChars = 0;
+let engineCompiles = 0;
 
 function cached(mode: string, pattern: string, make: () => Regex): Regex {
   const key = mode + pattern;
@@ -66,22 +69,24 @@ function cached(mode: string, pattern: string, make: () => Regex): Regex {
     // Re-insert: a Map iterates in insertion order, so the first key is the least recently used.
     cache.delete(key);
     cache.set(key, hit);
-    return hit;
+    return hit.re;
   }
+  const compilesBefore = engineCompiles;
   const re = make();
   if (pattern.length <= MAX_CACHED_PATTERN) {
-    cache.set(key, re);
-    cachedChars += key.length;
+    const weight = key.length + (engineCompiles > compilesBefore ? ENGINE_WEIGHT : 0);
+    cache.set(key, { re, weight });
+    cachedChars += weight;
     while (cache.size > MAX_ENTRIES || cachedChars > MAX_CHARS) {
-      const oldest = cache.keys().next().value as string;
+      const [oldest, entry] = cache.entries().next().value as [string, { weight: number }];
       cache.delete(oldest);
-      cachedChars -= oldest.length;
+      cachedChars -= entry.weight;
     }
   }
   return re;
 }
 
-/** Entries and pattern characters held by the compile cache (tests assert its bounds). */
+/** Entries and weighed characters (an engine-backed entry weighs ENGINE_WEIGHT more) held by the cache. */
 export function regexCacheStats(): { entries: number; chars: number } {
   return { entries: cache.size, chars: cachedChars };
 }
@@ -143,6 +148,7 @@ function parse(pattern: string, flags: number): RE2JS {
         `${MAX_COMPILED_PATTERN} a regex engine pattern may have (only literal alternations may be longer)`,
     );
   }
+  engineCompiles++;
   try {
     return RE2JS.compile(pattern, flags);
   } catch (err) {
