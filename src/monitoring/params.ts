@@ -37,7 +37,14 @@ export function parseDurationParam(name: string, value: string | undefined): num
         `invalid parameter "${name}": zero or negative query resolution step widths are not accepted. Try a positive integer`,
       );
     }
-    return Math.round(n * 1000);
+    const ms = Math.round(n * 1000);
+    if (ms === 0) {
+      // 0.0001 rounds to 0 ms: a zero step would make step loops (forecast) spin for ever.
+      throw MonitoringErrors.badParameter(
+        `invalid parameter "${name}": "${value}" is below the 1 ms resolution of lineops`,
+      );
+    }
+    return ms;
   }
   const ms = parseDuration(value);
   if (ms === undefined || ms <= 0) {

@@ -81,8 +81,8 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
       throw MonitoringErrors.badParameter('invalid parameter "query": missing');
     }
     const t = parseTimeParam("time", one(p, "time"), Date.now());
-    parseDurationParam("timeout", one(p, "timeout")); // validated as Prometheus does; not enforced
-    return prometheusResponseJson(await monitoring.instant(query, t));
+    const timeout = parseDurationParam("timeout", one(p, "timeout")); // can only shorten the configured one
+    return prometheusResponseJson(await monitoring.instant(query, t, timeout));
   });
 
   both("/api/v1/query_range", { summary: "PromQL range query" }, async (p) => {
@@ -109,8 +109,8 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
         "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
       );
     }
-    parseDurationParam("timeout", one(p, "timeout"));
-    return prometheusResponseJson(await monitoring.range(query, start, end, step));
+    const timeout = parseDurationParam("timeout", one(p, "timeout"));
+    return prometheusResponseJson(await monitoring.range(query, start, end, step, timeout));
   });
 
   const range = (p: Params) => ({

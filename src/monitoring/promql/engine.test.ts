@@ -193,7 +193,8 @@ describe("Engine errors and limits", () => {
     const engine = new Engine({ maxConcurrent: 1 });
     const storage = storageWith(5, 50);
     const queries = [1, 2, 3].map((i) => engine.instantQuery(storage, `sum(req_total) * ${i}`, 600_000));
-    await Promise.resolve();
+    // One turn of the event loop: the (sliced, async) parse is done and all three reached the gate.
+    await new Promise((r) => setImmediate(r));
     expect(engine.stats()).toEqual({ running: 1, queued: 2 });
     const results = await Promise.all(queries);
     expect(results.map((r) => (r.resultType === "vector" ? r.result[0]?.value[1] : undefined))).toEqual([
