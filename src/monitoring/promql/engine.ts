@@ -23,6 +23,8 @@ export type EngineOptions = {
   maxConcurrent?: number;
   /** Queries allowed to wait for a slot; more answer 503 at once instead of piling up. */
   maxQueued?: number;
+  /** Longest run of evaluation between pauses (default SLICE_MS); tests shorten it. */
+  sliceMs?: number;
   /** Step of sub-queries written without one, e.g. foo[5m:] (Prometheus: the global eval interval). */
   noStepSubqueryIntervalMs?: number;
 };
@@ -55,6 +57,7 @@ export class Engine {
   private readonly maxConcurrent: number;
   private readonly noStepMs: number;
   private readonly maxQueued: number;
+  private readonly sliceMs: number | undefined;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
@@ -64,6 +67,7 @@ export class Engine {
     this.maxSamples = opts.maxSamples ?? DEFAULT_MAX_SAMPLES;
     this.maxConcurrent = opts.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
     this.maxQueued = opts.maxQueued ?? DEFAULT_MAX_QUEUED;
+    this.sliceMs = opts.sliceMs;
     this.noStepMs = opts.noStepSubqueryIntervalMs ?? 60_000;
   }
 
@@ -176,6 +180,7 @@ export class Engine {
         this.maxSamples,
         deadline,
         this.noStepMs,
+        this.sliceMs,
       );
       // Why cooperative evaluation rather than a worker thread: the TSDB head (and its chunk
       // buffers) lives on this thread, so a worker would need every selected series copied or

@@ -111,6 +111,19 @@ export class Evaluator {
     }
   }
 
+  private readonly due = () => this.st.due();
+
+  /** Runs a generator that yields when the slice is used up, pausing at each yield. */
+  private async drive<T>(g: Generator<void, T>): Promise<T> {
+    for (;;) {
+      const r = g.next();
+      if (r.done) {
+        return r.value;
+      }
+      await this.st.pause();
+    }
+  }
+
   /** Samples held by a node's output replace those of its inputs in the sample budget. */
   private account(out: Value, ...inputs: Value[]): void {
     this.st.addSamples(countPoints(out));
@@ -296,31 +309,64 @@ export class Evaluator {
     // 3e10 steps, which would otherwise be a RangeError or a multi-GB heap.
     const steps = Math.floor((subEnd - subStart) / step) + 1;
     this.st.addSamples(steps);
-    const inner = new Evaluator(this.st, subStart, subEnd, step);
-    const v = (await inner.eval(e.expr)) as VectorValue;
+    // Long grids are evaluated in chunks of SUBQUERY_CHUNK_STEPS: every column loop of the inner
+    // nodes then stays short (a 7.2M-step grid was one 1-2 s loop per node, unbroken by pauses).
+    // Steps of an instant-vector expression are independent, so chunks give the same samples.
+    const parts = new Map<
+      string,
+      { labels: Labels; dropName: boolean; ts: Float64Array[]; vs: Float64Array[] }
+    >();
+    for (let c0 = 0; c0 < steps; c0 += SUBQUERY_CHUNK_STEPS) {
+      const chunkEnd = subStart + Math.min(steps - 1, c0 + SUBQUERY_CHUNK_STEPS - 1) * step;
+      const inner = new Evaluator(this.st, subStart + c0 * step, chunkEnd, step);
+      const v = (await inner.eval(e.expr)) as VectorValue;
+      const seen = new Map<string, number>();
+      for (const s of v.series) {
+        if (this.st.due()) {
+          await this.st.pause();
+        }
+        let c = 0;
+        for (let i = 0; i < inner.n; i++) {
+          c += s.has[i] as number;
+        }
+        // Same labels and name-dropping, and the same rank among equals, is the same series.
+        const base = `${labelsKey(s.labels)}\u0002${s.dropName ? 1 : 0}`;
+        const rank = seen.get(base) ?? 0;
+        seen.set(base, rank + 1);
+        if (c === 0) {
+          continue;
+        }
+        const ts = new Float64Array(c);
+        const vs = new Float64Array(c);
+        let k = 0;
+        for (let i = 0; i < inner.n; i++) {
+          if (s.has[i]) {
+            ts[k] = inner.times[i] as number;
+            vs[k] = s.vals[i] as number;
+            k++;
+          }
+        }
+        const key = `${base}\u0002${rank}`;
+        const part = parts.get(key);
+        if (part) {
+          part.ts.push(ts);
+          part.vs.push(vs);
+        } else {
+          parts.set(key, { labels: s.labels, dropName: s.dropName, ts: [ts], vs: [vs] });
+        }
+      }
+    }
     const series: RawSeries[] = [];
-    for (const s of v.series) {
+    for (const p of parts.values()) {
       if (this.st.due()) {
         await this.st.pause();
       }
-      let c = 0;
-      for (let i = 0; i < inner.n; i++) {
-        c += s.has[i] as number;
-      }
-      if (c === 0) {
-        continue;
-      }
-      const ts = new Float64Array(c);
-      const vs = new Float64Array(c);
-      let k = 0;
-      for (let i = 0; i < inner.n; i++) {
-        if (s.has[i]) {
-          ts[k] = inner.times[i] as number;
-          vs[k] = s.vals[i] as number;
-          k++;
-        }
-      }
-      series.push({ labels: s.labels, dropName: s.dropName, ts, vs });
+      series.push({
+        labels: p.labels,
+        dropName: p.dropName,
+        ts: await this.drive(concat(p.ts, this.due)),
+        vs: await this.drive(concat(p.vs, this.due)),
+      });
     }
     this.st.releaseSamples(steps);
     return { series, rangeMs, refs, selector: undefined };
@@ -690,7 +736,7 @@ export class Evaluator {
       // Series by series through one reused buffer: only one series' samples are held at a time.
       const rangeMs = this.durationMs(sel.range);
       const refs = this.refTimes(sel.vs.offset, sel.vs.at);
-      const w = new Windows(fn, USES_RESETS.has(name), refs, rangeMs, this.times, scalarArgs);
+      const w = new Windows(fn, USES_RESETS.has(name), refs, rangeMs, this.times, scalarArgs, this.due);
       const selected = this.st.querier.select(sel.vs.matchers, refs[0]! - rangeMs + 1, refs[n - 1]!);
       const rd = this.st.reader;
       for (const s of selected) {
@@ -699,19 +745,30 @@ export class Evaluator {
         }
         const len = rd.read(s, true);
         this.st.addSamples(len);
-        const o = w.apply(s.labels, keepName ? false : true, rd.ts, rd.vs, len);
+        const o = await this.drive(w.apply(s.labels, keepName ? false : true, rd.ts, rd.vs, len));
         this.st.releaseSamples(len);
         done(o, s.labels);
       }
     } else {
       const input = await this.rangeInput(arg);
-      const w = new Windows(fn, USES_RESETS.has(name), input.refs, input.rangeMs, this.times, scalarArgs);
+      const w = new Windows(
+        fn,
+        USES_RESETS.has(name),
+        input.refs,
+        input.rangeMs,
+        this.times,
+        scalarArgs,
+        this.due,
+      );
       for (const s of input.series) {
         if (this.st.due()) {
           await this.st.pause();
         }
         loaded += s.ts.length;
-        done(w.apply(s.labels, keepName ? s.dropName : true, s.ts, s.vs, s.ts.length), s.labels);
+        done(
+          await this.drive(w.apply(s.labels, keepName ? s.dropName : true, s.ts, s.vs, s.ts.length)),
+          s.labels,
+        );
       }
     }
     const res: VectorValue = { kind: "vector", series: out };
@@ -721,6 +778,36 @@ export class Evaluator {
 }
 
 const NO_RESETS = new Int32Array(0);
+
+/** Samples of window work between two looks at the clock in Windows.apply (~0.1-1 ms of work). */
+const WINDOW_WORK = 1 << 16;
+
+/**
+ * Steps one inner evaluator of a subquery covers at most: column loops of 64k steps take well
+ * under a millisecond each, while a subquery of a dashboard (1h:1m over 24 h) fits in one chunk.
+ */
+export const SUBQUERY_CHUNK_STEPS = 65_536;
+
+/** The chunks of a subquery series as one array, yielding between chunks when the slice is used up. */
+function* concat(parts: Float64Array[], due: () => boolean): Generator<void, Float64Array> {
+  if (parts.length === 1) {
+    return parts[0]!;
+  }
+  let n = 0;
+  for (const p of parts) {
+    n += p.length;
+  }
+  const out = new Float64Array(n);
+  let at = 0;
+  for (const p of parts) {
+    if (due()) {
+      yield;
+    }
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
 
 /** One range function over every output step of one series at a time, with moving window cursors. */
 class Windows {
@@ -733,17 +820,24 @@ class Windows {
     rangeMs: number,
     private readonly times: Float64Array,
     private readonly scalarArgs: Float64Array[],
+    private readonly due: () => boolean,
   ) {
     this.ctx = { ref: 0, rangeMs, stepTime: 0, params: [], resets: NO_RESETS, nResets: 0, resetFrom: 0 };
   }
 
-  apply(
+  /**
+   * A generator so that one series with long windows at many steps (quantile_over_time(x[1y]) at
+   * 11,000 steps) can be paused: it yields when the query's slice is used up, and the caller
+   * pauses and resumes it (see Evaluator.drive). Yields are rare, so the loop stays hot.
+   */
+  *apply(
     labels: Labels,
     dropName: boolean,
     ts: Float64Array,
     vs: Float64Array,
     len: number,
-  ): VSeries | undefined {
+  ): Generator<void, VSeries | undefined> {
+    let work = 0;
     const n = this.refs.length;
     const refs = this.refs;
     const rangeMs = this.ctx.rangeMs;
@@ -766,6 +860,14 @@ class Windows {
       }
       if (lo >= hi) {
         continue;
+      }
+      // Window functions cost about their window's length: read the clock every WINDOW_WORK samples.
+      work += hi - lo + 8;
+      if (work > WINDOW_WORK) {
+        work = 0;
+        if (this.due()) {
+          yield;
+        }
       }
       ctx.ref = ref;
       ctx.stepTime = this.times[i]!;

@@ -30,13 +30,21 @@ export function prepareForLezer(q: string): string {
       continue;
     }
     if (/[A-Za-z_:]/.test(c)) {
-      const m = /^[A-Za-z_:][A-Za-z0-9_:]*/.exec(q.slice(i)) as RegExpExecArray;
-      const word = m[0];
+      // Sticky regexes and look-arounds computed only for a stand-in: slicing the rest of the
+      // query per identifier made this quadratic (a 12 KB chain took 30 ms, 128 KB seconds).
+      IDENT.lastIndex = i;
+      const word = (IDENT.exec(q) as RegExpExecArray)[0];
       const standIn = STAND_INS[word];
-      const after = q.slice(i + word.length).trimStart();
-      const prev = out.trimEnd();
       // Only a call in expression context: not in a duration ("[...]"), not a label name, not after "by (".
-      if (standIn && after.startsWith("(") && !/[[:]\s*$/.test(prev) && !insideBrackets(out)) {
+      if (
+        standIn &&
+        q
+          .slice(i + word.length)
+          .trimStart()
+          .startsWith("(") &&
+        !/[[:]\s*$/.test(out.trimEnd()) &&
+        !insideBrackets(out)
+      ) {
         out += standIn;
       } else {
         out += word;
@@ -45,9 +53,8 @@ export function prepareForLezer(q: string): string {
       continue;
     }
     if (/[0-9]/.test(c)) {
-      const m = /^(0[xX][0-9a-fA-F]+|[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?[A-Za-z0-9_]*)/.exec(
-        q.slice(i),
-      ) as RegExpExecArray;
+      NUMBER.lastIndex = i;
+      const m = NUMBER.exec(q) as RegExpExecArray;
       let tok = m[0];
       // "2." is a float in Prometheus; lezer wants digits after the dot. A space keeps the length.
       if (/^[0-9]+\.$/.test(tok)) {
@@ -62,6 +69,9 @@ export function prepareForLezer(q: string): string {
   }
   return out;
 }
+
+const IDENT = /[A-Za-z_:][A-Za-z0-9_:]*/y;
+const NUMBER = /(0[xX][0-9a-fA-F]+|[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?[A-Za-z0-9_]*)/y;
 
 function insideBrackets(prefix: string): boolean {
   return prefix.lastIndexOf("[") > prefix.lastIndexOf("]");

@@ -92,11 +92,18 @@ function fail(offset: number, message: string): never {
 export const MAX_QUERY_BYTES = 128 * 1024;
 
 /**
- * Deepest nesting accepted (brackets, or lezer tree depth for operator chains). The converter,
- * type checker and evaluator recurse once or twice per level; 1,000 levels stay far from the
- * stack limit while any real query (and a 400-term `a + b + ...` chain) fits.
+ * Deepest expression accepted (operator chains, lezer tree depth). The converter, type checker and
+ * evaluator recurse once or twice per level; 1,000 levels stay far from the stack limit while any
+ * real query (and a 400-term `a + b + ...` chain) fits.
  */
 export const MAX_EXPR_DEPTH = 1000;
+
+/**
+ * Deepest bracket nesting accepted, checked before lezer runs: each nested call costs lezer
+ * several tree levels and much garbage (999 nested abs( took 0.6 s), and real queries nest
+ * a few dozen levels at most.
+ */
+export const MAX_NESTING = 256;
 
 /** lezer parse steps between two checks of the time slice in parseExprAsync. */
 const STEPS_PER_CHECK = 32;
@@ -147,12 +154,24 @@ function* parseSteps(query: string): Generator<void, Expr> {
     }
     checkBracketDepth(query);
     const parse = lezer.startParse(prepareForLezer(query));
+    // lezer forces a parse out of a production after 300 large left-associative reductions, to
+    // keep its trees shallow enough to recurse through; that turns a 400-term `a + b + ...` chain
+    // into a bogus "unexpected identifier". We take over its counter (internal fields of
+    // @lezer/lr's Parse, checked by the parser tests) and stop at MAX_EXPR_DEPTH with our message.
+    const internals = parse as unknown as { bigReductionCount: number; lastBigReductionStart: number };
+    const chainAt = new Map<number, number>();
     let tree;
     for (let i = 1; !(tree = parse.advance()); i++) {
-      // lezer forces a parse out of a production after 300 large left-associative reductions, to
-      // keep its trees shallow enough to recurse through; that turns a 400-term `a + b + ...`
-      // chain into a bogus "unexpected identifier". Depth is bounded by checkTreeDepth instead.
-      (parse as unknown as { bigReductionCount: number }).bigReductionCount = 0;
+      if (internals.bigReductionCount > 0) {
+        const start = internals.lastBigReductionStart;
+        const total = (chainAt.get(start) ?? 0) + internals.bigReductionCount;
+        internals.bigReductionCount = 0;
+        chainAt.set(start, total);
+        // Two reductions per operator (the expression and its wrapper), as in checkTreeDepth.
+        if (total > 2 * MAX_EXPR_DEPTH) {
+          fail(start, `expression nested too deeply: more than ${MAX_EXPR_DEPTH} levels of operators`);
+        }
+      }
       if (i % STEPS_PER_CHECK === 0) {
         yield;
       }
@@ -195,8 +214,8 @@ function checkBracketDepth(query: string): void {
       const nl = query.indexOf("\n", i);
       i = nl < 0 ? query.length : nl;
     } else if (c === "(" || c === "[" || c === "{") {
-      if (++depth > MAX_EXPR_DEPTH) {
-        fail(i, `expression nested too deeply: more than ${MAX_EXPR_DEPTH} levels`);
+      if (++depth > MAX_NESTING) {
+        fail(i, `expression nested too deeply: more than ${MAX_NESTING} levels of brackets`);
       }
     } else if (c === ")" || c === "]" || c === "}") {
       depth--;

@@ -20,7 +20,7 @@ export class QueryState {
   readonly infos = new Set<string>();
   private ticks = 0;
   /** When the current time slice ends (performance.now() clock); see due(). */
-  private sliceEnd = performance.now() + SLICE_MS;
+  private sliceEnd: number;
   /** Times this query gave the event loop back: a test and a stall measurement read it. */
   pauses = 0;
   /**
@@ -39,7 +39,10 @@ export class QueryState {
     readonly maxSamples: number,
     readonly deadline: number,
     readonly noStepSubqueryIntervalMs: number,
-  ) {}
+    readonly sliceMs = SLICE_MS,
+  ) {
+    this.sliceEnd = performance.now() + sliceMs;
+  }
 
   /** Accounts samples held in memory; throws once the budget is exceeded, as Prometheus does. */
   addSamples(n: number): void {
@@ -53,7 +56,9 @@ export class QueryState {
   }
 
   releaseSamples(n: number): void {
-    this.samples -= n;
+    // Never below zero: not every node counts its output (vector(), time()), while consumers
+    // release what they read, and a negative count would loosen the budget for the rest.
+    this.samples = Math.max(0, this.samples - n);
   }
 
   /** Cheap enough for inner loops: only every 256th call reads the clock. */
@@ -81,7 +86,7 @@ export class QueryState {
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.pauses++;
     this.checkDeadline();
-    this.sliceEnd = performance.now() + SLICE_MS;
+    this.sliceEnd = performance.now() + this.sliceMs;
   }
 
   checkDeadline(): void {
