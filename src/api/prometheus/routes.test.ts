@@ -223,6 +223,23 @@ describe("Prometheus-compatible API bounds", () => {
     expect(r.body.data.result[0].value[1]).toBe("400");
   });
 
+  it.each([
+    // Before: truncated silently, as Prometheus 2.x; 3.x says so in a warning.
+    ["/api/v1/series?match[]=units_produced_total&start=0&limit=1"],
+    ["/api/v1/labels?limit=1"],
+    ["/api/v1/label/station/values?limit=1"],
+  ])("truncates %s to the limit with Prometheus 3.x's warning", async (path) => {
+    const r = await call(path, viewer);
+    expect(r.body.data).toHaveLength(1);
+    expect(r.body.warnings).toEqual(["results truncated due to limit"]);
+  });
+
+  it("adds no warning when everything fits the limit", async () => {
+    const r = await call("/api/v1/label/station/values?limit=2", viewer);
+    expect(r.body.data).toEqual(["1", "2"]);
+    expect(r.body.warnings).toBeUndefined();
+  });
+
   it("refuses a step that rounds to 0 ms (before: accepted)", async () => {
     const r = await call(`/api/v1/query_range?query=up&start=0&end=1&step=0.0001`, viewer);
     expect(r.status).toBe(400);

@@ -41,6 +41,18 @@ const limitOf = (p: Params): number | undefined => {
   return n === 0 ? undefined : n;
 };
 
+/**
+ * At most `limit` items, with Prometheus 3.x's warning when there were more: the engine is asked
+ * for one more than the limit so truncation is seen without counting everything.
+ */
+function limited<T>(limit: number | undefined, get: (n: number | undefined) => T[]) {
+  const items = get(limit === undefined ? undefined : limit + 1);
+  if (limit !== undefined && items.length > limit) {
+    return success(items.slice(0, limit), { warnings: ["results truncated due to limit"] });
+  }
+  return success(items);
+}
+
 const success = (data: unknown, extra: { warnings?: string[]; infos?: string[] } = {}) => ({
   status: "success",
   data,
@@ -124,12 +136,12 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
       throw MonitoringErrors.badParameter("no match[] parameter provided");
     }
     const { start, end } = range(p);
-    return success(monitoring.series(match, start, end, limitOf(p)));
+    return limited(limitOf(p), (n) => monitoring.series(match, start, end, n));
   });
 
   both("/api/v1/labels", { summary: "Label names" }, (p) => {
     const { start, end } = range(p);
-    return success(monitoring.labelNames(many(p, "match[]"), start, end, limitOf(p)));
+    return limited(limitOf(p), (n) => monitoring.labelNames(many(p, "match[]"), start, end, n));
   });
 
   app.get<{ Params: { name: string } }>(
@@ -138,7 +150,9 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
     async (request) => {
       const p = params(request);
       const { start, end } = range(p);
-      return success(monitoring.labelValues(request.params.name, many(p, "match[]"), start, end, limitOf(p)));
+      return limited(limitOf(p), (n) =>
+        monitoring.labelValues(request.params.name, many(p, "match[]"), start, end, n),
+      );
     },
   );
 
