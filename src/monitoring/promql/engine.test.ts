@@ -245,7 +245,7 @@ describe("Engine bounds", () => {
   });
 
   it("answers a subquery evaluated in chunks with every step counted once", async () => {
-    // 200,000 inner steps, four chunks: k="a" has a sample every 7 s, k="b" every 21 s.
+    // 200,000 inner steps, several chunks (SUBQUERY_CHUNK_STEPS): k="a" has a sample every 7 s, k="b" every 21 s.
     const s = new MemoryStorage();
     for (let t = 0; t <= 200_000; t += 7_000) {
       s.add({ __name__: "m", k: "a" }, t, t);
