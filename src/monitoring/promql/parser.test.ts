@@ -142,3 +142,16 @@ describe("parser bounds", () => {
     expect(parseExprCached(q)).toBe(parseExprCached(q));
   });
 });
+
+describe("string literals", () => {
+  it.each([
+    ['"plain"', "plain"],
+    ['"a\\tb\\nc"', "a\tb\nc"],
+    ['"\\u00e9t\\xc3\\xa9 long run after an escape"', "été long run after an escape"],
+    ["'single \\' quote'", "single ' quote"],
+    ["`raw \\n`", "raw \\n"],
+  ])("reads %s with escapes between runs", (lit, value) => {
+    const e = parseExpr(`up{a=${lit}}`);
+    expect(e.kind === "vectorSelector" && e.matchers.find((m) => m.name === "a")?.value).toBe(value);
+  });
+});
