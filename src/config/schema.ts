@@ -112,8 +112,10 @@ const monitoring = z
     query: z
       .strictObject({
         timeout: duration().default(120_000),
-        maxSamples: z.number().int().positive().default(50_000_000),
-        maxConcurrent: z.number().int().positive().default(20),
+        /** Samples one query may hold (Prometheus: 50M); see DEFAULT_MAX_SAMPLES in promql/engine.ts. */
+        maxSamples: z.number().int().positive().default(10_000_000),
+        /** Queries evaluating at once (Prometheus: 20); 4 x maxSamples is what a 2-core box can hold. */
+        maxConcurrent: z.number().int().positive().default(4),
         lookbackDelta: duration().default(300_000),
       })
       .prefault({}),

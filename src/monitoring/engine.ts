@@ -157,20 +157,27 @@ export class MonitoringEngine implements MetricsQuerier {
     await this.syncTargets();
   }
 
-  instant(query: string, timeMs: number): Promise<QueryResult> {
-    return this.promql.instantQuery(this.storage, query, timeMs);
+  /** `timeoutMs` (the API's timeout= parameter) can only shorten the configured query timeout. */
+  instant(query: string, timeMs: number, timeoutMs?: number): Promise<QueryResult> {
+    return this.promql.instantQuery(this.storage, query, timeMs, { timeoutMs });
   }
 
-  range(query: string, startMs: number, endMs: number, stepMs: number): Promise<QueryResult> {
-    return this.promql.rangeQuery(this.storage, query, startMs, endMs, stepMs);
+  range(
+    query: string,
+    startMs: number,
+    endMs: number,
+    stepMs: number,
+    timeoutMs?: number,
+  ): Promise<QueryResult> {
+    return this.promql.rangeQuery(this.storage, query, startMs, endMs, stepMs, { timeoutMs });
   }
 
-  async instantJson(query: string, timeMs: number, _timeoutMs?: number) {
-    return withNotes(await this.instant(query, timeMs));
+  async instantJson(query: string, timeMs: number, timeoutMs?: number) {
+    return withNotes(await this.instant(query, timeMs, timeoutMs));
   }
 
-  async rangeJson(query: string, startMs: number, endMs: number, stepMs: number, _timeoutMs?: number) {
-    return withNotes(await this.range(query, startMs, endMs, stepMs));
+  async rangeJson(query: string, startMs: number, endMs: number, stepMs: number, timeoutMs?: number) {
+    return withNotes(await this.range(query, startMs, endMs, stepMs, timeoutMs));
   }
 
   /** Label sets of the series matching any of the selectors within [start, end]. */

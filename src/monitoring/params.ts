@@ -38,12 +38,19 @@ export function parseDurationParam(name: string, value: string | undefined): num
       );
     }
     // Prometheus refuses a float that overflows its int64 durations; a double is exact to 2^53 ms.
-    if (!Number.isSafeInteger(Math.round(n * 1000))) {
+    const ms = Math.round(n * 1000);
+    if (!Number.isSafeInteger(ms)) {
       throw MonitoringErrors.badParameter(
         `invalid parameter "${name}": cannot parse "${value}" to a valid duration. It overflows`,
       );
     }
-    return Math.round(n * 1000);
+    if (ms === 0) {
+      // 0.0001 rounds to 0 ms: a zero step would make step loops (forecast) spin for ever.
+      throw MonitoringErrors.badParameter(
+        `invalid parameter "${name}": "${value}" is below the 1 ms resolution of lineops`,
+      );
+    }
+    return ms;
   }
   const ms = parseDuration(value);
   if (ms === undefined || ms <= 0) {

@@ -153,3 +153,96 @@ describe("Prometheus-compatible API", () => {
     expect(all.body.data).toMatchObject({ targets: 1 });
   });
 });
+
+// Issue P5: abusive queries answered with Prometheus's codes and messages, each fast. The comment
+// on each case says what it did before.
+describe("Prometheus-compatible API bounds", () => {
+  const form = (query: string, extra: Record<string, string> = {}) =>
+    call("/api/v1/query", viewer, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ query, ...extra }).toString(),
+    });
+
+  it.each([
+    // 500 internal (RangeError: Invalid typed array length).
+    [
+      "a subquery of 3e10 steps",
+      "count_over_time(vector(1)[1y:1ms])",
+      {},
+      422,
+      "execution",
+      /too many samples/,
+    ],
+    // 200 after 5-20 s with the event loop blocked and a 1.47 GB peak.
+    [
+      "a subquery of 43M steps",
+      "count_over_time(vector(1)[12h:1ms])",
+      {},
+      422,
+      "execution",
+      /too many samples/,
+    ],
+    // 200 after seconds: the deadline was never read inside the evaluation.
+    [
+      "a CPU-bound query past timeout=",
+      "count_over_time(vector(1)[1h:1ms])",
+      { timeout: "0.02" },
+      503,
+      "timeout",
+      /timed out/,
+    ],
+    // Parsed and cached at any size.
+    [
+      "a query over 128 KiB",
+      `up{job="${"x".repeat(140_000)}"}`,
+      {},
+      400,
+      "bad_data",
+      /more than the limit of 131072 bytes/,
+    ],
+    // "unexpected character: '('" after seconds of error recovery.
+    [
+      "300 nested parentheses",
+      `${"(".repeat(300)}1${")".repeat(300)}`,
+      {},
+      400,
+      "bad_data",
+      /nested too deeply/,
+    ],
+  ])("answers %s with %i %s", async (_name, query, extra, status, errorType, message) => {
+    const r = await form(query, extra);
+    expect(r.status).toBe(status);
+    expect(r.body).toMatchObject({ status: "error", errorType });
+    expect(r.body.error).toMatch(message);
+  });
+
+  it("answers a 400-term chain (before: 400 'unexpected identifier')", async () => {
+    const r = await form(Array(400).fill("vector(1)").join(" + "));
+    expect(r.status).toBe(200);
+    expect(r.body.data.result[0].value[1]).toBe("400");
+  });
+
+  it.each([
+    // Before: truncated silently, as Prometheus 2.x; 3.x says so in a warning.
+    ["/api/v1/series?match[]=units_produced_total&start=0&limit=1"],
+    ["/api/v1/labels?limit=1"],
+    ["/api/v1/label/station/values?limit=1"],
+  ])("truncates %s to the limit with Prometheus 3.x's warning", async (path) => {
+    const r = await call(path, viewer);
+    expect(r.body.data).toHaveLength(1);
+    expect(r.body.warnings).toEqual(["results truncated due to limit"]);
+  });
+
+  it("adds no warning when everything fits the limit", async () => {
+    const r = await call("/api/v1/label/station/values?limit=2", viewer);
+    expect(r.body.data).toEqual(["1", "2"]);
+    expect(r.body.warnings).toBeUndefined();
+  });
+
+  it("refuses a step that rounds to 0 ms (before: accepted)", async () => {
+    const r = await call(`/api/v1/query_range?query=up&start=0&end=1&step=0.0001`, viewer);
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatch(/below the 1 ms resolution/);
+  });
+});

@@ -44,6 +44,18 @@ const limitOf = (p: Params): number | undefined => {
   return n === 0 ? undefined : n;
 };
 
+/**
+ * At most `limit` items, with Prometheus 3.x's warning when there were more: the engine is asked
+ * for one more than the limit so truncation is seen without counting everything.
+ */
+function limited<T>(limit: number | undefined, get: (n: number | undefined) => T[]) {
+  const items = get(limit === undefined ? undefined : limit + 1);
+  if (limit !== undefined && items.length > limit) {
+    return success(items.slice(0, limit), { warnings: ["results truncated due to limit"] });
+  }
+  return success(items);
+}
+
 const success = (data: unknown, extra: { warnings?: string[]; infos?: string[] } = {}) => ({
   status: "success",
   data,
@@ -85,8 +97,8 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
       throw MonitoringErrors.badParameter('invalid parameter "query": missing');
     }
     const t = parseTimeParam("time", one(p, "time"), Date.now());
-    parseDurationParam("timeout", one(p, "timeout")); // validated as Prometheus does; not enforced
-    return prometheusResponseJson(await monitoring.instant(query, t));
+    const timeout = parseDurationParam("timeout", one(p, "timeout")); // can only shorten the configured one
+    return prometheusResponseJson(await monitoring.instant(query, t, timeout));
   });
 
   both("/api/v1/query_range", { summary: "PromQL range query" }, async (p) => {
@@ -113,8 +125,8 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
         "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
       );
     }
-    parseDurationParam("timeout", one(p, "timeout"));
-    return prometheusResponseJson(await monitoring.range(query, start, end, step));
+    const timeout = parseDurationParam("timeout", one(p, "timeout"));
+    return prometheusResponseJson(await monitoring.range(query, start, end, step, timeout));
   });
 
   const range = (p: Params) => ({
@@ -128,12 +140,12 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
       throw MonitoringErrors.badParameter("no match[] parameter provided");
     }
     const { start, end } = range(p);
-    return success(monitoring.series(match, start, end, limitOf(p)));
+    return limited(limitOf(p), (n) => monitoring.series(match, start, end, n));
   });
 
   both("/api/v1/labels", { summary: "Label names" }, (p) => {
     const { start, end } = range(p);
-    return success(monitoring.labelNames(many(p, "match[]"), start, end, limitOf(p)));
+    return limited(limitOf(p), (n) => monitoring.labelNames(many(p, "match[]"), start, end, n));
   });
 
   app.get<{ Params: { name: string } }>(
@@ -142,7 +154,9 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
     async (request) => {
       const p = params(request);
       const { start, end } = range(p);
-      return success(monitoring.labelValues(request.params.name, many(p, "match[]"), start, end, limitOf(p)));
+      return limited(limitOf(p), (n) =>
+        monitoring.labelValues(request.params.name, many(p, "match[]"), start, end, n),
+      );
     },
   );
 

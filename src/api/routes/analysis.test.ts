@@ -80,4 +80,18 @@ describe("trend analysis API", () => {
     expect((await get("/api/v1/analysis/change?query=up")).status).toBe(400);
     expect((await get("/api/v1/analysis/forecast?query=up&method=magic")).status).toBe(400);
   });
+
+  it.each([
+    // Before: 41 s at 100 % CPU computing 3e13 points, then out of heap (the process died).
+    ["horizon=1000y&step=1ms", "range=10s&step=1ms&horizon=1000y", 400, "bad_data", /11,000 points/],
+    ["step=0.0001", "range=10s&step=0.0001", 400, "bad_data", /below the 1 ms resolution/],
+  ])("bounds a forecast with %s", async (_name, params, status, errorType, message) => {
+    const res = await fetch(`${lineops.url}/api/v1/analysis/forecast?query=disk_used_bytes&${params}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(res.status).toBe(status);
+    const body = (await res.json()) as { errorType: string; error: string };
+    expect(body.errorType).toBe(errorType);
+    expect(body.error).toMatch(message);
+  });
 });

@@ -55,6 +55,7 @@ export function analysisRoutes(app: FastifyInstance, monitoring: MonitoringEngin
           stepMs: dur(r.query, "step", 60_000),
           horizonMs: dur(r.query, "horizon", 3600_000),
           method,
+          maxSamples: monitoring.promql.maxSamples,
         }),
       );
     },

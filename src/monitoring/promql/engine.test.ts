@@ -193,7 +193,8 @@ describe("Engine errors and limits", () => {
     const engine = new Engine({ maxConcurrent: 1 });
     const storage = storageWith(5, 50);
     const queries = [1, 2, 3].map((i) => engine.instantQuery(storage, `sum(req_total) * ${i}`, 600_000));
-    await Promise.resolve();
+    // One turn of the event loop: the (sliced, async) parse is done and all three reached the gate.
+    await new Promise((r) => setImmediate(r));
     expect(engine.stats()).toEqual({ running: 1, queued: 2 });
     const results = await Promise.all(queries);
     expect(results.map((r) => (r.resultType === "vector" ? r.result[0]?.value[1] : undefined))).toEqual([
@@ -211,5 +212,92 @@ describe("Engine errors and limits", () => {
     expect(err.code).toBe(PromqlErrors.execution.code);
     expect(err.httpStatus).toBe(422);
     expect(err.message).toContain("many-to-many matching not allowed");
+  });
+});
+
+// Issue P5: every query bounded in CPU, memory and time. Each case failed on the engine before
+// (noted per case); none asserts a duration.
+describe("Engine bounds", () => {
+  it.each([
+    // Before: 43M steps evaluated (5-20 s blocked, 1.47 GB peak) and answered 200.
+    ["a subquery of 43M steps", "count_over_time(vector(1)[12h:1ms])"],
+    // Before: RangeError (Invalid typed array length), answered 500.
+    ["a subquery of 3e10 steps", "count_over_time(vector(1)[1y:1ms])"],
+    ["an outer subquery over budget", "max_over_time(count_over_time(vector(1)[1m:1ms])[3h:1ms])"],
+  ])("counts subquery steps against the sample budget: %s", async (_name, query) => {
+    const err = await rejection(new Engine({}).instantQuery(new MemoryStorage(), query, 1e9));
+    expect(err.code).toBe(PromqlErrors.tooManySamples.code);
+    expect(err.httpStatus).toBe(422);
+    expect(err.errorType).toBe("execution");
+    expect(err.message).toBe(TOO_MANY_SAMPLES_MESSAGE);
+  });
+
+  it("gives the event loop back during a long query: a timer set at its start fires before it ends", async () => {
+    // Before: evaluation was one synchronous call, so the timer fired only after the answer.
+    const engine = new Engine({ sliceMs: 1 });
+    let fired = false;
+    const query = engine.instantQuery(new MemoryStorage(), "count_over_time(vector(1)[10m:1ms])", 1e9);
+    const timer = setTimeout(() => (fired = true), 2);
+    const res = await query;
+    clearTimeout(timer);
+    expect(fired).toBe(true);
+    expect(res).toEqual({ resultType: "vector", result: [{ metric: {}, value: [1e6, 600_000] }] });
+  });
+
+  it("answers a subquery evaluated in chunks with every step counted once", async () => {
+    // 200,000 inner steps, several chunks (SUBQUERY_CHUNK_STEPS): k="a" has a sample every 7 s, k="b" every 21 s.
+    const s = new MemoryStorage();
+    for (let t = 0; t <= 200_000; t += 7_000) {
+      s.add({ __name__: "m", k: "a" }, t, t);
+      if (t % 3 === 0) {
+        s.add({ __name__: "m", k: "b" }, t, 1);
+      }
+    }
+    const engine = new Engine({ lookbackDeltaMs: 3_000 });
+    const res = await engine.instantQuery(s, "count_over_time(m[200s:1ms])", 200_000);
+    // Steps 1..200,000 ms; a sample at s is seen by the 3,000 steps [s, s + 2999] (2,999 for s = 0).
+    expect(toPrometheusJson(res)).toEqual({
+      resultType: "vector",
+      result: [
+        { metric: { k: "a" }, value: [200, String(28 * 3000 + 2999)] },
+        { metric: { k: "b" }, value: [200, String(9 * 3000 + 2999)] },
+      ],
+    });
+  });
+
+  it("times out a CPU-bound query with errorType timeout", async () => {
+    // Before: the deadline was only read on entering a node; all of them are entered within the
+    // first ~100 ms here and the rest (grid conversion, windows) ran to completion (seconds).
+    const err = await rejection(
+      new Engine({ timeoutMs: 250 }).instantQuery(
+        new MemoryStorage(),
+        "count_over_time(vector(1)[1h:1ms])",
+        1e9,
+      ),
+    );
+    expect(err.code).toBe(PromqlErrors.timeout.code);
+    expect(err.httpStatus).toBe(503);
+    expect(err.errorType).toBe("timeout");
+  });
+
+  it("honours a per-query timeout shorter than the engine's", async () => {
+    const err = await rejection(
+      new Engine({}).instantQuery(new MemoryStorage(), "count_over_time(vector(1)[1h:1ms])", 1e9, {
+        timeoutMs: 20,
+      }),
+    );
+    expect(err.code).toBe(PromqlErrors.timeout.code);
+  });
+
+  it("refuses queries beyond the queue at once with 503 unavailable", async () => {
+    // Before: the queue had no bound; every query waited.
+    const engine = new Engine({ maxConcurrent: 1, maxQueued: 1 });
+    const storage = storageWith(2, 10);
+    const [a, b, c] = [1, 2, 3].map((i) => engine.instantQuery(storage, `sum(req_total) * ${i}`, 60_000));
+    const err = await rejection(c!);
+    expect(err.code).toBe(PromqlErrors.queueFull.code);
+    expect(err.httpStatus).toBe(503);
+    expect(err.errorType).toBe("unavailable");
+    await expect(Promise.all([a, b])).resolves.toHaveLength(2);
   });
 });

@@ -5,10 +5,10 @@ import { labelsKey } from "../model.js";
 import type { Labels, Storage } from "../model.js";
 import { typeOf } from "./ast.js";
 import type { Expr } from "./ast.js";
-import { PromqlErrors } from "./errors.js";
+import { PromqlErrors, TOO_MANY_SAMPLES_MESSAGE } from "./errors.js";
 import { Evaluator } from "./evaluator.js";
 import type { Point, QueryResult } from "./format.js";
-import { parseExprCached } from "./parser.js";
+import { parseExprCachedAsync } from "./parser.js";
 import { QueryState } from "./state.js";
 import { dropMetricName } from "./value.js";
 import type { RawSeries, Value, VSeries } from "./value.js";
@@ -21,6 +21,10 @@ export type EngineOptions = {
   timeoutMs?: number;
   maxSamples?: number;
   maxConcurrent?: number;
+  /** Queries allowed to wait for a slot; more answer 503 at once instead of piling up. */
+  maxQueued?: number;
+  /** Longest run of evaluation between pauses (default SLICE_MS); tests shorten it. */
+  sliceMs?: number;
   /** Step of sub-queries written without one, e.g. foo[5m:] (Prometheus: the global eval interval). */
   noStepSubqueryIntervalMs?: number;
 };
@@ -28,26 +32,53 @@ export type EngineOptions = {
 /** Prometheus's cap on points per series for range queries. */
 export const MAX_POINTS_PER_SERIES = 11_000;
 
+/**
+ * Default sample budget per query: a fifth of Prometheus's 50M. Held samples cost 9-16 bytes
+ * (a value column plus presence byte, or raw timestamp and value), so 10M is 90-160 MB per query
+ * and, with DEFAULT_MAX_CONCURRENT queries, stays under the 1 GB a 2-core edge box can spare;
+ * it still covers a full Grafana panel (11,000 points x 900 series) and the 24 h x 10k-series
+ * bench queries. `count_over_time(vector(1)[12h:1ms])` (43M subquery steps) is refused.
+ */
+export const DEFAULT_MAX_SAMPLES = 10_000_000;
+
+/** Evaluation is cooperative on one core; more queries in flight only multiply held memory. */
+export const DEFAULT_MAX_CONCURRENT = 4;
+
+export const DEFAULT_MAX_QUEUED = 64;
+
+/** Per-call limits narrower than the engine's own (the API's `timeout=` parameter). */
+export type QueryOptions = { timeoutMs?: number };
+
 export class Engine {
   private readonly lookbackMs: number;
   private readonly timeoutMs: number;
-  private readonly maxSamples: number;
+  /** Samples one query may hold; analysis (forecast points) is held to the same budget. */
+  readonly maxSamples: number;
   private readonly maxConcurrent: number;
   private readonly noStepMs: number;
+  private readonly maxQueued: number;
+  private readonly sliceMs: number | undefined;
   private running = 0;
   private readonly waiting: (() => void)[] = [];
 
   constructor(opts: EngineOptions = {}) {
     this.lookbackMs = opts.lookbackDeltaMs ?? 5 * 60_000;
     this.timeoutMs = opts.timeoutMs ?? 2 * 60_000;
-    this.maxSamples = opts.maxSamples ?? 50_000_000;
-    this.maxConcurrent = opts.maxConcurrent ?? 20;
+    this.maxSamples = opts.maxSamples ?? DEFAULT_MAX_SAMPLES;
+    this.maxConcurrent = opts.maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
+    this.maxQueued = opts.maxQueued ?? DEFAULT_MAX_QUEUED;
+    this.sliceMs = opts.sliceMs;
     this.noStepMs = opts.noStepSubqueryIntervalMs ?? 60_000;
   }
 
-  async instantQuery(storage: Storage, query: string, timeMs: number): Promise<QueryResult> {
-    const expr = parseExprCached(query);
-    return this.run(storage, query, expr, timeMs, timeMs, 0);
+  async instantQuery(
+    storage: Storage,
+    query: string,
+    timeMs: number,
+    opts: QueryOptions = {},
+  ): Promise<QueryResult> {
+    const expr = await parseExprCachedAsync(query);
+    return this.run(storage, query, expr, timeMs, timeMs, 0, opts);
   }
 
   async rangeQuery(
@@ -56,8 +87,9 @@ export class Engine {
     startMs: number,
     endMs: number,
     stepMs: number,
+    opts: QueryOptions = {},
   ): Promise<QueryResult> {
-    const expr = parseExprCached(query);
+    const expr = await parseExprCachedAsync(query);
     if (!(stepMs > 0)) {
       throw PromqlErrors.tooManyPoints(
         "zero or negative query resolution step widths are not accepted. Try a positive integer",
@@ -77,13 +109,18 @@ export class Engine {
         `invalid expression type "${t === "matrix" ? "range vector" : t}" for range query, must be Scalar or instant Vector`,
       );
     }
-    return this.run(storage, query, expr, startMs, endMs, stepMs);
+    return this.run(storage, query, expr, startMs, endMs, stepMs, opts);
   }
 
   private async acquire(deadline: number): Promise<void> {
     if (this.running < this.maxConcurrent) {
       this.running++;
       return;
+    }
+    if (this.waiting.length >= this.maxQueued) {
+      throw PromqlErrors.queueFull(
+        `too many queries waiting: ${this.maxConcurrent} running and ${this.waiting.length} queued`,
+      );
     }
     await new Promise<void>((resolve, reject) => {
       const entry = () => {
@@ -125,8 +162,10 @@ export class Engine {
     startMs: number,
     endMs: number,
     stepMs: number,
+    opts: QueryOptions,
   ): Promise<QueryResult> {
-    const deadline = Date.now() + this.timeoutMs;
+    const timeoutMs = Math.min(this.timeoutMs, opts.timeoutMs ?? Infinity);
+    const deadline = Date.now() + timeoutMs;
     await this.acquire(deadline);
     try {
       // Yield once so a burst of queries is admitted by the concurrency gate, not run back to back.
@@ -141,10 +180,22 @@ export class Engine {
         this.maxSamples,
         deadline,
         this.noStepMs,
+        this.sliceMs,
       );
+      // Why cooperative evaluation rather than a worker thread: the TSDB head (and its chunk
+      // buffers) lives on this thread, so a worker would need every selected series copied or
+      // messaged over, costing more than most queries take and adding a second copy to memory.
+      // Instead evaluation is async: every AST node and every series is a point where, once a
+      // SLICE_MS time slice is used up, the query pauses (setImmediate) and checks its deadline.
+      // The sample budget bounds the work between two pauses (one series' columns, one sync
+      // aggregation or binary kernel over budget-bounded inputs), so a timeout now fires on
+      // CPU-bound queries too and no query holds the event loop for long.
       const ev = new Evaluator(st, startMs, endMs, stepMs);
-      const value = ev.eval(expr);
-      const result = toResult(value, ev.times, stepMs > 0);
+      const value = await evaluate(ev, expr);
+      if (st.due()) {
+        await st.pause();
+      }
+      const result = await toResult(value, ev.times, stepMs > 0, st);
       const notes: { warnings?: string[]; infos?: string[] } = {};
       if (st.warnings.size > 0) {
         notes.warnings = [...st.warnings];
@@ -156,6 +207,20 @@ export class Engine {
     } finally {
       this.release();
     }
+  }
+}
+
+/** Evaluation with allocation failures reported as the budget error they are, not a 500. */
+async function evaluate(ev: Evaluator, expr: Expr): Promise<Value> {
+  try {
+    return await ev.eval(expr);
+  } catch (e) {
+    // "Invalid typed array length" / "Array buffer allocation failed": a column longer than any
+    // budget allows; the budget checks before allocating, this is the net below them.
+    if (e instanceof RangeError && /array|allocation/i.test(e.message)) {
+      throw PromqlErrors.tooManySamples(TOO_MANY_SAMPLES_MESSAGE, { cause: e });
+    }
+    throw e;
   }
 }
 
@@ -230,7 +295,19 @@ function mergedPoints(parts: readonly VSeries[], secs: readonly number[]): Point
   return values;
 }
 
-function toResult(value: Value, times: Float64Array, isRange: boolean): QueryResult {
+/** Lets the event loop run between series of a large result (see QueryState.due). */
+async function pauseIfDue(st: QueryState): Promise<void> {
+  if (st.due()) {
+    await st.pause();
+  }
+}
+
+async function toResult(
+  value: Value,
+  times: Float64Array,
+  isRange: boolean,
+  st: QueryState,
+): Promise<QueryResult> {
   const n = times.length;
   switch (value.kind) {
     case "string":
@@ -248,13 +325,15 @@ function toResult(value: Value, times: Float64Array, isRange: boolean): QueryRes
     case "matrix": {
       const series = value.series.map((s: RawSeries) => ({ labels: finalLabels(s), s }));
       checkUnique(series);
-      return {
-        resultType: "matrix",
-        result: sortedByLabels(series).map(({ labels, s }) => ({
+      const result: { metric: Labels; values: Point[] }[] = [];
+      for (const { labels, s } of sortedByLabels(series)) {
+        await pauseIfDue(st);
+        result.push({
           metric: labels,
           values: Array.from(s.ts, (t, i) => [t / 1000, s.vs[i] as number] as Point),
-        })),
-      };
+        });
+      }
+      return { resultType: "matrix", result };
     }
     case "vector": {
       const present = value.series.filter((s: VSeries) => s.has.includes(1));
@@ -272,6 +351,7 @@ function toResult(value: Value, times: Float64Array, isRange: boolean): QueryRes
       // Series that share a label set after dropping names merge if they never overlap.
       const byKey = new Map<string, { labels: Labels; parts: VSeries[] }>();
       for (const { labels, s } of labelled) {
+        await pauseIfDue(st);
         const k = labelsKey(labels);
         const e = byKey.get(k);
         if (e) {
@@ -289,13 +369,15 @@ function toResult(value: Value, times: Float64Array, isRange: boolean): QueryRes
       }
       const merged = sortedByLabels([...byKey.values()]);
       const secs = Array.from(times, (t) => t / 1000);
-      return {
-        resultType: "matrix",
-        result: merged.map(({ labels, parts }) => ({
+      const result: { metric: Labels; values: Point[] }[] = [];
+      for (const { labels, parts } of merged) {
+        await pauseIfDue(st);
+        result.push({
           metric: labels,
           values: parts.length === 1 ? pointsOf(parts[0]!, secs) : mergedPoints(parts, secs),
-        })),
-      };
+        });
+      }
+      return { resultType: "matrix", result };
     }
   }
 }

@@ -22,6 +22,8 @@ export const PromqlErrors = {
   tooManySamples: definePromqlError("LINEOPS_ERR_PROMQL_TOO_MANY_SAMPLES", 422, "execution"),
   tooManyPoints: definePromqlError("LINEOPS_ERR_PROMQL_TOO_MANY_POINTS", 400, "bad_data"),
   queueFull: definePromqlError("LINEOPS_ERR_PROMQL_QUEUE_FULL", 503, "unavailable"),
+  /** A query text over MAX_QUERY_BYTES: refused before parsing, as the client's fault. */
+  queryTooLong: definePromqlError("LINEOPS_ERR_PROMQL_QUERY_TOO_LONG", 400, "bad_data"),
 } as const;
 
 export const TOO_MANY_SAMPLES_MESSAGE =

@@ -83,15 +83,102 @@ function fail(offset: number, message: string): never {
   throw new ParseFailure(offset, message);
 }
 
+/**
+ * Longest query text accepted, in UTF-8 bytes. Grafana sends long queries as a POST form, so only
+ * this bounds them (GET is already capped near 16 KiB by Node's header limit); real dashboard and
+ * rule queries are a few KiB, generated ones (a regex of a few hundred hosts) tens of KiB. At 128
+ * KiB the worst case, a ~10,000-term chain, parses in ~150 ms of slices (see parseExprAsync).
+ */
+export const MAX_QUERY_BYTES = 128 * 1024;
+
+/**
+ * Deepest expression accepted (operator chains, lezer tree depth). The converter, type checker and
+ * evaluator recurse once or twice per level; 1,000 levels stay far from the stack limit while any
+ * real query (and a 400-term `a + b + ...` chain) fits.
+ */
+export const MAX_EXPR_DEPTH = 1000;
+
+/**
+ * Deepest bracket nesting accepted, checked before lezer runs: each nested call costs lezer
+ * several tree levels and much garbage (999 nested abs( took 0.6 s), and real queries nest
+ * a few dozen levels at most.
+ */
+export const MAX_NESTING = 256;
+
+/** lezer parse steps between two checks of the time slice in parseExprAsync. */
+const STEPS_PER_CHECK = 32;
+
 /** Parses a query into the AST; throws PromqlError (bad_data) "line:col: parse error: ...". */
 export function parseExpr(query: string): Expr {
+  const steps = parseSteps(query);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) {
+      return r.value;
+    }
+  }
+}
+
+/**
+ * parseExpr that gives the event loop back every PARSE_SLICE_MS: a 128 KiB query spends up to
+ * ~150 ms in lezer on a loaded 2-core box, longer than any request may hold the only thread.
+ */
+export async function parseExprAsync(query: string): Promise<Expr> {
+  const steps = parseSteps(query);
+  let sliceEnd = performance.now() + PARSE_SLICE_MS;
+  for (;;) {
+    const r = steps.next();
+    if (r.done) {
+      return r.value;
+    }
+    if (performance.now() >= sliceEnd) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      sliceEnd = performance.now() + PARSE_SLICE_MS;
+    }
+  }
+}
+
+const PARSE_SLICE_MS = 20;
+
+/** The parse as a generator that yields every STEPS_PER_CHECK lezer steps: one body, sync or sliced. */
+function* parseSteps(query: string): Generator<void, Expr> {
   try {
+    const bytes = Buffer.byteLength(query, "utf8");
+    if (bytes > MAX_QUERY_BYTES) {
+      throw PromqlErrors.queryTooLong(
+        `query is ${bytes} bytes long, more than the limit of ${MAX_QUERY_BYTES} bytes`,
+      );
+    }
     if (query.trim() === "") {
       fail(0, "no expression found in input");
     }
-    const tree = lezer.parse(prepareForLezer(query));
+    checkBracketDepth(query);
+    const parse = lezer.startParse(prepareForLezer(query));
+    // lezer forces a parse out of a production after 300 large left-associative reductions, to
+    // keep its trees shallow enough to recurse through; that turns a 400-term `a + b + ...` chain
+    // into a bogus "unexpected identifier". We take over its counter (internal fields of
+    // @lezer/lr's Parse, checked by the parser tests) and stop at MAX_EXPR_DEPTH with our message.
+    const internals = parse as unknown as { bigReductionCount: number; lastBigReductionStart: number };
+    const chainAt = new Map<number, number>();
+    let tree;
+    for (let i = 1; !(tree = parse.advance()); i++) {
+      if (internals.bigReductionCount > 0) {
+        const start = internals.lastBigReductionStart;
+        const total = (chainAt.get(start) ?? 0) + internals.bigReductionCount;
+        internals.bigReductionCount = 0;
+        chainAt.set(start, total);
+        // Two reductions per operator (the expression and its wrapper), as in checkTreeDepth.
+        if (total > 2 * MAX_EXPR_DEPTH) {
+          fail(start, `expression nested too deeply: more than ${MAX_EXPR_DEPTH} levels of operators`);
+        }
+      }
+      if (i % STEPS_PER_CHECK === 0) {
+        yield;
+      }
+    }
     const top = tree.topNode;
     checkSyntax(query, top);
+    checkTreeDepth(top);
     const exprNode = childExprs(top)[0];
     if (!exprNode) {
       fail(0, "no expression found in input");
@@ -107,31 +194,123 @@ export function parseExpr(query: string): Expr {
   }
 }
 
+/** Rejects deep bracket nesting before lezer spends seconds on it (100k "(" took 2.2 s). */
+function checkBracketDepth(query: string): void {
+  let depth = 0;
+  let quote = "";
+  for (let i = 0; i < query.length; i++) {
+    const c = query[i]!;
+    if (quote) {
+      if (c === "\\" && quote !== "`") {
+        i++;
+      } else if (c === quote) {
+        quote = "";
+      }
+      continue;
+    }
+    if (c === '"' || c === "'" || c === "`") {
+      quote = c;
+    } else if (c === "#") {
+      const nl = query.indexOf("\n", i);
+      i = nl < 0 ? query.length : nl;
+    } else if (c === "(" || c === "[" || c === "{") {
+      if (++depth > MAX_NESTING) {
+        fail(i, `expression nested too deeply: more than ${MAX_NESTING} levels of brackets`);
+      }
+    } else if (c === ")" || c === "]" || c === "}") {
+      depth--;
+    }
+  }
+}
+
+/** Operator chains nest without brackets: bound the tree's depth before anything recurses over it. */
+function checkTreeDepth(top: SyntaxNode): void {
+  // lezer wraps each expression in a node or two; twice the expression limit keeps them comparable.
+  const limit = 2 * MAX_EXPR_DEPTH;
+  let depth = 0;
+  let at = -1;
+  top.cursor().iterate(
+    (n) => {
+      if (at >= 0) {
+        return false;
+      }
+      if (++depth > limit) {
+        at = n.from;
+        return false;
+      }
+      return true;
+    },
+    () => {
+      depth--;
+    },
+  );
+  if (at >= 0) {
+    fail(at, `expression nested too deeply: more than ${MAX_EXPR_DEPTH} levels of operators and calls`);
+  }
+}
+
+/**
+ * Cache budget in bytes, estimated (key text plus AST objects). The count alone let 150 distinct
+ * ~0.9 MB queries hold 3 GB; now at most this much is held whatever the queries look like.
+ */
+export const PARSED_CACHE_BYTES = 16 * 1024 * 1024;
 const PARSED_CAPACITY = 256;
-const parsed = new Map<string, Expr>();
+/** Rough heap cost of one small AST object (a V8 object with a few fields, plus its array slots). */
+const BYTES_PER_AST_OBJECT = 96;
+
+type CacheEntry = { expr: Expr; bytes: number };
+const parsed = new Map<string, CacheEntry>();
+let parsedBytes = 0;
 
 /**
  * parseExpr with a small LRU keyed by the query text: dashboards and rules send the same few
  * queries over and over, and parsing is a fixed per-request cost of every instant query. Entries
- * are deep-frozen because every caller shares them; parse errors are not cached.
+ * are deep-frozen because every caller shares them; parse errors are not cached. Bounded by
+ * entries and by PARSED_CACHE_BYTES.
  */
 export function parseExprCached(query: string): Expr {
+  return cachedHit(query) ?? remember(query, parseExpr(query));
+}
+
+/** parseExprCached for request paths: a miss is parsed in slices (parseExprAsync). */
+export async function parseExprCachedAsync(query: string): Promise<Expr> {
+  return cachedHit(query) ?? remember(query, await parseExprAsync(query));
+}
+
+/** Bytes and entries the parse cache holds now (for tests and /metrics). */
+export function parseCacheStats(): { entries: number; bytes: number } {
+  return { entries: parsed.size, bytes: parsedBytes };
+}
+
+function cachedHit(query: string): Expr | undefined {
   const hit = parsed.get(query);
   if (hit) {
     parsed.delete(query); // re-inserted last: Map keeps insertion order, so the first key is the LRU
     parsed.set(query, hit);
-    return hit;
+    return hit.expr;
   }
-  const expr = deepFreeze(parseExpr(query));
-  if (parsed.size >= PARSED_CAPACITY) {
-    parsed.delete(parsed.keys().next().value as string);
+  return undefined;
+}
+
+function remember(query: string, tree: Expr): Expr {
+  const counter = { objects: 0 };
+  const expr = deepFreeze(tree, counter);
+  const bytes = 2 * query.length + BYTES_PER_AST_OBJECT * counter.objects;
+  if (bytes > PARSED_CACHE_BYTES / 8 || parsed.has(query)) {
+    return expr; // one entry never crowds out the working set (nor is a racing parse stored twice)
   }
-  parsed.set(query, expr);
+  while (parsed.size > 0 && (parsed.size >= PARSED_CAPACITY || parsedBytes + bytes > PARSED_CACHE_BYTES)) {
+    const oldest = parsed.keys().next().value as string;
+    parsedBytes -= parsed.get(oldest)!.bytes;
+    parsed.delete(oldest);
+  }
+  parsed.set(query, { expr, bytes });
+  parsedBytes += bytes;
   return expr;
 }
 
 /** Freezes plain objects and arrays only: a RegExp in the tree must keep its writable lastIndex. */
-function deepFreeze<T>(value: T): T {
+function deepFreeze<T>(value: T, counter: { objects: number }): T {
   if (value === null || typeof value !== "object" || Object.isFrozen(value)) {
     return value;
   }
@@ -139,8 +318,9 @@ function deepFreeze<T>(value: T): T {
   if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) {
     return value;
   }
+  counter.objects++;
   for (const v of Object.values(value)) {
-    deepFreeze(v);
+    deepFreeze(v, counter);
   }
   return Object.freeze(value);
 }

@@ -6,13 +6,27 @@ import { positionOf } from "./parser.js";
 import type { PosRange } from "./ast.js";
 import { SeriesReader } from "./series-reader.js";
 
+/**
+ * Longest run of evaluation between pauses. 20 ms keeps the worst stall a front-door request sees
+ * well under the 100 ms bound even with a sync kernel (aggregation, binary op) finishing after
+ * the slice ends; the cost is one setImmediate round trip (~0.1 ms idle) per slice.
+ */
+export const SLICE_MS = 20;
+
 export class QueryState {
   samples = 0;
   peakSamples = 0;
   readonly warnings = new Set<string>();
   readonly infos = new Set<string>();
   private ticks = 0;
-  /** Decode buffers reused by every selector of the query (evaluation is synchronous). */
+  /** When the current time slice ends (performance.now() clock); see due(). */
+  private sliceEnd: number;
+  /** Times this query gave the event loop back: a test and a stall measurement read it. */
+  pauses = 0;
+  /**
+   * Decode buffers reused by every selector of the query: one query's nodes evaluate one after the
+   * other (never in parallel), and a pause only happens between series, never inside a read.
+   */
   readonly reader = new SeriesReader();
 
   constructor(
@@ -25,7 +39,10 @@ export class QueryState {
     readonly maxSamples: number,
     readonly deadline: number,
     readonly noStepSubqueryIntervalMs: number,
-  ) {}
+    readonly sliceMs = SLICE_MS,
+  ) {
+    this.sliceEnd = performance.now() + sliceMs;
+  }
 
   /** Accounts samples held in memory; throws once the budget is exceeded, as Prometheus does. */
   addSamples(n: number): void {
@@ -39,7 +56,9 @@ export class QueryState {
   }
 
   releaseSamples(n: number): void {
-    this.samples -= n;
+    // Never below zero: not every node counts its output (vector(), time()), while consumers
+    // release what they read, and a negative count would loosen the budget for the rest.
+    this.samples = Math.max(0, this.samples - n);
   }
 
   /** Cheap enough for inner loops: only every 256th call reads the clock. */
@@ -47,6 +66,27 @@ export class QueryState {
     if ((++this.ticks & 255) === 0) {
       this.checkDeadline();
     }
+  }
+
+  /**
+   * True once this query has run for a time slice since it last paused. Evaluation checks it at
+   * every node and between series and then awaits pause(): the server's only thread is shared with
+   * the line's front doors, so no query may hold it longer than a slice plus one series' work.
+   */
+  due(): boolean {
+    return performance.now() >= this.sliceEnd;
+  }
+
+  /**
+   * Lets the event loop run (I/O, timers, other queries) and starts a new slice. setImmediate, not
+   * a resolved promise: microtasks would run before I/O and starve it all the same. The deadline is
+   * checked on the way back, so a CPU-bound query times out within a slice of its deadline.
+   */
+  async pause(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.pauses++;
+    this.checkDeadline();
+    this.sliceEnd = performance.now() + this.sliceMs;
   }
 
   checkDeadline(): void {

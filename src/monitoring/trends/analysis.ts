@@ -2,6 +2,8 @@
 // forecasts, a seasonal baseline (same time yesterday / last week), a robust anomaly score, and
 // change detection around an event such as a deployment.
 import type { Labels } from "../model.js";
+import { MAX_POINTS_PER_SERIES } from "../promql/engine.js";
+import { PromqlErrors, TOO_MANY_SAMPLES_MESSAGE } from "../promql/errors.js";
 import { parseSampleValue } from "../rules/manager.js";
 import { holt, linearFit, mad, mannWhitneyU, median, robustZ, type MannWhitney } from "./stats.js";
 
@@ -42,10 +44,35 @@ export type ForecastParams = {
   method: "linear" | "holt";
   alpha?: number;
   beta?: number;
+  /** The query engine's sample budget: forecast points count against it like query samples. */
+  maxSamples: number;
 };
 
+/**
+ * Forecast points are samples the request makes: horizon=1000y at step=1ms was 3e13 of them (41 s
+ * of CPU, then out of heap). Per series they are capped like a range query's points (400), and in
+ * total, with the samples read, by the query sample budget (422), before any is computed.
+ */
+function checkForecastSize(p: ForecastParams, series: SeriesPoints[]): void {
+  const perSeries = Math.floor(p.horizonMs / p.stepMs);
+  if (perSeries > MAX_POINTS_PER_SERIES) {
+    throw PromqlErrors.tooManyPoints(
+      `exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the forecast horizon or increasing the resolution (?step=XX)`,
+    );
+  }
+  let samples = 0;
+  for (const s of series) {
+    samples += s.ts.length + perSeries;
+  }
+  if (samples > p.maxSamples) {
+    throw PromqlErrors.tooManySamples(TOO_MANY_SAMPLES_MESSAGE);
+  }
+}
+
 export async function forecast(q: RangeQuery, p: ForecastParams) {
+  checkForecastSize(p, []); // a horizon too long is refused before the query runs
   const series = await matrix(q, p.query, p.endMs - p.rangeMs, p.endMs, p.stepMs);
+  checkForecastSize(p, series);
   return series.map((s) => {
     const last = s.ts.at(-1) ?? p.endMs;
     const points: [number, number][] = [];
