@@ -139,11 +139,19 @@ async function main(): Promise<void> {
     );
 
     load = LoadClient.start({ url: front, rate: args.rate, concurrency: 32, timeoutMs: 5000 });
+    // The probe waits out any stall (up to 10 min) so its longest gap is the stall, not the timeout.
+    // It runs through the calm phase too: the gaps lineops has without abuse (scrapes, GC, the
+    // machine's own noise) are the baseline its stalls under abuse are read against.
+    probe = new HealthProbe(lineops.url, 600_000);
+    probe.start();
     await sleep(args.quick ? 2000 : 4000);
+    probe.resetMax();
     const calm0 = await load.mark();
-    await sleep(args.quick ? 2000 : 5000);
+    await sleep(args.quick ? 4000 : 10_000);
     const calm1 = await load.mark();
     const calm = load.window(calm0, calm1);
+    const calmMaxStallMs = Math.round(probe.maxGapMs);
+    probe.resetMax();
     log(
       `line traffic before the abuse: ${calm.rate} req/s, p99 ${calm.latencyMs.p99} ms, ${calm.failed} failed`,
     );
@@ -153,10 +161,7 @@ async function main(): Promise<void> {
       );
     }
     const ingestBefore = await newestScrape(admin);
-
-    // The probe waits out any stall (up to 10 min) so its longest gap is the stall, not the timeout.
-    probe = new HealthProbe(lineops.url, 600_000);
-    probe.start();
+    probe.resetMax();
     memory = new MemoryPoller(lineops.pid);
     const perRequest: Record<string, Outcome> = {};
     const crashedBy: string[] = [];
@@ -169,9 +174,11 @@ async function main(): Promise<void> {
         lagInside = await insideMaxLagMs(admin, (Date.now() - abuseStart) / 1000 + 10);
       }
       log(`→ ${req.name}`);
+      probe.startWindow();
       const o = await req.run(target);
+      o.stallMs = Math.round(probe.windowMaxGapMs);
       perRequest[req.name] = o;
-      log(`  ${o.status} in ${o.ms} ms${o.note ? `: ${o.note}` : ""}`);
+      log(`  ${o.status} in ${o.ms} ms, longest stall ${o.stallMs} ms${o.note ? `: ${o.note}` : ""}`);
       // A timed-out request may still hold the loop: let it finish (or kill lineops) first.
       if ((await waitSettled(lineops, 600_000)) === "busy") {
         log("  lineops still not answering /-/healthy after 10 min");
@@ -256,7 +263,12 @@ async function main(): Promise<void> {
         runtimeSeconds: Math.round((Date.now() - began) / 1000),
       },
       results,
-      baseline: { lineP99MsBeforeAbuse: calm.latencyMs.p99, lineRateBeforeAbuse: calm.rate, peer },
+      baseline: {
+        lineP99MsBeforeAbuse: calm.latencyMs.p99,
+        lineRateBeforeAbuse: calm.rate,
+        maxStallMsBeforeAbuse: calmMaxStallMs,
+        peer,
+      },
       goal: GOAL,
       // P5 asks for >= 100 req/s of line traffic; on a saturated machine the generator falls short,
       // and the failures and stalls then say less about lineops than about the machine.

@@ -10,6 +10,8 @@ export class HealthProbe {
   maxResponseMs = 0;
   /** Longest time between two successful answers, ms. */
   maxGapMs = 0;
+  /** The same since the last startWindow(): the stall one abusive request caused. */
+  windowMaxGapMs = 0;
   probes = 0;
   failures = 0;
 
@@ -27,6 +29,17 @@ export class HealthProbe {
   retarget(url: string): void {
     this.url = url;
     this.lastOkAt = performance.now();
+  }
+
+  /** Starts measuring the longest gap of the next window (one abusive request). */
+  startWindow(): void {
+    this.windowMaxGapMs = 0;
+  }
+
+  /** Starts over: the calm phase's gaps are reported apart from the abuse's. */
+  resetMax(): void {
+    this.maxGapMs = 0;
+    this.maxResponseMs = 0;
   }
 
   /** Forgets the gap that a crash (not a stall) opened. */
@@ -55,6 +68,7 @@ export class HealthProbe {
       this.maxResponseMs = Math.max(this.maxResponseMs, t1 - t0);
       if (ok) {
         this.maxGapMs = Math.max(this.maxGapMs, t1 - this.lastOkAt);
+        this.windowMaxGapMs = Math.max(this.windowMaxGapMs, t1 - this.lastOkAt);
         this.lastOkAt = t1;
       } else {
         this.failures++;

@@ -3,7 +3,13 @@
 // operator's far-future remote-write sample; and the percent-encoded path that skipped auth.
 import { encodeWriteRequest } from "../../src/monitoring/remote/write-request-encode.js";
 
-export type Outcome = { status: number | "timeout" | "error"; ms: number; note?: string };
+export type Outcome = {
+  status: number | "timeout" | "error";
+  ms: number;
+  note?: string;
+  /** Longest /-/healthy gap while it ran (lineops only), ms. */
+  stallMs?: number;
+};
 export type Target = { url: string; viewer: string; operator: string; timeoutMs: number };
 export type AbuseRequest = { name: string; run(t: Target): Promise<Outcome> };
 

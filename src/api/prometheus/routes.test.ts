@@ -217,6 +217,12 @@ describe("Prometheus-compatible API bounds", () => {
     expect(r.body.error).toMatch(message);
   });
 
+  it("refuses a form body over 512 KiB before reading it (before: buffered and parsed up to 1 MB)", async () => {
+    const r = await form(`up{job="${"x".repeat(600_000)}"}`);
+    expect(r.status).toBe(413);
+    expect(r.body).toMatchObject({ status: "error", code: "LINEOPS_ERR_BODY_TOO_LARGE" });
+  });
+
   it("answers a 400-term chain (before: 400 'unexpected identifier')", async () => {
     const r = await form(Array(400).fill("vector(1)").join(" + "));
     expect(r.status).toBe(200);
