@@ -13,6 +13,15 @@ export type Outcome = {
 export type Target = { url: string; viewer: string; operator: string; timeoutMs: number };
 export type AbuseRequest = { name: string; run(t: Target): Promise<Outcome> };
 
+/** Whether lineops still answers /-/healthy. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/-/healthy`, { signal: AbortSignal.timeout(5000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
 /** One HTTP request under the client deadline; a dropped connection is "error", never a throw. */
 async function send(
   t: Target,
@@ -106,8 +115,10 @@ export function abuseRequests(flood: number): AbuseRequest[] {
           if (worst === undefined || typeof o.status !== "number" || o.status >= 500) {
             worst = o;
           }
-          if (o.status === "error") {
-            break; // lineops is gone: the rest would only measure refused connections
+          // A body refused on its Content-Length (413) may end the connection while the client still
+          // writes it: an error then is not a dead lineops. Stop only when lineops is gone.
+          if (o.status === "error" && !(await answers(t.url))) {
+            break; // the rest would only measure refused connections
           }
         }
         return {
