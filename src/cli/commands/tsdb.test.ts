@@ -4,6 +4,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { startLineops } from "../../main.js";
+import { Tsdb } from "../../monitoring/tsdb/tsdb.js";
 import { runCli } from "../../test-support/cli.js";
 import { tempDir } from "../../test-support/line.js";
 
@@ -42,6 +43,43 @@ describe("lineops tsdb import", () => {
       expect(body.data.result[0]?.value[1]).toBe("118");
     } finally {
       await lineops.stop();
+    }
+  });
+
+  // Fails on the code before: the second import's compaction applied the default 15 d retention
+  // and deleted the block the first import (of a server kept 60 d) had written 50 days back.
+  it("deletes nothing already stored: a later import keeps older blocks", async () => {
+    const dir = tempDir();
+    const dataDir = path.join(dir, "data");
+    const now = Math.floor(Date.now() / 1000);
+    const old = now - 50 * 86_400;
+    const write = (name: string, t: number) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, [`m{s="1"} 7 ${t}`, `m{s="1"} 8 ${t + 15}`, "# EOF", ""].join("\n"));
+      return file;
+    };
+    const first = await runCli([
+      "tsdb",
+      "import",
+      write("old.om", old),
+      "--data-dir",
+      dataDir,
+      "--retention",
+      "60d",
+    ]);
+    expect(first.code, first.stderr).toBe(0);
+    const second = await runCli(["tsdb", "import", write("new.om", now - 600), "--data-dir", dataDir]);
+    expect(second.code, second.stderr).toBe(0);
+
+    // Read without any retention of its own: whether a server kept 60 d would still find it.
+    const db = Tsdb.open(path.join(dataDir, "tsdb"), { autoCompact: false, keepAll: true });
+    try {
+      const found = db.querier().select([{ name: "__name__", type: "=", value: "m" }], 0, Infinity);
+      expect(found.map((x) => Array.from(x.samples().ts))).toEqual([
+        [old * 1000, (old + 15) * 1000, (now - 600) * 1000, (now - 585) * 1000],
+      ]);
+    } finally {
+      db.close();
     }
   });
 

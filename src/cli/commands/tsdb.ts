@@ -30,7 +30,9 @@ export function registerTsdbCommands(program: Command): void {
       }
       const { Tsdb } = await import("../../monitoring/tsdb/tsdb.js");
       const { importOpenMetrics } = await import("../../monitoring/remote/backfill.js");
-      const db = Tsdb.open(dir, { autoCompact: false, retentionMs });
+      // keepAll: the import deletes nothing (it does not read lineops.yaml, and a 15 d default once
+      // deleted older blocks of a server kept for 90 d); --retention only refuses samples.
+      const db = Tsdb.open(dir, { autoCompact: false, retentionMs, keepAll: true });
       const progress = new Progress();
       const t0 = Date.now();
       try {

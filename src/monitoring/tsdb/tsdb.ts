@@ -60,6 +60,11 @@ export type TsdbOptions = {
   /** Check for due block cuts after commits (on a timer tick). Default true. */
   autoCompact?: boolean;
   /**
+   * Delete nothing (no retention by age or bytes): offline tools such as `lineops tsdb import` do
+   * not know the server's retention, and an import must never cost history. Default false.
+   */
+  keepAll?: boolean;
+  /**
    * Work budget of one slice of compactAsync before it yields to the event loop. Default 5 ms;
    * 0 yields after every few series (tests use it to observe a cut in progress).
    */
@@ -171,6 +176,7 @@ export class Tsdb implements Storage {
         { resolutionMs: 3_600_000, retentionMs: 365 * DAY },
       ],
       autoCompact: opts.autoCompact ?? true,
+      keepAll: opts.keepAll ?? false,
       compactionSliceMs: opts.compactionSliceMs ?? 5,
       logger: opts.logger,
       now: opts.now ?? (() => Date.now()), // read per call: tests that fake Date see their time
@@ -756,6 +762,9 @@ export class Tsdb implements Storage {
   // --- retention --------------------------------------------------------------------------------
 
   private applyRetention(): void {
+    if (this.o.keepAll) {
+      return;
+    }
     let newest = this.head.maxT;
     for (const b of this.raw) {
       newest = Math.max(newest, b.meta.maxTime);
