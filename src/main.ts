@@ -109,7 +109,9 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   const revisions = new RevisionRepository(db);
 
   const bus = new EventBus((err, topic) => logger.error({ err, topic }, "event subscriber failed"));
-  const ports = new PortAllocator(config.server.host);
+  // One pool for instances (always on loopback) and front doors (on web.front_doors.host): a port is
+  // handed out only if it is free on both. It once test-bound on the API's host instead.
+  const ports = new PortAllocator(["127.0.0.1", web.front_doors.host]);
   const runtime = new ProcessRuntime({
     dataDir: config.dataDir,
     logger,

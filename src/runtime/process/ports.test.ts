@@ -27,4 +27,19 @@ describe("PortAllocator", () => {
       await new Promise((r) => srv.close(r));
     }
   });
+
+  // Front doors bind on web.front_doors.host, instances on 127.0.0.1: a port taken on either is not
+  // free (the allocator once test-bound on the API's host only, so a front door could hit EADDRINUSE).
+  it("skips a port taken on any of its hosts", async () => {
+    const srv = net.createServer();
+    await new Promise<void>((r) => srv.listen(29020, "127.0.0.2", r));
+    try {
+      expect(await canBind("127.0.0.1", 29020)).toBe(true);
+      const ports = new PortAllocator(["127.0.0.1", "127.0.0.2"], { min: 29020, max: 29021 });
+      expect(await ports.allocate()).toBe(29021);
+      await expect(ports.allocate()).rejects.toMatchObject({ code: "LINEOPS_ERR_NO_FREE_PORT" });
+    } finally {
+      await new Promise((r) => srv.close(r));
+    }
+  });
 });

@@ -9,11 +9,18 @@ export type PortRange = { min: number; max: number };
 
 export class PortAllocator {
   readonly #reserved = new Set<number>();
+  readonly #hosts: readonly string[];
 
+  /**
+   * `hosts`: every address a port from this pool will be bound on (instances on loopback, front
+   * doors on web.front_doors.host); a port is free only if it binds on all of them.
+   */
   constructor(
-    private readonly host = "127.0.0.1",
+    hosts: string | readonly string[] = "127.0.0.1",
     private readonly range: PortRange = { min: 20000, max: 32000 },
-  ) {}
+  ) {
+    this.#hosts = [...new Set(typeof hosts === "string" ? [hosts] : hosts)];
+  }
 
   /** Reserves a port that is free right now (test-bound) and not reserved by this allocator. */
   async allocate(): Promise<number> {
@@ -25,7 +32,7 @@ export class PortAllocator {
       if (this.#reserved.has(port)) {
         continue;
       }
-      if (await canBind(this.host, port)) {
+      if (await canBindAll(this.#hosts, port)) {
         // Re-check: another allocate() may have reserved it while we were test-binding.
         if (this.#reserved.has(port)) {
           continue;
@@ -34,7 +41,9 @@ export class PortAllocator {
         return port;
       }
     }
-    throw RuntimeErrors.noFreePort(`no free port on ${this.host} in ${this.range.min}-${this.range.max}`);
+    throw RuntimeErrors.noFreePort(
+      `no free port on ${this.#hosts.join(", ")} in ${this.range.min}-${this.range.max}`,
+    );
   }
 
   /** Marks a port as taken (e.g. one bound by someone else through this allocator's pool). */
@@ -49,6 +58,15 @@ export class PortAllocator {
   isReserved(port: number): boolean {
     return this.#reserved.has(port);
   }
+}
+
+async function canBindAll(hosts: readonly string[], port: number): Promise<boolean> {
+  for (const host of hosts) {
+    if (!(await canBind(host, port))) {
+      return false;
+    }
+  }
+  return true;
 }
 
 export function canBind(host: string, port: number): Promise<boolean> {
