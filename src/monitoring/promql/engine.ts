@@ -192,9 +192,7 @@ export class Engine {
       // CPU-bound queries too and no query holds the event loop for long.
       const ev = new Evaluator(st, startMs, endMs, stepMs);
       const value = await evaluate(ev, expr);
-      if (st.due()) {
-        await st.pause();
-      }
+      await st.pauseIfDue();
       const result = await toResult(value, ev.times, stepMs > 0, st);
       const notes: { warnings?: string[]; infos?: string[] } = {};
       if (st.warnings.size > 0) {
@@ -295,13 +293,6 @@ function mergedPoints(parts: readonly VSeries[], secs: readonly number[]): Point
   return values;
 }
 
-/** Lets the event loop run between series of a large result (see QueryState.due). */
-async function pauseIfDue(st: QueryState): Promise<void> {
-  if (st.due()) {
-    await st.pause();
-  }
-}
-
 async function toResult(
   value: Value,
   times: Float64Array,
@@ -327,7 +318,7 @@ async function toResult(
       checkUnique(series);
       const result: { metric: Labels; values: Point[] }[] = [];
       for (const { labels, s } of sortedByLabels(series)) {
-        await pauseIfDue(st);
+        await st.pauseIfDue();
         result.push({
           metric: labels,
           values: Array.from(s.ts, (t, i) => [t / 1000, s.vs[i] as number] as Point),
@@ -351,7 +342,7 @@ async function toResult(
       // Series that share a label set after dropping names merge if they never overlap.
       const byKey = new Map<string, { labels: Labels; parts: VSeries[] }>();
       for (const { labels, s } of labelled) {
-        await pauseIfDue(st);
+        await st.pauseIfDue();
         const k = labelsKey(labels);
         const e = byKey.get(k);
         if (e) {
@@ -371,7 +362,7 @@ async function toResult(
       const secs = Array.from(times, (t) => t / 1000);
       const result: { metric: Labels; values: Point[] }[] = [];
       for (const { labels, parts } of merged) {
-        await pauseIfDue(st);
+        await st.pauseIfDue();
         result.push({
           metric: labels,
           values: parts.length === 1 ? pointsOf(parts[0]!, secs) : mergedPoints(parts, secs),

@@ -5,6 +5,7 @@ import { PromqlErrors, TOO_MANY_SAMPLES_MESSAGE } from "./errors.js";
 import { positionOf } from "./parser.js";
 import type { PosRange } from "./ast.js";
 import { SeriesReader } from "./series-reader.js";
+import { Slicer } from "../slicer.js";
 
 /**
  * Longest run of evaluation between pauses. 20 ms keeps the worst stall a front-door request sees
@@ -19,10 +20,8 @@ export class QueryState {
   readonly warnings = new Set<string>();
   readonly infos = new Set<string>();
   private ticks = 0;
-  /** When the current time slice ends (performance.now() clock); see due(). */
-  private sliceEnd: number;
-  /** Times this query gave the event loop back: a test and a stall measurement read it. */
-  pauses = 0;
+  /** The query's time slices; after each pause it checks the deadline. */
+  private readonly slicer: Slicer;
   /**
    * Decode buffers reused by every selector of the query: one query's nodes evaluate one after the
    * other (never in parallel), and a pause only happens between series, never inside a read.
@@ -39,9 +38,9 @@ export class QueryState {
     readonly maxSamples: number,
     readonly deadline: number,
     readonly noStepSubqueryIntervalMs: number,
-    readonly sliceMs = SLICE_MS,
+    sliceMs = SLICE_MS,
   ) {
-    this.sliceEnd = performance.now() + sliceMs;
+    this.slicer = new Slicer(sliceMs, () => this.checkDeadline());
   }
 
   /** Accounts samples held in memory; throws once the budget is exceeded, as Prometheus does. */
@@ -74,7 +73,7 @@ export class QueryState {
    * the line's front doors, so no query may hold it longer than a slice plus one series' work.
    */
   due(): boolean {
-    return performance.now() >= this.sliceEnd;
+    return this.slicer.spent();
   }
 
   /**
@@ -83,10 +82,12 @@ export class QueryState {
    * checked on the way back, so a CPU-bound query times out within a slice of its deadline.
    */
   async pause(): Promise<void> {
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    this.pauses++;
-    this.checkDeadline();
-    this.sliceEnd = performance.now() + this.sliceMs;
+    await this.slicer.yield();
+  }
+
+  /** pause() if due(): for coarse steps (hot loops test due() first, so they await only to pause). */
+  async pauseIfDue(): Promise<void> {
+    await this.slicer.maybeYield();
   }
 
   checkDeadline(): void {

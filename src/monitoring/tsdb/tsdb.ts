@@ -21,7 +21,7 @@ import { aggregate, decodeAggregates, emptyAggregates, encodeAggregates } from "
 import { StorageError, TsdbErrors, type RejectReason } from "./errors.js";
 import { Head, slotOfRef, type ChunkPart } from "./head.js";
 import { MergeQuerier, type QuerierHints, type StorageView, type TsdbQuerier } from "./querier.js";
-import { Slicer, sortSliced } from "./slicer.js";
+import { Slicer, sortSliced } from "../slicer.js";
 import {
   decodeSamples,
   decodeSeries,

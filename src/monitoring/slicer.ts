@@ -1,6 +1,7 @@
-// Cooperative time slicing for long jobs on the event loop (compaction, checkpoints): work runs
-// until a budget of a few milliseconds is spent, then yields with setImmediate so scrapes, appends
-// and queries run in between. Also a merge sort that yields: one sort of 200k series takes 100+ ms.
+// Cooperative time slicing for long jobs on the event loop (compaction, checkpoints, PromQL
+// evaluation): work runs until a budget of a few milliseconds is spent, then yields with
+// setImmediate so scrapes, appends, front-door traffic and other queries run in between. Also a
+// merge sort that yields: one sort of 200k series takes 100+ ms.
 
 /** Tracks one slice's budget; `due()` is cheap enough to call per item. */
 export class Slicer {
@@ -31,6 +32,11 @@ export class Slicer {
     if ((++this.n & 15) !== 0) {
       return false;
     }
+    return performance.now() - this.t0 >= this.budgetMs;
+  }
+
+  /** True when the slice's budget is spent, reading the clock on every call (for coarse steps). */
+  spent(): boolean {
     return performance.now() - this.t0 >= this.budgetMs;
   }
 
@@ -72,7 +78,7 @@ export class Slicer {
 
   /** Yields if the budget is spent; for coarse steps (always reads the clock). */
   async maybeYield(): Promise<void> {
-    if (performance.now() - this.t0 >= this.budgetMs) {
+    if (this.spent()) {
       await this.yield();
     }
   }
