@@ -8,7 +8,7 @@ import type { Expr } from "./ast.js";
 import { PromqlErrors, TOO_MANY_SAMPLES_MESSAGE } from "./errors.js";
 import { Evaluator } from "./evaluator.js";
 import type { Point, QueryResult } from "./format.js";
-import { parseExprCachedAsync } from "./parser.js";
+import { parseExprCached } from "./parser.js";
 import { QueryState } from "./state.js";
 import { dropMetricName } from "./value.js";
 import type { RawSeries, Value, VSeries } from "./value.js";
@@ -77,7 +77,7 @@ export class Engine {
     timeMs: number,
     opts: QueryOptions = {},
   ): Promise<QueryResult> {
-    const expr = await parseExprCachedAsync(query);
+    const expr = await parseExprCached(query);
     return this.run(storage, query, expr, timeMs, timeMs, 0, opts);
   }
 
@@ -89,7 +89,7 @@ export class Engine {
     stepMs: number,
     opts: QueryOptions = {},
   ): Promise<QueryResult> {
-    const expr = await parseExprCachedAsync(query);
+    const expr = await parseExprCached(query);
     if (!(stepMs > 0)) {
       throw PromqlErrors.tooManyPoints(
         "zero or negative query resolution step widths are not accepted. Try a positive integer",

@@ -51,10 +51,10 @@ describe("parseExpr", () => {
 });
 
 describe("parseExprCached", () => {
-  it("returns one frozen tree per query text, equal to a fresh parse", () => {
+  it("returns one frozen tree per query text, equal to a fresh parse", async () => {
     const q = 'sum by (job) (rate(http_requests_total{code=~"5.."}[5m]))';
-    const first = parseExprCached(q);
-    expect(parseExprCached(q)).toBe(first);
+    const first = await parseExprCached(q);
+    expect(await parseExprCached(q)).toBe(first);
     expect(first).toEqual(parseExpr(q));
     expect(Object.isFrozen(first)).toBe(true);
     if (first.kind === "aggregate") {
@@ -62,9 +62,9 @@ describe("parseExprCached", () => {
     }
   });
 
-  it("throws the parse error again on every call instead of caching it", () => {
-    expect(() => parseExprCached("sum(")).toThrow(/parse error/);
-    expect(() => parseExprCached("sum(")).toThrow(/parse error/);
+  it("throws the parse error again on every call instead of caching it", async () => {
+    await expect(parseExprCached("sum(")).rejects.toThrow(/parse error/);
+    await expect(parseExprCached("sum(")).rejects.toThrow(/parse error/);
   });
 });
 
@@ -127,19 +127,19 @@ describe("parser bounds", () => {
     }
   });
 
-  it("keeps the parse cache within its byte budget whatever the queries' size", () => {
+  it("keeps the parse cache within its byte budget whatever the queries' size", async () => {
     // Before: 256 entries of any size (150 queries of ~0.9 MB held 3 GB). Each of these has 8,000
     // matchers (~100 KB of text, far more as a tree).
     const big = (i: number) => `up{${Array.from({ length: 8000 }, (_, k) => `l${k}!="${i}"`).join(",")}}`;
-    const first = parseExprCached(big(0));
+    const first = await parseExprCached(big(0));
     for (let i = 1; i < 20; i++) {
-      parseExprCached(big(i));
+      await parseExprCached(big(i));
     }
     expect(parseCacheStats().bytes).toBeLessThanOrEqual(PARSED_CACHE_BYTES);
-    expect(parseExprCached(big(0))).not.toBe(first); // evicted for bytes, with 236 entries still free
+    expect(await parseExprCached(big(0))).not.toBe(first); // evicted for bytes, with 236 entries still free
     // Small queries are still cached and shared.
     const q = "rate(x[5m])";
-    expect(parseExprCached(q)).toBe(parseExprCached(q));
+    expect(await parseExprCached(q)).toBe(await parseExprCached(q));
   });
 });
 

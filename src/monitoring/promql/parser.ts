@@ -16,6 +16,7 @@ import type {
 } from "./ast.js";
 import { PromqlErrors } from "./errors.js";
 import { compileRegex } from "../labels/regexp.js";
+import { Slicer } from "../slicer.js";
 import { parseDuration, parseNumber, unquote } from "./literals.js";
 import { prepareForLezer } from "./lexfix.js";
 
@@ -125,16 +126,13 @@ export function parseExpr(query: string): Expr {
  */
 export async function parseExprAsync(query: string): Promise<Expr> {
   const steps = parseSteps(query);
-  let sliceEnd = performance.now() + PARSE_SLICE_MS;
+  const slicer = new Slicer(PARSE_SLICE_MS);
   for (;;) {
     const r = steps.next();
     if (r.done) {
       return r.value;
     }
-    if (performance.now() >= sliceEnd) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      sliceEnd = performance.now() + PARSE_SLICE_MS;
-    }
+    await slicer.maybeYield();
   }
 }
 
@@ -268,12 +266,7 @@ let parsedBytes = 0;
  * are deep-frozen because every caller shares them; parse errors are not cached. Bounded by
  * entries and by PARSED_CACHE_BYTES.
  */
-export function parseExprCached(query: string): Expr {
-  return cachedHit(query) ?? remember(query, parseExpr(query));
-}
-
-/** parseExprCached for request paths: a miss is parsed in slices (parseExprAsync). */
-export async function parseExprCachedAsync(query: string): Promise<Expr> {
+export async function parseExprCached(query: string): Promise<Expr> {
   return cachedHit(query) ?? remember(query, await parseExprAsync(query));
 }
 
