@@ -37,6 +37,21 @@ export default tseslint.config(
     "cli",
   ]),
   ...importRules("src/{deployment,alerting,dashboard,infrastructure,store,events}/**", ["api", "cli"]),
+  // The shared data model (labels, matchers, sample values, durations, statistics) sits below every
+  // layer: anyone may import it, it imports nothing of lineops but src/errors.ts.
+  ...importRules("src/model/**", [
+    "runtime",
+    "deployment",
+    "monitoring",
+    "alerting",
+    "dashboard",
+    "infrastructure",
+    "api",
+    "cli",
+    "config",
+    "store",
+    "events",
+  ]),
   ...importRules("line/**", ["src"]),
   {
     files: ["**/*.js", "**/*.mjs"],

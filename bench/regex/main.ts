@@ -1,7 +1,7 @@
 // Matcher throughput: the RE2 compiler's fast paths and its re2js path against re2js called directly
 // and against the JavaScript RegExp the TSDB used before P5 (`^(?:re)$`, flag s). ns per match.
 import { RE2JS } from "re2js";
-import { compileRegex } from "../../src/monitoring/labels/regexp.js";
+import { compileRegex } from "../../src/model/regexp.js";
 import { machineInfo } from "../common/machine.js";
 
 const args = new Set(process.argv.slice(2));

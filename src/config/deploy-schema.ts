@@ -1,7 +1,7 @@
 // The deployment parts of line.yaml: each service's rollout strategy, the analysis templates its
 // canary or blue-green steps refer to, and the production gates a deployment must pass.
 import { z } from "zod";
-import { duration } from "./duration.js";
+import { duration } from "../model/duration.js";
 
 const percent = z.number().int().min(0).max(100);
 

@@ -3,7 +3,7 @@
 import { z } from "zod";
 import { analysisTemplateSchema, gatesSchema, strategySchema } from "./deploy-schema.js";
 import { VERSION_PATTERN } from "../deployment/versions.js";
-import { duration } from "./duration.js";
+import { duration } from "../model/duration.js";
 
 /** Service names are label values, DNS labels and file names: lowercase, digits and dashes. */
 export const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;

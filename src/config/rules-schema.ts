@@ -1,6 +1,6 @@
 // Prometheus rule files (the format promtool checks): groups of recording and alerting rules.
 import { z } from "zod";
-import { duration } from "./duration.js";
+import { duration } from "../model/duration.js";
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;

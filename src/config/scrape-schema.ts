@@ -1,8 +1,8 @@
 // The `scrape_configs` section of lineops.yaml, in Prometheus's own syntax (snake_case keys), so
 // an existing prometheus.yml scrape job can be pasted in unchanged.
 import { z } from "zod";
-import { compileRegex } from "../monitoring/labels/regexp.js";
-import { duration } from "./duration.js";
+import { compileRegex } from "../model/regexp.js";
+import { duration } from "../model/duration.js";
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 

@@ -2,45 +2,11 @@
 // storage contracts (Appender, Querier) between ingestion (scrape, remote write, import, rules)
 // and reading (PromQL, the Prometheus-compatible API). Times are milliseconds since the epoch.
 
-/** A label set, including `__name__` for the metric name. Treat as immutable. */
-export type Labels = Readonly<Record<string, string>>;
+import type { Labels, Matcher } from "../model/labels.js";
 
-export type MatchType = "=" | "!=" | "=~" | "!~";
-
-/** A label matcher as in PromQL; regexes are fully anchored, as in Prometheus. */
-export type Matcher = { readonly type: MatchType; readonly name: string; readonly value: string };
-
-/**
- * Prometheus's staleness marker: a NaN with a specific payload (0x7ff0000000000002). It is stored
- * as a sample value and must be compared by bits, never with `===` (NaN !== NaN). Float64Array
- * preserves the payload; plain JS arrays may not, so keep sample values in typed arrays.
- */
-export const STALE_NAN: number = (() => {
-  const dv = new DataView(new ArrayBuffer(8));
-  dv.setUint32(0, 0x7ff00000);
-  dv.setUint32(4, 0x00000002);
-  return dv.getFloat64(0);
-})();
-
-const bitsView = new DataView(new ArrayBuffer(8));
-
-export function isStaleNaN(v: number): boolean {
-  if (v === v) {
-    return false; // not NaN: the common case, without touching the DataView
-  }
-  bitsView.setFloat64(0, v);
-  return bitsView.getUint32(0) === 0x7ff00000 && bitsView.getUint32(4) === 0x00000002;
-}
-
-/** A canonical string for a label set (sorted names), usable as a Map key. */
-export function labelsKey(labels: Labels): string {
-  const names = Object.keys(labels).sort();
-  let key = "";
-  for (const n of names) {
-    key += `${n}\u0000${labels[n]}\u0001`;
-  }
-  return key;
-}
+export type { Labels, Matcher, MatchType } from "../model/labels.js";
+export { labelsKey } from "../model/labels.js";
+export { isStaleNaN, STALE_NAN } from "../model/sample-value.js";
 
 /** Samples of one series in a time range, oldest first; ts[i] pairs with vs[i]. */
 export type SeriesSamples = { readonly ts: Float64Array; readonly vs: Float64Array };

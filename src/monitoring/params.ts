@@ -1,6 +1,6 @@
 // Parses the time and duration parameters of the Prometheus HTTP API: RFC 3339 or Unix seconds for
 // times, Prometheus durations or float seconds for steps. Errors name the parameter.
-import { parseDuration } from "../config/duration.js";
+import { parseDuration } from "../model/duration.js";
 import { MonitoringErrors } from "./errors.js";
 
 /** Milliseconds since the epoch from a Prometheus API time parameter. */

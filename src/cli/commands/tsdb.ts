@@ -21,7 +21,7 @@ export function registerTsdbCommands(program: Command): void {
     .action(async (file: string, opts: { json?: boolean; retention: string }, cmd: Command) => {
       const { dataDir } = cmd.optsWithGlobals<{ dataDir?: string }>();
       const dir = path.join(path.resolve(dataDir ?? (process.env.LINEOPS_DATA_DIR || ".lineops")), "tsdb");
-      const { parseDuration } = await import("../../config/duration.js");
+      const { parseDuration } = await import("../../model/duration.js");
       const retentionMs = parseDuration(opts.retention);
       if (retentionMs === undefined) {
         cmd.error(`--retention: "${opts.retention}" is not a duration (e.g. 15d, 90d, 0 for none)`, {

@@ -11,7 +11,7 @@
 // Nothing is ever handed to eval or Function; input size and nesting are bounded, and every bad
 // input ends in a ConditionError naming the position ("1:9: unexpected \")\"").
 import { LineopsError } from "../../errors.js";
-import { median } from "../../monitoring/trends/stats.js";
+import { median } from "../../model/stats.js";
 import { AnalysisErrors } from "./errors.js";
 
 /** A compile or evaluation error; `offset` is the character it points at, `reason` the bare message. */

@@ -1,7 +1,7 @@
 // One measurement's judgement: the values of a Prometheus API result, and a metric's outcome under
 // Argo Rollouts' condition rules, except that no data or a NaN is never a pass (Inconclusive).
 import type { PromJsonData } from "../../monitoring/promql/format.js";
-import { parseSampleValue } from "../../monitoring/rules/manager.js";
+import { parseSampleValue } from "../../model/sample-value.js";
 import type { CompiledCondition } from "./conditions.js";
 
 export type MeasurementPhase = "Pending" | "Successful" | "Failed" | "Inconclusive" | "Error";

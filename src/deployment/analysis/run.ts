@@ -3,7 +3,7 @@
 // production-KPI gates, each reaching a verdict; the run ends Failed as soon as one part fails.
 import type { AnalysisTemplate, AnalysisMetric, Comparison, KpiGate } from "../../config/deploy-schema.js";
 import { formatFloat, type PromJsonData } from "../../monitoring/promql/format.js";
-import { mannWhitneyU, median } from "../../monitoring/trends/stats.js";
+import { mannWhitneyU, median } from "../../model/stats.js";
 import { renderQuery } from "./args.js";
 import { compileCondition, type CompiledCondition } from "./conditions.js";
 import { AnalysisErrors } from "./errors.js";

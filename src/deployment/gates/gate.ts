@@ -3,7 +3,7 @@
 import type { Gates } from "../../config/deploy-schema.js";
 import type { Labels } from "../../monitoring/model.js";
 import type { PromJsonData } from "../../monitoring/promql/format.js";
-import { parseSampleValue } from "../../monitoring/rules/manager.js";
+import { parseSampleValue } from "../../model/sample-value.js";
 import { DEFAULT_HORIZON_DAYS, describe, anyOpen, nextOpen, parseWindows, type Window } from "./calendar.js";
 import { assertTimeZone, formatLocal } from "./zone.js";
 

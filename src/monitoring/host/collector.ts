@@ -1,7 +1,7 @@
 // HostCollector: one in-process collection of host metrics from /proc (and statfs), named as
 // prometheus-node-exporter names them, plus per-instance process metrics for given pids.
 import { readFile } from "node:fs/promises";
-import { compileSearchRegex, type Regex } from "../labels/regexp.js";
+import { compileSearchRegex, type Regex } from "../../model/regexp.js";
 import type { Labels } from "../model.js";
 import { userHz as detectUserHz } from "./clock-ticks.js";
 import { parseDiskstats } from "./diskstats.js";

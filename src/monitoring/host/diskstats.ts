@@ -1,6 +1,6 @@
 // /proc/diskstats as node_exporter's diskstats collector names it (counters per device; sectors are
 // always 512 bytes in this file, whatever the device's real sector size).
-import type { Regex } from "../labels/regexp.js";
+import type { Regex } from "../../model/regexp.js";
 import type { HostSample } from "./sample.js";
 import { fieldsOf, num } from "./sample.js";
 

@@ -1,6 +1,6 @@
 // Filesystem space and inodes for the mounts in /proc/mounts, through statfs, as node_exporter's
 // filesystem collector names and filters them (same default exclude regexes, same dedup).
-import type { Regex } from "../labels/regexp.js";
+import type { Regex } from "../../model/regexp.js";
 import { statfs } from "node:fs/promises";
 import type { HostSample } from "./sample.js";
 import { fieldsOf } from "./sample.js";

@@ -1,6 +1,6 @@
 // /proc/net/dev as node_exporter's netdev collector names it: node_network_{receive,transmit}_*_total
 // per device, one family per column of the file's header.
-import type { Regex } from "../labels/regexp.js";
+import type { Regex } from "../../model/regexp.js";
 import type { HostSample } from "./sample.js";
 import { fieldsOf, num } from "./sample.js";
 

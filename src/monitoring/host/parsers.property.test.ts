@@ -2,7 +2,7 @@
 // throwing, and emits only finite values with a non-empty name.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { compileSearchRegex } from "../labels/regexp.js";
+import { compileSearchRegex } from "../../model/regexp.js";
 import { parseDiskstats } from "./diskstats.js";
 import { parseMounts } from "./filesystem.js";
 import { parseLoadavg } from "./loadavg.js";

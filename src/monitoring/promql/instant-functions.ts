@@ -1,6 +1,6 @@
 // Instant-vector functions: element-wise math and date functions, label_replace/label_join,
 // sort_by_label, and histogram_quantile / histogram_fraction over classic `le` buckets.
-import { compileRegex, expandTemplate, type Regex } from "../labels/regexp.js";
+import { compileRegex, expandTemplate, type Regex } from "../../model/regexp.js";
 import { labelsKey } from "../model.js";
 import type { Labels } from "../model.js";
 import type { Call, Expr } from "./ast.js";

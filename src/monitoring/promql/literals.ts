@@ -1,9 +1,9 @@
 // Lexical values of PromQL as Prometheus reads them: Go-style quoted strings, numbers (hex, octal,
 // Inf/NaN) and durations such as 1h30m. Kept apart from the parser so the test-script reader shares them.
-import { UNIT_MS } from "../../config/duration.js";
+import { UNIT_MS } from "../../model/duration.js";
 
 // PromQL durations are Prometheus durations: one parser for config files, literals and API parameters.
-export { parseDuration } from "../../config/duration.js";
+export { parseDuration } from "../../model/duration.js";
 
 /** A PromQL number literal (decimal, hex, octal with leading 0, Inf, NaN), or undefined. */
 export function parseNumber(text: string): number | undefined {

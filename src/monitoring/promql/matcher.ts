@@ -1,6 +1,6 @@
 // Label matchers as PromQL evaluates them over MemoryStorage and the engine's own filters; regexes
 // come from the one compiler (labels/regexp.ts): RE2, anchored, "." matching newline.
-import { compileRegex } from "../labels/regexp.js";
+import { compileRegex } from "../../model/regexp.js";
 import type { Labels, Matcher } from "../model.js";
 
 export type CompiledMatcher = { readonly name: string; matches(value: string): boolean };

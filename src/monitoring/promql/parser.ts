@@ -15,7 +15,7 @@ import type {
   VectorSelector,
 } from "./ast.js";
 import { PromqlErrors } from "./errors.js";
-import { compileRegex } from "../labels/regexp.js";
+import { compileRegex } from "../../model/regexp.js";
 import { Slicer } from "../slicer.js";
 import { parseDuration, parseNumber, unquote } from "./literals.js";
 import { prepareForLezer } from "./lexfix.js";

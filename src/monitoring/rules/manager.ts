@@ -4,6 +4,7 @@
 import type { Logger } from "pino";
 import type { RuleGroupConfig } from "../../config/rules-schema.js";
 import { labelsKey, STALE_NAN, type Labels, type Storage } from "../model.js";
+import { parseSampleValue } from "../../model/sample-value.js";
 
 /** What the rule manager needs from the PromQL engine: an instant query in Prometheus JSON form. */
 export type InstantQuery = (query: string, timeMs: number) => Promise<PrometheusInstantData>;
@@ -31,11 +32,6 @@ export type GroupHealth = {
   evaluationTimeMs: number;
   rules: RuleHealth[];
 };
-
-/** Parses a Prometheus API sample value ("1.5", "NaN", "+Inf", "-Inf"). */
-export function parseSampleValue(s: string): number {
-  return s === "+Inf" ? Infinity : s === "-Inf" ? -Infinity : Number(s);
-}
 
 class RuleGroup {
   private timer: NodeJS.Timeout | undefined;

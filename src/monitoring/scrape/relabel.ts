@@ -2,7 +2,7 @@
 // it. Regexes are anchored at both ends; replacements use Go's $1 / ${1} / ${name} syntax.
 import { createHash } from "node:crypto";
 import type { RelabelConfig } from "../../config/scrape-schema.js";
-import { compileRegex, expandTemplate, type Regex } from "../labels/regexp.js";
+import { compileRegex, expandTemplate, type Regex } from "../../model/regexp.js";
 import type { Labels } from "../model.js";
 
 type CompiledRelabel = RelabelConfig & { re: Regex };

@@ -4,8 +4,8 @@
 import type { Labels } from "../model.js";
 import { MAX_POINTS_PER_SERIES } from "../promql/engine.js";
 import { PromqlErrors, TOO_MANY_SAMPLES_MESSAGE } from "../promql/errors.js";
-import { parseSampleValue } from "../rules/manager.js";
-import { holt, linearFit, mad, mannWhitneyU, median, robustZ, type MannWhitney } from "./stats.js";
+import { parseSampleValue } from "../../model/sample-value.js";
+import { holt, linearFit, mad, mannWhitneyU, median, robustZ, type MannWhitney } from "../../model/stats.js";
 
 /** A range query returning Prometheus's matrix JSON ([{metric, values: [[sec, "v"], ...]}]). */
 export type RangeQuery = (

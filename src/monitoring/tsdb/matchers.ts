@@ -1,7 +1,7 @@
 // Label matchers compiled for the index (regexes from the one compiler, labels/regexp.ts, with its
 // literal fast paths), and the postings selection that applies Prometheus's rule that a matcher
 // matching "" also selects series without that label.
-import { compileRegex, type Regex } from "../labels/regexp.js";
+import { compileRegex, type Regex } from "../../model/regexp.js";
 import type { Matcher } from "../model.js";
 import { TsdbErrors } from "./errors.js";
 import { EMPTY_POSTINGS, intersect, subtract, union } from "./postings.js";

@@ -1,6 +1,6 @@
 // Reads Prometheus's promqltest script format (.test files): load / clear / eval instant|range with
 // expected series, `expect ...` lines and series value notation such as 1+2x3, _, stale, {{...}}.
-import { compileRegex, compileSearchRegex, type Regex } from "../../labels/regexp.js";
+import { compileRegex, compileSearchRegex, type Regex } from "../../../model/regexp.js";
 import type { Labels } from "../../model.js";
 import { parseDuration, parseNumber, unquote } from "../literals.js";
 
