@@ -12,10 +12,7 @@ import { TlsFiles } from "./api/tls.js";
 import { checkListeners, urlHost } from "./api/transport.js";
 import { resolveConfig, type ConfigOverrides, type ResolvedConfig } from "./config/config.js";
 import type { LineSpec } from "./config/line-schema.js";
-import { DeploymentEngine } from "./deployment/engine.js";
-import { createAnalysisRunner } from "./deployment/analysis/runner.js";
-import { gateWaiter } from "./deployment/gates/waiter.js";
-import { loadLineFile, parseLine } from "./deployment/line.js";
+import { createAnalysisRunner, DeploymentEngine, gateWaiter, loadLineFile } from "./deployment/index.js";
 import { EventBus } from "./events/bus.js";
 import { MonitoringEngine } from "./monitoring/engine.js";
 import type { InstanceTarget } from "./monitoring/scrape/target.js";
@@ -159,6 +156,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     logger,
     stopTimeoutMs: config.runtime.stopTimeout,
     readyTimeoutMs: config.runtime.readyTimeout,
+    ...(config.lineFile ? { lineFile: config.lineFile } : {}),
   });
 
   const monitoring = new MonitoringEngine({
@@ -198,17 +196,13 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   });
 
   let ready = false;
-  const applyLine = async (line: LineSpec, dir: string) => deployment.apply(line, dir);
   const reload = async () => {
     // A bad certificate on reload throws here and keeps the running one (and the running line).
     const tls = tlsFiles?.reload();
     if (tls) {
       logger.info({ fingerprint: tls.fingerprint, validTo: tls.validTo }, "TLS certificate reloaded");
     }
-    if (!config.lineFile) {
-      return { reloaded: false, reason: "no line file configured" };
-    }
-    return applyLine(loadLineFile(config.lineFile), path.dirname(config.lineFile));
+    return deployment.reloadLine();
   };
   const app = await buildServer(
     {
@@ -222,13 +216,6 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       audit,
       metrics: metrics.registry,
       isReady: () => ready,
-      applyLineText: (text, source) =>
-        applyLine(parseLine(text, source), config.lineFile ? path.dirname(config.lineFile) : process.cwd()),
-      planLineText: (text, source, dir) =>
-        deployment.planLine(
-          parseLine(text, source),
-          dir ?? (config.lineFile ? path.dirname(config.lineFile) : process.cwd()),
-        ),
       reload,
     },
     {
@@ -281,8 +268,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   await monitoring.setSelfTarget(config.server.host, port, tlsFiles ? "https" : "http");
   const settled = (async () => {
     await deployment.start();
-    if (initialLine && config.lineFile) {
-      await applyLine(initialLine, path.dirname(config.lineFile));
+    if (initialLine) {
+      await deployment.applyLine(initialLine);
     }
     ready = true;
     const target = deployment.hasService(config.traffic.service)

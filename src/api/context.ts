@@ -1,7 +1,7 @@
 // What the API layer needs from the rest of lineops: engines and repositories, passed in by main.ts.
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { DeploymentEngine } from "../deployment/engine.js";
+import type { DeploymentEngine } from "../deployment/index.js";
 import type { MonitoringEngine } from "../monitoring/engine.js";
 import type { Runtime } from "../runtime/types.js";
 import type { AuditRepository } from "../store/audit.js";
@@ -20,10 +20,6 @@ export type ApiContext = {
   metrics: Registry;
   /** True once the line applied at start has settled; drives /-/ready. */
   isReady(): boolean;
-  /** Applies a line.yaml given as text (the API's POST /api/v1/line). */
-  applyLineText(text: string, source: string): Promise<unknown>;
-  /** Dry run of a line.yaml given as text. */
-  planLineText(text: string, source: string, dir?: string): unknown;
   /** Re-reads the configured line file and applies it (SIGHUP, POST /-/reload). */
   reload(): Promise<unknown>;
 };

@@ -2,11 +2,17 @@
 // and how they depend on each other.
 import { z } from "zod";
 import { analysisTemplateSchema, gatesSchema, strategySchema } from "./deploy-schema.js";
-import { VERSION_PATTERN } from "../deployment/versions.js";
 import { duration } from "../model/duration.js";
 
 /** Service names are label values, DNS labels and file names: lowercase, digits and dashes. */
 export const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
+/**
+ * What a version may look like, at the API and in line.yaml: semver-like ("1.2.0", "v2.0.0-rc.1",
+ * "2024.06.1+build.7"), starting with a letter or digit, at most 64 characters. Versions become
+ * label values, file names of staged artifacts and process arguments: no "/", quotes, spaces or
+ * control characters, and ".." cannot start one.
+ */
+export const VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z._+-]{0,63}$/;
 /** Station ids become label values and a regex alternation ({{args.stations}}): no metacharacters. */
 export const STATION_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 

@@ -6,11 +6,7 @@ import type { AnalysisRef, Strategy } from "../config/deploy-schema.js";
 import type { LineopsEvents } from "../events/bus.js";
 import type { Instance, InstanceSpec, Runtime } from "../runtime/types.js";
 import type { DeploymentPhase, DeploymentRecord, DeploymentRepository } from "../store/deployments.js";
-import type { Revision } from "../store/revisions.js";
-import type { StoredServiceSpec } from "./engine.js";
-
-/** Which router group each revision's instances are in, and the share of traffic per group. */
-export type Traffic = { groups: Record<string, string>; weights: Record<string, number> };
+import type { AnalysisVerdict, Release, Traffic } from "./types.js";
 
 export type RolloutState = {
   traffic?: Traffic;
@@ -22,16 +18,11 @@ export type RolloutState = {
   waitingFor?: string[];
 };
 
-export type AnalysisVerdict = {
-  phase: "Successful" | "Failed" | "Inconclusive" | "Error" | "Cancelled";
-  message: string;
-};
-
 /** What the engine provides to a rollout. */
 export type RolloutHost = {
   runtime: Runtime;
   deployments: DeploymentRepository;
-  instanceSpec(spec: StoredServiceSpec, revision: Revision, station: string | undefined): InstanceSpec;
+  instanceSpec(release: Release, station: string | undefined): InstanceSpec;
   setTraffic(service: string, traffic: Traffic | undefined): void;
   /** Puts a deployment event on the event bus (annotations, alert correlation, live views). */
   publish(event: LineopsEvents["deployment.event"]): void;
@@ -73,8 +64,8 @@ export class Rollout {
   constructor(
     record: DeploymentRecord,
     readonly service: string,
-    readonly from: { spec: StoredServiceSpec; revision: Revision } | undefined,
-    readonly to: { spec: StoredServiceSpec; revision: Revision },
+    readonly from: Release | undefined,
+    readonly to: Release,
     private readonly host: RolloutHost,
   ) {
     this.record = record as DeploymentRecord<RolloutState>;
@@ -99,6 +90,15 @@ export class Rollout {
 
   get strategy(): Strategy {
     return this.to.spec.strategy;
+  }
+
+  /** The strategy, narrowed to the type a strategy function handles (the engine picks it by type). */
+  strategyOf<T extends Strategy["type"]>(type: T): Extract<Strategy, { type: T }> {
+    const s = this.strategy;
+    if (s.type !== type) {
+      throw new Error(`${type} strategy expected`);
+    }
+    return s as Extract<Strategy, { type: T }>;
   }
 
   get signal(): AbortSignal {
@@ -149,9 +149,7 @@ export class Rollout {
   /** Starts one instance of the new revision (for a station, or unlabelled). */
   async startNew(station: string | undefined): Promise<Instance> {
     this.check();
-    const inst = await this.host.runtime.start(
-      this.host.instanceSpec(this.to.spec, this.to.revision, station),
-    );
+    const inst = await this.host.runtime.start(this.host.instanceSpec(this.to, station));
     this.log("instance", `started ${inst.id}${station ? ` for station ${station}` : ""}`);
     return inst;
   }
@@ -160,7 +158,7 @@ export class Rollout {
     if (!this.from) {
       throw new RolloutFailure("no stable revision to restore");
     }
-    return this.host.runtime.start(this.host.instanceSpec(this.from.spec, this.from.revision, station));
+    return this.host.runtime.start(this.host.instanceSpec(this.from, station));
   }
 
   /** Resolves when every instance is ready (plus minReadySeconds); fails on a failed instance or the progress deadline. */

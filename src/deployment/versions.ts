@@ -1,13 +1,6 @@
 // Version constraints between services ("line-controller 1.1 needs plc-gateway >= 1.1"): a small
-// semver-style comparison (numeric dot parts, a pre-release sorts before its release).
-
-/**
- * What a version may look like, at the API and in line.yaml: semver-like ("1.2.0", "v2.0.0-rc.1",
- * "2024.06.1+build.7"), starting with a letter or digit, at most 64 characters. Versions become
- * label values, file names of staged artifacts and process arguments: no "/", quotes, spaces or
- * control characters, and ".." cannot start one.
- */
-export const VERSION_PATTERN = /^[0-9A-Za-z][0-9A-Za-z._+-]{0,63}$/;
+// semver-style comparison (numeric dot parts, a pre-release sorts before its release). What a
+// version may look like is config's VERSION_PATTERN (line.yaml declares it).
 
 /** A revision reference: its number ("3") or its content hash (12 hex digits, a prefix of at least 4). */
 export const REVISION_PATTERN = /^(?:[0-9]{1,9}|[0-9a-f]{4,64})$/;

@@ -4,8 +4,7 @@ import type { FastifyInstance } from "fastify";
 import { z } from "zod";
 import { strategySchema } from "../../config/deploy-schema.js";
 import { serviceName, versionString } from "../../config/line-schema.js";
-import { dora } from "../../deployment/history.js";
-import { REVISION_PATTERN } from "../../deployment/versions.js";
+import { dora, REVISION_PATTERN } from "../../deployment/index.js";
 import { JSON_TYPES, zodValidator } from "../body.js";
 import type { ApiContext } from "../context.js";
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import { YAML_TYPES } from "../body.js";
 import type { ApiContext } from "../context.js";
 import { ApiErrors } from "../errors.js";
-import { DeploymentErrors } from "../../deployment/errors.js";
+import { DeploymentErrors } from "../../deployment/index.js";
 
 const nameParam = {
   type: "object",
@@ -54,7 +54,7 @@ export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
         consumes: [...YAML_TYPES],
       },
     },
-    async (request) => ctx.applyLineText(lineText(request), "request body"),
+    async (request) => ctx.deployment.applyLineText(lineText(request), "request body"),
   );
 
   app.post(
@@ -71,7 +71,11 @@ export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const text = lineText(request);
       // ?dir= is the line file's directory, against which relative working directories resolve.
       const dir = (request.query as { dir?: string }).dir;
-      return ctx.planLineText(text, (request.query as { file?: string }).file ?? "request body", dir);
+      return ctx.deployment.planLineText(
+        text,
+        (request.query as { file?: string }).file ?? "request body",
+        dir,
+      );
     },
   );
 

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { loadConfigFile } from "../../config/config.js";
 import { ConfigError } from "../../config/errors.js";
-import { loadLineFile, startOrder } from "../../deployment/line.js";
+import { loadLineFile, startOrder } from "../../deployment/index.js";
 import { loadRuleFile } from "../../monitoring/rules/files.js";
 import { printJson } from "../output.js";
 

@@ -1,6 +1,6 @@
 // Read commands: status, services, instances, logs. Each prints a table, or JSON with --json.
 import type { Command } from "commander";
-import type { ServiceStatus } from "../../deployment/engine.js";
+import type { ServiceStatus } from "../../deployment/index.js";
 import type { Instance } from "../../runtime/types.js";
 import { ApiClient, resolveConnection, type ConnectionFlags } from "../client.js";
 import { printJson, printTable } from "../output.js";

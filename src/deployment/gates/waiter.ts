@@ -1,7 +1,7 @@
 // Joins the line's and the service's gates into one wait for the DeploymentEngine: every gate must
 // be open at once; an admin override lets the deployment through; the earliest waitTimeout wins.
 import type { Gates } from "../../config/deploy-schema.js";
-import type { GateWaiter } from "../engine.js";
+import type { GateWaiter } from "../types.js";
 import { GateEvaluator, type GateQuery } from "./gate.js";
 
 export function gateWaiter(query: GateQuery): GateWaiter {

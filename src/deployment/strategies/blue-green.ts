@@ -4,10 +4,7 @@
 import { PREVIEW, PREVIOUS, STABLE, type Rollout } from "../rollout.js";
 
 export async function blueGreen(r: Rollout): Promise<void> {
-  if (r.strategy.type !== "blueGreen") {
-    throw new Error("blueGreen strategy expected");
-  }
-  const s = r.strategy;
+  const s = r.strategyOf("blueGreen");
   const from = r.from?.revision.hash;
   const to = r.to.revision.hash;
   if (!r.snapshot().state.switched) {

@@ -1,14 +1,14 @@
 // Canary: move traffic to the new revision in steps (a weight, or whole stations), pausing and
 // analysing between them; a background analysis can fail the rollout at any time. The final
 // step brings every slot to the new revision.
+import type { Strategy } from "../../config/deploy-schema.js";
 import { CANARY, STABLE, type Rollout } from "../rollout.js";
 import { takeOld } from "./rolling.js";
 
+type CanaryStrategy = Extract<Strategy, { type: "canary" }>;
+
 export async function canary(r: Rollout): Promise<void> {
-  if (r.strategy.type !== "canary") {
-    throw new Error("canary strategy expected");
-  }
-  const s = r.strategy;
+  const s = r.strategyOf("canary");
   const from = r.from?.revision.hash;
   const to = r.to.revision.hash;
   // A per-station service is canaried by station: requests carry their station, and each station's
@@ -28,17 +28,17 @@ export async function canary(r: Rollout): Promise<void> {
 
   const background = s.analysis ? r.backgroundAnalysis(s.analysis) : undefined;
   try {
-    await steps(r, traffic);
+    await steps(r, s, traffic);
   } finally {
     await background?.stop();
   }
 }
 
-async function steps(r: Rollout, traffic: (w: number, why: string) => void): Promise<void> {
-  if (r.strategy.type !== "canary") {
-    return;
-  }
-  const s = r.strategy;
+async function steps(
+  r: Rollout,
+  s: CanaryStrategy,
+  traffic: (w: number, why: string) => void,
+): Promise<void> {
   let weight = 0;
 
   for (let step = r.snapshot().step; step < s.steps.length; step++) {

@@ -4,10 +4,7 @@ import type { Instance } from "../../runtime/types.js";
 import { STABLE, type Rollout } from "../rollout.js";
 
 export async function rolling(r: Rollout): Promise<void> {
-  if (r.strategy.type !== "rolling") {
-    throw new Error("rolling strategy expected");
-  }
-  const { maxSurge, maxUnavailable, minReadySeconds } = r.strategy;
+  const { maxSurge, maxUnavailable, minReadySeconds } = r.strategyOf("rolling");
   const batch = Math.max(1, maxSurge > 0 ? maxSurge : maxUnavailable);
   const revisions = { [r.to.revision.hash]: STABLE, ...(r.from ? { [r.from.revision.hash]: STABLE } : {}) };
   r.setTraffic(

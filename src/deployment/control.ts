@@ -1,0 +1,234 @@
+// Control: starts the deployment of one service (a new version, or an existing revision) after
+// checking version constraints, runs it as a rollout with the service's strategy, and takes the
+// commands on a running one: promote, pause, resume, abort, override gates, roll back.
+import type { Strategy } from "../config/deploy-schema.js";
+import { isTerminal, type DeploymentRecord } from "../store/deployments.js";
+import { DeploymentErrors } from "./errors.js";
+import type { Fleet } from "./fleet.js";
+import { Rollout, type RolloutHost } from "./rollout.js";
+import { blueGreen } from "./strategies/blue-green.js";
+import { canary } from "./strategies/canary.js";
+import { recreate } from "./strategies/recreate.js";
+import { rolling } from "./strategies/rolling.js";
+import type { DeployRequest, Release, StoredServiceSpec } from "./types.js";
+import { satisfies } from "./versions.js";
+
+export type ControlAction = "promote" | "pause" | "resume" | "abort" | "overrideGates";
+
+const STRATEGIES = { rolling, recreate, blueGreen, canary };
+
+export class Control {
+  constructor(private readonly fleet: Fleet) {}
+
+  /** Starts a deployment of a new version (or an existing revision) of one service. */
+  deploy(req: DeployRequest): DeploymentRecord {
+    const { revisions } = this.fleet.o;
+    const current = this.fleet.require(req.service);
+    if (this.fleet.rollouts.has(req.service)) {
+      throw DeploymentErrors.deploymentInProgress(
+        `service "${req.service}" already has a deployment in progress (${this.fleet.rollouts.get(req.service)?.rollout.id})`,
+      );
+    }
+    let target: Release;
+    if (req.revision !== undefined) {
+      const rev = revisions.get(req.service, req.revision);
+      if (!rev) {
+        throw DeploymentErrors.revisionNotFound(`service "${req.service}" has no revision "${req.revision}"`);
+      }
+      target = { spec: rev.spec as StoredServiceSpec, revision: rev };
+    } else {
+      const spec: StoredServiceSpec = {
+        ...current.spec,
+        version: req.version ?? current.spec.version,
+        ...(req.strategy ? { strategy: req.strategy } : {}),
+      };
+      target = { spec, revision: revisions.record(req.service, spec.version, spec).revision };
+    }
+    this.checkConstraints(req.service, target.spec);
+    if (target.revision.hash === current.revision.hash) {
+      throw DeploymentErrors.nothingToDeploy(
+        `service "${req.service}" already runs revision ${current.revision.number}`,
+      );
+    }
+    return this.startDeployment(req.service, target, {
+      by: req.by,
+      ...(req.planId ? { planId: req.planId } : {}),
+      ...(req.strategy ? { strategy: req.strategy } : {}),
+    });
+  }
+
+  /**
+   * Records the deployment and runs its rollout in the background: on success the target becomes
+   * the service's current release. `done` of the service's active rollout resolves with its phase.
+   */
+  startDeployment(
+    service: string,
+    target: Release,
+    opts: { by: string; planId?: string; strategy?: Strategy },
+  ): DeploymentRecord {
+    const { deployments, bus, frontDoors, revisions } = this.fleet.o;
+    const from = this.fleet.releases.get(service);
+    const spec = opts.strategy ? { ...target.spec, strategy: opts.strategy } : target.spec;
+    const record = deployments.create({
+      service,
+      ...(opts.planId ? { planId: opts.planId } : {}),
+      ...(from ? { fromRevision: from.revision.hash } : {}),
+      toRevision: target.revision.hash,
+      strategy: spec.strategy,
+      state: {},
+      createdBy: opts.by,
+    });
+    // The repository stored the "created" event itself; publish it like every later one.
+    for (const e of deployments.events(record.id)) {
+      bus.emit("deployment.event", { id: record.id, service, kind: e.kind, message: e.message, at: e.at });
+    }
+    const overrideGates = new AbortController();
+    const rollout = new Rollout(
+      record,
+      service,
+      from,
+      { spec, revision: target.revision },
+      this.rolloutHost(spec, overrideGates.signal),
+    );
+    const done = rollout
+      .run(STRATEGIES[spec.strategy.type], () => {
+        revisions.setCurrent(service, target.revision.hash);
+        this.fleet.releases.set(service, { spec, revision: target.revision });
+        this.fleet.traffic.delete(service);
+        this.fleet.refreshBackends(service);
+      })
+      .finally(() => {
+        this.fleet.rollouts.delete(service);
+        this.fleet.refreshBackends(service);
+        bus.emit("deployment.finished", {
+          id: record.id,
+          service,
+          phase: rollout.snapshot().phase,
+          at: Date.now(),
+        });
+      });
+    if (spec.strategy.type === "canary" && spec.strategy.stickiness) {
+      frontDoors.setStickiness?.(service, spec.strategy.stickiness);
+      void done.finally(() => frontDoors.setStickiness?.(service, undefined));
+    }
+    this.fleet.rollouts.set(service, { rollout, done, overrideGates });
+    bus.emit("deployment.started", { id: record.id, service, at: Date.now() });
+    return record;
+  }
+
+  /** Promote (skip the current pause), pause, resume, abort, or override the gates of a deployment. */
+  control(id: string, action: ControlAction): DeploymentRecord {
+    const entry = [...this.fleet.rollouts.values()].find((r) => r.rollout.id === id);
+    const record = this.fleet.o.deployments.get(id);
+    if (!record) {
+      throw DeploymentErrors.deploymentNotFound(`deployment "${id}" not found`);
+    }
+    if (!entry || isTerminal(record.phase)) {
+      throw DeploymentErrors.deploymentFinished(
+        `deployment "${id}" is ${record.phase}; nothing to ${action}`,
+      );
+    }
+    const r = entry.rollout;
+    switch (action) {
+      case "promote":
+        r.promote();
+        break;
+      case "pause":
+        r.pauseByUser();
+        break;
+      case "resume":
+        r.resume();
+        break;
+      case "abort":
+        r.requestAbort("abort");
+        break;
+      case "overrideGates":
+        entry.overrideGates.abort();
+        break;
+    }
+    r.log("control", `${action} requested`);
+    return this.fleet.o.deployments.get(id) as DeploymentRecord;
+  }
+
+  /**
+   * Rolls a service back: an active deployment is aborted and rolled back (traffic first); otherwise a
+   * new deployment to the previous revision (or revision N) runs with a rolling strategy.
+   */
+  rollback(service: string, toRevision: string | undefined, by: string): DeploymentRecord {
+    const active = this.fleet.rollouts.get(service);
+    if (active && toRevision === undefined) {
+      active.rollout.requestAbort("rollback");
+      active.rollout.log("control", `rollback requested by ${by}`);
+      return active.rollout.snapshot();
+    }
+    const { revisions } = this.fleet.o;
+    const current = this.fleet.require(service);
+    const target =
+      toRevision !== undefined
+        ? revisions.get(service, toRevision)
+        : revisions.history(service).find((r) => r.number < current.revision.number);
+    if (!target) {
+      throw DeploymentErrors.revisionNotFound(
+        toRevision !== undefined
+          ? `service "${service}" has no revision "${toRevision}"`
+          : `service "${service}" has no earlier revision`,
+      );
+    }
+    return this.deploy({ service, revision: target.hash, by: `${by} (rollback)` });
+  }
+
+  /** Resolves when the service has no deployment in progress. */
+  async settled(service: string): Promise<void> {
+    await this.fleet.rollouts.get(service)?.done;
+  }
+
+  /** The target's `requires` hold for what runs now, and so do other services' needs of this one. */
+  private checkConstraints(service: string, spec: StoredServiceSpec): void {
+    for (const [dep, constraint] of Object.entries(spec.requires ?? {})) {
+      const running = this.fleet.releases.get(dep)?.spec.version;
+      if (running !== undefined && !satisfies(running, constraint)) {
+        throw DeploymentErrors.versionConstraint(
+          `${service} ${spec.version} needs ${dep} ${constraint}, but ${dep} runs ${running}: deploy ${dep} first`,
+        );
+      }
+    }
+    for (const [other, { spec: o }] of this.fleet.releases) {
+      const constraint = o.requires?.[service];
+      if (other !== service && constraint !== undefined && !satisfies(spec.version, constraint)) {
+        throw DeploymentErrors.versionConstraint(
+          `${other} ${o.version} needs ${service} ${constraint}; ${service} ${spec.version} would break it`,
+        );
+      }
+    }
+  }
+
+  /** What a rollout of `spec` may do to the line: start and retire instances, route, analyse, wait for gates. */
+  private rolloutHost(spec: StoredServiceSpec, overrideGates: AbortSignal): RolloutHost {
+    const fleet = this.fleet;
+    const { runtime, deployments, bus, analysis, gates } = fleet.o;
+    return {
+      runtime,
+      deployments,
+      instanceSpec: (release, station) => fleet.instanceSpec(release, station),
+      setTraffic: (svc, traffic) => fleet.setTraffic(svc, traffic),
+      retire: (i) => fleet.retire(i),
+      publish: (e) => bus.emit("deployment.event", e),
+      setStandby: (i, on) => fleet.setStandby(i, on),
+      runAnalysis: async (ref, args, signal, onProgress, extra) => {
+        if (!analysis) {
+          return { phase: "Error", message: "no analysis runner is configured" };
+        }
+        return analysis(fleet.templates, ref, args, signal, onProgress, extra);
+      },
+      waitForGates: async (svc, signal, onWaiting) => {
+        const all = [fleet.lineGates, fleet.releases.get(svc)?.spec.gates ?? spec.gates].filter(
+          (g) => g !== undefined,
+        );
+        if (all.length === 0 || !gates) {
+          return "open";
+        }
+        return gates(svc, all, signal, onWaiting, overrideGates);
+      },
+    };
+  }
+}

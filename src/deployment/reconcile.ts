@@ -1,0 +1,153 @@
+// Reconcile: brings the running instances to each service's current release, level by level of
+// the dependency DAG, at start (the line stored by a previous run) and after an apply; stops the
+// line dependents first. Services with a deployment in progress are left to their rollout.
+import type { Instance } from "../runtime/types.js";
+import type { Revision } from "../store/revisions.js";
+import type { Fleet } from "./fleet.js";
+import type { StatusView } from "./status.js";
+import type { Release, StoredServiceSpec } from "./types.js";
+
+export class Reconciler {
+  private unwatch: (() => void) | undefined;
+
+  constructor(
+    private readonly fleet: Fleet,
+    private readonly view: StatusView,
+  ) {}
+
+  /** Starts routing on instance events and brings up the line stored from a previous run, if any. */
+  async start(): Promise<void> {
+    const { runtime, deployments, revisions, bus } = this.fleet.o;
+    this.unwatch = runtime.watch((e) => {
+      bus.emit("instance", e);
+      this.fleet.refreshBackends(e.instance.service);
+    });
+    // A deployment that was in progress when the control plane died is rolled back: its instances
+    // were stopped with the old control plane, and the service's current revision is still the
+    // stable one, so reconciling below restarts exactly the stable revision.
+    for (const d of deployments.active()) {
+      deployments.update(d.id, {
+        phase: "RolledBack",
+        reason: "control plane restarted during the deployment",
+      });
+      this.fleet.recordEvent(
+        d.id,
+        d.service,
+        "phase",
+        "rolled back: lineops restarted while this deployment was in progress",
+      );
+    }
+    const stored = revisions
+      .services()
+      .map((s) => revisions.current(s.name))
+      .filter((r): r is Revision => r !== undefined);
+    for (const r of stored) {
+      this.fleet.releases.set(r.service, { spec: r.spec as StoredServiceSpec, revision: r });
+    }
+    if (stored.length > 0) {
+      await this.reconcileAll();
+    }
+  }
+
+  /** Stops every instance, dependents first, letting each finish in-flight work. */
+  async stop(): Promise<void> {
+    this.unwatch?.();
+    for (const level of this.fleet.levels().reverse()) {
+      await Promise.all(level.flatMap((name) => this.live(name).map((i) => this.fleet.retire(i))));
+    }
+  }
+
+  /** Level by level: open every front door of the level, start instances, wait for readiness. */
+  async reconcileAll(): Promise<void> {
+    for (const level of this.fleet.levels()) {
+      await Promise.all(
+        level.map(async (name) => {
+          const entry = this.fleet.releases.get(name);
+          if (entry) {
+            await this.reconcile(name, entry);
+          }
+        }),
+      );
+    }
+  }
+
+  /** Stops every instance of a service and starts fresh ones of its current release. */
+  async restartService(name: string): Promise<void> {
+    const entry = this.fleet.require(name);
+    await Promise.all(this.live(name).map((i) => this.fleet.retire(i)));
+    await this.reconcile(name, entry);
+  }
+
+  /** Stops a service that left the line and forgets its revisions. */
+  async removeService(name: string): Promise<void> {
+    await Promise.all(this.live(name).map((i) => this.fleet.retire(i)));
+    this.fleet.releases.delete(name);
+    this.fleet.o.revisions.remove(name);
+    this.fleet.o.frontDoors.setBackends(name, []);
+  }
+
+  private live(name: string): Instance[] {
+    return this.fleet.o.runtime.list({ service: name }).filter((i) => i.state !== "stopped");
+  }
+
+  private async reconcile(name: string, release: Release): Promise<void> {
+    const { runtime, frontDoors, bus } = this.fleet.o;
+    const { spec, revision } = release;
+    if (!frontDoors.addressOf(name)) {
+      await frontDoors.listen(name, spec.port);
+    }
+    if (this.fleet.rollouts.has(name)) {
+      return; // the deployment owns this service's instances until it finishes
+    }
+    const live = runtime
+      .list({ service: name })
+      .filter((i) => i.state !== "stopped" && i.state !== "stopping");
+    const current = live.filter((i) => i.revision === revision.hash);
+    const wanted = spec.stations ?? Array.from({ length: spec.replicas }, () => undefined);
+    const started: Instance[] = [];
+    const remaining = [...current];
+    for (const station of wanted) {
+      const idx = remaining.findIndex((i) => i.station === station);
+      if (idx >= 0) {
+        remaining.splice(idx, 1);
+        continue;
+      }
+      started.push(await runtime.start(this.fleet.instanceSpec(release, station)));
+    }
+    // Surplus instances of this revision (replicas lowered) and all of older revisions go once
+    // the new ones are ready, so the front door always has something to send traffic to.
+    const surplus = [...remaining, ...live.filter((i) => i.revision !== revision.hash)];
+    await this.waitSettled(started.map((i) => i.id));
+    await Promise.all(surplus.map((i) => this.fleet.retire(i)));
+    this.fleet.refreshBackends(name);
+    if (this.view.status().find((s) => s.name === name)?.ready) {
+      bus.emit("service.ready", { service: name, revision: revision.hash, at: Date.now() });
+    }
+  }
+
+  /** Resolves when every listed instance is ready or failed, or the ready timeout passes. */
+  private waitSettled(ids: string[]): Promise<void> {
+    const { runtime, readyTimeoutMs } = this.fleet.o;
+    const settled = () =>
+      ids.every((id) => {
+        const s = runtime.get(id)?.state;
+        return s === undefined || s === "ready" || s === "failed" || s === "stopped";
+      });
+    if (settled()) {
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, readyTimeoutMs);
+      const off = runtime.watch(() => {
+        if (settled()) {
+          done();
+        }
+      });
+      function done() {
+        clearTimeout(timer);
+        off();
+        resolve();
+      }
+    });
+  }
+}
