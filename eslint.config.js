@@ -53,6 +53,27 @@ export default tseslint.config(
     "events",
   ]),
   ...importRules("line/**", ["src"]),
+  // The deployment engine is used through its public entry only: its parts (fleet, rollout,
+  // strategies, analysis, gates) may change shape without touching main.ts, the API or the CLI.
+  // A rule of its own (typescript-eslint's variant) so it adds to the layer rules above instead of
+  // replacing their no-restricted-imports options for the same files.
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/deployment/**", "**/*.test.ts", "**/test-support/**"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/deployment/*", "**/deployment/**/*", "!**/deployment/index.js"],
+              message: "import the deployment engine through src/deployment/index.ts only",
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
