@@ -3,10 +3,11 @@
 // is inconclusive and the rollout pauses instead of promoting.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLineops, type Lineops } from "../main.js";
-import { eventually, tempDir } from "../test-support/line.js";
+import type { Lineops } from "../main.js";
+import { tempDir } from "../test-support/line.js";
+import { startSettledLineops } from "../test-support/lineops.js";
+import { waitFinished, waitForPhase } from "./test-support/deployments.js";
 import { PACKAGE_ROOT } from "../version.js";
 
 let lineops: Lineops;
@@ -44,45 +45,19 @@ services:
       steps: [{ setWeight: 50 }, { analysis: { templates: [error-rate] } }]
 `,
   );
-  lineops = await startLineops({
-    configFile: cfg,
-    dataDir: path.join(dir, "data"),
-    port: 0,
-    lineFile: line,
-    logger: pino({ level: "silent" }),
-  });
-  await lineops.settled;
+  lineops = await startSettledLineops(dir, line, { configFile: cfg });
 });
 
 afterAll(async () => {
   await lineops?.stop();
 });
 
-const finished = (id: string) =>
-  eventually(
-    () => {
-      const d = lineops.deployment.deployment(id);
-      return ["Succeeded", "RolledBack", "Failed", "Aborted"].includes(d.phase) ? d : undefined;
-    },
-    60_000,
-    "deployment to finish",
-  ).catch((err: unknown) => {
-    const d = lineops.deployment.deployment(id);
-    throw new Error(
-      `${String(err)}: ${d.phase} ${d.reason ?? ""}\n${d.events
-        .map((e) => e.message)
-        .slice(-8)
-        .join("\n")}`,
-    );
-  });
+const finished = (id: string) => waitFinished(lineops, id);
 
 describe("canary analysis", () => {
   it("pauses as inconclusive when there is no traffic to judge", async () => {
     const rec = lineops.deployment.deploy({ service: "line-controller", version: "1.1.0", by: "test" });
-    const paused = await eventually(() => {
-      const d = lineops.deployment.deployment(rec.id);
-      return d.phase === "Paused" ? d : undefined;
-    }, 30_000);
+    const paused = await waitForPhase(lineops, rec.id, ["Paused"], 30_000);
     expect(paused.reason).toMatch(/analysis inconclusive/);
     lineops.deployment.control(rec.id, "abort");
     expect((await finished(rec.id)).phase).toBe("Aborted");

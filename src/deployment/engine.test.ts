@@ -3,11 +3,12 @@
 // line-wide plan halting and rolling back in reverse.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startLineops, type Lineops } from "../main.js";
+import type { Lineops } from "../main.js";
 import { loadLineFile } from "./line.js";
 import { eventually, tempDir } from "../test-support/line.js";
+import { startSettledLineops } from "../test-support/lineops.js";
+import { waitFinished } from "./test-support/deployments.js";
 import { PACKAGE_ROOT } from "../version.js";
 import { INSTANCE_HEADER, STATION_HEADER } from "../runtime/router/router.js";
 
@@ -74,25 +75,11 @@ function load(url: string) {
   };
 }
 
-const waitDeployment = (id: string) =>
-  eventually(
-    () => {
-      const d = lineops.deployment.deployment(id);
-      return ["Succeeded", "RolledBack", "Failed", "Aborted"].includes(d.phase) ? d : undefined;
-    },
-    60_000,
-    `deployment ${id} to finish`,
-  );
+const waitDeployment = (id: string) => waitFinished(lineops, id);
 
 beforeAll(async () => {
   dir = tempDir("lineops-deploy-");
-  lineops = await startLineops({
-    dataDir: path.join(dir, "data"),
-    port: 0,
-    lineFile: writeLine(),
-    logger: pino({ level: "silent" }),
-  });
-  await lineops.settled;
+  lineops = await startSettledLineops(dir, writeLine());
 });
 
 afterAll(async () => {

@@ -10,6 +10,7 @@ import type { Lineops } from "../main.js";
 import type { InstanceState } from "../runtime/types.js";
 import { eventually, sampleService, tempDir } from "../test-support/line.js";
 import { startSettledLineops } from "../test-support/lineops.js";
+import { waitFinished } from "./test-support/deployments.js";
 
 let lineops: Lineops;
 let lineFile = "";
@@ -31,16 +32,7 @@ ${sampleService("plc-gateway")}${sampleService("line-controller", { ...lineContr
   );
 }
 
-const TERMINAL = ["Succeeded", "RolledBack", "Failed", "Aborted"];
-const waitDeployment = (id: string) =>
-  eventually(
-    () => {
-      const d = lineops.deployment.deployment(id);
-      return TERMINAL.includes(d.phase) ? d : undefined;
-    },
-    30_000,
-    `deployment ${id} to finish`,
-  );
+const waitDeployment = (id: string) => waitFinished(lineops, id, 30_000);
 
 /** Deploys `version` of `service` with a strategy given as in line.yaml. */
 const deployWith = (service: string, version: string, strategy: unknown) =>
