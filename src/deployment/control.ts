@@ -10,7 +10,7 @@ import { blueGreen } from "./strategies/blue-green.js";
 import { canary } from "./strategies/canary.js";
 import { recreate } from "./strategies/recreate.js";
 import { rolling } from "./strategies/rolling.js";
-import type { DeployRequest, Release, StoredServiceSpec } from "./types.js";
+import { releaseOf, type DeployRequest, type Release, type StoredServiceSpec } from "./types.js";
 import { satisfies } from "./versions.js";
 
 export type ControlAction = "promote" | "pause" | "resume" | "abort" | "overrideGates";
@@ -35,7 +35,7 @@ export class Control {
       if (!rev) {
         throw DeploymentErrors.revisionNotFound(`service "${req.service}" has no revision "${req.revision}"`);
       }
-      target = { spec: rev.spec as StoredServiceSpec, revision: rev };
+      target = releaseOf(rev);
     } else {
       const spec: StoredServiceSpec = {
         ...current.spec,
@@ -69,6 +69,7 @@ export class Control {
     const { deployments, bus, frontDoors, revisions } = this.fleet.o;
     const from = this.fleet.releases.get(service);
     const spec = opts.strategy ? { ...target.spec, strategy: opts.strategy } : target.spec;
+    const to: Release = { spec, revision: target.revision };
     const record = deployments.create({
       service,
       ...(opts.planId ? { planId: opts.planId } : {}),
@@ -83,17 +84,11 @@ export class Control {
       bus.emit("deployment.event", { id: record.id, service, kind: e.kind, message: e.message, at: e.at });
     }
     const overrideGates = new AbortController();
-    const rollout = new Rollout(
-      record,
-      service,
-      from,
-      { spec, revision: target.revision },
-      this.rolloutHost(spec, overrideGates.signal),
-    );
+    const rollout = new Rollout(record, service, from, to, this.rolloutHost(spec, overrideGates.signal));
     const done = rollout
       .run(STRATEGIES[spec.strategy.type], () => {
         revisions.setCurrent(service, target.revision.hash);
-        this.fleet.releases.set(service, { spec, revision: target.revision });
+        this.fleet.releases.set(service, to);
         this.fleet.traffic.delete(service);
         this.fleet.refreshBackends(service);
       })

@@ -9,7 +9,13 @@ import type { Control } from "./control.js";
 import type { Fleet } from "./fleet.js";
 import { loadLineFile, parseLine, startOrder } from "./line.js";
 import type { Reconciler } from "./reconcile.js";
-import type { ApplyResult, PlanPreview, Release, StoredServiceSpec } from "./types.js";
+import {
+  releaseOf,
+  type ApplyResult,
+  type PlanPreview,
+  type Release,
+  type StoredServiceSpec,
+} from "./types.js";
 
 export class PlanRunner {
   constructor(
@@ -177,15 +183,11 @@ export class PlanRunner {
     for (const d of done) {
       const prev = this.fleet.o.revisions.get(d.service, d.from.hash);
       if (prev) {
-        const rec = this.control.startDeployment(
-          d.service,
-          { spec: prev.spec as StoredServiceSpec, revision: prev },
-          {
-            by: `${by} (plan rollback)`,
-            planId,
-            strategy: { type: "rolling", maxSurge: 1, maxUnavailable: 0, minReadySeconds: 0 },
-          },
-        );
+        const rec = this.control.startDeployment(d.service, releaseOf(prev), {
+          by: `${by} (plan rollback)`,
+          planId,
+          strategy: { type: "rolling", maxSurge: 1, maxUnavailable: 0, minReadySeconds: 0 },
+        });
         await this.fleet.rollouts.get(d.service)?.done;
         this.fleet.recordEvent(rec.id, d.service, "plan", `rolled back because ${failed} failed`);
       }

@@ -5,7 +5,7 @@ import type { Instance } from "../runtime/types.js";
 import type { Revision } from "../store/revisions.js";
 import type { Fleet } from "./fleet.js";
 import type { StatusView } from "./status.js";
-import type { Release, StoredServiceSpec } from "./types.js";
+import { releaseOf, type Release } from "./types.js";
 
 export class Reconciler {
   private unwatch: (() => void) | undefined;
@@ -42,7 +42,7 @@ export class Reconciler {
       .map((s) => revisions.current(s.name))
       .filter((r): r is Revision => r !== undefined);
     for (const r of stored) {
-      this.fleet.releases.set(r.service, { spec: r.spec as StoredServiceSpec, revision: r });
+      this.fleet.releases.set(r.service, releaseOf(r));
     }
     if (stored.length > 0) {
       await this.reconcileAll();

@@ -1,6 +1,6 @@
 // The deployment engine's vocabulary: a release (a service spec at one revision), what the engine
 // needs from its host (front doors, analysis runner, gate waiter) and what it answers. A leaf
-// module: the engine's parts and the rollout import it, it imports none of them.
+// module: the engine's parts and the rollout import it, it imports none of them (types only).
 import type { Logger } from "pino";
 import type { AnalysisRef, AnalysisTemplate, Strategy } from "../config/deploy-schema.js";
 import type { LineSpec, ServiceSpec } from "../config/line-schema.js";
@@ -14,6 +14,11 @@ export type StoredServiceSpec = ServiceSpec & { cwd: string };
 
 /** One revision of a service together with the spec it records: what runs, or is to run. */
 export type Release = { spec: StoredServiceSpec; revision: Revision };
+
+/** The release a stored revision records (revisions store specs as the engine recorded them). */
+export function releaseOf(revision: Revision): Release {
+  return { spec: revision.spec as StoredServiceSpec, revision };
+}
 
 /** The stable per-service address that clients use (runtime/router implements it). */
 export interface FrontDoors {
