@@ -7,6 +7,7 @@ import type { Runtime } from "../runtime/types.js";
 import type { AuditRepository } from "../store/audit.js";
 import type { RevisionRepository } from "../store/revisions.js";
 import type { TokenRepository } from "../store/tokens.js";
+import type { ApplyResponse, PlanPreview } from "./types.js";
 
 export type ApiContext = {
   version: string;
@@ -21,9 +22,9 @@ export type ApiContext = {
   /** True once the line applied at start has settled; drives /-/ready. */
   isReady(): boolean;
   /** Applies a line.yaml given as text (the API's POST /api/v1/line). */
-  applyLineText(text: string, source: string): Promise<unknown>;
+  applyLineText(text: string, source: string): Promise<ApplyResponse>;
   /** Dry run of a line.yaml given as text. */
-  planLineText(text: string, source: string, dir?: string): unknown;
+  planLineText(text: string, source: string, dir?: string): PlanPreview;
   /** Re-reads the configured line file and applies it (SIGHUP, POST /-/reload). */
   reload(): Promise<unknown>;
 };
