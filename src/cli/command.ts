@@ -27,3 +27,27 @@ export function printRows<T>(
     printTable(headers, items.map(row));
   }
 }
+
+/** A list command with --service and --json: GET `path`, the items under `key`, one row each. */
+export function registerListCommand<K extends string, T>(
+  program: Command,
+  spec: {
+    name: string;
+    description: string;
+    path: string;
+    key: K;
+    headers: string[];
+    row: (item: T) => Cell[];
+  },
+): void {
+  program
+    .command(spec.name)
+    .description(spec.description)
+    .option("--service <name>", "only this service")
+    .option("--json", "print JSON")
+    .action(async (opts: { service?: string }, cmd: Command) => {
+      const res = await apiClient(cmd).get<Record<K, T[]>>(`${spec.path}${serviceQuery(opts.service)}`);
+      const items = res[spec.key];
+      printRows(cmd, { [spec.key]: items }, spec.headers, items, spec.row);
+    });
+}

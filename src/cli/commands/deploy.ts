@@ -6,14 +6,13 @@ import type { Command } from "commander";
 import type {
   DeploymentDetail,
   DeploymentRecord,
-  DeploymentsResponse,
   DeployRequest,
   Dora,
   PlanPreview,
   RollbackRequest,
 } from "../../api/types.js";
 import { CliError, type ApiClient } from "../client.js";
-import { apiClient, printRows, serviceQuery, wantsJson } from "../command.js";
+import { apiClient, printRows, registerListCommand, wantsJson } from "../command.js";
 import { printJson } from "../output.js";
 const TERMINAL = new Set(["Succeeded", "RolledBack", "Failed", "Aborted"]);
 
@@ -126,33 +125,24 @@ export function registerDeployCommands(program: Command): void {
       },
     );
 
-  program
-    .command("deployments")
-    .description("list deployments, newest first")
-    .option("--service <name>", "only this service")
-    .option("--json", "print JSON")
-    .action(async (opts: { service?: string }, cmd: Command) => {
-      const { deployments } = await apiClient(cmd).get<DeploymentsResponse>(
-        `/api/v1/deployments${serviceQuery(opts.service)}`,
-      );
-      printRows(
-        cmd,
-        { deployments },
-        ["ID", "SERVICE", "STRATEGY", "PHASE", "STEP", "STARTED", "SECONDS", "BY", "REASON"],
-        deployments,
-        (d) => [
-          d.id,
-          d.service,
-          (d.strategy as { type: string }).type,
-          d.phase,
-          d.step,
-          new Date(d.createdAt).toISOString(),
-          d.finishedAt ? ((d.finishedAt - d.createdAt) / 1000).toFixed(1) : undefined,
-          d.createdBy,
-          d.reason || undefined,
-        ],
-      );
-    });
+  registerListCommand(program, {
+    name: "deployments",
+    description: "list deployments, newest first",
+    path: "/api/v1/deployments",
+    key: "deployments",
+    headers: ["ID", "SERVICE", "STRATEGY", "PHASE", "STEP", "STARTED", "SECONDS", "BY", "REASON"],
+    row: (d: DeploymentRecord) => [
+      d.id,
+      d.service,
+      (d.strategy as { type: string }).type,
+      d.phase,
+      d.step,
+      new Date(d.createdAt).toISOString(),
+      d.finishedAt ? ((d.finishedAt - d.createdAt) / 1000).toFixed(1) : undefined,
+      d.createdBy,
+      d.reason || undefined,
+    ],
+  });
 
   const one = program.command("deployment").description("show or control one deployment");
   one

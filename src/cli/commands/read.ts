@@ -1,12 +1,7 @@
 // Read commands: status, services, instances, logs. Each prints a table, or JSON with --json.
 import type { Command } from "commander";
-import type {
-  InstancesResponse,
-  ServiceLogsResponse,
-  ServicesResponse,
-  StatusResponse,
-} from "../../api/types.js";
-import { apiClient, printRows, serviceQuery, wantsJson } from "../command.js";
+import type { InstanceView, ServiceLogsResponse, ServicesResponse, StatusResponse } from "../../api/types.js";
+import { apiClient, printRows, registerListCommand, wantsJson } from "../command.js";
 import { printJson } from "../output.js";
 
 export function registerReadCommands(program: Command): void {
@@ -50,33 +45,24 @@ export function registerReadCommands(program: Command): void {
       );
     });
 
-  program
-    .command("instances")
-    .description("list instances with their state and, when not healthy, the reason")
-    .option("--service <name>", "only this service")
-    .option("--json", "print JSON")
-    .action(async (opts: { service?: string }, cmd: Command) => {
-      const { instances } = await apiClient(cmd).get<InstancesResponse>(
-        `/api/v1/instances${serviceQuery(opts.service)}`,
-      );
-      printRows(
-        cmd,
-        { instances },
-        ["INSTANCE", "SERVICE", "VERSION", "STATION", "STATE", "PID", "PORT", "RESTARTS", "REASON"],
-        instances,
-        (i) => [
-          i.id,
-          i.service,
-          i.version,
-          i.station,
-          i.standby ? `${i.state} (standby)` : i.state,
-          i.pid,
-          i.port,
-          i.restarts,
-          i.reason,
-        ],
-      );
-    });
+  registerListCommand(program, {
+    name: "instances",
+    description: "list instances with their state and, when not healthy, the reason",
+    path: "/api/v1/instances",
+    key: "instances",
+    headers: ["INSTANCE", "SERVICE", "VERSION", "STATION", "STATE", "PID", "PORT", "RESTARTS", "REASON"],
+    row: (i: InstanceView) => [
+      i.id,
+      i.service,
+      i.version,
+      i.station,
+      i.standby ? `${i.state} (standby)` : i.state,
+      i.pid,
+      i.port,
+      i.restarts,
+      i.reason,
+    ],
+  });
 
   program
     .command("logs")
