@@ -16,7 +16,7 @@ import { apiClient, printRows, registerListCommand, wantsJson } from "../command
 import { printJson } from "../output.js";
 const TERMINAL = new Set(["Succeeded", "RolledBack", "Failed", "Aborted"]);
 
-const DEFAULT_STRATEGIES: Record<string, unknown> = {
+const DEFAULT_STRATEGIES: Record<string, DeployRequest["strategy"]> = {
   rolling: { type: "rolling" },
   recreate: { type: "recreate" },
   blueGreen: { type: "blueGreen" },
@@ -82,10 +82,11 @@ export function registerDeployCommands(program: Command): void {
         if (opts.version === undefined && opts.revision === undefined) {
           cmd.error("give --version or --revision", { exitCode: 2 });
         }
-        let strategy: unknown;
+        // --strategy-json is passed on as written: the server judges it (400 naming the field).
+        let strategy: DeployRequest["strategy"];
         if (typeof opts.strategyJson === "string") {
           try {
-            strategy = JSON.parse(opts.strategyJson);
+            strategy = JSON.parse(opts.strategyJson) as DeployRequest["strategy"];
           } catch {
             cmd.error("--strategy-json is not valid JSON", { exitCode: 2 });
           }
@@ -102,8 +103,7 @@ export function registerDeployCommands(program: Command): void {
           service,
           ...(typeof opts.version === "string" ? { version: opts.version } : {}),
           ...(typeof opts.revision === "string" ? { revision: opts.revision } : {}),
-          // The server judges the strategy (400 naming the field); the CLI only passes it on.
-          ...(strategy ? { strategy: strategy as DeployRequest["strategy"] } : {}),
+          ...(strategy ? { strategy } : {}),
         } satisfies DeployRequest;
         const created = await api.post<DeploymentRecord>("/api/v1/deployments", body);
         process.stderr.write(
