@@ -74,6 +74,37 @@ export default tseslint.config(
       ],
     },
   },
+  // The CLI (DESIGN.md: "cli/ imports nothing from src/ but the API client and shared types").
+  // Online commands talk to a running lineops over HTTP: they import the CLI's own modules, the API's
+  // wire types (src/api/types.ts, types only), src/version.ts and src/errors.ts, and nothing else of
+  // lineops, statically or with import(). main.ts also registers the offline commands.
+  ...onlineCliRules(["src/cli/*.ts"], "../", ["src/cli/main.ts"]),
+  ...onlineCliRules(["src/cli/commands/**/*.ts"], "../../"),
+  // Offline commands (serve, demo, check, tsdb, admin-token) open the data directory or run lineops
+  // in-process: engines, store, config, model and src/main.ts, but never api/ (the server is reached
+  // through main.ts) nor the online commands or the HTTP client. The rule is quoted in
+  // src/cli/offline/index.ts.
+  {
+    files: ["src/cli/offline/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/api/**", "../../api", "../../web/**", "../../../line/**"],
+              message: "offline CLI commands may not import api/ (see src/cli/offline/index.ts)",
+            },
+            {
+              group: ["../commands/**", "../client.js"],
+              message: "offline CLI commands do not talk HTTP: no online command or API client",
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
@@ -97,5 +128,50 @@ function importRules(files, forbidden) {
         ],
       },
     },
+  ];
+}
+
+/**
+ * The online CLI's rule for files `up` levels below src/ ("../" or "../../"): relative imports that
+ * leave src/cli/ are errors except version.ts, errors.ts and, as types only, api/types.ts.
+ */
+function onlineCliRules(files, up, mayRegisterOffline = []) {
+  const outside = `${up}**`;
+  const message =
+    "an online CLI command imports only src/cli/**, src/api/types.ts (types), src/version.ts and src/errors.ts (see eslint.config.js)";
+  const offline = up === "../" ? "./offline/**" : "../offline/**";
+  // import("...") is not seen by no-restricted-imports: any dynamic import leaving src/cli/ is refused.
+  const escape = up.replaceAll(".", "\\.").replaceAll("/", "\\x2F");
+  const rule = (patterns) => ({
+    "@typescript-eslint/no-restricted-imports": ["error", { patterns }],
+    "no-restricted-syntax": [
+      "error",
+      {
+        selector: `ImportExpression[source.value=/^${escape}/]`,
+        message: `${message}; import() included`,
+      },
+    ],
+  });
+  const common = [
+    { group: [outside, `!${up}api`, `!${up}api/types.js`, `!${up}version.js`, `!${up}errors.js`], message },
+    {
+      group: [`${up}api/types.js`],
+      allowTypeImports: true,
+      message: `${message}: import type from api/types.ts`,
+    },
+  ];
+  return [
+    {
+      files,
+      ignores: ["**/*.test.ts", ...mayRegisterOffline],
+      rules: rule([
+        ...common,
+        {
+          group: [offline],
+          message: "online CLI modules do not load offline commands (only main.ts registers them)",
+        },
+      ]),
+    },
+    ...(mayRegisterOffline.length > 0 ? [{ files: mayRegisterOffline, rules: rule(common) }] : []),
   ];
 }

@@ -1,14 +1,6 @@
-// Request bodies: which media types a route takes (415 otherwise, before any parsing), JSON and YAML
-// nesting bounded before the parser sees the text, and strict zod validation (no coercion, no
-// silently dropped fields) for the routes that take JSON.
-import type {
-  FastifyInstance,
-  FastifyReply,
-  FastifyRequest,
-  FastifySchema,
-  FastifySchemaCompiler,
-} from "fastify";
-import { z } from "zod";
+// Request bodies: which media types a route takes (415 otherwise, before any parsing), and JSON and
+// YAML nesting bounded before the parser sees the text. Their fields are checked by validation.ts.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { MAX_YAML_DEPTH, yamlShape } from "../config/yaml-shape.js";
 import { BODY_METHODS } from "./auth.js";
 import { ApiErrors } from "./errors.js";
@@ -126,32 +118,3 @@ export async function mediaTypeHook(request: FastifyRequest, _reply: FastifyRepl
       : `${route} accepts Content-Type ${accepts.join(" or ")}; got ${got}`,
   );
 }
-
-/** "body.strategy.type: ..." / `body: unknown field "stratgy"`: the field first, as a client needs it. */
-export function describeIssues(part: string, error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const path = [part, ...issue.path.map(String)].join(".");
-      return issue.code === "unrecognized_keys"
-        ? `${path}: unknown field ${issue.keys.map((k) => `"${k}"`).join(", ")}`
-        : `${path}: ${issue.message}`;
-    })
-    .join("; ");
-}
-
-/**
- * Route-level validator compiler for zod schemas: no coercion, unknown fields are errors (the
- * schemas are strict objects). Fastify's default ajv both coerces ("version": 1 became "1") and
- * drops unknown fields (a misspelled "stratgy" deployed with the default strategy).
- */
-export const zodValidator: FastifySchemaCompiler<FastifySchema> = ({ schema, httpPart }) => {
-  if (!(schema instanceof z.ZodType)) {
-    throw ApiErrors.routeUndeclared(`zodValidator needs a zod schema for ${httpPart ?? "body"}`);
-  }
-  return (data: unknown) => {
-    const r = schema.safeParse(data);
-    return r.success
-      ? { value: r.data }
-      : { error: ApiErrors.invalidField(describeIssues(httpPart ?? "body", r.error)) };
-  };
-};

@@ -66,42 +66,41 @@ export function createMetrics(
       }
     },
   });
-  new Gauge({
-    name: "lineops_tsdb_head_series",
-    help: "Series in the TSDB head.",
-    registers: [registry],
-    collect() {
-      const m = monitoring?.();
-      if (m) {
-        this.set(m.headSeries());
-      }
-    },
-  });
-  new Counter({
-    name: "lineops_tsdb_head_samples_appended_total",
-    help: "Samples committed to the TSDB by scrapes, remote write, host metrics and rules.",
-    registers: [registry],
-    collect() {
-      const m = monitoring?.();
-      if (m) {
-        this.reset();
-        this.inc(m.samplesAppended());
-      }
-    },
-  });
-  for (const [reason, name, why] of TSDB_REJECTED) {
-    new Counter({
+  // Figures read from the monitoring engine at scrape time; absent before it has started.
+  const read = (get: (m: MonitoringStats) => number | undefined) => {
+    const m = monitoring?.();
+    return m === undefined ? undefined : get(m);
+  };
+  // A gauge is set, a counter kept by the engine is reported as its current total: both by reset + inc.
+  const fromMonitoring = (
+    kind: "gauge" | "counter",
+    name: string,
+    help: string,
+    get: (m: MonitoringStats) => number | undefined,
+  ) => {
+    const config = {
       name,
-      help: `Samples the TSDB refused: ${why}.`,
+      help,
       registers: [registry],
-      collect() {
-        const m = monitoring?.()?.tsdbRejected?.();
-        if (m) {
+      collect(this: { reset(): void; inc(n: number): void }) {
+        const n = read(get);
+        if (n !== undefined) {
           this.reset();
-          this.inc(m[reason]);
+          this.inc(n);
         }
       },
-    });
+    };
+    return kind === "gauge" ? new Gauge(config) : new Counter(config);
+  };
+  fromMonitoring("gauge", "lineops_tsdb_head_series", "Series in the TSDB head.", (m) => m.headSeries());
+  fromMonitoring(
+    "counter",
+    "lineops_tsdb_head_samples_appended_total",
+    "Samples committed to the TSDB by scrapes, remote write, host metrics and rules.",
+    (m) => m.samplesAppended(),
+  );
+  for (const [reason, name, why] of TSDB_REJECTED) {
+    fromMonitoring("counter", name, `Samples the TSDB refused: ${why}.`, (m) => m.tsdbRejected?.()[reason]);
   }
   new Counter({
     name: "lineops_ingest_rejected_samples_total",
@@ -118,17 +117,12 @@ export function createMetrics(
       }
     },
   });
-  new Gauge({
-    name: "lineops_tsdb_quarantined_blocks",
-    help: "Future-dated blocks moved to the TSDB's quarantine folder at its last open (see docs/runbooks).",
-    registers: [registry],
-    collect() {
-      const n = monitoring?.()?.quarantinedBlocks?.();
-      if (n !== undefined) {
-        this.set(n);
-      }
-    },
-  });
+  fromMonitoring(
+    "gauge",
+    "lineops_tsdb_quarantined_blocks",
+    "Future-dated blocks moved to the TSDB's quarantine folder at its last open (see docs/runbooks).",
+    (m) => m.quarantinedBlocks?.(),
+  );
   const routerRequests = new Counter({
     name: "lineops_router_requests_total",
     help: "Requests through each service's front door, by revision group, revision and status code.",

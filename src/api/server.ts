@@ -2,13 +2,8 @@
 // from route schemas, lineops's own health and metrics endpoints, and the /api/v1 routes.
 import swagger from "@fastify/swagger";
 import type { SecureContextOptions } from "node:tls";
-import Fastify, {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifySchema,
-} from "fastify";
-import { z } from "zod";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import { jsonSchemaTransform, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { ApiContext } from "./context.js";
 import { auditHook } from "./audit.js";
 import { authHook, declareRoutes } from "./auth.js";
@@ -22,6 +17,8 @@ import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { statusRoutes } from "./routes/status.js";
 import { applyHttpPolicy, type HttpPolicy } from "./transport.js";
+import type { VersionResponse } from "./types.js";
+import { zodValidator } from "./validation.js";
 
 export type ServerOptions = {
   bodyLimitBytes: number;
@@ -38,15 +35,14 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimitBytes,
     // Secrets never reach logs: the Authorization header is not part of pino's default request serializer.
-    // ajv still coerces query strings ("?limit=5" is a number) but never drops unknown fields;
-    // JSON bodies are validated by zod, without coercion (body.ts).
-    ajv: { customOptions: { removeAdditional: false } },
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance; // with https the raw server is a tls.Server; routes don't care
   applyHttpPolicy(app, opts.policy); // first onRequest hook: Host and query checks run before auth
 
   declareRoutes(app);
   bodyParsers(app);
+  // Every request part is declared as zod (api/types.ts) and checked by zod; no ajv (validation.ts).
+  app.setValidatorCompiler(zodValidator);
 
   await app.register(swagger, {
     openapi: {
@@ -59,8 +55,8 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       security: [{ bearer: [] }],
     },
-    // Routes validated by zod publish the JSON Schema of the same zod schema.
-    transform: ({ schema, url }) => ({ schema: toJsonSchemas(schema), url }),
+    // The document publishes the JSON Schema of the zod schemas the routes validate with.
+    transform: jsonSchemaTransform,
   });
 
   app.addHook("onRequest", authHook(ctx.tokens));
@@ -110,25 +106,15 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   app.get(
     "/api/v1/version",
     { config: { role: "viewer" }, schema: { tags: ["meta"], summary: "lineops version" } },
-    async () => ({ version: ctx.version, node: process.version }),
+    async (): Promise<VersionResponse> => ({ version: ctx.version, node: process.version }),
   );
 
-  statusRoutes(app, ctx);
-  instanceRoutes(app, ctx);
-  adminRoutes(app, ctx);
-  prometheusRoutes(app, ctx.monitoring);
-  analysisRoutes(app, ctx.monitoring);
-  deploymentRoutes(app, ctx);
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  statusRoutes(api, ctx);
+  instanceRoutes(api, ctx);
+  adminRoutes(api, ctx);
+  prometheusRoutes(api, ctx.monitoring);
+  analysisRoutes(api, ctx.monitoring);
+  deploymentRoutes(api, ctx);
   return app;
-}
-
-function toJsonSchemas(schema: FastifySchema | undefined): FastifySchema {
-  const out: FastifySchema = { ...schema };
-  for (const part of ["body", "querystring", "params"] as const) {
-    const s = out[part];
-    if (s instanceof z.ZodType) {
-      out[part] = z.toJSONSchema(s, { target: "openapi-3.0", io: "input", unrepresentable: "any" });
-    }
-  }
-  return out;
 }

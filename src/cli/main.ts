@@ -1,16 +1,19 @@
 #!/usr/bin/env node
-// The `lineops` command. Exit codes: 0 ok, 1 failed, 2 usage.
+// The `lineops` command. Exit codes: 0 ok, 1 failed, 2 usage. Online commands (commands/) are API
+// clients; offline ones (offline/) work on this machine's data directory or run lineops in-process.
 import { Command, CommanderError } from "commander";
 import { LineopsError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { CliError } from "./client.js";
-import { registerAdminTokenCommand } from "./commands/admin-token.js";
-import { registerCheckCommands } from "./commands/check.js";
 import { registerDeployCommands } from "./commands/deploy.js";
 import { registerMonitoringCommands } from "./commands/monitoring.js";
 import { registerReadCommands } from "./commands/read.js";
-import { registerTsdbCommands } from "./commands/tsdb.js";
-import { registerServeCommands } from "./commands/serve.js";
+import {
+  registerAdminTokenCommand,
+  registerCheckCommands,
+  registerServeCommands,
+  registerTsdbCommands,
+} from "./offline/index.js";
 import { printJson } from "./output.js";
 
 export function buildProgram(): Command {

@@ -4,7 +4,9 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-export function printTable(headers: string[], rows: (string | number | undefined)[][]): void {
+export type Cell = string | number | undefined;
+
+export function printTable(headers: string[], rows: Cell[][]): void {
   const cells = [headers, ...rows.map((r) => r.map((c) => (c === undefined ? "-" : String(c))))];
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
   for (const row of cells) {

@@ -16,7 +16,7 @@ export type {
 } from "./types.js";
 export { DeploymentErrors } from "./errors.js";
 export { loadLineFile, startOrder } from "./line.js";
-export { dora } from "./history.js";
+export { dora, type Dora } from "./history.js";
 export { REVISION_PATTERN } from "./versions.js";
 export { createAnalysisRunner } from "./analysis/runner.js";
 export { gateWaiter } from "./gates/waiter.js";

@@ -1,15 +1,21 @@
 // The Prometheus-compatible HTTP API (the shapes Grafana's Prometheus data source and promtool
 // call), served from the MonitoringEngine. Reads need a viewer token, remote write an operator one.
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import type { MonitoringEngine } from "../../monitoring/engine.js";
 import { parseDurationParam, parseTimeParam } from "../../monitoring/params.js";
 import { MonitoringErrors } from "../../monitoring/errors.js";
 import { prometheusResponseJson } from "../../monitoring/promql/format.js";
 import { VERSION } from "../../version.js";
+import { nameParams } from "../types.js";
+import type { ApiApp } from "../validation.js";
 
 type Params = Record<string, string | string[] | undefined>;
 
-/** GET query string and POST form body merged, as Prometheus does (repeated keys become arrays). */
+/**
+ * GET query string and POST form body merged, as Prometheus does (repeated keys become arrays).
+ * These parameters are not declared as zod: Prometheus takes each from either place, repeated or
+ * not, and reports errors in its own words (params.ts), which its clients show.
+ */
 function params(request: FastifyRequest): Params {
   const out: Params = { ...(request.query as Params) };
   if (request.body instanceof URLSearchParams) {
@@ -69,7 +75,7 @@ const success = (data: unknown, extra: { warnings?: string[]; infos?: string[] }
   ...(extra.infos?.length ? { infos: extra.infos } : {}),
 });
 
-export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEngine): void {
+export function prometheusRoutes(app: ApiApp, monitoring: MonitoringEngine): void {
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_r, body, done) =>
     done(null, new URLSearchParams(body as string)),
   );
@@ -155,9 +161,9 @@ export function prometheusRoutes(app: FastifyInstance, monitoring: MonitoringEng
     return limited(limitOf(p), (n) => monitoring.labelNames(many(p, "match[]"), start, end, n));
   });
 
-  app.get<{ Params: { name: string } }>(
+  app.get(
     "/api/v1/label/:name/values",
-    { config: viewer, schema: { tags: ["prometheus"], summary: "Values of one label" } },
+    { config: viewer, schema: { tags: ["prometheus"], summary: "Values of one label", params: nameParams } },
     async (request) => {
       const p = params(request);
       const { start, end } = range(p);

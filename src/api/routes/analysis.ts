@@ -1,8 +1,6 @@
 // Trend analysis routes (/api/v1/analysis/*): forecast, anomaly score, seasonal baseline and change
 // detection, each over a PromQL query.
-import type { FastifyInstance } from "fastify";
 import type { MonitoringEngine } from "../../monitoring/engine.js";
-import { MonitoringErrors } from "../../monitoring/errors.js";
 import { parseDurationParam, parseTimeParam } from "../../monitoring/params.js";
 import {
   anomaly,
@@ -11,121 +9,72 @@ import {
   seasonal,
   type RangeQuery,
 } from "../../monitoring/trends/analysis.js";
+import type { z } from "zod";
+import { anomalyQuery, changeQuery, forecastQuery, seasonalQuery, type PromEnvelope } from "../types.js";
+import { route, type ApiApp } from "../validation.js";
 
-type Q = Record<string, string | undefined>;
+const HOUR = 3600_000;
+const MINUTE = 60_000;
 
-const requireQuery = (q: Q): string => {
-  if (!q.query) {
-    throw MonitoringErrors.badParameter('invalid parameter "query": missing');
-  }
-  return q.query;
-};
-const dur = (q: Q, name: string, fallbackMs: number) => parseDurationParam(name, q[name]) ?? fallbackMs;
-const querystring = {
-  type: "object",
-  properties: Object.fromEntries(
-    ["query", "time", "at", "range", "step", "horizon", "method", "season", "window"].map((k) => [
-      k,
-      { type: "string" },
-    ]),
-  ),
-  required: ["query"],
-} as const;
+/** A Prometheus-grammar duration parameter (float seconds or "15m"), or its default. */
+const dur = (name: string, value: string | undefined, fallbackMs: number) =>
+  parseDurationParam(name, value) ?? fallbackMs;
+/** A time parameter (Unix seconds or RFC 3339); now when absent. */
+const time = (name: string, value: string | undefined) => parseTimeParam(name, value, Date.now());
 
-export function analysisRoutes(app: FastifyInstance, monitoring: MonitoringEngine): void {
+export function analysisRoutes(app: ApiApp, monitoring: MonitoringEngine): void {
   const range: RangeQuery = async (query, s, e, step) => (await monitoring.rangeJson(query, s, e, step)).data;
-  const wrap = (data: unknown) => ({ status: "success", data });
+  /** GET /api/v1/analysis/NAME: the query string checked against `querystring`, then `run`. */
+  const analysis = <S extends z.ZodType>(
+    name: string,
+    summary: string,
+    querystring: S,
+    run: (q: z.output<S>) => Promise<unknown>,
+  ) =>
+    app.get(
+      `/api/v1/analysis/${name}`,
+      route({ role: "viewer", tag: "analysis", summary }, { querystring }),
+      async (request): Promise<PromEnvelope<unknown>> => ({
+        status: "success",
+        // Parsed by `querystring` (validation.ts); the provider cannot resolve its type for a generic S.
+        data: await run(request.query as z.output<S>),
+      }),
+    );
 
-  app.get<{ Querystring: Q }>(
-    "/api/v1/analysis/forecast",
-    {
-      config: { role: "viewer" },
-      schema: { tags: ["analysis"], summary: "Linear or Holt forecast of each series", querystring },
-    },
-    async (r) => {
-      const method = r.query.method ?? "linear";
-      if (method !== "linear" && method !== "holt") {
-        throw MonitoringErrors.badParameter(`invalid parameter "method": "${method}" (linear or holt)`);
-      }
-      return wrap(
-        await forecast(range, {
-          query: requireQuery(r.query),
-          endMs: parseTimeParam("time", r.query.time, Date.now()),
-          rangeMs: dur(r.query, "range", 3600_000),
-          stepMs: dur(r.query, "step", 60_000),
-          horizonMs: dur(r.query, "horizon", 3600_000),
-          method,
-          maxSamples: monitoring.promql.maxSamples,
-        }),
-      );
-    },
+  analysis("forecast", "Linear or Holt forecast of each series", forecastQuery, (q) =>
+    forecast(range, {
+      query: q.query,
+      endMs: time("time", q.time),
+      rangeMs: dur("range", q.range, HOUR),
+      stepMs: dur("step", q.step, MINUTE),
+      horizonMs: dur("horizon", q.horizon, HOUR),
+      method: q.method,
+      maxSamples: monitoring.promql.maxSamples,
+    }),
   );
-
-  app.get<{ Querystring: Q }>(
-    "/api/v1/analysis/anomaly",
-    {
-      config: { role: "viewer" },
-      schema: {
-        tags: ["analysis"],
-        summary: "Robust z-score (median/MAD) of each series' latest value",
-        querystring,
-      },
-    },
-    async (r) =>
-      wrap(
-        await anomaly(range, {
-          query: requireQuery(r.query),
-          endMs: parseTimeParam("time", r.query.time, Date.now()),
-          rangeMs: dur(r.query, "range", 3600_000),
-          stepMs: dur(r.query, "step", 60_000),
-        }),
-      ),
+  analysis("anomaly", "Robust z-score (median/MAD) of each series' latest value", anomalyQuery, (q) =>
+    anomaly(range, {
+      query: q.query,
+      endMs: time("time", q.time),
+      rangeMs: dur("range", q.range, HOUR),
+      stepMs: dur("step", q.step, MINUTE),
+    }),
   );
-
-  app.get<{ Querystring: Q }>(
-    "/api/v1/analysis/seasonal",
-    {
-      config: { role: "viewer" },
-      schema: {
-        tags: ["analysis"],
-        summary: "Now versus the same window one season (1d, 1w) earlier",
-        querystring,
-      },
-    },
-    async (r) =>
-      wrap(
-        await seasonal(range, {
-          query: requireQuery(r.query),
-          atMs: parseTimeParam("time", r.query.time, Date.now()),
-          seasonMs: dur(r.query, "season", 24 * 3600_000),
-          windowMs: dur(r.query, "window", 15 * 60_000),
-          stepMs: dur(r.query, "step", 60_000),
-        }),
-      ),
+  analysis("seasonal", "Now versus the same window one season (1d, 1w) earlier", seasonalQuery, (q) =>
+    seasonal(range, {
+      query: q.query,
+      atMs: time("time", q.time),
+      seasonMs: dur("season", q.season, 24 * HOUR),
+      windowMs: dur("window", q.window, 15 * MINUTE),
+      stepMs: dur("step", q.step, MINUTE),
+    }),
   );
-
-  app.get<{ Querystring: Q }>(
-    "/api/v1/analysis/change",
-    {
-      config: { role: "viewer" },
-      schema: {
-        tags: ["analysis"],
-        summary: "Change detection around a time (e.g. a deployment)",
-        querystring,
-      },
-    },
-    async (r) => {
-      if (!r.query.at) {
-        throw MonitoringErrors.badParameter('invalid parameter "at": the event time is required');
-      }
-      return wrap(
-        await changeAround(range, {
-          query: requireQuery(r.query),
-          atMs: parseTimeParam("at", r.query.at, Date.now()),
-          windowMs: dur(r.query, "window", 15 * 60_000),
-          stepMs: dur(r.query, "step", 15_000),
-        }),
-      );
-    },
+  analysis("change", "Change detection around a time (e.g. a deployment)", changeQuery, (q) =>
+    changeAround(range, {
+      query: q.query,
+      atMs: time("at", q.at),
+      windowMs: dur("window", q.window, 15 * MINUTE),
+      stepMs: dur("step", q.step, 15_000),
+    }),
   );
 }

@@ -1,47 +1,39 @@
 // Deployment routes: start a deployment, follow it, promote / pause / resume / abort it, roll a
 // service back, override gates (admin, audited), and the DORA figures.
-import type { FastifyInstance } from "fastify";
-import { z } from "zod";
-import { strategySchema } from "../../config/deploy-schema.js";
-import { serviceName, versionString } from "../../config/line-schema.js";
-import { dora, REVISION_PATTERN } from "../../deployment/index.js";
-import { JSON_TYPES, zodValidator } from "../body.js";
+import { dora } from "../../deployment/index.js";
+import { JSON_TYPES } from "../body.js";
 import type { ApiContext } from "../context.js";
+import {
+  deployBody,
+  deploymentQuery,
+  deploymentsQuery,
+  idParams,
+  nameParams,
+  rollbackBody,
+  type DeploymentDetail,
+  type DeploymentRecord,
+  type DeploymentsResponse,
+  type Dora,
+} from "../types.js";
+import { route, type ApiApp, type RouteDoc } from "../validation.js";
 
-const idParam = { type: "object", properties: { id: { type: "string" } }, required: ["id"] } as const;
+const doc = (role: RouteDoc["role"], summary: string, accepts?: readonly string[]): RouteDoc => ({
+  role,
+  tag: "deployments",
+  summary,
+  ...(accepts ? { accepts } : {}),
+});
 
-const revisionRef = z.string().regex(REVISION_PATTERN, "must be a revision number or its hash (hex)");
-
-const deployBody = z
-  .strictObject({
-    service: serviceName,
-    version: versionString.optional(),
-    revision: revisionRef.optional(),
-    strategy: strategySchema.optional(),
-  })
-  // One of the two, never both: a revision pins a spec whose version might disagree.
-  .refine((b) => (b.version === undefined) !== (b.revision === undefined), {
-    message: "give exactly one of version or revision",
-  });
-
-const rollbackBody = z.strictObject({ revision: revisionRef.optional() }).optional();
-
-export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function deploymentRoutes(app: ApiApp, ctx: ApiContext): void {
   const actor = (p: { name: string; role: string } | undefined) =>
     p ? `${p.name} (${p.role})` : "anonymous";
 
-  app.post<{ Body: z.output<typeof deployBody> }>(
+  app.post(
     "/api/v1/deployments",
-    {
-      config: { role: "operator", accepts: JSON_TYPES },
-      validatorCompiler: zodValidator,
-      schema: {
-        tags: ["deployments"],
-        summary: "Deploy a new version (or an existing revision) of a service",
-        body: deployBody,
-      },
-    },
-    async (request, reply) => {
+    route(doc("operator", "Deploy a new version (or an existing revision) of a service", JSON_TYPES), {
+      body: deployBody,
+    }),
+    async (request, reply): Promise<DeploymentRecord> => {
       const { service, version, revision, strategy } = request.body;
       const record = ctx.deployment.deploy({
         service,
@@ -55,74 +47,52 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
     },
   );
 
-  app.get<{ Querystring: { service?: string } }>(
+  app.get(
     "/api/v1/deployments",
-    {
-      config: { role: "viewer" },
-      schema: {
-        tags: ["deployments"],
-        summary: "Deployments, newest first",
-        querystring: { type: "object", properties: { service: { type: "string" } } },
-      },
-    },
-    async (request) => ({ deployments: ctx.deployment.deployments(request.query.service) }),
+    route(doc("viewer", "Deployments, newest first"), { querystring: deploymentsQuery }),
+    async ({ query }): Promise<DeploymentsResponse> => ({
+      deployments: ctx.deployment.deployments(query.service),
+    }),
   );
 
-  app.get<{ Params: { id: string }; Querystring: { after?: number } }>(
+  app.get(
     "/api/v1/deployments/:id",
-    {
-      config: { role: "viewer" },
-      schema: {
-        tags: ["deployments"],
-        summary: "One deployment with its steps, analysis results, decisions and timings",
-        params: idParam,
-        querystring: { type: "object", properties: { after: { type: "integer", minimum: 0 } } },
-      },
-    },
-    async (request) => {
-      const d = ctx.deployment.deployment(request.params.id);
-      const after = request.query.after ?? 0;
-      return { ...d, events: d.events.filter((e) => e.id > after) };
+    route(doc("viewer", "One deployment with its steps, analysis results, decisions and timings"), {
+      params: idParams,
+      querystring: deploymentQuery,
+    }),
+    async ({ params, query }): Promise<DeploymentDetail> => {
+      const d = ctx.deployment.deployment(params.id);
+      return { ...d, events: d.events.filter((e) => e.id > query.after) };
     },
   );
 
-  for (const action of ["promote", "pause", "resume", "abort"] as const) {
-    app.post<{ Params: { id: string } }>(
-      `/api/v1/deployments/:id/${action}`,
-      {
-        config: { role: "operator" },
-        schema: { tags: ["deployments"], summary: `${action} a deployment`, params: idParam },
-      },
-      async (request) => ctx.deployment.control(request.params.id, action),
+  const actions = [
+    ["promote", "promote", "operator", "promote a deployment"],
+    ["pause", "pause", "operator", "pause a deployment"],
+    ["resume", "resume", "operator", "resume a deployment"],
+    ["abort", "abort", "operator", "abort a deployment"],
+    ["override-gates", "overrideGates", "admin", "Let a deployment past closed gates (audited)"],
+  ] as const;
+  for (const [path, action, role, summary] of actions) {
+    app.post(
+      `/api/v1/deployments/:id/${path}`,
+      route(doc(role, summary), { params: idParams }),
+      async ({ params }): Promise<DeploymentRecord> => ctx.deployment.control(params.id, action),
     );
   }
 
-  app.post<{ Params: { id: string } }>(
-    "/api/v1/deployments/:id/override-gates",
-    {
-      config: { role: "admin" },
-      schema: {
-        tags: ["deployments"],
-        summary: "Let a deployment past closed gates (audited)",
-        params: idParam,
-      },
-    },
-    async (request) => ctx.deployment.control(request.params.id, "overrideGates"),
-  );
-
-  app.post<{ Params: { name: string }; Body: z.output<typeof rollbackBody> }>(
+  app.post(
     "/api/v1/services/:name/rollback",
-    {
-      config: { role: "operator", accepts: JSON_TYPES },
-      validatorCompiler: zodValidator,
-      schema: {
-        tags: ["deployments"],
-        summary: "Roll back: abort the running deployment, or deploy the previous revision (or revision N)",
-        params: z.strictObject({ name: z.string() }),
-        body: rollbackBody,
-      },
-    },
-    async (request, reply) => {
+    route(
+      doc(
+        "operator",
+        "Roll back: abort the running deployment, or deploy the previous revision (or revision N)",
+        JSON_TYPES,
+      ),
+      { params: nameParams, body: rollbackBody },
+    ),
+    async (request, reply): Promise<DeploymentRecord> => {
       reply.code(201);
       return ctx.deployment.rollback(request.params.name, request.body?.revision, actor(request.principal));
     },
@@ -130,10 +100,7 @@ export function deploymentRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get(
     "/api/v1/dora",
-    {
-      config: { role: "viewer" },
-      schema: { tags: ["deployments"], summary: "DORA figures over the last 30 days" },
-    },
-    async () => dora(ctx.deployment.deployments(), ctx.revisions, Date.now()),
+    route(doc("viewer", "DORA figures over the last 30 days")),
+    async (): Promise<Dora> => dora(ctx.deployment.deployments(), ctx.revisions, Date.now()),
   );
 }

@@ -1,96 +1,76 @@
 // Instance and log routes: every running process, its state and reason, and its captured output.
-import type { FastifyInstance } from "fastify";
 import { RuntimeErrors } from "../../runtime/errors.js";
 import type { ApiContext } from "../context.js";
+import {
+  idParams,
+  instancesQuery,
+  logsQuery,
+  nameParams,
+  type Instance,
+  type InstanceLogsResponse,
+  type InstancesResponse,
+  type ServiceLogsResponse,
+} from "../types.js";
+import { route, type ApiApp } from "../validation.js";
 
-const linesQuery = {
-  type: "object",
-  properties: { lines: { type: "integer", minimum: 1, maximum: 10000, default: 100 } },
-} as const;
+const viewer = (tag: string, summary: string) => ({ role: "viewer" as const, tag, summary });
 
-export function instanceRoutes(app: FastifyInstance, ctx: ApiContext): void {
-  app.get<{ Querystring: { service?: string; revision?: string } }>(
+export function instanceRoutes(app: ApiApp, ctx: ApiContext): void {
+  /** The instance, or the runtime's 404. */
+  const instance = (id: string): Instance => {
+    const found = ctx.runtime.get(id);
+    if (!found) {
+      throw RuntimeErrors.instanceNotFound(`instance "${id}" not found`);
+    }
+    return found;
+  };
+
+  app.get(
     "/api/v1/instances",
-    {
-      config: { role: "viewer" },
-      schema: {
-        tags: ["instances"],
-        summary: "List instances",
-        querystring: {
-          type: "object",
-          properties: { service: { type: "string" }, revision: { type: "string" } },
-        },
-      },
-    },
-    async (request) => ({
+    route(viewer("instances", "List instances"), { querystring: instancesQuery }),
+    async ({ query }): Promise<InstancesResponse> => ({
       instances: ctx.runtime
         .list({
-          ...(request.query.service ? { service: request.query.service } : {}),
-          ...(request.query.revision ? { revision: request.query.revision } : {}),
+          ...(query.service ? { service: query.service } : {}),
+          ...(query.revision ? { revision: query.revision } : {}),
         })
         // A ready instance kept out of rotation for an instant rollback says so.
         .map((i) => (ctx.deployment.isStandby(i.id) ? { ...i, standby: true } : i)),
     }),
   );
 
-  const idParam = { type: "object", properties: { id: { type: "string" } }, required: ["id"] } as const;
-
-  app.get<{ Params: { id: string } }>(
+  app.get(
     "/api/v1/instances/:id",
-    { config: { role: "viewer" }, schema: { tags: ["instances"], summary: "One instance", params: idParam } },
-    async (request) => {
-      const instance = ctx.runtime.get(request.params.id);
-      if (!instance) {
-        throw RuntimeErrors.instanceNotFound(`instance "${request.params.id}" not found`);
-      }
-      return instance;
-    },
+    route(viewer("instances", "One instance"), { params: idParams }),
+    async ({ params }): Promise<Instance> => instance(params.id),
   );
 
-  app.get<{ Params: { id: string }; Querystring: { lines: number } }>(
+  app.get(
     "/api/v1/instances/:id/logs",
-    {
-      config: { role: "viewer" },
-      schema: {
-        tags: ["logs"],
-        summary: "Tail an instance's output",
-        params: idParam,
-        querystring: linesQuery,
-      },
-    },
-    async (request) => {
-      if (!ctx.runtime.get(request.params.id)) {
-        throw RuntimeErrors.instanceNotFound(`instance "${request.params.id}" not found`);
-      }
-      return {
-        instance: request.params.id,
-        lines: await ctx.runtime.logs(request.params.id, request.query.lines),
-      };
-    },
+    route(viewer("logs", "Tail an instance's output"), { params: idParams, querystring: logsQuery }),
+    async ({ params, query }): Promise<InstanceLogsResponse> => ({
+      instance: instance(params.id).id,
+      lines: await ctx.runtime.logs(params.id, query.lines),
+    }),
   );
 
-  app.get<{ Params: { name: string }; Querystring: { lines: number } }>(
+  app.get(
     "/api/v1/services/:name/logs",
-    {
-      config: { role: "viewer" },
-      schema: {
-        tags: ["logs"],
-        summary: "Tail the output of every current instance of a service",
-        params: { type: "object", properties: { name: { type: "string" } }, required: ["name"] },
-        querystring: linesQuery,
-      },
-    },
-    async (request) => {
-      const { instances } = ctx.deployment.service(request.params.name);
+    route(viewer("logs", "Tail the output of every current instance of a service"), {
+      params: nameParams,
+      querystring: logsQuery,
+    }),
+    async ({ params, query }): Promise<ServiceLogsResponse> => {
+      const { instances } = ctx.deployment.service(params.name);
       const live = instances.filter((i) => i.state !== "stopped");
       return {
-        service: request.params.name,
+        service: params.name,
         instances: await Promise.all(
           (live.length > 0 ? live : instances).map(async (i) => ({
             instance: i.id,
             ...(i.station === undefined ? {} : { station: i.station }),
             state: i.state,
-            lines: await ctx.runtime.logs(i.id, request.query.lines),
+            lines: await ctx.runtime.logs(i.id, query.lines),
           })),
         ),
       };

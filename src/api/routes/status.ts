@@ -1,19 +1,31 @@
 // Line, status and service routes: what runs, which revision, how many instances are ready.
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyRequest } from "fastify";
 import { YAML_TYPES } from "../body.js";
 import type { ApiContext } from "../context.js";
 import { ApiErrors } from "../errors.js";
 import { DeploymentErrors } from "../../deployment/index.js";
+import {
+  nameParams,
+  planQuery,
+  revisionParams,
+  type ApplyResponse,
+  type LineResponse,
+  type PlanPreview,
+  type Revision,
+  type RevisionsResponse,
+  type ServiceResponse,
+  type ServicesResponse,
+  type ServiceStatus,
+  type StatusResponse,
+} from "../types.js";
+import { route, type ApiApp, type RouteDoc } from "../validation.js";
 
-const nameParam = {
-  type: "object",
-  properties: { name: { type: "string" } },
-  required: ["name"],
-} as const;
+const viewer = (tag: string, summary: string): RouteDoc => ({ role: "viewer", tag, summary });
 
-const viewer = { role: "viewer" } as const;
-
-/** The line.yaml text of a request; the media type was checked before parsing (body.ts). */
+/**
+ * The line.yaml text of a request. Its media type was checked before parsing (body.ts); what is
+ * left is a request without a body, which gets the same answer as one of the wrong type.
+ */
 function lineText(request: FastifyRequest): string {
   if (typeof request.body !== "string") {
     throw ApiErrors.unsupportedMediaType("send the line.yaml text with Content-Type: application/yaml");
@@ -21,11 +33,11 @@ function lineText(request: FastifyRequest): string {
   return request.body;
 }
 
-export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
+export function statusRoutes(app: ApiApp, ctx: ApiContext): void {
   app.get(
     "/api/v1/status",
-    { config: viewer, schema: { tags: ["line"], summary: "Line status by service" } },
-    async () => {
+    route(viewer("line", "Line status by service")),
+    async (): Promise<StatusResponse> => {
       const services = ctx.deployment.status();
       return {
         line: ctx.deployment.line().name,
@@ -37,8 +49,8 @@ export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.get(
     "/api/v1/line",
-    { config: viewer, schema: { tags: ["line"], summary: "The applied line and its start order" } },
-    async () => {
+    route(viewer("line", "The applied line and its start order")),
+    async (): Promise<LineResponse> => {
       const line = ctx.deployment.line();
       return { name: line.name, order: line.order, services: ctx.deployment.status() };
     },
@@ -46,103 +58,81 @@ export function statusRoutes(app: FastifyInstance, ctx: ApiContext): void {
 
   app.post(
     "/api/v1/line",
-    {
-      config: { role: "admin", accepts: YAML_TYPES },
-      schema: {
-        tags: ["line"],
-        summary: "Apply a line.yaml (body: the YAML text, Content-Type application/yaml)",
-        consumes: [...YAML_TYPES],
-      },
-    },
-    async (request) => ctx.deployment.applyLineText(lineText(request), "request body"),
+    route({
+      role: "admin",
+      tag: "line",
+      summary: "Apply a line.yaml (body: the YAML text, Content-Type application/yaml)",
+      accepts: YAML_TYPES,
+    }),
+    async (request): Promise<ApplyResponse> =>
+      ctx.deployment.applyLineText(lineText(request), "request body"),
   );
 
   app.post(
     "/api/v1/line/plan",
-    {
-      config: { role: "viewer", readOnly: true, accepts: YAML_TYPES },
-      schema: {
-        tags: ["line"],
+    route(
+      {
+        role: "viewer",
+        readOnly: true,
+        tag: "line",
         summary: "Dry run of applying a line.yaml: changed services, order, strategies and spec differences",
-        consumes: [...YAML_TYPES],
+        accepts: YAML_TYPES,
       },
-    },
-    async (request) => {
-      const text = lineText(request);
-      // ?dir= is the line file's directory, against which relative working directories resolve.
-      const dir = (request.query as { dir?: string }).dir;
-      return ctx.deployment.planLineText(
-        text,
-        (request.query as { file?: string }).file ?? "request body",
-        dir,
-      );
-    },
+      { querystring: planQuery },
+    ),
+    async (request): Promise<PlanPreview> =>
+      ctx.deployment.planLineText(lineText(request), request.query.file ?? "request body", request.query.dir),
   );
 
   app.get(
     "/api/v1/services",
-    { config: viewer, schema: { tags: ["services"], summary: "List services" } },
-    async () => ({ services: ctx.deployment.status() }),
+    route(viewer("services", "List services")),
+    async (): Promise<ServicesResponse> => ({ services: ctx.deployment.status() }),
   );
 
-  app.get<{ Params: { name: string } }>(
+  app.get(
     "/api/v1/services/:name",
-    {
-      config: viewer,
-      schema: { tags: ["services"], summary: "One service with its spec and instances", params: nameParam },
-    },
-    async (request) => ctx.deployment.service(request.params.name),
+    route(viewer("services", "One service with its spec and instances"), { params: nameParams }),
+    async ({ params }): Promise<ServiceResponse> => ctx.deployment.service(params.name),
   );
 
-  app.get<{ Params: { name: string } }>(
+  app.get(
     "/api/v1/services/:name/revisions",
-    {
-      config: viewer,
-      schema: { tags: ["services"], summary: "Revision history, newest first", params: nameParam },
-    },
-    async (request) => {
-      const revisions = ctx.revisions.history(request.params.name);
+    route(viewer("services", "Revision history, newest first"), { params: nameParams }),
+    async ({ params }): Promise<RevisionsResponse> => {
+      const revisions = ctx.revisions.history(params.name);
       if (revisions.length === 0) {
-        throw DeploymentErrors.serviceNotFound(`service "${request.params.name}" has no revisions`);
+        throw DeploymentErrors.serviceNotFound(`service "${params.name}" has no revisions`);
       }
       return { revisions };
     },
   );
 
-  app.get<{ Params: { name: string; revision: string } }>(
+  app.get(
     "/api/v1/services/:name/revisions/:revision",
-    {
-      config: viewer,
-      schema: {
-        tags: ["services"],
-        summary: "One revision by hash or number",
-        params: {
-          type: "object",
-          properties: { name: { type: "string" }, revision: { type: "string" } },
-          required: ["name", "revision"],
-        },
-      },
-    },
-    async (request) => {
-      const r = ctx.revisions.get(request.params.name, request.params.revision);
+    route(viewer("services", "One revision by hash or number"), { params: revisionParams }),
+    async ({ params }): Promise<Revision> => {
+      const r = ctx.revisions.get(params.name, params.revision);
       if (!r) {
         throw DeploymentErrors.revisionNotFound(
-          `service "${request.params.name}" has no revision "${request.params.revision}"`,
+          `service "${params.name}" has no revision "${params.revision}"`,
         );
       }
       return r;
     },
   );
 
-  app.post<{ Params: { name: string } }>(
+  app.post(
     "/api/v1/services/:name/restart",
-    {
-      config: { role: "operator" },
-      schema: { tags: ["services"], summary: "Restart every instance of a service", params: nameParam },
-    },
-    async (request) => {
-      await ctx.deployment.restartService(request.params.name);
-      return ctx.deployment.service(request.params.name).status;
+    route(
+      { role: "operator", tag: "services", summary: "Restart every instance of a service" },
+      {
+        params: nameParams,
+      },
+    ),
+    async ({ params }): Promise<ServiceStatus> => {
+      await ctx.deployment.restartService(params.name);
+      return ctx.deployment.service(params.name).status;
     },
   );
 }

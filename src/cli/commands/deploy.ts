@@ -1,18 +1,22 @@
 // Deployment commands: `deploy` with live progress, `deployments`, `deployment show|promote|pause|
 // resume|abort|override-gates`, `rollback`, `dora`. Exit 0 on success, 1 on rollback or failure.
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import type { Command } from "commander";
-import type { DeploymentEvent, DeploymentRecord } from "../../store/deployments.js";
-import { ApiClient, CliError, resolveConnection, type ConnectionFlags } from "../client.js";
-import { printJson, printTable } from "../output.js";
-
-type Flags = ConnectionFlags & { json?: boolean };
-type Detailed = DeploymentRecord & { events: DeploymentEvent[] };
-
-const client = (cmd: Command) => new ApiClient(resolveConnection(cmd.optsWithGlobals<Flags>()));
-const wantsJson = (cmd: Command) => cmd.optsWithGlobals<Flags>().json === true;
+import type {
+  DeploymentDetail,
+  DeploymentRecord,
+  DeployRequest,
+  Dora,
+  PlanPreview,
+  RollbackRequest,
+} from "../../api/types.js";
+import { CliError, type ApiClient } from "../client.js";
+import { apiClient, printRows, registerListCommand, wantsJson } from "../command.js";
+import { printJson } from "../output.js";
 const TERMINAL = new Set(["Succeeded", "RolledBack", "Failed", "Aborted"]);
 
-const DEFAULT_STRATEGIES: Record<string, unknown> = {
+const DEFAULT_STRATEGIES: Record<string, DeployRequest["strategy"]> = {
   rolling: { type: "rolling" },
   recreate: { type: "recreate" },
   blueGreen: { type: "blueGreen" },
@@ -30,10 +34,10 @@ const DEFAULT_STRATEGIES: Record<string, unknown> = {
 const time = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 /** Follows a deployment's events until it ends; returns the final record. */
-async function follow(api: ApiClient, id: string, quiet: boolean): Promise<Detailed> {
+async function follow(api: ApiClient, id: string, quiet: boolean): Promise<DeploymentDetail> {
   let after = 0;
   for (;;) {
-    const d = await api.get<Detailed>(`/api/v1/deployments/${encodeURIComponent(id)}?after=${after}`);
+    const d = await api.get<DeploymentDetail>(`/api/v1/deployments/${encodeURIComponent(id)}?after=${after}`);
     for (const e of d.events) {
       after = Math.max(after, e.id);
       if (!quiet) {
@@ -78,10 +82,11 @@ export function registerDeployCommands(program: Command): void {
         if (opts.version === undefined && opts.revision === undefined) {
           cmd.error("give --version or --revision", { exitCode: 2 });
         }
-        let strategy: unknown;
+        // --strategy-json is passed on as written: the server judges it (400 naming the field).
+        let strategy: DeployRequest["strategy"];
         if (typeof opts.strategyJson === "string") {
           try {
-            strategy = JSON.parse(opts.strategyJson);
+            strategy = JSON.parse(opts.strategyJson) as DeployRequest["strategy"];
           } catch {
             cmd.error("--strategy-json is not valid JSON", { exitCode: 2 });
           }
@@ -93,13 +98,14 @@ export function registerDeployCommands(program: Command): void {
             });
           }
         }
-        const api = client(cmd);
-        const created = await api.post<DeploymentRecord>("/api/v1/deployments", {
+        const api = apiClient(cmd);
+        const body = {
           service,
           ...(typeof opts.version === "string" ? { version: opts.version } : {}),
           ...(typeof opts.revision === "string" ? { revision: opts.revision } : {}),
           ...(strategy ? { strategy } : {}),
-        });
+        } satisfies DeployRequest;
+        const created = await api.post<DeploymentRecord>("/api/v1/deployments", body);
         process.stderr.write(
           `deployment ${created.id}: ${service} -> ${opts.version ?? `revision ${String(opts.revision)}`}\n`,
         );
@@ -119,35 +125,24 @@ export function registerDeployCommands(program: Command): void {
       },
     );
 
-  program
-    .command("deployments")
-    .description("list deployments, newest first")
-    .option("--service <name>", "only this service")
-    .option("--json", "print JSON")
-    .action(async (opts: { service?: string }, cmd: Command) => {
-      const q = opts.service ? `?service=${encodeURIComponent(opts.service)}` : "";
-      const { deployments } = await client(cmd).get<{ deployments: DeploymentRecord[] }>(
-        `/api/v1/deployments${q}`,
-      );
-      if (wantsJson(cmd)) {
-        printJson({ deployments });
-        return;
-      }
-      printTable(
-        ["ID", "SERVICE", "STRATEGY", "PHASE", "STEP", "STARTED", "SECONDS", "BY", "REASON"],
-        deployments.map((d) => [
-          d.id,
-          d.service,
-          (d.strategy as { type: string }).type,
-          d.phase,
-          d.step,
-          new Date(d.createdAt).toISOString(),
-          d.finishedAt ? ((d.finishedAt - d.createdAt) / 1000).toFixed(1) : undefined,
-          d.createdBy,
-          d.reason || undefined,
-        ]),
-      );
-    });
+  registerListCommand(program, {
+    name: "deployments",
+    description: "list deployments, newest first",
+    path: "/api/v1/deployments",
+    key: "deployments",
+    headers: ["ID", "SERVICE", "STRATEGY", "PHASE", "STEP", "STARTED", "SECONDS", "BY", "REASON"],
+    row: (d: DeploymentRecord) => [
+      d.id,
+      d.service,
+      (d.strategy as { type: string }).type,
+      d.phase,
+      d.step,
+      new Date(d.createdAt).toISOString(),
+      d.finishedAt ? ((d.finishedAt - d.createdAt) / 1000).toFixed(1) : undefined,
+      d.createdBy,
+      d.reason || undefined,
+    ],
+  });
 
   const one = program.command("deployment").description("show or control one deployment");
   one
@@ -155,7 +150,7 @@ export function registerDeployCommands(program: Command): void {
     .argument("<id>")
     .option("--json", "print JSON")
     .action(async (id: string, _o, cmd: Command) => {
-      const d = await client(cmd).get<Detailed>(`/api/v1/deployments/${encodeURIComponent(id)}`);
+      const d = await apiClient(cmd).get<DeploymentDetail>(`/api/v1/deployments/${encodeURIComponent(id)}`);
       if (wantsJson(cmd)) {
         printJson(d);
         return;
@@ -175,7 +170,7 @@ export function registerDeployCommands(program: Command): void {
           : `${action} the deployment`,
       )
       .action(async (id: string, _o, cmd: Command) => {
-        const d = await client(cmd).post<DeploymentRecord>(
+        const d = await apiClient(cmd).post<DeploymentRecord>(
           `/api/v1/deployments/${encodeURIComponent(id)}/${action}`,
         );
         process.stdout.write(`${d.id}: ${action} requested (phase ${d.phase})\n`);
@@ -189,10 +184,11 @@ export function registerDeployCommands(program: Command): void {
     .option("--revision <r>", "roll back to this revision (hash or number)")
     .option("--json", "print JSON")
     .action(async (service: string, opts: { revision?: string }, cmd: Command) => {
-      const api = client(cmd);
+      const api = apiClient(cmd);
+      const body: RollbackRequest = opts.revision ? { revision: opts.revision } : {};
       const d = await api.post<DeploymentRecord>(
         `/api/v1/services/${encodeURIComponent(service)}/rollback`,
-        opts.revision ? { revision: opts.revision } : {},
+        body,
       );
       const final = await follow(api, d.id, wantsJson(cmd));
       if (wantsJson(cmd)) {
@@ -210,35 +206,13 @@ export function registerDeployCommands(program: Command): void {
     .description("DORA figures: deployment frequency, lead time, change failure rate, time to restore")
     .option("--json", "print JSON")
     .action(async (_o, cmd: Command) => {
-      const d = await client(cmd).get<Record<string, number | null>>("/api/v1/dora");
-      if (wantsJson(cmd)) {
-        printJson(d);
-        return;
-      }
-      printTable(
-        ["FIGURE", "VALUE"],
-        Object.entries(d).map(([k, v]) => [k, v === null ? undefined : v]),
-      );
+      const d = await apiClient(cmd).get<Dora>("/api/v1/dora");
+      printRows(cmd, d, ["FIGURE", "VALUE"], Object.entries(d), ([k, v]) => [k, v === null ? undefined : v]);
     });
 }
 
-type Plan = {
-  order: string[][];
-  services: {
-    name: string;
-    action: string;
-    fromVersion?: string;
-    toVersion: string;
-    strategy: string;
-    diff: { path: string; from: unknown; to: unknown }[];
-  }[];
-  removed: string[];
-};
-
 /** `lineops deploy plan FILE`: what applying FILE would do, without doing it. */
 export async function planCommand(file: string, cmd: Command): Promise<void> {
-  const { readFileSync } = await import("node:fs");
-  const path = await import("node:path");
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -246,7 +220,7 @@ export async function planCommand(file: string, cmd: Command): Promise<void> {
     throw new CliError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   const q = new URLSearchParams({ dir: path.dirname(path.resolve(file)), file });
-  const plan = await client(cmd).postText<Plan>(`/api/v1/line/plan?${q}`, text, "application/yaml");
+  const plan = await apiClient(cmd).postText<PlanPreview>(`/api/v1/line/plan?${q}`, text, "application/yaml");
   if (wantsJson(cmd)) {
     printJson(plan);
     return;

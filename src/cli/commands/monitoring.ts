@@ -1,14 +1,8 @@
 // Monitoring commands: PromQL queries, scrape targets, trend analysis. API clients like the rest.
 import type { Command } from "commander";
-import { ApiClient, resolveConnection, type ConnectionFlags } from "../client.js";
+import type { AnalysisRow, PromEnvelope, QueryData, TargetsData, VectorSample } from "../../api/types.js";
+import { apiClient, printRows, wantsJson } from "../command.js";
 import { printJson, printTable } from "../output.js";
-
-type Flags = ConnectionFlags & { json?: boolean };
-type Envelope<T> = { status: string; data: T };
-type VectorSample = { metric: Record<string, string>; value: [number, string] };
-
-const client = (cmd: Command) => new ApiClient(resolveConnection(cmd.optsWithGlobals<Flags>()));
-const wantsJson = (cmd: Command) => cmd.optsWithGlobals<Flags>().json === true;
 const formatLabels = (m: Record<string, string>) => {
   const { __name__: name, ...rest } = m;
   const inner = Object.entries(rest)
@@ -26,9 +20,7 @@ export function registerMonitoringCommands(program: Command): void {
     .option("--json", "print JSON")
     .action(async (expr: string, opts: { time?: string }, cmd: Command) => {
       const q = new URLSearchParams({ query: expr, ...(opts.time ? { time: opts.time } : {}) });
-      const res = await client(cmd).get<Envelope<{ resultType: string; result: unknown }>>(
-        `/api/v1/query?${q}`,
-      );
+      const res = await apiClient(cmd).get<PromEnvelope<QueryData>>(`/api/v1/query?${q}`);
       if (wantsJson(cmd)) {
         printJson(res.data);
         return;
@@ -48,28 +40,14 @@ export function registerMonitoringCommands(program: Command): void {
     .description("list scrape targets and their health")
     .option("--json", "print JSON")
     .action(async (_o, cmd: Command) => {
-      type Target = {
-        scrapePool: string;
-        scrapeUrl: string;
-        health: string;
-        lastError: string;
-        lastScrapeDuration: number;
-      };
-      const res = await client(cmd).get<Envelope<{ activeTargets: Target[] }>>("/api/v1/targets");
-      if (wantsJson(cmd)) {
-        printJson(res.data);
-        return;
-      }
-      printTable(
-        ["JOB", "URL", "HEALTH", "DURATION", "ERROR"],
-        res.data.activeTargets.map((t) => [
-          t.scrapePool,
-          t.scrapeUrl,
-          t.health,
-          `${(t.lastScrapeDuration * 1000).toFixed(1)}ms`,
-          t.lastError || undefined,
-        ]),
-      );
+      const res = await apiClient(cmd).get<PromEnvelope<TargetsData>>("/api/v1/targets");
+      printRows(cmd, res.data, ["JOB", "URL", "HEALTH", "DURATION", "ERROR"], res.data.activeTargets, (t) => [
+        t.scrapePool,
+        t.scrapeUrl,
+        t.health,
+        `${(t.lastScrapeDuration * 1000).toFixed(1)}ms`,
+        t.lastError || undefined,
+      ]);
     });
 
   program
@@ -96,18 +74,13 @@ export function registerMonitoringCommands(program: Command): void {
           q.set(k, v);
         }
       }
-      const res = await client(cmd).get<Envelope<Record<string, unknown>[]>>(`/api/v1/analysis/${kind}?${q}`);
+      const res = await apiClient(cmd).get<PromEnvelope<AnalysisRow[]>>(`/api/v1/analysis/${kind}?${q}`);
       if (wantsJson(cmd)) {
         printJson(res.data);
         return;
       }
       for (const row of res.data) {
-        const {
-          metric,
-          forecast: _points,
-          test,
-          ...rest
-        } = row as { metric: Record<string, string> } & Record<string, unknown>;
+        const { metric, forecast: _points, test, ...rest } = row;
         const fields = Object.entries({
           ...rest,
           ...(test ? { pValue: (test as { pValue: number }).pValue } : {}),

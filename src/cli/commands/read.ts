@@ -1,14 +1,8 @@
 // Read commands: status, services, instances, logs. Each prints a table, or JSON with --json.
 import type { Command } from "commander";
-import type { ServiceStatus } from "../../deployment/index.js";
-import type { Instance } from "../../runtime/types.js";
-import { ApiClient, resolveConnection, type ConnectionFlags } from "../client.js";
-import { printJson, printTable } from "../output.js";
-
-type ReadFlags = ConnectionFlags & { json?: boolean };
-
-const client = (cmd: Command) => new ApiClient(resolveConnection(cmd.optsWithGlobals<ReadFlags>()));
-const wantsJson = (cmd: Command) => cmd.optsWithGlobals<ReadFlags>().json === true;
+import type { InstanceView, ServiceLogsResponse, ServicesResponse, StatusResponse } from "../../api/types.js";
+import { apiClient, printRows, registerListCommand, wantsJson } from "../command.js";
+import { printJson } from "../output.js";
 
 export function registerReadCommands(program: Command): void {
   program
@@ -16,24 +10,17 @@ export function registerReadCommands(program: Command): void {
     .description("line status: each service, its version and how many instances are ready")
     .option("--json", "print JSON")
     .action(async (_opts, cmd: Command) => {
-      const status = await client(cmd).get<{ line: string; ready: boolean; services: ServiceStatus[] }>(
-        "/api/v1/status",
-      );
-      if (wantsJson(cmd)) {
-        printJson(status);
-      } else {
+      const status = await apiClient(cmd).get<StatusResponse>("/api/v1/status");
+      if (!wantsJson(cmd)) {
         process.stdout.write(`line ${status.line}: ${status.ready ? "ready" : "NOT READY"}\n`);
-        printTable(
-          ["SERVICE", "VERSION", "REVISION", "READY", "URL"],
-          status.services.map((s) => [
-            s.name,
-            s.version,
-            `${s.revisionNumber} (${s.revision})`,
-            `${s.readyInstances}/${s.desired}`,
-            s.url,
-          ]),
-        );
       }
+      printRows(cmd, status, ["SERVICE", "VERSION", "REVISION", "READY", "URL"], status.services, (s) => [
+        s.name,
+        s.version,
+        `${s.revisionNumber} (${s.revision})`,
+        `${s.readyInstances}/${s.desired}`,
+        s.url,
+      ]);
     });
 
   program
@@ -41,53 +28,41 @@ export function registerReadCommands(program: Command): void {
     .description("list services with their dependencies")
     .option("--json", "print JSON")
     .action(async (_opts, cmd: Command) => {
-      const { services } = await client(cmd).get<{ services: ServiceStatus[] }>("/api/v1/services");
-      if (wantsJson(cmd)) {
-        printJson({ services });
-        return;
-      }
-      printTable(
+      const { services } = await apiClient(cmd).get<ServicesResponse>("/api/v1/services");
+      printRows(
+        cmd,
+        { services },
         ["SERVICE", "VERSION", "DESIRED", "READY", "DEPENDS ON", "STATIONS"],
-        services.map((s) => [
+        services,
+        (s) => [
           s.name,
           s.version,
           s.desired,
           s.readyInstances,
           s.dependsOn.join(",") || undefined,
           s.stations?.join(","),
-        ]),
+        ],
       );
     });
 
-  program
-    .command("instances")
-    .description("list instances with their state and, when not healthy, the reason")
-    .option("--service <name>", "only this service")
-    .option("--json", "print JSON")
-    .action(async (opts: { service?: string }, cmd: Command) => {
-      const q = opts.service ? `?service=${encodeURIComponent(opts.service)}` : "";
-      const { instances } = await client(cmd).get<{ instances: (Instance & { standby?: boolean })[] }>(
-        `/api/v1/instances${q}`,
-      );
-      if (wantsJson(cmd)) {
-        printJson({ instances });
-        return;
-      }
-      printTable(
-        ["INSTANCE", "SERVICE", "VERSION", "STATION", "STATE", "PID", "PORT", "RESTARTS", "REASON"],
-        instances.map((i) => [
-          i.id,
-          i.service,
-          i.version,
-          i.station,
-          i.standby ? `${i.state} (standby)` : i.state,
-          i.pid,
-          i.port,
-          i.restarts,
-          i.reason,
-        ]),
-      );
-    });
+  registerListCommand(program, {
+    name: "instances",
+    description: "list instances with their state and, when not healthy, the reason",
+    path: "/api/v1/instances",
+    key: "instances",
+    headers: ["INSTANCE", "SERVICE", "VERSION", "STATION", "STATE", "PID", "PORT", "RESTARTS", "REASON"],
+    row: (i: InstanceView) => [
+      i.id,
+      i.service,
+      i.version,
+      i.station,
+      i.standby ? `${i.state} (standby)` : i.state,
+      i.pid,
+      i.port,
+      i.restarts,
+      i.reason,
+    ],
+  });
 
   program
     .command("logs")
@@ -100,10 +75,9 @@ export function registerReadCommands(program: Command): void {
       if (!Number.isInteger(lines) || lines < 1) {
         cmd.error(`--lines must be a positive integer, got "${opts.lines}"`, { exitCode: 2 });
       }
-      const res = await client(cmd).get<{
-        service: string;
-        instances: { instance: string; station?: string; lines: string[] }[];
-      }>(`/api/v1/services/${encodeURIComponent(service)}/logs?lines=${lines}`);
+      const res = await apiClient(cmd).get<ServiceLogsResponse>(
+        `/api/v1/services/${encodeURIComponent(service)}/logs?lines=${lines}`,
+      );
       if (wantsJson(cmd)) {
         printJson(res);
         return;

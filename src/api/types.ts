@@ -1,0 +1,158 @@
+// The wire types of the lineops API, in one place: the zod schema of every request part (body,
+// query string, path) the routes validate and infer their types from, and the shapes of the
+// responses. Routes and the CLI both use this module; the CLI imports it for types only.
+import { z } from "zod";
+import { strategySchema } from "../config/deploy-schema.js";
+import { serviceName, versionString } from "../config/line-schema.js";
+import type {
+  ApplyResult,
+  Dora,
+  PlanPreview,
+  ServiceStatus,
+  StoredServiceSpec,
+} from "../deployment/index.js";
+import { REVISION_PATTERN } from "../deployment/index.js";
+import type { Instance } from "../runtime/types.js";
+import type { AuditRecord } from "../store/audit.js";
+import type { DeploymentEvent, DeploymentRecord } from "../store/deployments.js";
+import type { Revision } from "../store/revisions.js";
+import { ROLES, type TokenRecord } from "../store/tokens.js";
+
+// ---- request parts ----------------------------------------------------------------------------
+// Bodies are strict objects (an unknown field is an error, never silently dropped) and are not
+// coerced. Query strings are plain objects: unknown parameters are ignored, as clients add their
+// own (cache busters), and integers are parsed from their text.
+
+/**
+ * An integer query parameter, read from its text as ajv used to ("?limit=5" is 5, "?limit=lots" is
+ * 400) and bounded; the OpenAPI document shows it as an integer with its bounds.
+ */
+const queryInt = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+
+export const revisionRef = z.string().regex(REVISION_PATTERN, "must be a revision number or its hash (hex)");
+
+export const idParams = z.object({ id: z.string() });
+export const nameParams = z.object({ name: z.string() });
+export const revisionParams = z.object({ name: z.string(), revision: z.string() });
+
+export const tokenBody = z.strictObject({
+  // Names appear in the audit trail's actor column: printable, one line.
+  name: z
+    .string()
+    .min(1)
+    .max(100)
+    .regex(/^[^\p{Cc}]+$/u, "must not contain control characters"),
+  role: z.enum(ROLES),
+});
+export type TokenRequest = z.input<typeof tokenBody>;
+
+export const auditQuery = z.object({
+  limit: queryInt(1, 1000).default(100),
+  before: z.coerce.number().int().optional(),
+  actor: z.string().optional(),
+});
+
+export const deployBody = z
+  .strictObject({
+    service: serviceName,
+    version: versionString.optional(),
+    revision: revisionRef.optional(),
+    strategy: strategySchema.optional(),
+  })
+  // One of the two, never both: a revision pins a spec whose version might disagree.
+  .refine((b) => (b.version === undefined) !== (b.revision === undefined), {
+    message: "give exactly one of version or revision",
+  });
+export type DeployRequest = z.input<typeof deployBody>;
+
+export const rollbackBody = z.strictObject({ revision: revisionRef.optional() }).optional();
+export type RollbackRequest = z.input<typeof rollbackBody>;
+
+export const deploymentsQuery = z.object({ service: z.string().optional() });
+/** ?after=N: only the events after event N (the CLI follows a deployment this way). */
+export const deploymentQuery = z.object({ after: queryInt(0).default(0) });
+
+export const instancesQuery = z.object({
+  service: z.string().optional(),
+  revision: z.string().optional(),
+});
+export const logsQuery = z.object({ lines: queryInt(1, 10_000).default(100) });
+
+/** POST /api/v1/line/plan: ?dir= is the line file's directory, against which relative paths resolve. */
+export const planQuery = z.object({ dir: z.string().optional(), file: z.string().optional() });
+
+// Trend analysis: times and durations keep the Prometheus API's grammar (Unix seconds or RFC 3339;
+// float seconds or "15m"), parsed by the handlers with errors naming the parameter.
+const promQuery = z.string().min(1);
+const param = z.string().optional();
+export const forecastQuery = z.object({
+  query: promQuery,
+  time: param,
+  range: param,
+  step: param,
+  horizon: param,
+  method: z.enum(["linear", "holt"]).default("linear"),
+});
+export const anomalyQuery = z.object({ query: promQuery, time: param, range: param, step: param });
+export const seasonalQuery = z.object({
+  query: promQuery,
+  time: param,
+  season: param,
+  window: param,
+  step: param,
+});
+export const changeQuery = z.object({ query: promQuery, at: z.string().min(1), window: param, step: param });
+
+// ---- responses ----------------------------------------------------------------------------------
+// The records the engines and the store keep are sent as they are; these names are what a client
+// reads. The routes declare their handlers' results with these types, so a change shows here.
+
+export type { AuditRecord, Dora, Instance, PlanPreview, Revision, ServiceStatus, TokenRecord };
+export type { DeploymentEvent, DeploymentRecord };
+
+export type VersionResponse = { version: string; node: string };
+export type StatusResponse = { line: string; ready: boolean; services: ServiceStatus[] };
+export type LineResponse = { name: string; order: string[][]; services: ServiceStatus[] };
+export type ApplyResponse = ApplyResult;
+export type ServicesResponse = { services: ServiceStatus[] };
+export type ServiceResponse = { status: ServiceStatus; spec: StoredServiceSpec; instances: Instance[] };
+export type RevisionsResponse = { revisions: Revision[] };
+
+/** An instance kept ready out of rotation for an instant rollback says so. */
+export type InstanceView = Instance & { standby?: boolean };
+export type InstancesResponse = { instances: InstanceView[] };
+export type InstanceLogsResponse = { instance: string; lines: string[] };
+export type ServiceLogsResponse = {
+  service: string;
+  instances: { instance: string; station?: string; state: Instance["state"]; lines: string[] }[];
+};
+
+export type DeploymentsResponse = { deployments: DeploymentRecord[] };
+/** One deployment with its events (those after ?after=). */
+export type DeploymentDetail = DeploymentRecord & { events: DeploymentEvent[] };
+
+export type AuditResponse = { records: AuditRecord[] };
+export type TokensResponse = { tokens: TokenRecord[] };
+/** The only response that carries a token's value. */
+export type CreatedToken = TokenRecord & { token: string };
+export type RevokedToken = { revoked: string };
+
+/** The Prometheus-compatible routes' envelope (query, targets, analysis). */
+export type PromEnvelope<T> = {
+  status: "success";
+  data: T;
+  warnings?: string[];
+  infos?: string[];
+};
+export type VectorSample = { metric: Record<string, string>; value: [number, string] };
+export type QueryData = { resultType: string; result: unknown };
+export type ScrapeTarget = {
+  scrapePool: string;
+  scrapeUrl: string;
+  health: string;
+  lastError: string;
+  lastScrapeDuration: number;
+};
+export type TargetsData = { activeTargets: ScrapeTarget[] };
+/** One series of a trend analysis: its labels and the figures of that analysis. */
+export type AnalysisRow = { metric: Record<string, string> } & Record<string, unknown>;
