@@ -1,19 +1,16 @@
 // Error codes of the PromQL engine: parse errors are the client's fault (400 bad_data), failures while
 // evaluating are 422 execution, running out of time is 503 timeout, as Prometheus's API answers.
-import { LineopsError } from "../../errors.js";
-import type { ErrorType } from "../../errors.js";
+import { LineopsError, defineError, type ErrorType } from "../../errors.js";
 
-export class PromqlError extends LineopsError {}
-
-function definePromqlError(code: `LINEOPS_ERR_${string}`, httpStatus: number, errorType: string) {
-  const make = (message: string, options?: { cause?: unknown }) => {
-    // "timeout" and "canceled" are Prometheus errorTypes the shared ErrorType union lacks.
-    const e = new PromqlError(code, message, httpStatus, errorType as ErrorType, options);
-    e.name = "PromqlError";
-    return e;
-  };
-  return Object.assign(make, { code });
+export class PromqlError extends LineopsError {
+  constructor(...args: ConstructorParameters<typeof LineopsError>) {
+    super(...args);
+    this.name = "PromqlError";
+  }
 }
+
+const definePromqlError = (code: `LINEOPS_ERR_${string}`, httpStatus: number, errorType: ErrorType) =>
+  defineError(code, httpStatus, errorType, PromqlError);
 
 export const PromqlErrors = {
   parse: definePromqlError("LINEOPS_ERR_PROMQL_PARSE", 400, "bad_data"),

@@ -1,19 +1,17 @@
 // Errors raised by the embedded TSDB: rejected samples (out of order, too old, duplicate), stale
 // series refs, and storage faults. Every one is a StorageError with a stable LINEOPS_ERR_* code.
-import { LineopsError, type ErrorType } from "../../errors.js";
+import { LineopsError, defineError, type ErrorType } from "../../errors.js";
 
 /** Base class of every TSDB error, so callers can tell storage rejections from other faults. */
 export class StorageError extends LineopsError {
-  constructor(code: `LINEOPS_ERR_${string}`, message: string, httpStatus: number, errorType: ErrorType) {
-    super(code, message, httpStatus, errorType);
+  constructor(...args: ConstructorParameters<typeof LineopsError>) {
+    super(...args);
     this.name = "StorageError";
   }
 }
 
-function defineStorageError(code: `LINEOPS_ERR_${string}`, httpStatus: number, errorType: ErrorType) {
-  const make = (message: string) => new StorageError(code, message, httpStatus, errorType);
-  return Object.assign(make, { code });
-}
+const defineStorageError = (code: `LINEOPS_ERR_${string}`, httpStatus: number, errorType: ErrorType) =>
+  defineError(code, httpStatus, errorType, StorageError);
 
 export const TsdbErrors = {
   /** t is older than the last committed sample of the series. */
