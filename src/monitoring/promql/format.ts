@@ -181,8 +181,7 @@ function writeData(out: JsonBytes, r: QueryResult): void {
       out.ascii('{"resultType":"vector","result":[');
       for (let i = 0; i < r.result.length; i++) {
         const e = r.result[i]!;
-        out.ascii(i === 0 ? '{"metric":' : ',{"metric":');
-        out.text(JSON.stringify(e.metric));
+        writeMetric(out, i, e.metric);
         out.ascii(',"value":');
         writePoint(out, e.value);
         out.ascii("}");
@@ -193,8 +192,7 @@ function writeData(out: JsonBytes, r: QueryResult): void {
       out.ascii('{"resultType":"matrix","result":[');
       for (let i = 0; i < r.result.length; i++) {
         const e = r.result[i]!;
-        out.ascii(i === 0 ? '{"metric":' : ',{"metric":');
-        out.text(JSON.stringify(e.metric));
+        writeMetric(out, i, e.metric);
         out.ascii(',"values":[');
         const values = e.values;
         for (let k = 0; k < values.length; k++) {
@@ -216,6 +214,12 @@ function writeData(out: JsonBytes, r: QueryResult): void {
       out.text(JSON.stringify({ resultType: "string", result: r.result }));
       return;
   }
+}
+
+/** The opening of the i-th result entry: `{"metric":{...}` (comma-led after the first). */
+function writeMetric(out: JsonBytes, i: number, metric: Labels): void {
+  out.ascii(i === 0 ? '{"metric":' : ',{"metric":');
+  out.text(JSON.stringify(metric));
 }
 
 /** [t, "v"]: formatFloat's text needs no escaping; t as JSON.stringify writes a number. */
