@@ -277,8 +277,7 @@ export class Evaluator {
       if (this.st.due()) {
         await this.st.pause();
       }
-      const len = rd.read(s, true);
-      this.st.addSamples(len);
+      const len = this.st.readRange(s);
       series.push({ labels: s.labels, dropName: false, ts: rd.ts.slice(0, len), vs: rd.vs.slice(0, len) });
     }
     return { series, rangeMs, refs, selector: e.vs };
@@ -716,8 +715,7 @@ export class Evaluator {
         if (this.st.due()) {
           await this.st.pause();
         }
-        const len = rd.read(s, true);
-        this.st.addSamples(len);
+        const len = this.st.readRange(s);
         const o = await this.drive(w.apply(s.labels, keepName ? false : true, rd.ts, rd.vs, len));
         this.st.releaseSamples(len);
         done(o, s.labels);
