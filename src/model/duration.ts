@@ -37,7 +37,10 @@ export function parseDuration(text: string): number | undefined {
   return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
-/** Formats milliseconds as Prometheus prints durations (1h30m, 5m, 500ms): parseDuration's inverse. */
+/**
+ * Formats milliseconds as Prometheus's model.Duration.String() (1h30m, 5m, 500ms, 90d): parseDuration's
+ * inverse. Years and weeks only when they divide the duration exactly, as Prometheus prints them.
+ */
 export function formatDuration(ms: number): string {
   if (ms === 0) {
     return "0s";
@@ -46,6 +49,9 @@ export function formatDuration(ms: number): string {
   let rest = Math.abs(ms);
   for (const u of UNITS) {
     const size = UNIT_MS[u] as number;
+    if ((u === "y" || u === "w") && rest % size !== 0) {
+      continue;
+    }
     if (rest >= size) {
       out += `${Math.floor(rest / size)}${u}`;
       rest %= size;
