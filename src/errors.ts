@@ -26,9 +26,21 @@ export class LineopsError extends Error {
   }
 }
 
-/** Declares one error kind once: its code, status and type; call it with the message. */
-export function defineError(code: `LINEOPS_ERR_${string}`, httpStatus: number, errorType: ErrorType) {
+/** A LineopsError subclass a layer throws so callers can tell its errors apart (instanceof). */
+export type LineopsErrorClass = new (...args: ConstructorParameters<typeof LineopsError>) => LineopsError;
+
+/**
+ * Declares one error kind once: its code, status and type (and the layer's subclass, if it has
+ * one); call it with the message.
+ */
+export function defineError<C extends LineopsErrorClass = typeof LineopsError>(
+  code: `LINEOPS_ERR_${string}`,
+  httpStatus: number,
+  errorType: ErrorType,
+  kind?: C,
+) {
+  const Kind = kind ?? LineopsError;
   const make = (message: string, options?: { cause?: unknown }) =>
-    new LineopsError(code, message, httpStatus, errorType, options);
+    new Kind(code, message, httpStatus, errorType, options) as InstanceType<C>;
   return Object.assign(make, { code });
 }

@@ -78,6 +78,20 @@ describe("duration fuzzing", () => {
     );
   });
 
+  it.each([
+    [0, "0s"],
+    [500, "500ms"],
+    [15_000, "15s"],
+    [60_000, "1m"],
+    [90_000, "1m30s"],
+    [90 * 86_400_000, "90d"],
+    [14 * 86_400_000, "2w"],
+    [365 * 86_400_000, "1y"],
+    [366 * 86_400_000, "366d"],
+  ])("formatDuration(%d) is %j, as Prometheus's Duration.String()", (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+  });
+
   it("a duration too long to be exact is not a duration", () => {
     expect(parseDuration(`${"9".repeat(400)}s`)).toBeUndefined();
     expect(parseDuration("300000y")).toBeUndefined();

@@ -37,6 +37,29 @@ export function parseDuration(text: string): number | undefined {
   return Number.isSafeInteger(ms) ? ms : undefined;
 }
 
+/**
+ * Formats milliseconds as Prometheus's model.Duration.String() (1h30m, 5m, 500ms, 90d): parseDuration's
+ * inverse. Years and weeks only when they divide the duration exactly, as Prometheus prints them.
+ */
+export function formatDuration(ms: number): string {
+  if (ms === 0) {
+    return "0s";
+  }
+  let out = ms < 0 ? "-" : "";
+  let rest = Math.abs(ms);
+  for (const u of UNITS) {
+    const size = UNIT_MS[u] as number;
+    if ((u === "y" || u === "w") && rest % size !== 0) {
+      continue;
+    }
+    if (rest >= size) {
+      out += `${Math.floor(rest / size)}${u}`;
+      rest %= size;
+    }
+  }
+  return out;
+}
+
 /** A zod field for a duration string; parses to milliseconds. */
 export const duration = () =>
   z.string().transform((s, ctx) => {

@@ -8,6 +8,22 @@ export type { Labels, Matcher, MatchType } from "../model/labels.js";
 export { labelsKey } from "../model/labels.js";
 export { isStaleNaN, STALE_NAN } from "../model/sample-value.js";
 
+/**
+ * The metric types of OpenMetrics (what a # TYPE line may say), in the order of remote write's
+ * prometheus.MetricMetadata.MetricType enum, so that an index is the enum number.
+ */
+export const METRIC_TYPES = [
+  "unknown",
+  "counter",
+  "gauge",
+  "histogram",
+  "gaugehistogram",
+  "summary",
+  "info",
+  "stateset",
+] as const;
+export type MetricType = (typeof METRIC_TYPES)[number];
+
 /** Samples of one series in a time range, oldest first; ts[i] pairs with vs[i]. */
 export type SeriesSamples = { readonly ts: Float64Array; readonly vs: Float64Array };
 

@@ -72,38 +72,26 @@ export function weekdayOfDays(days: number): number {
   return (((days + 3) % 7) + 7) % 7;
 }
 
+/** Where each of formatToParts' numeric fields goes in directOffset's fields array. */
+const PART_INDEX: Partial<Record<Intl.DateTimeFormatPartTypes, number>> = {
+  year: 0,
+  month: 1,
+  day: 2,
+  hour: 3,
+  minute: 4,
+  second: 5,
+};
+
 function directOffset(t: number, fmt: Intl.DateTimeFormat): number {
   const s = Math.floor(t / 1000) * 1000;
-  let year = 0;
-  let month = 0;
-  let day = 0;
-  let hour = 0;
-  let minute = 0;
-  let second = 0;
+  const f = [0, 0, 0, 0, 0, 0];
   for (const p of fmt.formatToParts(s)) {
-    switch (p.type) {
-      case "year":
-        year = Number(p.value);
-        break;
-      case "month":
-        month = Number(p.value);
-        break;
-      case "day":
-        day = Number(p.value);
-        break;
-      case "hour":
-        hour = Number(p.value);
-        break;
-      case "minute":
-        minute = Number(p.value);
-        break;
-      case "second":
-        second = Number(p.value);
-        break;
-      default:
-        break;
+    const k = PART_INDEX[p.type];
+    if (k !== undefined) {
+      f[k] = Number(p.value);
     }
   }
+  const [year, month, day, hour, minute, second] = f as [number, number, number, number, number, number];
   return daysFromCivil(year, month, day) * DAY_MS + hour * HOUR_MS + minute * 60_000 + second * 1000 - s;
 }
 

@@ -5,7 +5,7 @@ import type { Labels } from "../model.js";
 import type { Aggregate } from "./ast.js";
 import { PromqlErrors } from "./errors.js";
 import { formatFloat } from "./format.js";
-import { KahanAvg, quantileOf } from "./kahan.js";
+import { KahanAvg, compensate, quantileOf } from "./kahan.js";
 import { labelsHash } from "./xxhash.js";
 import type { QueryState } from "./state.js";
 import { newSeries, onlyLabels, withoutLabels } from "./value.js";
@@ -195,13 +195,7 @@ class StepAccumulators {
               const a = acc[i]!;
               const v = vals[i]!;
               const t = a + v;
-              if (t === Infinity || t === -Infinity) {
-                comp[i] = 0;
-              } else if (Math.abs(a) >= Math.abs(v)) {
-                comp[i]! += a - t + v;
-              } else {
-                comp[i]! += v - t + a;
-              }
+              comp[i] = compensate(a, v, t, comp[i]!);
               acc[i] = t;
             }
           }
@@ -275,17 +269,10 @@ class StepAccumulators {
           continue;
         }
         const m = mean[i]!;
-        let c = comp[i]!;
-        const delta = v - (m + c);
+        const delta = v - (m + comp[i]!);
         const incr = delta / k;
         const t = m + incr;
-        if (t === Infinity || t === -Infinity) {
-          c = 0;
-        } else if (Math.abs(m) >= Math.abs(incr)) {
-          c += m - t + incr;
-        } else {
-          c += incr - t + m;
-        }
+        const c = compensate(m, incr, t, comp[i]!);
         mean[i] = t;
         comp[i] = c;
         acc[i] = acc[i]! + delta * (v - (t + c));

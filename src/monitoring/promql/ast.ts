@@ -158,96 +158,65 @@ function sig(args: ValueType[], ret: ValueType = V, variadic = 0): FunctionSig {
   return { args, variadic, ret };
 }
 
+/** Signature s (a copy each) for every one of the whitespace-separated function names. */
+function each(s: FunctionSig, names: string): Record<string, FunctionSig> {
+  return Object.fromEntries(
+    names
+      .trim()
+      .split(/\s+/)
+      .map((n) => [n, { ...s, args: [...s.args] }]),
+  );
+}
+
+/** Functions of one instant vector, returning one. */
+const VECTOR_IN = `
+  abs absent acos acosh asin asinh atan atanh ceil cos cosh deg exp floor histogram_avg
+  histogram_count histogram_sum histogram_stddev histogram_stdvar ln log10 log2 rad sgn sin sinh
+  sort sort_desc sqrt tan tanh timestamp
+`;
+
+/** Functions of one range vector (an instant vector out). */
+const RANGE_IN = `
+  absent_over_time avg_over_time changes count_over_time delta deriv first_over_time idelta
+  increase irate last_over_time mad_over_time max_over_time min_over_time ts_of_first_over_time
+  ts_of_max_over_time ts_of_min_over_time ts_of_last_over_time present_over_time rate resets
+  stddev_over_time stdvar_over_time sum_over_time
+`;
+
+/** Functions of an optional instant vector (default vector(time())): the calendar parts. */
+const TIME_OF = `
+  days_in_month day_of_month day_of_week day_of_year hour minute month year
+`;
+
+/** Functions of no argument returning a scalar. */
+const NO_ARGS = `
+  end pi range start step time
+`;
+
 /** Argument and return types of every function, as Prometheus's parser.Functions. */
 export const FUNCTIONS: Readonly<Record<string, FunctionSig>> = {
-  abs: sig([V]),
-  absent: sig([V]),
-  absent_over_time: sig([M]),
-  acos: sig([V]),
-  acosh: sig([V]),
-  asin: sig([V]),
-  asinh: sig([V]),
-  atan: sig([V]),
-  atanh: sig([V]),
-  avg_over_time: sig([M]),
-  ceil: sig([V]),
-  changes: sig([M]),
+  ...each(sig([V]), VECTOR_IN),
+  ...each(sig([M]), RANGE_IN),
+  ...each(sig([V], V, 1), TIME_OF),
+  ...each(sig([], S), NO_ARGS),
   clamp: sig([V, S, S]),
   clamp_max: sig([V, S]),
   clamp_min: sig([V, S]),
-  cos: sig([V]),
-  cosh: sig([V]),
-  count_over_time: sig([M]),
-  days_in_month: sig([V], V, 1),
-  day_of_month: sig([V], V, 1),
-  day_of_week: sig([V], V, 1),
-  day_of_year: sig([V], V, 1),
-  deg: sig([V]),
-  delta: sig([M]),
-  deriv: sig([M]),
-  end: sig([], S),
-  exp: sig([V]),
-  first_over_time: sig([M]),
-  floor: sig([V]),
-  histogram_avg: sig([V]),
-  histogram_count: sig([V]),
-  histogram_sum: sig([V]),
-  histogram_stddev: sig([V]),
-  histogram_stdvar: sig([V]),
+  double_exponential_smoothing: sig([M, S, S]),
   histogram_fraction: sig([S, S, V]),
   histogram_quantile: sig([S, V]),
   histogram_quantiles: sig([V, STR, S, S], V, 9),
-  min_of: sig([S, S], S),
-  max_of: sig([S, S], S),
-  double_exponential_smoothing: sig([M, S, S]),
-  hour: sig([V], V, 1),
-  idelta: sig([M]),
-  increase: sig([M]),
-  irate: sig([M]),
-  label_replace: sig([V, STR, STR, STR, STR]),
   label_join: sig([V, STR, STR, STR], V, -1),
-  last_over_time: sig([M]),
-  ln: sig([V]),
-  log10: sig([V]),
-  log2: sig([V]),
-  mad_over_time: sig([M]),
-  max_over_time: sig([M]),
-  min_over_time: sig([M]),
-  ts_of_first_over_time: sig([M]),
-  ts_of_max_over_time: sig([M]),
-  ts_of_min_over_time: sig([M]),
-  ts_of_last_over_time: sig([M]),
-  minute: sig([V], V, 1),
-  month: sig([V], V, 1),
-  pi: sig([], S),
+  label_replace: sig([V, STR, STR, STR, STR]),
+  max_of: sig([S, S], S),
+  min_of: sig([S, S], S),
   predict_linear: sig([M, S]),
-  present_over_time: sig([M]),
   quantile_over_time: sig([S, M]),
-  rad: sig([V]),
-  range: sig([], S),
-  rate: sig([M]),
-  resets: sig([M]),
   round: sig([V, S], V, 1),
   scalar: sig([V], S),
-  sgn: sig([V]),
-  sin: sig([V]),
-  sinh: sig([V]),
-  sort: sig([V]),
-  sort_desc: sig([V]),
   sort_by_label: sig([V, STR], V, -1),
   sort_by_label_desc: sig([V, STR], V, -1),
-  sqrt: sig([V]),
-  start: sig([], S),
-  step: sig([], S),
-  stddev_over_time: sig([M]),
-  stdvar_over_time: sig([M]),
-  sum_over_time: sig([M]),
-  tan: sig([V]),
-  tanh: sig([V]),
-  time: sig([], S),
-  timestamp: sig([V]),
   vector: sig([S]),
-  year: sig([V], V, 1),
 };
 
 export const TYPE_NAMES: Readonly<Record<ValueType, string>> = {

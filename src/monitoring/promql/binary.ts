@@ -183,18 +183,8 @@ export function setBinop(
     const rp = presence(rhs.series);
     for (const s of lhs.series) {
       st.tick();
-      const p = rp.get(signature(s.labels, m));
-      const o = newSeries(s.labels, n, s.dropName);
-      let any = false;
-      for (let i = 0; i < n; i++) {
-        const inRight = p !== undefined && p[i] === 1;
-        if (s.has[i] && (op === "and" ? inRight : !inRight)) {
-          o.vals[i] = s.vals[i] as number;
-          o.has[i] = 1;
-          any = true;
-        }
-      }
-      if (any) {
+      const o = stepsWhere(s, n, rp.get(signature(s.labels, m)), op === "and");
+      if (o) {
         out.push(o);
       }
     }
@@ -210,20 +200,34 @@ export function setBinop(
       out.push(s);
       continue;
     }
-    const o = newSeries(s.labels, n, s.dropName);
-    let any = false;
-    for (let i = 0; i < n; i++) {
-      if (s.has[i] && p[i] !== 1) {
-        o.vals[i] = s.vals[i] as number;
-        o.has[i] = 1;
-        any = true;
-      }
-    }
-    if (any) {
+    const o = stepsWhere(s, n, p, false);
+    if (o) {
       out.push(o);
     }
   }
   return { kind: "vector", series: out };
+}
+
+/**
+ * The samples of s at the steps where the other side is present (`present` true) or absent
+ * (false), as presence() marks them; undefined when no sample remains.
+ */
+function stepsWhere(
+  s: VSeries,
+  n: number,
+  other: Uint8Array | undefined,
+  present: boolean,
+): VSeries | undefined {
+  const o = newSeries(s.labels, n, s.dropName);
+  let any = false;
+  for (let i = 0; i < n; i++) {
+    if (s.has[i] && (other !== undefined && other[i] === 1) === present) {
+      o.vals[i] = s.vals[i] as number;
+      o.has[i] = 1;
+      any = true;
+    }
+  }
+  return any ? o : undefined;
 }
 
 function resultLabels(ls: Labels, rs: Labels, m: VectorMatching): Labels {

@@ -277,8 +277,7 @@ export class Evaluator {
       if (this.st.due()) {
         await this.st.pause();
       }
-      const len = rd.read(s, true);
-      this.st.addSamples(len);
+      const len = this.st.readRange(s);
       series.push({ labels: s.labels, dropName: false, ts: rd.ts.slice(0, len), vs: rd.vs.slice(0, len) });
     }
     return { series, rangeMs, refs, selector: e.vs };
@@ -513,41 +512,14 @@ export class Evaluator {
       }
       case "absent": {
         const v = (await this.eval(e.args[0] as Expr)) as VectorValue;
-        const o = newSeries(absentLabels(e.args[0] as Expr), n);
-        for (let i = 0; i < n; i++) {
-          let present = false;
-          for (const s of v.series) {
-            if (s.has[i]) {
-              present = true;
-              break;
-            }
-          }
-          if (!present) {
-            o.vals[i] = 1;
-            o.has[i] = 1;
-          }
-        }
-        return { kind: "vector", series: o.has.includes(1) ? [o] : [] };
+        return absentVector(absentLabels(e.args[0] as Expr), n, (i) => v.series.some((s) => s.has[i] !== 0));
       }
       case "absent_over_time": {
         const input = await this.rangeInput(e.args[0] as Expr);
-        const o = newSeries(input.selector ? absentLabels(input.selector) : {}, n);
-        for (let i = 0; i < n; i++) {
-          const ref = input.refs[i] as number;
-          const left = ref - input.rangeMs;
-          let present = false;
-          for (const s of input.series) {
-            if (hasSampleIn(s.ts, left, ref)) {
-              present = true;
-              break;
-            }
-          }
-          if (!present) {
-            o.vals[i] = 1;
-            o.has[i] = 1;
-          }
-        }
-        return { kind: "vector", series: o.has.includes(1) ? [o] : [] };
+        const { refs, rangeMs } = input;
+        return absentVector(input.selector ? absentLabels(input.selector) : {}, n, (i) =>
+          input.series.some((s) => hasSampleIn(s.ts, refs[i]! - rangeMs, refs[i]!)),
+        );
       }
       case "label_replace":
       case "label_join": {
@@ -743,8 +715,7 @@ export class Evaluator {
         if (this.st.due()) {
           await this.st.pause();
         }
-        const len = rd.read(s, true);
-        this.st.addSamples(len);
+        const len = this.st.readRange(s);
         const o = await this.drive(w.apply(s.labels, keepName ? false : true, rd.ts, rd.vs, len));
         this.st.releaseSamples(len);
         done(o, s.labels);
@@ -825,11 +796,7 @@ function* concat(parts: Float64Array[], due: () => boolean): Generator<void, Flo
   if (parts.length === 1) {
     return parts[0]!;
   }
-  let n = 0;
-  for (const p of parts) {
-    n += p.length;
-  }
-  const out = new Float64Array(n);
+  const out = new Float64Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
     if (due()) {
@@ -956,6 +923,18 @@ function hasSampleIn(ts: Float64Array, left: number, ref: number): boolean {
 }
 
 /** The labels absent() reports: equality matchers that name a label exactly once. */
+/** absent()'s answer: 1 at the steps where `present` is false, or no series when it never is. */
+function absentVector(labels: Labels, n: number, present: (step: number) => boolean): VectorValue {
+  const o = newSeries(labels, n);
+  for (let i = 0; i < n; i++) {
+    if (!present(i)) {
+      o.vals[i] = 1;
+      o.has[i] = 1;
+    }
+  }
+  return { kind: "vector", series: o.has.includes(1) ? [o] : [] };
+}
+
 function absentLabels(e: Expr): Labels {
   while (e.kind === "paren") {
     e = e.expr;

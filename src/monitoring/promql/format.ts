@@ -181,9 +181,7 @@ function writeData(out: JsonBytes, r: QueryResult): void {
       out.ascii('{"resultType":"vector","result":[');
       for (let i = 0; i < r.result.length; i++) {
         const e = r.result[i]!;
-        out.ascii(i === 0 ? '{"metric":' : ',{"metric":');
-        out.text(JSON.stringify(e.metric));
-        out.ascii(',"value":');
+        openEntry(out, i, e.metric, ',"value":');
         writePoint(out, e.value);
         out.ascii("}");
       }
@@ -193,9 +191,7 @@ function writeData(out: JsonBytes, r: QueryResult): void {
       out.ascii('{"resultType":"matrix","result":[');
       for (let i = 0; i < r.result.length; i++) {
         const e = r.result[i]!;
-        out.ascii(i === 0 ? '{"metric":' : ',{"metric":');
-        out.text(JSON.stringify(e.metric));
-        out.ascii(',"values":[');
+        openEntry(out, i, e.metric, ',"values":[');
         const values = e.values;
         for (let k = 0; k < values.length; k++) {
           if (k > 0) {
@@ -216,6 +212,13 @@ function writeData(out: JsonBytes, r: QueryResult): void {
       out.text(JSON.stringify({ resultType: "string", result: r.result }));
       return;
   }
+}
+
+/** The opening of the i-th result entry up to its samples: `{"metric":{...}` and `then` (ASCII). */
+function openEntry(out: JsonBytes, i: number, metric: Labels, then: string): void {
+  out.ascii(i === 0 ? '{"metric":' : ',{"metric":');
+  out.text(JSON.stringify(metric));
+  out.ascii(then);
 }
 
 /** [t, "v"]: formatFloat's text needs no escaping; t as JSON.stringify writes a number. */

@@ -413,31 +413,16 @@ export function histogramQuantile(
     }
   }
   const arg = e.args[vecArg] as Expr;
-  const out: VSeries[] = [];
-  for (const g of groupBuckets(v, st, arg)) {
-    const o = newSeries(g.labels, n, true);
-    let any = false;
-    for (let i = 0; i < n; i++) {
-      const buckets = stepBuckets(g, i);
-      if (buckets.length === 0) {
-        continue;
-      }
-      const r = bucketQuantile(q[i] as number, buckets);
-      if (r.forced) {
-        st.info(
-          `input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name "${g.labels.__name__ ?? ""}"`,
-          arg.pos,
-        );
-      }
-      o.vals[i] = r.v;
-      o.has[i] = 1;
-      any = true;
+  return perBucketGroup(v, n, st, arg, (g, i, buckets) => {
+    const r = bucketQuantile(q[i] as number, buckets);
+    if (r.forced) {
+      st.info(
+        `input to histogram_quantile needed to be fixed for monotonicity (see https://prometheus.io/docs/prometheus/latest/querying/functions/#histogram_quantile) for metric name "${g.labels.__name__ ?? ""}"`,
+        arg.pos,
+      );
     }
-    if (any) {
-      out.push(o);
-    }
-  }
-  return { kind: "vector", series: out };
+    return r.v;
+  });
 }
 
 export function histogramFraction(
@@ -448,7 +433,19 @@ export function histogramFraction(
   st: QueryState,
   e: Call,
 ): VectorValue {
-  const arg = e.args[2] as Expr;
+  return perBucketGroup(v, n, st, e.args[2] as Expr, (_g, i, buckets) =>
+    bucketFraction(lower[i] as number, upper[i] as number, buckets),
+  );
+}
+
+/** One series per bucket group (name dropped), valued by `at` at each step that has buckets. */
+function perBucketGroup(
+  v: VectorValue,
+  n: number,
+  st: QueryState,
+  arg: Expr,
+  at: (g: BucketGroup, step: number, buckets: Bucket[]) => number,
+): VectorValue {
   const out: VSeries[] = [];
   for (const g of groupBuckets(v, st, arg)) {
     const o = newSeries(g.labels, n, true);
@@ -458,7 +455,7 @@ export function histogramFraction(
       if (buckets.length === 0) {
         continue;
       }
-      o.vals[i] = bucketFraction(lower[i] as number, upper[i] as number, buckets);
+      o.vals[i] = at(g, i, buckets);
       o.has[i] = 1;
       any = true;
     }

@@ -1,9 +1,8 @@
 // Lexical values of PromQL as Prometheus reads them: Go-style quoted strings, numbers (hex, octal,
 // Inf/NaN) and durations such as 1h30m. Kept apart from the parser so the test-script reader shares them.
-import { UNIT_MS } from "../../model/duration.js";
 
 // PromQL durations are Prometheus durations: one parser for config files, literals and API parameters.
-export { parseDuration } from "../../model/duration.js";
+export { formatDuration, parseDuration } from "../../model/duration.js";
 
 /** A PromQL number literal (decimal, hex, octal with leading 0, Inf, NaN), or undefined. */
 export function parseNumber(text: string): number | undefined {
@@ -44,6 +43,18 @@ function decodeBytes(bytes: number[]): string {
   }
 }
 
+/** Go's one-letter escapes and the bytes they stand for (\a \b \f \n \r \t \v \\). */
+const SIMPLE_ESCAPES: Readonly<Record<string, number>> = {
+  a: 7,
+  b: 8,
+  f: 12,
+  n: 10,
+  r: 13,
+  t: 9,
+  v: 11,
+  "\\": 92,
+};
+
 /** Unquotes a Go string literal in double, single or back quotes; throws Error on bad escapes. */
 export function unquote(lit: string): string {
   const q = lit[0];
@@ -83,31 +94,12 @@ export function unquote(lit: string): string {
       continue;
     }
     const e = body[++i];
+    const simple = e === undefined ? undefined : SIMPLE_ESCAPES[e];
+    if (simple !== undefined) {
+      bytes.push(simple);
+      continue;
+    }
     switch (e) {
-      case "a":
-        bytes.push(7);
-        break;
-      case "b":
-        bytes.push(8);
-        break;
-      case "f":
-        bytes.push(12);
-        break;
-      case "n":
-        bytes.push(10);
-        break;
-      case "r":
-        bytes.push(13);
-        break;
-      case "t":
-        bytes.push(9);
-        break;
-      case "v":
-        bytes.push(11);
-        break;
-      case "\\":
-        bytes.push(92);
-        break;
       case '"':
       case "'":
         if (e !== q) {
@@ -128,7 +120,7 @@ export function unquote(lit: string): string {
       case "U": {
         const n = e === "u" ? 4 : 8;
         const h = body.slice(i + 1, i + 1 + n);
-        if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(h)) {
+        if (h.length !== n || !/^[0-9a-fA-F]+$/.test(h)) {
           throw new Error("invalid syntax");
         }
         const cp = parseInt(h, 16);
@@ -155,22 +147,5 @@ export function unquote(lit: string): string {
     }
   }
   flushBytes();
-  return out;
-}
-
-/** Formats milliseconds as Prometheus prints durations (1h30m, 5m, 500ms). */
-export function formatDuration(ms: number): string {
-  if (ms === 0) {
-    return "0s";
-  }
-  let out = ms < 0 ? "-" : "";
-  let rest = Math.abs(ms);
-  for (const u of ["y", "w", "d", "h", "m", "s", "ms"]) {
-    const size = UNIT_MS[u] as number;
-    if (rest >= size) {
-      out += `${Math.floor(rest / size)}${u}`;
-      rest %= size;
-    }
-  }
   return out;
 }

@@ -16,6 +16,7 @@ import type {
 } from "./ast.js";
 import { PromqlErrors } from "./errors.js";
 import { compileRegex } from "../../model/regexp.js";
+import { lineColumn } from "../../model/text-position.js";
 import { Slicer } from "../slicer.js";
 import { parseDuration, parseNumber, unquote } from "./literals.js";
 import { prepareForLezer } from "./lexfix.js";
@@ -58,16 +59,7 @@ const BIN_OPS: Readonly<Record<string, BinaryOp>> = {
 
 /** "line:col" (1-based column) of a character offset, as Prometheus positions errors. */
 export function positionOf(query: string, offset: number): string {
-  let line = 1;
-  let col = 1;
-  for (let i = 0; i < offset && i < query.length; i++) {
-    if (query[i] === "\n") {
-      line++;
-      col = 1;
-    } else {
-      col++;
-    }
-  }
+  const { line, col } = lineColumn(query, offset);
   return `${line}:${col}`;
 }
 
@@ -540,17 +532,7 @@ class Converter {
   private offset(n: SyntaxNode): Expr {
     const inner = this.expr(this.one(n));
     const d = this.duration(n.getChild("OffsetDurationExpr") as SyntaxNode);
-    const target = modifierTarget(rightmostOperand(inner));
-    if (!target) {
-      fail(
-        n.from,
-        "offset modifier must be preceded by an instant vector selector or range vector selector or a subquery",
-      );
-    }
-    if (target.offset !== undefined) {
-      fail(n.from, "offset may not be set multiple times");
-    }
-    target.offset = d;
+    this.modifiable(n, inner, "offset", "offset modifier", "offset").offset = d;
     return inner;
   }
 
@@ -568,18 +550,23 @@ class Converter {
       }
       at = { kind: "ts", ms: Math.round(v * 1000) };
     }
+    this.modifiable(n, inner, "at", "@ modifier", "@ <timestamp>").at = at;
+    return inner;
+  }
+
+  /** The selector or subquery a modifier `what` applies to, checked to have none of that kind yet. */
+  private modifiable(n: SyntaxNode, inner: Expr, key: "offset" | "at", what: string, setting: string) {
     const target = modifierTarget(rightmostOperand(inner));
     if (!target) {
       fail(
         n.from,
-        "@ modifier must be preceded by an instant vector selector or range vector selector or a subquery",
+        `${what} must be preceded by an instant vector selector or range vector selector or a subquery`,
       );
     }
-    if (target.at !== undefined) {
-      fail(n.from, "@ <timestamp> may not be set multiple times");
+    if (target[key] !== undefined) {
+      fail(n.from, `${setting} may not be set multiple times`);
     }
-    target.at = at;
-    return inner;
+    return target;
   }
 
   private duration(n: SyntaxNode): DurationExpr {

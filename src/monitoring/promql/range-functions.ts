@@ -1,6 +1,6 @@
 // Functions over range-vector windows (rate, *_over_time, deriv, ...). Each one reads the samples
 // ts[lo..hi) of one series for one output step and returns the value, or undefined for no output.
-import { KahanSum, avgOf, quantileOf, quantileOfRange } from "./kahan.js";
+import { KahanSum, avgOf, compensate, quantileOf, quantileOfRange } from "./kahan.js";
 
 export type WindowCtx = {
   /** Evaluation time minus offset: the window is (ref - rangeMs, ref]. */
@@ -128,8 +128,8 @@ const regression = { slope: 0, intercept: 0 };
 
 /**
  * Prometheus's linearRegression over ts/vs[lo, hi) into `regression`. The four Kahan-Neumaier sums
- * (kahansum.Inc) are spelled out on locals: this loop runs for every sample of every window, and
- * locals stay in registers where KahanSum's fields would be loaded and stored per sample.
+ * (kahansum.Inc) are kept on locals: this loop runs for every sample of every window, and locals
+ * stay in registers where KahanSum's fields would be loaded and stored per sample.
  */
 function linearRegression(
   ts: Float64Array,
@@ -155,42 +155,18 @@ function linearRegression(
     }
     const x = (ts[i]! - interceptTime) / 1000;
     let t = sumX + x;
-    if (t === Infinity || t === -Infinity) {
-      cX = 0;
-    } else if (Math.abs(sumX) >= Math.abs(x)) {
-      cX += sumX - t + x;
-    } else {
-      cX += x - t + sumX;
-    }
+    cX = compensate(sumX, x, t, cX);
     sumX = t;
     t = sumY + y;
-    if (t === Infinity || t === -Infinity) {
-      cY = 0;
-    } else if (Math.abs(sumY) >= Math.abs(y)) {
-      cY += sumY - t + y;
-    } else {
-      cY += y - t + sumY;
-    }
+    cY = compensate(sumY, y, t, cY);
     sumY = t;
     const xy = x * y;
     t = sumXY + xy;
-    if (t === Infinity || t === -Infinity) {
-      cXY = 0;
-    } else if (Math.abs(sumXY) >= Math.abs(xy)) {
-      cXY += sumXY - t + xy;
-    } else {
-      cXY += xy - t + sumXY;
-    }
+    cXY = compensate(sumXY, xy, t, cXY);
     sumXY = t;
     const x2 = x * x;
     t = sumX2 + x2;
-    if (t === Infinity || t === -Infinity) {
-      cX2 = 0;
-    } else if (Math.abs(sumX2) >= Math.abs(x2)) {
-      cX2 += sumX2 - t + x2;
-    } else {
-      cX2 += x2 - t + sumX2;
-    }
+    cX2 = compensate(sumX2, x2, t, cX2);
     sumX2 = t;
   }
   if (constY) {
@@ -223,21 +199,16 @@ function variance(vs: Float64Array, lo: number, hi: number): number {
     const f = vs[i] as number;
     count++;
     const delta = f - (mean + cMean);
-    [mean, cMean] = inc(delta / count, mean, cMean);
-    [aux, cAux] = inc(delta * (f - (mean + cMean)), aux, cAux);
+    const dMean = delta / count;
+    let t = mean + dMean;
+    cMean = compensate(mean, dMean, t, cMean);
+    mean = t;
+    const dAux = delta * (f - (mean + cMean));
+    t = aux + dAux;
+    cAux = compensate(aux, dAux, t, cAux);
+    aux = t;
   }
   return (aux + cAux) / count;
-}
-
-function inc(x: number, sum: number, c: number): [number, number] {
-  const t = sum + x;
-  if (t === Infinity || t === -Infinity) {
-    return [t, 0];
-  }
-  if (Math.abs(sum) >= Math.abs(x)) {
-    return [t, c + (sum - t + x)];
-  }
-  return [t, c + (x - t + sum)];
 }
 
 function windowValues(vs: Float64Array, lo: number, hi: number): number[] {

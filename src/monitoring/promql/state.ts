@@ -1,6 +1,6 @@
 // Per-query state shared by every evaluator of one query (sub-queries included): storage view, limits
 // (deadline, sample budget) and the warnings/infos Prometheus calls annotations.
-import type { Querier } from "../model.js";
+import type { Querier, Series } from "../model.js";
 import { PromqlErrors, TOO_MANY_SAMPLES_MESSAGE } from "./errors.js";
 import { positionOf } from "./parser.js";
 import type { PosRange } from "./ast.js";
@@ -41,6 +41,13 @@ export class QueryState {
     sliceMs = SLICE_MS,
   ) {
     this.slicer = new Slicer(sliceMs, () => this.checkDeadline());
+  }
+
+  /** A range selector's samples of one series into `reader` (no staleness markers), accounted by addSamples(). */
+  readRange(series: Series): number {
+    const len = this.reader.read(series, true);
+    this.addSamples(len);
+    return len;
   }
 
   /** Accounts samples held in memory; throws once the budget is exceeded, as Prometheus does. */

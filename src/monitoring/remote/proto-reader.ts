@@ -21,6 +21,10 @@ export function wireTypeName(wt: number): string {
   return WIRE_NAMES[wt] ?? `invalid wire type ${wt}`;
 }
 
+function varintPastEnd(what: string, p: number): ProtoError {
+  return new ProtoError(`truncated protobuf: ${what} varint runs past the end of its message (byte ${p})`);
+}
+
 export class ProtoReader {
   pos = 0;
 
@@ -33,9 +37,7 @@ export class ProtoReader {
     let x = 0;
     for (let shift = 0; shift < 35; shift += 7) {
       if (p >= end) {
-        throw new ProtoError(
-          `truncated protobuf: ${what} varint runs past the end of its message (byte ${p})`,
-        );
+        throw varintPastEnd(what, p);
       }
       const c = b[p++]!;
       x += (c & 0x7f) * 2 ** shift;
@@ -73,9 +75,7 @@ export class ProtoReader {
     let mul = 1;
     for (let i = 0; i < 7; i++) {
       if (p >= end) {
-        throw new ProtoError(
-          `truncated protobuf: ${what} varint runs past the end of its message (byte ${p})`,
-        );
+        throw varintPastEnd(what, p);
       }
       const c = b[p++]!;
       x += (c & 0x7f) * mul;
@@ -91,9 +91,7 @@ export class ProtoReader {
     let hi = 0;
     for (let i = 0; i < 10; i++) {
       if (p >= end) {
-        throw new ProtoError(
-          `truncated protobuf: ${what} varint runs past the end of its message (byte ${p})`,
-        );
+        throw varintPastEnd(what, p);
       }
       const c = b[p++]!;
       const bits = c & 0x7f;

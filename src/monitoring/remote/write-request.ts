@@ -1,7 +1,7 @@
 // Decodes a Prometheus remote-write 1.0 request (snappy block + prometheus.WriteRequest protobuf) by
 // hand, validating all of it before returning, so a caller that appends only after a successful decode
 // never applies half of an invalid request. Samples land in two typed arrays shared by the request.
-import type { Labels, SeriesSamples } from "../model.js";
+import { METRIC_TYPES, type Labels, type MetricType, type SeriesSamples } from "../model.js";
 import { RemoteErrors } from "./errors.js";
 import {
   ProtoError,
@@ -22,18 +22,8 @@ import {
 
 export type { LabelNameValidation } from "./write-request-labels.js";
 
-/** prometheus.MetricMetadata.MetricType, by enum number. */
-export const METRIC_TYPES = [
-  "unknown",
-  "counter",
-  "gauge",
-  "histogram",
-  "gaugehistogram",
-  "summary",
-  "info",
-  "stateset",
-] as const;
-export type MetricType = (typeof METRIC_TYPES)[number];
+// prometheus.MetricMetadata.MetricType, by enum number.
+export { METRIC_TYPES, type MetricType };
 
 export type MetricMetadata = {
   readonly type: MetricType;

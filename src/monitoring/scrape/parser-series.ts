@@ -1,22 +1,8 @@
 // Turns a series string produced by the exposition parser back into a label set. Runs only on a
 // scrape-cache miss, so clarity wins over speed here; the hot path never builds Labels.
 import type { Labels } from "../model.js";
-import {
-  BACKSLASH,
-  CHAR_CLASS,
-  COMMA,
-  EQ,
-  LABEL_CHAR,
-  LABEL_START,
-  LBRACE,
-  METRIC_CHAR,
-  METRIC_START,
-  QUOTE,
-  RBRACE,
-  SP,
-  TAB,
-  describeChar,
-} from "./parser-chars.js";
+import * as chars from "./parser-chars.js";
+import { describeChar } from "./parser-chars.js";
 import { ExpositionError } from "./errors.js";
 import { unescapeRange } from "./parser-escape.js";
 
@@ -34,7 +20,7 @@ export function parseSeriesLabels(series: string): Labels {
     throw new ExpositionError(0, `invalid series ${JSON.stringify(series)}: ${detail}`);
   };
   const skipBlanks = (q: number): number => {
-    while (s.charCodeAt(q) === SP || s.charCodeAt(q) === TAB) {
+    while (s.charCodeAt(q) === chars.SP || s.charCodeAt(q) === chars.TAB) {
       q++;
     }
     return q;
@@ -43,19 +29,19 @@ export function parseSeriesLabels(series: string): Labels {
   const closingQuote = (q: number): number => {
     for (;;) {
       const c = s.charCodeAt(q);
-      if (c === QUOTE) {
+      if (c === chars.QUOTE) {
         return q;
       }
       if (c !== c || c === 10) {
         return fail("unterminated quoted string");
       }
-      q += c === BACKSLASH ? 2 : 1;
+      q += c === chars.BACKSLASH ? 2 : 1;
     }
   };
   let name: string | undefined;
   let p = 0;
-  if (CHAR_CLASS[s.charCodeAt(0)]! & METRIC_START) {
-    while (CHAR_CLASS[s.charCodeAt(p)]! & METRIC_CHAR) {
+  if (chars.CHAR_CLASS[s.charCodeAt(0)]! & chars.METRIC_START) {
+    while (chars.CHAR_CLASS[s.charCodeAt(p)]! & chars.METRIC_CHAR) {
       p++;
     }
     name = s.slice(0, p);
@@ -64,25 +50,25 @@ export function parseSeriesLabels(series: string): Labels {
       return { __name__: name };
     }
   }
-  if (s.charCodeAt(p) !== LBRACE) {
+  if (s.charCodeAt(p) !== chars.LBRACE) {
     return fail(`expected a metric name or "{", got ${describeChar(s.charCodeAt(p))}`);
   }
   p++;
   for (;;) {
     p = skipBlanks(p);
     let c = s.charCodeAt(p);
-    if (c === RBRACE) {
+    if (c === chars.RBRACE) {
       break;
     }
     let label: string;
     let quoted = false;
-    if (CHAR_CLASS[c]! & LABEL_START) {
+    if (chars.CHAR_CLASS[c]! & chars.LABEL_START) {
       const start = p;
-      while (CHAR_CLASS[s.charCodeAt(p)]! & LABEL_CHAR) {
+      while (chars.CHAR_CLASS[s.charCodeAt(p)]! & chars.LABEL_CHAR) {
         p++;
       }
       label = s.slice(start, p);
-    } else if (c === QUOTE) {
+    } else if (c === chars.QUOTE) {
       const end = closingQuote(p + 1);
       label = unescapeRange(s, p + 1, end);
       quoted = true;
@@ -92,21 +78,21 @@ export function parseSeriesLabels(series: string): Labels {
     }
     p = skipBlanks(p);
     c = s.charCodeAt(p);
-    if (quoted && (c === COMMA || c === RBRACE)) {
+    if (quoted && (c === chars.COMMA || c === chars.RBRACE)) {
       if (name !== undefined) {
         return fail("metric name given twice");
       }
       name = label;
-      if (c === COMMA) {
+      if (c === chars.COMMA) {
         p++;
       }
       continue;
     }
-    if (c !== EQ) {
+    if (c !== chars.EQ) {
       return fail(`expected "=" after label name ${JSON.stringify(label)}`);
     }
     p = skipBlanks(p + 1);
-    if (s.charCodeAt(p) !== QUOTE) {
+    if (s.charCodeAt(p) !== chars.QUOTE) {
       return fail(`expected a quoted value for label ${JSON.stringify(label)}`);
     }
     const end = closingQuote(p + 1);
@@ -119,7 +105,7 @@ export function parseSeriesLabels(series: string): Labels {
     if (value !== "") {
       setLabel(out, label, value);
     }
-    if (s.charCodeAt(p) === COMMA) {
+    if (s.charCodeAt(p) === chars.COMMA) {
       p++;
     }
   }

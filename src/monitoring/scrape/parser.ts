@@ -1,6 +1,6 @@
 // The Prometheus exposition parser on the scrape hot path: text format 0.0.4 and OpenMetrics 1.0,
 // one pass of charCodeAt over the body; at most one string (the series slice) allocated per sample.
-import type { Labels } from "../model.js";
+import { METRIC_TYPES, type Labels } from "../model.js";
 import * as chars from "./parser-chars.js";
 import { describeChar } from "./parser-chars.js";
 import { ExpositionError } from "./errors.js";
@@ -70,16 +70,7 @@ export function parseExposition(body: string, format: ExpositionFormat, sink: Ex
 }
 
 const TEXT_TYPES = new Set(["counter", "gauge", "histogram", "summary", "untyped"]);
-const OM_TYPES = new Set([
-  "counter",
-  "gauge",
-  "histogram",
-  "gaugehistogram",
-  "summary",
-  "info",
-  "stateset",
-  "unknown",
-]);
+const OM_TYPES = new Set<string>(METRIC_TYPES);
 
 type MetaKind = "type" | "help" | "unit";
 
@@ -445,27 +436,28 @@ class Scanner {
       this.fail('expected an exemplar "# {" after the sample');
     }
     p = this.labels(p + 3, true, MODE_EXEMPLAR);
-    let c = s.charCodeAt(p);
+    const c = s.charCodeAt(p);
     if (c !== SP) {
       this.fail(`expected " " and a value after the exemplar labels, got ${describeChar(c)}`);
     }
-    const vStart = ++p;
-    c = s.charCodeAt(p);
-    while (c > SP) {
-      c = s.charCodeAt(++p);
-    }
-    if (parseFloatAt(s, vStart, p) === undefined) {
-      this.fail(`invalid exemplar value ${JSON.stringify(s.slice(vStart, p))}`);
-    }
-    if (c === SP) {
-      const tStart = ++p;
-      c = s.charCodeAt(p);
-      while (c > SP) {
-        c = s.charCodeAt(++p);
+    // Rare (OpenMetrics exemplars only): the value and the optional timestamp share one field scan.
+    const field = (
+      start: number,
+      parse: (s: string, a: number, b: number) => number | undefined,
+      what: string,
+    ) => {
+      let end = start;
+      while (s.charCodeAt(end) > SP) {
+        end++;
       }
-      if (parseOmTs(s, tStart, p) === undefined) {
-        this.fail(`invalid exemplar timestamp ${JSON.stringify(s.slice(tStart, p))}`);
+      if (parse(s, start, end) === undefined) {
+        this.fail(`invalid exemplar ${what} ${JSON.stringify(s.slice(start, end))}`);
       }
+      return end;
+    };
+    p = field(p + 1, parseFloatAt, "value");
+    if (s.charCodeAt(p) === SP) {
+      p = field(p + 1, parseOmTs, "timestamp");
     }
     return p;
   }

@@ -3,6 +3,7 @@
 import type { ScrapeConfig } from "../../config/scrape-schema.js";
 import type { Labels } from "../model.js";
 import { compileRelabel, relabel } from "./relabel.js";
+import { formatDuration } from "../../model/duration.js";
 
 export type ScrapeTarget = {
   /** Identity: the same key across syncs means the same loop keeps running. */
@@ -92,8 +93,8 @@ export function staticScrapeTargets(configs: readonly ScrapeConfig[], d: ScrapeD
           __address__: address,
           __metrics_path__: c.metrics_path,
           __scheme__: c.scheme,
-          __scrape_interval__: `${intervalMs / 1000}s`,
-          __scrape_timeout__: `${timeoutMs / 1000}s`,
+          __scrape_interval__: formatDuration(intervalMs),
+          __scrape_timeout__: formatDuration(timeoutMs),
         };
         for (const [k, v] of Object.entries(c.params ?? {})) {
           if (v[0] !== undefined) {

@@ -1,53 +1,45 @@
 // Errors raised by the embedded TSDB: rejected samples (out of order, too old, duplicate), stale
 // series refs, and storage faults. Every one is a StorageError with a stable LINEOPS_ERR_* code.
-import { LineopsError, type ErrorType } from "../../errors.js";
+import { LineopsError, defineError } from "../../errors.js";
 
 /** Base class of every TSDB error, so callers can tell storage rejections from other faults. */
 export class StorageError extends LineopsError {
-  constructor(code: `LINEOPS_ERR_${string}`, message: string, httpStatus: number, errorType: ErrorType) {
-    super(code, message, httpStatus, errorType);
-    this.name = "StorageError";
-  }
-}
-
-function defineStorageError(code: `LINEOPS_ERR_${string}`, httpStatus: number, errorType: ErrorType) {
-  const make = (message: string) => new StorageError(code, message, httpStatus, errorType);
-  return Object.assign(make, { code });
+  override name = "StorageError";
 }
 
 export const TsdbErrors = {
   /** t is older than the last committed sample of the series. */
-  outOfOrder: defineStorageError("LINEOPS_ERR_OUT_OF_ORDER", 400, "bad_data"),
+  outOfOrder: defineError("LINEOPS_ERR_OUT_OF_ORDER", 400, "bad_data", StorageError),
   /** Same timestamp as the last sample of the series, different value. */
-  duplicateSample: defineStorageError("LINEOPS_ERR_DUPLICATE_SAMPLE", 400, "bad_data"),
+  duplicateSample: defineError("LINEOPS_ERR_DUPLICATE_SAMPLE", 400, "bad_data", StorageError),
   /** t is before the head's min valid time: that range is already persisted in a block. */
-  tooOld: defineStorageError("LINEOPS_ERR_SAMPLE_TOO_OLD", 400, "bad_data"),
+  tooOld: defineError("LINEOPS_ERR_SAMPLE_TOO_OLD", 400, "bad_data", StorageError),
   /**
    * t is beyond the appender's max valid time (its creation time + maxAheadMs, 10 min by default).
    * One such sample used to drive block cuts and retention from a future "newest" time.
    */
-  tooFarInFuture: defineStorageError("LINEOPS_ERR_SAMPLE_TOO_FAR_IN_FUTURE", 400, "bad_data"),
+  tooFarInFuture: defineError("LINEOPS_ERR_SAMPLE_TOO_FAR_IN_FUTURE", 400, "bad_data", StorageError),
   /** Timestamp is not a finite integer number of milliseconds. */
-  invalidSample: defineStorageError("LINEOPS_ERR_INVALID_SAMPLE", 400, "bad_data"),
+  invalidSample: defineError("LINEOPS_ERR_INVALID_SAMPLE", 400, "bad_data", StorageError),
   /**
    * appendRef() with a ref the head no longer knows (dropped by head GC after a block cut, or never
    * issued): the caller must fall back to append(labels, ...), which returns a fresh ref.
    */
-  unknownRef: defineStorageError("LINEOPS_ERR_UNKNOWN_SERIES_REF", 400, "bad_data"),
+  unknownRef: defineError("LINEOPS_ERR_UNKNOWN_SERIES_REF", 400, "bad_data", StorageError),
   /** A label set that cannot be stored (empty, or an empty metric name / label name). */
-  invalidLabels: defineStorageError("LINEOPS_ERR_INVALID_LABELS", 400, "bad_data"),
+  invalidLabels: defineError("LINEOPS_ERR_INVALID_LABELS", 400, "bad_data", StorageError),
   /** A regex matcher that does not compile. */
-  invalidMatcher: defineStorageError("LINEOPS_ERR_INVALID_MATCHER", 400, "bad_data"),
+  invalidMatcher: defineError("LINEOPS_ERR_INVALID_MATCHER", 400, "bad_data", StorageError),
   /** The appender was already committed or rolled back. */
-  appenderDone: defineStorageError("LINEOPS_ERR_APPENDER_DONE", 500, "internal"),
+  appenderDone: defineError("LINEOPS_ERR_APPENDER_DONE", 500, "internal", StorageError),
   /** The database was closed. */
-  closed: defineStorageError("LINEOPS_ERR_TSDB_CLOSED", 503, "unavailable"),
+  closed: defineError("LINEOPS_ERR_TSDB_CLOSED", 503, "unavailable", StorageError),
   /** A block or WAL record failed its checksum or could not be parsed. */
-  corrupt: defineStorageError("LINEOPS_ERR_TSDB_CORRUPT", 500, "internal"),
+  corrupt: defineError("LINEOPS_ERR_TSDB_CORRUPT", 500, "internal", StorageError),
   /** A synchronous compact() while compactAsync() runs. */
-  compacting: defineStorageError("LINEOPS_ERR_TSDB_COMPACTING", 409, "conflict"),
+  compacting: defineError("LINEOPS_ERR_TSDB_COMPACTING", 409, "conflict", StorageError),
   /** The data directory is locked by another process. */
-  locked: defineStorageError("LINEOPS_ERR_TSDB_LOCKED", 409, "conflict"),
+  locked: defineError("LINEOPS_ERR_TSDB_LOCKED", 409, "conflict", StorageError),
 } as const;
 
 /**

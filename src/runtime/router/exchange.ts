@@ -11,6 +11,7 @@ import type { BackendState } from "./backend.js";
 import type { Target } from "./balancer.js";
 import type { Dispatcher } from "./dispatch.js";
 import { connectTimeoutError } from "./dispatch.js";
+import { forwardHeaders } from "./headers.js";
 
 export abstract class Exchange {
   protected readonly d: Dispatcher;
@@ -32,18 +33,13 @@ export abstract class Exchange {
   /** Set once an upgrade took the upstream connection over: the request's late errors are not failures. */
   protected detached = false;
 
-  constructor(
-    d: Dispatcher,
-    req: IncomingMessage,
-    target: Target,
-    headers: OutgoingHttpHeaders,
-    pooled: boolean,
-  ) {
+  /** `upgrade`: a WebSocket handshake, whose headers keep Connection/Upgrade and which is not pooled. */
+  constructor(d: Dispatcher, req: IncomingMessage, target: Target, upgrade: boolean) {
     this.d = d;
     this.req = req;
     this.#target = target;
-    this.#headers = headers;
-    this.#pooled = pooled;
+    this.#headers = forwardHeaders(req, upgrade);
+    this.#pooled = !upgrade;
   }
 
   /** Starts with a backend the router already picked (and counted in flight). */

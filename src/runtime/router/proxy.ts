@@ -1,6 +1,6 @@
 // One proxied HTTP request: connect to a backend, stream the request body only once the connection
 // is up, stream the response back. Attempts and retries are the Exchange's (./exchange.ts).
-import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { ClientRequest, IncomingMessage, ServerResponse } from "node:http";
 
 import type { Target } from "./balancer.js";
 import type { Dispatcher } from "./dispatch.js";
@@ -10,14 +10,8 @@ import { responseHeaders, sendError } from "./headers.js";
 export class HttpExchange extends Exchange {
   readonly #res: ServerResponse;
 
-  constructor(
-    d: Dispatcher,
-    req: IncomingMessage,
-    res: ServerResponse,
-    target: Target,
-    headers: OutgoingHttpHeaders,
-  ) {
-    super(d, req, target, headers, true);
+  constructor(d: Dispatcher, req: IncomingMessage, res: ServerResponse, target: Target) {
+    super(d, req, target, false);
     this.#res = res;
     res.once("close", this.onClientClose);
   }

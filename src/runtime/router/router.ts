@@ -26,7 +26,6 @@ import { RouterErrors } from "./errors.js";
 import {
   cookieValue,
   firstValue,
-  forwardHeaders,
   PREVIEW_HEADER,
   sendError,
   sendSocketError,
@@ -540,7 +539,7 @@ export class Router {
       sendError(res, 503, msg);
       return;
     }
-    new HttpExchange(r.dispatcher, req, res, target, forwardHeaders(req, false)).start(first);
+    new HttpExchange(r.dispatcher, req, res, target).start(first);
   }
 
   #handleUpgrade(service: string, req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -559,6 +558,6 @@ export class Router {
     }
     this.#tunnels.add(socket);
     socket.once("close", () => this.#tunnels.delete(socket));
-    new UpgradeExchange(r.dispatcher, req, socket, head, target, forwardHeaders(req, true)).start(first);
+    new UpgradeExchange(r.dispatcher, req, socket, head, target).start(first);
   }
 }

@@ -1,7 +1,7 @@
 // WebSocket (any Connection: upgrade) proxying: replay the handshake to a backend on a fresh
 // connection, relay its 101 answer, then pipe both sockets until either side closes. Attempts and
 // retries are the Exchange's (./exchange.ts).
-import type { ClientRequest, IncomingMessage, OutgoingHttpHeaders } from "node:http";
+import type { ClientRequest, IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 
 import type { BackendState } from "./backend.js";
@@ -55,16 +55,9 @@ export class UpgradeExchange extends Exchange {
   #upstream: Duplex | undefined;
   #code = 0;
 
-  constructor(
-    d: Dispatcher,
-    req: IncomingMessage,
-    socket: Duplex,
-    head: Buffer,
-    target: Target,
-    headers: OutgoingHttpHeaders,
-  ) {
-    // Not pooled: an upgraded connection never goes back to a keep-alive pool.
-    super(d, req, target, headers, false);
+  constructor(d: Dispatcher, req: IncomingMessage, socket: Duplex, head: Buffer, target: Target) {
+    // An upgrade: its connection never goes back to a keep-alive pool.
+    super(d, req, target, true);
     this.#socket = socket;
     this.#head = head;
     socket.on("error", () => socket.destroy());
