@@ -27,7 +27,12 @@ import { ROLES, type TokenRecord } from "../store/tokens.js";
  * An integer query parameter, read from its text as ajv used to ("?limit=5" is 5, "?limit=lots" is
  * 400) and bounded; the OpenAPI document shows it as an integer with its bounds.
  */
-const queryInt = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const queryInt = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  // Blank text is refused, as ajv did: coercion alone would read "?before=" as 0.
+  z.preprocess(
+    (v) => (typeof v === "string" && v.trim() === "" ? Number.NaN : v),
+    z.coerce.number().int().min(min).max(max),
+  );
 
 export const revisionRef = z.string().regex(REVISION_PATTERN, "must be a revision number or its hash (hex)");
 
@@ -48,7 +53,7 @@ export type TokenRequest = z.input<typeof tokenBody>;
 
 export const auditQuery = z.object({
   limit: queryInt(1, 1000).default(100),
-  before: z.coerce.number().int().optional(),
+  before: queryInt(Number.MIN_SAFE_INTEGER).optional(),
   actor: z.string().optional(),
 });
 
