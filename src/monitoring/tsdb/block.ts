@@ -13,6 +13,7 @@ import { TsdbErrors } from "./errors.js";
 import type { CompiledMatcher, PostingsIndex } from "./matchers.js";
 import { selectPostings } from "./matchers.js";
 import { EMPTY_POSTINGS } from "./postings.js";
+import { grown } from "../typed-arrays.js";
 
 const MAGIC = 0x4c545331; // "LTS1"
 
@@ -295,9 +296,7 @@ class Vec<T extends Uint32Array | Float64Array> {
 
   push(x: number): void {
     if (this.n === this.a.length) {
-      const b = new this.make(this.n * 2);
-      b.set(this.a as never);
-      this.a = b;
+      this.a = grown(this.a);
     }
     this.a[this.n++] = x;
   }

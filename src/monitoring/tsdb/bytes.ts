@@ -2,6 +2,7 @@
 // 2^53), zigzag, little-endian u32, and float64 copied as raw bits (NaN payloads survive); and
 // writing a finished buffer out without blocking the event loop.
 import fs from "node:fs";
+import { grownBuffer } from "../typed-arrays.js";
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -16,9 +17,7 @@ export class ByteWriter {
 
   ensure(n: number): void {
     if (this.len + n > this.buf.length) {
-      const b = Buffer.allocUnsafe(Math.max(this.len + n, this.buf.length * 2));
-      this.buf.copy(b, 0, 0, this.len);
-      this.buf = b;
+      this.buf = grownBuffer(this.buf, this.len + n, this.len);
     }
   }
 

@@ -8,6 +8,7 @@ import { encodeSample, MAX_SAMPLE_BITS, newEncoderState, SAMPLES_PER_CHUNK } fro
 import { TsdbErrors } from "./errors.js";
 import { compileMatcher, selectPostings, type PostingsIndex } from "./matchers.js";
 import { EMPTY_POSTINGS, PostingsList } from "./postings.js";
+import { grown, grownCapacity, resized, type TypedArray } from "../typed-arrays.js";
 
 export const SLOT_SPACE = 2 ** 24;
 
@@ -894,9 +895,7 @@ export class Head implements PostingsIndex {
 
   private ensurePool(n: number): void {
     if (n > this.labelPool.length) {
-      const b = new Uint32Array(Math.max(n, this.labelPool.length * 2));
-      b.set(this.labelPool.subarray(0, this.poolLen));
-      this.labelPool = b;
+      this.labelPool = grown(this.labelPool, n, this.poolLen);
     }
   }
 
@@ -904,36 +903,29 @@ export class Head implements PostingsIndex {
     if (n <= this.cap) {
       return;
     }
-    const cap = Math.max(n, this.cap * 2, 1024);
-    const g = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(
-      a: T,
-      make: new (n: number) => T,
-    ): T => {
-      const b = new make(cap);
-      b.set(a as never);
-      return b;
-    };
-    this.gen = g(this.gen, Uint32Array);
-    this.live = g(this.live, Uint8Array);
-    this.walLogged = g(this.walLogged, Uint8Array);
-    this.lastT = g(this.lastT, Float64Array);
-    this.lastV = g(this.lastV, Float64Array);
+    const cap = grownCapacity(this.cap, n, 1024);
+    const g = <T extends TypedArray>(a: T): T => resized(a, cap);
+    this.gen = g(this.gen);
+    this.live = g(this.live);
+    this.walLogged = g(this.walLogged);
+    this.lastT = g(this.lastT);
+    this.lastV = g(this.lastV);
     this.lastVU32 = new Uint32Array(this.lastV.buffer);
-    this.cMinT = g(this.cMinT, Float64Array);
-    this.cDelta = g(this.cDelta, Float64Array);
-    this.cBits = g(this.cBits, Uint32Array);
-    this.cCount = g(this.cCount, Uint16Array);
-    this.cLead = g(this.cLead, Uint8Array);
-    this.cTrail = g(this.cTrail, Uint8Array);
-    this.firstChunk = g(this.firstChunk, Int32Array);
-    this.lastChunk = g(this.lastChunk, Int32Array);
-    this.labelsOff = g(this.labelsOff, Uint32Array);
-    this.labelsLen = g(this.labelsLen, Uint16Array);
-    this.hash = g(this.hash, Float64Array);
-    this.pendingT = g(this.pendingT, Float64Array);
-    this.pendingOwner = g(this.pendingOwner, Uint32Array);
-    this.pendingI = g(this.pendingI, Uint32Array);
-    this.migrated = g(this.migrated, Uint8Array);
+    this.cMinT = g(this.cMinT);
+    this.cDelta = g(this.cDelta);
+    this.cBits = g(this.cBits);
+    this.cCount = g(this.cCount);
+    this.cLead = g(this.cLead);
+    this.cTrail = g(this.cTrail);
+    this.firstChunk = g(this.firstChunk);
+    this.lastChunk = g(this.lastChunk);
+    this.labelsOff = g(this.labelsOff);
+    this.labelsLen = g(this.labelsLen);
+    this.hash = g(this.hash);
+    this.pendingT = g(this.pendingT);
+    this.pendingOwner = g(this.pendingOwner);
+    this.pendingI = g(this.pendingI);
+    this.migrated = g(this.migrated);
     this.cap = cap;
   }
 }
