@@ -7,7 +7,8 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { crc32 } from "node:zlib";
-import { labelsKey, type Labels } from "../model.js";
+import type { Labels } from "../model.js";
+import { seriesKey } from "./series-key.js";
 import { ByteReader, ByteWriter, writeAll } from "./bytes.js";
 import { TsdbErrors } from "./errors.js";
 import type { CompiledMatcher, PostingsIndex } from "./matchers.js";
@@ -58,12 +59,15 @@ export function writeBlock(
   range: { minTime: number; maxTime: number; resolution: number; sources?: string[] },
   series: BlockSeries[],
 ): BlockMeta {
-  const keyed = series.filter((s) => s.chunks.length > 0).map((s) => ({ s, k: labelsKey(s.labels) }));
+  const keyed = series.filter((s) => s.chunks.length > 0).map((s) => ({ s, k: seriesKey(s.labels) }));
   keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   const w = new BlockWriter(parent, range);
   try {
     for (const { s } of keyed) {
       w.add(s);
+      if (w.buffered >= FLUSH_BYTES) {
+        w.flushSync();
+      }
     }
     return w.finishSync();
   } catch (err) {
@@ -97,7 +101,7 @@ export class BlockWriter {
   readonly ix: IndexBuilder;
 
   constructor(
-    private readonly parent: string,
+    readonly parent: string,
     private readonly range: Range,
   ) {
     this.tmp = path.join(parent, `${this.id}.tmp`);
@@ -159,19 +163,14 @@ export class BlockWriter {
       this.numChunks++;
     }
     this.numSeries++;
-    if (this.syncFlush && cw.len >= FLUSH_BYTES) {
-      this.writeChunks();
-    }
   }
-
-  /** When false, add() only buffers and the caller awaits flush() (writes off the event loop). */
-  syncFlush = true;
 
   get buffered(): number {
     return this.cw.len;
   }
 
-  private writeChunks(): void {
+  /** Writes the buffered chunk bytes now (add() only buffers; the caller flushes). */
+  flushSync(): void {
     const data = this.cw.view();
     let off = 0;
     while (off < data.length) {
@@ -230,7 +229,7 @@ export class BlockWriter {
   }
 
   finishSync(): BlockMeta {
-    this.writeChunks();
+    this.flushSync();
     fs.fsyncSync(this.chunksFd);
     fs.closeSync(this.chunksFd);
     this.chunksFd = -1;

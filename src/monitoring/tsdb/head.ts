@@ -8,6 +8,7 @@ import { encodeSample, MAX_SAMPLE_BITS, newEncoderState, SAMPLES_PER_CHUNK } fro
 import { TsdbErrors } from "./errors.js";
 import { compileMatcher, selectPostings, type PostingsIndex } from "./matchers.js";
 import { EMPTY_POSTINGS, PostingsList } from "./postings.js";
+import { comparePairs, seriesHash } from "./series-key.js";
 import { grown, grownCapacity, resized, type TypedArray } from "../typed-arrays.js";
 
 export const SLOT_SPACE = 2 ** 24;
@@ -120,7 +121,7 @@ export class Head implements PostingsIndex {
     if (w === 0) {
       throw TsdbErrors.invalidLabels("empty label set");
     }
-    const h = hashSorted(names, labels);
+    const h = seriesHash(names, labels);
     const slot = this.byHash.get(h);
     if (slot !== undefined) {
       if (slot >= 0 && this.sameLabels(slot, names, labels)) {
@@ -241,7 +242,7 @@ export class Head implements PostingsIndex {
     const names = Object.keys(labels)
       .filter((n) => labels[n] !== "")
       .sort();
-    const created = this.create(names, labels, hashSorted(names, labels), ref);
+    const created = this.create(names, labels, seriesHash(names, labels), ref);
     this.walLogged[created] = 1;
     return created;
   }
@@ -280,7 +281,7 @@ export class Head implements PostingsIndex {
   }
 
   /**
-   * Orders two series as their labelsKey() strings would sort (names are stored sorted), without
+   * Orders two series as their seriesKey() strings would sort (names are stored sorted), without
    * building the strings: a block cut sorts every series and must not allocate a key for each.
    */
   compareLabels(a: number, b: number): number {
@@ -288,16 +289,16 @@ export class Head implements PostingsIndex {
     const sym = this.symbols;
     const oa = this.labelsOff[a]!;
     const ob = this.labelsOff[b]!;
-    const la = 2 * this.labelsLen[a]!;
-    const lb = 2 * this.labelsLen[b]!;
-    for (let k = 0; k < la && k < lb; k++) {
-      const x = pool[oa + k]!;
-      const y = pool[ob + k]!;
-      if (x !== y) {
-        return sym[x]! < sym[y]! ? -1 : 1;
-      }
-    }
-    return la - lb;
+    return comparePairs(
+      sym,
+      pool,
+      oa,
+      oa + 2 * this.labelsLen[a]!,
+      sym,
+      pool,
+      ob,
+      ob + 2 * this.labelsLen[b]!,
+    );
   }
 
   labelValueOf(slot: number, name: string): string | undefined {
@@ -928,27 +929,4 @@ export class Head implements PostingsIndex {
     this.migrated = g(this.migrated);
     this.cap = cap;
   }
-}
-
-/** A 52-bit hash of a label set given its sorted names (empty values already removed). */
-function hashSorted(names: readonly string[], labels: Labels): number {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x9747b28c;
-  for (const n of names) {
-    const v = labels[n]!;
-    for (let j = 0; j < n.length; j++) {
-      const c = n.charCodeAt(j);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    }
-    h1 = Math.imul(h1 ^ 0xff, 0x01000193);
-    for (let j = 0; j < v.length; j++) {
-      const c = v.charCodeAt(j);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    }
-    h1 = Math.imul(h1 ^ 0xfe, 0x01000193);
-    h2 = Math.imul(h2 ^ 0xfe, 0x5bd1e995);
-  }
-  return (h1 >>> 0) * 2 ** 20 + ((h2 >>> 0) & 0xfffff);
 }

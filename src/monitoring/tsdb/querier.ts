@@ -1,14 +1,7 @@
 // Queriers: one consistent view over the head and the persisted blocks, merging a series' data from
 // every source by timestamp (duplicates from overlapping sources are dropped). With a resolution
 // they read the downsampled tier where it exists and aggregate raw data on the fly after it.
-import {
-  labelsKey,
-  type Labels,
-  type Matcher,
-  type Querier,
-  type Series,
-  type SeriesSamples,
-} from "../model.js";
+import { type Labels, type Matcher, type Querier, type Series, type SeriesSamples } from "../model.js";
 import type { Block, BlockChunk, LoadedIndex } from "./block.js";
 import { decodeChunk } from "./chunk.js";
 import { StorageError } from "./errors.js";
@@ -21,6 +14,7 @@ import {
 } from "./downsample.js";
 import type { ChunkPart, Head, HeadSnapshot } from "./head.js";
 import { compileMatcher, labelsMatch, type CompiledMatcher } from "./matchers.js";
+import { comparePairs, seriesKey, seriesKeyOfPairs } from "./series-key.js";
 
 export type QuerierHints = {
   /**
@@ -136,7 +130,7 @@ export class MergeQuerier implements TsdbQuerier {
     }
     const byKey = new Map<string, { labels: Labels; tier: BlockChunk[][]; raw: Source[] }>();
     const entry = (labels: Labels) => {
-      const k = labelsKey(labels);
+      const k = seriesKey(labels);
       let e = byKey.get(k);
       if (!e) {
         e = { labels, tier: [], raw: [] };
@@ -391,33 +385,32 @@ function mergeBlockLists(blocks: readonly Block[], found: readonly Uint32Array[]
   }
 }
 
-/** Label order of two blocks' series (names and values pairwise, then length), as labelsKey() order. */
+/** Label order of two blocks' series, as seriesKey() order. */
 function compareBlockSeries(a: LoadedIndex, ia: number, b: LoadedIndex, ib: number): number {
-  let pa = a.labelsOff[ia]!;
-  const ea = a.labelsOff[ia + 1]!;
-  let pb = b.labelsOff[ib]!;
-  const eb = b.labelsOff[ib + 1]!;
-  for (; pa < ea && pb < eb; pa++, pb++) {
-    const x = a.symbols[a.pairs[pa]!]!;
-    const y = b.symbols[b.pairs[pb]!]!;
-    if (x !== y) {
-      return x < y ? -1 : 1;
-    }
-  }
-  return ea - pa - (eb - pb);
+  return comparePairs(
+    a.symbols,
+    a.pairs,
+    a.labelsOff[ia]!,
+    a.labelsOff[ia + 1]!,
+    b.symbols,
+    b.pairs,
+    b.labelsOff[ib]!,
+    b.labelsOff[ib + 1]!,
+  );
 }
 
-/** Block series and head series (each list in label order) merged by labelsKey(), blocks' sources first. */
+/** Block series and head series (each list in label order) merged by seriesKey(), blocks' sources first. */
 function mergeWithHead(fromBlocks: readonly Gathered[], fromHead: readonly Gathered[]): Gathered[] {
   const out: Gathered[] = [];
   const blockKey = (g: Gathered) => {
     const lazy = g.sources[0]!.lazy!;
-    return blockLabelsKey(lazy.block.index(), lazy.id);
+    const ix = lazy.block.index();
+    return seriesKeyOfPairs(ix.symbols, ix.pairs, ix.labelsOff[lazy.id]!, ix.labelsOff[lazy.id + 1]!);
   };
   let i = 0;
   let j = 0;
   let kb = blockKey(fromBlocks[0]!);
-  let kh = labelsKey(fromHead[0]!.labels);
+  let kh = seriesKey(fromHead[0]!.labels);
   while (i < fromBlocks.length && j < fromHead.length) {
     const fromB = kb <= kh;
     const fromH = kh <= kb;
@@ -434,24 +427,10 @@ function mergeWithHead(fromBlocks: readonly Gathered[], fromHead: readonly Gathe
       kb = blockKey(fromBlocks[i]!);
     }
     if (fromH && j < fromHead.length) {
-      kh = labelsKey(fromHead[j]!.labels);
+      kh = seriesKey(fromHead[j]!.labels);
     }
   }
   return out.concat(fromBlocks.slice(i), fromHead.slice(j));
-}
-
-/**
- * labelsKey() of a block's series straight from its index: the block stores each series' label
- * pairs sorted by name (BlockWriter.add), which is the order labelsKey() sorts them into.
- */
-function blockLabelsKey(ix: LoadedIndex, id: number): string {
-  const sym = ix.symbols;
-  const pairs = ix.pairs;
-  let key = "";
-  for (let p = ix.labelsOff[id]!; p < ix.labelsOff[id + 1]!; p += 2) {
-    key += `${sym[pairs[p]!]!}\u0000${sym[pairs[p + 1]!]!}\u0001`;
-  }
-  return key;
 }
 
 /** A selected series of raw data: its sources are decoded (lazy block chunks read) on each call. */

@@ -263,23 +263,6 @@ export class Wal {
   }
 
   /**
-   * Snapshots the head into checkpoint.<N> (written via a temp file and rename) where N is a new
-   * segment, then deletes every older segment and checkpoint: replay starts from the snapshot.
-   */
-  checkpoint(
-    write: (w: ByteWriter, record: (type: number, body: (w: ByteWriter) => void) => void) => void,
-  ): void {
-    const cp = this.beginCheckpoint();
-    try {
-      write(cp.w, (type, body) => cp.record(type, body));
-      cp.finishSync();
-    } catch (err) {
-      cp.abort();
-      throw err;
-    }
-  }
-
-  /**
    * Starts a checkpoint that the caller fills over several slices while appends go on. Samples
    * logged meanwhile land in the new segment N and are replayed after the checkpoint; replay
    * skips those the checkpoint already holds (they are not newer than the series' last sample),
@@ -387,8 +370,6 @@ export function decodeSamples(
 /** One checkpoint being written: records go to a buffer that is written out every few MiB. */
 export class CheckpointWriter {
   w = new ByteWriter(1 << 20);
-  /** When false, record() only buffers and the caller awaits flush() (writes off the event loop). */
-  syncFlush = true;
   private fd: number;
   private readonly file: string;
   private done = false;
@@ -412,9 +393,6 @@ export class CheckpointWriter {
     const payload = cw.buf.subarray(start + HEADER, cw.len);
     cw.buf.writeUInt32LE(payload.length, start + 1);
     cw.buf.writeUInt32LE(crc32(payload), start + 5);
-    if (this.syncFlush && cw.len >= 4 << 20) {
-      this.writeOut();
-    }
   }
 
   get buffered(): number {
@@ -436,7 +414,8 @@ export class CheckpointWriter {
 
   private spare: ByteWriter | undefined;
 
-  private writeOut(): void {
+  /** Writes the buffered records now (record() only buffers; the caller flushes). */
+  flushSync(): void {
     const data = this.w.view();
     let off = 0;
     while (off < data.length) {
@@ -446,7 +425,7 @@ export class CheckpointWriter {
   }
 
   finishSync(): void {
-    this.writeOut();
+    this.flushSync();
     fs.fsyncSync(this.fd);
     this.complete();
   }
