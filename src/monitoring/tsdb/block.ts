@@ -9,6 +9,7 @@ import path from "node:path";
 import { crc32 } from "node:zlib";
 import type { Labels } from "../model.js";
 import { seriesKey } from "./series-key.js";
+import { Symbols } from "./symbols.js";
 import { ByteReader, ByteWriter, writeAll } from "./bytes.js";
 import { TsdbErrors } from "./errors.js";
 import type { CompiledMatcher, PostingsIndex } from "./matchers.js";
@@ -87,8 +88,8 @@ type Range = { minTime: number; maxTime: number; resolution: number; sources?: s
 export class BlockWriter {
   readonly id = ulid();
   private readonly tmp: string;
-  private readonly symbolIds = new Map<string, number>();
-  private readonly symbols: string[] = [];
+  private readonly syms = new Symbols();
+  private readonly symbols = this.syms.list;
   private readonly body = new ByteWriter(1 << 16);
   private cw = new ByteWriter(1 << 20);
   private chunksFd: number;
@@ -111,16 +112,6 @@ export class BlockWriter {
     this.ix = new IndexBuilder(this.symbols, this.cols);
   }
 
-  private sym(x: string): number {
-    let i = this.symbolIds.get(x);
-    if (i === undefined) {
-      i = this.symbols.length;
-      this.symbols.push(x);
-      this.symbolIds.set(x, i);
-    }
-    return i;
-  }
-
   add(s: BlockSeries): void {
     if (s.chunks.length === 0) {
       return;
@@ -131,8 +122,8 @@ export class BlockWriter {
     body.uvarint(names.length);
     ix.beginSeries();
     for (const n of names) {
-      const ni = this.sym(n);
-      const vi = this.sym(s.labels[n]!);
+      const ni = this.syms.intern(n);
+      const vi = this.syms.intern(s.labels[n]!);
       body.uvarint(ni);
       body.uvarint(vi);
       ix.label(ni, vi);

@@ -4,13 +4,12 @@
 import type { ByteReader, ByteWriter } from "./bytes.js";
 import { decodeChunk } from "./chunk.js";
 import { slotOfRef, type ChunkPart, type Head } from "./head.js";
-import { io, maybePause, type Job } from "./job.js";
+import { flushWhenFull, io, maybePause, type Job } from "./job.js";
 import type { Slicer } from "../slicer.js";
 import { encodeSeries, REC_CHUNKS, REC_META, REC_SERIES, type CheckpointWriter, type Wal } from "./wal.js";
 
 /** Series per record, and between budget checks. */
 const CHECKPOINT_BATCH = 64;
-const FLUSH_BYTES = 4 << 20;
 
 export class Checkpointer {
   /** The checkpoint being written, if any. */
@@ -38,12 +37,7 @@ export class Checkpointer {
         if (batch.length === CHECKPOINT_BATCH) {
           writeCheckpointBatch(h, batch, cp);
           batch.length = 0;
-          if (cp.buffered >= FLUSH_BYTES) {
-            yield* io(
-              () => cp.flush(),
-              () => cp.flushSync(),
-            );
-          }
+          yield* flushWhenFull(cp);
           yield* maybePause(sl);
         }
       }

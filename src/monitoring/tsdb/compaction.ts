@@ -11,7 +11,7 @@ import { decodeChunk } from "./chunk.js";
 import { aggregate, decodeAggregates, emptyAggregates, encodeAggregates } from "./downsample.js";
 import { TsdbErrors } from "./errors.js";
 import type { Head } from "./head.js";
-import { io, maybePause, PAUSE, sortJob, type Job } from "./job.js";
+import { flushWhenFull, io, maybePause, PAUSE, sortJob, type Job } from "./job.js";
 import { seriesKey } from "./series-key.js";
 import { grown } from "../typed-arrays.js";
 import type { Logger } from "./wal.js";
@@ -19,7 +19,6 @@ import type { Logger } from "./wal.js";
 const DAY = 24 * 3600_000;
 const TIER_MERGE_SPAN: Record<number, number> = { 60_000: DAY, 3_600_000: 7 * DAY };
 const TRUNCATE_SLOTS = 512;
-const FLUSH_BYTES = 4 << 20;
 
 export type CompactionOptions = {
   blockDurationMs: number;
@@ -152,12 +151,7 @@ export class Compactor {
           }
         }
         for (const w of writers) {
-          if (w.buffered >= FLUSH_BYTES) {
-            yield* io(
-              () => w.flush(),
-              () => w.flushSync(),
-            );
-          }
+          yield* flushWhenFull(w);
         }
         if (sl.due()) {
           yield PAUSE;
@@ -278,12 +272,7 @@ export class Compactor {
         // Re-chunk so merged series do not keep many tiny chunks.
         const a = decodeAggregates(chunks, -Infinity, Infinity);
         w.add({ labels: labels!, chunks: encodeAggregates(a, pool) });
-        if (w.buffered >= FLUSH_BYTES) {
-          yield* io(
-            () => w.flush(),
-            () => w.flushSync(),
-          );
-        }
+        yield* flushWhenFull(w);
         if (sl.due()) {
           yield PAUSE;
         }

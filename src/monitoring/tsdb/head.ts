@@ -9,6 +9,7 @@ import { TsdbErrors } from "./errors.js";
 import { compileMatcher, selectPostings, type PostingsIndex } from "./matchers.js";
 import { EMPTY_POSTINGS, PostingsList } from "./postings.js";
 import { comparePairs, seriesHash } from "./series-key.js";
+import { Symbols } from "./symbols.js";
 import { grown, grownCapacity, resized, type TypedArray } from "../typed-arrays.js";
 
 export const SLOT_SPACE = 2 ** 24;
@@ -24,6 +25,17 @@ const SLOTS_PER_PAGE = 4096;
 
 /** A chunk handed to a querier: immutable bytes (a copy for the open chunk). */
 export type ChunkPart = { bytes: Uint8Array; count: number; minT: number; maxT: number };
+
+/** A series' open chunk as a checkpoint stores it: its bytes and the encoder's state. */
+export type OpenChunkState = {
+  bytes: Uint8Array;
+  count: number;
+  minT: number;
+  delta: number;
+  bits: number;
+  leading: number;
+  trailing: number;
+};
 
 /** One series' data from one source (head or a block), for the querier to merge. */
 export type SeriesParts = { labels: Labels; chunks: ChunkPart[]; maxVisibleT: number };
@@ -72,8 +84,8 @@ export class Head implements PostingsIndex {
   private truncSlots = 0;
   private labelPool = new Uint32Array(1024);
   private poolLen = 0;
-  symbols: string[] = [];
-  private symbolIds = new Map<string, number>();
+  private syms = new Symbols();
+  symbols: string[] = this.syms.list;
   private byHash = new Map<number, number>();
   private collisions = new Map<number, number[]>();
   private postingsMap = new Map<string, Map<string, PostingsList>>();
@@ -248,13 +260,7 @@ export class Head implements PostingsIndex {
   }
 
   private intern(s: string): number {
-    let id = this.symbolIds.get(s);
-    if (id === undefined) {
-      id = this.symbols.length;
-      this.symbols.push(s);
-      this.symbolIds.set(s, id);
-    }
-    return id;
+    return this.syms.intern(s);
   }
 
   private addPosting(name: string, value: string, slot: number): void {
@@ -739,8 +745,8 @@ export class Head implements PostingsIndex {
     const oldSymbols = this.symbols;
     this.labelPool = new Uint32Array(Math.max(1024, this.poolLen));
     this.poolLen = 0;
-    this.symbols = [];
-    this.symbolIds = new Map();
+    this.syms = new Symbols();
+    this.symbols = this.syms.list;
     this.postingsMap = new Map();
     this.all = new PostingsList();
     for (let s = 0; s < this.nSlots; s++) {
@@ -777,15 +783,7 @@ export class Head implements PostingsIndex {
     }
   }
 
-  openChunkState(slot: number): {
-    bytes: Uint8Array;
-    count: number;
-    minT: number;
-    delta: number;
-    bits: number;
-    leading: number;
-    trailing: number;
-  } {
+  openChunkState(slot: number): OpenChunkState {
     const page = this.slabPage(slot);
     const base = (slot % SLOTS_PER_PAGE) * SLOT_BYTES;
     return {
@@ -823,18 +821,7 @@ export class Head implements PostingsIndex {
     this.maxT = Math.max(this.maxT, c.maxT);
   }
 
-  restoreOpenChunk(
-    slot: number,
-    st: {
-      bytes: Uint8Array;
-      count: number;
-      minT: number;
-      delta: number;
-      bits: number;
-      leading: number;
-      trailing: number;
-    },
-  ): void {
+  restoreOpenChunk(slot: number, st: OpenChunkState): void {
     const page = this.slabPage(slot);
     const base = (slot % SLOTS_PER_PAGE) * SLOT_BYTES;
     page.set(st.bytes, base);

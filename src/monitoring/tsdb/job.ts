@@ -28,6 +28,26 @@ export function* maybePause(sl: Slicer): Job<void> {
   }
 }
 
+/** A file writer that buffers: flush() writes off the event loop, flushSync() in place. */
+export interface BufferedWriter {
+  readonly buffered: number;
+  flush(): Promise<void>;
+  flushSync(): void;
+}
+
+/** Writers flush every few MiB: large enough for few writes, small enough to bound memory. */
+const FLUSH_BYTES = 4 << 20;
+
+/** Inside a job: writes `w`'s buffer out once it holds FLUSH_BYTES. */
+export function* flushWhenFull(w: BufferedWriter): Job<void> {
+  if (w.buffered >= FLUSH_BYTES) {
+    yield* io(
+      () => w.flush(),
+      () => w.flushSync(),
+    );
+  }
+}
+
 /** A slicer whose budget is never spent: a job run synchronously never pauses. */
 export function unlimited(): Slicer {
   return new Slicer(Infinity);

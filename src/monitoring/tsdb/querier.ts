@@ -596,19 +596,38 @@ export function decodeInto(
   return ordered ? n : mergeRuns(sc, runEnds);
 }
 
+// The merges' output scratch (module-level: merges run one at a time, synchronously).
 let tmpT = new Float64Array(0);
 let tmpV = new Float64Array(0);
+
+/** Output room for `n` merged samples: times, and value bits as u32 pairs. */
+function mergeOutput(n: number): { outT: Float64Array; outU: Uint32Array } {
+  if (tmpT.length < n) {
+    tmpT = new Float64Array(n);
+    tmpV = new Float64Array(n);
+  }
+  return { outT: tmpT, outU: new Uint32Array(tmpV.buffer, 0, 2 * n) };
+}
+
+/** Copies sample `from` of (ts, vU) to slot k of the output. */
+function put(
+  outT: Float64Array,
+  outU: Uint32Array,
+  k: number,
+  ts: Float64Array,
+  vU: Uint32Array,
+  from: number,
+): void {
+  outT[k] = ts[from]!;
+  outU[2 * k] = vU[2 * from]!;
+  outU[2 * k + 1] = vU[2 * from + 1]!;
+}
 
 /** Merges consecutive strictly time-ordered runs of sc into one, dropping later duplicates. Returns the length. */
 function mergeRuns(sc: SampleScratch, ends: readonly number[]): number {
   const ts = sc.ts;
   const vU = new Uint32Array(sc.vs.buffer, sc.vs.byteOffset, 2 * sc.vs.length);
-  const total = ends[ends.length - 1]!;
-  if (tmpT.length < total) {
-    tmpT = new Float64Array(total);
-    tmpV = new Float64Array(total);
-  }
-  const oU = new Uint32Array(tmpV.buffer, 0, 2 * total);
+  const { outT, outU } = mergeOutput(ends[ends.length - 1]!);
   let acc = ends[0]!;
   for (let r = 1; r < ends.length; r++) {
     const lo = ends[r - 1]!;
@@ -635,13 +654,10 @@ function mergeRuns(sc: SampleScratch, ends: readonly number[]): number {
       } else {
         from = j++;
       }
-      tmpT[k] = ts[from]!;
-      oU[2 * k] = vU[2 * from]!;
-      oU[2 * k + 1] = vU[2 * from + 1]!;
-      k++;
+      put(outT, outU, k++, ts, vU, from);
     }
-    ts.set(tmpT.subarray(0, k));
-    vU.set(oU.subarray(0, 2 * k));
+    ts.set(outT.subarray(0, k));
+    vU.set(outU.subarray(0, 2 * k));
     acc = k;
   }
   return acc;
@@ -656,21 +672,17 @@ function sortDedupe(sc: SampleScratch, n: number): number {
     idx[i] = i;
   }
   idx.sort((a, b) => ts[a]! - ts[b]! || a - b);
-  const t2 = new Float64Array(n);
-  const v2 = new Uint32Array(2 * n);
+  const { outT, outU } = mergeOutput(n);
   let k = 0;
   for (let x = 0; x < n; x++) {
     const i = idx[x]!;
-    if (k > 0 && t2[k - 1] === ts[i]) {
+    if (k > 0 && outT[k - 1] === ts[i]) {
       continue;
     }
-    t2[k] = ts[i]!;
-    v2[2 * k] = vU[2 * i]!;
-    v2[2 * k + 1] = vU[2 * i + 1]!;
-    k++;
+    put(outT, outU, k++, ts, vU, i);
   }
-  ts.set(t2.subarray(0, k));
-  vU.set(v2.subarray(0, 2 * k));
+  ts.set(outT.subarray(0, k));
+  vU.set(outU.subarray(0, 2 * k));
   return k;
 }
 
