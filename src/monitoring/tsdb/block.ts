@@ -10,7 +10,7 @@ import { crc32 } from "node:zlib";
 import type { Labels } from "../model.js";
 import { seriesKey } from "./series-key.js";
 import { Symbols } from "./symbols.js";
-import { ByteReader, ByteWriter, writeAll } from "./bytes.js";
+import { ByteReader, ByteWriter, FileBuffer } from "./bytes.js";
 import { TsdbErrors } from "./errors.js";
 import type { CompiledMatcher, PostingsIndex } from "./matchers.js";
 import { selectPostings } from "./matchers.js";
@@ -91,9 +91,9 @@ export class BlockWriter {
   private readonly syms = new Symbols();
   private readonly symbols = this.syms.list;
   private readonly body = new ByteWriter(1 << 16);
-  private cw = new ByteWriter(1 << 20);
+  /** The chunks file's buffer; `written` is where the next series' chunks start, less buffered. */
+  private readonly out = new FileBuffer(1 << 20, FLUSH_BYTES + (1 << 20));
   private chunksFd: number;
-  private chunksBytes = 0;
   private numSamples = 0;
   private numChunks = 0;
   private numSeries = 0;
@@ -116,7 +116,8 @@ export class BlockWriter {
     if (s.chunks.length === 0) {
       return;
     }
-    const { body, cw } = this;
+    const body = this.body;
+    const cw = this.out.w;
     const ix = this.ix;
     const names = Object.keys(s.labels).sort();
     body.uvarint(names.length);
@@ -128,8 +129,8 @@ export class BlockWriter {
       body.uvarint(vi);
       ix.label(ni, vi);
     }
-    body.uvarint(this.chunksBytes + cw.len);
-    ix.fileOff.push(this.chunksBytes + cw.len);
+    body.uvarint(this.out.written + cw.len);
+    ix.fileOff.push(this.out.written + cw.len);
     body.uvarint(s.chunks.length);
     let prevMax = 0;
     for (const c of s.chunks) {
@@ -157,38 +158,18 @@ export class BlockWriter {
   }
 
   get buffered(): number {
-    return this.cw.len;
+    return this.out.buffered;
   }
 
   /** Writes the buffered chunk bytes now (add() only buffers; the caller flushes). */
   flushSync(): void {
-    const data = this.cw.view();
-    let off = 0;
-    while (off < data.length) {
-      off += fs.writeSync(this.chunksFd, data, off, data.length - off);
-    }
-    this.chunksBytes += data.length;
-    this.cw.len = 0;
+    this.out.flushSync(this.chunksFd);
   }
 
-  /**
-   * Writes the buffered chunk bytes with libuv's thread pool. Two buffers take turns: a fresh
-   * multi-MiB buffer per flush made V8 run a full GC every few flushes (external memory pressure).
-   */
-  async flush(): Promise<void> {
-    const full = this.cw;
-    if (full.len === 0) {
-      return;
-    }
-    this.chunksBytes += full.len; // offsets of later series count these bytes as written
-    this.cw = this.spare ?? new ByteWriter(FLUSH_BYTES + (1 << 20));
-    this.spare = undefined;
-    await writeAll(this.chunksFd, full.view());
-    full.len = 0;
-    this.spare = full;
+  /** Writes the buffered chunk bytes off the event loop. */
+  flush(): Promise<void> {
+    return this.out.flush(this.chunksFd);
   }
-
-  private spare: ByteWriter | undefined;
 
   private index(): Buffer {
     const ix = new ByteWriter(this.body.len + 1024);
@@ -213,7 +194,7 @@ export class BlockWriter {
       resolution: r.resolution,
       stats: { numSamples: this.numSamples, numSeries: this.numSeries, numChunks: this.numChunks },
       indexBytes,
-      chunksBytes: this.chunksBytes,
+      chunksBytes: this.out.written,
       createdAt: Date.now(),
       ...(r.sources ? { sources: r.sources } : {}),
     };

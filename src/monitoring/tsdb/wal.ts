@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { crc32 } from "node:zlib";
 import type { Labels } from "../model.js";
-import { ByteReader, ByteWriter, writeAll } from "./bytes.js";
+import { ByteReader, ByteWriter, FileBuffer, writeAllSync } from "./bytes.js";
 
 export const REC_SERIES = 1;
 export const REC_SAMPLES = 2;
@@ -245,10 +245,7 @@ export class Wal {
     }
     if (this.w.len > 0) {
       const data = this.w.view();
-      let off = 0;
-      while (off < data.length) {
-        off += fs.writeSync(this.fd, data, off, data.length - off);
-      }
+      writeAllSync(this.fd, data);
       this.segSize += data.length;
       this.bytesFlushed += data.length;
       this.w.len = 0;
@@ -369,7 +366,7 @@ export function decodeSamples(
 
 /** One checkpoint being written: records go to a buffer that is written out every few MiB. */
 export class CheckpointWriter {
-  w = new ByteWriter(1 << 20);
+  private readonly out = new FileBuffer(1 << 20, 5 << 20);
   private fd: number;
   private readonly file: string;
   private done = false;
@@ -384,7 +381,7 @@ export class CheckpointWriter {
   }
 
   record(type: number, body: (w: ByteWriter) => void): void {
-    const cw = this.w;
+    const cw = this.out.w;
     const start = cw.len;
     cw.ensure(HEADER);
     cw.buf[cw.len] = type;
@@ -396,32 +393,17 @@ export class CheckpointWriter {
   }
 
   get buffered(): number {
-    return this.w.len;
+    return this.out.buffered;
   }
 
-  /** Writes the buffered records with libuv's thread pool; two buffers take turns (see BlockWriter). */
-  async flush(): Promise<void> {
-    const full = this.w;
-    if (full.len === 0) {
-      return;
-    }
-    this.w = this.spare ?? new ByteWriter(5 << 20);
-    this.spare = undefined;
-    await writeAll(this.fd, full.view());
-    full.len = 0;
-    this.spare = full;
+  /** Writes the buffered records off the event loop. */
+  flush(): Promise<void> {
+    return this.out.flush(this.fd);
   }
-
-  private spare: ByteWriter | undefined;
 
   /** Writes the buffered records now (record() only buffers; the caller flushes). */
   flushSync(): void {
-    const data = this.w.view();
-    let off = 0;
-    while (off < data.length) {
-      off += fs.writeSync(this.fd, data, off, data.length - off);
-    }
-    this.w.len = 0;
+    this.out.flushSync(this.fd);
   }
 
   finishSync(): void {

@@ -14,8 +14,6 @@ export type StorageKind = (typeof STORAGE_KINDS)[number];
 /** A storage a script loads samples into (series by series, in time order) and then queries. */
 export interface ScriptStorage {
   readonly storage: Storage;
-  /** Samples the storage refused while loading (the TSDB refuses a second value at a timestamp). */
-  readonly rejected: readonly string[];
   add(labels: Labels, t: number, v: number): void;
   /** Called after each `load` command. */
   loaded(): void;
@@ -30,7 +28,6 @@ function memoryStorage(): ScriptStorage {
   const storage = new MemoryStorage();
   return {
     storage,
-    rejected: [],
     add: (labels, t, v) => storage.add(labels, t, v),
     loaded: () => {},
     close: () => {},
@@ -49,10 +46,8 @@ function tsdbStorage(): ScriptStorage {
   // A load command may give a series twice (the later value wins, as in Prometheus's runner): the
   // samples are collected per series and appended in time order when the command ends.
   const pending = new Map<string, { labels: Labels; byT: Map<number, number> }>();
-  const rejected: string[] = [];
   return {
     storage: db,
-    rejected,
     add: (labels, t, v) => {
       const k = labelsKey(labels);
       let e = pending.get(k);
@@ -66,11 +61,7 @@ function tsdbStorage(): ScriptStorage {
       const app = db.appender();
       for (const { labels, byT } of pending.values()) {
         for (const t of [...byT.keys()].sort((a, b) => a - b)) {
-          try {
-            app.append(labels, t, byT.get(t)!);
-          } catch (err) {
-            rejected.push(`${JSON.stringify(labels)} @${t}: ${(err as Error).message}`);
-          }
+          app.append(labels, t, byT.get(t)!); // a refused sample fails the file loudly
         }
       }
       app.commit();
