@@ -8,7 +8,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { crc32 } from "node:zlib";
 import type { Labels } from "../model.js";
-import { seriesKey } from "./series-key.js";
+import { labelsKey } from "./series-key.js";
 import { Symbols } from "./symbols.js";
 import { ByteReader, ByteWriter, FileBuffer } from "./bytes.js";
 import { TsdbErrors } from "./errors.js";
@@ -60,7 +60,7 @@ export function writeBlock(
   range: { minTime: number; maxTime: number; resolution: number; sources?: string[] },
   series: BlockSeries[],
 ): BlockMeta {
-  const keyed = series.filter((s) => s.chunks.length > 0).map((s) => ({ s, k: seriesKey(s.labels) }));
+  const keyed = series.filter((s) => s.chunks.length > 0).map((s) => ({ s, k: labelsKey(s.labels) }));
   keyed.sort((a, b) => (a.k < b.k ? -1 : a.k > b.k ? 1 : 0));
   const w = new BlockWriter(parent, range);
   try {

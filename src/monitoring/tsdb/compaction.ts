@@ -12,7 +12,7 @@ import { aggregate, decodeAggregates, emptyAggregates, encodeAggregates } from "
 import { TsdbErrors } from "./errors.js";
 import type { Head } from "./head.js";
 import { flushWhenFull, io, maybePause, PAUSE, sortJob, type Job } from "./job.js";
-import { seriesKey } from "./series-key.js";
+import { labelsKey } from "./series-key.js";
 import { grown } from "../typed-arrays.js";
 import type { Logger } from "./wal.js";
 
@@ -245,7 +245,7 @@ export class Compactor {
     try {
       const pos = group.map(() => 0);
       const count = group.map((b) => b.index().labelsOff.length - 1);
-      const keys = group.map((b, i) => (count[i]! > 0 ? seriesKey(b.labelsOf(0)) : undefined));
+      const keys = group.map((b, i) => (count[i]! > 0 ? labelsKey(b.labelsOf(0)) : undefined));
       const pool = { buf: new Uint8Array(1 << 16) };
       for (;;) {
         let min: string | undefined;
@@ -267,7 +267,7 @@ export class Compactor {
           labels ??= b.labelsOf(at);
           chunks.push(...b.readChunks(at, -Infinity, Infinity));
           pos[i] = at + 1;
-          keys[i] = at + 1 < count[i]! ? seriesKey(b.labelsOf(at + 1)) : undefined;
+          keys[i] = at + 1 < count[i]! ? labelsKey(b.labelsOf(at + 1)) : undefined;
         });
         // Re-chunk so merged series do not keep many tiny chunks.
         const a = decodeAggregates(chunks, -Infinity, Infinity);

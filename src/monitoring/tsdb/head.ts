@@ -287,7 +287,7 @@ export class Head implements PostingsIndex {
   }
 
   /**
-   * Orders two series as their seriesKey() strings would sort (names are stored sorted), without
+   * Orders two series as their labelsKey() strings would sort (names are stored sorted), without
    * building the strings: a block cut sorts every series and must not allocate a key for each.
    */
   compareLabels(a: number, b: number): number {

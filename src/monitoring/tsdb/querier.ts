@@ -14,7 +14,7 @@ import {
 } from "./downsample.js";
 import type { ChunkPart, Head, HeadSnapshot } from "./head.js";
 import { compileMatcher, labelsMatch, type CompiledMatcher } from "./matchers.js";
-import { comparePairs, seriesKey, seriesKeyOfPairs } from "./series-key.js";
+import { comparePairs, labelsKey, labelsKeyOfPairs } from "./series-key.js";
 
 export type QuerierHints = {
   /**
@@ -130,7 +130,7 @@ export class MergeQuerier implements TsdbQuerier {
     }
     const byKey = new Map<string, { labels: Labels; tier: BlockChunk[][]; raw: Source[] }>();
     const entry = (labels: Labels) => {
-      const k = seriesKey(labels);
+      const k = labelsKey(labels);
       let e = byKey.get(k);
       if (!e) {
         e = { labels, tier: [], raw: [] };
@@ -385,7 +385,7 @@ function mergeBlockLists(blocks: readonly Block[], found: readonly Uint32Array[]
   }
 }
 
-/** Label order of two blocks' series, as seriesKey() order. */
+/** Label order of two blocks' series, as labelsKey() order. */
 function compareBlockSeries(a: LoadedIndex, ia: number, b: LoadedIndex, ib: number): number {
   return comparePairs(
     a.symbols,
@@ -399,18 +399,18 @@ function compareBlockSeries(a: LoadedIndex, ia: number, b: LoadedIndex, ib: numb
   );
 }
 
-/** Block series and head series (each list in label order) merged by seriesKey(), blocks' sources first. */
+/** Block series and head series (each list in label order) merged by labelsKey(), blocks' sources first. */
 function mergeWithHead(fromBlocks: readonly Gathered[], fromHead: readonly Gathered[]): Gathered[] {
   const out: Gathered[] = [];
   const blockKey = (g: Gathered) => {
     const lazy = g.sources[0]!.lazy!;
     const ix = lazy.block.index();
-    return seriesKeyOfPairs(ix.symbols, ix.pairs, ix.labelsOff[lazy.id]!, ix.labelsOff[lazy.id + 1]!);
+    return labelsKeyOfPairs(ix.symbols, ix.pairs, ix.labelsOff[lazy.id]!, ix.labelsOff[lazy.id + 1]!);
   };
   let i = 0;
   let j = 0;
   let kb = blockKey(fromBlocks[0]!);
-  let kh = seriesKey(fromHead[0]!.labels);
+  let kh = labelsKey(fromHead[0]!.labels);
   while (i < fromBlocks.length && j < fromHead.length) {
     const fromB = kb <= kh;
     const fromH = kh <= kb;
@@ -427,7 +427,7 @@ function mergeWithHead(fromBlocks: readonly Gathered[], fromHead: readonly Gathe
       kb = blockKey(fromBlocks[i]!);
     }
     if (fromH && j < fromHead.length) {
-      kh = seriesKey(fromHead[j]!.labels);
+      kh = labelsKey(fromHead[j]!.labels);
     }
   }
   return out.concat(fromBlocks.slice(i), fromHead.slice(j));

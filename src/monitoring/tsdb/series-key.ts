@@ -1,16 +1,16 @@
 // The identity of a series in the TSDB, in one place: its key string is labelsKey() of src/model
 // (sorted names; name NUL value SOH per pair), which is also the order blocks store series in and
 // merges walk them in; the head indexes series by a 52-bit hash of the same sorted pairs.
-import { labelsKey, type Labels } from "../../model/labels.js";
+import type { Labels } from "../../model/labels.js";
 
-/** The key string of a label set. */
-export const seriesKey: (labels: Labels) => string = labelsKey;
+/** The key string of a label set (the TSDB imports it from here, with the hash and order). */
+export { labelsKey } from "../../model/labels.js";
 
 /**
- * seriesKey() of a series stored as symbol ids, pairs[from..to) = name, value, ... sorted by name
+ * labelsKey() of a series stored as symbol ids, pairs[from..to) = name, value, ... sorted by name
  * (blocks and the head store them so): no Labels object built.
  */
-export function seriesKeyOfPairs(
+export function labelsKeyOfPairs(
   symbols: readonly string[],
   pairs: ArrayLike<number>,
   from: number,
@@ -24,7 +24,7 @@ export function seriesKeyOfPairs(
 }
 
 /**
- * Orders two series stored as symbol-id pairs (sorted by name) as their seriesKey() strings sort,
+ * Orders two series stored as symbol-id pairs (sorted by name) as their labelsKey() strings sort,
  * without building the strings: a block cut sorts every series and must not allocate a key each.
  */
 export function comparePairs(
