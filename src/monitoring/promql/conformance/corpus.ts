@@ -7,8 +7,8 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-export function corpusDirFor(): string {
-  const fromEnv = process.env.PROMQLTEST_DIR;
+/** The corpus folder: `fromEnv` ($PROMQLTEST_DIR) if set, else found walking up from `start`. */
+export function corpusDirFor(fromEnv = process.env.PROMQLTEST_DIR, start = here): string {
   if (fromEnv) {
     if (!existsSync(fromEnv)) {
       throw new Error(`PromQL test corpus not found: PROMQLTEST_DIR=${fromEnv} does not exist`);
@@ -16,7 +16,7 @@ export function corpusDirFor(): string {
     return fromEnv;
   }
   const tried: string[] = [];
-  for (let dir = here; ; dir = dirname(dir)) {
+  for (let dir = start; ; dir = dirname(dir)) {
     const candidate = join(dir, "shared", "promqltest");
     tried.push(candidate);
     if (existsSync(candidate)) {
