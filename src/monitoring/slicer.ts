@@ -1,7 +1,6 @@
 // Cooperative time slicing for long jobs on the event loop (compaction, checkpoints, PromQL
 // evaluation): work runs until a budget of a few milliseconds is spent, then yields with
-// setImmediate so scrapes, appends, front-door traffic and other queries run in between. Also a
-// merge sort that yields: one sort of 200k series takes 100+ ms.
+// setImmediate so scrapes, appends, front-door traffic and other queries run in between.
 
 /** Tracks one slice's budget; `due()` is cheap enough to call per item. */
 export class Slicer {
@@ -82,41 +81,4 @@ export class Slicer {
       await this.yield();
     }
   }
-}
-
-const RUN = 2048;
-
-/** Sorts `items` in place by `cmp` (stably), yielding between runs and during merges. */
-export async function sortSliced(
-  items: Uint32Array,
-  cmp: (a: number, b: number) => number,
-  sl: Slicer,
-): Promise<Uint32Array> {
-  const n = items.length;
-  let a: Uint32Array = items;
-  let b: Uint32Array = new Uint32Array(n);
-  for (let from = 0; from < n; from += RUN) {
-    a.subarray(from, Math.min(n, from + RUN)).sort(cmp);
-    await sl.maybeYield();
-  }
-  for (let width = RUN; width < n; width *= 2) {
-    for (let lo = 0; lo < n; lo += 2 * width) {
-      const mid = Math.min(n, lo + width);
-      const hi = Math.min(n, lo + 2 * width);
-      let i = lo;
-      let j = mid;
-      for (let k = lo; k < hi; k++) {
-        if (i < mid && (j >= hi || cmp(a[i]!, a[j]!) <= 0)) {
-          b[k] = a[i++]!;
-        } else {
-          b[k] = a[j++]!;
-        }
-        if (sl.due()) {
-          await sl.yield();
-        }
-      }
-    }
-    [a, b] = [b, a];
-  }
-  return a;
 }

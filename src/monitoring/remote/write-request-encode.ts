@@ -1,6 +1,7 @@
 // Encodes a remote-write 1.0 request (prometheus.WriteRequest protobuf, then a snappy block), as a
 // Prometheus sender would: for tests, benchmarks, and forwarding. Labels are written in the given order.
 import type { Labels } from "../model.js";
+import { grownBuffer } from "../typed-arrays.js";
 import { snappyEncode } from "./snappy.js";
 import { METRIC_TYPES, type MetricMetadata } from "./write-request.js";
 
@@ -105,9 +106,7 @@ class Writer {
 
   private ensure(n: number): void {
     if (this.pos + n > this.buf.length) {
-      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + n));
-      this.buf.copy(next, 0, 0, this.pos);
-      this.buf = next;
+      this.buf = grownBuffer(this.buf, this.pos + n, this.pos);
     }
   }
 

@@ -2,6 +2,7 @@
 // memoizes the result by the series' raw label bytes: a sender repeats the same series in every
 // request, so the steady state skips string decoding, validation and sorting entirely.
 import type { Labels } from "../model.js";
+import { grown } from "../typed-arrays.js";
 
 /** "utf8" is Prometheus 3's rule (any non-empty valid UTF-8); "legacy" is [a-zA-Z_][a-zA-Z0-9_]*. */
 export type LabelNameValidation = "utf8" | "legacy";
@@ -49,15 +50,10 @@ export class LabelRanges {
 
   push(ns: number, ne: number, vs: number, ve: number): void {
     if (this.count === this.nameStart.length) {
-      const grow = (a: Int32Array) => {
-        const b = new Int32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.nameStart = grow(this.nameStart);
-      this.nameEnd = grow(this.nameEnd);
-      this.valueStart = grow(this.valueStart);
-      this.valueEnd = grow(this.valueEnd);
+      this.nameStart = grown(this.nameStart);
+      this.nameEnd = grown(this.nameEnd);
+      this.valueStart = grown(this.valueStart);
+      this.valueEnd = grown(this.valueEnd);
     }
     const i = this.count++;
     this.nameStart[i] = ns;

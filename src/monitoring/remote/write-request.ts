@@ -2,6 +2,7 @@
 // hand, validating all of it before returning, so a caller that appends only after a successful decode
 // never applies half of an invalid request. Samples land in two typed arrays shared by the request.
 import { METRIC_TYPES, type Labels, type MetricType, type SeriesSamples } from "../model.js";
+import { grown, grownCapacity, resized } from "../typed-arrays.js";
 import { RemoteErrors } from "./errors.js";
 import {
   ProtoError,
@@ -274,9 +275,7 @@ class Decoder {
 
   private pushSpan(a: number, b: number): void {
     if (2 * this.spanCount === this.spans.length) {
-      const next = new Int32Array(this.spans.length * 2);
-      next.set(this.spans);
-      this.spans = next;
+      this.spans = grown(this.spans);
     }
     this.spans[2 * this.spanCount] = a;
     this.spans[2 * this.spanCount + 1] = b;
@@ -404,14 +403,10 @@ class Decoder {
     if (this.n >= this.maxSamples) {
       throw new ProtoError(`too many samples in one request: more than the limit of ${this.maxSamples}`);
     }
-    const cap = Math.min(this.maxSamples, this.ts.length * 2);
-    const ts = new Float64Array(cap);
-    ts.set(this.ts);
-    const vs = new Float64Array(cap);
-    vs.set(this.vs);
-    this.ts = ts;
-    this.vs = vs;
-    this.vsBytes = new Uint8Array(vs.buffer);
+    const cap = Math.min(this.maxSamples, grownCapacity(this.ts.length, this.n + 1));
+    this.ts = resized(this.ts, cap);
+    this.vs = resized(this.vs, cap);
+    this.vsBytes = new Uint8Array(this.vs.buffer);
   }
 
   private expectWire(wt: number, want: number, what: string): void {

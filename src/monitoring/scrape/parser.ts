@@ -1,6 +1,7 @@
 // The Prometheus exposition parser on the scrape hot path: text format 0.0.4 and OpenMetrics 1.0,
 // one pass of charCodeAt over the body; at most one string (the series slice) allocated per sample.
 import { METRIC_TYPES, type Labels } from "../model.js";
+import { grown } from "../typed-arrays.js";
 import * as chars from "./parser-chars.js";
 import { describeChar } from "./parser-chars.js";
 import { ExpositionError } from "./errors.js";
@@ -617,16 +618,9 @@ class Scanner {
   }
 
   private growNames(): void {
-    const size = this.nameStart.length * 2;
-    const start = new Int32Array(size);
-    const end = new Int32Array(size);
-    const esc = new Uint8Array(size);
-    start.set(this.nameStart);
-    end.set(this.nameEnd);
-    esc.set(this.nameEsc);
-    this.nameStart = start;
-    this.nameEnd = end;
-    this.nameEsc = esc;
+    this.nameStart = grown(this.nameStart);
+    this.nameEnd = grown(this.nameEnd);
+    this.nameEsc = grown(this.nameEsc);
   }
 
   /**

@@ -4,6 +4,7 @@
 import type { Appender, Labels } from "../model.js";
 import { TsdbErrors } from "./errors.js";
 import { slotOfRef, type Head } from "./head.js";
+import { grownCapacity, resized } from "../typed-arrays.js";
 
 export interface TsdbAppender extends Appender {
   /** Appends and returns the series ref, usable with appendRef() while the head keeps the series. */
@@ -127,16 +128,10 @@ export class HeadAppender implements TsdbAppender {
   }
 
   private grow(): void {
-    const cap = this.refs.length * 2;
-    const r = new Float64Array(cap);
-    r.set(this.refs);
-    this.refs = r;
-    const t = new Float64Array(cap);
-    t.set(this.ts);
-    this.ts = t;
-    const v = new Float64Array(cap);
-    v.set(this.vs);
-    this.vs = v;
+    const cap = grownCapacity(this.refs.length, this.n + 1);
+    this.refs = resized(this.refs, cap);
+    this.ts = resized(this.ts, cap);
+    this.vs = resized(this.vs, cap);
   }
 
   commit(): void {

@@ -1,6 +1,8 @@
 // Closed head chunks packed into large shared pages, with their metadata in typed arrays, so a
 // series' closed chunks cost a few dozen bytes of metadata and no JS object each.
 
+import { grownCapacity, resized } from "../typed-arrays.js";
+
 const PAGE_BYTES = 1 << 20;
 
 export class ChunkArena {
@@ -50,21 +52,13 @@ export class ChunkArena {
   }
 
   private grow(): void {
-    const cap = this.page.length * 2;
-    const g = <T extends Uint32Array | Uint16Array | Float64Array | Int32Array>(
-      a: T,
-      make: new (n: number) => T,
-    ): T => {
-      const b = new make(cap);
-      b.set(a as never);
-      return b;
-    };
-    this.page = g(this.page, Uint32Array);
-    this.off = g(this.off, Uint32Array);
-    this.len = g(this.len, Uint32Array);
-    this.count = g(this.count, Uint16Array);
-    this.minT = g(this.minT, Float64Array);
-    this.maxT = g(this.maxT, Float64Array);
-    this.next = g(this.next, Int32Array);
+    const cap = grownCapacity(this.page.length, this.n + 1);
+    this.page = resized(this.page, cap);
+    this.off = resized(this.off, cap);
+    this.len = resized(this.len, cap);
+    this.count = resized(this.count, cap);
+    this.minT = resized(this.minT, cap);
+    this.maxT = resized(this.maxT, cap);
+    this.next = resized(this.next, cap);
   }
 }

@@ -6,8 +6,13 @@ import { Block, readAheadBytes, writeBlock, type BlockChunk, type BlockSeries } 
 import { StorageError } from "./errors.js";
 
 const dirs: string[] = [];
+/** Blocks a test opened: closed after it, whatever it threw. */
+const opened: Block[] = [];
 afterEach(() => {
   vi.restoreAllMocks();
+  for (const b of opened.splice(0)) {
+    b.close();
+  }
   for (const d of dirs.splice(0)) {
     fs.rmSync(d, { recursive: true, force: true });
   }
@@ -44,7 +49,9 @@ function blockOf(series: BlockSeries[], resolution = 0): Block {
   const parent = fs.mkdtempSync(path.join(os.tmpdir(), "lineops-block-"));
   dirs.push(parent);
   const meta = writeBlock(parent, { minTime: 0, maxTime: 1000, resolution }, series);
-  return Block.open(path.join(parent, meta.ulid));
+  const b = Block.open(path.join(parent, meta.ulid));
+  opened.push(b);
+  return b;
 }
 
 const plain = (chunks: BlockChunk[]) =>
@@ -57,57 +64,45 @@ describe("Block.readChunks", () => {
   it("returns each series' chunks in time range whatever the order of reads", () => {
     const series = makeSeries(600, 1, 1);
     const b = blockOf(series);
-    try {
-      const rand = rng(2);
-      const ids = [...b.allPostings()];
-      const orders = [ids, [...ids].reverse(), ids.map((i) => [rand(), i]).sort((x, y) => x[0]! - y[0]!)];
-      for (const order of orders) {
-        for (const raw of order) {
-          const i = Array.isArray(raw) ? raw[1]! : raw;
-          const mint = Math.floor(rand() * 500) - 50;
-          const maxt = mint + Math.floor(rand() * 400);
-          expect(plain(b.readChunks(i, mint, maxt))).toEqual(want(series[i]!, mint, maxt));
-        }
+    const rand = rng(2);
+    const ids = [...b.allPostings()];
+    const orders = [ids, [...ids].reverse(), ids.map((i) => [rand(), i]).sort((x, y) => x[0]! - y[0]!)];
+    for (const order of orders) {
+      for (const raw of order) {
+        const i = Array.isArray(raw) ? raw[1]! : raw;
+        const mint = Math.floor(rand() * 500) - 50;
+        const maxt = mint + Math.floor(rand() * 400);
+        expect(plain(b.readChunks(i, mint, maxt))).toEqual(want(series[i]!, mint, maxt));
       }
-    } finally {
-      b.close();
     }
   });
 
   it("returns all five columns of a downsampled block's chunks", () => {
     const series = makeSeries(50, 5, 3);
     const b = blockOf(series, 60_000);
-    try {
-      for (let i = 0; i < series.length; i++) {
-        expect(plain(b.readChunks(i, -Infinity, Infinity))).toEqual(want(series[i]!, -Infinity, Infinity));
-      }
-    } finally {
-      b.close();
+    for (let i = 0; i < series.length; i++) {
+      expect(plain(b.readChunks(i, -Infinity, Infinity))).toEqual(want(series[i]!, -Infinity, Infinity));
     }
   });
 
   it("reads a walk in file order in a few large reads, a sparse one in small ones", () => {
     const series = makeSeries(2000, 1, 4);
     const b = blockOf(series);
-    try {
-      b.allPostings(); // the index is read before counting
-      const reads = vi.spyOn(fs, "readSync");
-      for (let i = 0; i < series.length; i++) {
-        b.readChunks(i, -Infinity, Infinity);
-      }
-      const total = fs.statSync(path.join(b.dir, "chunks")).size;
-      // Windows grow to 1 MiB; without read-ahead this walk takes one read per series.
-      expect(reads.mock.calls.length).toBeLessThan(total / (512 << 10) + 8);
-      reads.mockClear();
-      for (let i = 0; i < series.length; i += 400) {
-        b.readChunks(i, -Infinity, Infinity);
-      }
-      const sizes = reads.mock.calls.map((c) => (c[1] as Buffer).length);
-      expect(sizes.length).toBe(5);
-      expect(Math.max(...sizes)).toBeLessThanOrEqual(64 << 10);
-    } finally {
-      b.close();
+    b.allPostings(); // the index is read before counting
+    const reads = vi.spyOn(fs, "readSync");
+    for (let i = 0; i < series.length; i++) {
+      b.readChunks(i, -Infinity, Infinity);
     }
+    const total = fs.statSync(path.join(b.dir, "chunks")).size;
+    // Windows grow to 1 MiB; without read-ahead this walk takes one read per series.
+    expect(reads.mock.calls.length).toBeLessThan(total / (512 << 10) + 8);
+    reads.mockClear();
+    for (let i = 0; i < series.length; i += 400) {
+      b.readChunks(i, -Infinity, Infinity);
+    }
+    const sizes = reads.mock.calls.map((c) => (c[1] as Buffer).length);
+    expect(sizes.length).toBe(5);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(64 << 10);
   });
 
   it("reports a corrupt chunk when its series is read, at the chunk's offset, and marks the block", () => {
@@ -120,22 +115,18 @@ describe("Block.readChunks", () => {
     const at = ix.fileOff[victim]!;
     buf[at + 3] = buf[at + 3]! ^ 0xff;
     fs.writeFileSync(file, buf);
-    try {
-      for (let i = 0; i < victim; i++) {
-        expect(plain(b.readChunks(i, -Infinity, Infinity))).toEqual(want(series[i]!, -Infinity, Infinity));
-      }
-      let err: unknown;
-      try {
-        b.readChunks(victim, -Infinity, Infinity);
-      } catch (e) {
-        err = e;
-      }
-      expect(err).toBeInstanceOf(StorageError);
-      expect((err as Error).message).toBe(`block ${b.meta.ulid}: chunk checksum mismatch at ${at}`);
-      expect(b.corrupt).toBe(`block ${b.meta.ulid}: chunk checksum mismatch at ${at}`);
-    } finally {
-      b.close();
+    for (let i = 0; i < victim; i++) {
+      expect(plain(b.readChunks(i, -Infinity, Infinity))).toEqual(want(series[i]!, -Infinity, Infinity));
     }
+    let err: unknown;
+    try {
+      b.readChunks(victim, -Infinity, Infinity);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(StorageError);
+    expect((err as Error).message).toBe(`block ${b.meta.ulid}: chunk checksum mismatch at ${at}`);
+    expect(b.corrupt).toBe(`block ${b.meta.ulid}: chunk checksum mismatch at ${at}`);
   });
 
   it("reports a chunks file cut short after open as a short read", () => {
@@ -144,13 +135,9 @@ describe("Block.readChunks", () => {
     const ix = b.index();
     const last = series.length - 1;
     fs.truncateSync(path.join(b.dir, "chunks"), ix.fileOff[last]! + 2);
-    try {
-      expect(() => b.readChunks(last, -Infinity, Infinity)).toThrow(
-        `block ${b.meta.ulid}: short read of chunks at ${ix.fileOff[last]}`,
-      );
-    } finally {
-      b.close();
-    }
+    expect(() => b.readChunks(last, -Infinity, Infinity)).toThrow(
+      `block ${b.meta.ulid}: short read of chunks at ${ix.fileOff[last]}`,
+    );
   });
 
   it("keeps read-ahead windows within a shared budget and frees them on close", () => {

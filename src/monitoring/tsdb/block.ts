@@ -7,12 +7,15 @@ import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { crc32 } from "node:zlib";
-import { labelsKey, type Labels } from "../model.js";
-import { ByteReader, ByteWriter, writeAll } from "./bytes.js";
+import type { Labels } from "../model.js";
+import { labelsKey } from "./series-key.js";
+import { Symbols } from "./symbols.js";
+import { ByteReader, ByteWriter, FileBuffer } from "./bytes.js";
 import { TsdbErrors } from "./errors.js";
 import type { CompiledMatcher, PostingsIndex } from "./matchers.js";
 import { selectPostings } from "./matchers.js";
 import { EMPTY_POSTINGS } from "./postings.js";
+import { grown } from "../typed-arrays.js";
 
 const MAGIC = 0x4c545331; // "LTS1"
 
@@ -63,6 +66,9 @@ export function writeBlock(
   try {
     for (const { s } of keyed) {
       w.add(s);
+      if (w.buffered >= FLUSH_BYTES) {
+        w.flushSync();
+      }
     }
     return w.finishSync();
   } catch (err) {
@@ -82,12 +88,12 @@ type Range = { minTime: number; maxTime: number; resolution: number; sources?: s
 export class BlockWriter {
   readonly id = ulid();
   private readonly tmp: string;
-  private readonly symbolIds = new Map<string, number>();
-  private readonly symbols: string[] = [];
+  private readonly syms = new Symbols();
+  private readonly symbols = this.syms.list;
   private readonly body = new ByteWriter(1 << 16);
-  private cw = new ByteWriter(1 << 20);
+  /** The chunks file's buffer; `written` is where the next series' chunks start, less buffered. */
+  private readonly out = new FileBuffer(1 << 20, FLUSH_BYTES + (1 << 20));
   private chunksFd: number;
-  private chunksBytes = 0;
   private numSamples = 0;
   private numChunks = 0;
   private numSeries = 0;
@@ -96,7 +102,7 @@ export class BlockWriter {
   readonly ix: IndexBuilder;
 
   constructor(
-    private readonly parent: string,
+    readonly parent: string,
     private readonly range: Range,
   ) {
     this.tmp = path.join(parent, `${this.id}.tmp`);
@@ -106,34 +112,25 @@ export class BlockWriter {
     this.ix = new IndexBuilder(this.symbols, this.cols);
   }
 
-  private sym(x: string): number {
-    let i = this.symbolIds.get(x);
-    if (i === undefined) {
-      i = this.symbols.length;
-      this.symbols.push(x);
-      this.symbolIds.set(x, i);
-    }
-    return i;
-  }
-
   add(s: BlockSeries): void {
     if (s.chunks.length === 0) {
       return;
     }
-    const { body, cw } = this;
+    const body = this.body;
+    const cw = this.out.w;
     const ix = this.ix;
     const names = Object.keys(s.labels).sort();
     body.uvarint(names.length);
     ix.beginSeries();
     for (const n of names) {
-      const ni = this.sym(n);
-      const vi = this.sym(s.labels[n]!);
+      const ni = this.syms.intern(n);
+      const vi = this.syms.intern(s.labels[n]!);
       body.uvarint(ni);
       body.uvarint(vi);
       ix.label(ni, vi);
     }
-    body.uvarint(this.chunksBytes + cw.len);
-    ix.fileOff.push(this.chunksBytes + cw.len);
+    body.uvarint(this.out.written + cw.len);
+    ix.fileOff.push(this.out.written + cw.len);
     body.uvarint(s.chunks.length);
     let prevMax = 0;
     for (const c of s.chunks) {
@@ -158,46 +155,21 @@ export class BlockWriter {
       this.numChunks++;
     }
     this.numSeries++;
-    if (this.syncFlush && cw.len >= FLUSH_BYTES) {
-      this.writeChunks();
-    }
   }
-
-  /** When false, add() only buffers and the caller awaits flush() (writes off the event loop). */
-  syncFlush = true;
 
   get buffered(): number {
-    return this.cw.len;
+    return this.out.buffered;
   }
 
-  private writeChunks(): void {
-    const data = this.cw.view();
-    let off = 0;
-    while (off < data.length) {
-      off += fs.writeSync(this.chunksFd, data, off, data.length - off);
-    }
-    this.chunksBytes += data.length;
-    this.cw.len = 0;
+  /** Writes the buffered chunk bytes now (add() only buffers; the caller flushes). */
+  flushSync(): void {
+    this.out.flushSync(this.chunksFd);
   }
 
-  /**
-   * Writes the buffered chunk bytes with libuv's thread pool. Two buffers take turns: a fresh
-   * multi-MiB buffer per flush made V8 run a full GC every few flushes (external memory pressure).
-   */
-  async flush(): Promise<void> {
-    const full = this.cw;
-    if (full.len === 0) {
-      return;
-    }
-    this.chunksBytes += full.len; // offsets of later series count these bytes as written
-    this.cw = this.spare ?? new ByteWriter(FLUSH_BYTES + (1 << 20));
-    this.spare = undefined;
-    await writeAll(this.chunksFd, full.view());
-    full.len = 0;
-    this.spare = full;
+  /** Writes the buffered chunk bytes off the event loop. */
+  flush(): Promise<void> {
+    return this.out.flush(this.chunksFd);
   }
-
-  private spare: ByteWriter | undefined;
 
   private index(): Buffer {
     const ix = new ByteWriter(this.body.len + 1024);
@@ -222,14 +194,14 @@ export class BlockWriter {
       resolution: r.resolution,
       stats: { numSamples: this.numSamples, numSeries: this.numSeries, numChunks: this.numChunks },
       indexBytes,
-      chunksBytes: this.chunksBytes,
+      chunksBytes: this.out.written,
       createdAt: Date.now(),
       ...(r.sources ? { sources: r.sources } : {}),
     };
   }
 
   finishSync(): BlockMeta {
-    this.writeChunks();
+    this.flushSync();
     fs.fsyncSync(this.chunksFd);
     fs.closeSync(this.chunksFd);
     this.chunksFd = -1;
@@ -295,9 +267,7 @@ class Vec<T extends Uint32Array | Float64Array> {
 
   push(x: number): void {
     if (this.n === this.a.length) {
-      const b = new this.make(this.n * 2);
-      b.set(this.a as never);
-      this.a = b;
+      this.a = grown(this.a);
     }
     this.a[this.n++] = x;
   }

@@ -2,6 +2,7 @@
 // 2^53), zigzag, little-endian u32, and float64 copied as raw bits (NaN payloads survive); and
 // writing a finished buffer out without blocking the event loop.
 import fs from "node:fs";
+import { grownBuffer } from "../typed-arrays.js";
 
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
@@ -16,9 +17,7 @@ export class ByteWriter {
 
   ensure(n: number): void {
     if (this.len + n > this.buf.length) {
-      const b = Buffer.allocUnsafe(Math.max(this.len + n, this.buf.length * 2));
-      this.buf.copy(b, 0, 0, this.len);
-      this.buf = b;
+      this.buf = grownBuffer(this.buf, this.len + n, this.len);
     }
   }
 
@@ -190,11 +189,61 @@ export class ByteReader {
 }
 
 /** Writes all of data at the fd's position via libuv's thread pool. */
-export async function writeAll(fd: number, data: Uint8Array): Promise<void> {
+async function writeAll(fd: number, data: Uint8Array): Promise<void> {
   let off = 0;
   while (off < data.length) {
     off += await new Promise<number>((resolve, reject) =>
       fs.write(fd, data, off, data.length - off, null, (err, n) => (err ? reject(err) : resolve(n))),
     );
+  }
+}
+
+/** Writes all of `data` at the file's position now. */
+export function writeAllSync(fd: number, data: Uint8Array): void {
+  let off = 0;
+  while (off < data.length) {
+    off += fs.writeSync(fd, data, off, data.length - off);
+  }
+}
+
+/**
+ * A ByteWriter in front of a file. flush() writes it with libuv's thread pool while a second
+ * buffer takes new bytes: two take turns, as a fresh multi-MiB buffer per flush made V8 run a full
+ * GC every few flushes (external memory pressure). flushSync() writes in place.
+ */
+export class FileBuffer {
+  w: ByteWriter;
+  private spare: ByteWriter | undefined;
+  /** Bytes handed to the file so far, a flush in flight included. */
+  written = 0;
+
+  constructor(
+    initialBytes: number,
+    private readonly spareBytes: number,
+  ) {
+    this.w = new ByteWriter(initialBytes);
+  }
+
+  get buffered(): number {
+    return this.w.len;
+  }
+
+  async flush(fd: number): Promise<void> {
+    const full = this.w;
+    if (full.len === 0) {
+      return;
+    }
+    this.written += full.len;
+    this.w = this.spare ?? new ByteWriter(this.spareBytes);
+    this.spare = undefined;
+    await writeAll(fd, full.view());
+    full.len = 0;
+    this.spare = full;
+  }
+
+  flushSync(fd: number): void {
+    writeAllSync(fd, this.w.view());
+    this.written += this.w.len;
+    this.w.len = 0;
   }
 }

@@ -8,6 +8,9 @@ import { encodeSample, MAX_SAMPLE_BITS, newEncoderState, SAMPLES_PER_CHUNK } fro
 import { TsdbErrors } from "./errors.js";
 import { compileMatcher, selectPostings, type PostingsIndex } from "./matchers.js";
 import { EMPTY_POSTINGS, PostingsList } from "./postings.js";
+import { comparePairs, seriesHash } from "./series-key.js";
+import { Symbols } from "./symbols.js";
+import { grown, grownCapacity, resized, type TypedArray } from "../typed-arrays.js";
 
 export const SLOT_SPACE = 2 ** 24;
 
@@ -22,6 +25,17 @@ const SLOTS_PER_PAGE = 4096;
 
 /** A chunk handed to a querier: immutable bytes (a copy for the open chunk). */
 export type ChunkPart = { bytes: Uint8Array; count: number; minT: number; maxT: number };
+
+/** A series' open chunk as a checkpoint stores it: its bytes and the encoder's state. */
+export type OpenChunkState = {
+  bytes: Uint8Array;
+  count: number;
+  minT: number;
+  delta: number;
+  bits: number;
+  leading: number;
+  trailing: number;
+};
 
 /** One series' data from one source (head or a block), for the querier to merge. */
 export type SeriesParts = { labels: Labels; chunks: ChunkPart[]; maxVisibleT: number };
@@ -70,8 +84,8 @@ export class Head implements PostingsIndex {
   private truncSlots = 0;
   private labelPool = new Uint32Array(1024);
   private poolLen = 0;
-  symbols: string[] = [];
-  private symbolIds = new Map<string, number>();
+  private syms = new Symbols();
+  symbols: string[] = this.syms.list;
   private byHash = new Map<number, number>();
   private collisions = new Map<number, number[]>();
   private postingsMap = new Map<string, Map<string, PostingsList>>();
@@ -119,7 +133,7 @@ export class Head implements PostingsIndex {
     if (w === 0) {
       throw TsdbErrors.invalidLabels("empty label set");
     }
-    const h = hashSorted(names, labels);
+    const h = seriesHash(names, labels);
     const slot = this.byHash.get(h);
     if (slot !== undefined) {
       if (slot >= 0 && this.sameLabels(slot, names, labels)) {
@@ -240,19 +254,13 @@ export class Head implements PostingsIndex {
     const names = Object.keys(labels)
       .filter((n) => labels[n] !== "")
       .sort();
-    const created = this.create(names, labels, hashSorted(names, labels), ref);
+    const created = this.create(names, labels, seriesHash(names, labels), ref);
     this.walLogged[created] = 1;
     return created;
   }
 
   private intern(s: string): number {
-    let id = this.symbolIds.get(s);
-    if (id === undefined) {
-      id = this.symbols.length;
-      this.symbols.push(s);
-      this.symbolIds.set(s, id);
-    }
-    return id;
+    return this.syms.intern(s);
   }
 
   private addPosting(name: string, value: string, slot: number): void {
@@ -287,16 +295,16 @@ export class Head implements PostingsIndex {
     const sym = this.symbols;
     const oa = this.labelsOff[a]!;
     const ob = this.labelsOff[b]!;
-    const la = 2 * this.labelsLen[a]!;
-    const lb = 2 * this.labelsLen[b]!;
-    for (let k = 0; k < la && k < lb; k++) {
-      const x = pool[oa + k]!;
-      const y = pool[ob + k]!;
-      if (x !== y) {
-        return sym[x]! < sym[y]! ? -1 : 1;
-      }
-    }
-    return la - lb;
+    return comparePairs(
+      sym,
+      pool,
+      oa,
+      oa + 2 * this.labelsLen[a]!,
+      sym,
+      pool,
+      ob,
+      ob + 2 * this.labelsLen[b]!,
+    );
   }
 
   labelValueOf(slot: number, name: string): string | undefined {
@@ -737,8 +745,8 @@ export class Head implements PostingsIndex {
     const oldSymbols = this.symbols;
     this.labelPool = new Uint32Array(Math.max(1024, this.poolLen));
     this.poolLen = 0;
-    this.symbols = [];
-    this.symbolIds = new Map();
+    this.syms = new Symbols();
+    this.symbols = this.syms.list;
     this.postingsMap = new Map();
     this.all = new PostingsList();
     for (let s = 0; s < this.nSlots; s++) {
@@ -775,15 +783,7 @@ export class Head implements PostingsIndex {
     }
   }
 
-  openChunkState(slot: number): {
-    bytes: Uint8Array;
-    count: number;
-    minT: number;
-    delta: number;
-    bits: number;
-    leading: number;
-    trailing: number;
-  } {
+  openChunkState(slot: number): OpenChunkState {
     const page = this.slabPage(slot);
     const base = (slot % SLOTS_PER_PAGE) * SLOT_BYTES;
     return {
@@ -821,18 +821,7 @@ export class Head implements PostingsIndex {
     this.maxT = Math.max(this.maxT, c.maxT);
   }
 
-  restoreOpenChunk(
-    slot: number,
-    st: {
-      bytes: Uint8Array;
-      count: number;
-      minT: number;
-      delta: number;
-      bits: number;
-      leading: number;
-      trailing: number;
-    },
-  ): void {
+  restoreOpenChunk(slot: number, st: OpenChunkState): void {
     const page = this.slabPage(slot);
     const base = (slot % SLOTS_PER_PAGE) * SLOT_BYTES;
     page.set(st.bytes, base);
@@ -894,9 +883,7 @@ export class Head implements PostingsIndex {
 
   private ensurePool(n: number): void {
     if (n > this.labelPool.length) {
-      const b = new Uint32Array(Math.max(n, this.labelPool.length * 2));
-      b.set(this.labelPool.subarray(0, this.poolLen));
-      this.labelPool = b;
+      this.labelPool = grown(this.labelPool, n, this.poolLen);
     }
   }
 
@@ -904,59 +891,29 @@ export class Head implements PostingsIndex {
     if (n <= this.cap) {
       return;
     }
-    const cap = Math.max(n, this.cap * 2, 1024);
-    const g = <T extends Uint8Array | Uint16Array | Uint32Array | Int32Array | Float64Array>(
-      a: T,
-      make: new (n: number) => T,
-    ): T => {
-      const b = new make(cap);
-      b.set(a as never);
-      return b;
-    };
-    this.gen = g(this.gen, Uint32Array);
-    this.live = g(this.live, Uint8Array);
-    this.walLogged = g(this.walLogged, Uint8Array);
-    this.lastT = g(this.lastT, Float64Array);
-    this.lastV = g(this.lastV, Float64Array);
+    const cap = grownCapacity(this.cap, n, 1024);
+    const g = <T extends TypedArray>(a: T): T => resized(a, cap);
+    this.gen = g(this.gen);
+    this.live = g(this.live);
+    this.walLogged = g(this.walLogged);
+    this.lastT = g(this.lastT);
+    this.lastV = g(this.lastV);
     this.lastVU32 = new Uint32Array(this.lastV.buffer);
-    this.cMinT = g(this.cMinT, Float64Array);
-    this.cDelta = g(this.cDelta, Float64Array);
-    this.cBits = g(this.cBits, Uint32Array);
-    this.cCount = g(this.cCount, Uint16Array);
-    this.cLead = g(this.cLead, Uint8Array);
-    this.cTrail = g(this.cTrail, Uint8Array);
-    this.firstChunk = g(this.firstChunk, Int32Array);
-    this.lastChunk = g(this.lastChunk, Int32Array);
-    this.labelsOff = g(this.labelsOff, Uint32Array);
-    this.labelsLen = g(this.labelsLen, Uint16Array);
-    this.hash = g(this.hash, Float64Array);
-    this.pendingT = g(this.pendingT, Float64Array);
-    this.pendingOwner = g(this.pendingOwner, Uint32Array);
-    this.pendingI = g(this.pendingI, Uint32Array);
-    this.migrated = g(this.migrated, Uint8Array);
+    this.cMinT = g(this.cMinT);
+    this.cDelta = g(this.cDelta);
+    this.cBits = g(this.cBits);
+    this.cCount = g(this.cCount);
+    this.cLead = g(this.cLead);
+    this.cTrail = g(this.cTrail);
+    this.firstChunk = g(this.firstChunk);
+    this.lastChunk = g(this.lastChunk);
+    this.labelsOff = g(this.labelsOff);
+    this.labelsLen = g(this.labelsLen);
+    this.hash = g(this.hash);
+    this.pendingT = g(this.pendingT);
+    this.pendingOwner = g(this.pendingOwner);
+    this.pendingI = g(this.pendingI);
+    this.migrated = g(this.migrated);
     this.cap = cap;
   }
-}
-
-/** A 52-bit hash of a label set given its sorted names (empty values already removed). */
-function hashSorted(names: readonly string[], labels: Labels): number {
-  let h1 = 0x811c9dc5;
-  let h2 = 0x9747b28c;
-  for (const n of names) {
-    const v = labels[n]!;
-    for (let j = 0; j < n.length; j++) {
-      const c = n.charCodeAt(j);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    }
-    h1 = Math.imul(h1 ^ 0xff, 0x01000193);
-    for (let j = 0; j < v.length; j++) {
-      const c = v.charCodeAt(j);
-      h1 = Math.imul(h1 ^ c, 0x01000193);
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995);
-    }
-    h1 = Math.imul(h1 ^ 0xfe, 0x01000193);
-    h2 = Math.imul(h2 ^ 0xfe, 0x5bd1e995);
-  }
-  return (h1 >>> 0) * 2 ** 20 + ((h2 >>> 0) & 0xfffff);
 }

@@ -1,6 +1,8 @@
 // Sorted series-ref lists (postings) and the set operations the index needs on them. Lists are
 // ascending Uint32Arrays without duplicates; results are fresh arrays or one of the inputs.
 
+import { grown } from "../typed-arrays.js";
+
 export const EMPTY_POSTINGS = new Uint32Array(0);
 
 export function intersect(a: Uint32Array, b: Uint32Array): Uint32Array {
@@ -101,9 +103,7 @@ export class PostingsList {
       return;
     }
     if (this.n === this.a.length) {
-      const b = new Uint32Array(this.a.length * 2);
-      b.set(this.a);
-      this.a = b;
+      this.a = grown(this.a);
     }
     this.a[this.n++] = x;
   }

@@ -1,14 +1,7 @@
 // Queriers: one consistent view over the head and the persisted blocks, merging a series' data from
 // every source by timestamp (duplicates from overlapping sources are dropped). With a resolution
 // they read the downsampled tier where it exists and aggregate raw data on the fly after it.
-import {
-  labelsKey,
-  type Labels,
-  type Matcher,
-  type Querier,
-  type Series,
-  type SeriesSamples,
-} from "../model.js";
+import { type Labels, type Matcher, type Querier, type Series, type SeriesSamples } from "../model.js";
 import type { Block, BlockChunk, LoadedIndex } from "./block.js";
 import { decodeChunk } from "./chunk.js";
 import { StorageError } from "./errors.js";
@@ -21,6 +14,7 @@ import {
 } from "./downsample.js";
 import type { ChunkPart, Head, HeadSnapshot } from "./head.js";
 import { compileMatcher, labelsMatch, type CompiledMatcher } from "./matchers.js";
+import { comparePairs, labelsKey, labelsKeyOfPairs } from "./series-key.js";
 
 export type QuerierHints = {
   /**
@@ -391,20 +385,18 @@ function mergeBlockLists(blocks: readonly Block[], found: readonly Uint32Array[]
   }
 }
 
-/** Label order of two blocks' series (names and values pairwise, then length), as labelsKey() order. */
+/** Label order of two blocks' series, as labelsKey() order. */
 function compareBlockSeries(a: LoadedIndex, ia: number, b: LoadedIndex, ib: number): number {
-  let pa = a.labelsOff[ia]!;
-  const ea = a.labelsOff[ia + 1]!;
-  let pb = b.labelsOff[ib]!;
-  const eb = b.labelsOff[ib + 1]!;
-  for (; pa < ea && pb < eb; pa++, pb++) {
-    const x = a.symbols[a.pairs[pa]!]!;
-    const y = b.symbols[b.pairs[pb]!]!;
-    if (x !== y) {
-      return x < y ? -1 : 1;
-    }
-  }
-  return ea - pa - (eb - pb);
+  return comparePairs(
+    a.symbols,
+    a.pairs,
+    a.labelsOff[ia]!,
+    a.labelsOff[ia + 1]!,
+    b.symbols,
+    b.pairs,
+    b.labelsOff[ib]!,
+    b.labelsOff[ib + 1]!,
+  );
 }
 
 /** Block series and head series (each list in label order) merged by labelsKey(), blocks' sources first. */
@@ -412,7 +404,8 @@ function mergeWithHead(fromBlocks: readonly Gathered[], fromHead: readonly Gathe
   const out: Gathered[] = [];
   const blockKey = (g: Gathered) => {
     const lazy = g.sources[0]!.lazy!;
-    return blockLabelsKey(lazy.block.index(), lazy.id);
+    const ix = lazy.block.index();
+    return labelsKeyOfPairs(ix.symbols, ix.pairs, ix.labelsOff[lazy.id]!, ix.labelsOff[lazy.id + 1]!);
   };
   let i = 0;
   let j = 0;
@@ -438,20 +431,6 @@ function mergeWithHead(fromBlocks: readonly Gathered[], fromHead: readonly Gathe
     }
   }
   return out.concat(fromBlocks.slice(i), fromHead.slice(j));
-}
-
-/**
- * labelsKey() of a block's series straight from its index: the block stores each series' label
- * pairs sorted by name (BlockWriter.add), which is the order labelsKey() sorts them into.
- */
-function blockLabelsKey(ix: LoadedIndex, id: number): string {
-  const sym = ix.symbols;
-  const pairs = ix.pairs;
-  let key = "";
-  for (let p = ix.labelsOff[id]!; p < ix.labelsOff[id + 1]!; p += 2) {
-    key += `${sym[pairs[p]!]!}\u0000${sym[pairs[p + 1]!]!}\u0001`;
-  }
-  return key;
 }
 
 /** A selected series of raw data: its sources are decoded (lazy block chunks read) on each call. */
@@ -617,19 +596,38 @@ export function decodeInto(
   return ordered ? n : mergeRuns(sc, runEnds);
 }
 
+// The merges' output scratch (module-level: merges run one at a time, synchronously).
 let tmpT = new Float64Array(0);
 let tmpV = new Float64Array(0);
+
+/** Output room for `n` merged samples: times, and value bits as u32 pairs. */
+function mergeOutput(n: number): { outT: Float64Array; outU: Uint32Array } {
+  if (tmpT.length < n) {
+    tmpT = new Float64Array(n);
+    tmpV = new Float64Array(n);
+  }
+  return { outT: tmpT, outU: new Uint32Array(tmpV.buffer, 0, 2 * n) };
+}
+
+/** Copies sample `from` of (ts, vU) to slot k of the output. */
+function put(
+  outT: Float64Array,
+  outU: Uint32Array,
+  k: number,
+  ts: Float64Array,
+  vU: Uint32Array,
+  from: number,
+): void {
+  outT[k] = ts[from]!;
+  outU[2 * k] = vU[2 * from]!;
+  outU[2 * k + 1] = vU[2 * from + 1]!;
+}
 
 /** Merges consecutive strictly time-ordered runs of sc into one, dropping later duplicates. Returns the length. */
 function mergeRuns(sc: SampleScratch, ends: readonly number[]): number {
   const ts = sc.ts;
   const vU = new Uint32Array(sc.vs.buffer, sc.vs.byteOffset, 2 * sc.vs.length);
-  const total = ends[ends.length - 1]!;
-  if (tmpT.length < total) {
-    tmpT = new Float64Array(total);
-    tmpV = new Float64Array(total);
-  }
-  const oU = new Uint32Array(tmpV.buffer, 0, 2 * total);
+  const { outT, outU } = mergeOutput(ends[ends.length - 1]!);
   let acc = ends[0]!;
   for (let r = 1; r < ends.length; r++) {
     const lo = ends[r - 1]!;
@@ -656,13 +654,10 @@ function mergeRuns(sc: SampleScratch, ends: readonly number[]): number {
       } else {
         from = j++;
       }
-      tmpT[k] = ts[from]!;
-      oU[2 * k] = vU[2 * from]!;
-      oU[2 * k + 1] = vU[2 * from + 1]!;
-      k++;
+      put(outT, outU, k++, ts, vU, from);
     }
-    ts.set(tmpT.subarray(0, k));
-    vU.set(oU.subarray(0, 2 * k));
+    ts.set(outT.subarray(0, k));
+    vU.set(outU.subarray(0, 2 * k));
     acc = k;
   }
   return acc;
@@ -677,21 +672,17 @@ function sortDedupe(sc: SampleScratch, n: number): number {
     idx[i] = i;
   }
   idx.sort((a, b) => ts[a]! - ts[b]! || a - b);
-  const t2 = new Float64Array(n);
-  const v2 = new Uint32Array(2 * n);
+  const { outT, outU } = mergeOutput(n);
   let k = 0;
   for (let x = 0; x < n; x++) {
     const i = idx[x]!;
-    if (k > 0 && t2[k - 1] === ts[i]) {
+    if (k > 0 && outT[k - 1] === ts[i]) {
       continue;
     }
-    t2[k] = ts[i]!;
-    v2[2 * k] = vU[2 * i]!;
-    v2[2 * k + 1] = vU[2 * i + 1]!;
-    k++;
+    put(outT, outU, k++, ts, vU, i);
   }
-  ts.set(t2.subarray(0, k));
-  vU.set(v2.subarray(0, 2 * k));
+  ts.set(outT.subarray(0, k));
+  vU.set(outU.subarray(0, 2 * k));
   return k;
 }
 

@@ -9,7 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { crc32 } from "node:zlib";
 import type { Labels } from "../model.js";
-import { ByteReader, ByteWriter, writeAll } from "./bytes.js";
+import { ByteReader, ByteWriter, FileBuffer, writeAllSync } from "./bytes.js";
 
 export const REC_SERIES = 1;
 export const REC_SAMPLES = 2;
@@ -245,10 +245,7 @@ export class Wal {
     }
     if (this.w.len > 0) {
       const data = this.w.view();
-      let off = 0;
-      while (off < data.length) {
-        off += fs.writeSync(this.fd, data, off, data.length - off);
-      }
+      writeAllSync(this.fd, data);
       this.segSize += data.length;
       this.bytesFlushed += data.length;
       this.w.len = 0;
@@ -260,23 +257,6 @@ export class Wal {
       }
     }
     this.o.onFlush?.();
-  }
-
-  /**
-   * Snapshots the head into checkpoint.<N> (written via a temp file and rename) where N is a new
-   * segment, then deletes every older segment and checkpoint: replay starts from the snapshot.
-   */
-  checkpoint(
-    write: (w: ByteWriter, record: (type: number, body: (w: ByteWriter) => void) => void) => void,
-  ): void {
-    const cp = this.beginCheckpoint();
-    try {
-      write(cp.w, (type, body) => cp.record(type, body));
-      cp.finishSync();
-    } catch (err) {
-      cp.abort();
-      throw err;
-    }
   }
 
   /**
@@ -386,9 +366,7 @@ export function decodeSamples(
 
 /** One checkpoint being written: records go to a buffer that is written out every few MiB. */
 export class CheckpointWriter {
-  w = new ByteWriter(1 << 20);
-  /** When false, record() only buffers and the caller awaits flush() (writes off the event loop). */
-  syncFlush = true;
+  private readonly out = new FileBuffer(1 << 20, 5 << 20);
   private fd: number;
   private readonly file: string;
   private done = false;
@@ -403,7 +381,7 @@ export class CheckpointWriter {
   }
 
   record(type: number, body: (w: ByteWriter) => void): void {
-    const cw = this.w;
+    const cw = this.out.w;
     const start = cw.len;
     cw.ensure(HEADER);
     cw.buf[cw.len] = type;
@@ -412,41 +390,24 @@ export class CheckpointWriter {
     const payload = cw.buf.subarray(start + HEADER, cw.len);
     cw.buf.writeUInt32LE(payload.length, start + 1);
     cw.buf.writeUInt32LE(crc32(payload), start + 5);
-    if (this.syncFlush && cw.len >= 4 << 20) {
-      this.writeOut();
-    }
   }
 
   get buffered(): number {
-    return this.w.len;
+    return this.out.buffered;
   }
 
-  /** Writes the buffered records with libuv's thread pool; two buffers take turns (see BlockWriter). */
-  async flush(): Promise<void> {
-    const full = this.w;
-    if (full.len === 0) {
-      return;
-    }
-    this.w = this.spare ?? new ByteWriter(5 << 20);
-    this.spare = undefined;
-    await writeAll(this.fd, full.view());
-    full.len = 0;
-    this.spare = full;
+  /** Writes the buffered records off the event loop. */
+  flush(): Promise<void> {
+    return this.out.flush(this.fd);
   }
 
-  private spare: ByteWriter | undefined;
-
-  private writeOut(): void {
-    const data = this.w.view();
-    let off = 0;
-    while (off < data.length) {
-      off += fs.writeSync(this.fd, data, off, data.length - off);
-    }
-    this.w.len = 0;
+  /** Writes the buffered records now (record() only buffers; the caller flushes). */
+  flushSync(): void {
+    this.out.flushSync(this.fd);
   }
 
   finishSync(): void {
-    this.writeOut();
+    this.flushSync();
     fs.fsyncSync(this.fd);
     this.complete();
   }

@@ -1,19 +1,22 @@
 // Where Prometheus's promqltest corpus is read from: $PROMQLTEST_DIR, else a `shared/promqltest`
-// folder beside the checkout or beside any folder above it (a CI clone may live elsewhere), else
-// the workplace's /work/shared. The files are read in place, never copied.
+// folder beside the checkout or beside any folder above it (e.g. ../shared/promqltest next to the
+// repository). The files are read in place, never copied; not found is an error, never a skip.
 import { existsSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-export function corpusDirFor(): string {
-  const fromEnv = process.env.PROMQLTEST_DIR;
+/** The corpus folder: `fromEnv` ($PROMQLTEST_DIR) if set, else found walking up from `start`. */
+export function corpusDirFor(fromEnv = process.env.PROMQLTEST_DIR, start = here): string {
   if (fromEnv) {
+    if (!existsSync(fromEnv)) {
+      throw new Error(`PromQL test corpus not found: PROMQLTEST_DIR=${fromEnv} does not exist`);
+    }
     return fromEnv;
   }
   const tried: string[] = [];
-  for (let dir = here; ; dir = dirname(dir)) {
+  for (let dir = start; ; dir = dirname(dir)) {
     const candidate = join(dir, "shared", "promqltest");
     tried.push(candidate);
     if (existsSync(candidate)) {
@@ -23,11 +26,8 @@ export function corpusDirFor(): string {
       break;
     }
   }
-  const workplace = resolve("/work/shared/promqltest");
-  if (existsSync(workplace)) {
-    return workplace;
-  }
   throw new Error(
-    `PromQL test corpus not found (tried ${[...tried, workplace].join(", ")}); set PROMQLTEST_DIR`,
+    "PromQL test corpus not found: set PROMQLTEST_DIR to Prometheus's promql/promqltest/testdata, " +
+      `or place it at shared/promqltest beside the repository or a folder above it (tried ${tried.join(", ")})`,
   );
 }

@@ -1,4 +1,5 @@
-// Runs promqltest scripts against the engine and an in-memory storage, classifying each eval case as
+// Runs promqltest scripts against the engine and a storage (MemoryStorage or the real TSDB, see
+// storages.ts), classifying each eval case as
 // pass, fail or unsupported (native histograms), with file:line, query, expected and got for failures.
 import { readFileSync } from "node:fs";
 import { STALE_NAN, labelsKey } from "../../model.js";
@@ -9,7 +10,7 @@ import type { QueryResult } from "../format.js";
 import { formatFloat } from "../format.js";
 import { compileMatcher, matchesAll } from "../matcher.js";
 import { parseExpr } from "../parser.js";
-import { MemoryStorage } from "../test-support/memory-storage.js";
+import { openScriptStorage, type ScriptStorage, type StorageKind } from "./storages.js";
 import { parseScript } from "./script.js";
 import type { EvalCmd, SeqValue, SeriesDesc } from "./script.js";
 
@@ -100,34 +101,53 @@ function selectorsOf(e: Expr, out: Expr[] = []): Expr[] {
 }
 
 export class ScriptRunner {
-  private storage = new MemoryStorage();
+  private db: ScriptStorage | undefined;
   /** Label sets of series that hold native histograms (not loaded: the engine is float-only). */
   private histograms: Labels[] = [];
   private readonly engine: Engine;
 
-  constructor(engine?: Engine) {
+  constructor(
+    engine?: Engine,
+    /** The storage scripts load into and query: MemoryStorage or the real TSDB. */
+    private readonly kind: StorageKind = "memory",
+  ) {
     this.engine = engine ?? new Engine({ timeoutMs: 100_000, noStepSubqueryIntervalMs: 60_000 });
+  }
+
+  private get storage() {
+    this.db ??= openScriptStorage(this.kind);
+    return this.db.storage;
+  }
+
+  private clear(): void {
+    this.db?.close();
+    this.db = undefined;
+    this.histograms = [];
   }
 
   async runFile(path: string, name: string): Promise<CaseResult[]> {
     const cmds = parseScript(readFileSync(path, "utf8"));
-    this.storage = new MemoryStorage();
-    this.histograms = [];
+    this.clear();
     const results: CaseResult[] = [];
-    for (const cmd of cmds) {
-      if (cmd.kind === "clear") {
-        this.storage = new MemoryStorage();
-        this.histograms = [];
-      } else if (cmd.kind === "load") {
-        this.load(cmd.intervalMs, cmd.series, cmd.withNhcb);
-      } else {
-        results.push(await this.runEval(cmd, name));
+    try {
+      for (const cmd of cmds) {
+        if (cmd.kind === "clear") {
+          this.clear();
+        } else if (cmd.kind === "load") {
+          this.load(cmd.intervalMs, cmd.series, cmd.withNhcb);
+        } else {
+          results.push(await this.runEval(cmd, name));
+        }
       }
+    } finally {
+      this.clear();
     }
     return results;
   }
 
   private load(intervalMs: number, series: SeriesDesc[], withNhcb: boolean): void {
+    this.db ??= openScriptStorage(this.kind);
+    const db = this.db;
     for (const s of series) {
       if (s.values.some((v) => v === "histogram")) {
         this.histograms.push(s.labels);
@@ -136,7 +156,7 @@ export class ScriptRunner {
         if (v === undefined || v === "histogram") {
           return;
         }
-        this.storage.add(s.labels, i * intervalMs, v === "stale" ? STALE_NAN : v);
+        db.add(s.labels, i * intervalMs, v === "stale" ? STALE_NAN : v);
       });
       if (withNhcb) {
         // load_with_nhcb also stores each classic histogram as a native one under its base name.
@@ -149,6 +169,7 @@ export class ScriptRunner {
         }
       }
     }
+    db.loaded();
   }
 
   private touchesHistograms(expr: Expr): boolean {
