@@ -11,10 +11,31 @@ export type Matcher = { readonly type: MatchType; readonly name: string; readonl
 
 /** A canonical string for a label set (sorted names), usable as a Map key. */
 export function labelsKey(labels: Labels): string {
-  const names = Object.keys(labels).sort();
+  return labelsKeyOf(labels, Object.keys(labels).sort());
+}
+
+/**
+ * labelsKey() of the labels named in `sortedNames` alone (PromQL's `by`/`on` groups), without
+ * building that label set; a name whose value is empty or absent is left out, as a stored series
+ * never holds an empty label.
+ */
+export function labelsKeyOf(labels: Labels, sortedNames: readonly string[]): string {
   let key = "";
-  for (const n of names) {
-    key += `${n}\u0000${labels[n]}\u0001`;
+  for (const n of sortedNames) {
+    const v = labels[n];
+    if (v !== undefined && v !== "") {
+      key += `${n}\u0000${v}\u0001`;
+    }
   }
   return key;
+}
+
+/** labelsKey() of a label set without the names `drop` picks (PromQL's `ignoring`/`without`). */
+export function labelsKeyWithout(labels: Labels, drop: (name: string) => boolean): string {
+  return labelsKeyOf(
+    labels,
+    Object.keys(labels)
+      .filter((n) => !drop(n))
+      .sort(),
+  );
 }

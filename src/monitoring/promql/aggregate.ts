@@ -1,6 +1,6 @@
 // Aggregation operators (sum, avg, count, min, max, group, stddev, stdvar, quantile, topk, bottomk,
 // count_values, limitk, limit_ratio) with by/without, evaluated per group over all steps.
-import { labelsKey } from "../model.js";
+import { labelsKey, labelsKeyOf } from "../../model/labels.js";
 import type { Labels } from "../model.js";
 import type { Aggregate } from "./ast.js";
 import { PromqlErrors } from "./errors.js";
@@ -32,7 +32,7 @@ function groupSeries(series: VSeries[], e: Aggregate): Group[] {
   // label set only for the first member: no object and no sort per series.
   const byNames = e.without ? undefined : [...new Set(e.grouping)].sort();
   for (const s of series) {
-    const key = byNames ? byKey(s.labels, byNames) : labelsKey(groupLabels(s, e));
+    const key = byNames ? labelsKeyOf(s.labels, byNames) : labelsKey(groupLabels(s, e));
     let g = groups.get(key);
     if (!g) {
       g = { labels: groupLabels(s, e), members: [] };
@@ -44,17 +44,6 @@ function groupSeries(series: VSeries[], e: Aggregate): Group[] {
   return order;
 }
 
-/** labelsKey(onlyLabels(labels, names)) for sorted, distinct names. */
-function byKey(labels: Labels, names: readonly string[]): string {
-  let key = "";
-  for (const n of names) {
-    const v = labels[n];
-    if (v !== undefined && v !== "") {
-      key += `${n}\u0000${v}\u0001`;
-    }
-  }
-  return key;
-}
 
 /** Prometheus converts k to int64 and rejects NaN / overflow with these messages. */
 function kParam(v: number): number {

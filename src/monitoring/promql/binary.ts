@@ -1,6 +1,6 @@
 // Binary operators: scalar/scalar, vector/scalar and vector/vector with on/ignoring/group_left/
 // group_right matching and the set operators and/or/unless, evaluated over all steps at once.
-import { labelsKey } from "../model.js";
+import { labelsKey, labelsKeyOf, labelsKeyWithout } from "../../model/labels.js";
 import type { Labels } from "../model.js";
 import type { Binary, BinaryOp, VectorMatching } from "./ast.js";
 import { isComparison } from "./ast.js";
@@ -118,21 +118,9 @@ export function vectorScalarBinop(
 }
 
 function signature(labels: Labels, m: VectorMatching): string {
-  let key = "";
-  if (m.on) {
-    for (const n of [...m.labels].sort()) {
-      key += `${n}\u0000${labels[n] ?? ""}\u0001`;
-    }
-    return key;
-  }
-  const names = Object.keys(labels).sort();
-  for (const n of names) {
-    if (n === "__name__" || m.labels.includes(n)) {
-      continue;
-    }
-    key += `${n}\u0000${labels[n]}\u0001`;
-  }
-  return key;
+  return m.on
+    ? labelsKeyOf(labels, [...m.labels].sort())
+    : labelsKeyWithout(labels, (n) => n === "__name__" || m.labels.includes(n));
 }
 
 function groupBySig(series: VSeries[], m: VectorMatching): Map<string, VSeries[]> {

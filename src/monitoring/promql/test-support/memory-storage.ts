@@ -4,6 +4,7 @@ import { labelsKey } from "../../model.js";
 import type { Appender, Labels, Matcher, Querier, Series, Storage } from "../../model.js";
 import { compileMatcher, matchesAll } from "../matcher.js";
 import { compareLabels } from "../value.js";
+import { grown } from "../../typed-arrays.js";
 
 type MemSeries = { labels: Labels; ts: Float64Array; vs: Float64Array; n: number };
 
@@ -46,12 +47,8 @@ export class MemoryStorage implements Storage {
       this.series.set(key, s);
     }
     if (s.n === s.ts.length) {
-      const ts = new Float64Array(s.n * 2);
-      ts.set(s.ts);
-      const vs = new Float64Array(s.n * 2);
-      vs.set(s.vs);
-      s.ts = ts;
-      s.vs = vs;
+      s.ts = grown(s.ts);
+      s.vs = grown(s.vs);
     }
     let i = s.n;
     while (i > 0 && (s.ts[i - 1] as number) > t) {
