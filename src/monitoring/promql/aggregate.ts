@@ -44,7 +44,6 @@ function groupSeries(series: VSeries[], e: Aggregate): Group[] {
   return order;
 }
 
-
 /** Prometheus converts k to int64 and rejects NaN / overflow with these messages. */
 function kParam(v: number): number {
   if (Number.isNaN(v)) {
