@@ -17,9 +17,7 @@ import { createAnalysisRunner } from "./deployment/analysis/runner.js";
 import { gateWaiter } from "./deployment/gates/waiter.js";
 import { loadLineFile, parseLine } from "./deployment/line.js";
 import { EventBus } from "./events/bus.js";
-import { MonitoringEngine } from "./monitoring/engine.js";
-import type { InstanceTarget } from "./monitoring/scrape/target.js";
-import { loadRuleFile } from "./monitoring/rules/files.js";
+import { InstanceDiscovery, loadRuleFile, MonitoringEngine } from "./monitoring/index.js";
 import { PortAllocator } from "./runtime/process/ports.js";
 import { ProcessRuntime } from "./runtime/process/runtime.js";
 import { RuntimeErrors } from "./runtime/errors.js";
@@ -146,13 +144,19 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     ...(tlsFiles && web.front_doors.tls ? { tls: tlsFiles.current.options } : {}),
     onRequest: (e) => metrics.routerRequest(e),
   });
+  const monitoring = new MonitoringEngine({
+    dataDir: config.dataDir,
+    config: config.monitoring,
+    scrapeConfigs: config.scrape_configs,
+    ruleFiles,
+    logger,
+  });
   const deployment = new DeploymentEngine({
     runtime,
     deployments: new DeploymentRepository(db),
-    // Gates and analyses read the line's metrics through PromQL; the monitoring engine is built
-    // below, so these closures resolve it at call time.
-    gates: gateWaiter(async (q, t) => (await monitoring.instantJson(q, t)).data),
-    analysis: createAnalysisRunner({ query: async (q, t) => (await monitoring.instantJson(q, t)).data }),
+    // Gates and analyses read the line's metrics through monitoring's typed query interface.
+    gates: gateWaiter(monitoring.querier),
+    analysis: createAnalysisRunner({ querier: monitoring.querier }),
     frontDoors: router,
     revisions,
     bus,
@@ -161,41 +165,14 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     readyTimeoutMs: config.runtime.readyTimeout,
   });
 
-  const monitoring = new MonitoringEngine({
-    dataDir: config.dataDir,
-    config: config.monitoring,
-    scrapeConfigs: config.scrape_configs,
-    ruleFiles,
+  // Every live instance of the line is a scrape target (monitoring's instance discovery).
+  const discovery = new InstanceDiscovery({
+    source: runtime,
+    sink: (targets, pids) => monitoring.setInstances(targets, pids),
+    metricsPath: (service) => deployment.metricsPath(service),
     logger,
   });
-  // Every live instance of the line is a scrape target; re-synced (debounced) on instance events.
-  let syncTimer: NodeJS.Timeout | undefined;
-  const syncScrapeTargets = () => {
-    const live = runtime
-      .list()
-      .filter((i) => i.pid !== undefined && ["starting", "ready", "unready"].includes(i.state));
-    const targets: InstanceTarget[] = live.map((i) => ({
-      service: i.service,
-      instanceId: i.id,
-      host: i.host,
-      port: i.port,
-      metricsPath: deployment.metricsPath(i.service) ?? "/metrics",
-      revision: i.revision,
-      version: i.version,
-      ...(i.station === undefined ? {} : { station: i.station }),
-    }));
-    const pids = live.map((i) => ({
-      pid: i.pid ?? 0,
-      labels: { service: i.service, instance: i.id },
-    }));
-    monitoring
-      .setInstances(targets, pids)
-      .catch((err: unknown) => logger.error({ err }, "scrape target sync failed"));
-  };
-  const unwatchTargets = runtime.watch(() => {
-    clearTimeout(syncTimer);
-    syncTimer = setTimeout(syncScrapeTargets, 100);
-  });
+  discovery.start();
 
   let ready = false;
   const applyLine = async (line: LineSpec, dir: string) => deployment.apply(line, dir);
@@ -302,8 +279,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       await app.close(); // stop accepting API calls first
       await traffic?.stop();
       await settled.catch(() => undefined);
-      unwatchTargets();
-      clearTimeout(syncTimer);
+      discovery.stop();
       await monitoring.stop();
       await deployment.stop();
       await runtime.close();
