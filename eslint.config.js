@@ -53,6 +53,29 @@ export default tseslint.config(
     "events",
   ]),
   ...importRules("line/**", ["src"]),
+  // Monitoring's one public entry: outside src/monitoring/, only src/monitoring/index.ts may be
+  // imported (other engines query through its MetricsQuerier, never promql/ or tsdb/ directly).
+  // Tests and test-support may reach internals to build fixtures; bench/ measures internals.
+  // The typescript-eslint variant of the rule, so it adds to the layer rules above instead of
+  // replacing them (a later config's no-restricted-imports would override an earlier one's).
+  {
+    files: ["src/**/*.ts"],
+    ignores: ["src/monitoring/**", "**/*.test.ts", "**/test-support/**"],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/monitoring/*", "**/monitoring/**", "!**/monitoring/index.js"],
+              message:
+                'import monitoring only through src/monitoring/index.ts, its public entry (see DESIGN.md, "Who may import whom")',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },

@@ -17,7 +17,12 @@ import { createAnalysisRunner } from "./deployment/analysis/runner.js";
 import { gateWaiter } from "./deployment/gates/waiter.js";
 import { loadLineFile, parseLine } from "./deployment/line.js";
 import { EventBus } from "./events/bus.js";
-import { InstanceDiscovery, loadRuleFile, MonitoringEngine } from "./monitoring/index.js";
+import {
+  createMonitoringEngine,
+  InstanceDiscovery,
+  loadRuleFile,
+  type MonitoringEngine,
+} from "./monitoring/index.js";
 import { PortAllocator } from "./runtime/process/ports.js";
 import { ProcessRuntime } from "./runtime/process/runtime.js";
 import { RuntimeErrors } from "./runtime/errors.js";
@@ -144,7 +149,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     ...(tlsFiles && web.front_doors.tls ? { tls: tlsFiles.current.options } : {}),
     onRequest: (e) => metrics.routerRequest(e),
   });
-  const monitoring = new MonitoringEngine({
+  const monitoring = await createMonitoringEngine({
     dataDir: config.dataDir,
     config: config.monitoring,
     scrapeConfigs: config.scrape_configs,

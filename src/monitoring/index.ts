@@ -1,6 +1,18 @@
 // The public entry of monitoring: everything outside src/monitoring/ imports monitoring through
 // this file only (eslint enforces it). Other engines read metrics through MetricsQuerier.
-export { MonitoringEngine, type MonitoringOptions } from "./engine.js";
+import type { MonitoringEngine, MonitoringOptions } from "./engine.js";
+
+export type { MonitoringEngine, MonitoringOptions };
+
+/**
+ * Builds the MonitoringEngine (opening its TSDB). The engine's module graph (TSDB, scrape, host
+ * metrics, remote write) loads only here, so light users of this entry (deployment's template
+ * checks, the CLI's offline `check`) do not pay for it at startup.
+ */
+export async function createMonitoringEngine(o: MonitoringOptions): Promise<MonitoringEngine> {
+  const { MonitoringEngine } = await import("./engine.js");
+  return new MonitoringEngine(o);
+}
 export { queryProblem, type MetricsQuerier, type QueryValue, type Sample, type Series } from "./query.js";
 export {
   InstanceDiscovery,

@@ -1,16 +1,17 @@
 // Trend analysis routes (/api/v1/analysis/*): forecast, anomaly score, seasonal baseline and change
 // detection, each over a PromQL query.
 import type { FastifyInstance } from "fastify";
-import type { MonitoringEngine } from "../../monitoring/engine.js";
-import { MonitoringErrors } from "../../monitoring/errors.js";
-import { parseDurationParam, parseTimeParam } from "../../monitoring/params.js";
 import {
   anomaly,
   changeAround,
   forecast,
+  MonitoringErrors,
+  parseDurationParam,
+  parseTimeParam,
   seasonal,
+  type MonitoringEngine,
   type RangeQuery,
-} from "../../monitoring/trends/analysis.js";
+} from "../../monitoring/index.js";
 
 type Q = Record<string, string | undefined>;
 
