@@ -1,11 +1,12 @@
 // Composition root: config -> store -> runtime -> router -> engines -> API. Starts them in
-// dependency order and stops them in reverse. Nothing else happens here.
+// dependency order and stops them in reverse (the order is written out at stop()). Nothing else
+// happens here.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Server as TlsServer } from "node:tls";
 import { pino, type Logger } from "pino";
-import { startTrafficGenerator } from "../line/traffic/generator.js";
 import { createMetrics } from "./api/metrics.js";
+import { startDemoTraffic, type DemoTraffic } from "./demo-traffic.js";
 import { routeTable, type RouteEntry } from "./api/auth.js";
 import { buildServer } from "./api/server.js";
 import { TlsFiles } from "./api/tls.js";
@@ -177,7 +178,6 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     metricsPath: (service) => deployment.metricsPath(service),
     logger,
   });
-  discovery.start();
 
   let ready = false;
   const applyLine = async (line: LineSpec, dir: string) => deployment.apply(line, dir);
@@ -258,9 +258,11 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     logger.warn({ instances: killed }, "stopped instances left running by a previous lineops process");
   }
 
-  let traffic: { stop(): Promise<void> } | undefined;
+  let traffic: DemoTraffic | undefined;
   await monitoring.start();
   await monitoring.setSelfTarget(config.server.host, port, tlsFiles ? "https" : "http");
+  discovery.start();
+  let stopping: Promise<void> | undefined;
   const settled = (async () => {
     await deployment.start();
     if (initialLine && config.lineFile) {
@@ -270,26 +272,31 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     const target = deployment.hasService(config.traffic.service)
       ? deployment.service(config.traffic.service).status.url
       : undefined;
-    if ((opts.traffic ?? config.traffic.enabled) && target) {
-      traffic = startTrafficGenerator({ url: target, ratePerSecond: config.traffic.ratePerSecond });
+    if ((opts.traffic ?? config.traffic.enabled) && target && !stopping) {
+      traffic = startDemoTraffic(target, config.traffic.ratePerSecond, logger);
       logger.info({ target, ratePerSecond: config.traffic.ratePerSecond }, "traffic generator started");
     }
   })();
   settled.catch((err: unknown) => logger.error({ err }, "applying the line failed"));
 
-  let stopping: Promise<void> | undefined;
+  // Start order: 1 store (db) -> 2 runtime, router (built) -> 3 monitoring (TSDB open) ->
+  // 4 deployment (built) -> 5 API listening -> 6 orphans stopped -> 7 monitoring started (scrape,
+  // rules, host) -> 8 instance discovery -> 9 deployment started, line applied, ready, traffic.
+  // Stop runs it backwards: 9 -> 1. The one exception is the API: it is how work enters lineops,
+  // so it stops accepting calls first; it listens as early as 5 because its port is what keeps a
+  // second lineops from killing this one's instances as orphans (6).
   const stop = () =>
     (stopping ??= (async () => {
       ready = false;
-      await app.close(); // stop accepting API calls first
+      await app.close(); // 5, first: no API call may start work while the rest stops
+      await settled.catch(() => undefined); // 9: nothing half-started
       await traffic?.stop();
-      await settled.catch(() => undefined);
-      discovery.stop();
-      await monitoring.stop();
       await deployment.stop();
+      await discovery.stop(); // 8
+      await monitoring.stop(); // 7 and 3: scrape, rules and host metrics, then the TSDB
+      await router.close(); // 2
       await runtime.close();
-      await router.close();
-      db.close();
+      db.close(); // 1
       logger.info("lineops stopped");
       logger.flush();
     })());

@@ -47,6 +47,7 @@ const LIVE_STATES = new Set(["starting", "ready", "unready"]);
 export class InstanceDiscovery {
   private timer: NodeJS.Timeout | undefined;
   private unwatch: (() => void) | undefined;
+  private syncing: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: InstanceDiscoveryOptions) {}
 
@@ -58,15 +59,23 @@ export class InstanceDiscovery {
     });
   }
 
-  stop(): void {
+  /** Stops watching; resolves once a sync in progress has reached the sink, so none lands later. */
+  async stop(): Promise<void> {
     this.unwatch?.();
     this.unwatch = undefined;
     clearTimeout(this.timer);
     this.timer = undefined;
+    await this.syncing;
   }
 
   /** Hands the source's live instances to the sink now; a failing sink is logged, never thrown. */
-  async sync(): Promise<void> {
+  sync(): Promise<void> {
+    // Syncs run one after another, so an older instance list never overwrites a newer one.
+    this.syncing = this.syncing.then(() => this.syncOnce());
+    return this.syncing;
+  }
+
+  private async syncOnce(): Promise<void> {
     const live = this.o.source.list().filter((i) => i.pid !== undefined && LIVE_STATES.has(i.state));
     const targets: InstanceTarget[] = live.map((i) => ({
       service: i.service,
