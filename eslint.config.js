@@ -53,27 +53,13 @@ export default tseslint.config(
     "events",
   ]),
   ...importRules("line/**", ["src"]),
-  // The deployment engine is used through its public entry only: its parts (fleet, rollout,
-  // strategies, analysis, gates) may change shape without touching main.ts, the API or the CLI.
-  // A rule of its own (typescript-eslint's variant) so it adds to the layer rules above instead of
-  // replacing their no-restricted-imports options for the same files.
-  {
-    files: ["src/**/*.ts"],
-    ignores: ["src/deployment/**", "**/*.test.ts", "**/test-support/**"],
-    rules: {
-      "@typescript-eslint/no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              group: ["**/deployment/*", "**/deployment/**/*", "!**/deployment/index.js"],
-              message: "import the deployment engine through src/deployment/index.ts only",
-            },
-          ],
-        },
-      ],
-    },
-  },
+  // Engines are used through their public entry only: outside src/deployment/ only its index.ts
+  // may be imported, outside src/monitoring/ only its index.ts (other engines query through the
+  // MetricsQuerier, never promql/ or tsdb/ directly). Their parts may change shape without touching
+  // main.ts, the API or the CLI. Tests and test-support may reach internals to build fixtures.
+  // typescript-eslint's variant of the rule, so it adds to the layer rules above instead of
+  // replacing their options; the blocks' files do not overlap, as a later block would override.
+  ...seamRules(["deployment", "monitoring"]),
   // The CLI (DESIGN.md: "cli/ imports nothing from src/ but the API client and shared types").
   // Online commands talk to a running lineops over HTTP: they import the CLI's own modules, the API's
   // wire types (src/api/types.ts, types only), src/version.ts and src/errors.ts, and nothing else of
@@ -173,5 +159,35 @@ function onlineCliRules(files, up, mayRegisterOffline = []) {
       ]),
     },
     ...(mayRegisterOffline.length > 0 ? [{ files: mayRegisterOffline, rules: rule(common) }] : []),
+  ];
+}
+
+/** One block per engine folder (may import its own internals) and one for the rest of src/. */
+function seamRules(engines) {
+  const ignores = ["**/*.test.ts", "**/test-support/**"];
+  const pattern = (e) => ({
+    group: [`**/${e}/*`, `**/${e}/**/*`, `!**/${e}/index.js`],
+    message: `import the ${e} engine through src/${e}/index.ts only (see docs/architecture.md)`,
+  });
+  const block = (files, blockIgnores, forbidden) => ({
+    files,
+    ignores: [...ignores, ...blockIgnores],
+    rules: {
+      "@typescript-eslint/no-restricted-imports": ["error", { patterns: forbidden.map(pattern) }],
+    },
+  });
+  return [
+    block(
+      ["src/**/*.ts"],
+      engines.map((e) => `src/${e}/**`),
+      engines,
+    ),
+    ...engines.map((own) =>
+      block(
+        [`src/${own}/**/*.ts`],
+        [],
+        engines.filter((e) => e !== own),
+      ),
+    ),
   ];
 }

@@ -1,11 +1,12 @@
 // Composition root: config -> store -> runtime -> router -> engines -> API. Starts them in
-// dependency order and stops them in reverse. Nothing else happens here.
+// dependency order and stops them in reverse (the order is written out at stop()). Nothing else
+// happens here.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Server as TlsServer } from "node:tls";
 import { pino, type Logger } from "pino";
-import { startTrafficGenerator } from "../line/traffic/generator.js";
 import { createMetrics } from "./api/metrics.js";
+import { startDemoTraffic, type DemoTraffic } from "./demo-traffic.js";
 import { routeTable, type RouteEntry } from "./api/auth.js";
 import { buildServer } from "./api/server.js";
 import { TlsFiles } from "./api/tls.js";
@@ -14,9 +15,12 @@ import { resolveConfig, type ConfigOverrides, type ResolvedConfig } from "./conf
 import type { LineSpec } from "./config/line-schema.js";
 import { createAnalysisRunner, DeploymentEngine, gateWaiter, loadLineFile } from "./deployment/index.js";
 import { EventBus } from "./events/bus.js";
-import { MonitoringEngine } from "./monitoring/engine.js";
-import type { InstanceTarget } from "./monitoring/scrape/target.js";
-import { loadRuleFile } from "./monitoring/rules/files.js";
+import {
+  createMonitoringEngine,
+  InstanceDiscovery,
+  loadRuleFile,
+  type MonitoringEngine,
+} from "./monitoring/index.js";
 import { PortAllocator } from "./runtime/process/ports.js";
 import { ProcessRuntime } from "./runtime/process/runtime.js";
 import { RuntimeErrors } from "./runtime/errors.js";
@@ -143,13 +147,19 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     ...(tlsFiles && web.front_doors.tls ? { tls: tlsFiles.current.options } : {}),
     onRequest: (e) => metrics.routerRequest(e),
   });
+  const monitoring = await createMonitoringEngine({
+    dataDir: config.dataDir,
+    config: config.monitoring,
+    scrapeConfigs: config.scrape_configs,
+    ruleFiles,
+    logger,
+  });
   const deployment = new DeploymentEngine({
     runtime,
     deployments: new DeploymentRepository(db),
-    // Gates and analyses read the line's metrics through PromQL; the monitoring engine is built
-    // below, so these closures resolve it at call time.
-    gates: gateWaiter(async (q, t) => (await monitoring.instantJson(q, t)).data),
-    analysis: createAnalysisRunner({ query: async (q, t) => (await monitoring.instantJson(q, t)).data }),
+    // Gates and analyses read the line's metrics through monitoring's typed query interface.
+    gates: gateWaiter(monitoring.querier),
+    analysis: createAnalysisRunner({ querier: monitoring.querier }),
     frontDoors: router,
     revisions,
     bus,
@@ -159,40 +169,12 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     ...(config.lineFile ? { lineFile: config.lineFile } : {}),
   });
 
-  const monitoring = new MonitoringEngine({
-    dataDir: config.dataDir,
-    config: config.monitoring,
-    scrapeConfigs: config.scrape_configs,
-    ruleFiles,
+  // Every live instance of the line is a scrape target (monitoring's instance discovery).
+  const discovery = new InstanceDiscovery({
+    source: runtime,
+    sink: (targets, pids) => monitoring.setInstances(targets, pids),
+    metricsPath: (service) => deployment.metricsPath(service),
     logger,
-  });
-  // Every live instance of the line is a scrape target; re-synced (debounced) on instance events.
-  let syncTimer: NodeJS.Timeout | undefined;
-  const syncScrapeTargets = () => {
-    const live = runtime
-      .list()
-      .filter((i) => i.pid !== undefined && ["starting", "ready", "unready"].includes(i.state));
-    const targets: InstanceTarget[] = live.map((i) => ({
-      service: i.service,
-      instanceId: i.id,
-      host: i.host,
-      port: i.port,
-      metricsPath: deployment.metricsPath(i.service) ?? "/metrics",
-      revision: i.revision,
-      version: i.version,
-      ...(i.station === undefined ? {} : { station: i.station }),
-    }));
-    const pids = live.map((i) => ({
-      pid: i.pid ?? 0,
-      labels: { service: i.service, instance: i.id },
-    }));
-    monitoring
-      .setInstances(targets, pids)
-      .catch((err: unknown) => logger.error({ err }, "scrape target sync failed"));
-  };
-  const unwatchTargets = runtime.watch(() => {
-    clearTimeout(syncTimer);
-    syncTimer = setTimeout(syncScrapeTargets, 100);
   });
 
   let ready = false;
@@ -263,9 +245,11 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     logger.warn({ instances: killed }, "stopped instances left running by a previous lineops process");
   }
 
-  let traffic: { stop(): Promise<void> } | undefined;
+  let traffic: DemoTraffic | undefined;
   await monitoring.start();
   await monitoring.setSelfTarget(config.server.host, port, tlsFiles ? "https" : "http");
+  discovery.start();
+  let stopping: Promise<void> | undefined;
   const settled = (async () => {
     await deployment.start();
     if (initialLine) {
@@ -275,27 +259,31 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     const target = deployment.hasService(config.traffic.service)
       ? deployment.service(config.traffic.service).status.url
       : undefined;
-    if ((opts.traffic ?? config.traffic.enabled) && target) {
-      traffic = startTrafficGenerator({ url: target, ratePerSecond: config.traffic.ratePerSecond });
+    if ((opts.traffic ?? config.traffic.enabled) && target && !stopping) {
+      traffic = startDemoTraffic(target, config.traffic.ratePerSecond, logger);
       logger.info({ target, ratePerSecond: config.traffic.ratePerSecond }, "traffic generator started");
     }
   })();
   settled.catch((err: unknown) => logger.error({ err }, "applying the line failed"));
 
-  let stopping: Promise<void> | undefined;
+  // Start order: 1 store (db) -> 2 runtime, router (built) -> 3 monitoring (TSDB open) ->
+  // 4 deployment (built) -> 5 API listening -> 6 orphans stopped -> 7 monitoring started (scrape,
+  // rules, host) -> 8 instance discovery -> 9 deployment started, line applied, ready, traffic.
+  // Stop runs it backwards: 9 -> 1. The one exception is the API: it is how work enters lineops,
+  // so it stops accepting calls first; it listens as early as 5 because its port is what keeps a
+  // second lineops from killing this one's instances as orphans (6).
   const stop = () =>
     (stopping ??= (async () => {
       ready = false;
-      await app.close(); // stop accepting API calls first
+      await app.close(); // 5, first: no API call may start work while the rest stops
+      await settled.catch(() => undefined); // 9: nothing half-started
       await traffic?.stop();
-      await settled.catch(() => undefined);
-      unwatchTargets();
-      clearTimeout(syncTimer);
-      await monitoring.stop();
       await deployment.stop();
+      await discovery.stop(); // 8
+      await monitoring.stop(); // 7 and 3: scrape, rules and host metrics, then the TSDB
+      await router.close(); // 2
       await runtime.close();
-      await router.close();
-      db.close();
+      db.close(); // 1
       logger.info("lineops stopped");
       logger.flush();
     })());

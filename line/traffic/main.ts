@@ -46,3 +46,8 @@ const onSignal = (signal: NodeJS.Signals) => {
 };
 process.on("SIGTERM", onSignal);
 process.on("SIGINT", onSignal);
+// Started by lineops (the demo) with an IPC channel: the channel closes when lineops exits, even
+// on SIGKILL, and the generator must not outlive it.
+if (process.send !== undefined) {
+  process.on("disconnect", () => onSignal("SIGTERM"));
+}

@@ -2,7 +2,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { DeploymentEngine } from "../deployment/index.js";
-import type { MonitoringEngine } from "../monitoring/engine.js";
+import type { MonitoringEngine } from "../monitoring/index.js";
 import type { Runtime } from "../runtime/types.js";
 import type { AuditRepository } from "../store/audit.js";
 import type { RevisionRepository } from "../store/revisions.js";

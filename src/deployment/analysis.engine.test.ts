@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Lineops } from "../main.js";
 import { tempDir } from "../test-support/line.js";
 import { startSettledLineops } from "../test-support/lineops.js";
-import { waitFinished, waitForPhase } from "./test-support/deployments.js";
+import { waitFinished, waitForPhase } from "../test-support/deployments.js";
 import { PACKAGE_ROOT } from "../version.js";
 
 let lineops: Lineops;

@@ -8,7 +8,7 @@ import type { Lineops } from "../main.js";
 import { loadLineFile } from "./line.js";
 import { eventually, tempDir } from "../test-support/line.js";
 import { startSettledLineops } from "../test-support/lineops.js";
-import { waitFinished } from "./test-support/deployments.js";
+import { waitFinished } from "../test-support/deployments.js";
 import { PACKAGE_ROOT } from "../version.js";
 import { INSTANCE_HEADER, STATION_HEADER } from "../runtime/router/router.js";
 

@@ -10,7 +10,7 @@ import type { Lineops } from "../main.js";
 import type { InstanceState } from "../runtime/types.js";
 import { eventually, sampleService, tempDir } from "../test-support/line.js";
 import { startSettledLineops } from "../test-support/lineops.js";
-import { waitFinished } from "./test-support/deployments.js";
+import { waitFinished } from "../test-support/deployments.js";
 
 let lineops: Lineops;
 let lineFile = "";

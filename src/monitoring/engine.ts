@@ -13,6 +13,7 @@ import { compileMatcher } from "./promql/matcher.js";
 import { parseExpr } from "./promql/parser.js";
 import { Engine, toPrometheusJson, type QueryResult } from "./promql/engine.js";
 import type { PromJsonData } from "./promql/format.js";
+import { promqlQuerier, type MetricsQuerier } from "./query.js";
 import { RemoteWriteRejectedError } from "./remote/errors.js";
 import { ingestWriteRequest } from "./remote/ingest.js";
 import { RejectionLog, type RejectionCount } from "./rejections.js";
@@ -38,13 +39,7 @@ export type MonitoringOptions = {
   logger: Logger;
 };
 
-/** The read side other engines (deployment analysis, alerting, dashboard) depend on. */
-export interface MetricsQuerier {
-  instant(query: string, timeMs: number): Promise<QueryResult>;
-  range(query: string, startMs: number, endMs: number, stepMs: number): Promise<QueryResult>;
-}
-
-export class MonitoringEngine implements MetricsQuerier {
+export class MonitoringEngine {
   readonly storage: Storage & Tsdb;
   readonly scrape: ScrapeManager;
   readonly promql: Engine;
@@ -64,6 +59,8 @@ export class MonitoringEngine implements MetricsQuerier {
   readonly collectionMs: number[] = [];
   /** Samples the storage refused, by path and reason (lineops's /metrics), logged rate-limited. */
   private readonly rejections: RejectionLog;
+  /** The typed read side for other engines (see query.ts): numbers and label sets, times in ms. */
+  readonly querier: MetricsQuerier;
 
   constructor(private readonly o: MonitoringOptions) {
     this.storage = Tsdb.open(path.join(o.dataDir, "tsdb"), {
@@ -98,8 +95,9 @@ export class MonitoringEngine implements MetricsQuerier {
       maxSamples: o.config.query.maxSamples,
       maxConcurrent: o.config.query.maxConcurrent,
     });
+    this.querier = promqlQuerier(this.promql, this.storage);
     this.rules = new RuleManager(
-      async (q, t) => toPrometheusJson(await this.instant(q, t)) as never,
+      this.querier.instant,
       this.storage,
       o.logger.child({ component: "rules" }),
       o.config.evaluationInterval,
@@ -170,10 +168,6 @@ export class MonitoringEngine implements MetricsQuerier {
     timeoutMs?: number,
   ): Promise<QueryResult> {
     return this.promql.rangeQuery(this.storage, query, startMs, endMs, stepMs, { timeoutMs });
-  }
-
-  async instantJson(query: string, timeMs: number, timeoutMs?: number) {
-    return withNotes(await this.instant(query, timeMs, timeoutMs));
   }
 
   async rangeJson(query: string, startMs: number, endMs: number, stepMs: number, timeoutMs?: number) {

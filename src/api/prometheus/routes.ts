@@ -1,10 +1,13 @@
 // The Prometheus-compatible HTTP API (the shapes Grafana's Prometheus data source and promtool
 // call), served from the MonitoringEngine. Reads need a viewer token, remote write an operator one.
 import type { FastifyRequest } from "fastify";
-import type { MonitoringEngine } from "../../monitoring/engine.js";
-import { parseDurationParam, parseTimeParam } from "../../monitoring/params.js";
-import { MonitoringErrors } from "../../monitoring/errors.js";
-import { prometheusResponseJson } from "../../monitoring/promql/format.js";
+import {
+  MonitoringErrors,
+  parseDurationParam,
+  parseTimeParam,
+  prometheusResponseJson,
+  type MonitoringEngine,
+} from "../../monitoring/index.js";
 import { VERSION } from "../../version.js";
 import { nameParams } from "../types.js";
 import type { ApiApp } from "../validation.js";

@@ -1,14 +1,15 @@
 // Trend analysis routes (/api/v1/analysis/*): forecast, anomaly score, seasonal baseline and change
 // detection, each over a PromQL query.
-import type { MonitoringEngine } from "../../monitoring/engine.js";
-import { parseDurationParam, parseTimeParam } from "../../monitoring/params.js";
 import {
   anomaly,
   changeAround,
   forecast,
+  parseDurationParam,
+  parseTimeParam,
   seasonal,
+  type MonitoringEngine,
   type RangeQuery,
-} from "../../monitoring/trends/analysis.js";
+} from "../../monitoring/index.js";
 import type { z } from "zod";
 import { anomalyQuery, changeQuery, forecastQuery, seasonalQuery, type PromEnvelope } from "../types.js";
 import { route, type ApiApp } from "../validation.js";

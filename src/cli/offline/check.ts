@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { loadConfigFile } from "../../config/config.js";
 import { ConfigError } from "../../config/errors.js";
 import { loadLineFile, startOrder } from "../../deployment/index.js";
-import { loadRuleFile } from "../../monitoring/rules/files.js";
+import { loadRuleFile } from "../../monitoring/index.js";
 import { printJson } from "../output.js";
 
 function check(file: string, json: boolean, validate: (file: string) => string): void {

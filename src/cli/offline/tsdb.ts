@@ -1,6 +1,5 @@
 // `lineops tsdb import FILE`: backfills OpenMetrics text with timestamps into the data directory's
 // TSDB, offline (like `promtool tsdb create-blocks-from openmetrics`), while lineops is stopped.
-import { createReadStream } from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { printJson } from "../output.js";
@@ -28,43 +27,33 @@ export function registerTsdbCommands(program: Command): void {
           exitCode: 2,
         });
       }
-      const { Tsdb } = await import("../../monitoring/tsdb/tsdb.js");
-      const { importOpenMetrics } = await import("../../monitoring/remote/backfill.js");
-      // keepAll: the import deletes nothing (it does not read lineops.yaml, and a 15 d default once
-      // deleted older blocks of a server kept for 90 d); --retention only refuses samples.
-      const db = Tsdb.open(dir, { autoCompact: false, retentionMs, keepAll: true });
+      const { backfillFile } = await import("../../monitoring/index.js");
       const progress = new Progress();
       const t0 = Date.now();
-      try {
-        // Samples beyond the clock + 10 min or before the retention window are refused by line.
-        const result = await importOpenMetrics(createReadStream(file), () => db.appender(), {
-          ...db.validTimeRange(),
-          onProgress: (p: { samples: number }) =>
-            progress.update(
-              `imported ${p.samples.toLocaleString()} samples (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
-            ),
-        });
-        progress.update("persisting blocks");
-        db.compact();
-        progress.done();
-        const summary = { file, ...result, seconds: (Date.now() - t0) / 1000 };
-        if (opts.json) {
-          printJson(summary);
-        } else {
-          process.stdout.write(
-            `${file}: ${result.samples} samples in ${result.series} series imported in ${summary.seconds.toFixed(1)} s` +
-              (result.errorCount > 0 ? `; ${result.errorCount} errors` : "") +
-              "\n",
-          );
-          for (const e of result.errors) {
-            process.stderr.write(`${file}:${e.line}: ${e.message}\n`);
-          }
+      const result = await backfillFile(dir, file, {
+        retentionMs,
+        onProgress: (p) =>
+          progress.update(
+            `imported ${p.samples.toLocaleString()} samples (${((Date.now() - t0) / 1000).toFixed(0)} s)`,
+          ),
+        onPersisting: () => progress.update("persisting blocks"),
+      });
+      progress.done();
+      const summary = { file, ...result, seconds: (Date.now() - t0) / 1000 };
+      if (opts.json) {
+        printJson(summary);
+      } else {
+        process.stdout.write(
+          `${file}: ${result.samples} samples in ${result.series} series imported in ${summary.seconds.toFixed(1)} s` +
+            (result.errorCount > 0 ? `; ${result.errorCount} errors` : "") +
+            "\n",
+        );
+        for (const e of result.errors) {
+          process.stderr.write(`${file}:${e.line}: ${e.message}\n`);
         }
-        if (result.errorCount > 0) {
-          process.exitCode = 1;
-        }
-      } finally {
-        db.close();
+      }
+      if (result.errorCount > 0) {
+        process.exitCode = 1;
       }
     });
 }

@@ -2,10 +2,11 @@
 // for a stable and a canary revision, queried as a deployment would query them.
 import { afterEach, describe, expect, it } from "vitest";
 import { analysisTemplateSchema } from "../../config/deploy-schema.js";
-import { Engine, toPrometheusJson } from "../../monitoring/promql/engine.js";
+import { Engine } from "../../monitoring/promql/engine.js";
+import { promqlQuerier } from "../../monitoring/query.js";
 import { Tsdb } from "../../monitoring/tsdb/tsdb.js";
-import { AnalysisRun, type AnalysisQuery, type AnalysisVerdict } from "./run.js";
-import { ManualScheduler } from "../test-support/manual-scheduler.js";
+import { AnalysisRun, type AnalysisQuerier, type AnalysisVerdict } from "./run.js";
+import { ManualClock } from "../../test-support/manual-clock.js";
 import { tmpDir } from "../../monitoring/tsdb/test-support/tmp.js";
 
 const T0 = Date.parse("2026-03-02T06:00:00Z");
@@ -39,9 +40,8 @@ describe("AnalysisRun with the PromQL engine and the TSDB", () => {
     app.commit();
   }
 
-  function engineQuery(storage: Tsdb): AnalysisQuery {
-    const engine = new Engine({});
-    return async (q, t) => toPrometheusJson(await engine.instantQuery(storage, q, t));
+  function engineQuery(storage: Tsdb): AnalysisQuerier {
+    return promqlQuerier(new Engine({}), storage);
   }
 
   const template = analysisTemplateSchema.parse({
@@ -69,12 +69,12 @@ describe("AnalysisRun with the PromQL engine and the TSDB", () => {
   });
 
   async function runOn(storage: Tsdb): Promise<{ verdict: AnalysisVerdict; run: AnalysisRun }> {
-    const sched = new ManualScheduler(T0);
+    const sched = new ManualClock(T0);
     const run = new AnalysisRun({
       templates: [template],
       args: { service: "quality", revision: "r2", baselineRevision: "r1" },
-      query: engineQuery(storage),
-      scheduler: sched,
+      querier: engineQuery(storage),
+      clock: sched,
     });
     let verdict: AnalysisVerdict | undefined;
     void run.start().then((v) => (verdict = v));

@@ -1,21 +1,20 @@
-// One measurement's judgement: the values of a Prometheus API result, and a metric's outcome under
+// One measurement's judgement: the values of a query result, and a metric's outcome under
 // Argo Rollouts' condition rules, except that no data or a NaN is never a pass (Inconclusive).
-import type { PromJsonData } from "../../monitoring/promql/format.js";
-import { parseSampleValue } from "../../model/sample-value.js";
+import type { QueryValue } from "../../monitoring/index.js";
 import type { CompiledCondition } from "./conditions.js";
 
 export type MeasurementPhase = "Pending" | "Successful" | "Failed" | "Inconclusive" | "Error";
 
 /** Values of an instant query: every series of a vector (in result order), or the scalar. */
-export function sampleValues(data: PromJsonData): number[] | { error: string } {
-  switch (data.resultType) {
+export function sampleValues(value: QueryValue): number[] | { error: string } {
+  switch (value.type) {
     case "vector":
-      return data.result.map((s) => parseSampleValue(s.value[1]));
+      return value.samples.map((s) => s.v);
     case "scalar":
-      return [parseSampleValue(data.result[1])];
+      return [value.v];
     default:
       return {
-        error: `query returned a ${data.resultType === "matrix" ? "range vector" : data.resultType}, expected an instant vector or scalar`,
+        error: `query returned a ${value.type === "matrix" ? "range vector" : value.type}, expected an instant vector or scalar`,
       };
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { analysisTemplateSchema, type AnalysisTemplate } from "../../config/deploy-schema.js";
-import type { PromJsonData } from "../../monitoring/promql/format.js";
+import { parseSampleValue } from "../../model/sample-value.js";
+import type { QueryValue } from "../../monitoring/index.js";
 import {
   AnalysisRun,
   degradation,
@@ -10,7 +11,7 @@ import {
   type Measurement,
   type VerdictEvent,
 } from "./run.js";
-import { ManualScheduler } from "../test-support/manual-scheduler.js";
+import { ManualClock } from "../../test-support/manual-clock.js";
 import { prng } from "../../test-support/prng.js";
 
 const T0 = Date.parse("2026-03-02T06:00:00Z");
@@ -22,16 +23,21 @@ const ARGS = {
   baselineStations: "s2|s3",
 };
 
-const vector = (...vs: (number | string)[]): PromJsonData => ({
-  resultType: "vector",
-  result: vs.map((v, i) => ({ metric: { instance: `i${i}` }, value: [T0 / 1000, String(v)] })),
+/** A vector answer, one series per value; strings as Prometheus prints them ("NaN", "+Inf"). */
+const vector = (...vs: (number | string)[]): QueryValue => ({
+  type: "vector",
+  samples: vs.map((v, i) => ({
+    labels: { instance: `i${i}` },
+    t: T0,
+    v: typeof v === "number" ? v : parseSampleValue(v),
+  })),
 });
 
 function template(input: Record<string, unknown>): AnalysisTemplate {
   return analysisTemplateSchema.parse({ name: "tpl", ...input });
 }
 
-type Answer = PromJsonData | Error | Promise<PromJsonData>;
+type Answer = QueryValue | Error | Promise<QueryValue>;
 
 /** Runs an analysis against a scripted query function on a manual clock. */
 function harness(
@@ -39,21 +45,23 @@ function harness(
   answer: (q: string, tMs: number, call: number) => Answer,
   extra: Partial<AnalysisRunOptions> = {},
 ) {
-  const sched = new ManualScheduler(T0);
+  const sched = new ManualClock(T0);
   const calls: { q: string; t: number }[] = [];
   const measurements: Measurement[] = [];
   const verdicts: VerdictEvent[] = [];
   const run = new AnalysisRun({
     templates,
     args: ARGS,
-    scheduler: sched,
-    query: async (q, t) => {
-      calls.push({ q, t });
-      const a = answer(q, t, calls.length);
-      if (a instanceof Error) {
-        throw a;
-      }
-      return a;
+    clock: sched,
+    querier: {
+      instant: async (q, t) => {
+        calls.push({ q, t });
+        const a = answer(q, t, calls.length);
+        if (a instanceof Error) {
+          throw a;
+        }
+        return a;
+      },
     },
     onMeasurement: (m) => measurements.push(m),
     onVerdict: (v) => verdicts.push(v),
@@ -147,11 +155,7 @@ describe("AnalysisRun: threshold metrics", () => {
   it.each([
     ["an empty vector", vector(), "query returned no data"],
     ["a NaN value", vector(0.01, "NaN"), "query returned NaN for 1 of 2 series"],
-    [
-      "a NaN scalar",
-      { resultType: "scalar", result: [0, "NaN"] } as PromJsonData,
-      "query returned NaN for 1 of 1 series",
-    ],
+    ["a NaN scalar", { type: "scalar", t: 0, v: NaN } as QueryValue, "query returned NaN for 1 of 1 series"],
   ])("is inconclusive, never successful, on %s", async (_name, data, why) => {
     // With only a successCondition Argo would count "not met" as a failure; no data is neither.
     const h = harness([errorRate({ successCondition: "result < 0.05 || isNaN(result)" })], () => data);
@@ -224,7 +228,7 @@ describe("AnalysisRun: threshold metrics", () => {
   });
 
   it("turns an unanswered query into an Error measurement after queryTimeoutMs", async () => {
-    const h = harness([errorRate()], () => new Promise<PromJsonData>(() => {}), { queryTimeoutMs: 5_000 });
+    const h = harness([errorRate()], () => new Promise<QueryValue>(() => {}), { queryTimeoutMs: 5_000 });
     await h.sched.advance(5_000);
     expect(h.measurements[0]).toMatchObject({ phase: "Error", message: "query timed out after 5000 ms" });
   });
@@ -272,9 +276,9 @@ describe("AnalysisRun: threshold metrics", () => {
 
 describe("AnalysisRun: cancellation, background, snapshot", () => {
   it("cancel() stops measuring, discards the measurement in flight and resolves Cancelled", async () => {
-    let release: ((d: PromJsonData) => void) | undefined;
+    let release: ((d: QueryValue) => void) | undefined;
     const h = harness([errorRate({ count: 10 })], (_q, _t, call) =>
-      call === 2 ? new Promise<PromJsonData>((r) => (release = r)) : vector(0.01),
+      call === 2 ? new Promise<QueryValue>((r) => (release = r)) : vector(0.01),
     );
     await h.sched.advance(10_000);
     expect(h.calls).toHaveLength(2);
@@ -428,12 +432,12 @@ describe("AnalysisRun: baseline vs canary comparison", () => {
   });
 
   it("is inconclusive at once without a baseline revision", async () => {
-    const sched = new ManualScheduler(T0);
+    const sched = new ManualClock(T0);
     const run = new AnalysisRun({
       templates: [latency],
       args: { ...ARGS, baselineRevision: "" },
-      scheduler: sched,
-      query: () => Promise.reject(new Error("must not query")),
+      clock: sched,
+      querier: { instant: () => Promise.reject(new Error("must not query")) },
     });
     expect(await run.start()).toEqual({
       phase: "Inconclusive",

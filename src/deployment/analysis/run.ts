@@ -2,7 +2,8 @@
 // measured every interval, Kayenta-style baseline-vs-canary comparisons (Mann-Whitney U) and
 // production-KPI gates, each reaching a verdict; the run ends Failed as soon as one part fails.
 import type { AnalysisTemplate, AnalysisMetric, Comparison, KpiGate } from "../../config/deploy-schema.js";
-import { formatFloat, type PromJsonData } from "../../monitoring/promql/format.js";
+import { systemClock, type Clock, type TimerHandle } from "../../clock.js";
+import { formatFloat, type MetricsQuerier } from "../../monitoring/index.js";
 import { mannWhitneyU, median } from "../../model/stats.js";
 import { renderQuery } from "./args.js";
 import { compileCondition, type CompiledCondition } from "./conditions.js";
@@ -11,21 +12,8 @@ import { judge, noData, sampleValues, type MeasurementPhase } from "./measure.js
 
 export type { MeasurementPhase } from "./measure.js";
 
-/** An instant query in Prometheus API form (MonitoringEngine.instantJson(q, t).data). */
-export type AnalysisQuery = (query: string, tMs: number) => Promise<PromJsonData>;
-
-/** Time and timers, injected so tests drive a run without waiting (same shape as GateScheduler). */
-export interface AnalysisScheduler {
-  now(): number;
-  setTimer(fn: () => void, ms: number): unknown;
-  clearTimer(handle: unknown): void;
-}
-
-export const systemScheduler: AnalysisScheduler = {
-  now: () => Date.now(),
-  setTimer: (fn, ms) => setTimeout(fn, ms),
-  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
-};
+/** Measurements are instant queries (monitoring's MetricsQuerier). */
+export type AnalysisQuerier = Pick<MetricsQuerier, "instant">;
 
 /** Argo's phases; Pending and Running are the only non-terminal ones. */
 export type AnalysisPhase =
@@ -117,8 +105,9 @@ export type AnalysisRunOptions = {
   templates: AnalysisTemplate[];
   /** Values for {{args.NAME}}; comparisons use `revision` (canary) and `baselineRevision`, KPI gates `stations` and `baselineStations`. */
   args: Record<string, string>;
-  query: AnalysisQuery;
-  scheduler?: AnalysisScheduler;
+  querier: AnalysisQuerier;
+  /** Time and timers, injected so tests drive a run without waiting. */
+  clock?: Clock;
   /** Runs until terminate() or cancel(): metric counts are ignored and comparisons keep re-testing. */
   background?: boolean;
   kpi?: KpiOptions;
@@ -172,7 +161,7 @@ export function resolveTemplates(
 
 abstract class Task {
   readonly status: MetricStatus;
-  timer: unknown;
+  timer: TimerHandle;
 
   constructor(
     template: string,
@@ -236,8 +225,7 @@ abstract class Task {
   abstract final(): { phase: Terminal; message: string };
 
   protected async ask(query: string, tMs: number): Promise<number[]> {
-    const data = await this.run.timed(this.run.query(query, tMs));
-    const vs = sampleValues(data);
+    const vs = sampleValues(await this.run.timed(this.run.querier.instant(query, tMs)));
     if (!Array.isArray(vs)) {
       throw new Error(vs.error);
     }
@@ -527,7 +515,7 @@ function errorMessage(e: unknown): string {
 /** What the tasks need from their run. */
 type RunContext = {
   args: Record<string, string>;
-  query: AnalysisQuery;
+  querier: AnalysisQuerier;
   background: boolean;
   consecutiveErrorLimit: number;
   kpiIntervalMs: number;
@@ -537,7 +525,7 @@ type RunContext = {
 };
 
 export class AnalysisRun {
-  private readonly s: AnalysisScheduler;
+  private readonly s: Clock;
   private readonly tasks: Task[] = [];
   private phase: AnalysisPhase = "Pending";
   private message = "";
@@ -549,7 +537,7 @@ export class AnalysisRun {
   private readonly onAbort = () => this.cancel("cancelled");
 
   constructor(private readonly o: AnalysisRunOptions) {
-    this.s = o.scheduler ?? systemScheduler;
+    this.s = o.clock ?? systemClock;
     this.retention = o.measurementRetention ?? 100;
   }
 
@@ -638,7 +626,7 @@ export class AnalysisRun {
   private build(): void {
     const ctx: RunContext = {
       args: this.o.args,
-      query: this.o.query,
+      querier: this.o.querier,
       background: this.o.background ?? false,
       consecutiveErrorLimit: this.o.consecutiveErrorLimit ?? 4,
       kpiIntervalMs: this.o.kpi?.intervalMs ?? 30_000,
@@ -675,7 +663,7 @@ export class AnalysisRun {
 
   private timed<T>(p: Promise<T>): Promise<T> {
     const ms = this.o.queryTimeoutMs ?? 30_000;
-    let timer: unknown;
+    let timer: TimerHandle;
     const timeout = new Promise<never>((_, reject) => {
       timer = this.s.setTimer(() => reject(new Error(`query timed out after ${ms} ms`)), ms);
     });

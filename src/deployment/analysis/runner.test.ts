@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { analysisTemplateSchema } from "../../config/deploy-schema.js";
 import type { AnalysisRun } from "./run.js";
 import { createAnalysisRunner } from "./runner.js";
-import { ManualScheduler } from "../test-support/manual-scheduler.js";
+import { ManualClock } from "../../test-support/manual-clock.js";
 
 const T0 = Date.parse("2026-03-02T06:00:00Z");
 const templates = [
@@ -22,11 +22,11 @@ const templates = [
 
 describe("createAnalysisRunner", () => {
   it("runs the referenced templates with the reference's args and reports each measurement", async () => {
-    const sched = new ManualScheduler(T0);
+    const sched = new ManualClock(T0);
     const runs: AnalysisRun[] = [];
     const runner = createAnalysisRunner({
-      scheduler: sched,
-      query: async () => ({ resultType: "vector", result: [{ metric: {}, value: [0, "0.01"] }] }),
+      clock: sched,
+      querier: { instant: async () => ({ type: "vector", samples: [{ labels: {}, t: 0, v: 0.01 }] }) },
       onRun: (r) => runs.push(r),
     });
     const progress: string[] = [];
@@ -47,10 +47,10 @@ describe("createAnalysisRunner", () => {
   });
 
   it("is an Error for an unknown template, and Cancelled when the rollout aborts", async () => {
-    const sched = new ManualScheduler(T0);
+    const sched = new ManualClock(T0);
     const runner = createAnalysisRunner({
-      scheduler: sched,
-      query: async () => ({ resultType: "vector", result: [] }),
+      clock: sched,
+      querier: { instant: async () => ({ type: "vector", samples: [] }) },
     });
     const signal = new AbortController().signal;
     expect(await runner(templates, { templates: ["latency"], args: {} }, {}, signal, () => {})).toEqual({

@@ -3,7 +3,7 @@
 // {{args.NAME}} is either provided by the rollout or given in the reference's args.
 import type { AnalysisRef, AnalysisTemplate } from "../../config/deploy-schema.js";
 import type { LineSpec } from "../../config/line-schema.js";
-import { parseExpr } from "../../monitoring/promql/parser.js";
+import { queryProblem as promqlProblem } from "../../monitoring/index.js";
 import { argNames, badPlaceholder } from "./args.js";
 import { compileCondition } from "./conditions.js";
 
@@ -32,13 +32,11 @@ export function queryProblem(query: string): string | undefined {
   }
   let first: string | undefined;
   for (const dummy of DUMMIES) {
-    const q = query.replace(/\{\{\s*args\.[A-Za-z_][A-Za-z0-9_-]*\s*\}\}/g, dummy);
-    try {
-      parseExpr(q);
+    const problem = promqlProblem(query.replace(/\{\{\s*args\.[A-Za-z_][A-Za-z0-9_-]*\s*\}\}/g, dummy));
+    if (problem === undefined) {
       return undefined;
-    } catch (e) {
-      first ??= e instanceof Error ? e.message : String(e);
     }
+    first ??= problem;
   }
   return argNames(query).length > 0 ? `${first} (with placeholders replaced by "x")` : first;
 }

@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { gatesSchema, type Gates } from "../../config/deploy-schema.js";
-import type { Labels } from "../../monitoring/model.js";
-import { Engine, toPrometheusJson } from "../../monitoring/promql/engine.js";
-import type { PromJsonData } from "../../monitoring/promql/format.js";
+import type { Labels } from "../../model/labels.js";
+import { parseSampleValue } from "../../model/sample-value.js";
+import type { QueryValue } from "../../monitoring/index.js";
+import { Engine } from "../../monitoring/promql/engine.js";
+import { promqlQuerier } from "../../monitoring/query.js";
 import { Tsdb } from "../../monitoring/tsdb/tsdb.js";
-import { GateEvaluator, type GateQuery, type GateWaitOutcome } from "./gate.js";
-import { ManualScheduler, settle } from "../test-support/manual-scheduler.js";
+import { GateEvaluator, type GateOptions, type GateWaitOutcome } from "./gate.js";
+import { ManualClock, settle } from "../../test-support/manual-clock.js";
 import { tmpDir } from "../../monitoring/tsdb/test-support/tmp.js";
 
 const at = (iso: string) => Date.parse(iso);
@@ -15,15 +17,16 @@ function gates(input: Partial<Gates>): Gates {
   return gatesSchema.parse(input);
 }
 
-const vector = (...series: [Labels, string][]): PromJsonData => ({
-  resultType: "vector",
-  result: series.map(([metric, v]) => ({ metric, value: [0, v] })),
+/** A vector answer; values written as Prometheus prints them ("0", "NaN", "+Inf"). */
+const vector = (...series: [Labels, string][]): QueryValue => ({
+  type: "vector",
+  samples: series.map(([labels, v]) => ({ labels, t: 0, v: parseSampleValue(v) })),
 });
 
 /** A query function answering from a table the test changes; records what it was asked. */
-function fakeQuery(answers: Record<string, PromJsonData | Error>) {
+function fakeQuery(answers: Record<string, QueryValue | Error>) {
   const calls: { query: string; tMs: number }[] = [];
-  const query: GateQuery = async (q, tMs) => {
+  const instant: GateOptions["querier"]["instant"] = async (q, tMs) => {
     calls.push({ query: q, tMs });
     const a = answers[q];
     if (a === undefined) {
@@ -34,7 +37,7 @@ function fakeQuery(answers: Record<string, PromJsonData | Error>) {
     }
     return a;
   };
-  return { query, calls, answers };
+  return { querier: { instant }, calls, answers };
 }
 
 /** Tracks a waitFor promise so a test can see whether it has settled yet without waiting. */
@@ -53,14 +56,14 @@ function track(p: Promise<GateWaitOutcome>) {
 
 describe("GateEvaluator.check", () => {
   it("is open with no gates configured", async () => {
-    const g = new GateEvaluator(gates({}), { query: fakeQuery({}).query });
+    const g = new GateEvaluator(gates({}), { querier: fakeQuery({}).querier });
     expect(await g.check(at("2026-01-10T03:00:00Z"))).toEqual({ open: true, reasons: [] });
   });
 
   it("is open inside any window and names the windows and the next opening outside them", async () => {
     const g = new GateEvaluator(
       gates({ windows: ["Mon..Fri 05:45-06:15", "Sat 10:00-11:00"], timezone: "Europe/Berlin" }),
-      { query: fakeQuery({}).query },
+      { querier: fakeQuery({}).querier },
     );
     expect(await g.check(at("2026-01-12T04:50:00Z"))).toEqual({ open: true, reasons: [] });
     expect(await g.check(at("2026-01-10T09:30:00Z"))).toEqual({ open: true, reasons: [] });
@@ -76,7 +79,7 @@ describe("GateEvaluator.check", () => {
 
   it("says so when no window opens within the horizon", async () => {
     const g = new GateEvaluator(gates({ windows: ["2026-12-24 08:00-12:00"] }), {
-      query: fakeQuery({}).query,
+      querier: fakeQuery({}).querier,
     });
     const c = await g.check(at("2027-01-01T00:00:00Z"));
     expect(c).toEqual({
@@ -89,9 +92,9 @@ describe("GateEvaluator.check", () => {
 
   it("passes a state gate only on a non-empty result with every value non-zero and not NaN", async () => {
     const q = fakeQuery({});
-    const g = new GateEvaluator(gates({ state: [changeover] }), { query: q.query });
+    const g = new GateEvaluator(gates({ state: [changeover] }), { querier: q.querier });
     const t = at("2026-01-12T05:00:00Z");
-    const reasonFor = async (data: PromJsonData | Error) => {
+    const reasonFor = async (data: QueryValue | Error) => {
       q.answers[changeover.query] = data;
       return (await g.check(t)).reasons;
     };
@@ -107,17 +110,13 @@ describe("GateEvaluator.check", () => {
     expect(
       await reasonFor(vector(...[1, 2, 3, 4, 5].map((i): [Labels, string] => [{ line: `L${i}` }, "0"]))),
     ).toEqual([`${prefix} returned 0 for {line="L1"}, 0 for {line="L2"}, 0 for {line="L3"} and 2 more`]);
-    expect(await reasonFor({ resultType: "scalar", result: [0, "1"] })).toEqual([]);
-    expect(await reasonFor({ resultType: "scalar", result: [0, "0"] })).toEqual([
-      `${prefix} returned scalar 0`,
-    ]);
-    expect(await reasonFor({ resultType: "scalar", result: [0, "NaN"] })).toEqual([
-      `${prefix} returned scalar NaN`,
-    ]);
-    expect(await reasonFor({ resultType: "matrix", result: [] })).toEqual([
+    expect(await reasonFor({ type: "scalar", t: 0, v: 1 })).toEqual([]);
+    expect(await reasonFor({ type: "scalar", t: 0, v: 0 })).toEqual([`${prefix} returned scalar 0`]);
+    expect(await reasonFor({ type: "scalar", t: 0, v: NaN })).toEqual([`${prefix} returned scalar NaN`]);
+    expect(await reasonFor({ type: "matrix", series: [] })).toEqual([
       `${prefix} returned a range vector, expected an instant vector or scalar`,
     ]);
-    expect(await reasonFor({ resultType: "string", result: [0, "x"] })).toEqual([
+    expect(await reasonFor({ type: "string", t: 0, value: "x" })).toEqual([
       `${prefix} returned a string, expected an instant vector or scalar`,
     ]);
     expect(await reasonFor(new Error("parse error: unexpected end of input"))).toEqual([
@@ -137,7 +136,7 @@ describe("GateEvaluator.check", () => {
         windows: ["Sat,Sun 00:00-23:59"],
         state: [changeover, { name: "oee", query: "oee > 0" }, { name: "scrap", query: "scrap_rate < 0.05" }],
       }),
-      { query: q.query },
+      { querier: q.querier },
     );
     const c = await g.check(at("2026-01-12T05:00:00Z"));
     expect(c.open).toBe(false);
@@ -149,16 +148,17 @@ describe("GateEvaluator.check", () => {
   });
 
   it("rejects bad configuration with stable codes", () => {
-    const q = fakeQuery({}).query;
+    const q = fakeQuery({}).querier;
     expect(
-      () => new GateEvaluator(gates({ windows: ["Mon..Fri 05:45-06:15", "Mun 05:00-06:00"] }), { query: q }),
+      () =>
+        new GateEvaluator(gates({ windows: ["Mon..Fri 05:45-06:15", "Mun 05:00-06:00"] }), { querier: q }),
     ).toThrow(
       expect.objectContaining({
         code: "LINEOPS_ERR_GATE_WINDOW_INVALID",
         message: 'windows[1]: 1:1: unknown weekday "Mun"',
       }),
     );
-    expect(() => new GateEvaluator(gates({ timezone: "Europe/Berln" }), { query: q })).toThrow(
+    expect(() => new GateEvaluator(gates({ timezone: "Europe/Berln" }), { querier: q })).toThrow(
       expect.objectContaining({ code: "LINEOPS_ERR_GATE_TIMEZONE_INVALID" }),
     );
   });
@@ -171,9 +171,8 @@ describe("GateEvaluator with the PromQL engine and the TSDB", () => {
     db = undefined;
   });
 
-  function engineQuery(storage: Tsdb): GateQuery {
-    const engine = new Engine({});
-    return async (q, t) => toPrometheusJson(await engine.instantQuery(storage, q, t));
+  function engineQuery(storage: Tsdb): GateOptions["querier"] {
+    return promqlQuerier(new Engine({}), storage);
   }
 
   function record(storage: Tsdb, t: number, state: string, v: number) {
@@ -187,7 +186,7 @@ describe("GateEvaluator with the PromQL engine and the TSDB", () => {
     const t0 = at("2026-01-12T05:00:00Z");
     record(db, t0, "changeover", 0);
     record(db, t0, "production", 1);
-    const g = new GateEvaluator(gates({ state: [changeover] }), { query: engineQuery(db) });
+    const g = new GateEvaluator(gates({ state: [changeover] }), { querier: engineQuery(db) });
     expect(await g.check(t0)).toEqual({
       open: false,
       reasons: ['state gate "changeover": line_state{state="changeover"} == 1 returned no series'],
@@ -199,7 +198,7 @@ describe("GateEvaluator with the PromQL engine and the TSDB", () => {
     const raw = new GateEvaluator(
       gates({ state: [{ name: "prod", query: 'line_state{state="production"}' }] }),
       {
-        query: engineQuery(db),
+        querier: engineQuery(db),
       },
     );
     expect((await raw.check(t0 + 15_000)).reasons).toEqual([
@@ -211,11 +210,11 @@ describe("GateEvaluator with the PromQL engine and the TSDB", () => {
   it("waitFor resolves open once the scraped state changes", async () => {
     db = Tsdb.open(tmpDir(), { walFlushIntervalMs: 0 });
     const t0 = at("2026-01-12T05:00:00Z");
-    const s = new ManualScheduler(t0);
+    const s = new ManualClock(t0);
     record(db, t0, "changeover", 0);
     const g = new GateEvaluator(gates({ state: [changeover] }), {
-      query: engineQuery(db),
-      scheduler: s,
+      querier: engineQuery(db),
+      clock: s,
       pollMs: 5000,
     });
     const waits: string[][] = [];
@@ -236,11 +235,11 @@ describe("GateEvaluator.waitFor", () => {
   const t0 = at("2026-01-12T05:00:00Z");
 
   function setup(opts: { windows?: string[]; pollMs?: number } = {}) {
-    const s = new ManualScheduler(t0);
+    const s = new ManualClock(t0);
     const q = fakeQuery({ [changeover.query]: vector() });
     const g = new GateEvaluator(gates({ state: [changeover], windows: opts.windows ?? [] }), {
-      query: q.query,
-      scheduler: s,
+      querier: q.querier,
+      clock: s,
       pollMs: opts.pollMs ?? 5000,
     });
     return { s, q, g };
@@ -308,9 +307,9 @@ describe("GateEvaluator.waitFor", () => {
   });
 
   it("times out and cancels even while a query hangs", async () => {
-    const s = new ManualScheduler(t0);
-    const never: GateQuery = () => new Promise<PromJsonData>(() => {});
-    const g = new GateEvaluator(gates({ state: [changeover] }), { query: never, scheduler: s });
+    const s = new ManualClock(t0);
+    const never: GateOptions["querier"] = { instant: () => new Promise<QueryValue>(() => {}) };
+    const g = new GateEvaluator(gates({ state: [changeover] }), { querier: never, clock: s });
     const timedOut = track(g.waitFor({ deadlineMs: t0 + 30_000 }));
     const ac = new AbortController();
     const cancelled = track(g.waitFor({ deadlineMs: t0 + 60_000, signal: ac.signal }));

@@ -1,27 +1,11 @@
 // Production gates of a deployment: deploy windows on the line's wall clock and PromQL state gates
 // (e.g. "the line is in changeover"), checked once or waited for until open, deadline, override or cancel.
 import type { Gates } from "../../config/deploy-schema.js";
-import type { Labels } from "../../monitoring/model.js";
-import type { PromJsonData } from "../../monitoring/promql/format.js";
-import { parseSampleValue } from "../../model/sample-value.js";
+import { systemClock, type Clock, type TimerHandle } from "../../clock.js";
+import type { Labels } from "../../model/labels.js";
+import { formatFloat, type MetricsQuerier, type QueryValue } from "../../monitoring/index.js";
 import { DEFAULT_HORIZON_DAYS, describe, anyOpen, nextOpen, parseWindows, type Window } from "./calendar.js";
 import { assertTimeZone, formatLocal } from "./zone.js";
-
-/** An instant query in Prometheus API form (MonitoringEngine.instantJson(q, t).data). */
-export type GateQuery = (query: string, tMs: number) => Promise<PromJsonData>;
-
-/** Time and timers, injected so tests drive waitFor without waiting. */
-export interface GateScheduler {
-  now(): number;
-  setTimer(fn: () => void, ms: number): unknown;
-  clearTimer(handle: unknown): void;
-}
-
-export const systemScheduler: GateScheduler = {
-  now: () => Date.now(),
-  setTimer: (fn, ms) => setTimeout(fn, ms),
-  clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
-};
 
 export type GateCheck = {
   open: boolean;
@@ -42,8 +26,10 @@ export type GateWaitOptions = {
 };
 
 export type GateOptions = {
-  query: GateQuery;
-  scheduler?: GateScheduler;
+  /** State gates are instant queries (monitoring's MetricsQuerier). */
+  querier: Pick<MetricsQuerier, "instant">;
+  /** Time and timers, injected so tests drive waitFor without waiting. */
+  clock?: Clock;
   /** Time between checks while waiting; default 5000. */
   pollMs?: number;
   /** How far ahead nextWindowAt is searched; default 400 days. */
@@ -61,39 +47,35 @@ function formatSeries(metric: Labels): string {
 }
 
 /** Why a state gate's result does not let a deployment through, or undefined if it does. */
-function stateGateProblem(data: PromJsonData): string | undefined {
-  switch (data.resultType) {
-    case "scalar": {
-      const v = parseSampleValue(data.result[1]);
-      return v !== 0 && !Number.isNaN(v) ? undefined : `returned scalar ${data.result[1]}`;
-    }
+function stateGateProblem(value: QueryValue): string | undefined {
+  const closes = (v: number) => v === 0 || Number.isNaN(v);
+  switch (value.type) {
+    case "scalar":
+      return closes(value.v) ? `returned scalar ${formatFloat(value.v)}` : undefined;
     case "vector": {
-      if (data.result.length === 0) {
+      if (value.samples.length === 0) {
         return "returned no series";
       }
-      const bad = data.result.filter((s) => {
-        const v = parseSampleValue(s.value[1]);
-        return v === 0 || Number.isNaN(v);
-      });
+      const bad = value.samples.filter((s) => closes(s.v));
       if (bad.length === 0) {
         return undefined;
       }
       const shown = bad
         .slice(0, MAX_SERIES_IN_REASON)
-        .map((s) => `${s.value[1]} for ${formatSeries(s.metric)}`);
+        .map((s) => `${formatFloat(s.v)} for ${formatSeries(s.labels)}`);
       const more = bad.length > MAX_SERIES_IN_REASON ? ` and ${bad.length - MAX_SERIES_IN_REASON} more` : "";
       return `returned ${shown.join(", ")}${more}`;
     }
     case "matrix":
       return "returned a range vector, expected an instant vector or scalar";
     default:
-      return `returned a ${data.resultType}, expected an instant vector or scalar`;
+      return `returned a ${value.type}, expected an instant vector or scalar`;
   }
 }
 
 export class GateEvaluator {
   readonly windows: readonly Window[];
-  private readonly scheduler: GateScheduler;
+  private readonly clock: Clock;
   private readonly pollMs: number;
   private readonly horizonDays: number;
   private readonly waiters = new Set<(by: string) => void>();
@@ -106,13 +88,13 @@ export class GateEvaluator {
   ) {
     assertTimeZone(config.timezone);
     this.windows = parseWindows(config.windows);
-    this.scheduler = opts.scheduler ?? systemScheduler;
+    this.clock = opts.clock ?? systemClock;
     this.pollMs = opts.pollMs ?? 5000;
     this.horizonDays = opts.horizonDays ?? DEFAULT_HORIZON_DAYS;
   }
 
   /** Evaluates every gate at t (default now); a failing query closes its gate. Never rejects. */
-  async check(tMs: number = this.scheduler.now()): Promise<GateCheck> {
+  async check(tMs: number = this.clock.now()): Promise<GateCheck> {
     const reasons: string[] = [];
     let nextWindowAt: number | undefined;
     const tz = this.config.timezone;
@@ -130,7 +112,7 @@ export class GateEvaluator {
       this.config.state.map(async (g) => {
         let problem: string | undefined;
         try {
-          problem = stateGateProblem(await this.opts.query(g.query, tMs));
+          problem = stateGateProblem(await this.opts.querier.instant(g.query, tMs));
         } catch (e) {
           problem = `failed: ${e instanceof Error ? e.message : String(e)}`;
         }
@@ -151,7 +133,7 @@ export class GateEvaluator {
    * abort is abandoned. Rejects only if onWaiting throws.
    */
   waitFor(opts: GateWaitOptions = {}): Promise<GateWaitOutcome> {
-    const s = this.scheduler;
+    const s = this.clock;
     const deadline = opts.deadlineMs ?? s.now() + this.config.waitTimeout;
     const signal = opts.signal;
     if (signal?.aborted) {
@@ -159,7 +141,7 @@ export class GateEvaluator {
     }
     return new Promise<GateWaitOutcome>((resolve, reject) => {
       let done = false;
-      let pollTimer: unknown;
+      let pollTimer: TimerHandle;
       let lastReasons: string | undefined;
       const onAbort = () => finish("cancelled");
       const onOverride = () => finish("overridden");
@@ -219,7 +201,7 @@ export class GateEvaluator {
     if (this.waiters.size === 0) {
       return false;
     }
-    this.overridden = { by, atMs: this.scheduler.now() };
+    this.overridden = { by, atMs: this.clock.now() };
     for (const release of [...this.waiters]) {
       release(by);
     }

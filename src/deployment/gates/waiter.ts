@@ -2,12 +2,12 @@
 // be open at once; an admin override lets the deployment through; the earliest waitTimeout wins.
 import type { Gates } from "../../config/deploy-schema.js";
 import type { GateWaiter } from "../types.js";
-import { GateEvaluator, type GateQuery } from "./gate.js";
+import { GateEvaluator, type GateOptions } from "./gate.js";
 
-export function gateWaiter(query: GateQuery): GateWaiter {
+export function gateWaiter(querier: GateOptions["querier"]): GateWaiter {
   return async (_service, gates, signal, onWaiting, override) => {
     const configs = gates.filter((g): g is Gates => g !== undefined);
-    const evaluators = configs.map((g) => new GateEvaluator(g, { query }));
+    const evaluators = configs.map((g) => new GateEvaluator(g, { querier }));
     const deadlineMs = Date.now() + Math.min(...configs.map((g) => g.waitTimeout));
     const onOverride = () => evaluators.forEach((e) => e.override("admin"));
     override.addEventListener("abort", onOverride);

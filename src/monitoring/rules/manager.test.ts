@@ -11,7 +11,8 @@ import { isStaleNaN } from "../model.js";
 import { Engine, toPrometheusJson } from "../promql/engine.js";
 import { Tsdb } from "../tsdb/tsdb.js";
 import { loadRuleFile } from "./files.js";
-import { RuleManager, type PrometheusInstantData } from "./manager.js";
+import { promqlQuerier } from "../query.js";
+import { RuleManager } from "./manager.js";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 
@@ -26,12 +27,7 @@ describe("recording rules", () => {
       app.append({ __name__: "units_produced_total", station: "2" }, t0 + i * 15_000, i * 6);
     }
     app.commit();
-    const rules = new RuleManager(
-      async (q, t) => toPrometheusJson(await engine.instantQuery(db, q, t)) as PrometheusInstantData,
-      db,
-      pino({ level: "silent" }),
-      60_000,
-    );
+    const rules = new RuleManager(promqlQuerier(engine, db).instant, db, pino({ level: "silent" }), 60_000);
     rules.load([
       { file: "line-rules.yaml", groups: loadRuleFile(path.join(fixtures, "line-rules.yaml")).groups },
     ]);
@@ -63,12 +59,7 @@ describe("recording rules", () => {
     app.append({ __name__: "temp", zone: "a" }, t0, 1);
     app.append({ __name__: "temp", zone: "b" }, t0, 2);
     app.commit();
-    const rules = new RuleManager(
-      async (q, t) => toPrometheusJson(await engine.instantQuery(db, q, t)) as PrometheusInstantData,
-      db,
-      pino({ level: "silent" }),
-      60_000,
-    );
+    const rules = new RuleManager(promqlQuerier(engine, db).instant, db, pino({ level: "silent" }), 60_000);
     rules.load([
       {
         file: "x",

@@ -4,14 +4,10 @@
 import type { Logger } from "pino";
 import type { RuleGroupConfig } from "../../config/rules-schema.js";
 import { labelsKey, STALE_NAN, type Labels, type Storage } from "../model.js";
-import { parseSampleValue } from "../../model/sample-value.js";
+import type { MetricsQuerier } from "../query.js";
 
-/** What the rule manager needs from the PromQL engine: an instant query in Prometheus JSON form. */
-export type InstantQuery = (query: string, timeMs: number) => Promise<PrometheusInstantData>;
-export type PrometheusInstantData =
-  | { resultType: "vector"; result: { metric: Labels; value: [number, string] }[] }
-  | { resultType: "scalar"; result: [number, string] }
-  | { resultType: "matrix" | "string"; result: unknown };
+/** What the rule manager needs from the PromQL engine: a typed instant query. */
+export type InstantQuery = MetricsQuerier["instant"];
 
 export type RuleHealth = {
   name: string;
@@ -98,20 +94,14 @@ class RuleGroup {
       const app = this.storage.appender();
       const written = new Map<string, Labels>();
       try {
-        const data = await this.query(rule.query, evalTime);
+        const value = await this.query(rule.query, evalTime);
         const samples: { labels: Labels; v: number }[] = [];
-        if (data.resultType === "vector") {
-          for (const s of data.result) {
-            samples.push({
-              labels: { ...s.metric, ...rule.labels, __name__: rule.name },
-              v: parseSampleValue(s.value[1]),
-            });
+        if (value.type === "vector") {
+          for (const s of value.samples) {
+            samples.push({ labels: { ...s.labels, ...rule.labels, __name__: rule.name }, v: s.v });
           }
-        } else if (data.resultType === "scalar") {
-          samples.push({
-            labels: { ...rule.labels, __name__: rule.name },
-            v: parseSampleValue(data.result[1]),
-          });
+        } else if (value.type === "scalar") {
+          samples.push({ labels: { ...rule.labels, __name__: rule.name }, v: value.v });
         }
         if (this.config.limit > 0 && samples.length > this.config.limit) {
           throw new Error(`exceeded limit of ${this.config.limit} with ${samples.length} series`);

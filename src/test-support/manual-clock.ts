@@ -1,11 +1,10 @@
-// A scheduler (the shape of GateScheduler and AnalysisScheduler) whose clock moves only when a test
-// says so, so gate waits and analysis runs never wait in real time.
-import type { AnalysisScheduler } from "../analysis/run.js";
-import type { GateScheduler } from "../gates/gate.js";
+// A Clock (src/clock.ts) that moves only when a test says so, so gate waits and analysis runs
+// never wait in real time.
+import type { Clock, TimerHandle } from "../clock.js";
 
 type Timer = { at: number; seq: number; fn: () => void };
 
-export class ManualScheduler implements GateScheduler, AnalysisScheduler {
+export class ManualClock implements Clock {
   private readonly timers = new Map<number, Timer>();
   private seq = 0;
 
@@ -15,13 +14,13 @@ export class ManualScheduler implements GateScheduler, AnalysisScheduler {
     return this.t;
   }
 
-  setTimer(fn: () => void, ms: number): unknown {
+  setTimer(fn: () => void, ms: number): TimerHandle {
     const id = ++this.seq;
     this.timers.set(id, { at: this.t + Math.max(0, ms), seq: id, fn });
     return id;
   }
 
-  clearTimer(handle: unknown): void {
+  clearTimer(handle: TimerHandle): void {
     this.timers.delete(handle as number);
   }
 

@@ -1,8 +1,8 @@
 // Waiting on a deployment in end-to-end tests: until it reaches one of some phases, or finishes;
 // a timeout names the phase it was stuck in and its last events.
-import type { Lineops } from "../../main.js";
-import { TERMINAL_PHASES, type DeploymentPhase } from "../../store/deployments.js";
-import { eventually } from "../../test-support/line.js";
+import type { Lineops } from "../main.js";
+import { TERMINAL_PHASES, type DeploymentPhase } from "../store/deployments.js";
+import { eventually } from "./line.js";
 
 export function waitForPhase(
   lineops: Lineops,

@@ -1,0 +1,40 @@
+// The public entry of monitoring: everything outside src/monitoring/ imports monitoring through
+// this file only (eslint enforces it). Other engines read metrics through MetricsQuerier.
+import type { MonitoringEngine, MonitoringOptions } from "./engine.js";
+import type { ImportResult } from "./remote/backfill.js";
+import type { BackfillFileOptions } from "./remote/backfill-file.js";
+
+export type { MonitoringEngine, MonitoringOptions };
+
+/**
+ * Builds the MonitoringEngine (opening its TSDB). The engine's module graph (TSDB, scrape, host
+ * metrics, remote write) loads only here, so light users of this entry (deployment's template
+ * checks, the CLI's offline `check`) do not pay for it at startup.
+ */
+export async function createMonitoringEngine(o: MonitoringOptions): Promise<MonitoringEngine> {
+  const { MonitoringEngine } = await import("./engine.js");
+  return new MonitoringEngine(o);
+}
+export { queryProblem, type MetricsQuerier, type QueryValue, type Sample, type Series } from "./query.js";
+export {
+  InstanceDiscovery,
+  type DiscoveredInstance,
+  type InstanceSource,
+} from "./scrape/instance-discovery.js";
+export { loadRuleFile } from "./rules/files.js";
+
+/** `lineops tsdb import`: backfills an OpenMetrics file into a stopped server's TSDB directory. */
+export async function backfillFile(
+  tsdbDir: string,
+  file: string,
+  o: BackfillFileOptions,
+): Promise<ImportResult> {
+  const m = await import("./remote/backfill-file.js");
+  return m.backfillFile(tsdbDir, file, o);
+}
+// For the HTTP API: Prometheus's number format and response body, its parameters and errors, and
+// the trend analyses it serves.
+export { formatFloat, prometheusResponseJson } from "./promql/format.js";
+export { parseDurationParam, parseTimeParam } from "./params.js";
+export { MonitoringErrors } from "./errors.js";
+export { anomaly, changeAround, forecast, seasonal, type RangeQuery } from "./trends/analysis.js";

@@ -1,0 +1,99 @@
+// Instance discovery: live instances become scrape targets (with the service's metrics path) and
+// process-metrics pids; changes are debounced into one sync; nothing reaches the sink after stop().
+import { pino } from "pino";
+import { describe, expect, it } from "vitest";
+import { eventually } from "../../test-support/line.js";
+import { InstanceDiscovery, type DiscoveredInstance } from "./instance-discovery.js";
+
+function source(instances: DiscoveredInstance[]) {
+  const watchers = new Set<() => void>();
+  return {
+    instances,
+    list: () => instances,
+    watch: (cb: () => void) => {
+      watchers.add(cb);
+      return () => watchers.delete(cb);
+    },
+    change: () => watchers.forEach((cb) => cb()),
+    watchers,
+  };
+}
+
+const inst = (id: string, state: string, extra: Partial<DiscoveredInstance> = {}): DiscoveredInstance => ({
+  id,
+  service: "quality",
+  revision: "r1",
+  version: "1.0.0",
+  state,
+  pid: 100,
+  host: "127.0.0.1",
+  port: 4000,
+  ...extra,
+});
+
+describe("InstanceDiscovery", () => {
+  it("hands live instances with a process to the sink, with the service's metrics path", async () => {
+    const src = source([
+      inst("a", "ready", { station: "s1" }),
+      inst("b", "starting", { service: "mes", port: 4001 }),
+      inst("c", "unready", { port: 4002 }),
+      inst("d", "backoff"),
+      inst("e", "stopped"),
+      inst("f", "ready", { pid: undefined }),
+    ]);
+    const calls: Parameters<ConstructorParameters<typeof InstanceDiscovery>[0]["sink"]>[] = [];
+    const d = new InstanceDiscovery({
+      source: src,
+      sink: async (...args) => void calls.push(args),
+      metricsPath: (s) => (s === "mes" ? "/prom" : undefined),
+      logger: pino({ level: "silent" }),
+    });
+    await d.sync();
+    const [targets, pids] = calls[0] ?? [[], []];
+    expect(targets.map((t) => [t.instanceId, t.metricsPath, t.station])).toEqual([
+      ["a", "/metrics", "s1"],
+      ["b", "/prom", undefined],
+      ["c", "/metrics", undefined],
+    ]);
+    expect(pids).toEqual([
+      { pid: 100, labels: { service: "quality", instance: "a" } },
+      { pid: 100, labels: { service: "mes", instance: "b" } },
+      { pid: 100, labels: { service: "quality", instance: "c" } },
+    ]);
+  });
+
+  it("debounces a burst of changes into one sync and stops watching on stop()", async () => {
+    const src = source([inst("a", "ready")]);
+    let syncs = 0;
+    const d = new InstanceDiscovery({
+      source: src,
+      sink: async () => void syncs++,
+      metricsPath: () => undefined,
+      logger: pino({ level: "silent" }),
+      debounceMs: 20,
+    });
+    d.start();
+    src.change();
+    src.change();
+    src.change();
+    await eventually(() => syncs === 1, 2000, "one sync");
+    src.change();
+    await d.stop();
+    expect(src.watchers.size).toBe(0);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(syncs).toBe(1);
+  });
+
+  it("logs a failing sink instead of throwing", async () => {
+    const errors: string[] = [];
+    const logger = pino({ level: "error" }, { write: (l: string) => void errors.push(l) });
+    const d = new InstanceDiscovery({
+      source: source([inst("a", "ready")]),
+      sink: () => Promise.reject(new Error("tsdb closed")),
+      metricsPath: () => undefined,
+      logger,
+    });
+    await d.sync();
+    expect(errors.join("")).toContain("scrape target sync failed");
+  });
+});
