@@ -2,7 +2,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { startLineops, type Lineops } from "../main.js";
-import { eventually, smallLine, tempDir } from "../test-support/line.js";
+import { smallLine, tempDir } from "../test-support/line.js";
+import { waitFor } from "../test-support/wait.js";
 
 let lineops: Lineops;
 let admin = "";
@@ -180,7 +181,7 @@ describe("API", () => {
   });
 
   it("tails logs over the API", async () => {
-    const res = await eventually(async () => {
+    const res = await waitFor(async () => {
       const r = await api("/api/v1/services/plc-gateway/logs?lines=5", viewer);
       const inst = (r.body.instances as { lines: string[] }[])[0];
       return inst && inst.lines.length > 0 ? inst : undefined;

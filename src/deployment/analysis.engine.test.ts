@@ -6,7 +6,8 @@ import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLineops, type Lineops } from "../main.js";
-import { eventually, tempDir } from "../test-support/line.js";
+import { tempDir } from "../test-support/line.js";
+import { waitFor } from "../test-support/wait.js";
 import { PACKAGE_ROOT } from "../version.js";
 
 let lineops: Lineops;
@@ -59,7 +60,7 @@ afterAll(async () => {
 });
 
 const finished = (id: string) =>
-  eventually(
+  waitFor(
     () => {
       const d = lineops.deployment.deployment(id);
       return ["Succeeded", "RolledBack", "Failed", "Aborted"].includes(d.phase) ? d : undefined;
@@ -79,7 +80,7 @@ const finished = (id: string) =>
 describe("canary analysis", () => {
   it("pauses as inconclusive when there is no traffic to judge", async () => {
     const rec = lineops.deployment.deploy({ service: "line-controller", version: "1.1.0", by: "test" });
-    const paused = await eventually(() => {
+    const paused = await waitFor(() => {
       const d = lineops.deployment.deployment(rec.id);
       return d.phase === "Paused" ? d : undefined;
     }, 30_000);

@@ -15,7 +15,8 @@ import {
 } from "../../monitoring/test-support/prometheus.js";
 import { openDb } from "../../store/db.js";
 import { TokenRepository } from "../../store/tokens.js";
-import { eventually, tempDir } from "../../test-support/line.js";
+import { tempDir } from "../../test-support/line.js";
+import { waitFor } from "../../test-support/wait.js";
 
 type Running = { url: string; stop(): Promise<void> | void };
 
@@ -88,7 +89,7 @@ afterAll(async () => {
 
 describe("with the real Prometheus", () => {
   it("(a) ingests Prometheus's remote write: the same samples come back from lineops's API", async () => {
-    await eventually(
+    await waitFor(
       async () => {
         const r = await query<Vector>(
           lineops.url,
@@ -100,10 +101,24 @@ describe("with the real Prometheus", () => {
       30_000,
       "remote-written samples in lineops",
     );
-    // Let several seconds of samples arrive, then compare a closed window that both sides have
-    // complete (remote write batches up to 1 s behind).
-    await new Promise((r) => setTimeout(r, 8000));
-    const end = Math.floor(Date.now() / 1000) - 3;
+    // Compare a closed window that starts once samples arrive: wait until lineops holds a sample
+    // after the window's end for every compared series (remote write batches up to 1 s behind and
+    // keeps each series in order), so both sides have the window complete.
+    const end = Math.ceil(Date.now() / 1000) + 5;
+    await waitFor(
+      async () => {
+        const latest = await query<Vector>(
+          lineops.url,
+          `/api/v1/query?query=${encodeURIComponent(
+            'min(timestamp({job="prometheus",__name__=~"up|scrape_duration_seconds|prometheus_http_requests_total"}))',
+          )}`,
+          token,
+        );
+        return Number(latest[0]?.value[1] ?? 0) > end || undefined;
+      },
+      30_000,
+      "remote-written samples after the compared window",
+    );
     // Values that change every scrape, and the raw sample timestamps, must be identical.
     for (const expr of [
       'up{job="prometheus"}',
@@ -129,7 +144,7 @@ describe("with the real Prometheus", () => {
       },
     });
     expect(names.size).toBeGreaterThan(50);
-    await eventually(
+    await waitFor(
       async () => {
         const r = await query<Vector>(
           lineops.url,
@@ -152,7 +167,7 @@ describe("with the real Prometheus", () => {
   });
 
   it("(c) scrapes Prometheus's own /metrics", async () => {
-    await eventually(
+    await waitFor(
       async () => {
         const r = await query<Vector>(
           lineops.url,

@@ -7,7 +7,8 @@ import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { ProcessRuntime } from "../../runtime/process/runtime.js";
 import { isAlive, runCli, spawnCli } from "../../test-support/cli.js";
-import { eventually, tempDir } from "../../test-support/line.js";
+import { tempDir } from "../../test-support/line.js";
+import { waitFor } from "../../test-support/wait.js";
 
 type Status = {
   ready: boolean;
@@ -56,12 +57,12 @@ describe("lineops demo", () => {
 
   it("starts every service of the sample line and writes demo.json", async () => {
     const demo = startDemo();
-    await eventually(() => existsSync(demoFile), 30_000, `demo.json (output so far:\n${demo.output()})`);
+    await waitFor(() => existsSync(demoFile), 30_000, `demo.json (output so far:\n${demo.output()})`);
     const { url, token } = JSON.parse(readFileSync(demoFile, "utf8")) as { url: string; token: string };
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(token).toMatch(/^lo_/);
     // The banner is printed after demo.json is written: wait for it rather than race it.
-    await eventually(() => demo.output().includes(token), 10_000, "the banner with the token");
+    await waitFor(() => demo.output().includes(token), 10_000, "the banner with the token");
 
     const status = await cli<Status>(["status"]);
     expect(status.services.map((s) => s.name).sort()).toEqual([
@@ -78,7 +79,7 @@ describe("lineops demo", () => {
     expect(status.services.find((s) => s.name === "station-controller")?.readyInstances).toBe(4);
     // Every instance is a scrape target, and PromQL sees the line's KPIs.
     let lastTargets = "";
-    await eventually(
+    await waitFor(
       async () => {
         const r = await runCli(["targets", "--json", "--data-dir", dataDir]);
         lastTargets = r.stdout + r.stderr;
@@ -107,13 +108,13 @@ describe("lineops demo", () => {
   it("after a SIGKILL of the control plane, the next start stops the orphans and starts the line clean", async () => {
     const first = children[0];
     first?.kill("SIGKILL");
-    await eventually(() => first?.exitCode !== null || first.signalCode !== null, 5000, "demo exit");
+    await waitFor(() => first?.exitCode !== null || first.signalCode !== null, 5000, "demo exit");
     // The orphans outlive their control plane...
     expect(firstPids.filter(isAlive).length).toBe(firstPids.length);
 
     const second = startDemo();
     const before = readFileSync(demoFile, "utf8");
-    await eventually(
+    await waitFor(
       async () => {
         const r = await runCli(["status", "--json", "--data-dir", dataDir]);
         if (r.code !== 0) {
@@ -126,7 +127,7 @@ describe("lineops demo", () => {
       `line ready after restart (output:\n${second.output()})`,
     );
     // ...and are gone once the new control plane has started.
-    await eventually(() => firstPids.every((p) => !isAlive(p)), 10_000, "orphans stopped");
+    await waitFor(() => firstPids.every((p) => !isAlive(p)), 10_000, "orphans stopped");
     const { instances } = await cli<Instances>(["instances"]);
     const newPids = instances.map((i) => i.pid);
     expect(newPids.some((p) => p !== undefined && firstPids.includes(p))).toBe(false);
@@ -173,11 +174,7 @@ describe("lineops demo", () => {
     const pids = instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
     const demo = children[1];
     demo?.kill("SIGTERM");
-    const code = await eventually(
-      () => (demo?.exitCode === null ? undefined : demo?.exitCode),
-      20_000,
-      "exit",
-    );
+    const code = await waitFor(() => (demo?.exitCode === null ? undefined : demo?.exitCode), 20_000, "exit");
     expect(code).toBe(0);
     expect(pids.filter(isAlive)).toEqual([]);
   });

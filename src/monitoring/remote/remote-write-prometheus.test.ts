@@ -6,7 +6,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LineopsError } from "../../errors.js";
 import type { Labels } from "../model.js";
-import { eventually } from "../../test-support/line.js";
+import { waitFor } from "../../test-support/wait.js";
 import { startPrometheus, type RunningPrometheus } from "../test-support/prometheus.js";
 import { SampleCollector } from "../test-support/sample-collector.js";
 import { ingestWriteRequest } from "./ingest.js";
@@ -71,7 +71,7 @@ async function query<T>(path: string): Promise<T> {
 
 describe(`remote write from the real Prometheus`, () => {
   it("sends snappy protobuf with the remote write 1.0 headers", async () => {
-    await eventually(() => requests.length > 0 || undefined, 20_000, "a first remote-write request");
+    await waitFor(() => requests.length > 0 || undefined, 20_000, "a first remote-write request");
     const h = requests[0]!.headers;
     expect(h["content-encoding"]).toBe("snappy");
     expect(h["content-type"]).toBe("application/x-protobuf");
@@ -84,7 +84,7 @@ describe(`remote write from the real Prometheus`, () => {
       { __name__: "up", job: "prometheus" },
       { __name__: "prometheus_build_info" },
     ];
-    await eventually(
+    await waitFor(
       () => selectors.every((sel) => (store.find(sel)[0]?.ts.length ?? 0) >= 3) || undefined,
       25_000,
       "3 samples of up and prometheus_build_info",
@@ -121,7 +121,7 @@ describe(`remote write from the real Prometheus`, () => {
   });
 
   it("sends metadata that decodes to the families it scrapes", async () => {
-    const meta = await eventually(
+    const meta = await waitFor(
       () => requests.flatMap((r) => r.metadata).find((m) => m.metricFamilyName === "prometheus_build_info"),
       20_000,
       "metadata for prometheus_build_info",
