@@ -3,10 +3,8 @@
 // front door routes only to live instances.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
-import { ProcessRuntime } from "../runtime/process/runtime.js";
-import { isAlive, runCli, spawnCli } from "../test-support/cli.js";
+import { ControlPlanes, isAlive, runCli } from "../test-support/cli.js";
 import { eventually, tempDir } from "../test-support/line.js";
 import { PACKAGE_ROOT } from "../version.js";
 
@@ -26,9 +24,9 @@ writeFileSync(
     strategy: { type: canary, steps: [{ setStations: ["2"] }, { pause: {} }] }
 `,
 );
-const children: ReturnType<typeof spawnCli>[] = [];
-const serve = () => {
-  const c = spawnCli([
+const planes = new ControlPlanes();
+const serve = () =>
+  planes.spawn(dataDir, [
     "serve",
     "--line",
     lineFile,
@@ -39,25 +37,13 @@ const serve = () => {
     "--log-level",
     "warn",
   ]);
-  children.push(c);
-  return c;
-};
 const cli = async <T>(args: string[], env: Record<string, string>): Promise<T> => {
   const r = await runCli([...args, "--json"], env);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as T;
 };
 
-afterAll(async () => {
-  for (const c of children) {
-    c.kill("SIGKILL");
-  }
-  await new ProcessRuntime({
-    dataDir,
-    logger: pino({ level: "silent" }),
-    stopTimeoutMs: 2000,
-  }).cleanupOrphans();
-});
+afterAll(() => planes.stopAll());
 
 type Instances = { instances: { pid?: number; version: string; state: string; standby?: boolean }[] };
 
