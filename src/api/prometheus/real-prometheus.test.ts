@@ -10,6 +10,7 @@ import { startLineops, type Lineops } from "../../main.js";
 import { parseExposition } from "../../monitoring/scrape/parser.js";
 import {
   freeLoopbackPort,
+  selfScrapeRemoteWriteConfig,
   startNodeExporter,
   startPrometheus,
 } from "../../monitoring/test-support/prometheus.js";
@@ -41,6 +42,10 @@ type Vector = { metric: Record<string, string>; value: [number, string] }[];
 const query = async <T>(base: string, p: string, auth?: string): Promise<T> =>
   (await api<{ result: T }>(base, p, auth)).result;
 
+/** An instant query against lineops, now. */
+const ours = (expr: string) =>
+  query<Vector>(lineops.url, `/api/v1/query?query=${encodeURIComponent(expr)}`, token);
+
 beforeAll(async () => {
   nodeExporter = await startNodeExporter();
   const dir = tempDir("lineops-prom-");
@@ -52,15 +57,12 @@ beforeAll(async () => {
   db.close();
   const lineopsPort = await freeLoopbackPort();
   prometheus = await startPrometheus({
-    configYaml: `global: { scrape_interval: 1s, evaluation_interval: 1s }
-scrape_configs:
-  - job_name: prometheus
-    static_configs: [{ targets: ["127.0.0.1:{{PORT}}"] }]
-remote_write:
-  - url: http://127.0.0.1:${lineopsPort}/api/v1/write
-    authorization: { credentials: ${token} }
+    configYaml: selfScrapeRemoteWriteConfig(
+      `http://127.0.0.1:${lineopsPort}/api/v1/write`,
+      `    authorization: { credentials: ${token} }
     queue_config: { batch_send_deadline: 1s, max_samples_per_send: 5000 }
 `,
+    ),
   });
   const cfg = path.join(dir, "lineops.yaml");
   writeFileSync(
@@ -91,11 +93,7 @@ describe("with the real Prometheus", () => {
   it("(a) ingests Prometheus's remote write: the same samples come back from lineops's API", async () => {
     await waitFor(
       async () => {
-        const r = await query<Vector>(
-          lineops.url,
-          `/api/v1/query?query=${encodeURIComponent('up{job="prometheus"}')}`,
-          token,
-        );
+        const r = await ours('up{job="prometheus"}');
         return r.length > 0 ? true : undefined;
       },
       30_000,
@@ -107,12 +105,8 @@ describe("with the real Prometheus", () => {
     const end = Math.ceil(Date.now() / 1000) + 5;
     await waitFor(
       async () => {
-        const latest = await query<Vector>(
-          lineops.url,
-          `/api/v1/query?query=${encodeURIComponent(
-            'min(timestamp({job="prometheus",__name__=~"up|scrape_duration_seconds|prometheus_http_requests_total"}))',
-          )}`,
-          token,
+        const latest = await ours(
+          'min(timestamp({job="prometheus",__name__=~"up|scrape_duration_seconds|prometheus_http_requests_total"}))',
         );
         return Number(latest[0]?.value[1] ?? 0) > end || undefined;
       },
@@ -146,11 +140,7 @@ describe("with the real Prometheus", () => {
     expect(names.size).toBeGreaterThan(50);
     await waitFor(
       async () => {
-        const r = await query<Vector>(
-          lineops.url,
-          `/api/v1/query?query=${encodeURIComponent('count by (__name__) ({job="node-exporter"})')}`,
-          token,
-        );
+        const r = await ours('count by (__name__) ({job="node-exporter"})');
         const got = new Set(r.map((s) => s.metric.__name__));
         const missing = [...names].filter((n) => !got.has(n));
         return missing.length === 0 ? true : undefined;
@@ -158,22 +148,14 @@ describe("with the real Prometheus", () => {
       20_000,
       "every node_exporter metric in lineops",
     );
-    const up = await query<Vector>(
-      lineops.url,
-      `/api/v1/query?query=up%7Bjob%3D%22node-exporter%22%7D`,
-      token,
-    );
+    const up = await ours('up{job="node-exporter"}');
     expect(up[0]?.value[1]).toBe("1");
   });
 
   it("(c) scrapes Prometheus's own /metrics", async () => {
     await waitFor(
       async () => {
-        const r = await query<Vector>(
-          lineops.url,
-          `/api/v1/query?query=${encodeURIComponent('prometheus_build_info{job="prometheus-self"}')}`,
-          token,
-        );
+        const r = await ours('prometheus_build_info{job="prometheus-self"}');
         return r.length === 1 ? true : undefined;
       },
       20_000,

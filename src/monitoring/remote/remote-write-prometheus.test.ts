@@ -7,7 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LineopsError } from "../../errors.js";
 import type { Labels } from "../model.js";
 import { waitFor } from "../../test-support/wait.js";
-import { startPrometheus, type RunningPrometheus } from "../test-support/prometheus.js";
+import {
+  selfScrapeRemoteWriteConfig,
+  startPrometheus,
+  type RunningPrometheus,
+} from "../test-support/prometheus.js";
 import { SampleCollector } from "../test-support/sample-collector.js";
 import { ingestWriteRequest } from "./ingest.js";
 import { decodeWriteRequest, type MetricMetadata } from "./write-request.js";
@@ -41,15 +45,12 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const rx = (server.address() as AddressInfo).port;
   prom = await startPrometheus({
-    configYaml: `global: { scrape_interval: 1s, evaluation_interval: 1s }
-scrape_configs:
-  - job_name: prometheus
-    static_configs: [{ targets: ["127.0.0.1:{{PORT}}"] }]
-remote_write:
-  - url: http://127.0.0.1:${rx}/api/v1/write
-    queue_config: { batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s }
+    configYaml: selfScrapeRemoteWriteConfig(
+      `http://127.0.0.1:${rx}/api/v1/write`,
+      `    queue_config: { batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s }
     metadata_config: { send: true, send_interval: 1s }
 `,
+    ),
   });
 }, 40_000);
 
