@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Server as TlsServer } from "node:tls";
+import type { InjectOptions, LightMyRequestResponse } from "fastify";
 import { pino, type Logger } from "pino";
 import { createMetrics } from "./api/metrics.js";
 import { startDemoTraffic, type DemoTraffic } from "./demo-traffic.js";
@@ -58,6 +59,8 @@ export type Lineops = {
   reload(): Promise<unknown>;
   /** The API's route table: every route with its role and accepted body types. */
   routes: readonly RouteEntry[];
+  /** Calls the API in this process, without a socket (Fastify's inject): tests of route behaviour. */
+  inject(request: InjectOptions): Promise<LightMyRequestResponse>;
   stop(): Promise<void>;
 };
 
@@ -289,7 +292,22 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     })());
 
   const routes = routeTable(app);
-  return { config, url, logger, tokens, deployment, monitoring, runtime, bus, settled, reload, routes, stop };
+  const inject = (request: InjectOptions) => app.inject(request);
+  return {
+    config,
+    url,
+    logger,
+    tokens,
+    deployment,
+    monitoring,
+    runtime,
+    bus,
+    settled,
+    reload,
+    routes,
+    inject,
+    stop,
+  };
 }
 
 /** Reads the demo file written by `lineops demo`: where the API is and a token for it. */

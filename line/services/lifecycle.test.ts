@@ -5,7 +5,8 @@ import { connect } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { sampleValue, scrape } from "../test-support/metrics.js";
-import { getJson, postJson, startLineService, stopAll, waitFor } from "../test-support/spawn.js";
+import { getJson, postJson, startLineService, stopAll } from "../test-support/spawn.js";
+import { waitFor } from "../../src/test-support/wait.js";
 import type { ServiceProcess } from "../test-support/spawn.js";
 
 afterAll(stopAll);
@@ -26,7 +27,8 @@ async function slowRequestInFlight(svc: ServiceProcess, ms: number) {
       sampleValue(await scrape(svc.url), "http_requests_in_flight", { route: "/slow" }) === 1
         ? true
         : undefined,
-    { what: "the slow request to be in flight" },
+    5_000,
+    "the slow request to be in flight",
   );
   return { response: pending };
 }
@@ -48,9 +50,11 @@ describe("graceful shutdown", () => {
     const { response } = await slowRequestInFlight(svc, 2_500);
     svc.child.kill("SIGTERM");
     // New connections are refused while the slow request is still being served.
-    await waitFor(async () => ((await canConnect(svc.port)) ? undefined : true), {
-      what: "the listener to close",
-    });
+    await waitFor(
+      async () => ((await canConnect(svc.port)) ? undefined : true),
+      5_000,
+      "the listener to close",
+    );
     expect(svc.child.exitCode).toBeNull();
     expect(await response).toEqual({ status: 200, body: { sleptMs: 2_500 } });
     expect(await svc.exited).toEqual({ code: 0, signal: null });
@@ -61,7 +65,7 @@ describe("graceful shutdown", () => {
     const svc = await startLineService("quality-inspection");
     const { response } = await slowRequestInFlight(svc, 20_000);
     svc.child.kill("SIGTERM");
-    await waitFor(() => (svc.logs().includes('"msg":"draining"') ? true : undefined), { what: "draining" });
+    await waitFor(() => (svc.logs().includes('"msg":"draining"') ? true : undefined), 5_000, "draining");
     svc.child.kill("SIGINT");
     expect(await svc.exited).toEqual({ code: 130, signal: null });
     await expect(response).rejects.toThrow();

@@ -2,7 +2,8 @@
 // stands in for lineops's station routing), with work orders and faults flowing through the line.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sampleSum, sampleValue, scrape } from "../test-support/metrics.js";
-import { getJson, postJson, startLineService, stopAll, waitFor } from "../test-support/spawn.js";
+import { getJson, postJson, startLineService, stopAll } from "../test-support/spawn.js";
+import { waitFor } from "../../src/test-support/wait.js";
 import type { ServiceProcess } from "../test-support/spawn.js";
 import { startStationRouter } from "../test-support/station-router.js";
 
@@ -139,7 +140,8 @@ describe("work orders through the whole line", () => {
     await waitFor(
       async () =>
         ((await getJson(`${quality.url}/faults`)).body.active as unknown[]).length === 0 || undefined,
-      { what: "the jam fault to expire" },
+      5_000,
+      "the jam fault to expire",
     );
     expect((await postJson(`${quality.url}/inspect`, { unitId: "U-x", station: "1" })).status).toBe(200);
   });

@@ -84,29 +84,6 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((p) => p.stop()));
 }
 
-/** Polls `check` until it returns a non-undefined value or the deadline passes. */
-export async function waitFor<T>(
-  check: () => Promise<T | undefined> | T | undefined,
-  { timeoutMs = 5_000, intervalMs = 25, what = "condition" } = {},
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) {
-        return value;
-      }
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`, { cause: lastError });
-    }
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
 export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(url, {
     method: "POST",

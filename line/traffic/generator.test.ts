@@ -7,7 +7,8 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { sampleValue, scrape } from "../test-support/metrics.js";
-import { startLineService, stopAll, waitFor } from "../test-support/spawn.js";
+import { startLineService, stopAll } from "../test-support/spawn.js";
+import { waitFor } from "../../src/test-support/wait.js";
 import { startTrafficGenerator } from "./generator.js";
 import type { TrafficGenerator } from "./generator.js";
 
@@ -49,7 +50,7 @@ describe("startTrafficGenerator", () => {
         onResult: (r) => results.push(r.status ?? 0),
       }),
     );
-    await waitFor(() => (gen.stats().sent >= 10 ? true : undefined), { what: "10 requests" });
+    await waitFor(() => (gen.stats().sent >= 10 ? true : undefined), 5_000, "10 requests");
     await gen.stop();
     const stats = gen.stats();
     expect(paths).toEqual(new Set(["POST /work-orders"]));
@@ -77,9 +78,11 @@ describe("startTrafficGenerator", () => {
     });
     const gen = track(startTrafficGenerator({ url: line.url, ratePerSecond: 200, maxInFlight: 3 }));
     // On a loaded machine the three requests may reach the server well after they were sent.
-    await waitFor(() => (gen.stats().dropped >= 10 && concurrent === 3 ? true : undefined), {
-      what: "dropped ticks with three requests held by the server",
-    });
+    await waitFor(
+      () => (gen.stats().dropped >= 10 && concurrent === 3 ? true : undefined),
+      5_000,
+      "dropped ticks with three requests held by the server",
+    );
     expect(gen.stats()).toMatchObject({ sent: 3, inFlight: 3 });
     expect(maxConcurrent).toBe(3);
     for (const res of held) {
@@ -91,7 +94,7 @@ describe("startTrafficGenerator", () => {
 
   it("counts unreachable targets as errors and rejects a non-positive rate", async () => {
     const gen = track(startTrafficGenerator({ url: "http://127.0.0.1:1", ratePerSecond: 20 }));
-    await waitFor(() => (gen.stats().errors >= 2 ? true : undefined), { what: "connection errors" });
+    await waitFor(() => (gen.stats().errors >= 2 ? true : undefined), 5_000, "connection errors");
     await gen.stop();
     expect(gen.stats().succeeded).toBe(0);
     expect(() => startTrafficGenerator({ url: "http://x", ratePerSecond: 0 })).toThrow(RangeError);
@@ -116,7 +119,8 @@ describe("traffic CLI", () => {
       async () =>
         (sampleValue(await scrape(line.url), "work_orders_total", { result: "completed" }) ?? 0) >= 5 ||
         undefined,
-      { timeoutMs: 10_000, what: "work orders from the CLI" },
+      10_000,
+      "work orders from the CLI",
     );
     child.kill("SIGTERM");
     expect(await exited).toBe(0);

@@ -1,28 +1,20 @@
 // The API against a real control plane running a small real line: auth, roles, audit, errors.
+// Requests go in-process (inject); transport.test.ts covers the wire.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { startLineops, type Lineops } from "../main.js";
-import { eventually, smallLine, tempDir } from "../test-support/line.js";
+import { smallLine, tempDir } from "../test-support/line.js";
+import { injectApi } from "../test-support/api.js";
+import { waitFor } from "../test-support/wait.js";
 
 let lineops: Lineops;
 let admin = "";
 let viewer = "";
 let operator = "";
 
-const api = async (path: string, token?: string, init: RequestInit = {}) => {
-  const res = await fetch(`${lineops.url}${path}`, {
-    ...init,
-    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers ?? {}) },
-  });
-  const text = await res.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON (e.g. /metrics)
-  }
-  return { status: res.status, body: body as Record<string, unknown> & { code?: string } };
-};
+const call = injectApi(() => lineops);
+const api = (path: string, token?: string, method = "GET", body?: unknown, type?: string) =>
+  call(method, path, { ...(token ? { token } : {}), body, ...(type ? { type } : {}) });
 
 beforeAll(async () => {
   const dir = tempDir();
@@ -63,11 +55,11 @@ describe("API", () => {
   });
 
   it("answers 403 for a viewer on an operator route and 200 for the right role", async () => {
-    const denied = await api("/api/v1/services/plc-gateway/restart", viewer, { method: "POST" });
+    const denied = await api("/api/v1/services/plc-gateway/restart", viewer, "POST");
     expect(denied.status).toBe(403);
     expect(denied.body.code).toBe("LINEOPS_ERR_FORBIDDEN");
     expect((await api("/api/v1/audit", operator)).status).toBe(403);
-    const ok = await api("/api/v1/services/plc-gateway/restart", operator, { method: "POST" });
+    const ok = await api("/api/v1/services/plc-gateway/restart", operator, "POST");
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ name: "plc-gateway" });
   });
@@ -90,12 +82,8 @@ describe("API", () => {
   });
 
   it("audits every mutating call with who, what and the outcome", async () => {
-    await api("/api/v1/tokens", admin, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "ci", role: "viewer" }),
-    });
-    await api("/api/v1/services/plc-gateway/restart", viewer, { method: "POST" });
+    await api("/api/v1/tokens", admin, "POST", { name: "ci", role: "viewer" });
+    await api("/api/v1/services/plc-gateway/restart", viewer, "POST");
     const { body } = await api("/api/v1/audit?limit=20", admin);
     const records = body.records as { actor: string; action: string; outcome: string; status: number }[];
     expect(records).toContainEqual(
@@ -124,11 +112,7 @@ describe("API", () => {
   });
 
   it("never returns token values except at creation", async () => {
-    const created = await api("/api/v1/tokens", admin, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "once", role: "operator" }),
-    });
+    const created = await api("/api/v1/tokens", admin, "POST", { name: "once", role: "operator" });
     expect(created.status).toBe(201);
     const token = created.body.token as string;
     expect(token).toMatch(/^lo_/);
@@ -138,35 +122,28 @@ describe("API", () => {
   });
 
   it("rejects a bad body with 400 and an oversized one with 413", async () => {
-    const bad = await api("/api/v1/tokens", admin, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "x", role: "root" }),
-    });
+    const bad = await api("/api/v1/tokens", admin, "POST", { name: "x", role: "root" });
     expect(bad.status).toBe(400);
     expect(bad.body.errorType).toBe("bad_data");
-    const big = await api("/api/v1/tokens", admin, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ name: "x".repeat(2 * 1024 * 1024), role: "viewer" }),
+    const big = await api("/api/v1/tokens", admin, "POST", {
+      name: "x".repeat(2 * 1024 * 1024),
+      role: "viewer",
     });
     expect(big.status).toBe(413);
   });
 
   it("applies a line over the API and reports YAML errors with line and column", async () => {
-    const bad = await api("/api/v1/line", admin, {
-      method: "POST",
-      headers: { "content-type": "application/yaml" },
-      body: "services:\n  - name: a\n    version: 1\n    command: x\n    colour: red\n",
-    });
+    const bad = await api(
+      "/api/v1/line",
+      admin,
+      "POST",
+      "services:\n  - name: a\n    version: 1\n    command: x\n    colour: red\n",
+      "application/yaml",
+    );
     expect(bad.status).toBe(400);
     expect(bad.body.code).toBe("LINEOPS_ERR_CONFIG_INVALID");
     expect(bad.body.error).toMatch(/request body:5:5: services\[0\]\.colour: unknown key/);
-    const denied = await api("/api/v1/line", operator, {
-      method: "POST",
-      headers: { "content-type": "application/yaml" },
-      body: "services: []\n",
-    });
+    const denied = await api("/api/v1/line", operator, "POST", "services: []\n", "application/yaml");
     expect(denied.status).toBe(403);
   });
 
@@ -180,7 +157,7 @@ describe("API", () => {
   });
 
   it("tails logs over the API", async () => {
-    const res = await eventually(async () => {
+    const res = await waitFor(async () => {
       const r = await api("/api/v1/services/plc-gateway/logs?lines=5", viewer);
       const inst = (r.body.instances as { lines: string[] }[])[0];
       return inst && inst.lines.length > 0 ? inst : undefined;
@@ -195,7 +172,7 @@ describe("API", () => {
     expect((await api("/-/healthy")).status).toBe(200);
     expect((await api("/-/ready")).status).toBe(200);
     const metrics = await api("/metrics");
-    expect(String(metrics.body)).toMatch(/lineops_instances\{service="plc-gateway",state="ready"\} 1/);
+    expect(metrics.text).toMatch(/lineops_instances\{service="plc-gateway",state="ready"\} 1/);
     expect((await api("/api/v1/nope", viewer)).body.code).toBe("LINEOPS_ERR_ROUTE_NOT_FOUND");
   });
 });

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino, type Logger } from "pino";
 import { loadConfigFile } from "../config/config.js";
 import { startLineops, type Lineops } from "../main.js";
-import { eventually, tempDir } from "../test-support/line.js";
+import { tempDir } from "../test-support/line.js";
+import { waitFor } from "../test-support/wait.js";
 import { httpsRequest, makeCert, servedFingerprint, type TestCert } from "../test-support/tls.js";
 import { checkListeners, hostName, isLoopbackHost, urlHost } from "./transport.js";
 
@@ -203,7 +204,7 @@ describe("the API over HTTPS", () => {
 
   it("still scrapes its own /metrics (router metrics feed canary analyses) over HTTPS", async () => {
     const query = encodeURIComponent('up{job="lineops"}');
-    const up = await eventually(
+    const up = await waitFor(
       async () => {
         const res = await get(`/api/v1/query?query=${query}`);
         const body = JSON.parse(res.body) as { data: { result: { value: [number, string] }[] } };

@@ -3,11 +3,10 @@
 // front door routes only to live instances.
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { pino } from "pino";
 import { afterAll, describe, expect, it } from "vitest";
-import { ProcessRuntime } from "../runtime/process/runtime.js";
-import { isAlive, runCli, spawnCli } from "../test-support/cli.js";
-import { eventually, tempDir } from "../test-support/line.js";
+import { ControlPlanes, isAlive, runCli } from "../test-support/cli.js";
+import { tempDir } from "../test-support/line.js";
+import { waitFor } from "../test-support/wait.js";
 import { PACKAGE_ROOT } from "../version.js";
 
 const dir = tempDir("lineops-crash-");
@@ -26,9 +25,9 @@ writeFileSync(
     strategy: { type: canary, steps: [{ setStations: ["2"] }, { pause: {} }] }
 `,
 );
-const children: ReturnType<typeof spawnCli>[] = [];
-const serve = () => {
-  const c = spawnCli([
+const planes = new ControlPlanes();
+const serve = () =>
+  planes.spawn(dataDir, [
     "serve",
     "--line",
     lineFile,
@@ -39,32 +38,20 @@ const serve = () => {
     "--log-level",
     "warn",
   ]);
-  children.push(c);
-  return c;
-};
 const cli = async <T>(args: string[], env: Record<string, string>): Promise<T> => {
   const r = await runCli([...args, "--json"], env);
   expect(r.code, r.stderr).toBe(0);
   return JSON.parse(r.stdout) as T;
 };
 
-afterAll(async () => {
-  for (const c of children) {
-    c.kill("SIGKILL");
-  }
-  await new ProcessRuntime({
-    dataDir,
-    logger: pino({ level: "silent" }),
-    stopTimeoutMs: 2000,
-  }).cleanupOrphans();
-});
+afterAll(() => planes.stopAll());
 
 type Instances = { instances: { pid?: number; version: string; state: string; standby?: boolean }[] };
 
 describe("control plane killed mid-deployment", () => {
   it("rolls the deployment back on restart and leaks no instance", async () => {
     const first = serve();
-    const env = await eventually(
+    const env = await waitFor(
       () => {
         const url = /lineops (http:\/\/\S+)/.exec(first.output())?.[1];
         const token = /admin token \(shown once, store it now\): (\S+)/.exec(first.output())?.[1];
@@ -73,7 +60,7 @@ describe("control plane killed mid-deployment", () => {
       20_000,
       "serve to print its URL and token",
     );
-    await eventually(async () => {
+    await waitFor(async () => {
       const s = await cli<{ ready: boolean }>(["status"], env);
       return s.ready ? true : undefined;
     });
@@ -81,7 +68,7 @@ describe("control plane killed mid-deployment", () => {
       ["deploy", "station-controller", "--version", "1.1.0", "--no-wait"],
       env,
     );
-    await eventually(async () => {
+    await waitFor(async () => {
       const d = await cli<{ phase: string }>(["deployment", "show", dep.id], env);
       return d.phase === "Paused" ? true : undefined;
     });
@@ -98,10 +85,10 @@ describe("control plane killed mid-deployment", () => {
     const pids = before.instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
 
     first.kill("SIGKILL");
-    await eventually(() => (first.exitCode !== null || first.signalCode !== null ? true : undefined));
+    await waitFor(() => (first.exitCode !== null || first.signalCode !== null ? true : undefined));
 
     const second = serve();
-    const env2 = await eventually(
+    const env2 = await waitFor(
       () => {
         const url = /lineops (http:\/\/\S+)/.exec(second.output())?.[1];
         return url ? { ...env, LINEOPS_URL: url } : undefined;
@@ -109,17 +96,17 @@ describe("control plane killed mid-deployment", () => {
       20_000,
       "restarted serve to print its URL",
     );
-    await eventually(async () => {
+    await waitFor(async () => {
       const s = await cli<{ ready: boolean }>(["status"], env2);
       return s.ready ? true : undefined;
     }, 30_000);
-    await eventually(() => (pids.every((p) => !isAlive(p)) ? true : undefined), 10_000, "orphans gone");
+    await waitFor(() => (pids.every((p) => !isAlive(p)) ? true : undefined), 10_000, "orphans gone");
     const d = await cli<{ phase: string; reason: string }>(["deployment", "show", dep.id], env2);
     expect(d).toMatchObject({ phase: "RolledBack", reason: "control plane restarted during the deployment" });
     const after = await cli<Instances>(["instances"], env2);
     const live = after.instances.filter((i) => i.state !== "stopped");
     expect(live.map((i) => `${i.version}:${i.state}`).sort()).toEqual(["1.0.0:ready", "1.0.0:ready"]);
     second.kill("SIGTERM");
-    await eventually(() => (second.exitCode !== null ? true : undefined), 20_000, "clean exit");
+    await waitFor(() => (second.exitCode !== null ? true : undefined), 20_000, "clean exit");
   }, 90_000);
 });

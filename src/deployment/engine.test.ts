@@ -6,7 +6,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Lineops } from "../main.js";
 import { loadLineFile } from "./line.js";
-import { eventually, tempDir } from "../test-support/line.js";
+import { tempDir } from "../test-support/line.js";
+import { waitFor } from "../test-support/wait.js";
 import { startSettledLineops } from "../test-support/lineops.js";
 import { waitFinished } from "../test-support/deployments.js";
 import { PACKAGE_ROOT } from "../version.js";
@@ -93,7 +94,7 @@ describe("deployments", () => {
     const published: string[] = [];
     const off = lineops.bus.on("deployment.event", (e) => published.push(`${e.kind}: ${e.message}`));
     const l = load(frontDoor("line-controller"));
-    await eventually(() => (l.counts.ok > 20 ? true : undefined), 10_000, "load running");
+    await waitFor(() => (l.counts.ok > 20 ? true : undefined), 10_000, "load running");
     const rec = lineops.deployment.deploy({ service: "line-controller", version: "1.1.0", by: "test" });
     const done = await waitDeployment(rec.id);
     const counts = await l.stop();
@@ -119,7 +120,7 @@ describe("deployments", () => {
     expect(done.phase).toBe("RolledBack");
     expect(done.reason).toMatch(/instance station-controller-2-\w+ (exited|failed)/);
     expect(done.events.map((e) => e.message)).toContain("all traffic back on the stable revision");
-    await eventually(() =>
+    await waitFor(() =>
       lineops.deployment.service("station-controller").status.readyInstances === 2 ? true : undefined,
     );
     const { status, instances } = lineops.deployment.service("station-controller");
@@ -133,7 +134,7 @@ describe("deployments", () => {
 
   it("holds a blue-green deployment for promotion, serves the preview by header, then switches", async () => {
     const rec = lineops.deployment.deploy({ service: "plc-gateway", version: "1.1.0", by: "test" });
-    await eventually(
+    await waitFor(
       () => (lineops.deployment.deployment(rec.id).phase === "Paused" ? true : undefined),
       20_000,
       "paused",
@@ -160,7 +161,7 @@ describe("deployments", () => {
     const [original] = station2();
     expect(original?.version).toBe("1.0.0");
     const rec = lineops.deployment.deploy({ service: "station-controller", version: "1.1.0", by: "test" });
-    await eventually(
+    await waitFor(
       () => (lineops.deployment.deployment(rec.id).phase === "Paused" ? true : undefined),
       20_000,
       "paused",
@@ -176,7 +177,7 @@ describe("deployments", () => {
     // The warm instance took station 2 back: not restarted, the same process.
     expect(station2().map((i) => i.id)).toEqual([original?.id]);
     expect(await servedBy()).toBe(original?.id);
-    await eventually(() => {
+    await waitFor(() => {
       const { status, instances } = lineops.deployment.service("station-controller");
       return status.readyInstances === 2 &&
         instances.filter((i) => i.state === "ready").every((i) => i.version === "1.0.0")
@@ -225,7 +226,7 @@ describe("deployments", () => {
     });
     const applying = lineops.reload();
     // blue-green of plc-gateway waits for promotion: promote it when it pauses.
-    await eventually(() => {
+    await waitFor(() => {
       const d = lineops.deployment.deployments("plc-gateway")[0];
       if (d?.phase === "Paused") {
         lineops.deployment.control(d.id, "promote");
@@ -236,7 +237,7 @@ describe("deployments", () => {
     const result = (await applying) as { failed?: string };
     expect(result.failed).toMatch(/station-controller/);
     expect(file).toContain("line.yaml");
-    await eventually(
+    await waitFor(
       () => (lineops.deployment.service("plc-gateway").status.revision === before ? true : undefined),
       30_000,
     );

@@ -5,7 +5,8 @@ import path from "node:path";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLineops, type Lineops } from "../main.js";
-import { eventually, tempDir } from "../test-support/line.js";
+import { tempDir } from "../test-support/line.js";
+import { waitFor } from "../test-support/wait.js";
 import { PACKAGE_ROOT } from "../version.js";
 
 let lineops: Lineops;
@@ -61,14 +62,14 @@ describe("production gates", () => {
     });
     expect(res.status).toBe(201);
     const { id } = (await res.json()) as { id: string };
-    const waiting = await eventually(() => {
+    const waiting = await waitFor(() => {
       const d = lineops.deployment.deployment(id);
       return d.phase === "WaitingForGate" ? d : undefined;
     });
     expect(waiting.reason).toMatch(/state gate "changeover": vector\(0\) > 1 returned no series/);
     expect((await post(`/api/v1/deployments/${id}/override-gates`, operator)).status).toBe(403);
     expect((await post(`/api/v1/deployments/${id}/override-gates`, admin)).status).toBe(200);
-    const done = await eventually(() => {
+    const done = await waitFor(() => {
       const d = lineops.deployment.deployment(id);
       return d.phase === "Succeeded" ? d : undefined;
     }, 30_000);

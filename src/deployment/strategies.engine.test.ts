@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { strategySchema } from "../config/deploy-schema.js";
 import type { Lineops } from "../main.js";
 import type { InstanceState } from "../runtime/types.js";
-import { eventually, sampleService, tempDir } from "../test-support/line.js";
+import { sampleService, tempDir } from "../test-support/line.js";
+import { waitFor } from "../test-support/wait.js";
 import { startSettledLineops } from "../test-support/lineops.js";
 import { waitFinished } from "../test-support/deployments.js";
 
@@ -146,7 +147,7 @@ describe("strategies", () => {
       stickiness: { header: "x-client" },
       steps: [{ setWeight: 50 }, { pause: {} }],
     });
-    await eventually(
+    await waitFor(
       () => (lineops.deployment.deployment(rec.id).phase === "Paused" ? true : undefined),
       20_000,
       "paused",

@@ -1,6 +1,9 @@
-// Runs the compiled `lineops` CLI as a real process, as users and scripts do.
+// Runs the compiled `lineops` CLI as a real process, as users and scripts do, and cleans up after
+// the long-running ones (serve, demo).
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import { pino } from "pino";
+import { ProcessRuntime } from "../runtime/process/runtime.js";
 import { PACKAGE_ROOT } from "../version.js";
 
 export const CLI = path.join(PACKAGE_ROOT, "dist", "src", "cli", "main.js");
@@ -49,5 +52,37 @@ export function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * The long-running CLI processes (serve, demo) of a test file and the data dirs they ran on.
+ * stopAll() leaves no process behind, whatever the test did: it kills the control planes, then any
+ * instance a killed one left, through the same pidfile cleanup lineops itself uses.
+ */
+export class ControlPlanes {
+  private readonly children: ReturnType<typeof spawnCli>[] = [];
+  private readonly dataDirs = new Set<string>();
+
+  /** Starts `lineops args...` on `dataDir` (the caller passes --data-dir in args as well). */
+  spawn(dataDir: string, args: string[], env: NodeJS.ProcessEnv = {}): ReturnType<typeof spawnCli> {
+    this.dataDirs.add(dataDir);
+    const child = spawnCli(args, env);
+    this.children.push(child);
+    return child;
+  }
+
+  async stopAll(): Promise<void> {
+    for (const c of this.children.splice(0)) {
+      c.kill("SIGKILL");
+    }
+    for (const dataDir of this.dataDirs) {
+      await new ProcessRuntime({
+        dataDir,
+        logger: pino({ level: "silent" }),
+        stopTimeoutMs: 2000,
+      }).cleanupOrphans();
+    }
+    this.dataDirs.clear();
   }
 }

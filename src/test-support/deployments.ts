@@ -2,7 +2,7 @@
 // a timeout names the phase it was stuck in and its last events.
 import type { Lineops } from "../main.js";
 import { TERMINAL_PHASES, type DeploymentPhase } from "../store/deployments.js";
-import { eventually } from "./line.js";
+import { waitFor } from "./wait.js";
 
 export function waitForPhase(
   lineops: Lineops,
@@ -11,7 +11,7 @@ export function waitForPhase(
   timeoutMs = 60_000,
 ) {
   const get = () => lineops.deployment.deployment(id);
-  return eventually(
+  return waitFor(
     () => {
       const d = get();
       return phases.includes(d.phase) ? d : undefined;

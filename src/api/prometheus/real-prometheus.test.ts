@@ -10,12 +10,14 @@ import { startLineops, type Lineops } from "../../main.js";
 import { parseExposition } from "../../monitoring/scrape/parser.js";
 import {
   freeLoopbackPort,
+  selfScrapeRemoteWriteConfig,
   startNodeExporter,
   startPrometheus,
 } from "../../monitoring/test-support/prometheus.js";
 import { openDb } from "../../store/db.js";
 import { TokenRepository } from "../../store/tokens.js";
-import { eventually, tempDir } from "../../test-support/line.js";
+import { tempDir } from "../../test-support/line.js";
+import { waitFor } from "../../test-support/wait.js";
 
 type Running = { url: string; stop(): Promise<void> | void };
 
@@ -40,6 +42,10 @@ type Vector = { metric: Record<string, string>; value: [number, string] }[];
 const query = async <T>(base: string, p: string, auth?: string): Promise<T> =>
   (await api<{ result: T }>(base, p, auth)).result;
 
+/** An instant query against lineops, now. */
+const ours = (expr: string) =>
+  query<Vector>(lineops.url, `/api/v1/query?query=${encodeURIComponent(expr)}`, token);
+
 beforeAll(async () => {
   nodeExporter = await startNodeExporter();
   const dir = tempDir("lineops-prom-");
@@ -51,15 +57,12 @@ beforeAll(async () => {
   db.close();
   const lineopsPort = await freeLoopbackPort();
   prometheus = await startPrometheus({
-    configYaml: `global: { scrape_interval: 1s, evaluation_interval: 1s }
-scrape_configs:
-  - job_name: prometheus
-    static_configs: [{ targets: ["127.0.0.1:{{PORT}}"] }]
-remote_write:
-  - url: http://127.0.0.1:${lineopsPort}/api/v1/write
-    authorization: { credentials: ${token} }
+    configYaml: selfScrapeRemoteWriteConfig(
+      `http://127.0.0.1:${lineopsPort}/api/v1/write`,
+      `    authorization: { credentials: ${token} }
     queue_config: { batch_send_deadline: 1s, max_samples_per_send: 5000 }
 `,
+    ),
   });
   const cfg = path.join(dir, "lineops.yaml");
   writeFileSync(
@@ -88,22 +91,28 @@ afterAll(async () => {
 
 describe("with the real Prometheus", () => {
   it("(a) ingests Prometheus's remote write: the same samples come back from lineops's API", async () => {
-    await eventually(
+    await waitFor(
       async () => {
-        const r = await query<Vector>(
-          lineops.url,
-          `/api/v1/query?query=${encodeURIComponent('up{job="prometheus"}')}`,
-          token,
-        );
+        const r = await ours('up{job="prometheus"}');
         return r.length > 0 ? true : undefined;
       },
       30_000,
       "remote-written samples in lineops",
     );
-    // Let several seconds of samples arrive, then compare a closed window that both sides have
-    // complete (remote write batches up to 1 s behind).
-    await new Promise((r) => setTimeout(r, 8000));
-    const end = Math.floor(Date.now() / 1000) - 3;
+    // Compare a closed window that starts once samples arrive: wait until lineops holds a sample
+    // after the window's end for every compared series (remote write batches up to 1 s behind and
+    // keeps each series in order), so both sides have the window complete.
+    const end = Math.ceil(Date.now() / 1000) + 5;
+    await waitFor(
+      async () => {
+        const latest = await ours(
+          'min(timestamp({job="prometheus",__name__=~"up|scrape_duration_seconds|prometheus_http_requests_total"}))',
+        );
+        return Number(latest[0]?.value[1] ?? 0) > end || undefined;
+      },
+      30_000,
+      "remote-written samples after the compared window",
+    );
     // Values that change every scrape, and the raw sample timestamps, must be identical.
     for (const expr of [
       'up{job="prometheus"}',
@@ -129,13 +138,9 @@ describe("with the real Prometheus", () => {
       },
     });
     expect(names.size).toBeGreaterThan(50);
-    await eventually(
+    await waitFor(
       async () => {
-        const r = await query<Vector>(
-          lineops.url,
-          `/api/v1/query?query=${encodeURIComponent('count by (__name__) ({job="node-exporter"})')}`,
-          token,
-        );
+        const r = await ours('count by (__name__) ({job="node-exporter"})');
         const got = new Set(r.map((s) => s.metric.__name__));
         const missing = [...names].filter((n) => !got.has(n));
         return missing.length === 0 ? true : undefined;
@@ -143,22 +148,14 @@ describe("with the real Prometheus", () => {
       20_000,
       "every node_exporter metric in lineops",
     );
-    const up = await query<Vector>(
-      lineops.url,
-      `/api/v1/query?query=up%7Bjob%3D%22node-exporter%22%7D`,
-      token,
-    );
+    const up = await ours('up{job="node-exporter"}');
     expect(up[0]?.value[1]).toBe("1");
   });
 
   it("(c) scrapes Prometheus's own /metrics", async () => {
-    await eventually(
+    await waitFor(
       async () => {
-        const r = await query<Vector>(
-          lineops.url,
-          `/api/v1/query?query=${encodeURIComponent('prometheus_build_info{job="prometheus-self"}')}`,
-          token,
-        );
+        const r = await ours('prometheus_build_info{job="prometheus-self"}');
         return r.length === 1 ? true : undefined;
       },
       20_000,

@@ -1,9 +1,10 @@
-// The Prometheus-compatible API of a real lineops: shapes, errors with positions, remote write
-// validation, and role checks.
+// The Prometheus-compatible API of a real lineops, called in-process: shapes, errors with
+// positions, remote write validation, and role checks.
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLineops, type Lineops } from "../../main.js";
 import { encodeWriteRequest } from "../../monitoring/remote/write-request-encode.js";
+import { injectApi, type ApiCall } from "../../test-support/api.js";
 import { tempDir } from "../../test-support/line.js";
 
 let lineops: Lineops;
@@ -12,20 +13,15 @@ let operator = "";
 // Recent enough to be inside retention next to the host metrics written at "now".
 const T0 = Math.floor((Date.now() - 3600_000) / 60_000) * 60_000;
 
-const call = async (path: string, token: string, init: RequestInit = {}) => {
-  const res = await fetch(`${lineops.url}${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${token}`, ...(init.headers ?? {}) },
-  });
-  const text = await res.text();
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- API JSON of many shapes, asserted field by field
-  return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, any> };
-};
+const api = injectApi(() => lineops);
+const call = (path: string, token: string, { method = "GET", ...init }: ApiCall & { method?: string } = {}) =>
+  api(method, path, { token, ...init });
 
 const write = (token: string, body: Buffer) =>
   call("/api/v1/write", token, {
     method: "POST",
-    headers: { "content-type": "application/x-protobuf", "content-encoding": "snappy" },
+    type: "application/x-protobuf",
+    headers: { "content-encoding": "snappy" },
     body,
   });
 
@@ -70,17 +66,14 @@ describe("Prometheus-compatible API", () => {
     });
     const r = await call("/api/v1/query_range", viewer, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      type: "application/x-www-form-urlencoded",
       body: form.toString(),
     });
     expect(r.body.data.resultType).toBe("matrix");
-    const raw = await fetch(`${lineops.url}/api/v1/query_range?${form.toString()}`, {
-      headers: { authorization: `Bearer ${viewer}` },
-    });
-    expect(raw.headers.get("content-type")).toBe("application/json; charset=utf-8");
-    const text = await raw.text();
-    expect(raw.headers.get("content-length")).toBe(String(Buffer.byteLength(text)));
-    expect(text).toBe(JSON.stringify({ status: "success", data: r.body.data }));
+    const get = await call(`/api/v1/query_range?${form.toString()}`, viewer);
+    expect(get.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(get.headers["content-length"]).toBe(String(Buffer.byteLength(get.text)));
+    expect(get.text).toBe(JSON.stringify({ status: "success", data: r.body.data }));
     expect(r.body.data.result[0].values).toEqual([
       [T0 / 1000, "0"],
       [T0 / 1000 + 60, "80"],
@@ -160,7 +153,7 @@ describe("Prometheus-compatible API bounds", () => {
   const form = (query: string, extra: Record<string, string> = {}) =>
     call("/api/v1/query", viewer, {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
+      type: "application/x-www-form-urlencoded",
       body: new URLSearchParams({ query, ...extra }).toString(),
     });
 

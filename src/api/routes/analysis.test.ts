@@ -1,7 +1,9 @@
-// Trend analysis endpoints over data with known shape: a linear ramp, an outlier, a level shift.
+// Trend analysis endpoints over data with known shape: a linear ramp, an outlier, a level shift
+// (called in-process).
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLineops, type Lineops } from "../../main.js";
+import { injectApi } from "../../test-support/api.js";
 import { tempDir } from "../../test-support/line.js";
 
 let lineops: Lineops;
@@ -30,13 +32,8 @@ afterAll(async () => {
   await lineops?.stop();
 });
 
-const get = async (path: string) => {
-  const res = await fetch(`${lineops.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
-  return {
-    status: res.status,
-    body: (await res.json()) as { data: Record<string, unknown>[]; error?: string },
-  };
-};
+const api = injectApi(() => lineops);
+const get = (path: string) => api("GET", path, { token });
 
 describe("trend analysis API", () => {
   it("forecasts a linear ramp", async () => {
@@ -86,11 +83,8 @@ describe("trend analysis API", () => {
     ["horizon=1000y&step=1ms", "range=10s&step=1ms&horizon=1000y", 400, "bad_data", /11,000 points/],
     ["step=0.0001", "range=10s&step=0.0001", 400, "bad_data", /below the 1 ms resolution/],
   ])("bounds a forecast with %s", async (_name, params, status, errorType, message) => {
-    const res = await fetch(`${lineops.url}/api/v1/analysis/forecast?query=disk_used_bytes&${params}`, {
-      headers: { authorization: `Bearer ${token}` },
-    });
-    expect(res.status).toBe(status);
-    const body = (await res.json()) as { errorType: string; error: string };
+    const { status: got, body } = await get(`/api/v1/analysis/forecast?query=disk_used_bytes&${params}`);
+    expect(got).toBe(status);
     expect(body.errorType).toBe(errorType);
     expect(body.error).toMatch(message);
   });

@@ -1,13 +1,12 @@
 // End to end: `lineops demo` boots the sample line in a temporary data dir; a SIGKILLed control
 // plane's instances are cleaned up by the next start (the documented restart behaviour);
 // SIGTERM stops every instance.
-import { existsSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
-import { pino } from "pino";
-import { afterAll, describe, expect, it } from "vitest";
-import { ProcessRuntime } from "../../runtime/process/runtime.js";
-import { isAlive, runCli, spawnCli } from "../../test-support/cli.js";
-import { eventually, tempDir } from "../../test-support/line.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { ControlPlanes, isAlive, runCli, type spawnCli } from "../../test-support/cli.js";
+import { tempDir } from "../../test-support/line.js";
+import { waitFor } from "../../test-support/wait.js";
 
 type Status = {
   ready: boolean;
@@ -21,49 +20,72 @@ type Status = {
 };
 type Instances = { instances: { id: string; pid?: number; state: string; service: string }[] };
 
-const dataDir = tempDir("lineops-demo-");
-const children: ReturnType<typeof spawnCli>[] = [];
+const planes = new ControlPlanes();
+afterEach(() => planes.stopAll());
 
-const startDemo = () => {
-  const child = spawnCli(["demo", "--data-dir", dataDir, "--port", "0", "--log-level", "warn"]);
-  children.push(child);
-  return child;
+type Demo = {
+  dataDir: string;
+  demoFile: string;
+  child: ReturnType<typeof spawnCli>;
+  /** Runs `lineops args --json` against this demo and parses its output. */
+  cli<T>(args: string[]): Promise<T>;
 };
 
-const cli = async <T>(args: string[]): Promise<T> => {
-  const r = await runCli([...args, "--json", "--data-dir", dataDir]);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as T;
-};
-
-const demoFile = path.join(dataDir, "demo.json");
-
-afterAll(async () => {
-  // Whatever happened above, leave no process behind: stop the control planes, then any
-  // instance a killed one left (through the same pidfile cleanup lineops itself uses).
-  for (const c of children) {
-    c.kill("SIGKILL");
-  }
-  await new ProcessRuntime({
-    dataDir,
-    logger: pino({ level: "silent" }),
-    stopTimeoutMs: 2000,
-  }).cleanupOrphans();
+/** `lineops demo` on a data dir of its own (or `dataDir`, to restart on one). */
+const startDemo = (dataDir = tempDir("lineops-demo-")): Demo => ({
+  dataDir,
+  demoFile: path.join(dataDir, "demo.json"),
+  child: planes.spawn(dataDir, ["demo", "--data-dir", dataDir, "--port", "0", "--log-level", "warn"]),
+  async cli<T>(args: string[]): Promise<T> {
+    const r = await runCli([...args, "--json", "--data-dir", dataDir]);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as T;
+  },
 });
 
-describe("lineops demo", () => {
-  let firstPids: number[] = [];
+/** Waits until the demo wrote demo.json and its whole line is ready (asked over HTTP: cheaper than a CLI per poll). */
+const lineReady = (demo: Demo) =>
+  waitFor(
+    async () => {
+      const { url, token } = JSON.parse(readFileSync(demo.demoFile, "utf8")) as {
+        url: string;
+        token: string;
+      };
+      const res = await fetch(`${url}/api/v1/status`, { headers: { authorization: `Bearer ${token}` } });
+      return res.ok && ((await res.json()) as Status).ready ? true : undefined;
+    },
+    30_000,
+    `the demo's line ready (output:\n${demo.child.output()})`,
+  );
 
+/** A demo with its line ready, for the tests that start from one. */
+const readyDemo = async (): Promise<Demo> => {
+  const demo = startDemo();
+  await lineReady(demo);
+  return demo;
+};
+
+const pidsOf = async (demo: Demo) =>
+  (await demo.cli<Instances>(["instances"])).instances
+    .map((i) => i.pid)
+    .filter((p): p is number => p !== undefined);
+
+// Each test starts the demo it needs (any one runs alone with -t); afterEach stops them all.
+describe("lineops demo", () => {
   it("starts every service of the sample line and writes demo.json", async () => {
     const demo = startDemo();
-    await eventually(() => existsSync(demoFile), 30_000, `demo.json (output so far:\n${demo.output()})`);
-    const { url, token } = JSON.parse(readFileSync(demoFile, "utf8")) as { url: string; token: string };
+    // Read once it parses: it may be seen between its creation and its last byte.
+    const { url, token } = await waitFor(
+      () => JSON.parse(readFileSync(demo.demoFile, "utf8")) as { url: string; token: string },
+      30_000,
+      "demo.json",
+    );
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(token).toMatch(/^lo_/);
     // The banner is printed after demo.json is written: wait for it rather than race it.
-    await eventually(() => demo.output().includes(token), 10_000, "the banner with the token");
+    await waitFor(() => demo.child.output().includes(token), 10_000, "the banner with the token");
 
-    const status = await cli<Status>(["status"]);
+    const status = await demo.cli<Status>(["status"]);
     expect(status.services.map((s) => s.name).sort()).toEqual([
       "line-controller",
       "mes-connector",
@@ -78,9 +100,9 @@ describe("lineops demo", () => {
     expect(status.services.find((s) => s.name === "station-controller")?.readyInstances).toBe(4);
     // Every instance is a scrape target, and PromQL sees the line's KPIs.
     let lastTargets = "";
-    await eventually(
+    await waitFor(
       async () => {
-        const r = await runCli(["targets", "--json", "--data-dir", dataDir]);
+        const r = await runCli(["targets", "--json", "--data-dir", demo.dataDir]);
         lastTargets = r.stdout + r.stderr;
         const t = JSON.parse(r.stdout) as { activeTargets: { health: string }[] };
         // nine instances plus lineops itself
@@ -93,53 +115,43 @@ describe("lineops demo", () => {
     ).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${lastTargets}`);
     });
-    const up = await cli<{ resultType: string; result: { value: [number, string] }[] }>([
+    const up = await demo.cli<{ resultType: string; result: { value: [number, string] }[] }>([
       "query",
       'count(up{job="station-controller"} == 1)',
     ]);
     expect(up.result[0]?.value[1]).toBe("4");
-    const { instances } = await cli<Instances>(["instances"]);
-    firstPids = instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
-    expect(firstPids.length).toBe(9);
-    expect(firstPids.every(isAlive)).toBe(true);
+    const pids = await pidsOf(demo);
+    expect(pids.length).toBe(9);
+    expect(pids.every(isAlive)).toBe(true);
   });
 
   it("after a SIGKILL of the control plane, the next start stops the orphans and starts the line clean", async () => {
-    const first = children[0];
-    first?.kill("SIGKILL");
-    await eventually(() => first?.exitCode !== null || first.signalCode !== null, 5000, "demo exit");
+    const first = await readyDemo();
+    const firstPids = await pidsOf(first);
+    expect(firstPids.length).toBe(9);
+    const before = readFileSync(first.demoFile, "utf8");
+    first.child.kill("SIGKILL");
+    await waitFor(() => first.child.exitCode !== null || first.child.signalCode !== null, 5000, "demo exit");
     // The orphans outlive their control plane...
     expect(firstPids.filter(isAlive).length).toBe(firstPids.length);
 
-    const second = startDemo();
-    const before = readFileSync(demoFile, "utf8");
-    await eventually(
-      async () => {
-        const r = await runCli(["status", "--json", "--data-dir", dataDir]);
-        if (r.code !== 0) {
-          return undefined;
-        }
-        const s = JSON.parse(r.stdout) as Status;
-        return s.ready ? s : undefined;
-      },
-      30_000,
-      `line ready after restart (output:\n${second.output()})`,
-    );
+    const second = startDemo(first.dataDir);
+    await lineReady(second);
     // ...and are gone once the new control plane has started.
-    await eventually(() => firstPids.every((p) => !isAlive(p)), 10_000, "orphans stopped");
-    const { instances } = await cli<Instances>(["instances"]);
-    const newPids = instances.map((i) => i.pid);
-    expect(newPids.some((p) => p !== undefined && firstPids.includes(p))).toBe(false);
+    await waitFor(() => firstPids.every((p) => !isAlive(p)), 10_000, "orphans stopped");
+    const newPids = await pidsOf(second);
+    expect(newPids.some((p) => firstPids.includes(p))).toBe(false);
     // Unchanged specs are not new revisions, and the demo reuses its token.
-    const status = await cli<Status>(["status"]);
+    const status = await second.cli<Status>(["status"]);
     expect(status.services.every((s) => s.revisionNumber === 1)).toBe(true);
-    expect(JSON.parse(readFileSync(demoFile, "utf8")).token).toBe(JSON.parse(before).token);
-  });
+    expect(JSON.parse(readFileSync(second.demoFile, "utf8")).token).toBe(JSON.parse(before).token);
+  }, 60_000);
 
   it("rolls a faulty line-controller back by its error-rate analysis (the README's deploy)", async () => {
+    const demo = await readyDemo();
     type Front = { services: { name: string; url?: string; version: string }[] };
     const lineController = async () =>
-      (await cli<Front>(["status"])).services.find((s) => s.name === "line-controller");
+      (await demo.cli<Front>(["status"])).services.find((s) => s.name === "line-controller");
     const url = (await lineController())?.url;
     expect(url).toMatch(/^http:/);
     // More work orders than the demo's 2/s, so the canary's quarter gives the analysis a rate soon.
@@ -154,7 +166,7 @@ describe("lineops demo", () => {
     const workers = Array.from({ length: 4 }, worker);
     try {
       const r = await runCli(
-        ["deploy", "line-controller", "--version", "1.2.0-faulty", "--data-dir", dataDir],
+        ["deploy", "line-controller", "--version", "1.2.0-faulty", "--data-dir", demo.dataDir],
         {},
         90_000,
       );
@@ -169,15 +181,11 @@ describe("lineops demo", () => {
   }, 120_000);
 
   it("stops every instance on SIGTERM and exits 0", async () => {
-    const { instances } = await cli<Instances>(["instances"]);
-    const pids = instances.map((i) => i.pid).filter((p): p is number => p !== undefined);
-    const demo = children[1];
-    demo?.kill("SIGTERM");
-    const code = await eventually(
-      () => (demo?.exitCode === null ? undefined : demo?.exitCode),
-      20_000,
-      "exit",
-    );
+    const demo = await readyDemo();
+    const pids = await pidsOf(demo);
+    expect(pids.length).toBe(9);
+    demo.child.kill("SIGTERM");
+    const code = await waitFor(() => demo.child.exitCode, 20_000, "exit");
     expect(code).toBe(0);
     expect(pids.filter(isAlive)).toEqual([]);
   });

@@ -6,8 +6,12 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LineopsError } from "../../errors.js";
 import type { Labels } from "../model.js";
-import { eventually } from "../../test-support/line.js";
-import { startPrometheus, type RunningPrometheus } from "../test-support/prometheus.js";
+import { waitFor } from "../../test-support/wait.js";
+import {
+  selfScrapeRemoteWriteConfig,
+  startPrometheus,
+  type RunningPrometheus,
+} from "../test-support/prometheus.js";
 import { SampleCollector } from "../test-support/sample-collector.js";
 import { ingestWriteRequest } from "./ingest.js";
 import { decodeWriteRequest, type MetricMetadata } from "./write-request.js";
@@ -41,15 +45,12 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const rx = (server.address() as AddressInfo).port;
   prom = await startPrometheus({
-    configYaml: `global: { scrape_interval: 1s, evaluation_interval: 1s }
-scrape_configs:
-  - job_name: prometheus
-    static_configs: [{ targets: ["127.0.0.1:{{PORT}}"] }]
-remote_write:
-  - url: http://127.0.0.1:${rx}/api/v1/write
-    queue_config: { batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s }
+    configYaml: selfScrapeRemoteWriteConfig(
+      `http://127.0.0.1:${rx}/api/v1/write`,
+      `    queue_config: { batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s }
     metadata_config: { send: true, send_interval: 1s }
 `,
+    ),
   });
 }, 40_000);
 
@@ -71,7 +72,7 @@ async function query<T>(path: string): Promise<T> {
 
 describe(`remote write from the real Prometheus`, () => {
   it("sends snappy protobuf with the remote write 1.0 headers", async () => {
-    await eventually(() => requests.length > 0 || undefined, 20_000, "a first remote-write request");
+    await waitFor(() => requests.length > 0 || undefined, 20_000, "a first remote-write request");
     const h = requests[0]!.headers;
     expect(h["content-encoding"]).toBe("snappy");
     expect(h["content-type"]).toBe("application/x-protobuf");
@@ -84,7 +85,7 @@ describe(`remote write from the real Prometheus`, () => {
       { __name__: "up", job: "prometheus" },
       { __name__: "prometheus_build_info" },
     ];
-    await eventually(
+    await waitFor(
       () => selectors.every((sel) => (store.find(sel)[0]?.ts.length ?? 0) >= 3) || undefined,
       25_000,
       "3 samples of up and prometheus_build_info",
@@ -121,7 +122,7 @@ describe(`remote write from the real Prometheus`, () => {
   });
 
   it("sends metadata that decodes to the families it scrapes", async () => {
-    const meta = await eventually(
+    const meta = await waitFor(
       () => requests.flatMap((r) => r.metadata).find((m) => m.metricFamilyName === "prometheus_build_info"),
       20_000,
       "metadata for prometheus_build_info",

@@ -2,7 +2,7 @@
 // process-metrics pids; changes are debounced into one sync; nothing reaches the sink after stop().
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { eventually } from "../../test-support/line.js";
+import { waitFor } from "../../test-support/wait.js";
 import { InstanceDiscovery, type DiscoveredInstance } from "./instance-discovery.js";
 
 function source(instances: DiscoveredInstance[]) {
@@ -76,7 +76,7 @@ describe("InstanceDiscovery", () => {
     src.change();
     src.change();
     src.change();
-    await eventually(() => syncs === 1, 2000, "one sync");
+    await waitFor(() => syncs === 1, 2000, "one sync");
     src.change();
     await d.stop();
     expect(src.watchers.size).toBe(0);

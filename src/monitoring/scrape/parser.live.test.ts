@@ -1,8 +1,6 @@
 // The parser against real exporters on this machine: a live prometheus-node-exporter (both Accept
 // headers, format chosen from the answer's Content-Type) and prom-client's OpenMetrics output.
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import client from "prom-client";
@@ -13,8 +11,8 @@ import {
   parseSeriesLabels,
   type ExpositionFormat,
 } from "./parser.js";
+import { startNodeExporter, type RunningExporter } from "../host/test-support/node-exporter.js";
 
-const NODE_EXPORTER = "prometheus-node-exporter";
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 
 function parseAll(body: string, format: ExpositionFormat) {
@@ -30,60 +28,24 @@ function parseAll(body: string, format: ExpositionFormat) {
 /** Lines that must each yield exactly one sample: not blank, not a comment. */
 const sampleLines = (body: string) => body.split("\n").filter((l) => l !== "" && !l.startsWith("#")).length;
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
-  const addr = srv.address();
-  await new Promise<void>((r) => srv.close(() => r()));
-  if (addr === null || typeof addr === "string") {
-    throw new Error("no port");
-  }
-  return addr.port;
-}
-
 describe("node_exporter /metrics", () => {
-  let proc: ChildProcess | undefined;
+  let exporter: RunningExporter | undefined;
   let url = "";
 
   beforeAll(async () => {
-    if (spawnSync("which", [NODE_EXPORTER]).status !== 0) {
-      throw new Error(
-        `${NODE_EXPORTER} is not installed: run \`apt-get install -y prometheus-node-exporter\``,
-      );
-    }
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}/metrics`;
     // Extra collectors (off by default) so the body holds thousands of samples even in a container.
-    proc = spawn(
-      NODE_EXPORTER,
-      [
-        `--web.listen-address=127.0.0.1:${port}`,
-        "--collector.interrupts",
-        "--collector.slabinfo",
-        "--collector.processes",
-        "--collector.cpu.info",
-        "--collector.buddyinfo",
-      ],
-      { stdio: "ignore" },
-    );
-    const deadline = Date.now() + 15_000;
-    for (;;) {
-      try {
-        if ((await fetch(url)).ok) {
-          break;
-        }
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline || proc.exitCode !== null) {
-        throw new Error(`${NODE_EXPORTER} did not answer on ${url}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    exporter = await startNodeExporter([
+      "--collector.interrupts",
+      "--collector.slabinfo",
+      "--collector.processes",
+      "--collector.cpu.info",
+      "--collector.buddyinfo",
+    ]);
+    url = exporter.url;
   });
 
-  afterAll(() => {
-    proc?.kill();
+  afterAll(async () => {
+    await exporter?.stop();
   });
 
   for (const accept of ["text/plain;version=0.0.4", "application/openmetrics-text;version=1.0.0"]) {

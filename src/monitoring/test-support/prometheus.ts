@@ -34,6 +34,21 @@ export type StartPrometheusOptions = {
   readonly dataDir?: string;
 };
 
+/**
+ * prometheus.yml for the remote-write tests: Prometheus scrapes itself every second (job
+ * "prometheus") and remote-writes to `url`; `remoteWrite` holds more keys of that remote_write
+ * entry as YAML lines indented by four spaces (auth, queue_config, metadata_config).
+ */
+export function selfScrapeRemoteWriteConfig(url: string, remoteWrite: string): string {
+  return `global: { scrape_interval: 1s, evaluation_interval: 1s }
+scrape_configs:
+  - job_name: prometheus
+    static_configs: [{ targets: ["127.0.0.1:{{PORT}}"] }]
+remote_write:
+  - url: ${url}
+${remoteWrite}`;
+}
+
 // Every child still running when the test process exits is killed, so no test leaks a daemon.
 const children = new Set<ChildProcess>();
 let exitHookInstalled = false;

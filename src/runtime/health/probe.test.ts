@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 
 import { afterEach, describe, expect, it } from "vitest";
 
-import { refusedPort, waitFor } from "../test-support/helpers.js";
+import { refusedPort } from "../test-support/helpers.js";
+import { waitFor } from "../../test-support/wait.js";
 import type { ProbeSpec } from "../types.js";
 import { Prober, runProbe } from "./probe.js";
 

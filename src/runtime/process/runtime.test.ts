@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 
-import { httpRequest, waitFor } from "../test-support/helpers.js";
+import { httpRequest } from "../test-support/helpers.js";
+import { waitFor } from "../../test-support/wait.js";
 import type { InstanceEvent, InstanceSpec, ProbeSpec } from "../types.js";
 import { isAlive, readStartTimeTicks, writePidfile } from "./pidfile.js";
 import { ProcessRuntime } from "./runtime.js";
@@ -353,7 +354,7 @@ describe("orphan cleanup after a control-plane crash", () => {
     );
     let out = "";
     parent.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    const line = await waitFor(() => out.split("\n").find((l) => l.startsWith("{")) ?? "", 20_000, "orphan");
+    const line = await waitFor(() => out.split("\n").find((l) => l.startsWith("{")), 20_000, "orphan");
     const { id, pid } = JSON.parse(line) as { id: string; pid: number };
     const parentGone = new Promise((r) => parent.once("exit", r));
     parent.kill("SIGKILL");

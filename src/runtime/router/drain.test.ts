@@ -2,7 +2,7 @@
 // close so the backend's own graceful shutdown can complete.
 import { describe, expect, it } from "vitest";
 
-import { waitFor } from "../test-support/helpers.js";
+import { waitFor } from "../../test-support/wait.js";
 import { get } from "./test-support/backends.js";
 import { routerHarness } from "./test-support/harness.js";
 

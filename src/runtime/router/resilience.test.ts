@@ -4,7 +4,8 @@ import http from "node:http";
 
 import { describe, expect, it } from "vitest";
 
-import { httpRequest, refusedPort, waitFor } from "../test-support/helpers.js";
+import { httpRequest, refusedPort } from "../test-support/helpers.js";
+import { waitFor } from "../../test-support/wait.js";
 import type { Backend } from "./backend.js";
 import { get } from "./test-support/backends.js";
 import { routerHarness } from "./test-support/harness.js";

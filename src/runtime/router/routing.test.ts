@@ -4,7 +4,7 @@ import type http from "node:http";
 
 import { describe, expect, it } from "vitest";
 
-import { waitFor } from "../test-support/helpers.js";
+import { waitFor } from "../../test-support/wait.js";
 import type { RequestEvent } from "./metrics.js";
 import { get } from "./test-support/backends.js";
 import { routerHarness } from "./test-support/harness.js";

@@ -3,7 +3,8 @@ import net from "node:net";
 
 import { describe, expect, it } from "vitest";
 
-import { refusedPort, waitFor } from "../test-support/helpers.js";
+import { refusedPort } from "../test-support/helpers.js";
+import { waitFor } from "../../test-support/wait.js";
 import { routerHarness } from "./test-support/harness.js";
 import { connectWs, startEchoServer } from "./test-support/websocket.js";
 

@@ -1,10 +1,8 @@
-// Shared helpers for the runtime's tests: condition polling (shared with every test), tiny HTTP calls,
-// and a port that refuses connections.
+// Shared helpers for the runtime's tests: tiny HTTP calls and a port that refuses connections.
+// (Condition polling is src/test-support/wait.ts, shared with every test.)
 import http from "node:http";
 import net from "node:net";
 import type { AddressInfo } from "node:net";
-
-export { waitFor } from "../../test-support/wait.js";
 
 export type HttpResult = { status: number; body: string; headers: http.IncomingHttpHeaders };
 

@@ -1,71 +1,19 @@
-// Runs a real prometheus-node-exporter on a free loopback port for comparison tests, and reads its
-// text exposition into samples and TYPE lines.
-import { spawn, spawnSync } from "node:child_process";
-import type { ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
-import { waitFor } from "../../../test-support/wait.js";
-
-const BINARY = "prometheus-node-exporter";
+// A real prometheus-node-exporter for comparison tests, and a reader of its text exposition into
+// samples and TYPE lines.
+import { startNodeExporter as startDaemon } from "../../test-support/prometheus.js";
 
 export type ExpositionSample = { name: string; labels: Record<string, string>; value: number };
 export type Exposition = { samples: ExpositionSample[]; types: Map<string, string> };
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+export type RunningExporter = { /** Its /metrics URL. */ url: string; stop(): Promise<void> };
 
-export type RunningExporter = { url: string; child: ChildProcess; stop(): Promise<void> };
-
-/** Starts node_exporter with `args` (plus the listen address); fails with the install command if absent. */
+/**
+ * Starts node_exporter with `args` on a free loopback port (through the one daemon starter of the
+ * monitoring tests, which fails with the install command if the binary is absent).
+ */
 export async function startNodeExporter(args: readonly string[]): Promise<RunningExporter> {
-  if (spawnSync(BINARY, ["--version"], { stdio: "ignore" }).status !== 0) {
-    throw new Error(
-      `${BINARY} is not installed: run \`apt-get install -y prometheus-node-exporter\` (or \`bash scripts/system-deps.sh\` as root)`,
-    );
-  }
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}/metrics`;
-  const child = spawn(BINARY, [`--web.listen-address=127.0.0.1:${port}`, ...args], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  child.stderr?.on("data", (c: Buffer) => {
-    stderr = (stderr + c.toString("utf8")).slice(-4000);
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill("SIGTERM");
-    }
-    await exited;
-  };
-  try {
-    await waitFor(
-      async () => {
-        if (child.exitCode !== null) {
-          throw new Error(`${BINARY} exited with ${child.exitCode}: ${stderr}`);
-        }
-        return fetch(url).then(
-          (r) => r.ok,
-          () => false,
-        );
-      },
-      10_000,
-      `${BINARY} to answer on ${url}`,
-    );
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  return { url, child, stop };
+  const d = await startDaemon({ extraArgs: args });
+  return { url: `${d.url}/metrics`, stop: () => d.stop() };
 }
 
 const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)/;
