@@ -16,3 +16,6 @@ export const systemClock: Clock = {
   setTimer: (fn, ms) => setTimeout(fn, ms),
   clearTimer: (h) => clearTimeout(h as NodeJS.Timeout),
 };
+
+/** The reading half of a Clock, for parts that only stamp times (router outcomes, the TSDB's bounds). */
+export type Now = Clock["now"];

@@ -11,31 +11,37 @@ export type Matcher = { readonly type: MatchType; readonly name: string; readonl
 
 /** A canonical string for a label set (sorted names), usable as a Map key. */
 export function labelsKey(labels: Labels): string {
-  return labelsKeyOf(labels, Object.keys(labels).sort());
+  return keyOf(labels, Object.keys(labels).sort(), false);
 }
 
 /**
  * labelsKey() of the labels named in `sortedNames` alone (PromQL's `by`/`on` groups), without
- * building that label set; a name whose value is empty or absent is left out, as a stored series
- * never holds an empty label.
+ * building that label set; a name whose value is empty or absent is left out, as PromQL treats an
+ * empty label as a missing one.
  */
 export function labelsKeyOf(labels: Labels, sortedNames: readonly string[]): string {
-  let key = "";
-  for (const n of sortedNames) {
-    const v = labels[n];
-    if (v !== undefined && v !== "") {
-      key += `${n}\u0000${v}\u0001`;
-    }
-  }
-  return key;
+  return keyOf(labels, sortedNames, true);
 }
 
 /** labelsKey() of a label set without the names `drop` picks (PromQL's `ignoring`/`without`). */
 export function labelsKeyWithout(labels: Labels, drop: (name: string) => boolean): string {
-  return labelsKeyOf(
+  return keyOf(
     labels,
     Object.keys(labels)
       .filter((n) => !drop(n))
       .sort(),
+    false,
   );
+}
+
+function keyOf(labels: Labels, sortedNames: readonly string[], skipEmpty: boolean): string {
+  let key = "";
+  for (const n of sortedNames) {
+    const v = labels[n];
+    if (v === undefined || (skipEmpty && v === "")) {
+      continue;
+    }
+    key += `${n}\u0000${v}\u0001`;
+  }
+  return key;
 }

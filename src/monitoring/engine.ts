@@ -29,6 +29,7 @@ import {
   type ScrapeTarget,
 } from "./scrape/target.js";
 import { Tsdb } from "./tsdb/tsdb.js";
+import { formatDuration } from "../model/duration.js";
 
 export type MonitoringOptions = {
   dataDir: string;
@@ -257,8 +258,8 @@ export class MonitoringEngine {
         health.lastScrape === undefined ? "0001-01-01T00:00:00Z" : new Date(health.lastScrape).toISOString(),
       lastScrapeDuration: health.lastScrapeDurationMs / 1000,
       health: health.health,
-      scrapeInterval: `${target.intervalMs / 1000}s`,
-      scrapeTimeout: `${target.timeoutMs / 1000}s`,
+      scrapeInterval: formatDuration(target.intervalMs),
+      scrapeTimeout: formatDuration(target.timeoutMs),
     }));
     return { activeTargets: state === "dropped" ? [] : active, droppedTargets: [], droppedTargetCounts: {} };
   }

@@ -2,6 +2,7 @@
 // logged at most once per interval per path, so a sender flooding bad timestamps cannot flood the log.
 import type { Logger } from "pino";
 import { REJECT_REASONS, type RejectReason } from "./tsdb/errors.js";
+import type { Now } from "../clock.js";
 
 export type RejectSource = "remote_write" | "scrape";
 
@@ -10,7 +11,7 @@ export type RejectionCount = { source: RejectSource; reason: RejectReason; value
 export type RejectionLogOptions = {
   /** At most one log line per source per this many ms. Default 10 000. */
   intervalMs?: number;
-  now?: () => number;
+  now?: Now;
 };
 
 type SourceState = {
@@ -23,7 +24,7 @@ export class RejectionLog {
   private readonly counts = new Map<RejectSource, Record<RejectReason, number>>();
   private readonly state = new Map<RejectSource, SourceState>();
   private readonly intervalMs: number;
-  private readonly now: () => number;
+  private readonly now: Now;
 
   constructor(
     private readonly logger: Logger,

@@ -13,6 +13,7 @@
 import { LineopsError } from "../../errors.js";
 import { median } from "../../model/stats.js";
 import { AnalysisErrors } from "./errors.js";
+import { lineColumn } from "../../model/text-position.js";
 
 /** A compile or evaluation error; `offset` is the character it points at, `reason` the bare message. */
 export class ConditionError extends LineopsError {
@@ -22,18 +23,18 @@ export class ConditionError extends LineopsError {
     readonly offset: number,
     readonly reason: string,
   ) {
-    const { line, col } = lineCol(source, offset);
+    const { line, col } = lineColumn(source, offset);
     const invalid = code === AnalysisErrors.conditionInvalid.code;
     super(code, `${line}:${col}: ${reason}`, invalid ? 400 : 422, invalid ? "bad_data" : "execution");
     this.name = "ConditionError";
   }
 
   get line(): number {
-    return lineCol(this.source, this.offset).line;
+    return lineColumn(this.source, this.offset).line;
   }
 
   get col(): number {
-    return lineCol(this.source, this.offset).col;
+    return lineColumn(this.source, this.offset).col;
   }
 }
 
@@ -45,20 +46,6 @@ export type CompiledCondition = {
 
 export const MAX_CONDITION_LENGTH = 4096;
 const MAX_DEPTH = 64;
-
-function lineCol(source: string, offset: number): { line: number; col: number } {
-  let line = 1;
-  let col = 1;
-  for (let i = 0; i < offset && i < source.length; i++) {
-    if (source[i] === "\n") {
-      line++;
-      col = 1;
-    } else {
-      col++;
-    }
-  }
-  return { line, col };
-}
 
 // ---- lexer ----
 

@@ -21,6 +21,7 @@ import { applyRetention } from "./retention.js";
 import { Slicer } from "../slicer.js";
 import { grown } from "../typed-arrays.js";
 import { Wal, type Logger } from "./wal.js";
+import type { Now } from "../../clock.js";
 
 export type { TsdbAppender } from "./appender.js";
 export { MAX_AHEAD_MS } from "./appender.js";
@@ -62,7 +63,7 @@ export type TsdbOptions = {
    * The wall clock (ms): appends beyond now + MAX_AHEAD_MS are refused, and data beyond it found on
    * open is set aside. Default Date.now; tests inject one.
    */
-  now?: () => number;
+  now?: Now;
   /** Called after every WAL flush (tests, and callers that report durability). */
   onWalFlush?: () => void;
 };

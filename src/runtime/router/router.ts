@@ -39,6 +39,7 @@ import { HttpExchange } from "./proxy.js";
 import { UpgradeExchange } from "./upgrade.js";
 import type { StickyRange, Weights } from "./weights.js";
 import { stickyGroupOf, stickyRanges, validateWeights } from "./weights.js";
+import type { Now } from "../../clock.js";
 
 export type { Backend, BackendStatus } from "./backend.js";
 export { DEFAULT_GROUP } from "./backend.js";
@@ -62,7 +63,7 @@ export type RouterOptions = {
   /** Backends tried per request while connections fail before sending (default 3). */
   maxAttempts?: number;
   /** Clock for passive-health ejections (ms); tests inject one. Default Date.now. */
-  now?: () => number;
+  now?: Now;
   /** Certificate and key: front doors opened from now on speak HTTPS (setSecureContext swaps them). */
   tls?: SecureContextOptions;
 };
@@ -108,7 +109,7 @@ export class Router {
   readonly #onRequest: ((e: RequestEvent) => void) | undefined;
   readonly #connectTimeoutMs: number;
   readonly #maxAttempts: number;
-  readonly #now: () => number;
+  readonly #now: Now;
   #tls: SecureContextOptions | undefined;
   readonly #routes = new Map<string, ServiceRoute>();
   /** Every backend the router still knows, including removed ones with requests in flight. */
