@@ -5,18 +5,11 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { loadConfigFile, resolveConfig } from "./config.js";
 import { ConfigError } from "./errors.js";
+import { configErrorOf } from "./test-support/config-error.js";
 import { parseYaml } from "./load.js";
 import { configSchema } from "./schema.js";
 
-function issuesOf(fn: () => unknown) {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).issues;
-  }
-  throw new Error("expected a ConfigError");
-}
+const issuesOf = (fn: () => unknown) => configErrorOf(fn).issues;
 
 describe("config loading", () => {
   it("gives defaults for an empty file", () => {

@@ -1,6 +1,6 @@
 // Bad deployment specs in line.yaml are rejected at load with file:line:col, before anything runs.
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../config/errors.js";
+import { configErrorOf } from "../config/test-support/config-error.js";
 import { parseLine } from "./line.js";
 
 const svc = (extra: string) => `services:
@@ -10,15 +10,7 @@ const svc = (extra: string) => `services:
     stations: ["1", "2"]
 ${extra}`;
 
-function problems(text: string): string {
-  try {
-    parseLine(text, "line.yaml");
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as ConfigError).message;
-  }
-  throw new Error("expected the line to be rejected");
-}
+const problems = (text: string) => configErrorOf(() => parseLine(text, "line.yaml")).message;
 
 describe("deployment specs in line.yaml", () => {
   it("rejects an unknown strategy type", () => {

@@ -92,10 +92,7 @@ afterAll(async () => {
 describe("with the real Prometheus", () => {
   it("(a) ingests Prometheus's remote write: the same samples come back from lineops's API", async () => {
     await waitFor(
-      async () => {
-        const r = await ours('up{job="prometheus"}');
-        return r.length > 0 ? true : undefined;
-      },
+      async () => (await ours('up{job="prometheus"}')).length > 0 || undefined,
       30_000,
       "remote-written samples in lineops",
     );
@@ -122,10 +119,10 @@ describe("with the real Prometheus", () => {
     ]) {
       const q = new URLSearchParams({ query: expr, start: String(end - 5), end: String(end), step: "1" });
       const theirs = await query<Matrix>(prometheus.url, `/api/v1/query_range?${q}`);
-      const ours = await query<Matrix>(lineops.url, `/api/v1/query_range?${q}`, token);
+      const mine = await query<Matrix>(lineops.url, `/api/v1/query_range?${q}`, token);
       expect(theirs.length, expr).toBe(1);
       expect(theirs[0]?.values.length, expr).toBeGreaterThanOrEqual(4);
-      expect(ours, expr).toEqual(theirs);
+      expect(mine, expr).toEqual(theirs);
     }
   }, 60_000);
 
@@ -154,10 +151,7 @@ describe("with the real Prometheus", () => {
 
   it("(c) scrapes Prometheus's own /metrics", async () => {
     await waitFor(
-      async () => {
-        const r = await ours('prometheus_build_info{job="prometheus-self"}');
-        return r.length === 1 ? true : undefined;
-      },
+      async () => (await ours('prometheus_build_info{job="prometheus-self"}')).length === 1 || undefined,
       20_000,
       "Prometheus's metrics scraped by lineops",
     );

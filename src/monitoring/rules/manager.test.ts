@@ -16,10 +16,16 @@ import { RuleManager } from "./manager.js";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 
+/** A rule manager evaluating through a PromQL engine over `db`, as the monitoring engine wires it. */
+function rulesOver(db: Tsdb) {
+  const engine = new Engine({});
+  const rules = new RuleManager(promqlQuerier(engine, db).instant, db, pino({ level: "silent" }), 60_000);
+  return { engine, rules };
+}
+
 describe("recording rules", () => {
   it("evaluates groups in order and writes results to the TSDB", async () => {
     const db = Tsdb.open(tempDir(), { autoCompact: false });
-    const engine = new Engine({});
     const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 600_000;
     const app = db.appender();
     for (let i = 0; i <= 20; i++) {
@@ -27,7 +33,7 @@ describe("recording rules", () => {
       app.append({ __name__: "units_produced_total", station: "2" }, t0 + i * 15_000, i * 6);
     }
     app.commit();
-    const rules = new RuleManager(promqlQuerier(engine, db).instant, db, pino({ level: "silent" }), 60_000);
+    const { engine, rules } = rulesOver(db);
     rules.load([
       { file: "line-rules.yaml", groups: loadRuleFile(path.join(fixtures, "line-rules.yaml")).groups },
     ]);
@@ -53,13 +59,12 @@ describe("recording rules", () => {
 
   it("marks a recorded series stale when the rule stops producing it", async () => {
     const db = Tsdb.open(tempDir(), { autoCompact: false });
-    const engine = new Engine({});
     const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 600_000;
     const app = db.appender();
     app.append({ __name__: "temp", zone: "a" }, t0, 1);
     app.append({ __name__: "temp", zone: "b" }, t0, 2);
     app.commit();
-    const rules = new RuleManager(promqlQuerier(engine, db).instant, db, pino({ level: "silent" }), 60_000);
+    const { rules } = rulesOver(db);
     rules.load([
       {
         file: "x",

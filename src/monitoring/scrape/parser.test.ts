@@ -214,40 +214,37 @@ describe("text format", () => {
     expect(failure('{""} 1').message).toContain("empty metric name");
   });
 
-  it("rejects malformed lines with the line number", () => {
+  it.each<[string, string]>([
+    ['http_requests_total{code"200"} 1', 'expected "=" after label name "code", got "\\""'],
+    ["m{code=200} 1", `expected '"' to open the value of label "code", got "2"`],
+    ['m{a="1",a="2"} 1', 'duplicate label name "a"'],
+    ['m{a="1",b="2","a"="3"} 1', 'duplicate label name "a"'],
+    [
+      'm{__name__="x"} 1',
+      'label "__name__" duplicates the metric name (write the name before "{" or quoted inside it)',
+    ],
+    ["1m 1", 'expected a metric name, "{" or "#" at the start of a line, got "1"'],
+    ["m-x 1", 'unexpected "-" after "m"'],
+    ['m{a-b="1"} 1', 'expected "=" after label name "a", got "-"'],
+    ['m{1a="1"} 1', 'expected a label name or "}", got "1"'],
+    ['m{,a="1"} 1', 'expected a label name or "}", got ","'],
+    ['m{a="1",,} 1', 'expected a label name or "}", got ","'],
+    ['m{a="1} 1', `unterminated label value: no closing '"' on this line (write a line break as \\n)`],
+    ['m{a="1\\', "unterminated label value: backslash at end of line"],
+    ["m", 'expected a value after "m", got end of line'],
+    ["m ", 'expected a value after "m", got end of line'],
+    ['m{a="1"}', 'expected a value after "m{a=\\"1\\"}", got end of line'],
+    ["# TYPE m counterz", 'invalid metric type "counterz" for "m"'],
+    ["# TYPE m info", 'invalid metric type "info" for "m"'],
+    ["# TYPE m", 'invalid metric type "" for "m"'],
+    ["# HELP 1m x", 'expected a metric name after # HELP, got "1"'],
+    ["# TYPE m{x} counter", 'unexpected "{" after metric name "m" in # TYPE'],
+    ['m 1 # {a="b"} 1', "exemplars are only allowed in OpenMetrics, not in the text format"],
+  ])("rejects the malformed line %j with its line number: %s", (bad, msg) => {
     const body = (bad: string) => `# HELP ok fine\nok 1\n\n${bad}\nok 2\n`;
-    const cases: [string, string][] = [
-      ['http_requests_total{code"200"} 1', 'expected "=" after label name "code", got "\\""'],
-      ["m{code=200} 1", `expected '"' to open the value of label "code", got "2"`],
-      ['m{a="1",a="2"} 1', 'duplicate label name "a"'],
-      ['m{a="1",b="2","a"="3"} 1', 'duplicate label name "a"'],
-      [
-        'm{__name__="x"} 1',
-        'label "__name__" duplicates the metric name (write the name before "{" or quoted inside it)',
-      ],
-      ["1m 1", 'expected a metric name, "{" or "#" at the start of a line, got "1"'],
-      ["m-x 1", 'unexpected "-" after "m"'],
-      ['m{a-b="1"} 1', 'expected "=" after label name "a", got "-"'],
-      ['m{1a="1"} 1', 'expected a label name or "}", got "1"'],
-      ['m{,a="1"} 1', 'expected a label name or "}", got ","'],
-      ['m{a="1",,} 1', 'expected a label name or "}", got ","'],
-      ['m{a="1} 1', `unterminated label value: no closing '"' on this line (write a line break as \\n)`],
-      ['m{a="1\\', "unterminated label value: backslash at end of line"],
-      ["m", 'expected a value after "m", got end of line'],
-      ["m ", 'expected a value after "m", got end of line'],
-      ['m{a="1"}', 'expected a value after "m{a=\\"1\\"}", got end of line'],
-      ["# TYPE m counterz", 'invalid metric type "counterz" for "m"'],
-      ["# TYPE m info", 'invalid metric type "info" for "m"'],
-      ["# TYPE m", 'invalid metric type "" for "m"'],
-      ["# HELP 1m x", 'expected a metric name after # HELP, got "1"'],
-      ["# TYPE m{x} counter", 'unexpected "{" after metric name "m" in # TYPE'],
-      ['m 1 # {a="b"} 1', "exemplars are only allowed in OpenMetrics, not in the text format"],
-    ];
-    for (const [bad, msg] of cases) {
-      const e = failure(body(bad));
-      expect(e.message, bad).toBe(`line 4: ${msg}`);
-      expect(e.line).toBe(4);
-    }
+    const e = failure(body(bad));
+    expect(e.message, bad).toBe(`line 4: ${msg}`);
+    expect(e.line).toBe(4);
   });
 
   it("rejects a raw line break inside a label value, at the line where the value starts", () => {
@@ -336,39 +333,36 @@ describe("OpenMetrics", () => {
     expect(omFailure("a 1\n# EOF x").message).toBe('line 2: unexpected " " after "# EOF"');
   });
 
-  it("is strict where the text format is lenient", () => {
+  it.each<[string, string]>([
+    ["", "empty lines are not allowed in OpenMetrics"],
+    [
+      "# a comment",
+      'invalid comment "# a comment": OpenMetrics allows only # HELP, # TYPE, # UNIT and # EOF',
+    ],
+    ["#x", 'expected " " after "#" (OpenMetrics allows only # HELP, # TYPE, # UNIT and # EOF)'],
+    [" m 1", 'expected a metric name, "{" or "#" at the start of a line, got " "'],
+    ["m  1", 'expected a value after "m", got " "'],
+    ["m\t1", 'unexpected "\\t" after "m"'],
+    ['m{a="1" } 1', 'expected "," or "}" after the value of label "a", got " "'],
+    ['m{a="1"b="2"} 1', 'expected "," or "}" after the value of label "a", got "b"'],
+    ['m{ a="1"} 1', 'expected a label name or "}", got " "'],
+    ["m 1 ", 'expected a timestamp or an exemplar after " ", got end of line'],
+    ["m 1 2 ", 'expected end of line or an exemplar "# {" after the timestamp, got end of line'],
+    ["m 1 NaN", 'invalid timestamp "NaN" (OpenMetrics: seconds)'],
+    ["m 1 +Inf", 'invalid timestamp "+Inf" (OpenMetrics: seconds)'],
+    ["m 1 # x", 'expected an exemplar "# {" after the sample'],
+    ['m 1 # {a="b"}', 'expected " " and a value after the exemplar labels, got end of line'],
+    ['m 1 # {a="b"} x', 'invalid exemplar value "x"'],
+    ['m 1 # {a="b"} 1 y', 'invalid exemplar timestamp "y"'],
+    ['m 1 # {"n"} 1', "exemplar labels cannot hold a metric name"],
+    ["# TYPE m untyped", 'invalid metric type "untyped" for "m"'],
+    ["# HELP m", 'expected " " and text after metric name "m" in # HELP'],
+    ["# UNIT m_bytes seconds", 'unit "seconds" is not a suffix of metric "m_bytes"'],
+    ["# UNIT seconds seconds", 'unit "seconds" is not a suffix of metric "seconds"'],
+  ])("is strict where the text format is lenient: %j is %s", (bad, msg) => {
     const body = (bad: string) => `# TYPE ok gauge\nok 1\n${bad}\n# EOF\n`;
-    const cases: [string, string][] = [
-      ["", "empty lines are not allowed in OpenMetrics"],
-      [
-        "# a comment",
-        'invalid comment "# a comment": OpenMetrics allows only # HELP, # TYPE, # UNIT and # EOF',
-      ],
-      ["#x", 'expected " " after "#" (OpenMetrics allows only # HELP, # TYPE, # UNIT and # EOF)'],
-      [" m 1", 'expected a metric name, "{" or "#" at the start of a line, got " "'],
-      ["m  1", 'expected a value after "m", got " "'],
-      ["m\t1", 'unexpected "\\t" after "m"'],
-      ['m{a="1" } 1', 'expected "," or "}" after the value of label "a", got " "'],
-      ['m{a="1"b="2"} 1', 'expected "," or "}" after the value of label "a", got "b"'],
-      ['m{ a="1"} 1', 'expected a label name or "}", got " "'],
-      ["m 1 ", 'expected a timestamp or an exemplar after " ", got end of line'],
-      ["m 1 2 ", 'expected end of line or an exemplar "# {" after the timestamp, got end of line'],
-      ["m 1 NaN", 'invalid timestamp "NaN" (OpenMetrics: seconds)'],
-      ["m 1 +Inf", 'invalid timestamp "+Inf" (OpenMetrics: seconds)'],
-      ["m 1 # x", 'expected an exemplar "# {" after the sample'],
-      ['m 1 # {a="b"}', 'expected " " and a value after the exemplar labels, got end of line'],
-      ['m 1 # {a="b"} x', 'invalid exemplar value "x"'],
-      ['m 1 # {a="b"} 1 y', 'invalid exemplar timestamp "y"'],
-      ['m 1 # {"n"} 1', "exemplar labels cannot hold a metric name"],
-      ["# TYPE m untyped", 'invalid metric type "untyped" for "m"'],
-      ["# HELP m", 'expected " " and text after metric name "m" in # HELP'],
-      ["# UNIT m_bytes seconds", 'unit "seconds" is not a suffix of metric "m_bytes"'],
-      ["# UNIT seconds seconds", 'unit "seconds" is not a suffix of metric "seconds"'],
-    ];
-    for (const [bad, msg] of cases) {
-      const e = omFailure(body(bad));
-      expect(e.message, bad).toBe(`line 3: ${msg}`);
-    }
+    const e = omFailure(body(bad));
+    expect(e.message, bad).toBe(`line 3: ${msg}`);
   });
 
   it("accepts quoted UTF-8 names and an empty UNIT", () => {
