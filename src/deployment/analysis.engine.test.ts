@@ -26,11 +26,12 @@ beforeAll(async () => {
   - name: error-rate
     metrics:
       - name: errors
-        query: '${errorRate("5s")}'
+        query: '${errorRate("10s")}'
         interval: 2s
-        count: 4
-        # the canary's first seconds have no scraped rate yet
-        inconclusiveLimit: 2
+        count: 6
+        # The canary's first seconds have no scraped rate yet, and on a loaded machine (npm test on
+        # 2 cores) the 1 s self-scrape slips: a 5 s window and 2 inconclusive allowed failed there.
+        inconclusiveLimit: 4
         successCondition: result < 0.05
 services:
   - name: line-controller
