@@ -437,28 +437,30 @@ class Scanner {
       this.fail('expected an exemplar "# {" after the sample');
     }
     p = this.labels(p + 3, true, MODE_EXEMPLAR);
-    const c = s.charCodeAt(p);
+    let c = s.charCodeAt(p);
     if (c !== SP) {
       this.fail(`expected " " and a value after the exemplar labels, got ${describeChar(c)}`);
     }
-    // Rare (OpenMetrics exemplars only): the value and the optional timestamp share one field scan.
-    const field = (
-      start: number,
-      parse: (s: string, a: number, b: number) => number | undefined,
-      what: string,
-    ) => {
-      let end = start;
-      while (s.charCodeAt(end) > SP) {
-        end++;
+    // Value, then an optional timestamp, each one field up to the next blank. Written out rather
+    // than shared through a closure: with a closure per exemplar, bench:parser's prom-client
+    // OpenMetrics body (exemplars on a sixth of its samples) parsed 30 % slower.
+    const vStart = ++p;
+    c = s.charCodeAt(p);
+    while (c > SP) {
+      c = s.charCodeAt(++p);
+    }
+    if (parseFloatAt(s, vStart, p) === undefined) {
+      this.fail(`invalid exemplar value ${JSON.stringify(s.slice(vStart, p))}`);
+    }
+    if (c === SP) {
+      const tStart = ++p;
+      c = s.charCodeAt(p);
+      while (c > SP) {
+        c = s.charCodeAt(++p);
       }
-      if (parse(s, start, end) === undefined) {
-        this.fail(`invalid exemplar ${what} ${JSON.stringify(s.slice(start, end))}`);
+      if (parseOmTs(s, tStart, p) === undefined) {
+        this.fail(`invalid exemplar timestamp ${JSON.stringify(s.slice(tStart, p))}`);
       }
-      return end;
-    };
-    p = field(p + 1, parseFloatAt, "value");
-    if (s.charCodeAt(p) === SP) {
-      p = field(p + 1, parseOmTs, "timestamp");
     }
     return p;
   }
