@@ -13,6 +13,7 @@
 import { LineopsError } from "../../errors.js";
 import { median } from "../../model/stats.js";
 import { AnalysisErrors } from "./errors.js";
+import { arith, compare } from "../../model/arithmetic.js";
 import { lineColumn } from "../../model/text-position.js";
 
 /** A compile or evaluation error; `offset` is the character it points at, `reason` the bare message. */
@@ -575,26 +576,9 @@ class Evaluator {
     }
     const l = this.num(n.l);
     const r = this.num(n.r);
-    switch (n.op) {
-      case "<":
-        return l < r;
-      case "<=":
-        return l <= r;
-      case ">":
-        return l > r;
-      case ">=":
-        return l >= r;
-      case "+":
-        return l + r;
-      case "-":
-        return l - r;
-      case "*":
-        return l * r;
-      case "/":
-        return l / r;
-      default:
-        return l % r;
-    }
+    return n.op === "<" || n.op === "<=" || n.op === ">" || n.op === ">="
+      ? compare(n.op, l, r)
+      : arith(n.op, l, r);
   }
 
   private pred(n: Extract<Node, { k: "pred" }>): boolean {

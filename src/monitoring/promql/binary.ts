@@ -1,5 +1,6 @@
 // Binary operators: scalar/scalar, vector/scalar and vector/vector with on/ignoring/group_left/
 // group_right matching and the set operators and/or/unless, evaluated over all steps at once.
+import { arith, compare } from "../../model/arithmetic.js";
 import { labelsKey, labelsKeyOf, labelsKeyWithout } from "../../model/labels.js";
 import type { Labels } from "../model.js";
 import type { Binary, BinaryOp, VectorMatching } from "./ast.js";
@@ -8,58 +9,6 @@ import { PromqlErrors } from "./errors.js";
 import type { QueryState } from "./state.js";
 import { newSeries } from "./value.js";
 import type { ScalarValue, VectorValue, VSeries } from "./value.js";
-
-/** Go's math.Mod semantics (sign of the dividend), which JS % already follows. */
-function arith(op: BinaryOp, l: number, r: number): number {
-  switch (op) {
-    case "+":
-      return l + r;
-    case "-":
-      return l - r;
-    case "*":
-      return l * r;
-    case "/":
-      return l / r;
-    case "%":
-      return l % r;
-    case "^":
-      return goPow(l, r);
-    case "atan2":
-      return Math.atan2(l, r);
-    default:
-      return NaN;
-  }
-}
-
-/** Go's math.Pow differs from JS for 1^NaN and (-1)^±Inf: both are 1 in Go. */
-function goPow(x: number, y: number): number {
-  if (x === 1 || y === 0) {
-    return 1;
-  }
-  if (x === -1 && (y === Infinity || y === -Infinity)) {
-    return 1;
-  }
-  return Math.pow(x, y);
-}
-
-function compare(op: BinaryOp, l: number, r: number): boolean {
-  switch (op) {
-    case "==":
-      return l === r;
-    case "!=":
-      return l !== r;
-    case ">":
-      return l > r;
-    case "<":
-      return l < r;
-    case ">=":
-      return l >= r;
-    case "<=":
-      return l <= r;
-    default:
-      return false;
-  }
-}
 
 export function scalarBinop(op: BinaryOp, l: ScalarValue, r: ScalarValue, n: number): ScalarValue {
   const out = new Float64Array(n);
