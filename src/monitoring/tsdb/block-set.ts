@@ -54,20 +54,21 @@ export class BlockSet {
     }
     let appendable = -Infinity;
     for (const b of this.raw) {
-      appendable = Math.max(appendable, this.appendableAfter(b, openBound));
+      appendable = Math.max(appendable, this.appendableAfter(b, now));
     }
     return appendable;
   }
 
   /**
    * Where appends may resume after raw block `b`: its end, except for a block that ends after the
-   * clock + 10 min. Future-dated samples once made compaction cut the block holding "now" early,
-   * and its aligned end would refuse every scrape for up to a block duration; appends resume after
-   * its newest sample instead, and the next cut of that range makes a second block beside it (the
-   * querier merges overlapping blocks by timestamp).
+   * clock. Future-dated samples once made compaction cut the block holding "now" early, and its
+   * aligned end would refuse every scrape for up to a block duration; appends resume after its
+   * newest sample instead, and the next cut of that range makes a second block beside it (the
+   * querier merges overlapping blocks by timestamp). The test is the clock itself, not the clock +
+   * 10 min that bounds appends: a block ending at 12:00 opened at 11:55 refused 5 min of scrapes.
    */
-  private appendableAfter(b: Block, openBound: number): number {
-    if (b.meta.maxTime <= openBound) {
+  private appendableAfter(b: Block, now: number): number {
+    if (b.meta.maxTime <= now) {
       return b.meta.maxTime;
     }
     let newest = -Infinity;
