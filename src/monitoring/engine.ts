@@ -11,8 +11,7 @@ import { MonitoringErrors } from "./errors.js";
 import { labelsKey, type Labels, type Matcher, type Storage } from "./model.js";
 import { compileMatcher } from "./promql/matcher.js";
 import { parseExpr } from "./promql/parser.js";
-import { Engine, toPrometheusJson, type QueryResult } from "./promql/engine.js";
-import type { PromJsonData } from "./promql/format.js";
+import { Engine, type QueryResult } from "./promql/engine.js";
 import { promqlQuerier, type MetricsQuerier } from "./query.js";
 import { RemoteWriteRejectedError } from "./remote/errors.js";
 import { ingestWriteRequest } from "./remote/ingest.js";
@@ -169,10 +168,6 @@ export class MonitoringEngine {
     timeoutMs?: number,
   ): Promise<QueryResult> {
     return this.promql.rangeQuery(this.storage, query, startMs, endMs, stepMs, { timeoutMs });
-  }
-
-  async rangeJson(query: string, startMs: number, endMs: number, stepMs: number, timeoutMs?: number) {
-    return withNotes(await this.range(query, startMs, endMs, stepMs, timeoutMs));
   }
 
   /** Label sets of the series matching any of the selectors within [start, end]. */
@@ -402,14 +397,6 @@ function parseSelectors(match: string[]): Matcher[][] {
     }
     return expr.matchers;
   });
-}
-
-function withNotes(r: QueryResult): { data: PromJsonData; warnings?: string[]; infos?: string[] } {
-  return {
-    data: toPrometheusJson(r),
-    ...(r.warnings ? { warnings: r.warnings } : {}),
-    ...(r.infos ? { infos: r.infos } : {}),
-  };
 }
 
 /** The TSDB as seen by the scrape loops: the same appenders, counting what each commit adds. */

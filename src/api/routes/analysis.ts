@@ -24,7 +24,7 @@ const dur = (name: string, value: string | undefined, fallbackMs: number) =>
 const time = (name: string, value: string | undefined) => parseTimeParam(name, value, Date.now());
 
 export function analysisRoutes(app: ApiApp, monitoring: MonitoringEngine): void {
-  const range: RangeQuery = async (query, s, e, step) => (await monitoring.rangeJson(query, s, e, step)).data;
+  const range: RangeQuery = monitoring.querier.range;
   /** GET /api/v1/analysis/NAME: the query string checked against `querystring`, then `run`. */
   const analysis = <S extends z.ZodType>(
     name: string,

@@ -8,13 +8,13 @@ function fakeRange(series: number): RangeQuery & { calls: number } {
   const q = Object.assign(
     async (_query: string, startMs: number, endMs: number, stepMs: number) => {
       q.calls++;
-      const values: [number, string][] = [];
+      const points: { t: number; v: number }[] = [];
       for (let t = startMs; t <= endMs; t += stepMs) {
-        values.push([t / 1000, "1"]);
+        points.push({ t, v: 1 });
       }
       return {
-        resultType: "matrix",
-        result: Array.from({ length: series }, (_, i) => ({ metric: { i: String(i) }, values })),
+        type: "matrix" as const,
+        series: Array.from({ length: series }, (_, i) => ({ labels: { i: String(i) }, points })),
       };
     },
     { calls: 0 },

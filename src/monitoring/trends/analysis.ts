@@ -4,16 +4,11 @@
 import type { Labels } from "../model.js";
 import { MAX_POINTS_PER_SERIES } from "../promql/engine.js";
 import { PromqlErrors, TOO_MANY_SAMPLES_MESSAGE } from "../promql/errors.js";
-import { parseSampleValue } from "../../model/sample-value.js";
+import type { MetricsQuerier } from "../query.js";
 import { holt, linearFit, mad, mannWhitneyU, median, robustZ, type MannWhitney } from "../../model/stats.js";
 
-/** A range query returning Prometheus's matrix JSON ([{metric, values: [[sec, "v"], ...]}]). */
-export type RangeQuery = (
-  query: string,
-  startMs: number,
-  endMs: number,
-  stepMs: number,
-) => Promise<{ resultType: string; result: unknown }>;
+/** The range half of the MetricsQuerier: answers as numbers, never Prometheus's JSON strings. */
+export type RangeQuery = MetricsQuerier["range"];
 
 type SeriesPoints = { metric: Labels; ts: number[]; vs: number[] };
 
@@ -24,14 +19,14 @@ async function matrix(
   endMs: number,
   stepMs: number,
 ): Promise<SeriesPoints[]> {
-  const data = await q(query, startMs, endMs, stepMs);
-  if (data.resultType !== "matrix") {
+  const value = await q(query, startMs, endMs, stepMs);
+  if (value.type !== "matrix") {
     return [];
   }
-  return (data.result as { metric: Labels; values: [number, string][] }[]).map((s) => ({
-    metric: s.metric,
-    ts: s.values.map((p) => p[0] * 1000),
-    vs: s.values.map((p) => parseSampleValue(p[1])),
+  return value.series.map((s) => ({
+    metric: s.labels,
+    ts: s.points.map((p) => p.t),
+    vs: s.points.map((p) => p.v),
   }));
 }
 
