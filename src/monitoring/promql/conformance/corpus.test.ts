@@ -22,7 +22,17 @@ describe("promqltest corpus location", () => {
     mkdirSync(join(root, "shared", "promqltest"), { recursive: true });
     const repoDir = join(root, "work", "lineops", "src", "monitoring");
     mkdirSync(repoDir, { recursive: true });
-    expect(corpusDirFor(undefined, repoDir)).toBe(join(root, "shared", "promqltest"));
+    expect(corpusDirFor(undefined, repoDir, [])).toBe(join(root, "shared", "promqltest"));
+  });
+
+  it("finds it beside the repository a temporary clone was cloned from", () => {
+    const root = tmp();
+    mkdirSync(join(root, "shared", "promqltest"), { recursive: true });
+    const origin = join(root, "main");
+    const clone = join(tmp(), "p", "src");
+    mkdirSync(origin, { recursive: true });
+    mkdirSync(clone, { recursive: true });
+    expect(corpusDirFor(undefined, clone, [origin])).toBe(join(root, "shared", "promqltest"));
   });
 
   it("takes PROMQLTEST_DIR first, and fails when it does not exist", () => {
@@ -33,7 +43,7 @@ describe("promqltest corpus location", () => {
 
   it("fails, naming both ways to provide it, when there is none", () => {
     const d = tmp();
-    expect(() => corpusDirFor(undefined, d)).toThrow(
+    expect(() => corpusDirFor(undefined, d, [])).toThrow(
       /set PROMQLTEST_DIR.*shared\/promqltest beside the repository/,
     );
   });
