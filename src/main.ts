@@ -61,7 +61,12 @@ export type Lineops = {
   routes: readonly RouteEntry[];
   /** Calls the API in this process, without a socket (Fastify's inject): tests of route behaviour. */
   inject(request: InjectOptions): Promise<LightMyRequestResponse>;
-  stop(): Promise<void>;
+  /**
+   * Stops lineops. `stopLine` (default true, as tests and the demo want) also stops the line's
+   * instances and front doors; `lineops serve` passes false unless --stop-line, so the line keeps
+   * running and the next start re-adopts it. Rollouts in progress stop where they are, persisted.
+   */
+  stop(opts?: { stopLine?: boolean }): Promise<void>;
 };
 
 export function createLogger(level: ResolvedConfig["logging"]["level"], pretty: boolean): Logger {
@@ -275,13 +280,14 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   // Stop runs it backwards: 9 -> 1. The one exception is the API: it is how work enters lineops,
   // so it stops accepting calls first; it listens as early as 5 because its port is what keeps a
   // second lineops from killing this one's instances as orphans (6).
-  const stop = () =>
+  const stop = (opts: { stopLine?: boolean } = {}) =>
     (stopping ??= (async () => {
+      const stopLine = opts.stopLine ?? true;
       ready = false;
       await app.close(); // 5, first: no API call may start work while the rest stops
       await settled.catch(() => undefined); // 9: nothing half-started
       await traffic?.stop();
-      await deployment.stop();
+      await deployment.stop({ stopLine });
       await discovery.stop(); // 8
       await monitoring.stop(); // 7 and 3: scrape, rules and host metrics, then the TSDB
       await router.close(); // 2

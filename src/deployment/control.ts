@@ -5,7 +5,8 @@ import type { Strategy } from "../config/deploy-schema.js";
 import { isTerminal, type DeploymentRecord } from "../store/deployments.js";
 import { DeploymentErrors } from "./errors.js";
 import type { Fleet } from "./fleet.js";
-import { Rollout, type RolloutHost } from "./rollout.js";
+import { resumeVerdict } from "./resume.js";
+import { Rollout, type Resume, type RolloutHost, type RolloutState } from "./rollout.js";
 import { blueGreen } from "./strategies/blue-green.js";
 import { canary } from "./strategies/canary.js";
 import { recreate } from "./strategies/recreate.js";
@@ -66,10 +67,9 @@ export class Control {
     target: Release,
     opts: { by: string; planId?: string; strategy?: Strategy },
   ): DeploymentRecord {
-    const { deployments, bus, frontDoors, revisions } = this.fleet.o;
+    const { deployments, bus } = this.fleet.o;
     const from = this.fleet.releases.get(service);
     const spec = opts.strategy ? { ...target.spec, strategy: opts.strategy } : target.spec;
-    const to: Release = { spec, revision: target.revision };
     const record = deployments.create({
       service,
       ...(opts.planId ? { planId: opts.planId } : {}),
@@ -83,17 +83,80 @@ export class Control {
     for (const e of deployments.events(record.id)) {
       bus.emit("deployment.event", { id: record.id, service, kind: e.kind, message: e.message, at: e.at });
     }
+    this.launch(record, from, { spec, revision: target.revision });
+    bus.emit("deployment.started", { id: record.id, service, at: Date.now() });
+    return record;
+  }
+
+  /**
+   * Takes over a deployment a previous lineops left in progress (its instances were re-adopted):
+   * routing, warm standbys and stickiness as persisted, then the rollout from its persisted step,
+   * or its rollback where resuming is unsafe (see resumeVerdict). Returns the verdict taken.
+   */
+  resume(record: DeploymentRecord): Resume {
+    const { revisions } = this.fleet.o;
+    const toRevision = revisions.get(record.service, record.toRevision);
+    const fromRevision = record.fromRevision ? revisions.get(record.service, record.fromRevision) : undefined;
+    if (!toRevision) {
+      const reason = `revision ${record.toRevision} of ${record.service} is no longer stored`;
+      this.fleet.o.deployments.update(record.id, { phase: "Failed", reason });
+      this.fleet.recordEvent(record.id, record.service, "phase", `not resumed: ${reason}`);
+      return { kind: "rollback", reason };
+    }
+    const target = releaseOf(toRevision);
+    const to: Release = { spec: { ...target.spec, strategy: record.strategy as Strategy }, revision: toRevision };
+    const state = record.state as RolloutState;
+    const live = this.fleet.o.runtime
+      .list({ service: record.service })
+      .filter((i) => i.state !== "stopped" && i.state !== "stopping" && i.state !== "failed");
+    const verdict = resumeVerdict(record.phase, to, state, live);
+    if (verdict.kind === "continue") {
+      if (state.traffic) {
+        this.fleet.setTraffic(record.service, state.traffic);
+      }
+      // A per-station canary keeps each moved station's stable instance warm out of rotation.
+      const moved = new Set(state.stations ?? []);
+      for (const i of live) {
+        if (i.revision !== toRevision.hash && i.station !== undefined && moved.has(i.station)) {
+          this.fleet.setStandby(i, true);
+        }
+      }
+    }
+    this.fleet.recordEvent(
+      record.id,
+      record.service,
+      "resume",
+      verdict.kind === "continue"
+        ? `lineops restarted: resuming at step ${record.step} (${record.phase})`
+        : `lineops restarted: rolling back (${verdict.reason})`,
+    );
+    this.launch(record, fromRevision ? releaseOf(fromRevision) : undefined, to, verdict);
+    return verdict;
+  }
+
+  /** Runs a recorded deployment's rollout in the background; on success `to` becomes current. */
+  private launch(record: DeploymentRecord, from: Release | undefined, to: Release, resume?: Resume): void {
+    const { bus, frontDoors, revisions } = this.fleet.o;
+    const { service } = record;
+    const { spec } = to;
     const overrideGates = new AbortController();
     const rollout = new Rollout(record, service, from, to, this.rolloutHost(spec, overrideGates.signal));
     const done = rollout
-      .run(STRATEGIES[spec.strategy.type], () => {
-        revisions.setCurrent(service, target.revision.hash);
-        this.fleet.releases.set(service, to);
-        this.fleet.traffic.delete(service);
-        this.fleet.refreshBackends(service);
-      })
+      .run(
+        STRATEGIES[spec.strategy.type],
+        () => {
+          revisions.setCurrent(service, to.revision.hash);
+          this.fleet.releases.set(service, to);
+          this.fleet.traffic.delete(service);
+          this.fleet.refreshBackends(service);
+        },
+        resume,
+      )
       .finally(() => {
         this.fleet.rollouts.delete(service);
+        if (this.fleet.detaching) {
+          return; // lineops is stopping with the line left running: routing stays as it is
+        }
         this.fleet.refreshBackends(service);
         bus.emit("deployment.finished", {
           id: record.id,
@@ -104,11 +167,13 @@ export class Control {
       });
     if (spec.strategy.type === "canary" && spec.strategy.stickiness) {
       frontDoors.setStickiness?.(service, spec.strategy.stickiness);
-      void done.finally(() => frontDoors.setStickiness?.(service, undefined));
+      void done.finally(() => {
+        if (!this.fleet.detaching) {
+          frontDoors.setStickiness?.(service, undefined);
+        }
+      });
     }
     this.fleet.rollouts.set(service, { rollout, done, overrideGates });
-    bus.emit("deployment.started", { id: record.id, service, at: Date.now() });
-    return record;
   }
 
   /** Promote (skip the current pause), pause, resume, abort, or override the gates of a deployment. */

@@ -9,6 +9,7 @@ import { Control, type ControlAction } from "./control.js";
 import { Fleet } from "./fleet.js";
 import { PlanRunner } from "./plan-runner.js";
 import { Reconciler } from "./reconcile.js";
+import type { Resume } from "./rollout.js";
 import { StatusView } from "./status.js";
 import type {
   ApplyResult,
@@ -29,8 +30,8 @@ export class DeploymentEngine {
   constructor(o: DeploymentEngineOptions) {
     this.fleet = new Fleet(o);
     this.view = new StatusView(this.fleet);
-    this.reconciler = new Reconciler(this.fleet, this.view);
     this.commands = new Control(this.fleet);
+    this.reconciler = new Reconciler(this.fleet, this.view, this.commands);
     this.plans = new PlanRunner(this.fleet, this.reconciler, this.commands);
   }
 
@@ -39,9 +40,18 @@ export class DeploymentEngine {
     return this.reconciler.start();
   }
 
-  /** Stops every instance, dependents first, letting each finish in-flight work. */
-  stop(): Promise<void> {
-    return this.reconciler.stop();
+  /**
+   * Stops the engine. Rollouts in progress stop where they are, persisted for the next start to
+   * resume. With `stopLine` (the default, for tests and `--stop-line`) every instance is stopped,
+   * dependents first; without it the line keeps running and routing stays as it is.
+   */
+  stop(opts?: { stopLine: boolean }): Promise<void> {
+    return this.reconciler.stop(opts);
+  }
+
+  /** Deployments found in progress at start and how each went on (resumed or rolled back). */
+  resumedDeployments(): readonly ({ id: string; service: string } & Resume)[] {
+    return this.reconciler.resumed;
   }
 
   /** Applies a line: new services start, changed ones deploy in dependency order (see PlanRunner). */

@@ -19,6 +19,10 @@ export class Fleet {
   /** Each service's current release: what reconcile converges on and what a rollout starts from. */
   readonly releases = new Map<string, Release>();
   readonly rollouts = new Map<string, ActiveRollout>();
+  /** Deployments found in progress at start, held out of reconcile until their rollout resumes. */
+  readonly resuming = new Set<string>();
+  /** Set while lineops stops with the line left running: nothing may change routing or instances. */
+  detaching = false;
   /** Traffic splits set by rollouts in progress. */
   readonly traffic = new Map<string, Traffic>();
   /** Instances being stopped: out of rotation before their SIGTERM, so no new request reaches them. */
@@ -108,6 +112,9 @@ export class Fleet {
 
   /** Points the service's front door at its ready instances, grouped and weighted by the traffic split. */
   refreshBackends(service: string): void {
+    if (this.detaching) {
+      return; // the data plane keeps the last table while lineops is away
+    }
     const stable = this.releases.get(service)?.revision.hash;
     const traffic = this.traffic.get(service);
     const groupOf = (revision: string) =>

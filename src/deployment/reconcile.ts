@@ -3,16 +3,21 @@
 // line dependents first. Services with a deployment in progress are left to their rollout.
 import type { Instance } from "../runtime/types.js";
 import type { Revision } from "../store/revisions.js";
+import type { Control } from "./control.js";
 import type { Fleet } from "./fleet.js";
+import type { Resume } from "./rollout.js";
 import type { StatusView } from "./status.js";
 import { releaseOf, type Release } from "./types.js";
 
 export class Reconciler {
   private unwatch: (() => void) | undefined;
+  /** Deployments taken over at start, and how each went on (shown by the engine, tested). */
+  readonly resumed: ({ id: string; service: string } & Resume)[] = [];
 
   constructor(
     private readonly fleet: Fleet,
     private readonly view: StatusView,
+    private readonly control: Control,
   ) {}
 
   /** Starts routing on instance events and brings up the line stored from a previous run, if any. */
@@ -22,21 +27,6 @@ export class Reconciler {
       bus.emit("instance", e);
       this.fleet.refreshBackends(e.instance.service);
     });
-    // A deployment that was in progress when the control plane died is rolled back: its instances
-    // were stopped with the old control plane, and the service's current revision is still the
-    // stable one, so reconciling below restarts exactly the stable revision.
-    for (const d of deployments.active()) {
-      deployments.update(d.id, {
-        phase: "RolledBack",
-        reason: "control plane restarted during the deployment",
-      });
-      this.fleet.recordEvent(
-        d.id,
-        d.service,
-        "phase",
-        "rolled back: lineops restarted while this deployment was in progress",
-      );
-    }
     const stored = revisions
       .services()
       .map((s) => revisions.current(s.name))
@@ -44,16 +34,43 @@ export class Reconciler {
     for (const r of stored) {
       this.fleet.releases.set(r.service, releaseOf(r));
     }
+    // Deployments a previous lineops left in progress: their services are held out of reconcile
+    // (it would retire the new revision's instances as surplus), front doors open first so the
+    // new instances get their dependencies' URLs, then each rollout resumes from its step.
+    const active = deployments.active().filter((d) => this.fleet.releases.has(d.service));
+    for (const d of deployments.active().filter((d) => !this.fleet.releases.has(d.service))) {
+      deployments.update(d.id, { phase: "Failed", reason: "its service is no longer in the line" });
+    }
+    for (const d of active) {
+      this.fleet.resuming.add(d.service);
+    }
     if (stored.length > 0) {
       await this.reconcileAll();
     }
+    for (const d of active) {
+      this.fleet.resuming.delete(d.service);
+      this.resumed.push({ id: d.id, service: d.service, ...this.control.resume(d) });
+    }
   }
 
-  /** Stops every instance, dependents first, letting each finish in-flight work. */
-  async stop(): Promise<void> {
+  /**
+   * Leaves the line as it runs: rollouts stop where they are (persisted, resumed by the next
+   * start), routing and instances stay. `stopLine` also stops every instance, dependents first.
+   */
+  async stop(opts: { stopLine: boolean } = { stopLine: true }): Promise<void> {
     this.unwatch?.();
-    for (const level of this.fleet.levels().reverse()) {
-      await Promise.all(level.flatMap((name) => this.live(name).map((i) => this.fleet.retire(i))));
+    const running = [...this.fleet.rollouts.values()];
+    if (!opts.stopLine) {
+      this.fleet.detaching = true;
+    }
+    for (const r of running) {
+      r.rollout.detach();
+    }
+    await Promise.all(running.map((r) => r.done.catch(() => undefined)));
+    if (opts.stopLine) {
+      for (const level of this.fleet.levels().reverse()) {
+        await Promise.all(level.flatMap((name) => this.live(name).map((i) => this.fleet.retire(i))));
+      }
     }
   }
 
@@ -96,7 +113,7 @@ export class Reconciler {
     if (!frontDoors.addressOf(name)) {
       await frontDoors.listen(name, spec.port);
     }
-    if (this.fleet.rollouts.has(name)) {
+    if (this.fleet.rollouts.has(name) || this.fleet.resuming.has(name)) {
       return; // the deployment owns this service's instances until it finishes
     }
     const live = runtime

@@ -45,6 +45,17 @@ export type RolloutHost = {
 
 export class RolloutFailure extends Error {}
 class AbortRequested extends Error {}
+/** Thrown inside a detached rollout: lineops is stopping and leaves it, as persisted, to the next start. */
+class Detached extends Error {}
+
+/**
+ * How a rollout found in progress at start goes on: from its persisted step, or straight into
+ * the rollback (it was rolling back, or resuming it is unsafe; `reason` says why).
+ */
+export type Resume = { kind: "continue" } | { kind: "rollback"; reason: string };
+
+/** Phases a rollout reaches only after its gates opened: a resumed one does not wait for them again. */
+const PAST_GATES: readonly DeploymentPhase[] = ["Progressing", "Paused", "RollingBack"];
 
 export const STABLE = "stable";
 export const CANARY = "canary";
@@ -60,6 +71,7 @@ export class Rollout {
   private pausedByUser = false;
   private readonly unwatch: () => void;
   private healthError: string | undefined;
+  private detached = false;
 
   constructor(
     record: DeploymentRecord,
@@ -112,6 +124,19 @@ export class Rollout {
   /** The desired instance slots: one per station, or `replicas` unlabelled ones. */
   slots(): (string | undefined)[] {
     return this.to.spec.stations ?? Array.from({ length: this.to.spec.replicas }, () => undefined);
+  }
+
+  /**
+   * Slots without a live instance of the new revision: what a strategy still has to start. Equal
+   * to slots() on a fresh rollout; smaller on one resumed after a restart, whose adopted new
+   * instances keep their slots.
+   */
+  missingSlots(): (string | undefined)[] {
+    const fresh = [...this.newInstances()];
+    return this.slots().filter((slot) => {
+      const k = fresh.findIndex((i) => i.station === slot);
+      return k < 0 || fresh.splice(k, 1).length === 0;
+    });
   }
 
   oldInstances(): Instance[] {
@@ -249,6 +274,7 @@ export class Rollout {
     const verdict = await this.host.runAnalysis(ref, args, this.signal, (msg) =>
       this.log("measurement", msg),
     );
+    this.check();
     const analyses = [...(this.record.state.analyses ?? []), { step, templates: ref.templates, ...verdict }];
     this.save({ state: { analyses } });
     this.log(
@@ -316,8 +342,21 @@ export class Rollout {
     this.promoteWaiter?.();
   }
 
-  /** Throws when the rollout must stop: aborted, or a new instance failed its health. */
+  /**
+   * Leaves the rollout where it is, persisted as it stands, for the next lineops to resume: no
+   * rollback, no further step, no write. Resolves when its run has returned.
+   */
+  detach(): void {
+    this.detached = true;
+    this.abort.abort();
+    this.promoteWaiter?.();
+  }
+
+  /** Throws when the rollout must stop: detached, aborted, or a new instance failed its health. */
   check(): void {
+    if (this.detached) {
+      throw new Detached("lineops is stopping; the deployment resumes at the next start");
+    }
     if (this.abort.signal.aborted) {
       throw new AbortRequested(this.abortReason === "rollback" ? "rollback requested" : "aborted by request");
     }
@@ -328,7 +367,7 @@ export class Rollout {
 
   async sleep(ms: number): Promise<void> {
     await new Promise((r) => setTimeout(r, ms));
-    while (this.pausedByUser && !this.abort.signal.aborted) {
+    while (this.pausedByUser && !this.abort.signal.aborted && !this.detached) {
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -336,19 +375,19 @@ export class Rollout {
   /**
    * Runs the strategy to completion or rolls back. Returns the final phase; never throws.
    */
-  async run(strategy: (r: Rollout) => Promise<void>, onSuccess: () => void): Promise<DeploymentPhase> {
+  async run(
+    strategy: (r: Rollout) => Promise<void>,
+    onSuccess: () => void,
+    resume?: Resume,
+  ): Promise<DeploymentPhase> {
     try {
-      const gate = await this.host.waitForGates(this.service, this.signal, (reasons) => {
-        if (this.record.phase !== "WaitingForGate") {
-          this.save({ phase: "WaitingForGate", reason: reasons.join("; "), state: { waitingFor: reasons } });
-          this.log("gate", `waiting: ${reasons.join("; ")}`);
-        }
-      });
-      if (gate === "timeout") {
-        throw new RolloutFailure("gates did not open before their wait deadline");
+      if (resume?.kind === "rollback") {
+        throw new RolloutFailure(resume.reason);
       }
-      if (gate === "overridden") {
-        this.log("gate", "gates overridden by an admin");
+      if (resume && PAST_GATES.includes(this.record.phase)) {
+        this.log("phase", `resumed at step ${this.record.step} after a lineops restart`);
+      } else {
+        await this.passGates();
       }
       this.check();
       this.save({ phase: "Progressing", reason: "", state: { waitingFor: [] } });
@@ -362,15 +401,24 @@ export class Rollout {
         `succeeded: ${this.service} runs revision ${this.to.revision.number} (${this.to.spec.version})`,
       );
     } catch (err) {
+      if (err instanceof Detached || this.detached) {
+        return this.record.phase; // persisted as it stands: the next start resumes it
+      }
       const reason = err instanceof Error ? err.message : String(err);
       const aborted = err instanceof AbortRequested;
       this.save({ phase: "RollingBack", reason });
       this.log("phase", `rolling back: ${reason}`);
       try {
         await this.rollback();
+        if (this.detached) {
+          return this.record.phase; // RollingBack, persisted: the next start finishes the rollback
+        }
         this.save({ phase: aborted && this.abortReason === "abort" ? "Aborted" : "RolledBack", reason });
         this.log("phase", `rolled back to revision ${this.from?.revision.number ?? "-"}`);
       } catch (rbErr) {
+        if (this.detached) {
+          return this.record.phase;
+        }
         const msg = rbErr instanceof Error ? rbErr.message : String(rbErr);
         this.save({ phase: "Failed", reason: `${reason}; rollback failed: ${msg}` });
         this.log("phase", `rollback failed: ${msg}`);
@@ -379,6 +427,21 @@ export class Rollout {
       this.unwatch();
     }
     return this.record.phase;
+  }
+
+  private async passGates(): Promise<void> {
+    const gate = await this.host.waitForGates(this.service, this.signal, (reasons) => {
+      if (this.record.phase !== "WaitingForGate") {
+        this.save({ phase: "WaitingForGate", reason: reasons.join("; "), state: { waitingFor: reasons } });
+        this.log("gate", `waiting: ${reasons.join("; ")}`);
+      }
+    });
+    if (gate === "timeout") {
+      throw new RolloutFailure("gates did not open before their wait deadline");
+    }
+    if (gate === "overridden") {
+      this.log("gate", "gates overridden by an admin");
+    }
   }
 
   /**
@@ -416,7 +479,11 @@ export class Rollout {
       }
       const started = await Promise.all(missing.map((s) => this.startOld(s)));
       const deadline = Date.now() + this.to.spec.progressDeadline;
-      while (started.some((i) => this.host.runtime.get(i.id)?.state !== "ready") && Date.now() < deadline) {
+      while (
+        started.some((i) => this.host.runtime.get(i.id)?.state !== "ready") &&
+        Date.now() < deadline &&
+        !this.detached
+      ) {
         if (started.some((i) => this.host.runtime.get(i.id)?.state === "failed")) {
           throw new Error("a stable instance failed to start during rollback");
         }
@@ -425,6 +492,9 @@ export class Rollout {
       if (perStation) {
         stableFirst();
       }
+    }
+    if (this.detached) {
+      return; // lineops is stopping mid-rollback: the next start finishes it
     }
     await this.retire(this.newInstances());
     this.host.setTraffic(this.service, undefined);

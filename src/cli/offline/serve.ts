@@ -18,6 +18,7 @@ type ServeFlags = {
   tlsCertFile?: string;
   tlsKeyFile?: string;
   insecureListen?: boolean;
+  stopLine?: boolean;
 };
 
 function parsePort(text: string | undefined, cmd: Command): number | undefined {
@@ -79,7 +80,11 @@ async function run(cmd: Command, demo: boolean): Promise<void> {
       adminToken = token;
     },
   });
-  installSignalHandlers(lineops.stop, lineops.logger);
+  // A graceful stop of `serve` leaves the line running (its data plane and instances outlive this
+  // process and the next start re-adopts them); stopping the line is the explicit --stop-line.
+  // The demo is a throwaway: its Ctrl-C stops everything it started.
+  const stopLine = demo || flags.stopLine === true;
+  installSignalHandlers(() => lineops.stop({ stopLine }), lineops.logger, stopLine);
   process.on("SIGHUP", () => {
     lineops.logger.info("SIGHUP: reloading the TLS certificate and the line file");
     lineops.reload().then(
@@ -146,7 +151,11 @@ async function run(cmd: Command, demo: boolean): Promise<void> {
   );
 }
 
-function installSignalHandlers(stop: () => Promise<void>, logger: { info: (m: string) => void }): void {
+function installSignalHandlers(
+  stop: () => Promise<void>,
+  logger: { info: (m: string) => void },
+  stopLine: boolean,
+): void {
   let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (signalled) {
@@ -154,7 +163,9 @@ function installSignalHandlers(stop: () => Promise<void>, logger: { info: (m: st
       process.exit(1);
     }
     signalled = true;
-    logger.info(`${signal}: shutting down (send it again to exit at once)`);
+    logger.info(
+      `${signal}: shutting down, ${stopLine ? "stopping the line" : "leaving the line running"} (send it again to exit at once)`,
+    );
     stop().then(
       () => process.exit(0),
       (err: unknown) => {
@@ -170,6 +181,10 @@ function installSignalHandlers(stop: () => Promise<void>, logger: { info: (m: st
 export function registerServeCommands(program: Command): void {
   withServeOptions(program.command("serve"))
     .description("run the lineops control plane")
+    .option(
+      "--stop-line",
+      "on SIGTERM/SIGINT also stop the line's services and front doors (default: they keep running)",
+    )
     .action(async (_opts, cmd: Command) => run(cmd, false));
   withServeOptions(program.command("demo"))
     .description("run the demo: the sample line under lineops, with traffic (what `npm start` does)")

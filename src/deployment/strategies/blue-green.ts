@@ -15,8 +15,9 @@ export async function blueGreen(r: Rollout): Promise<void> {
       },
       "new stack starting as preview (x-lineops-preview: 1)",
     );
-    const fresh = await Promise.all(r.slots().map((slot) => r.startNew(slot)));
-    await r.waitReady(fresh.map((i) => i.id));
+    // Only missing slots: a rollout resumed after a restart keeps the preview instances it adopted.
+    await Promise.all(r.missingSlots().map((slot) => r.startNew(slot)));
+    await r.waitReady(r.newInstances().map((i) => i.id));
     r.save({ step: 1 });
     r.log("step", "preview stack ready");
     if (s.prePromotionAnalysis) {

@@ -78,11 +78,7 @@ async function steps(
   }
 
   // Promotion: every remaining slot to the new revision, then all traffic to it.
-  const perStation = r.slots().some((slot) => slot !== undefined);
-  const toStart = perStation
-    ? r.slots().filter((slot) => !r.newInstances().some((i) => i.station === slot))
-    : Array.from({ length: Math.max(0, r.slots().length - r.newInstances().length) }, () => undefined);
-  const fresh = await Promise.all(toStart.map((slot) => r.startNew(slot)));
+  const fresh = await Promise.all(r.missingSlots().map((slot) => r.startNew(slot)));
   await r.waitReady(fresh.map((i) => i.id));
   if (weight < 100) {
     traffic(100, "promoted: all traffic on the new revision");

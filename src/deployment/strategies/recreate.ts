@@ -5,7 +5,7 @@ import type { Rollout } from "../rollout.js";
 export async function recreate(r: Rollout): Promise<void> {
   await r.retire(r.oldInstances());
   r.log("step", "old instances stopped; starting the new revision");
-  const fresh = await Promise.all(r.slots().map((slot) => r.startNew(slot)));
-  await r.waitReady(fresh.map((i) => i.id));
+  await Promise.all(r.missingSlots().map((slot) => r.startNew(slot)));
+  await r.waitReady(r.newInstances().map((i) => i.id));
   r.save({ step: 1 });
 }
