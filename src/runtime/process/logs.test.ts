@@ -89,7 +89,13 @@ describe("InstanceLog (copytruncate)", () => {
     write(log, lines(22, 25));
     expect(log.rotateIfNeeded()).toBe(false);
     // Tail spans the live file and the rotated ones, in order.
-    expect(await tailLogs(dir, 5, 3)).toEqual(["line-0020", "line-0021", "line-0022", "line-0023", "line-0024"]);
+    expect(await tailLogs(dir, 5, 3)).toEqual([
+      "line-0020",
+      "line-0021",
+      "line-0022",
+      "line-0023",
+      "line-0024",
+    ]);
   });
 
   it("reads only the kept tail of a file that grew unchecked, keeping a line that begins exactly there", () => {

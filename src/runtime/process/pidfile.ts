@@ -197,7 +197,9 @@ export function isAlive(pid: number, procRoot = "/proc"): boolean {
 
 /** Alive and still the process that had this start time (not a later one given the same pid). */
 export function isSameProcess(pid: number, startTimeTicks: number | null, procRoot = "/proc"): boolean {
-  return startTimeTicks !== null && isAlive(pid, procRoot) && readStartTimeTicks(pid, procRoot) === startTimeTicks;
+  return (
+    startTimeTicks !== null && isAlive(pid, procRoot) && readStartTimeTicks(pid, procRoot) === startTimeTicks
+  );
 }
 
 export type Identity =

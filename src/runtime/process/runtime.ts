@@ -328,6 +328,12 @@ export class ProcessRuntime implements Runtime {
         target,
         (healthy, last) => this.#onReadiness(entry, healthy, last),
         (result) => {
+          // A failing probe of an adopted process may just mean it has exited, which only polling
+          // would tell a moment later: ask now, so it is reported "exited", not "unready" first.
+          const proc = entry.proc;
+          if (!result.ok && proc && !proc.child) {
+            this.#checkAdopted(entry, proc);
+          }
           // Not ready yet: stay `starting`, but keep the latest reason visible while it takes long.
           if (!result.ok && entry.inst.state === "starting") {
             entry.inst.reason = `readiness probe failed: ${result.message}`;
@@ -362,6 +368,10 @@ export class ProcessRuntime implements Runtime {
   }
 
   #onLivenessFailed(entry: Entry, last: ProbeResult): void {
+    const proc = entry.proc;
+    if (proc && !proc.child) {
+      this.#checkAdopted(entry, proc); // an exited adopted process is an exit, not a liveness kill
+    }
     if (!entry.proc || entry.stopRequested) {
       return;
     }
@@ -554,7 +564,10 @@ export class ProcessRuntime implements Runtime {
   #adoptOne(rec: PidRecord): Instance {
     if (this.ports.isReserved(rec.port)) {
       // The process holds the port bound; whoever was handed it here will fail to bind, not the instance.
-      this.#log.error({ instanceId: rec.instanceId, port: rec.port }, "adopted instance's port was already handed out");
+      this.#log.error(
+        { instanceId: rec.instanceId, port: rec.port },
+        "adopted instance's port was already handed out",
+      );
     }
     this.ports.reserve(rec.port);
     const entry = this.#newEntry(
@@ -603,6 +616,13 @@ export class ProcessRuntime implements Runtime {
     if (!entry) {
       return Promise.reject(RuntimeErrors.instanceNotFound(`no instance ${id}`));
     }
+    if (this.#detached) {
+      return Promise.reject(
+        RuntimeErrors.runtimeClosed(
+          `process runtime has detached: instance ${id} is no longer supervised here`,
+        ),
+      );
+    }
     if (entry.stopping) {
       return entry.stopping;
     }
@@ -648,10 +668,15 @@ export class ProcessRuntime implements Runtime {
     );
   }
 
-  /** Stops everything (drain = stopTimeoutMs) and refuses new starts. Watchers are dropped last. */
+  /**
+   * Stops everything (drain = stopTimeoutMs) and refuses new starts. Watchers are dropped last.
+   * After detach() there is nothing of ours left to stop: the instances belong to the next lineops.
+   */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.stopAll({ drainMs: this.#opts.stopTimeoutMs });
+    if (!this.#detached) {
+      await this.stopAll({ drainMs: this.#opts.stopTimeoutMs });
+    }
     clearInterval(this.#rotationTimer);
     this.#watchers.clear();
   }
