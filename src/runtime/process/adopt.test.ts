@@ -375,7 +375,14 @@ describe("detach and adopt", () => {
 
   it("SIGKILLs an adopted instance whose liveness fails, and restarts it with that reason", async () => {
     const dir = dataDir();
-    const liveness: ProbeSpec = { ...readiness, path: "/livez", intervalMs: 100, failureThreshold: 3 };
+    // A generous delay, so a respawn that is slow to listen on a loaded machine is not what gets killed.
+    const liveness: ProbeSpec = {
+      ...readiness,
+      path: "/livez",
+      intervalMs: 100,
+      initialDelayMs: 1000,
+      failureThreshold: 3,
+    };
     const before = await leftRunning(dir, spec({ liveness }));
     const rt = runtime(dir);
     const events = record(rt);
