@@ -247,10 +247,15 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   const url = `${tlsFiles ? "https" : "http"}://${urlHost(config.server.host)}:${port}`;
   logger.info({ url, dataDir: config.dataDir, version: VERSION }, "lineops API listening");
 
-  // A control plane that died without stopping its instances left orphans: stop them, then start clean.
-  const { killed } = await runtime.cleanupOrphans();
-  if (killed.length > 0) {
-    logger.warn({ instances: killed }, "stopped instances left running by a previous lineops process");
+  // A control plane that died without stopping its instances left them running. Until the deployment
+  // engine takes adopted instances over (P7), they are adopted and stopped, so it starts clean.
+  const { adopted } = await runtime.adopt();
+  await Promise.all(adopted.map((i) => runtime.stop(i.id, { drainMs: config.runtime.stopTimeout })));
+  if (adopted.length > 0) {
+    logger.warn(
+      { instances: adopted.map((i) => i.id) },
+      "stopped instances left running by a previous lineops process",
+    );
   }
 
   let traffic: DemoTraffic | undefined;

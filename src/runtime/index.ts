@@ -2,7 +2,7 @@
 export type * from "./types.js";
 export { RuntimeErrors } from "./errors.js";
 export { ProcessRuntime } from "./process/runtime.js";
-export type { ProcessRuntimeOptions, RestartPolicy } from "./process/runtime.js";
+export type { AdoptResult, ProcessRuntimeOptions, RestartPolicy } from "./process/runtime.js";
 export { PortAllocator } from "./process/ports.js";
 export { Prober, runProbe } from "./health/probe.js";
 export type { ProbeResult, ProbeTarget } from "./health/probe.js";

@@ -47,6 +47,11 @@ export type Instance = {
   /** Why the instance is in its state, for failed/backoff/unready ("exited with code 1", "spawn node-x ENOENT"). */
   reason?: string;
   pid?: number;
+  /**
+   * The current process was started by an earlier lineops and adopted by this one: it is probed and
+   * restarted like any other, but its exit status will be unknown (it is not our child).
+   */
+  adopted?: boolean;
   host: string;
   port: number;
   restarts: number;

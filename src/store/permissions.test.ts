@@ -1,9 +1,9 @@
 // The state on disk is the service account's alone: fresh files are created private, and wider
 // modes from older versions are tightened (and reported) without touching the TSDB's layout.
-import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, statSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { RotatingLog } from "../runtime/process/logs.js";
+import { InstanceLog } from "../runtime/process/logs.js";
 import { writePidfile } from "../runtime/process/pidfile.js";
 import { tempDir } from "../test-support/line.js";
 import { openDb } from "./db.js";
@@ -16,14 +16,25 @@ describe("data dir permissions", () => {
     const dataDir = path.join(tempDir(), "data");
     const db = openDb(dataDir);
     db.prepare("CREATE TABLE t (x)").run(); // a write, so the -wal and -shm exist
-    const log = new RotatingLog(path.join(dataDir, "logs", "i-1"), 1024, 2);
-    log.write("line\n".repeat(300)); // past maxBytes: rotated files too
+    const log = new InstanceLog(path.join(dataDir, "logs", "i-1"), 1024, 2);
+    const fd = log.openForWriter();
+    writeSync(fd, "line\n".repeat(300)); // past maxBytes: rotated files too
+    closeSync(fd);
+    log.rotateIfNeeded();
+    const spec = { service: "s", revision: "r", version: "1", command: "x", args: [], env: {}, cwd: "/" };
     writePidfile(path.join(dataDir, "run"), {
+      format: 2,
       pid: 1,
       instanceId: "i-1",
-      service: "s",
       startTimeTicks: null,
+      service: "s",
+      revision: "r",
+      version: "1",
+      host: "127.0.0.1",
       port: 1,
+      spec,
+      restarts: 0,
+      startedAt: 0,
     });
     for (const [p, m] of [
       [dataDir, 0o700],

@@ -58,7 +58,7 @@ export function isAlive(pid: number): boolean {
 /**
  * The long-running CLI processes (serve, demo) of a test file and the data dirs they ran on.
  * stopAll() leaves no process behind, whatever the test did: it kills the control planes, then any
- * instance a killed one left, through the same pidfile cleanup lineops itself uses.
+ * instance a killed one left (adopted through its pidfile, as lineops itself does, then stopped).
  */
 export class ControlPlanes {
   private readonly children: ReturnType<typeof spawnCli>[] = [];
@@ -77,11 +77,10 @@ export class ControlPlanes {
       c.kill("SIGKILL");
     }
     for (const dataDir of this.dataDirs) {
-      await new ProcessRuntime({
-        dataDir,
-        logger: pino({ level: "silent" }),
-        stopTimeoutMs: 2000,
-      }).cleanupOrphans();
+      // Instances outlive their control plane: adopt what a killed one left, then stop it all.
+      const runtime = new ProcessRuntime({ dataDir, logger: pino({ level: "silent" }), stopTimeoutMs: 2000 });
+      await runtime.adopt();
+      await runtime.close();
     }
     this.dataDirs.clear();
   }

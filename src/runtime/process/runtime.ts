@@ -1,5 +1,7 @@
-// ProcessRuntime: runs each instance as a supervised child process on its own loopback port, with
-// captured rotating logs, readiness/liveness probes, restart with exponential backoff and crash-loop detection.
+// ProcessRuntime: runs each instance as a supervised process on its own loopback port, with size-capped
+// logs, readiness/liveness probes, restart with exponential backoff and crash-loop detection. Instances
+// outlive the control plane (own session, output written straight to a file); a later control plane
+// re-adopts them from their pidfiles instead of restarting them (see README).
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -20,8 +22,19 @@ import type {
   InstanceState,
   Runtime,
 } from "../types.js";
-import { RotatingLog, tailLogs } from "./logs.js";
-import { isAlive, readPidfiles, readStartTimeTicks, removePidfile, writePidfile } from "./pidfile.js";
+import { InstanceLog, tailLogs } from "./logs.js";
+import {
+  INSTANCE_ID_VAR,
+  checkIdentity,
+  isSameProcess,
+  procAvailable,
+  readPidfiles,
+  readStartTimeTicks,
+  removePidfile,
+  removeTempFiles,
+  writePidfile,
+} from "./pidfile.js";
+import type { PidRecord } from "./pidfile.js";
 import { PortAllocator } from "./ports.js";
 
 export type RestartPolicy = {
@@ -38,19 +51,48 @@ export type ProcessRuntimeOptions = {
   host?: string;
   logger: Logger;
   restart?: Partial<Omit<RestartPolicy, "crashLoop">> & { crashLoop?: Partial<RestartPolicy["crashLoop"]> };
-  logs?: { maxBytes?: number; files?: number };
-  /** Drain used by close() and by cleanupOrphans() before SIGKILL. */
+  /** Size cap per log file, files kept (output.log + rotated), how often the cap is checked. */
+  logs?: { maxBytes?: number; files?: number; checkIntervalMs?: number };
+  /** Drain used by close() and when stopping an instance left by an older lineops. */
   stopTimeoutMs?: number;
   /** Share one allocator with the Router so front doors and instances never get the same port. */
   ports?: PortAllocator;
+  /** How often an adopted process (not our child: no exit event) is checked for having exited. */
+  adoptedPollMs?: number;
+  /** Where procfs is mounted. Tests point it at an empty directory to stand for a system without /proc. */
+  procRoot?: string;
+};
+
+export type AdoptResult = {
+  /** Instances a previous control plane left running, now supervised by this one (state `starting`). */
+  adopted: Instance[];
+  /** Pidfiles whose process has exited (or that were unreadable): removed. */
+  gone: string[];
+  /** Pidfiles naming a live process that is not provably the instance (reused pid…): removed, never signalled. */
+  foreign: string[];
+  /** Verified instances from an older lineops whose pidfile lacks the spec to supervise them: stopped. */
+  stopped: string[];
+};
+
+/** The process currently running an instance: one we spawned, or one we adopted. */
+type Proc = {
+  pid: number;
+  /** /proc start time: signals and exit checks of an adopted pid never reach a recycled one. */
+  startTimeTicks: number | null;
+  /** Set when we spawned it (Node reports its exit, with the status); unset when adopted. */
+  child?: ChildProcess;
+  /** Adopted only: polls for its exit. */
+  poll?: NodeJS.Timeout;
+  /** Resolves entry.exited once the process is gone. */
+  markExited: () => void;
 };
 
 type Entry = {
   inst: Instance;
   spec: InstanceSpec;
-  log: RotatingLog;
-  child?: ChildProcess;
-  /** Resolves when the current child has exited and its exit has been handled. */
+  log: InstanceLog;
+  proc?: Proc;
+  /** Resolves when the current process has exited and its exit has been handled. */
   exited?: Promise<void>;
   readiness?: Prober;
   liveness?: Prober;
@@ -59,11 +101,14 @@ type Entry = {
   backoffTimer?: NodeJS.Timeout;
   stopRequested: boolean;
   stopping?: Promise<void>;
-  /** Set when we kill the child ourselves (liveness), so the exit reason says why. */
+  /** Set when we kill the process ourselves (liveness), so the exit reason says why. */
   killReason?: string;
-  /** The child's full environment; exec probes run with it too. */
+  /** The process's full environment; exec probes run with it too. */
   env?: Record<string, string>;
 };
+
+/** What we know of an adopted process's end: it is not our child, so no one tells us its status. */
+const ADOPTED_EXIT_REASON = "exited while adopted (exit status unknown)";
 
 export class ProcessRuntime implements Runtime {
   readonly host: string;
@@ -73,12 +118,19 @@ export class ProcessRuntime implements Runtime {
     restart: RestartPolicy;
     logMaxBytes: number;
     logFiles: number;
+    logCheckMs: number;
     stopTimeoutMs: number;
+    adoptedPollMs: number;
+    procRoot: string;
   };
   readonly #log: Logger;
   readonly #entries = new Map<string, Entry>();
   readonly #watchers = new Set<(e: InstanceEvent) => void>();
+  /** No new instances (after close() or detach()). */
   #closed = false;
+  /** detach() ran: nothing is supervised any more, exits are not acted on. */
+  #detached = false;
+  #rotationTimer: NodeJS.Timeout | undefined;
 
   constructor(opts: ProcessRuntimeOptions) {
     this.host = opts.host ?? "127.0.0.1";
@@ -97,7 +149,10 @@ export class ProcessRuntime implements Runtime {
       },
       logMaxBytes: opts.logs?.maxBytes ?? 5 * 1024 * 1024,
       logFiles: opts.logs?.files ?? 3,
+      logCheckMs: opts.logs?.checkIntervalMs ?? 2000,
       stopTimeoutMs: opts.stopTimeoutMs ?? 10_000,
+      adoptedPollMs: opts.adoptedPollMs ?? 250,
+      procRoot: opts.procRoot ?? "/proc",
     };
   }
 
@@ -119,8 +174,8 @@ export class ProcessRuntime implements Runtime {
     }
     const id = newInstanceId(spec);
     const port = await this.ports.allocate();
-    const entry: Entry = {
-      inst: {
+    const entry = this.#newEntry(
+      {
         id,
         service: spec.service,
         revision: spec.revision,
@@ -132,112 +187,140 @@ export class ProcessRuntime implements Runtime {
         restarts: 0,
       },
       spec,
-      log: new RotatingLog(this.#logDir(id), this.#opts.logMaxBytes, this.#opts.logFiles),
+    );
+    await this.#spawn(entry);
+    return snapshot(entry.inst);
+  }
+
+  #newEntry(inst: Instance, spec: InstanceSpec): Entry {
+    const entry: Entry = {
+      inst,
+      spec,
+      log: new InstanceLog(this.#logDir(inst.id), this.#opts.logMaxBytes, this.#opts.logFiles),
       restartTimes: [],
       stopRequested: false,
     };
-    this.#entries.set(id, entry);
-    await this.#spawn(entry);
-    return snapshot(entry.inst);
+    this.#entries.set(inst.id, entry);
+    this.#startRotation();
+    return entry;
   }
 
   /** Spawns the entry's process; resolves once it is running or has failed to spawn. */
   #spawn(entry: Entry): Promise<void> {
     const { spec, inst } = entry;
-    const env: Record<string, string> = {
-      ...baseEnv(),
-      ...spec.env,
-      PORT: String(inst.port),
-      HOST: inst.host,
-      LINEOPS_INSTANCE_ID: inst.id,
-      SERVICE_VERSION: spec.version,
-      ...(spec.station !== undefined ? { STATION_ID: spec.station } : {}),
-    };
+    const env = instanceEnv(spec, inst);
     entry.env = env;
     this.#setState(entry, "starting", undefined);
     delete inst.pid;
     delete inst.nextRestartAt;
+    delete inst.adopted;
     entry.killReason = undefined;
 
     let child: ChildProcess;
     try {
-      child = spawn(resolveCommand(spec.command), spec.args, {
-        cwd: spec.cwd,
-        env,
-        detached: false,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
+      const out = entry.log.openForWriter();
+      try {
+        // detached: its own session, so neither a terminal's Ctrl-C to lineops's process group nor
+        // lineops's death reaches it. Output goes straight to the file: no pipe to break with lineops.
+        child = spawn(resolveCommand(spec.command), spec.args, {
+          cwd: spec.cwd,
+          env,
+          detached: true,
+          stdio: ["ignore", out, out],
+        });
+      } finally {
+        // The child has its own copy (spawn forks synchronously); ours would only leak.
+        fs.closeSync(out);
+      }
     } catch (err) {
-      // Invalid arguments (e.g. a NUL byte in env) throw synchronously instead of emitting "error".
+      // Invalid arguments (e.g. a NUL byte in env) throw synchronously instead of emitting "error";
+      // an unwritable log directory throws from openForWriter.
       entry.exited = Promise.resolve();
       this.#fail(entry, `spawn ${spec.command}: ${(err as Error).message}`);
       return Promise.resolve();
     }
-    entry.child = child;
-    const capture = (chunk: Buffer) => {
-      try {
-        entry.log.write(chunk);
-      } catch (err) {
-        // A full or broken disk must not take the control plane down with it; the output is lost.
-        this.#log.error({ instanceId: inst.id, err }, "could not write instance log");
-      }
-    };
-    child.stdout?.on("data", capture);
-    child.stderr?.on("data", capture);
+    // Never what keeps lineops running: a graceful exit without --stop-line leaves it behind.
+    child.unref();
 
-    let onExit!: () => void;
-    entry.exited = new Promise<void>((resolve) => (onExit = resolve));
+    let markExited!: () => void;
+    entry.exited = new Promise<void>((resolve) => (markExited = resolve));
+    const proc: Proc = { pid: child.pid ?? 0, startTimeTicks: null, child, markExited };
+    entry.proc = proc;
 
     return new Promise<void>((resolve) => {
       child.once("spawn", () => {
-        this.#onSpawned(entry, child);
+        this.#onSpawned(entry, proc);
         resolve();
       });
       child.on("error", (err) => {
         if (child.pid === undefined) {
           // Spawn failure (ENOENT, EACCES, bad cwd): no process, no exit event will follow.
-          if (entry.child === child) {
-            entry.child = undefined;
+          if (entry.proc === proc) {
+            entry.proc = undefined;
             this.#fail(entry, err.message);
           }
-          onExit();
+          markExited();
           resolve();
         } else {
           this.#log.warn({ instanceId: inst.id, err }, "child process error");
         }
       });
       child.once("exit", (code, signal) => {
-        this.#onExit(entry, child, code, signal);
-        onExit();
+        const reason = code !== null ? `exited with code ${code}` : `killed by ${signal}`;
+        this.#onExit(entry, proc, { code, signal }, reason);
+        markExited();
       });
     });
   }
 
-  #onSpawned(entry: Entry, child: ChildProcess): void {
-    const { inst, spec } = entry;
-    const pid = child.pid;
-    if (pid === undefined) {
+  #onSpawned(entry: Entry, proc: Proc): void {
+    const { inst } = entry;
+    if (proc.child?.pid === undefined || entry.proc !== proc) {
       return;
     }
-    inst.pid = pid;
+    proc.pid = proc.child.pid;
+    proc.startTimeTicks = readStartTimeTicks(proc.pid, this.#opts.procRoot);
+    inst.pid = proc.pid;
     inst.startedAt = Date.now();
+    this.#writePidfile(entry, proc);
+    this.#log.info(
+      { instanceId: inst.id, pid: proc.pid, port: inst.port, restarts: inst.restarts },
+      "instance started",
+    );
+    if (this.#detached) {
+      return; // spawned while detach() ran: left for the next control plane to adopt
+    }
+    this.#supervise(entry);
+  }
+
+  #writePidfile(entry: Entry, proc: Proc): void {
+    const { inst, spec } = entry;
+    const rec: PidRecord = {
+      format: 2,
+      instanceId: inst.id,
+      pid: proc.pid,
+      startTimeTicks: proc.startTimeTicks,
+      service: inst.service,
+      revision: inst.revision,
+      version: inst.version,
+      ...(inst.station !== undefined ? { station: inst.station } : {}),
+      host: inst.host,
+      port: inst.port,
+      spec,
+      restarts: inst.restarts,
+      startedAt: inst.startedAt ?? Date.now(),
+    };
     try {
-      writePidfile(this.#runDir, {
-        pid,
-        instanceId: inst.id,
-        service: inst.service,
-        startTimeTicks: readStartTimeTicks(pid),
-        port: inst.port,
-      });
+      writePidfile(this.#runDir, rec);
     } catch (err) {
       this.#log.error({ instanceId: inst.id, err }, "could not write pidfile");
     }
-    this.#log.info(
-      { instanceId: inst.id, pid, port: inst.port, restarts: inst.restarts },
-      "instance started",
-    );
-    this.#emit("started", entry);
+  }
 
+  /** A running process is now ours to watch: "started", then probes (or "ready" right away). */
+  #supervise(entry: Entry): void {
+    const { inst, spec } = entry;
+    this.#emit("started", entry);
     const target = { host: inst.host, port: inst.port, env: entry.env, cwd: spec.cwd };
     if (spec.readiness) {
       entry.readiness = new Prober(
@@ -245,6 +328,12 @@ export class ProcessRuntime implements Runtime {
         target,
         (healthy, last) => this.#onReadiness(entry, healthy, last),
         (result) => {
+          // A failing probe of an adopted process may just mean it has exited, which only polling
+          // would tell a moment later: ask now, so it is reported "exited", not "unready" first.
+          const proc = entry.proc;
+          if (!result.ok && proc && !proc.child) {
+            this.#checkAdopted(entry, proc);
+          }
           // Not ready yet: stay `starting`, but keep the latest reason visible while it takes long.
           if (!result.ok && entry.inst.state === "starting") {
             entry.inst.reason = `readiness probe failed: ${result.message}`;
@@ -267,39 +356,82 @@ export class ProcessRuntime implements Runtime {
   }
 
   #onReadiness(entry: Entry, healthy: boolean, last: ProbeResult): void {
-    const state = entry.inst.state;
+    const { state, adopted } = entry.inst;
     if (healthy && (state === "starting" || state === "unready")) {
       this.#setState(entry, "ready", undefined);
       this.#emit("ready", entry);
-    } else if (!healthy && state === "ready") {
+    } else if (!healthy && (state === "ready" || (state === "starting" && adopted === true))) {
+      // An adopted process is not warming up: it has been serving, so failing readiness is unhealthy.
       this.#setState(entry, "unready", `readiness probe failed: ${last.message}`);
       this.#emit("unready", entry);
     }
   }
 
   #onLivenessFailed(entry: Entry, last: ProbeResult): void {
-    const child = entry.child;
-    if (!child || entry.stopRequested) {
+    const proc = entry.proc;
+    if (proc && !proc.child) {
+      this.#checkAdopted(entry, proc); // an exited adopted process is an exit, not a liveness kill
+    }
+    if (!entry.proc || entry.stopRequested) {
       return;
     }
     entry.killReason = `liveness probe failed: ${last.message}`;
     this.#log.warn({ instanceId: entry.inst.id, reason: entry.killReason }, "killing instance");
     // SIGKILL: a process failing liveness is presumed wedged, and may not handle SIGTERM either.
-    child.kill("SIGKILL");
+    this.#signal(entry, "SIGKILL");
   }
 
-  #onExit(entry: Entry, child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
-    if (entry.child !== child) {
+  /** Signals the entry's current process; an adopted pid only while it still has its start time. */
+  #signal(entry: Entry, sig: NodeJS.Signals): void {
+    const proc = entry.proc;
+    if (!proc) {
+      return;
+    }
+    if (proc.child) {
+      proc.child.kill(sig); // our child: its pid cannot be reused before we have reaped it
+      return;
+    }
+    if (isSameProcess(proc.pid, proc.startTimeTicks, this.#opts.procRoot)) {
+      try {
+        process.kill(proc.pid, sig);
+      } catch {
+        // exited in between
+      }
+    }
+  }
+
+  #isRunning(proc: Proc): boolean {
+    return proc.child
+      ? proc.child.exitCode === null && proc.child.signalCode === null
+      : isSameProcess(proc.pid, proc.startTimeTicks, this.#opts.procRoot);
+  }
+
+  /** Adopted processes: no exit event, so the poller asks /proc whether it is still the same process. */
+  #checkAdopted(entry: Entry, proc: Proc): void {
+    if (entry.proc !== proc || this.#isRunning(proc)) {
+      return;
+    }
+    this.#onExit(entry, proc, { code: null, signal: null }, ADOPTED_EXIT_REASON);
+    proc.markExited();
+  }
+
+  #onExit(
+    entry: Entry,
+    proc: Proc,
+    status: { code: number | null; signal: NodeJS.Signals | null },
+    exitReason: string,
+  ): void {
+    if (entry.proc !== proc || this.#detached) {
       return;
     }
     const { inst } = entry;
     const now = Date.now();
-    entry.child = undefined;
+    entry.proc = undefined;
+    clearInterval(proc.poll);
     this.#stopProbers(entry);
     removePidfile(this.#runDir, inst.id);
-    inst.lastExit = { code, signal, at: now };
+    inst.lastExit = { code: status.code, signal: status.signal, at: now };
     delete inst.pid;
-    const exitReason = code !== null ? `exited with code ${code}` : `killed by ${signal}`;
 
     if (entry.stopRequested) {
       // stop() finishes the transition to `stopped` once the exit promise resolves.
@@ -358,6 +490,7 @@ export class ProcessRuntime implements Runtime {
     entry.backoffTimer = undefined;
     delete entry.inst.nextRestartAt;
     this.ports.release(entry.inst.port);
+    this.#rotate(entry); // its last output may have passed the cap since the last check
   }
 
   #stopProbers(entry: Entry): void {
@@ -367,10 +500,128 @@ export class ProcessRuntime implements Runtime {
     entry.liveness = undefined;
   }
 
+  /**
+   * Adopts the instances a previous control plane left running (call once at startup, before
+   * start(), with watchers already registered: adopted instances emit "started", then "ready" or
+   * "unready", like spawned ones). For each pidfile: a process that is alive, has the recorded /proc
+   * start time and has our LINEOPS_INSTANCE_ID in its environment is adopted: state `starting`, its
+   * port reserved, probed as if just spawned, polled for its exit, respawned from the recorded spec by
+   * the restart policy. Any other process is foreign and never signalled. Where /proc is unavailable
+   * nothing can be verified, so nothing is adopted or signalled. Pidfiles of everything not adopted
+   * are removed.
+   */
+  async adopt(): Promise<AdoptResult> {
+    if (this.#closed) {
+      throw RuntimeErrors.runtimeClosed("process runtime is closed");
+    }
+    const result: AdoptResult = { adopted: [], gone: [], foreign: [], stopped: [] };
+    const { procRoot } = this.#opts;
+    if (!procAvailable(procRoot)) {
+      this.#log.warn({ procRoot }, "procfs unavailable: no instance can be verified, none adopted");
+    }
+    removeTempFiles(this.#runDir);
+    const stops: Promise<void>[] = [];
+    for (const pf of readPidfiles(this.#runDir)) {
+      const instanceId = pf.kind === "bad" ? pf.instanceId : pf.rec.instanceId;
+      if (this.#entries.has(instanceId)) {
+        continue; // already ours: adopted by an earlier call, or spawned by this runtime
+      }
+      if (pf.kind === "bad") {
+        this.#log.warn({ file: pf.file, error: pf.error }, "unreadable pidfile removed");
+        result.gone.push(instanceId);
+        this.#removeFile(pf.file);
+        continue;
+      }
+      const identity = checkIdentity(pf.rec, procRoot);
+      if (identity.verdict === "gone") {
+        result.gone.push(instanceId);
+        this.#removeFile(pf.file);
+      } else if (identity.verdict === "foreign") {
+        this.#log.warn(
+          { instanceId, pid: pf.rec.pid, why: identity.why },
+          "pidfile names a process that is not the instance: left alone",
+        );
+        result.foreign.push(instanceId);
+        this.#removeFile(pf.file);
+      } else if (pf.kind === "legacy") {
+        // Ours, but its output went to a pipe that died with the old lineops and we lack its spec.
+        this.#log.warn({ instanceId, pid: pf.rec.pid }, "stopping instance of an older lineops");
+        result.stopped.push(instanceId);
+        const { pid, startTimeTicks } = pf.rec;
+        stops.push(
+          terminate(pid, startTimeTicks, this.#opts.stopTimeoutMs, procRoot).then(() =>
+            this.#removeFile(pf.file),
+          ),
+        );
+      } else {
+        result.adopted.push(this.#adoptOne(pf.rec));
+      }
+    }
+    await Promise.all(stops);
+    return result;
+  }
+
+  #adoptOne(rec: PidRecord): Instance {
+    if (this.ports.isReserved(rec.port)) {
+      // The process holds the port bound; whoever was handed it here will fail to bind, not the instance.
+      this.#log.error(
+        { instanceId: rec.instanceId, port: rec.port },
+        "adopted instance's port was already handed out",
+      );
+    }
+    this.ports.reserve(rec.port);
+    const entry = this.#newEntry(
+      {
+        id: rec.instanceId,
+        service: rec.service,
+        revision: rec.revision,
+        version: rec.version,
+        ...(rec.station !== undefined ? { station: rec.station } : {}),
+        state: "starting",
+        host: rec.host,
+        port: rec.port,
+        restarts: rec.restarts,
+        startedAt: rec.startedAt,
+        pid: rec.pid,
+        adopted: true,
+      },
+      rec.spec,
+    );
+    entry.env = instanceEnv(rec.spec, entry.inst);
+    let markExited!: () => void;
+    entry.exited = new Promise<void>((resolve) => (markExited = resolve));
+    const proc: Proc = { pid: rec.pid, startTimeTicks: rec.startTimeTicks, markExited };
+    entry.proc = proc;
+    proc.poll = setInterval(() => this.#checkAdopted(entry, proc), this.#opts.adoptedPollMs);
+    proc.poll.unref();
+    this.#rotate(entry); // it wrote unchecked while no lineops ran
+    this.#log.info(
+      { instanceId: rec.instanceId, pid: rec.pid, port: rec.port, service: rec.service },
+      "instance adopted",
+    );
+    this.#supervise(entry);
+    return snapshot(entry.inst);
+  }
+
+  #removeFile(file: string): void {
+    try {
+      fs.rmSync(file, { force: true });
+    } catch (err) {
+      this.#log.warn({ file, err }, "could not remove pidfile");
+    }
+  }
+
   stop(id: string, opts: { drainMs: number }): Promise<void> {
     const entry = this.#entries.get(id);
     if (!entry) {
       return Promise.reject(RuntimeErrors.instanceNotFound(`no instance ${id}`));
+    }
+    if (this.#detached) {
+      return Promise.reject(
+        RuntimeErrors.runtimeClosed(
+          `process runtime has detached: instance ${id} is no longer supervised here`,
+        ),
+      );
     }
     if (entry.stopping) {
       return entry.stopping;
@@ -384,20 +635,23 @@ export class ProcessRuntime implements Runtime {
   }
 
   async #doStop(entry: Entry, drainMs: number): Promise<void> {
-    const child = entry.child;
+    const proc = entry.proc;
     clearTimeout(entry.backoffTimer);
     entry.backoffTimer = undefined;
     this.#stopProbers(entry);
-    if (child && child.exitCode === null && child.signalCode === null) {
+    if (proc && this.#isRunning(proc)) {
       this.#setState(entry, "stopping", undefined);
       this.#log.info({ instanceId: entry.inst.id, drainMs }, "stopping instance");
-      child.kill("SIGTERM");
+      this.#signal(entry, "SIGTERM");
       const killTimer = setTimeout(() => {
         this.#log.warn({ instanceId: entry.inst.id, drainMs }, "drain timeout; sending SIGKILL");
-        child.kill("SIGKILL");
+        this.#signal(entry, "SIGKILL");
       }, drainMs);
+      // An adopted process's exit is only seen by polling: poll fast while someone waits for it.
+      const fastPoll = proc.child ? undefined : setInterval(() => this.#checkAdopted(entry, proc), 25);
       await entry.exited;
       clearTimeout(killTimer);
+      clearInterval(fastPoll);
     }
     this.#setState(entry, "stopped", undefined);
     this.#finish(entry);
@@ -414,10 +668,40 @@ export class ProcessRuntime implements Runtime {
     );
   }
 
-  /** Stops everything (drain = stopTimeoutMs) and refuses new starts. Watchers are dropped last. */
+  /**
+   * Stops everything (drain = stopTimeoutMs) and refuses new starts. Watchers are dropped last.
+   * After detach() there is nothing of ours left to stop: the instances belong to the next lineops.
+   */
   async close(): Promise<void> {
     this.#closed = true;
-    await this.stopAll({ drainMs: this.#opts.stopTimeoutMs });
+    if (!this.#detached) {
+      await this.stopAll({ drainMs: this.#opts.stopTimeoutMs });
+    }
+    clearInterval(this.#rotationTimer);
+    this.#watchers.clear();
+  }
+
+  /**
+   * Stops supervising and leaves every running instance running, with its pidfile, for the next
+   * control plane to adopt: lineops's graceful stop without --stop-line. Probes, exit pollers,
+   * restart timers and log rotation end; stops already under way finish first. An instance waiting
+   * in backoff is not running and has no pidfile: it is simply dropped. New starts are refused.
+   */
+  async detach(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#entries.values()].map((e) => e.stopping?.catch(() => undefined)));
+    this.#detached = true;
+    clearInterval(this.#rotationTimer);
+    for (const entry of this.#entries.values()) {
+      clearTimeout(entry.backoffTimer);
+      entry.backoffTimer = undefined;
+      this.#stopProbers(entry);
+      clearInterval(entry.proc?.poll);
+    }
+    this.#log.info(
+      { running: [...this.#entries.values()].filter((e) => e.proc).map((e) => e.inst.id) },
+      "detached: instances left running",
+    );
     this.#watchers.clear();
   }
 
@@ -448,46 +732,38 @@ export class ProcessRuntime implements Runtime {
   }
 
   async logs(id: string, lines: number): Promise<string[]> {
-    if (!this.#entries.has(id)) {
+    const entry = this.#entries.get(id);
+    if (!entry) {
       throw RuntimeErrors.instanceNotFound(`no instance ${id}`);
+    }
+    if (!this.#detached) {
+      this.#rotate(entry); // so a tail never reads a file far past its cap
     }
     return tailLogs(this.#logDir(id), lines, this.#opts.logFiles);
   }
 
-  /**
-   * Kills instances a previous control plane left running (see README: we restart cleanly rather than
-   * adopt). A pidfile's process is killed only if it is alive and its /proc start time matches the
-   * recorded one, so a pid the OS has since reused is never touched. Every pidfile is removed.
-   * Call once at startup, before start().
-   */
-  async cleanupOrphans(): Promise<{ killed: string[] }> {
-    const killed: string[] = [];
-    await Promise.all(
-      readPidfiles(this.#runDir).map(async ({ file, rec }) => {
-        if (rec && this.#entries.has(rec.instanceId)) {
-          return; // ours, not an orphan
+  /** One timer for every instance's log cap, started with the first instance. */
+  #startRotation(): void {
+    if (this.#rotationTimer !== undefined || this.#detached) {
+      return;
+    }
+    this.#rotationTimer = setInterval(() => {
+      for (const entry of this.#entries.values()) {
+        if (entry.proc) {
+          this.#rotate(entry);
         }
-        if (
-          rec &&
-          isAlive(rec.pid) &&
-          rec.startTimeTicks !== null &&
-          readStartTimeTicks(rec.pid) === rec.startTimeTicks
-        ) {
-          this.#log.warn(
-            { instanceId: rec.instanceId, pid: rec.pid, service: rec.service },
-            "killing orphan instance",
-          );
-          await terminate(rec.pid, this.#opts.stopTimeoutMs);
-          killed.push(rec.instanceId);
-        }
-        try {
-          fs.rmSync(file, { force: true });
-        } catch (err) {
-          this.#log.warn({ file, err }, "could not remove pidfile");
-        }
-      }),
-    );
-    return { killed };
+      }
+    }, this.#opts.logCheckMs);
+    this.#rotationTimer.unref();
+  }
+
+  #rotate(entry: Entry): void {
+    try {
+      entry.log.rotateIfNeeded();
+    } catch (err) {
+      // A full or broken disk must not take the control plane down with it.
+      this.#log.error({ instanceId: entry.inst.id, err }, "could not rotate instance log");
+    }
   }
 
   #setState(entry: Entry, state: InstanceState, reason: string | undefined): void {
@@ -511,32 +787,53 @@ export class ProcessRuntime implements Runtime {
   }
 }
 
-/** SIGTERM, poll until gone, SIGKILL after timeoutMs, poll again (bounded). */
-async function terminate(pid: number, timeoutMs: number): Promise<void> {
+/** The instance's whole environment: inherited allowlist, the spec's env, then lineops's own variables. */
+function instanceEnv(spec: InstanceSpec, inst: Instance): Record<string, string> {
+  return {
+    ...baseEnv(),
+    ...spec.env,
+    PORT: String(inst.port),
+    HOST: inst.host,
+    [INSTANCE_ID_VAR]: inst.id,
+    SERVICE_VERSION: spec.version,
+    ...(spec.station !== undefined ? { STATION_ID: spec.station } : {}),
+  };
+}
+
+/** SIGTERM, poll until gone, SIGKILL after timeoutMs; every signal only while the start time still matches. */
+async function terminate(
+  pid: number,
+  startTimeTicks: number | null,
+  timeoutMs: number,
+  procRoot: string,
+): Promise<void> {
   const signal = (sig: NodeJS.Signals) => {
-    try {
-      process.kill(pid, sig);
-    } catch {
-      // already gone
+    if (isSameProcess(pid, startTimeTicks, procRoot)) {
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // already gone
+      }
     }
   };
+  const gone = () => !isSameProcess(pid, startTimeTicks, procRoot);
   signal("SIGTERM");
-  if (await waitGone(pid, timeoutMs)) {
+  if (await waitUntil(gone, timeoutMs)) {
     return;
   }
   signal("SIGKILL");
-  await waitGone(pid, 5_000);
+  await waitUntil(gone, 5_000);
 }
 
-async function waitGone(pid: number, timeoutMs: number): Promise<boolean> {
+async function waitUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (!isAlive(pid)) {
+    if (done()) {
       return true;
     }
     await new Promise((r) => setTimeout(r, 25));
   }
-  return !isAlive(pid);
+  return done();
 }
 
 function newInstanceId(spec: InstanceSpec): string {
