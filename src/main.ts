@@ -247,14 +247,19 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   const url = `${tlsFiles ? "https" : "http"}://${urlHost(config.server.host)}:${port}`;
   logger.info({ url, dataDir: config.dataDir, version: VERSION }, "lineops API listening");
 
-  // A control plane that died without stopping its instances left them running. Until the deployment
-  // engine takes adopted instances over (P7), they are adopted and stopped, so it starts clean.
-  const { adopted } = await runtime.adopt();
-  await Promise.all(adopted.map((i) => runtime.stop(i.id, { drainMs: config.runtime.stopTimeout })));
-  if (adopted.length > 0) {
-    logger.warn(
-      { instances: adopted.map((i) => i.id) },
-      "stopped instances left running by a previous lineops process",
+  // The line outlives lineops: instances a previous lineops left running (stopped gracefully, or
+  // killed) are taken over without a restart when their pidfile's identity checks out; the
+  // deployment engine then reconciles on them as on its own, replacing only what is gone.
+  const adoption = await runtime.adopt();
+  if (adoption.adopted.length + adoption.gone.length + adoption.foreign.length + adoption.stopped.length > 0) {
+    logger.info(
+      {
+        adopted: adoption.adopted.map((i) => i.id),
+        gone: adoption.gone,
+        foreign: adoption.foreign,
+        stopped: adoption.stopped,
+      },
+      `re-adopted ${adoption.adopted.length} running instances`,
     );
   }
 
@@ -280,23 +285,27 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   settled.catch((err: unknown) => logger.error({ err }, "applying the line failed"));
 
   // Start order: 1 store (db) -> 2 runtime, router (built) -> 3 monitoring (TSDB open) ->
-  // 4 deployment (built) -> 5 API listening -> 6 orphans stopped -> 7 monitoring started (scrape,
+  // 4 deployment (built) -> 5 API listening -> 6 running instances re-adopted -> 7 monitoring started (scrape,
   // rules, host) -> 8 instance discovery -> 9 deployment started, line applied, ready, traffic.
   // Stop runs it backwards: 9 -> 1. The one exception is the API: it is how work enters lineops,
   // so it stops accepting calls first; it listens as early as 5 because its port is what keeps a
-  // second lineops from killing this one's instances as orphans (6).
+  // second lineops from adopting this one's instances (6).
   const stop = (opts: { stopLine?: boolean } = {}) =>
     (stopping ??= (async () => {
       const stopLine = opts.stopLine ?? true;
       ready = false;
       await app.close(); // 5, first: no API call may start work while the rest stops
-      await settled.catch(() => undefined); // 9: nothing half-started
+      // 9: rollouts stop where they are (a line apply at start may wait on a paused one), then
+      // nothing is left half-started.
+      await deployment.detachRollouts();
+      await settled.catch(() => undefined);
       await traffic?.stop();
       await deployment.stop({ stopLine });
       await discovery.stop(); // 8
       await monitoring.stop(); // 7 and 3: scrape, rules and host metrics, then the TSDB
       await router.close(); // 2
-      await runtime.close();
+      // Without stopLine the instances keep running with their pidfiles: the next start adopts them.
+      await (stopLine ? runtime.close() : runtime.detach());
       db.close(); // 1
       logger.info("lineops stopped");
       logger.flush();

@@ -49,6 +49,11 @@ export class DeploymentEngine {
     return this.reconciler.stop(opts);
   }
 
+  /** Rollouts in progress stop where they are (persisted); a line apply waiting on one returns. */
+  detachRollouts(): Promise<void> {
+    return this.reconciler.detachRollouts();
+  }
+
   /** Deployments found in progress at start and how each went on (resumed or rolled back). */
   resumedDeployments(): readonly ({ id: string; service: string } & Resume)[] {
     return this.reconciler.resumed;

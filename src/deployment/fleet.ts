@@ -21,6 +21,8 @@ export class Fleet {
   readonly rollouts = new Map<string, ActiveRollout>();
   /** Deployments found in progress at start, held out of reconcile until their rollout resumes. */
   readonly resuming = new Set<string>();
+  /** Set once lineops is stopping: rollouts are detached and plans neither go on nor roll back. */
+  stopping = false;
   /** Set while lineops stops with the line left running: nothing may change routing or instances. */
   detaching = false;
   /** Traffic splits set by rollouts in progress. */

@@ -164,6 +164,11 @@ export class PlanRunner {
           return { name, phase };
         }),
       );
+      if (this.fleet.stopping) {
+        // lineops stopped mid-plan: each deployment resumes on its own at the next start; the
+        // plan's order and rollback do not (a plan is not persisted), and that start re-applies the line file.
+        return "interrupted: lineops stopped during the plan";
+      }
       const bad = outcomes.find((o) => o.phase !== "Succeeded");
       if (bad) {
         await this.rollBack(done.reverse(), by, planId, bad.name);

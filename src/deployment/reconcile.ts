@@ -59,19 +59,28 @@ export class Reconciler {
    */
   async stop(opts: { stopLine: boolean } = { stopLine: true }): Promise<void> {
     this.unwatch?.();
-    const running = [...this.fleet.rollouts.values()];
     if (!opts.stopLine) {
       this.fleet.detaching = true;
     }
-    for (const r of running) {
-      r.rollout.detach();
-    }
-    await Promise.all(running.map((r) => r.done.catch(() => undefined)));
+    await this.detachRollouts();
     if (opts.stopLine) {
       for (const level of this.fleet.levels().reverse()) {
         await Promise.all(level.flatMap((name) => this.live(name).map((i) => this.fleet.retire(i))));
       }
     }
+  }
+
+  /**
+   * Rollouts in progress stop where they are, persisted for the next start to resume; no new one
+   * starts (a line apply waiting on one returns without rolling its plan back).
+   */
+  async detachRollouts(): Promise<void> {
+    this.fleet.stopping = true;
+    const running = [...this.fleet.rollouts.values()];
+    for (const r of running) {
+      r.rollout.detach();
+    }
+    await Promise.all(running.map((r) => r.done.catch(() => undefined)));
   }
 
   /** Level by level: open every front door of the level, start instances, wait for readiness. */
