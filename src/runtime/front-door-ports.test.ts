@@ -75,14 +75,17 @@ describe("FrontDoorPorts", () => {
   });
 
   it("never allocates a port kept for another service, even without reserveAll", async () => {
-    const { store, pool, doors } = start(dataDir(), { min: 29520, max: 29521 });
-    store.assign("line-controller", 29520);
-    expect(await doors.portFor("plc-gateway")).toBe(29521);
-    expect(pool.isReserved(29520)).toBe(true);
-    await expect(doors.portFor("mes-connector")).rejects.toMatchObject({
+    const one = start(dataDir(), { min: 29520, max: 29520 });
+    one.store.assign("line-controller", 29520);
+    await expect(one.doors.portFor("mes-connector")).rejects.toMatchObject({
       code: RuntimeErrors.noFreePort.code,
     });
-    expect(store.get("mes-connector")).toBeUndefined();
+    expect(one.store.get("mes-connector")).toBeUndefined();
+    expect(one.pool.isReserved(29520)).toBe(true); // tried, found kept, left reserved for its service
+
+    const two = start(dataDir(), { min: 29522, max: 29523 });
+    two.store.assign("line-controller", 29522);
+    expect(await two.doors.portFor("plc-gateway")).toBe(29523);
   });
 
   it("records a declared port in place of the kept one and keeps it once the declaration goes", async () => {
