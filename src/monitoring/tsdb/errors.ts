@@ -40,6 +40,8 @@ export const TsdbErrors = {
   compacting: defineError("LINEOPS_ERR_TSDB_COMPACTING", 409, "conflict", StorageError),
   /** The data directory is locked by another process. */
   locked: defineError("LINEOPS_ERR_TSDB_LOCKED", 409, "conflict", StorageError),
+  /** The directory's FORMAT is newer than this build reads: a newer lineops wrote it. */
+  newerFormat: defineError("LINEOPS_ERR_TSDB_NEWER_FORMAT", 503, "unavailable", StorageError),
 } as const;
 
 /**

@@ -11,6 +11,7 @@ import { BlockSet } from "./block-set.js";
 import { Checkpointer } from "./checkpoint.js";
 import { Compactor, finishTruncate } from "./compaction.js";
 import { StorageError, TsdbErrors, type RejectReason } from "./errors.js";
+import { checkFormat, writeFormat } from "./format.js";
 import type { FutureRepair } from "./future.js";
 import { Head } from "./head.js";
 import { runJob, runJobSync, unlimited, type Job } from "./job.js";
@@ -135,6 +136,8 @@ export class Tsdb implements Storage {
     readonly dir: string,
     opts: TsdbOptions,
   ) {
+    // First, before anything under dir is created or written: a newer lineops's TSDB stays as it was.
+    const marker = checkFormat(dir);
     this.o = {
       retentionMs: opts.retentionMs ?? 15 * DAY,
       retentionBytes: opts.retentionBytes ?? 0,
@@ -156,6 +159,9 @@ export class Tsdb implements Storage {
     this.blockSet = new BlockSet(path.join(dir, "blocks"), this.o.logger);
     this.openBound = this.o.now() + MAX_AHEAD_MS;
     lockDir(dir);
+    if (!marker) {
+      writeFormat(dir); // a new directory, or one from before markers (format 1): mark it
+    }
     const appendable = this.blockSet.load(
       this.openBound,
       this.o.now(),

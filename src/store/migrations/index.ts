@@ -77,4 +77,18 @@ export const migrations: Migration[] = [
       CREATE INDEX deployment_events_deployment ON deployment_events (deployment_id, id);
     `,
   },
+  {
+    version: 3,
+    name: "front_doors",
+    // A service's front-door port, allocated once and kept so its address survives restarts and
+    // upgrades. No foreign key to services: the port is assigned when the front door opens, which
+    // may come before or outlive the service's revision rows; the runtime removes it with the service.
+    sql: `
+      CREATE TABLE front_doors (
+        service TEXT PRIMARY KEY,
+        port INTEGER NOT NULL UNIQUE CHECK (port BETWEEN 1 AND 65535),
+        assigned_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
