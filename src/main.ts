@@ -17,6 +17,7 @@ import type { LineSpec } from "./config/line-schema.js";
 import { createAnalysisRunner, DeploymentEngine, gateWaiter, loadLineFile } from "./deployment/index.js";
 import { EventBus } from "./events/bus.js";
 import {
+  checkTsdbFormat,
   createMonitoringEngine,
   InstanceDiscovery,
   loadRuleFile,
@@ -25,11 +26,13 @@ import {
 import { PortAllocator } from "./runtime/process/ports.js";
 import { ProcessRuntime } from "./runtime/process/runtime.js";
 import { RuntimeErrors } from "./runtime/errors.js";
+import { FrontDoorPorts } from "./runtime/front-door-ports.js";
 import { Router } from "./runtime/router/router.js";
 import { AuditRepository } from "./store/audit.js";
 import { DeploymentRepository } from "./store/deployments.js";
 import { openDb } from "./store/db.js";
 import { secureDataDir } from "./store/permissions.js";
+import { FrontDoorRepository } from "./store/front-doors.js";
 import { RevisionRepository } from "./store/revisions.js";
 import { TokenRepository } from "./store/tokens.js";
 import { VERSION } from "./version.js";
@@ -112,6 +115,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       "cannot tighten permissions in the data dir: other users may read lineops state",
     );
   }
+  // A downgrade is refused before anything is written: the TSDB's format, then the store's schema.
+  checkTsdbFormat(path.join(config.dataDir, "tsdb"));
   const db = openDb(config.dataDir);
   const tokens = new TokenRepository(db);
   const audit = new AuditRepository(db);
@@ -121,6 +126,10 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   // One pool for instances (always on loopback) and front doors (on web.front_doors.host): a port is
   // handed out only if it is free on both. It once test-bound on the API's host instead.
   const ports = new PortAllocator(["127.0.0.1", web.front_doors.host]);
+  // Front-door ports are allocated once and kept in the store: a service keeps its address across
+  // restarts. Reserved before any instance starts or is adopted, so no instance takes one.
+  const frontDoorPorts = new FrontDoorPorts(new FrontDoorRepository(db), ports);
+  frontDoorPorts.reserveAll();
   const runtime = new ProcessRuntime({
     dataDir: config.dataDir,
     logger,
@@ -164,6 +173,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   });
   const deployment = new DeploymentEngine({
     runtime,
+    frontDoorPorts,
     deployments: new DeploymentRepository(db),
     // Gates and analyses read the line's metrics through monitoring's typed query interface.
     gates: gateWaiter(monitoring.querier),
@@ -251,7 +261,10 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   // killed) are taken over without a restart when their pidfile's identity checks out; the
   // deployment engine then reconciles on them as on its own, replacing only what is gone.
   const adoption = await runtime.adopt();
-  if (adoption.adopted.length + adoption.gone.length + adoption.foreign.length + adoption.stopped.length > 0) {
+  if (
+    adoption.adopted.length + adoption.gone.length + adoption.foreign.length + adoption.stopped.length >
+    0
+  ) {
     logger.info(
       {
         adopted: adoption.adopted.map((i) => i.id),

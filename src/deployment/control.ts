@@ -104,7 +104,10 @@ export class Control {
       return { kind: "rollback", reason };
     }
     const target = releaseOf(toRevision);
-    const to: Release = { spec: { ...target.spec, strategy: record.strategy as Strategy }, revision: toRevision };
+    const to: Release = {
+      spec: { ...target.spec, strategy: record.strategy as Strategy },
+      revision: toRevision,
+    };
     const state = record.state as RolloutState;
     const live = this.fleet.o.runtime
       .list({ service: record.service })

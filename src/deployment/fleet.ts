@@ -21,6 +21,8 @@ export class Fleet {
   readonly rollouts = new Map<string, ActiveRollout>();
   /** Deployments found in progress at start, held out of reconcile until their rollout resumes. */
   readonly resuming = new Set<string>();
+  /** Services the last reconcile could not start, and why (their front door's port is taken, …). */
+  readonly notStarted = new Map<string, string>();
   /** Set once lineops is stopping: rollouts are detached and plans neither go on nor roll back. */
   stopping = false;
   /** Set while lineops stops with the line left running: nothing may change routing or instances. */

@@ -89,8 +89,16 @@ export class Reconciler {
       await Promise.all(
         level.map(async (name) => {
           const entry = this.fleet.releases.get(name);
-          if (entry) {
+          if (!entry) {
+            return;
+          }
+          try {
             await this.reconcile(name, entry);
+          } catch (err) {
+            // One service that cannot start (its front door's port held by a foreign process)
+            // must not keep the rest of the line from starting or being re-adopted.
+            this.fleet.o.logger.error({ err, service: name }, `service ${name} not started: ${String(err)}`);
+            this.fleet.notStarted.set(name, err instanceof Error ? err.message : String(err));
           }
         }),
       );
@@ -110,6 +118,7 @@ export class Reconciler {
     this.fleet.releases.delete(name);
     this.fleet.o.revisions.remove(name);
     this.fleet.o.frontDoors.setBackends(name, []);
+    this.fleet.o.frontDoorPorts?.remove(name);
   }
 
   private live(name: string): Instance[] {
@@ -118,9 +127,11 @@ export class Reconciler {
 
   private async reconcile(name: string, release: Release): Promise<void> {
     const { runtime, frontDoors, bus } = this.fleet.o;
+    this.fleet.notStarted.delete(name);
     const { spec, revision } = release;
     if (!frontDoors.addressOf(name)) {
-      await frontDoors.listen(name, spec.port);
+      const port = await this.fleet.o.frontDoorPorts?.portFor(name, spec.port);
+      await frontDoors.listen(name, port ?? spec.port);
     }
     if (this.fleet.rollouts.has(name) || this.fleet.resuming.has(name)) {
       return; // the deployment owns this service's instances until it finishes

@@ -64,7 +64,12 @@ function shape(l: Lineops): Shape {
 }
 
 const pids = (l: Lineops) =>
-  Object.fromEntries(l.runtime.list().filter((i) => i.state !== "stopped").map((i) => [i.id, i.pid]));
+  Object.fromEntries(
+    l.runtime
+      .list()
+      .filter((i) => i.state !== "stopped")
+      .map((i) => [i.id, i.pid]),
+  );
 
 async function stationVersion(l: Lineops, station: string): Promise<string> {
   const url = l.deployment.service("station-controller").status.url ?? "";

@@ -21,6 +21,7 @@ export class StatusView {
         const readyInstances = current.filter((i) => i.state === "ready").length;
         const desired = desiredCount(spec);
         const url = frontDoors.addressOf(name)?.url;
+        const notStarted = this.fleet.notStarted.get(name);
         return {
           name,
           version: spec.version,
@@ -34,6 +35,7 @@ export class StatusView {
           ready: readyInstances >= desired,
           dependsOn: spec.dependsOn,
           ...(spec.stations ? { stations: spec.stations } : {}),
+          ...(notStarted ? { error: notStarted } : {}),
         };
       });
   }

@@ -70,8 +70,18 @@ export type GateWaiter = (
   override: AbortSignal,
 ) => Promise<"open" | "timeout" | "overridden" | "cancelled">;
 
+/** Where each service's front door listens: allocated once, kept in the store across restarts. */
+export interface FrontDoorPorts {
+  /** The port declared in line.yaml wins (and is kept); else the kept one; else a new one, kept. */
+  portFor(service: string, declared?: number): Promise<number>;
+  /** Forgets the service's port (it left the line). */
+  remove(service: string): unknown;
+}
+
 export type DeploymentEngineOptions = {
   runtime: Runtime;
+  /** Without it a front door listens on its declared port or any free one (tests). */
+  frontDoorPorts?: FrontDoorPorts;
   deployments: DeploymentRepository;
   analysis?: AnalysisRunner;
   gates?: GateWaiter;
@@ -98,6 +108,8 @@ export type ServiceStatus = {
   ready: boolean;
   dependsOn: string[];
   stations?: string[];
+  /** Why the service could not be started (e.g. its front door's port is held by another process). */
+  error?: string;
 };
 
 export type ApplyResult = {

@@ -38,3 +38,5 @@ export { formatFloat, prometheusResponseJson } from "./promql/format.js";
 export { parseDurationParam, parseTimeParam } from "./params.js";
 export { MonitoringErrors } from "./errors.js";
 export { anomaly, changeAround, forecast, seasonal, type RangeQuery } from "./trends/analysis.js";
+// Refuses a TSDB written by a newer lineops; main.ts checks it before the store records this version.
+export { checkFormat as checkTsdbFormat } from "./tsdb/format.js";

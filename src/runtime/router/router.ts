@@ -13,7 +13,7 @@ import type { Duplex } from "node:stream";
 
 import type { Logger } from "pino";
 
-import { RuntimeErrors } from "../errors.js";
+import { frontDoorPortInUse, RuntimeErrors } from "../errors.js";
 import type { PortAllocator } from "../process/ports.js";
 import type { Backend, BackendStatus } from "./backend.js";
 import { BackendState } from "./backend.js";
@@ -414,10 +414,7 @@ export class Router {
         r.reservedPort = undefined;
       }
       if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
-        throw RuntimeErrors.portInUse(
-          `cannot open router for service ${service}: port ${bindPort} on ${this.host} is already in use`,
-          { cause: err },
-        );
+        throw frontDoorPortInUse(service, bindPort, { cause: err });
       }
       throw err;
     }
