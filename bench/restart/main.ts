@@ -14,6 +14,7 @@ import { isRunning, killChildrenOnSignals, onExitCleanup } from "../common/child
 import { lineopsCli, startLineops, type RunningLineops } from "../common/lineops.js";
 import { machineInfo } from "../common/machine.js";
 import { argsOrExit, runMain } from "../common/main.js";
+import { cpuSeconds } from "../common/proc.js";
 import { freePort } from "../common/ports.js";
 import { runToCompletion } from "../common/run.js";
 import { LineopsApi, waitLineReady } from "../deploy/api.js";
@@ -174,10 +175,13 @@ async function main(): Promise<void> {
     let idle: SpanSummary | undefined;
     let busy: SpanSummary | undefined;
     let busyReport: BusyReport | undefined;
+    let idleCpuCores: number | null = null;
     if (args.busy) {
       const i0 = Date.now();
+      const cpu0 = cpuSeconds(lineops.pid);
       await sleep(settleMs);
       const i1 = Date.now();
+      idleCpuCores = Math.round(((cpuSeconds(lineops.pid) - cpu0) / ((i1 - i0) / 1000)) * 100) / 100;
       idle = await load.summary(i0, i1);
       log(`idle: ${idle.rate} req/s, p99 ${idle.latencyMs.p99} ms, ${idle.failed} failed`);
       const b0 = Date.now();
@@ -351,6 +355,11 @@ async function main(): Promise<void> {
         busyRate: busy?.rate ?? null,
         idleFailed: idle?.failed ?? null,
         busyFailed: busy?.failed ?? null,
+        idleByCause: idle?.byCause ?? null,
+        busyByCause: busy?.byCause ?? null,
+        /** lineops's CPU in the idle window (routing the line's traffic, today), to read the busy one against. */
+        idleLineopsCpuCores: idleCpuCores,
+        loadAverage1m: os.loadavg()[0],
         windowSeconds: args.busy ? args.duration : null,
         control: busyReport ?? null,
       },
