@@ -37,6 +37,8 @@ export async function startLineops(opts: {
   token?: string;
   /** Node flags before the CLI (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** The API port (default 0: any free one); a fixed one keeps the API's address across restarts. */
+  port?: number;
 }): Promise<RunningLineops> {
   const cli = lineopsCli(opts.root);
   if (!cli) {
@@ -56,7 +58,7 @@ export async function startLineops(opts: {
       "--data-dir",
       opts.dataDir,
       "--port",
-      "0",
+      String(opts.port ?? 0),
       "--log-level",
       opts.logLevel ?? "warn",
     ],
