@@ -124,7 +124,13 @@ describe("data plane", () => {
     const foreign = h.child("sleep", ["30"]);
     const foreignPid = await waitFor(() => foreign.pid, 5_000, "sleep to start");
     const realStart = await waitFor(() => readStartTimeTicks(foreignPid), 5_000, "its /proc start time");
-    const recycled = { pid: foreignPid, startTime: realStart + 1, protocol: 1, build: "old", socket: paths.socket };
+    const recycled = {
+      pid: foreignPid,
+      startTime: realStart + 1,
+      protocol: 1,
+      build: "old",
+      socket: paths.socket,
+    };
     writeDataPlaneRecord(paths.pidfile, recycled);
     expect(isSameProcess(recycled)).toBe(false);
     expect(isSameProcess({ pid: foreignPid, startTime: realStart })).toBe(true);
@@ -155,11 +161,60 @@ describe("data plane", () => {
     await client.flush();
     await httpRequest(addr.url);
     await httpRequest(addr.url);
-    const text = await waitFor(async () => {
-      const t = await client.metricsText();
-      return t.includes('lineops_router_requests_total{service="press",group="stable",revision="r7",code="200"} 2') && t;
-    }, 5_000, "metrics of two requests");
+    const text = await waitFor(
+      async () => {
+        const t = await client.metricsText();
+        return (
+          t.includes(
+            'lineops_router_requests_total{service="press",group="stable",revision="r7",code="200"} 2',
+          ) && t
+        );
+      },
+      5_000,
+      "metrics of two requests",
+    );
     expect(text).toContain("# TYPE lineops_router_request_duration_seconds histogram");
     expect(text).toContain('lineops_router_request_duration_seconds_bucket{le="0.005",service="press"');
   });
+
+  it("finishes requests in flight on SIGTERM, and shutdown() stops it for good", async () => {
+    const dir = h.dataDir();
+    const held = await h.backend("held", { hold: true });
+    const client = await h.client(dir);
+    const addr = await client.listen("press");
+    client.setBackends("press", [{ instanceId: "held", host: held.host, port: held.port }]);
+    await client.flush();
+    const inFlight = httpRequest(addr.url);
+    await waitFor(() => held.held() === 1, 5_000, "the request to reach the backend");
+    await client.detach();
+    const pid = client.connection?.pid ?? 0;
+    process.kill(pid, "SIGTERM");
+    // The door stops accepting at once, but the request already in flight gets its answer.
+    await waitFor(() => refuses(addr.port), 5_000, "the door to stop accepting");
+    held.release();
+    expect(await inFlight).toMatchObject({ status: 200, body: "held" });
+    await waitFor(() => !isSameProcess(client.connection ?? { pid, startTime: null }), 10_000, "exit");
+
+    // A new client brings the line back (same door) and then stops it explicitly (--stop-line).
+    const again = await h.client(dir);
+    expect(again.connection?.spawned).toBe(true);
+    expect(again.addressOf("press")).toEqual(addr);
+    held.release();
+    await again.shutdown();
+    const conn = again.connection;
+    expect(conn && isSameProcess(conn)).toBe(false);
+    await expect(httpRequest(addr.url)).rejects.toThrow(/ECONNREFUSED/);
+  });
 });
+
+/** Whether a TCP connection to the port is refused (a plain connect: no request a held backend could keep). */
+function refuses(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const c = net.connect(port, "127.0.0.1");
+    c.once("connect", () => {
+      c.destroy();
+      resolve(false);
+    });
+    c.once("error", () => resolve(true));
+  });
+}

@@ -92,7 +92,10 @@ export function dataPlaneHarness(): DataPlaneHarness {
 }
 
 /** SIGKILLs the data plane recorded in dataDir (only if the record's identity holds) and waits for it. */
-export async function killDataPlane(dataDir: string, signal: NodeJS.Signals = "SIGKILL"): Promise<number | undefined> {
+export async function killDataPlane(
+  dataDir: string,
+  signal: NodeJS.Signals = "SIGKILL",
+): Promise<number | undefined> {
   const rec = readDataPlaneRecord(dataPlanePaths(dataDir).pidfile);
   if (!rec || !isSameProcess(rec)) {
     return undefined;
