@@ -20,6 +20,11 @@ export type ControlServerOptions = {
   logger: Logger;
   /** POST /v1/shutdown: called after the answer is sent. */
   onShutdown: () => void;
+  /**
+   * POST /v1/handover: starts the successor and waits until it accepts on every door; `afterAnswer` runs
+   * after the answer is sent (close this socket, let the successor take it, drain, exit).
+   */
+  onHandover: (entry: string[], cwd: string) => Promise<{ pid: number; afterAnswer: () => void }>;
 };
 
 class HttpFailure extends Error {
@@ -109,6 +114,8 @@ const SERVICE_PATH = /^\/v1\/services\/([^/]+)\/(listen|backends|weights|stickin
 export class ControlServer {
   readonly #server: http.Server;
   readonly #opts: ControlServerOptions;
+  /** Set while a successor takes over: changes would not reach it, so they are refused (503). */
+  #handingOver = false;
 
   constructor(opts: ControlServerOptions) {
     this.#opts = opts;
@@ -171,6 +178,9 @@ export class ControlServer {
     const url = (req.url ?? "/").split("?")[0] ?? "/";
     const body = method === "GET" ? (req.resume(), {}) : await readJson(req);
     const route = `${method} ${url}`;
+    if (this.#handingOver && method !== "GET") {
+      throw new HttpFailure(503, "unavailable", "this data plane is handing over to its successor: retry");
+    }
     switch (route) {
       case "GET /v1/info":
         send(res, 200, plane.info());
@@ -189,6 +199,19 @@ export class ControlServer {
       case "POST /v1/tls/reload": {
         const b = parse(requests.tlsReload, body);
         send(res, 200, plane.reloadTls(b));
+        return;
+      }
+      case "POST /v1/handover": {
+        const b = parse(requests.handover, body);
+        this.#handingOver = true;
+        try {
+          const successor = await this.#opts.onHandover(b.entry, b.cwd);
+          res.once("finish", successor.afterAnswer);
+          send(res, 200, { pid: successor.pid });
+        } catch (err) {
+          this.#handingOver = false;
+          throw err;
+        }
         return;
       }
       case "POST /v1/shutdown":

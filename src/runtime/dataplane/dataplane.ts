@@ -85,9 +85,10 @@ export class DataPlane {
 
   /**
    * Reopens the front doors of the last table with their backends, weights, stickiness and
-   * drained instances. A door whose port is taken stays closed (logged); the rest serve.
+   * drained instances (on the sockets `handed` over by a predecessor where given). A door whose
+   * port is taken stays closed (logged); the rest serve.
    */
-  async restore(): Promise<void> {
+  async restore(handed: Map<string, { port: number; handle: object }> = new Map()): Promise<void> {
     const loaded = loadTable(this.#tablePath);
     if ("problem" in loaded) {
       this.#log.error({ problem: loaded.problem }, "routing table unreadable: starting with an empty table");
@@ -96,7 +97,14 @@ export class DataPlane {
       try {
         this.#apply(service, entry);
         this.#services.set(service, structuredClone(entry));
-        if (entry.port !== undefined) {
+        const door = handed.get(service);
+        if (door) {
+          // The predecessor's listening socket: the port never closed.
+          await this.router.listen(service, door.port, { handle: door.handle });
+          if (entry.port !== door.port) {
+            this.#services.set(service, { ...structuredClone(entry), port: door.port });
+          }
+        } else if (entry.port !== undefined) {
           await this.router.listen(service, entry.port);
         }
       } catch (err) {

@@ -10,6 +10,7 @@ import { pino } from "pino";
 import { readStartTimeTicks } from "../process/pidfile.js";
 import { answers, ControlServer } from "./control.js";
 import { DataPlane } from "./dataplane.js";
+import { confirmServing, receiveDoors, startSuccessor } from "./handover.js";
 import { currentBuild, readDataPlaneRecord, writeDataPlaneRecord } from "./identity.js";
 import { dataPlanePaths, PROTOCOL_VERSION } from "./protocol.js";
 
@@ -30,6 +31,7 @@ function parseCommandLine() {
         "tls-key": { type: "string" },
         "grace-ms": { type: "string", default: "10000" },
         "log-level": { type: "string", default: "info" },
+        handover: { type: "boolean", default: false },
       },
       strict: true,
     });
@@ -49,6 +51,9 @@ function parseCommandLine() {
       tls: cert !== undefined && key !== undefined ? { certFile: cert, keyFile: key } : undefined,
       graceMs,
       level: values["log-level"],
+      handover: values.handover,
+      /** What a successor is started with (the same options, without --handover). */
+      argv: process.argv.slice(2).filter((a) => a !== "--handover"),
     };
   } catch (err) {
     return fail((err as Error).message);
@@ -87,14 +92,45 @@ async function main(): Promise<void> {
     socketPath: paths.socket,
     logger,
     onShutdown: () => void stop("shutdown requested over the control socket"),
+    onHandover: async (entry, cwd) => {
+      logger.info({ entry }, "handover: starting the successor data plane");
+      const successor = await startSuccessor({
+        plane,
+        entry,
+        cwd,
+        args: args.argv,
+        logFile: paths.log,
+        logger,
+      });
+      const afterAnswer = () =>
+        void (async () => {
+          // The successor accepts on every door; this one stops accepting and frees its socket.
+          await control.close();
+          await successor
+            .release()
+            .catch((err: unknown) => logger.error({ err }, "handover: successor did not confirm"));
+          await stop(`handed over to pid ${successor.pid}`);
+        })();
+      return { pid: successor.pid, afterAnswer };
+    },
   });
-  // A second data plane beside a live one would fight it for the ports: refuse before opening any.
-  if (await answers(paths.socket)) {
-    throw new Error(`another data plane already answers on ${paths.socket}`);
+  if (args.handover) {
+    // The predecessor hands over its doors, then frees the control socket for us.
+    const { handles, adopted } = await receiveDoors();
+    await plane.restore(handles);
+    await adopted().catch((err: unknown) =>
+      logger.error({ err }, "handover: predecessor did not release the control socket; taking it"),
+    );
+    fs.rmSync(paths.socket, { force: true });
+  } else {
+    // A second data plane beside a live one would fight it for the ports: refuse before opening any.
+    if (await answers(paths.socket)) {
+      throw new Error(`another data plane already answers on ${paths.socket}`);
+    }
+    // Doors first, socket second: once the socket answers, the table is being served again (the
+    // client measures a crash's downtime up to that moment).
+    await plane.restore();
   }
-  // Doors first, socket second: once the socket answers, the table is being served again (the
-  // client measures a crash's downtime up to that moment).
-  await plane.restore();
   await control.listen();
   writeDataPlaneRecord(paths.pidfile, {
     pid: process.pid,
@@ -107,6 +143,9 @@ async function main(): Promise<void> {
     { socket: paths.socket, host: args.host, build: currentBuild(), protocol: PROTOCOL_VERSION },
     "data plane ready",
   );
+  if (args.handover) {
+    confirmServing();
+  }
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
   // lineops going away must not take the line with it: a closed stdin or hangup changes nothing.

@@ -87,6 +87,8 @@ export const requests = {
     keyFile: z.string().min(1).optional(),
   }),
   empty: z.strictObject({}),
+  /** Start `entry` (in `cwd`) as this data plane's successor and hand it the front doors. */
+  handover: z.strictObject({ entry: z.array(z.string().min(1)).min(1).max(32), cwd: z.string().min(1) }),
   serviceName,
 } as const;
 
@@ -101,6 +103,7 @@ export type Info = {
   tls: { fingerprint: string; validTo: string } | null;
 };
 
+export type HandoverAnswer = { pid: number };
 export type ListenAnswer = { host: string; port: number; url: string };
 export type DrainAnswer = { inFlight: number; completed: boolean };
 

@@ -9,8 +9,8 @@ import type { Logger } from "pino";
 
 import { PACKAGE_ROOT } from "../../version.js";
 import { DataPlaneErrors } from "./errors.js";
-import { isSameProcess, readDataPlaneRecord } from "./identity.js";
-import type { Info } from "./protocol.js";
+import { currentBuild, isSameProcess, readDataPlaneRecord } from "./identity.js";
+import type { HandoverAnswer, Info } from "./protocol.js";
 import { dataPlanePaths, PROTOCOL_VERSION } from "./protocol.js";
 import { controlRequest } from "./transport.js";
 
@@ -25,6 +25,13 @@ export type SpawnOptions = {
   entry?: string[];
   /** How long a started data plane may take to answer on its socket (default 15 s). */
   startTimeoutMs?: number;
+  /** The build the entry would start (default: this code's build, see identity.ts). */
+  build?: string;
+  /**
+   * A running data plane of another build hands its doors over to one started from `entry`
+   * (default true); false keeps the running one whatever its build.
+   */
+  handover?: boolean;
 };
 
 export type DataPlaneConnection = {
@@ -34,6 +41,8 @@ export type DataPlaneConnection = {
   info: Info;
   /** True when this call started the data plane, false when it found one running. */
   spawned: boolean;
+  /** Set when the running data plane (of another build) handed its doors to the one started now. */
+  handedOverFrom?: { pid: number; build: string };
 };
 
 export function defaultEntry(): string[] {
@@ -78,7 +87,13 @@ export async function connectOrSpawn(opts: SpawnOptions): Promise<DataPlaneConne
         { pid: info.pid, build: info.build, uptimeSeconds: info.uptimeSeconds },
         "data plane found running",
       );
-      return { socket: rec.socket, pid: info.pid, startTime: info.startTime, info, spawned: false };
+      return maybeHandOver(opts, {
+        socket: rec.socket,
+        pid: info.pid,
+        startTime: info.startTime,
+        info,
+        spawned: false,
+      });
     }
     // Ours (same start time) but silent: a hung data plane serves no one; replace it.
     log.error({ pid: rec.pid }, "data plane does not answer on its socket: killing it to start a new one");
@@ -95,15 +110,71 @@ export async function connectOrSpawn(opts: SpawnOptions): Promise<DataPlaneConne
   if (answering) {
     checkProtocol(answering, paths.socket);
     log.info({ pid: answering.pid }, "data plane found running (by its socket)");
-    return {
+    return maybeHandOver(opts, {
       socket: paths.socket,
       pid: answering.pid,
       startTime: answering.startTime,
       info: answering,
       spawned: false,
-    };
+    });
   }
   return spawnDataPlane(opts);
+}
+
+/**
+ * An upgrade of the data plane: when the running one is of another build, it starts the new one
+ * and hands it its listening sockets (handover.ts), so no connection is refused. If that fails,
+ * the running one keeps serving and is kept (an old router beats no router).
+ */
+async function maybeHandOver(opts: SpawnOptions, running: DataPlaneConnection): Promise<DataPlaneConnection> {
+  const want = opts.build ?? currentBuild();
+  if (opts.handover === false || running.info.build === want) {
+    return running;
+  }
+  const log = opts.logger;
+  const from = { pid: running.pid, build: running.info.build };
+  log.info(
+    { from, to: want },
+    "data plane of another build running: handing its front doors over to a new one",
+  );
+  try {
+    const answer = JSON.parse(
+      await controlRequest(running.socket, {
+        method: "POST",
+        path: "/v1/handover",
+        body: { entry: opts.entry ?? defaultEntry(), cwd: PACKAGE_ROOT },
+        timeoutMs: 40_000,
+      }),
+    ) as HandoverAnswer;
+    const deadline = Date.now() + (opts.startTimeoutMs ?? 15_000);
+    for (;;) {
+      const info = await fetchInfo(running.socket, 1_000).catch(() => undefined);
+      if (info?.pid === answer.pid) {
+        log.info({ from, pid: info.pid, build: info.build }, "data plane handed over: no door was closed");
+        return {
+          socket: running.socket,
+          pid: info.pid,
+          startTime: info.startTime,
+          info,
+          spawned: true,
+          handedOverFrom: from,
+        };
+      }
+      if (Date.now() > deadline) {
+        throw DataPlaneErrors.unavailable(
+          `successor data plane (pid ${answer.pid}) did not answer on ${running.socket}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  } catch (err) {
+    log.error({ err, from }, "data plane handover failed: keeping the running one");
+    const info = await trustedInfo(running.socket, 3);
+    if (info) {
+      return { socket: running.socket, pid: info.pid, startTime: info.startTime, info, spawned: false };
+    }
+    throw err;
+  }
 }
 
 async function spawnDataPlane(opts: SpawnOptions): Promise<DataPlaneConnection> {

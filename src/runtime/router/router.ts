@@ -350,8 +350,12 @@ export class Router {
     return this.#routes.get(service)?.stats.snapshot() ?? { requests: 0, groups: {} };
   }
 
-  /** Opens the service's front door; port 0/undefined allocates one. Idempotent for the same port. */
-  async listen(service: string, port?: number): Promise<RouterAddress> {
+  /**
+   * Opens the service's front door; port 0/undefined allocates one. Idempotent for the same port.
+   * `handle`: a listening socket handed over by another process (a data plane's upgrade): the door
+   * accepts on it instead of binding, so the port is never closed in between.
+   */
+  async listen(service: string, port?: number, opts: { handle?: object } = {}): Promise<RouterAddress> {
     const r = this.#route(service);
     if (r.address) {
       if (!port || port === r.address.port) {
@@ -375,10 +379,15 @@ export class Router {
     try {
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
-        server.listen({ host: this.host, port: bindPort, exclusive: true }, () => {
+        const onListening = () => {
           server.off("error", reject);
           resolve();
-        });
+        };
+        if (opts.handle) {
+          server.listen(opts.handle, onListening);
+        } else {
+          server.listen({ host: this.host, port: bindPort, exclusive: true }, onListening);
+        }
       });
     } catch (err) {
       if (r.reservedPort !== undefined) {
@@ -404,6 +413,13 @@ export class Router {
     r.address = { host: this.host, port: actual, url: `${scheme}://${this.host}:${actual}` };
     this.#log.info({ service, port: actual }, "router listening");
     return { ...r.address };
+  }
+
+  /** The open front doors' servers, to hand their listening sockets to a successor process. */
+  listeningServers(): { service: string; port: number; server: http.Server | https.Server }[] {
+    return [...this.#routes].flatMap(([service, r]) =>
+      r.server && r.address ? [{ service, port: r.address.port, server: r.server }] : [],
+    );
   }
 
   addressOf(service: string): RouterAddress | undefined {
