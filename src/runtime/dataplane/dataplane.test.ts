@@ -143,6 +143,15 @@ describe("data plane", () => {
     expect(readDataPlaneRecord(paths.pidfile)?.pid).toBe(conn.pid);
   });
 
+  it("re-adopts a live data plane whose pidfile was removed, by its socket and /proc identity", async () => {
+    const dir = h.dataDir();
+    const first = await connectOrSpawn(h.spawnOptions(dir));
+    // lineops's orphan cleanup of <D>/run once removed every *.json there, this one included.
+    fs.rmSync(dataPlanePaths(dir).pidfile);
+    const again = await connectOrSpawn(h.spawnOptions(dir));
+    expect(again).toMatchObject({ pid: first.pid, spawned: false });
+  });
+
   it("refuses bad routing changes synchronously, as the in-process router does", async () => {
     const dir = h.dataDir();
     const client = await h.client(dir);
