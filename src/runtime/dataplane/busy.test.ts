@@ -21,7 +21,7 @@ function next() {
   http.get(url, { agent, timeout: 2000 }, (res) => {
     res.resume();
     res.on("end", () => { if (res.statusCode === 200) { out.ok++; out.answeredAt.push(Date.now()); } else { out.failed++; } next(); });
-  }).on("error", () => { out.failed++; next(); });
+  }).on("timeout", function () { this.destroy(new Error("timeout")); }).on("error", () => { out.failed++; next(); });
 }
 next();
 `;

@@ -2,6 +2,7 @@
 // (persisted after every change), the front doors' request metrics and the TLS files. The control
 // server calls it; it knows nothing of sockets or HTTP framing.
 import fs from "node:fs";
+import type net from "node:net";
 import tls from "node:tls";
 import { X509Certificate } from "node:crypto";
 
@@ -17,6 +18,14 @@ import type { DrainAnswer, Info, ListenAnswer, ServiceEntry, Table } from "./pro
 import { PROTOCOL_VERSION } from "./protocol.js";
 import { loadTable, saveTable } from "./table-file.js";
 import { readStartTimeTicks } from "../process/pidfile.js";
+
+/** A front door's listening socket received from the predecessor. */
+export type HandedDoor = {
+  port: number;
+  handle: net.Server;
+  /** Connections it accepted before the router listened on it (to be given to the router's server). */
+  takeEarly(): net.Socket[];
+};
 
 export type TlsPaths = { certFile: string; keyFile: string };
 
@@ -88,7 +97,7 @@ export class DataPlane {
    * drained instances (on the sockets `handed` over by a predecessor where given). A door whose
    * port is taken stays closed (logged); the rest serve.
    */
-  async restore(handed: Map<string, { port: number; handle: object }> = new Map()): Promise<void> {
+  async restore(handed: ReadonlyMap<string, HandedDoor> = new Map()): Promise<void> {
     const loaded = loadTable(this.#tablePath);
     if ("problem" in loaded) {
       this.#log.error({ problem: loaded.problem }, "routing table unreadable: starting with an empty table");
@@ -101,6 +110,10 @@ export class DataPlane {
         if (door) {
           // The predecessor's listening socket: the port never closed.
           await this.router.listen(service, door.port, { handle: door.handle });
+          const server = this.router.listeningServers().find((d) => d.service === service)?.server;
+          for (const socket of door.takeEarly()) {
+            server?.emit("connection", socket);
+          }
           if (entry.port !== door.port) {
             this.#services.set(service, { ...structuredClone(entry), port: door.port });
           }

@@ -24,7 +24,7 @@ function loop() {
   http.get(url, { agent: false, timeout: 3000 }, (res) => {
     res.resume();
     res.on("end", () => { if (res.statusCode === 200) out.ok++; else { out.failed++; out.errors.push(res.statusCode); } loop(); });
-  }).on("error", (e) => { out.failed++; out.errors.push(e.code || e.message); loop(); });
+  }).on("timeout", function () { this.destroy(new Error("timeout")); }).on("error", (e) => { out.failed++; out.errors.push(e.code || e.message); loop(); });
 }
 loop(); loop();
 `;
@@ -55,7 +55,7 @@ describe("data plane handover", () => {
 
     await once(load, "exit");
     const result = JSON.parse(output) as { ok: number; failed: number; errors: unknown[] };
-    expect(result).toMatchObject({ failed: 0, errors: [] });
+    expect(result.errors).toEqual([]);
     expect(result.ok).toBeGreaterThan(50);
 
     // The successor serves the same table on the same port; the old data plane is gone.
@@ -65,7 +65,8 @@ describe("data plane handover", () => {
     expect(again.addressOf("line-controller")).toEqual(addr);
     const old = oldConn ?? { pid: 0, startTime: null };
     await waitFor(() => !isSameProcess(old), 15_000, "the old data plane to exit");
-  });
+    // Two data-plane starts under tsx on a shared 2-core machine: generous, never a timing assert.
+  }, 90_000);
 
   it("keeps the running data plane when handover is off, whatever its build", async () => {
     const dir = h.dataDir();

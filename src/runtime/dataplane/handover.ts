@@ -6,10 +6,11 @@
 import { spawn } from "node:child_process";
 import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
+import net from "node:net";
 
 import type { Logger } from "pino";
 
-import type { DataPlane } from "./dataplane.js";
+import type { DataPlane, HandedDoor } from "./dataplane.js";
 import { DataPlaneErrors } from "./errors.js";
 
 /** The messages of the handover, in order (old -> new unless marked). */
@@ -120,20 +121,32 @@ export async function startSuccessor(opts: {
  * them by service, and gives the parent a way to confirm each later step.
  */
 export async function receiveDoors(): Promise<{
-  handles: Map<string, { port: number; handle: object }>;
+  handles: Map<string, HandedDoor>;
   adopted(): Promise<void>;
 }> {
   if (!process.send) {
     throw DataPlaneErrors.unavailable("--handover needs an IPC channel to the old data plane");
   }
-  const handles = new Map<string, { port: number; handle: object }>();
+  const handles = new Map<string, HandedDoor>();
   const collected = new Promise<void>((resolve) => {
     const onMessage = (m: unknown, handle: unknown) => {
       if (!isMessage(m)) {
         return;
       }
-      if (m.type === "door" && typeof handle === "object" && handle !== null) {
-        handles.set(m.service, { port: m.port, handle });
+      if (m.type === "door" && handle instanceof net.Server) {
+        // Node hands the socket over as a net.Server that already accepts: connections arriving
+        // before the router takes it over would sit unanswered, so they are kept for the router.
+        const early: net.Socket[] = [];
+        const keep = (s: net.Socket) => early.push(s);
+        handle.on("connection", keep);
+        handles.set(m.service, {
+          port: m.port,
+          handle,
+          takeEarly: () => {
+            handle.off("connection", keep);
+            return early.splice(0);
+          },
+        });
       } else if (m.type === "doors-sent") {
         process.off("message", onMessage);
         resolve();

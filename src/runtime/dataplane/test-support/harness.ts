@@ -16,6 +16,7 @@ import type { BackendOptions, TestBackend } from "../../router/test-support/back
 import { waitFor } from "../../../test-support/wait.js";
 import { DataPlaneClient } from "../client.js";
 import type { DataPlaneClientOptions } from "../client.js";
+import { readStartTimeTicks } from "../../process/pidfile.js";
 import { isSameProcess, readDataPlaneRecord } from "../identity.js";
 import { dataPlanePaths } from "../protocol.js";
 import type { SpawnOptions } from "../spawn.js";
@@ -53,6 +54,8 @@ export function dataPlaneHarness(): DataPlaneHarness {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dp-"));
       defer(async () => {
         await killDataPlane(dir);
+        // Whatever else still runs on this dir (a pidfile removed by a test, a handover's old one).
+        await killEveryDataPlaneOf(dir);
         fs.rmSync(dir, { recursive: true, force: true });
       });
       return dir;
@@ -103,4 +106,30 @@ export async function killDataPlane(
   process.kill(rec.pid, signal);
   await waitFor(() => !isSameProcess(rec), 15_000, `data plane ${rec.pid} to exit after ${signal}`);
   return rec.pid;
+}
+
+/** SIGKILLs every process whose command line names `--data-dir <dataDir>` (read from /proc). */
+export async function killEveryDataPlaneOf(dataDir: string): Promise<void> {
+  const pids = fs
+    .readdirSync("/proc")
+    .filter((n) => /^\d+$/.test(n))
+    .map(Number);
+  const ours = pids.filter((pid) => {
+    try {
+      const argv = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+      const i = argv.indexOf("--data-dir");
+      return i >= 0 && argv[i + 1] === dataDir && pid !== process.pid;
+    } catch {
+      return false;
+    }
+  });
+  for (const pid of ours) {
+    const rec = { pid, startTime: readStartTimeTicks(pid) };
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      continue;
+    }
+    await waitFor(() => !isSameProcess(rec), 15_000, `data plane ${pid} to exit`);
+  }
 }
