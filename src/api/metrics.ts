@@ -1,5 +1,6 @@
 // lineops's own metrics (served on /metrics): process defaults, API traffic, instances by state.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { registerRouterRequestMetrics } from "../runtime/router/request-metrics.js";
 import type { Runtime } from "../runtime/types.js";
 
 export type ApiMetrics = {
@@ -38,6 +39,7 @@ const TSDB_REJECTED = [
 export function createMetrics(
   runtime: () => Runtime | undefined,
   monitoring?: () => MonitoringStats | undefined,
+  opts: { routerMetrics?: boolean } = {},
 ): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "lineops_" });
@@ -123,23 +125,8 @@ export function createMetrics(
     "Future-dated blocks moved to the TSDB's quarantine folder at its last open (see docs/runbooks).",
     (m) => m.quarantinedBlocks?.(),
   );
-  const routerRequests = new Counter({
-    name: "lineops_router_requests_total",
-    help: "Requests through each service's front door, by revision group, revision and status code.",
-    labelNames: ["service", "group", "revision", "code"] as const,
-    registers: [registry],
-  });
-  const routerDuration = new Histogram({
-    name: "lineops_router_request_duration_seconds",
-    help: "Latency of requests through each service's front door.",
-    labelNames: ["service", "group", "revision"] as const,
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
-  const routerRequest: ApiMetrics["routerRequest"] = (e) => {
-    const revision = e.revision ?? "";
-    routerRequests.inc({ service: e.service, group: e.group, revision, code: String(e.code) });
-    routerDuration.observe({ service: e.service, group: e.group, revision }, e.durationMs / 1000);
-  };
+  // With the front doors in the data plane, their metrics come from its /metrics text instead.
+  const routerRequest: ApiMetrics["routerRequest"] =
+    opts.routerMetrics === false ? () => undefined : registerRouterRequestMetrics(registry);
   return { registry, requests, duration, routerRequest };
 }

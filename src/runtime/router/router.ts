@@ -37,8 +37,8 @@ import type { HealthPolicy } from "./outlier.js";
 import { DEFAULT_HEALTH, healthPolicy, recordOutcome } from "./outlier.js";
 import { HttpExchange } from "./proxy.js";
 import { UpgradeExchange } from "./upgrade.js";
-import type { StickyRange, Weights } from "./weights.js";
-import { stickyGroupOf, stickyRanges, validateWeights } from "./weights.js";
+import type { Stickiness, StickyRange, Weights } from "./weights.js";
+import { normalizeStickiness, stickyGroupOf, stickyRanges, validateWeights } from "./weights.js";
 import type { Now } from "../../clock.js";
 
 export type { Backend, BackendStatus } from "./backend.js";
@@ -47,7 +47,8 @@ export type { DrainResult } from "./drain.js";
 export { INSTANCE_HEADER, PREVIEW_HEADER, STATION_HEADER } from "./headers.js";
 export type { RequestEvent, ServiceStats } from "./metrics.js";
 export type { HealthPolicy } from "./outlier.js";
-export type { Weights } from "./weights.js";
+export type { Stickiness, Weights } from "./weights.js";
+export { normalizeStickiness, validateWeights } from "./weights.js";
 
 export type RouterAddress = { host: string; port: number; url: string };
 
@@ -67,13 +68,6 @@ export type RouterOptions = {
   /** Certificate and key: front doors opened from now on speak HTTPS (setSecureContext swaps them). */
   tls?: SecureContextOptions;
 };
-
-/**
- * Which request value keeps a client on one group. The header wins over the cookie. With a cookie
- * configured and absent from the request, the router mints a random value, routes by it and sets
- * `<cookie>=<value>; Path=/; HttpOnly; SameSite=Lax` on the response (not on WebSocket handshakes).
- */
-export type Stickiness = { header?: string; cookie?: string };
 
 export type PreviewRoute = {
   /** Request header whose value "1" or "true" selects the preview group (default x-lineops-preview). */
@@ -304,29 +298,7 @@ export class Router {
 
   /** Keeps requests carrying the same header/cookie value on the same group; undefined turns it off. */
   setStickiness(service: string, s: Stickiness | undefined): void {
-    if (s !== undefined) {
-      if (s.header === undefined && s.cookie === undefined) {
-        throw RouterErrors.invalidRouterConfig(
-          `stickiness for service ${service} names neither a header nor a cookie`,
-        );
-      }
-      if (
-        s.header === "" ||
-        s.cookie === "" ||
-        (s.cookie !== undefined && !/^[!#-'*+.0-9A-Z^-z|~-]+$/.test(s.cookie))
-      ) {
-        throw RouterErrors.invalidRouterConfig(
-          `stickiness for service ${service}: header/cookie name is empty or invalid`,
-        );
-      }
-    }
-    this.#route(service).stickiness =
-      s === undefined
-        ? undefined
-        : {
-            ...(s.header === undefined ? {} : { header: s.header.toLowerCase() }),
-            ...(s.cookie === undefined ? {} : { cookie: s.cookie }),
-          };
+    this.#route(service).stickiness = normalizeStickiness(service, s);
   }
 
   setPreview(service: string, p: Partial<PreviewRoute>): void {
@@ -378,8 +350,12 @@ export class Router {
     return this.#routes.get(service)?.stats.snapshot() ?? { requests: 0, groups: {} };
   }
 
-  /** Opens the service's front door; port 0/undefined allocates one. Idempotent for the same port. */
-  async listen(service: string, port?: number): Promise<RouterAddress> {
+  /**
+   * Opens the service's front door; port 0/undefined allocates one. Idempotent for the same port.
+   * `handle`: a listening socket handed over by another process (a data plane's upgrade): the door
+   * accepts on it instead of binding, so the port is never closed in between.
+   */
+  async listen(service: string, port?: number, opts: { handle?: object } = {}): Promise<RouterAddress> {
     const r = this.#route(service);
     if (r.address) {
       if (!port || port === r.address.port) {
@@ -403,10 +379,15 @@ export class Router {
     try {
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
-        server.listen({ host: this.host, port: bindPort, exclusive: true }, () => {
+        const onListening = () => {
           server.off("error", reject);
           resolve();
-        });
+        };
+        if (opts.handle) {
+          server.listen(opts.handle, onListening);
+        } else {
+          server.listen({ host: this.host, port: bindPort, exclusive: true }, onListening);
+        }
       });
     } catch (err) {
       if (r.reservedPort !== undefined) {
@@ -431,13 +412,28 @@ export class Router {
     return { ...r.address };
   }
 
+  /** The open front doors' servers, to hand their listening sockets to a successor process. */
+  listeningServers(): { service: string; port: number; server: http.Server | https.Server }[] {
+    return [...this.#routes].flatMap(([service, r]) =>
+      r.server && r.address ? [{ service, port: r.address.port, server: r.server }] : [],
+    );
+  }
+
   addressOf(service: string): RouterAddress | undefined {
     const a = this.#routes.get(service)?.address;
     return a ? { ...a } : undefined;
   }
 
-  /** Closes every front door (dropping idle, in-flight and upgraded client connections) and the backend pools. */
-  async close(): Promise<void> {
+  /**
+   * Closes every front door (dropping idle, in-flight and upgraded client connections) and the
+   * backend pools. With graceMs, the doors first stop accepting and requests in flight get up to
+   * graceMs to finish (a data plane's SIGTERM); whatever is still open then is dropped.
+   */
+  async close(opts: { graceMs?: number } = {}): Promise<void> {
+    const graceMs = opts.graceMs ?? 0;
+    if (graceMs > 0) {
+      await this.#stopAccepting(graceMs);
+    }
     for (const t of this.#tunnels) {
       t.destroy();
     }
@@ -462,6 +458,28 @@ export class Router {
     for (const s of this.#instances.values()) {
       s.agent.destroy();
     }
+  }
+
+  /** Stops accepting on every door and waits (up to graceMs) for their open connections to end. */
+  async #stopAccepting(graceMs: number): Promise<void> {
+    const closing = [...this.#routes.values()].flatMap((r) => {
+      const server = r.server;
+      if (!server) {
+        return [];
+      }
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections with no request in flight would otherwise hold close() open.
+      server.closeIdleConnections();
+      return [closed];
+    });
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(closing),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   #pool(r: ServiceRoute, station: string | undefined): Pool | undefined {

@@ -2,6 +2,13 @@
 import { DEFAULT_GROUP } from "./backend.js";
 import { RouterErrors } from "./errors.js";
 
+/**
+ * Which request value keeps a client on one group. The header wins over the cookie. With a cookie
+ * configured and absent from the request, the router mints a random value, routes by it and sets
+ * `<cookie>=<value>; Path=/; HttpOnly; SameSite=Lax` on the response (not on WebSocket handshakes).
+ */
+export type Stickiness = { header?: string; cookie?: string };
+
 /** Percent of normal traffic per group; groups not named get 0 %. */
 export type Weights = Readonly<Record<string, number>>;
 
@@ -79,4 +86,33 @@ export function stickyGroupOf(ranges: readonly StickyRange[], value: string): st
   }
   // Rounding of fractional percentages can leave the top sliver uncovered.
   return ranges[ranges.length - 1]?.group;
+}
+
+/**
+ * Checks a stickiness setting and returns it as the router stores it (header lower-cased);
+ * undefined turns stickiness off. Shared with the data-plane client, which must refuse the same
+ * input synchronously before it reaches the data plane.
+ */
+export function normalizeStickiness(service: string, s: Stickiness | undefined): Stickiness | undefined {
+  if (s === undefined) {
+    return undefined;
+  }
+  if (s.header === undefined && s.cookie === undefined) {
+    throw RouterErrors.invalidRouterConfig(
+      `stickiness for service ${service} names neither a header nor a cookie`,
+    );
+  }
+  if (
+    s.header === "" ||
+    s.cookie === "" ||
+    (s.cookie !== undefined && !/^[!#-'*+.0-9A-Z^-z|~-]+$/.test(s.cookie))
+  ) {
+    throw RouterErrors.invalidRouterConfig(
+      `stickiness for service ${service}: header/cookie name is empty or invalid`,
+    );
+  }
+  return {
+    ...(s.header === undefined ? {} : { header: s.header.toLowerCase() }),
+    ...(s.cookie === undefined ? {} : { cookie: s.cookie }),
+  };
 }
