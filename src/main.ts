@@ -27,7 +27,7 @@ import { PortAllocator } from "./runtime/process/ports.js";
 import { ProcessRuntime } from "./runtime/process/runtime.js";
 import { RuntimeErrors } from "./runtime/errors.js";
 import { FrontDoorPorts } from "./runtime/front-door-ports.js";
-import { Router } from "./runtime/router/router.js";
+import { DataPlaneClient } from "./runtime/dataplane/client.js";
 import { AuditRepository } from "./store/audit.js";
 import { DeploymentRepository } from "./store/deployments.js";
 import { openDb } from "./store/db.js";
@@ -155,15 +155,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       ingestRejected: () => monitoring.rejectedSamples(),
       quarantinedBlocks: () => monitoring.storage.repaired.blocks.length,
     }),
+    { routerMetrics: false },
   );
-  // Router metrics go to lineops's own /metrics, which lineops scrapes into its TSDB (job="lineops").
-  const router = new Router({
-    logger,
-    ports,
-    host: web.front_doors.host,
-    ...(tlsFiles && web.front_doors.tls ? { tls: tlsFiles.current.options } : {}),
-    onRequest: (e) => metrics.routerRequest(e),
-  });
   const monitoring = await createMonitoringEngine({
     dataDir: config.dataDir,
     config: config.monitoring,
@@ -171,6 +164,24 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     ruleFiles,
     logger,
   });
+  // The front doors live in the data plane, a process of their own that outlives lineops: found
+  // running (and re-adopted) or started here; configured over its local socket. Its router metrics
+  // are appended to lineops's /metrics (job="lineops"). Opened after the TSDB took the data dir's
+  // lock, so a second lineops on the same data dir never reconfigures this one's front doors.
+  let frontDoors: DataPlaneClient;
+  try {
+    frontDoors = await DataPlaneClient.open({
+      dataDir: config.dataDir,
+      host: web.front_doors.host,
+      logger,
+      ...(tlsFiles && web.front_doors.tls ? { tls: tlsFiles.paths } : {}),
+      portFor: (service, requested) => frontDoorPorts.portFor(service, requested),
+    });
+  } catch (err) {
+    await monitoring.stop();
+    db.close();
+    throw err;
+  }
   const deployment = new DeploymentEngine({
     runtime,
     frontDoorPorts,
@@ -178,7 +189,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     // Gates and analyses read the line's metrics through monitoring's typed query interface.
     gates: gateWaiter(monitoring.querier),
     analysis: createAnalysisRunner({ querier: monitoring.querier }),
-    frontDoors: router,
+    frontDoors,
     revisions,
     bus,
     logger,
@@ -221,6 +232,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     {
       bodyLimitBytes: config.server.bodyLimitBytes,
       metrics,
+      moreMetrics: () => frontDoors.metricsText(),
       policy: {
         listenHost: config.server.host,
         allowedHosts: web.allowed_hosts,
@@ -233,6 +245,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
+    await frontDoors.detach();
+    await monitoring.stop();
     db.close();
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {
       throw RuntimeErrors.portInUse(
@@ -251,7 +265,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   if (tlsFiles) {
     tlsFiles.use(app.server as unknown as TlsServer);
     if (web.front_doors.tls) {
-      tlsFiles.use(router);
+      tlsFiles.use(frontDoors);
     }
   }
   const url = `${tlsFiles ? "https" : "http"}://${urlHost(config.server.host)}:${port}`;
@@ -316,8 +330,9 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       await deployment.stop({ stopLine });
       await discovery.stop(); // 8
       await monitoring.stop(); // 7 and 3: scrape, rules and host metrics, then the TSDB
-      await router.close(); // 2
-      // Without stopLine the instances keep running with their pidfiles: the next start adopts them.
+      // 2. Without stopLine the front doors keep serving their last table and the instances keep
+      // running with their pidfiles: the next start re-adopts both.
+      await (stopLine ? frontDoors.shutdown() : frontDoors.detach());
       await (stopLine ? runtime.close() : runtime.detach());
       db.close(); // 1
       logger.info("lineops stopped");

@@ -23,6 +23,8 @@ import { zodValidator } from "./validation.js";
 export type ServerOptions = {
   bodyLimitBytes: number;
   metrics: ApiMetrics;
+  /** More exposition text after lineops's own (the data plane's router metrics, kept in its process). */
+  moreMetrics?: () => Promise<string>;
   /** Host allow-list and headers (default: loopback only, no TLS). */
   policy?: HttpPolicy;
   /** Certificate and key: the API answers HTTPS only. */
@@ -98,7 +100,11 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   // Prometheus scrapes lineops without a token; the figures are counts and latencies, no secrets.
   app.get("/metrics", publicRoute, async (_request, reply) => {
     reply.type(opts.metrics.registry.contentType);
-    return opts.metrics.registry.metrics();
+    const own = await opts.metrics.registry.metrics();
+    // The front doors' figures live in the data plane; a data plane that cannot answer (it is
+    // being respawned) costs its series one scrape, never lineops's own.
+    const more = await opts.moreMetrics?.().catch(() => "");
+    return more ? `${own.endsWith("\n") ? own : `${own}\n`}${more}` : own;
   });
   app.get("/api/v1/openapi.json", { config: { role: "viewer" }, schema: { hide: true } }, async () =>
     app.swagger(),

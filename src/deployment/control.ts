@@ -114,15 +114,16 @@ export class Control {
       .filter((i) => i.state !== "stopped" && i.state !== "stopping" && i.state !== "failed");
     const verdict = resumeVerdict(record.phase, to, state, live);
     if (verdict.kind === "continue") {
-      if (state.traffic) {
-        this.fleet.setTraffic(record.service, state.traffic);
-      }
-      // A per-station canary keeps each moved station's stable instance warm out of rotation.
+      // Standbys first, then the split: the first table pushed is already the one persisted (a
+      // per-station canary keeps each moved station's stable instance warm out of rotation).
       const moved = new Set(state.stations ?? []);
       for (const i of live) {
         if (i.revision !== toRevision.hash && i.station !== undefined && moved.has(i.station)) {
           this.fleet.setStandby(i, true);
         }
+      }
+      if (state.traffic) {
+        this.fleet.setTraffic(record.service, state.traffic);
       }
     }
     this.fleet.recordEvent(

@@ -50,7 +50,9 @@ export class Reconciler {
     for (const d of active) {
       this.fleet.resuming.delete(d.service);
       this.resumed.push({ id: d.id, service: d.service, ...this.control.resume(d) });
+      this.fleet.refreshBackends(d.service);
     }
+    await this.fleet.o.frontDoors.flush?.();
   }
 
   /**
@@ -157,6 +159,7 @@ export class Reconciler {
     await this.waitSettled(started.map((i) => i.id));
     await Promise.all(surplus.map((i) => this.fleet.retire(i)));
     this.fleet.refreshBackends(name);
+    await frontDoors.flush?.(); // routed before the service is announced ready
     if (this.view.status().find((s) => s.name === name)?.ready) {
       bus.emit("service.ready", { service: name, revision: revision.hash, at: Date.now() });
     }

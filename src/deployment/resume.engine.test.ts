@@ -74,7 +74,12 @@ const pids = (l: Lineops) =>
 async function stationVersion(l: Lineops, station: string): Promise<string> {
   const url = l.deployment.service("station-controller").status.url ?? "";
   const res = await fetch(url, { headers: { [STATION_HEADER]: station } });
-  return ((await res.json()) as { version: string }).version;
+  const text = await res.text();
+  const version = (JSON.parse(text) as { version?: string }).version;
+  if (version === undefined) {
+    throw new Error(`${url} answered ${res.status} ${text}`);
+  }
+  return version;
 }
 
 describe("a deployment in progress across a lineops restart", () => {
@@ -90,6 +95,7 @@ describe("a deployment in progress across a lineops restart", () => {
       "2:1.0.0:true",
       "2:1.1.0:false",
     ]);
+    expect(await stationVersion(first, "2")).toBe("1.1.0");
     await leave(first);
 
     const second = await start(dir, lineFile);

@@ -41,6 +41,8 @@ export interface FrontDoors {
   drain?(instanceId: string, timeoutMs: number): Promise<unknown>;
   /** Keeps a client (by header or cookie) on the same revision group during a canary. */
   setStickiness?(service: string, stickiness: { header?: string; cookie?: string } | undefined): void;
+  /** Resolves once every change made so far is in effect (a router in another process applies them later). */
+  flush?(): Promise<void>;
 }
 
 /** Which router group each revision's instances are in, and the share of traffic per group. */

@@ -56,7 +56,8 @@ export function registerReadCommands(program: Command): void {
       i.service,
       i.version,
       i.station,
-      i.standby ? `${i.state} (standby)` : i.state,
+      // Adopted: taken over from an earlier lineops without a restart (its exit code is unknown to us).
+      `${i.state}${i.standby ? " (standby)" : ""}${i.adopted ? " (adopted)" : ""}`,
       i.pid,
       i.port,
       i.restarts,

@@ -5,7 +5,7 @@
 // mirror is pushed, and the time the front doors were down is logged (lastRecovery).
 import type { Logger } from "pino";
 
-import { RuntimeErrors } from "../errors.js";
+import { frontDoorPortInUse, RuntimeErrors } from "../errors.js";
 import type { Backend, DrainResult, Stickiness } from "../router/router.js";
 import { normalizeStickiness, validateWeights } from "../router/router.js";
 import { isSameProcess } from "./identity.js";
@@ -132,11 +132,9 @@ export class DataPlaneClient {
         await this.#call({ method: "POST", path: `/v1/services/${service}/listen`, body: { port: want } }),
       ) as ListenAnswer;
     } catch (err) {
-      if (err instanceof LineopsError && err.code === RuntimeErrors.portInUse.code) {
-        throw RuntimeErrors.portInUse(
-          `front door of service "${service}": port ${want} is already in use by another process`,
-          { cause: err },
-        );
+      const inUse = [RuntimeErrors.portInUse.code, RuntimeErrors.frontDoorPortInUse.code];
+      if (err instanceof LineopsError && inUse.includes(err.code)) {
+        throw frontDoorPortInUse(service, want, { cause: err });
       }
       throw err;
     }

@@ -109,8 +109,12 @@ describe("data plane", () => {
     const port = (squatter.address() as AddressInfo).port;
     const client = await h.client(dir);
     await expect(client.listen("line-controller", port)).rejects.toMatchObject({
-      code: "LINEOPS_ERR_PORT_IN_USE",
-      message: `front door of service "line-controller": port ${port} is already in use by another process`,
+      code: "LINEOPS_ERR_FRONT_DOOR_PORT_IN_USE",
+      message: expect.stringMatching(
+        new RegExp(
+          `^front door of service "line-controller": port ${port} is already in use by another process`,
+        ),
+      ) as unknown,
     });
     // The refusal changed nothing: the data plane still answers, with no door for the service.
     expect(client.addressOf("line-controller")).toBeUndefined();

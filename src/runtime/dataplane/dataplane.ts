@@ -122,6 +122,11 @@ export class DataPlane {
         }
       } catch (err) {
         this.#log.error({ service, port: entry.port, err }, "cannot restore front door from the table");
+        // Not listening: the table says so, and lineops's listen then reports the conflict.
+        const restored = this.#services.get(service);
+        if (restored) {
+          delete restored.port;
+        }
       }
     }
     this.#log.info({ services: this.#services.size }, "routing table restored");

@@ -121,31 +121,34 @@ export function removeTempFiles(runDir: string): void {
 
 /** Every pidfile in runDir, parsed; unreadable or malformed ones come back as `bad` with the reason. */
 export function readPidfiles(runDir: string): Pidfile[] {
-  return listDir(runDir)
-    .filter((n) => n.endsWith(".json"))
-    .map((n): Pidfile => {
-      const file = path.join(runDir, n);
-      const instanceId = n.slice(0, -".json".length);
-      let raw: unknown;
-      try {
-        raw = JSON.parse(fs.readFileSync(file, "utf8"));
-      } catch (err) {
-        return { file, kind: "bad", instanceId, error: (err as Error).message };
-      }
-      const current = recordSchema.safeParse(raw);
-      if (current.success) {
-        return current.data.instanceId === instanceId
-          ? { file, kind: "current", rec: current.data }
-          : { file, kind: "bad", instanceId, error: `names instance ${current.data.instanceId}` };
-      }
-      const hasFormat = typeof raw === "object" && raw !== null && "format" in raw;
-      const legacy = hasFormat ? undefined : legacySchema.safeParse(raw);
-      if (legacy?.success && legacy.data.instanceId === instanceId) {
-        const { pid, startTimeTicks } = legacy.data;
-        return { file, kind: "legacy", rec: { instanceId, pid, startTimeTicks: startTimeTicks ?? null } };
-      }
-      return { file, kind: "bad", instanceId, error: z.prettifyError(current.error) };
-    });
+  return (
+    listDir(runDir)
+      // The data plane keeps its own pidfile beside the instances' (run/dataplane.json): not an instance.
+      .filter((n) => n.endsWith(".json") && n !== "dataplane.json")
+      .map((n): Pidfile => {
+        const file = path.join(runDir, n);
+        const instanceId = n.slice(0, -".json".length);
+        let raw: unknown;
+        try {
+          raw = JSON.parse(fs.readFileSync(file, "utf8"));
+        } catch (err) {
+          return { file, kind: "bad", instanceId, error: (err as Error).message };
+        }
+        const current = recordSchema.safeParse(raw);
+        if (current.success) {
+          return current.data.instanceId === instanceId
+            ? { file, kind: "current", rec: current.data }
+            : { file, kind: "bad", instanceId, error: `names instance ${current.data.instanceId}` };
+        }
+        const hasFormat = typeof raw === "object" && raw !== null && "format" in raw;
+        const legacy = hasFormat ? undefined : legacySchema.safeParse(raw);
+        if (legacy?.success && legacy.data.instanceId === instanceId) {
+          const { pid, startTimeTicks } = legacy.data;
+          return { file, kind: "legacy", rec: { instanceId, pid, startTimeTicks: startTimeTicks ?? null } };
+        }
+        return { file, kind: "bad", instanceId, error: z.prettifyError(current.error) };
+      })
+  );
 }
 
 function listDir(dir: string): string[] {

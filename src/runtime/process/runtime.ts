@@ -12,7 +12,7 @@ import type { Logger } from "pino";
 
 import { baseEnv, resolveCommand } from "../command.js";
 import { RuntimeErrors } from "../errors.js";
-import { Prober } from "../health/probe.js";
+import { Prober, runProbe } from "../health/probe.js";
 import type { ProbeResult } from "../health/probe.js";
 import type {
   Instance,
@@ -558,7 +558,31 @@ export class ProcessRuntime implements Runtime {
       }
     }
     await Promise.all(stops);
+    // One readiness probe of each adopted instance before returning: the engines then see those
+    // that were serving as ready at once, so their front doors keep them instead of emptying out
+    // until the periodic probe comes round (the data plane's table still routes to them).
+    await Promise.all(result.adopted.map((inst) => this.#firstProbe(inst.id)));
+    result.adopted = result.adopted.map((inst) => this.get(inst.id) ?? inst);
     return result;
+  }
+
+  async #firstProbe(id: string): Promise<void> {
+    const entry = this.#entries.get(id);
+    const readiness = entry?.spec.readiness;
+    if (!entry || !readiness) {
+      return;
+    }
+    const { inst } = entry;
+    const result = await runProbe(readiness, {
+      host: inst.host,
+      port: inst.port,
+      env: entry.env,
+      cwd: entry.spec.cwd,
+    });
+    if (result.ok && entry.inst.state === "starting") {
+      this.#setState(entry, "ready", undefined);
+      this.#emit("ready", entry);
+    }
   }
 
   #adoptOne(rec: PidRecord): Instance {

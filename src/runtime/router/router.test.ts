@@ -118,12 +118,12 @@ describe("Router", () => {
     expect(res.body.length).toBe(body.length);
   });
 
-  it("fails with portInUse naming the port when the port is taken", async () => {
+  it("fails naming the service and the port when the port is taken", async () => {
     const router = makeRouter();
     const taken = await backend("squatter");
     await expect(router.listen("s", taken.port)).rejects.toMatchObject({
-      code: "LINEOPS_ERR_PORT_IN_USE",
-      message: expect.stringContaining(String(taken.port)),
+      code: "LINEOPS_ERR_FRONT_DOOR_PORT_IN_USE",
+      message: expect.stringContaining(`front door of service "s": port ${taken.port} is already in use`),
     });
     // Listening elsewhere for the same service still works afterwards.
     const addr = await router.listen("s");
