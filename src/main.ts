@@ -245,7 +245,12 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   try {
     await app.listen({ host: config.server.host, port: config.server.port });
   } catch (err) {
-    await frontDoors.detach();
+    // A failed start leaves a running line as it is; a data plane it just spawned for nothing goes.
+    const doors = await frontDoors.table().then(
+      (t) => Object.keys(t.services).length,
+      () => Infinity, // unknown: keep it
+    );
+    await (frontDoors.connection?.spawned && doors === 0 ? frontDoors.shutdown() : frontDoors.detach());
     await monitoring.stop();
     db.close();
     if ((err as NodeJS.ErrnoException).code === "EADDRINUSE") {

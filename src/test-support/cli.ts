@@ -3,7 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { pino } from "pino";
-import { ProcessRuntime } from "../runtime/process/runtime.js";
+import { stopLineOf } from "../runtime/stop-line.js";
 import { PACKAGE_ROOT } from "../version.js";
 
 export const CLI = path.join(PACKAGE_ROOT, "dist", "src", "cli", "main.js");
@@ -58,7 +58,7 @@ export function isAlive(pid: number): boolean {
 /**
  * The long-running CLI processes (serve, demo) of a test file and the data dirs they ran on.
  * stopAll() leaves no process behind, whatever the test did: it kills the control planes, then any
- * instance a killed one left (adopted through its pidfile, as lineops itself does, then stopped).
+ * instance and data plane a killed one left (found by their pidfiles, identity-checked, then stopped).
  */
 export class ControlPlanes {
   private readonly children: ReturnType<typeof spawnCli>[] = [];
@@ -77,10 +77,7 @@ export class ControlPlanes {
       c.kill("SIGKILL");
     }
     for (const dataDir of this.dataDirs) {
-      // Instances outlive their control plane: adopt what a killed one left, then stop it all.
-      const runtime = new ProcessRuntime({ dataDir, logger: pino({ level: "silent" }), stopTimeoutMs: 2000 });
-      await runtime.adopt();
-      await runtime.close();
+      await stopLineOf(dataDir, { logger: pino({ level: "silent" }), stopTimeoutMs: 2000 });
     }
     this.dataDirs.clear();
   }
