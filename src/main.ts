@@ -54,6 +54,8 @@ export type Lineops = {
   deployment: DeploymentEngine;
   monitoring: MonitoringEngine;
   runtime: ProcessRuntime;
+  /** The data plane's client: the front doors' routing table as the data plane holds it. */
+  frontDoors: DataPlaneClient;
   /** What the engines publish: instance changes, deployments and their every event. */
   bus: EventBus;
   /** Resolves once the line applied at start has settled (every service ready or failed). */
@@ -354,6 +356,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     deployment,
     monitoring,
     runtime,
+    frontDoors,
     bus,
     settled,
     reload,

@@ -2,9 +2,10 @@
 // connection (ECONNRESET, timeout), lineops's router (502/503 with its error envelope) or a line
 // service (5xx with the service's `error` code, e.g. dependency_failed from line-controller).
 
+import type { Outcome } from "../common/http-once.js";
+
 /** How one request ended, as the load generator saw it. */
-export type Outcome =
-  { kind: "response"; status: number; body: string } | { kind: "error"; code: string } | { kind: "timeout" };
+export type { Outcome };
 
 /** True when the request counts against availability: connection error, timeout or any 5xx. */
 export function isFailure(o: Outcome): boolean {

@@ -4,6 +4,7 @@
 // `snap` prints a Snapshot as one JSON line on stdout; `stop` prints the last one and exits.
 import http from "node:http";
 import { createInterface } from "node:readline";
+import { requestOnce } from "../common/http-once.js";
 import { classify, isFailure, type Outcome } from "./failures.js";
 
 export type FailureRecord = { at: number; path: string; cause: string };
@@ -30,8 +31,6 @@ export type Snapshot = LoadCounts & { at: number };
 type Options = { url: string; rate: number; concurrency: number; timeoutMs: number };
 
 const MAX_FAILURES_PER_SNAP = 2000;
-const BODY_LIMIT = 2048;
-
 function parseOptions(argv: string[]): Options {
   const get = (name: string, def?: string) => {
     const k = argv.indexOf(`--${name}`);
@@ -167,47 +166,11 @@ class Load {
   }
 
   private request(method: "GET" | "POST", path: string): Promise<Outcome> {
-    return new Promise((resolve) => {
-      let settled = false;
-      const done = (o: Outcome) => {
-        if (!settled) {
-          settled = true;
-          clearTimeout(timer);
-          resolve(o);
-        }
-      };
-      const body = method === "POST" ? "{}" : undefined;
-      const req = http.request(
-        {
-          host: this.target.hostname,
-          port: this.target.port,
-          method,
-          path,
-          agent: this.agent,
-          headers: body ? { "content-type": "application/json", "content-length": body.length } : {},
-        },
-        (res) => {
-          const status = res.statusCode ?? 0;
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (d: string) => {
-            // Only a failure's body is read into memory (to name its cause).
-            if (status >= 500 && text.length < BODY_LIMIT) {
-              text += d;
-            }
-          });
-          res.on("end", () => done({ kind: "response", status, body: text }));
-          res.on("error", (err: NodeJS.ErrnoException) =>
-            done({ kind: "error", code: err.code ?? err.message }),
-          );
-        },
-      );
-      const timer = setTimeout(() => {
-        done({ kind: "timeout" });
-        req.destroy();
-      }, this.o.timeoutMs);
-      req.on("error", (err: NodeJS.ErrnoException) => done({ kind: "error", code: err.code ?? err.message }));
-      req.end(body);
+    return requestOnce(this.target, this.agent, {
+      method,
+      path,
+      ...(method === "POST" ? { body: "{}" } : {}),
+      timeoutMs: this.o.timeoutMs,
     });
   }
 }

@@ -10,15 +10,11 @@
 // the last window and exits. Exits when stdin closes, so it never outlives the benchmark.
 import http from "node:http";
 import { createInterface } from "node:readline";
+import { requestOnce, type Outcome } from "../common/http-once.js";
 import { classify } from "../deploy/failures.js";
 import { addTo, type LoadWindow } from "./timeline.js";
 
 type Options = { url: string; rate: number; timeoutMs: number; windowMs: number; maxInFlight: number };
-
-type Outcome =
-  { kind: "response"; status: number; body: string } | { kind: "error"; code: string } | { kind: "timeout" };
-
-const BODY_LIMIT = 2048;
 
 function parseOptions(argv: string[]): Options {
   const get = (name: string, def?: string): string => {
@@ -159,47 +155,11 @@ class Load {
   }
 
   private request(): Promise<Outcome> {
-    const body = JSON.stringify({ product: "bench-restart" });
-    return new Promise((resolve) => {
-      let settled = false;
-      const done = (o: Outcome) => {
-        if (!settled) {
-          settled = true;
-          clearTimeout(timer);
-          resolve(o);
-        }
-      };
-      const req = http.request(
-        {
-          host: this.target.hostname,
-          port: this.target.port,
-          method: "POST",
-          path: "/work-orders",
-          agent: this.agent,
-          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-        },
-        (res) => {
-          const status = res.statusCode ?? 0;
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (d: string) => {
-            // Only a failure's body is kept (to name its cause).
-            if (status >= 500 && text.length < BODY_LIMIT) {
-              text += d;
-            }
-          });
-          res.on("end", () => done({ kind: "response", status, body: text }));
-          res.on("error", (err: NodeJS.ErrnoException) =>
-            done({ kind: "error", code: err.code ?? err.message }),
-          );
-        },
-      );
-      const timer = setTimeout(() => {
-        done({ kind: "timeout" });
-        req.destroy();
-      }, this.o.timeoutMs);
-      req.on("error", (err: NodeJS.ErrnoException) => done({ kind: "error", code: err.code ?? err.message }));
-      req.end(body);
+    return requestOnce(this.target, this.agent, {
+      method: "POST",
+      path: "/work-orders",
+      body: JSON.stringify({ product: "bench-restart" }),
+      timeoutMs: this.o.timeoutMs,
     });
   }
 }

@@ -27,7 +27,7 @@ writeFileSync(
 `,
 );
 const planes = new ControlPlanes();
-const serve = () =>
+const serve = (...more: string[]) =>
   planes.spawn(dataDir, [
     "serve",
     "--line",
@@ -38,6 +38,7 @@ const serve = () =>
     "0",
     "--log-level",
     "warn",
+    ...more,
   ]);
 const cli = async <T>(args: string[], env: Record<string, string>): Promise<T> => {
   const r = await runCli([...args, "--json"], env);
@@ -134,18 +135,7 @@ describe("control plane killed mid-deployment", () => {
     await exited(second);
     expect(second.exitCode).toBe(0);
     expect(live.every(isAlive)).toBe(true);
-    const third = planes.spawn(dataDir, [
-      "serve",
-      "--line",
-      lineFile,
-      "--data-dir",
-      dataDir,
-      "--port",
-      "0",
-      "--log-level",
-      "warn",
-      "--stop-line",
-    ]);
+    const third = serve("--stop-line");
     const env3 = await ready(third, env);
     // The adopted processes are all there (the line file, applied at start, may then deploy its
     // own version of station-controller: it says 1.0.0, the CLI deployed 1.1.0).

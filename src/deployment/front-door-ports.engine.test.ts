@@ -1,5 +1,6 @@
 // Stable addresses: a service's front door keeps its port across lineops restarts without `port:`
-// in line.yaml (allocated once, kept in the store), and a port held by a foreign process at start
+// in line.yaml (allocated once, kept in the store); a graceful restart re-adopts the same instances
+// and routing table; and a port held by a foreign process at start
 // is an error naming the service and the port that leaves the rest of the line running.
 import net from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
@@ -20,6 +21,12 @@ async function start(dir: string, lineFile: string): Promise<Lineops> {
   return l;
 }
 
+const instancesOf = (l: Lineops) =>
+  l.runtime
+    .list()
+    .map((i) => ({ id: i.id, pid: i.pid, port: i.port, revision: i.revision, state: i.state }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+
 const portOf = (l: Lineops, service: string) => {
   const url = l.deployment.service(service).status.url;
   return url === undefined ? undefined : Number(new URL(url).port);
@@ -32,10 +39,16 @@ describe("front-door ports", () => {
     const first = await start(dir, lineFile);
     const before = { plc: portOf(first, "plc-gateway"), qi: portOf(first, "quality-inspection") };
     expect(before.plc).toBeGreaterThan(0);
+    const instancesBefore = instancesOf(first);
+    const tableBefore = await first.frontDoors.table();
+    expect(Object.keys(tableBefore.services).sort()).toEqual(["plc-gateway", "quality-inspection"]);
     running.pop();
     await first.stop({ stopLine: false });
     const second = await start(dir, lineFile);
     expect({ plc: portOf(second, "plc-gateway"), qi: portOf(second, "quality-inspection") }).toEqual(before);
+    // Re-adopted as they were: the same processes on the same ports, the same routing table.
+    expect(instancesOf(second)).toEqual(instancesBefore);
+    expect(await second.frontDoors.table()).toEqual(tableBefore);
     running.pop();
     await second.stop({ stopLine: true });
     const third = await start(dir, lineFile);

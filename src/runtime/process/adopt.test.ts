@@ -4,7 +4,6 @@ import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
@@ -14,36 +13,14 @@ import { httpRequest } from "../test-support/helpers.js";
 import type { InstanceEvent, InstanceSpec, ProbeSpec } from "../types.js";
 import { isAlive, readStartTimeTicks, writePidfile } from "./pidfile.js";
 import type { PidRecord } from "./pidfile.js";
+import { FIXTURES, fixtureReadiness, fixtureSpec } from "./fixtures/specs.js";
 import { ProcessRuntime } from "./runtime.js";
 import type { ProcessRuntimeOptions } from "./runtime.js";
 
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
-const serverJs = path.join(fixtures, "server.mjs");
+const fixtures = FIXTURES;
 const logger = pino({ level: "silent" });
-
-const readiness: ProbeSpec = {
-  kind: "http",
-  path: "/healthz",
-  intervalMs: 50,
-  timeoutMs: 1000,
-  initialDelayMs: 0,
-  successThreshold: 1,
-  failureThreshold: 1,
-};
-
-function spec(over: Partial<InstanceSpec> = {}): InstanceSpec {
-  return {
-    service: "press",
-    revision: "rev1",
-    version: "1.2.3",
-    command: "node",
-    args: [serverJs],
-    env: {},
-    cwd: fixtures,
-    readiness,
-    ...over,
-  };
-}
+const readiness = fixtureReadiness;
+const spec = fixtureSpec;
 
 const runtimes: ProcessRuntime[] = [];
 const dirs: string[] = [];

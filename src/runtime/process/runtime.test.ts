@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
@@ -10,36 +9,13 @@ import { httpRequest } from "../test-support/helpers.js";
 import { waitFor } from "../../test-support/wait.js";
 import type { InstanceEvent, InstanceSpec, ProbeSpec } from "../types.js";
 import { isAlive, readStartTimeTicks } from "./pidfile.js";
+import { fixtureReadiness, fixtureSpec } from "./fixtures/specs.js";
 import { ProcessRuntime } from "./runtime.js";
 import type { ProcessRuntimeOptions } from "./runtime.js";
 
-const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
-const serverJs = path.join(fixtures, "server.mjs");
 const logger = pino({ level: "silent" });
-
-const readiness: ProbeSpec = {
-  kind: "http",
-  path: "/healthz",
-  intervalMs: 50,
-  timeoutMs: 1000,
-  initialDelayMs: 0,
-  successThreshold: 1,
-  failureThreshold: 1,
-};
-
-function spec(over: Partial<InstanceSpec> = {}): InstanceSpec {
-  return {
-    service: "press",
-    revision: "rev1",
-    version: "1.2.3",
-    command: "node",
-    args: [serverJs],
-    env: {},
-    cwd: fixtures,
-    readiness,
-    ...over,
-  };
-}
+const readiness = fixtureReadiness;
+const spec = fixtureSpec;
 
 function inline(code: string, over: Partial<InstanceSpec> = {}): InstanceSpec {
   const { readiness: _r, ...rest } = spec(over);
