@@ -104,6 +104,7 @@ async function main(): Promise<void> {
   log("starting lineops with the sample line");
   const start = (token?: string) =>
     startLineops({
+      stopLine: true,
       root,
       configYaml: "line:\n  file: line.yaml\n",
       dataDir,

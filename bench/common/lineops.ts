@@ -39,6 +39,11 @@ export async function startLineops(opts: {
   nodeArgs?: string[];
   /** The API port (default 0: any free one); a fixed one keeps the API's address across restarts. */
   port?: number;
+  /**
+   * `--stop-line`: lineops's SIGTERM also stops the line (instances and data plane), which since P7
+   * otherwise outlive it. Only for a checkout that has the flag (P7 and later).
+   */
+  stopLine?: boolean;
 }): Promise<RunningLineops> {
   const cli = lineopsCli(opts.root);
   if (!cli) {
@@ -61,6 +66,7 @@ export async function startLineops(opts: {
       String(opts.port ?? 0),
       "--log-level",
       opts.logLevel ?? "warn",
+      ...(opts.stopLine ? ["--stop-line"] : []),
     ],
     { cwd: opts.root, stdio: ["ignore", "pipe", "pipe"] },
   );

@@ -84,6 +84,7 @@ async function main(): Promise<void> {
   const tStart = Date.now();
   // startLineops passes --config; the config's line.file (relative to it) is what --line would give.
   const lineops: RunningLineops = await startLineops({
+    stopLine: true,
     root,
     configYaml: "line:\n  file: line.yaml\n",
     dataDir,
