@@ -10,10 +10,10 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import { waitFor } from "../../test-support/wait.js";
 import { httpRequest } from "../test-support/helpers.js";
-import type { InstanceEvent, InstanceSpec, ProbeSpec } from "../types.js";
+import type { InstanceSpec, ProbeSpec } from "../types.js";
 import { isAlive, readStartTimeTicks, writePidfile } from "./pidfile.js";
 import type { PidRecord } from "./pidfile.js";
-import { FIXTURES, fixtureReadiness, fixtureSpec } from "./fixtures/specs.js";
+import { FIXTURES, fixtureReadiness, fixtureSpec, recordEvents, TEST_RESTART } from "./fixtures/specs.js";
 import { ProcessRuntime } from "./runtime.js";
 import type { ProcessRuntimeOptions } from "./runtime.js";
 
@@ -37,19 +37,14 @@ function runtime(dir: string, opts: Partial<ProcessRuntimeOptions> = {}): Proces
   const rt = new ProcessRuntime({
     dataDir: dir,
     logger,
-    stopTimeoutMs: 2000,
-    restart: { initialBackoffMs: 50, maxBackoffMs: 1000, crashLoop: { maxRestarts: 5, windowMs: 60_000 } },
+    ...TEST_RESTART,
     ...opts,
   });
   runtimes.push(rt);
   return rt;
 }
 
-function record(rt: ProcessRuntime): InstanceEvent[] {
-  const events: InstanceEvent[] = [];
-  rt.watch((e) => events.push(e));
-  return events;
-}
+const record = recordEvents;
 
 afterEach(async () => {
   await Promise.all(runtimes.splice(0).map((rt) => rt.close()));

@@ -7,9 +7,9 @@ import { afterEach, describe, expect, it } from "vitest";
 
 import { httpRequest } from "../test-support/helpers.js";
 import { waitFor } from "../../test-support/wait.js";
-import type { InstanceEvent, InstanceSpec, ProbeSpec } from "../types.js";
+import type { InstanceSpec, ProbeSpec } from "../types.js";
 import { isAlive, readStartTimeTicks } from "./pidfile.js";
-import { fixtureReadiness, fixtureSpec } from "./fixtures/specs.js";
+import { fixtureReadiness, fixtureSpec, recordEvents, TEST_RESTART } from "./fixtures/specs.js";
 import { ProcessRuntime } from "./runtime.js";
 import type { ProcessRuntimeOptions } from "./runtime.js";
 
@@ -30,19 +30,14 @@ function makeRuntime(opts: Partial<ProcessRuntimeOptions> = {}): ProcessRuntime 
   const rt = new ProcessRuntime({
     dataDir,
     logger,
-    stopTimeoutMs: 2000,
-    restart: { initialBackoffMs: 50, maxBackoffMs: 1000, crashLoop: { maxRestarts: 5, windowMs: 60_000 } },
+    ...TEST_RESTART,
     ...opts,
   });
   runtimes.push(rt);
   return rt;
 }
 
-function record(rt: ProcessRuntime): InstanceEvent[] {
-  const events: InstanceEvent[] = [];
-  rt.watch((e) => events.push(e));
-  return events;
-}
+const record = recordEvents;
 
 afterEach(async () => {
   await Promise.all(runtimes.splice(0).map((rt) => rt.close()));
