@@ -31,6 +31,11 @@ describe("fingerprint", () => {
     );
   });
 
+  it("matches what Alertmanager 0.25 (Debian) shows in GET /api/v2/alerts", () => {
+    expect(fingerprint({ name: "garland, briggs", fear: "love is not enough" })).toBe("507a62d79ee76c9a");
+    expect(fingerprint({ alertname: "StationJammed", station: "press-1" })).toBe("b5461dbcd315bad3");
+  });
+
   it("prints 16 hex digits with leading zeros, as Fingerprint.String (%016x)", () => {
     fc.assert(
       fc.property(fc.dictionary(fc.string(), fc.string()), (labels) => {
