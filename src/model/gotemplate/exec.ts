@@ -297,6 +297,9 @@ export class Executor {
       case "pipe":
         this.notAFunction(cmd, final);
         return this.evalPipelineScoped(dot, first.pipe, vars);
+      case "dot":
+        this.notAFunction(cmd, final);
+        return dot;
       case "nil":
         this.fail(cmd.pos, cmd.source, "nil is not a command");
       // falls through (fail never returns)
@@ -322,8 +325,6 @@ export class Executor {
         return arg.value;
       case "string":
         return arg.value;
-      case "dot":
-        return undefined;
       case "number":
         if (arg.value.type === "overflow") {
           this.fail(arg.pos, cmd?.source ?? arg.text, `${arg.text} overflows int`);
