@@ -445,8 +445,7 @@ class Parser {
       case "number":
       case "nil":
       case "dot": {
-        const shown =
-          node.kind === "dot" ? "." : this.text.slice(node.pos, this.tokens[this.i - fields.length - 1]?.pos);
+        const shown = this.tokens[this.i - fields.length - 1]?.text ?? "";
         throw new ParseError(`unexpected . after term ${JSON.stringify(shown)}`, node.pos);
       }
       default:

@@ -1,13 +1,23 @@
 // Prometheus's own template expansion cases (template/template_test.go) and documented examples
 // (docs/configuration/template_examples.md), run through expandAlertTemplate and prometheusFuncs.
 import { describe, expect, it } from "vitest";
-import { TemplateError, expandAlertTemplate, parseAlertTemplate, parseTemplate, prometheusFuncs } from "./index.js";
+import {
+  TemplateError,
+  expandAlertTemplate,
+  parseAlertTemplate,
+  parseTemplate,
+  prometheusFuncs,
+} from "./index.js";
 
 const NOW = 1353755652000;
 const EXTERNAL = "http://testhost:9090/path/prefix";
 
 /** Prometheus's test harness: text expanded with `input` as dot, fixed now and external URL. */
-async function expand(text: string, input?: unknown, samples: { labels: Record<string, string>; value: number }[] = []) {
+async function expand(
+  text: string,
+  input?: unknown,
+  samples: { labels: Record<string, string>; value: number }[] = [],
+) {
   const t = parseTemplate(text, "test");
   const { templateQuery } = await import("./prometheus.js");
   return t.execute(input, {
@@ -15,7 +25,11 @@ async function expand(text: string, input?: unknown, samples: { labels: Record<s
   });
 }
 
-async function failure(text: string, input?: unknown, samples: { labels: Record<string, string>; value: number }[] = []) {
+async function failure(
+  text: string,
+  input?: unknown,
+  samples: { labels: Record<string, string>; value: number }[] = [],
+) {
   try {
     await expand(text, input, samples);
   } catch (err) {
@@ -33,9 +47,17 @@ describe("Prometheus template functions (template_test.go)", () => {
     ['{{define "x"}}{{.arg0}} {{.arg1}}{{end}}{{template "x" (args 1 "2")}}', undefined, "1 2"],
     ["{{ range . }}{{ humanize . }}:{{ end }}", [0.0, 1.0, 1234567.0, 0.12], "0:1:1.235M:120m:"],
     ["{{ range . }}{{ humanize . }}:{{ end }}", ["0.0", "1.0", "1234567.0", ".12"], "0:1:1.235M:120m:"],
-    ["{{ range . }}{{ humanize . }}:{{ end }}", [0n, -1n, 1n, 1234567n, 9223372036854775807n], "0:-1:1:1.235M:9.223E:"],
+    [
+      "{{ range . }}{{ humanize . }}:{{ end }}",
+      [0n, -1n, 1n, 1234567n, 9223372036854775807n],
+      "0:-1:1:1.235M:9.223E:",
+    ],
     ["{{ range . }}{{ humanize1024 . }}:{{ end }}", [0.0, 1.0, 1048576.0, 0.12], "0:1:1Mi:0.12:"],
-    ["{{ range . }}{{ humanize1024 . }}:{{ end }}", [0n, -1n, 1n, 1234567n, 9223372036854775807n], "0:-1:1:1.177Mi:8Ei:"],
+    [
+      "{{ range . }}{{ humanize1024 . }}:{{ end }}",
+      [0n, -1n, 1n, 1234567n, 9223372036854775807n],
+      "0:-1:1:1.177Mi:8Ei:",
+    ],
     [
       "{{ range . }}{{ humanizeDuration . }}:{{ end }}",
       [0, 1, 60, 3600, 86400, 86400 + 3600, -(86400 * 2 + 3600 * 3 + 60 * 4 + 5), 899.99],
@@ -62,7 +84,11 @@ describe("Prometheus template functions (template_test.go)", () => {
       undefined,
       "-22.22%:0%:12.35%:123.5%",
     ],
-    ["{{ range . }}{{ humanizePercentage . }}:{{ end }}", [0n, -1n, 1n, 1234567n, 9223372036854775807n], "0%:-100%:100%:1.235e+08%:9.223e+20%:"],
+    [
+      "{{ range . }}{{ humanizePercentage . }}:{{ end }}",
+      [0n, -1n, 1n, 1234567n, 9223372036854775807n],
+      "0%:-100%:100%:1.235e+08%:9.223e+20%:",
+    ],
     [
       "{{ range . }}{{ humanizeTimestamp . }}:{{ end }}",
       [0n, -1n, 1n, 1234567n, 9223372036n],
@@ -109,7 +135,11 @@ describe("Prometheus template functions (template_test.go)", () => {
     expect(await expand('{{ query "metric" | first | strvalue }}', undefined, [a])).toBe("v");
     expect(await expand('{{ $x := query "metric" | first }}{{ $x.Labels.foo }}', undefined, [a])).toBe("");
     expect(
-      await expand('{{ range query "metric" | sortByLabel "instance" }}{{.Labels.instance}}:{{.Value}}: {{end}}', undefined, [b, a]),
+      await expand(
+        '{{ range query "metric" | sortByLabel "instance" }}{{.Labels.instance}}:{{.Value}}: {{end}}',
+        undefined,
+        [b, a],
+      ),
     ).toBe("a:11: b:21: ");
   });
 
@@ -124,7 +154,9 @@ describe("Prometheus template functions (template_test.go)", () => {
     expect(await failure('{{ "one" | humanizePercentage }}')).toContain(
       'executing "test" at <humanizePercentage>: error calling humanizePercentage: strconv.ParseFloat: parsing "one": invalid syntax',
     );
-    expect(await failure("{{ range . }}{{ humanizeTimestamp . }}:{{ end }}", [-9223372036854775808n])).toContain(
+    expect(
+      await failure("{{ range . }}{{ humanizeTimestamp . }}:{{ end }}", [-9223372036854775808n]),
+    ).toContain(
       "error calling humanizeTimestamp: -9.223372036854776e+18 cannot be represented as a nanoseconds timestamp since it overflows int64",
     );
     expect(await failure("{{ toUpper 1 }}")).toBe(
@@ -134,7 +166,11 @@ describe("Prometheus template functions (template_test.go)", () => {
 });
 
 describe("alert templates (template_examples and rule annotations)", () => {
-  const data = { labels: { instance: "host:9100", job: "node", severity: "page" }, value: 0.2345, externalLabels: { cluster: "line1" } };
+  const data = {
+    labels: { instance: "host:9100", job: "node", severity: "page" },
+    value: 0.2345,
+    externalLabels: { cluster: "line1" },
+  };
 
   it("binds $labels, $value, $externalLabels and $externalURL", async () => {
     expect(
@@ -147,12 +183,19 @@ describe("alert templates (template_examples and rule annotations)", () => {
   });
 
   it("reads a missing label as empty (missingkey=zero) and prints $value as Go's %v", async () => {
-    expect(await expandAlertTemplate("[{{ $labels.nope }}] {{ $value }}", "x", { labels: {}, value: 1e6 })).toBe("[] 1e+06");
+    expect(
+      await expandAlertTemplate("[{{ $labels.nope }}] {{ $value }}", "x", { labels: {}, value: 1e6 }),
+    ).toBe("[] 1e+06");
   });
 
   it("runs the documented query examples with an async query", async () => {
     const query = async (expr: string) =>
-      expr === 'up{job="node"}' ? [{ labels: { instance: "b" }, value: 1 }, { labels: { instance: "a" }, value: 0 }] : [];
+      expr === 'up{job="node"}'
+        ? [
+            { labels: { instance: "b" }, value: 1 },
+            { labels: { instance: "a" }, value: 0 },
+          ]
+        : [];
     const text =
       '{{ range query "up{job=\\"node\\"}" | sortByLabel "instance" }}{{ .Labels.instance }}={{ .Value }} {{ else }}none{{ end }}' +
       '| {{ with query "nothing" }}{{ . | first | value }}{{ else }}no data{{ end }}';
@@ -172,6 +215,8 @@ describe("alert templates (template_examples and rule annotations)", () => {
   });
 
   it("refuses an undefined variable at parse time", () => {
-    expect(() => parseAlertTemplate("{{ $lables.job }}", "summary")).toThrow('template: summary:1:4: undefined variable "$lables"');
+    expect(() => parseAlertTemplate("{{ $lables.job }}", "summary")).toThrow(
+      'template: summary:1:4: undefined variable "$lables"',
+    );
   });
 });
