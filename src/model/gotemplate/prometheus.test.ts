@@ -220,3 +220,53 @@ describe("alert templates (template_examples and rule annotations)", () => {
     );
   });
 });
+
+describe("agrees with promtool test rules (Prometheus 2.x from Debian) on the same rule", () => {
+  // Annotations of one alert as promtool expanded them for m{job="node",sev="page",instance=…} = 1e6
+  // with external label cluster="c1" (the rule file is quoted in the test names).
+  const labels = { __name__: "m", instance: "h.example.com:9100", job: "node", sev: "page" };
+  const query = () => [{ labels, value: 1e6 }];
+  it.each([
+    [
+      '{{ $value }}|{{ printf "%.2f" $value }}|{{ humanize $value }}|{{ $labels.missing }}|{{ .Labels.job }}',
+      "1e+06|1000000.00|1M||node",
+    ],
+    [
+      `{{ title "foo-bar foo_bar foo.bar don't 1st élan" }}|{{ toUpper "straße" }}`,
+      "Foo-Bar Foo_bar Foo.Bar Don'T 1st Élan|STRAßE",
+    ],
+    [
+      '{{ printf "%v %s %d %q %x %5.1f|%-5s|%05d %e %g" 1.5 "s" 42 "q" 255 3.14159 "ab" -42 123456.789 0.00001234 }}',
+      '1.5 s 42 "q" ff   3.1|ab   |-0042 1.234568e+05 1.234e-05',
+    ],
+    [
+      '{{ printf "%d %s" 1.5 2 }}|{{ print 1 2 "a" 3 }}|{{ 1e21 }} {{ 123456789.0 }} {{ 0.0001 }} {{ 0.00001 }}',
+      "%!d(float64=1.5) %!s(int=2)|1 2a3|1e+21 1.23456789e+08 0.0001 1e-05",
+    ],
+    [
+      '{{ js "a\'b<c>\\n" }}|{{ html "<&>" }}|{{ urlquery "a b/c?" }}|{{ len "héllo" }}|{{ index $labels "job" }}',
+      "a\\'b\\u003Cc\\u003E\\u000A|&lt;&amp;&gt;|a+b%2Fc%3F|6|node",
+    ],
+    [
+      "{{ range $k, $v := $labels }}{{ $k }}={{ $v }};{{ end }}|{{ $labels }}|{{ $externalLabels }}",
+      "__name__=m;instance=h.example.com:9100;job=node;sev=page;|map[__name__:m instance:h.example.com:9100 job:node sev:page]|map[cluster:c1]",
+    ],
+    [
+      '{{ humanizeDuration 0.000001 }}|{{ humanize 0.0000000001 }}|{{ humanize1024 1025 }}|{{ humanizePercentage 0.5 }}|{{ reReplaceAll "a*" "-" "baaac" }}',
+      "1us|100p|1.001ki|50%|-b-c-",
+    ],
+    [
+      '{{ stripDomain "foo.bar:80" }}|{{ parseDuration "1m" }}|{{ with query "m" }}{{ . | first | value }}{{ end }}|{{ query "m" | first }}',
+      "foo:80|60|1e+06|{map[__name__:m instance:h.example.com:9100 job:node sev:page] 1e+06}",
+    ],
+  ])("%s", async (text, output) => {
+    expect(
+      await expandAlertTemplate(
+        text,
+        "a",
+        { labels, value: 1e6, externalLabels: { cluster: "c1" } },
+        { query },
+      ),
+    ).toBe(output);
+  });
+});

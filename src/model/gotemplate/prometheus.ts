@@ -209,23 +209,18 @@ function humanizeTimestamp(v: number): string {
 }
 
 /**
- * golang.org/x/text's Title with NoLower: the first letter of every word upper-cased, the rest
- * untouched. A word is a run of letters, digits, marks and "_", joined across ' . : between letters.
+ * golang.org/x/text's Title with NoLower, as promtool shows it: a word is a run of letters, digits,
+ * marks and "_" ("foo_bar" → "Foo_bar", but "don't" → "Don'T", "foo.bar" → "Foo.Bar"); its first
+ * character is upper-cased when it is a letter ("1st" stays), the rest is left as it is.
  */
 function title(s: string): string {
-  const chars = [...s];
   let out = "";
   let inWord = false;
-  chars.forEach((c, i) => {
+  for (const c of s) {
     const wordChar = /[\p{L}\p{N}\p{M}_]/u.test(c);
-    const joiner = /['.:\u2019\u00b7]/u.test(c) && inWord && /[\p{L}\p{N}]/u.test(chars[i + 1] ?? "");
-    if (wordChar && !inWord) {
-      out += simpleUpper(c);
-    } else {
-      out += c;
-    }
-    inWord = wordChar || joiner;
-  });
+    out += wordChar && !inWord ? simpleUpper(c) : c;
+    inWord = wordChar;
+  }
   return out;
 }
 

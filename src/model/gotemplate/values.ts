@@ -178,5 +178,12 @@ export function formatValue(v: unknown): string {
 
 /** How an action prints its value: as %v, except that nil and no value print <no value>. */
 export function printValue(v: unknown): string {
-  return v === undefined || v === null ? "<no value>" : formatValue(v);
+  if (v === undefined || v === null) {
+    return "<no value>";
+  }
+  // text/template dereferences a pointer before printing it: a *sample prints as {…}, not &{…}.
+  if (v instanceof GoStruct && v.pointer) {
+    return formatValue(new GoStruct(v.typeName, v.fields, v.methods, false));
+  }
+  return formatValue(v);
 }
