@@ -270,3 +270,82 @@ describe("agrees with promtool test rules (Prometheus 2.x from Debian) on the sa
     ).toBe(output);
   });
 });
+
+describe("execution errors agree with promtool's (columns: ours count in the text as written)", () => {
+  const labels = { job: "node" };
+  it.each([
+    [
+      "{{ gt $value 5 }}",
+      'template: __alert_A:1:4: executing "__alert_A" at <gt $value 5>: error calling gt: incompatible types for comparison',
+    ],
+    [
+      "{{ .Foo }}",
+      'template: __alert_A:1:4: executing "__alert_A" at <.Foo>: can\'t evaluate field Foo in type struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value float64 }',
+    ],
+    [
+      "{{ index $value 1 }}",
+      'template: __alert_A:1:4: executing "__alert_A" at <index $value 1>: error calling index: can\'t index item of type float64',
+    ],
+    [
+      'x {{ humanize "one" }}',
+      'template: __alert_A:1:6: executing "__alert_A" at <humanize "one">: error calling humanize: strconv.ParseFloat: parsing "one": invalid syntax',
+    ],
+    [
+      "{{ eq $labels.job 1 }}",
+      'template: __alert_A:1:4: executing "__alert_A" at <eq $labels.job 1>: error calling eq: incompatible types for comparison',
+    ],
+    [
+      "{{ range $value }}{{ end }}",
+      'template: __alert_A:1:10: executing "__alert_A" at <$value>: range can\'t iterate over 1e+06',
+    ],
+  ])("%s", async (text, message) => {
+    await expect(expandAlertTemplate(text, "__alert_A", { labels, value: 1e6 })).rejects.toThrow(message);
+  });
+});
+
+describe("reReplaceAll and match follow Go's regexp (RE2, unanchored, Expand templates)", () => {
+  it.each([
+    [
+      '{{ reReplaceAll "^(\\\\w+)\\\\.example\\\\.com:(\\\\d+)$" "$1 port $2" "web.example.com:80" }}',
+      "web port 80",
+    ],
+    ['{{ reReplaceAll "(?P<host>[^:]+):.*" "${host}" "db:5432" }}', "db"],
+    ['{{ reReplaceAll "(a)" "$1x" "aa" }}', ""],
+    ['{{ reReplaceAll "(a)" "${1}x" "aa" }}', "axax"],
+    ['{{ reReplaceAll "x*" "-" "abc" }}', "-a-b-c-"],
+    ['{{ reReplaceAll "^" ">" "a\\nb" }}', ">a\nb"],
+    ['{{ reReplaceAll "é" "e" "élan élan" }}', "elan elan"],
+    [
+      '{{ match "^node" "node_exporter" }} {{ match "exporter" "node_exporter" }} {{ match "^x$" "xy" }}',
+      "true true false",
+    ],
+  ])("%s", async (text, output) => {
+    expect(await expand(text)).toBe(output);
+  });
+
+  it("reports an invalid pattern as an execution error of the template", async () => {
+    expect(await failure('{{ reReplaceAll "(" "" "x" }}')).toMatch(
+      /^template: test:1:4: executing "test" at <reReplaceAll "\(" "" "x">: error calling reReplaceAll: invalid regex "\("/,
+    );
+  });
+});
+
+describe("Go's float rounding in printf and humanize (exact decimal, half to even only on exact ties)", () => {
+  it.each([
+    ['{{ printf "%.2f" 0.125 }}', "0.12"],
+    ['{{ printf "%.2f" 0.375 }}', "0.38"],
+    ['{{ printf "%.0f" 2.5 }}', "2"],
+    ['{{ printf "%.0f" 3.5 }}', "4"],
+    ['{{ printf "%.2f" 2.675 }}', "2.67"],
+    ['{{ printf "%.2f" 1.005 }}', "1.00"],
+    ['{{ printf "%.3e" 1234.5 }}', "1.234e+03"],
+    ['{{ printf "%.2f" 0.009 }}', "0.01"],
+    [
+      '{{ printf "%g" 100000.0 }} {{ printf "%g" 1000000.0 }} {{ printf "%.3g" 1234567.0 }}',
+      "100000 1e+06 1.23e+06",
+    ],
+    ["{{ humanize 999999.0 }} {{ humanize 1000.0 }} {{ humanize 0.001 }}", "1000k 1k 1m"],
+  ])("%s", async (text, output) => {
+    expect(await expand(text)).toBe(output);
+  });
+});

@@ -434,6 +434,10 @@ function urlPath(url: string): string {
 /** Every function name a Prometheus rule template may call, query included (for parse checks). */
 export const PROMETHEUS_FUNCTION_NAMES: readonly string[] = [...Object.keys(prometheusFuncs()), "query"];
 
+/** Go's name of the anonymous struct Prometheus binds, as its errors print it. */
+const ALERT_DATA_TYPE =
+  "struct { Labels map[string]string; ExternalLabels map[string]string; ExternalURL string; Value float64 }";
+
 /** What Prometheus binds as the data (dot) of an alert's templates. */
 export function alertTemplateData(
   labels: Record<string, string>,
@@ -441,7 +445,7 @@ export function alertTemplateData(
   externalLabels: Record<string, string>,
   externalURL = "",
 ): GoStruct {
-  return new GoStruct("struct", {
+  return new GoStruct(ALERT_DATA_TYPE, {
     Labels: stringMap(labels),
     ExternalLabels: stringMap(externalLabels),
     ExternalURL: externalURL,
