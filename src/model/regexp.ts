@@ -377,3 +377,29 @@ export function expandTemplate(template: string, m: RegexMatch): string {
 const TEMPLATE_NAME = /^[A-Za-z0-9_]+$/;
 const TEMPLATE_NAME_PREFIX = /^[A-Za-z0-9_]+/;
 const DIGITS = /^\d+$/;
+
+/**
+ * Go's Regexp.ReplaceAllString with an unanchored pattern (Prometheus's reReplaceAll template
+ * function): every non-overlapping match replaced by `template` expanded as Regexp.Expand; an empty
+ * match right after a previous match is not replaced, and the search always advances.
+ */
+export function replaceAllSearch(pattern: string, text: string, template: string): string {
+  compileSearchRegex(pattern); // validates and caches the pattern, throwing LINEOPS_ERR_INVALID_REGEX
+  const re = parse(pattern, 0);
+  const m = re.matcher(text);
+  let out = "";
+  let lastEnd = 0;
+  let searchPos = 0;
+  while (searchPos <= text.length && m.find(searchPos)) {
+    const start = m.start();
+    const end = m.end();
+    out += text.slice(lastEnd, start);
+    if (end > lastEnd || start === 0) {
+      out += expandTemplate(template, matchOf(re, m));
+    }
+    lastEnd = end;
+    const width = (text.codePointAt(searchPos) ?? 0) > 0xffff ? 2 : 1;
+    searchPos = searchPos + width > end ? searchPos + width : end;
+  }
+  return out + text.slice(lastEnd);
+}
