@@ -62,37 +62,41 @@ const matcherList = z.array(z.string()).transform((lines, ctx) => {
   return out;
 });
 
+/** Label names of match / match_re maps: classic names, as Alertmanager's model.LabelNameRE. */
+const labelNameMap = z.record(z.string(), z.string()).superRefine((m, ctx) => {
+  for (const name of Object.keys(m)) {
+    if (!CLASSIC_LABEL_NAME.test(name)) {
+      ctx.addIssue({ code: "custom", path: [name], message: `invalid label name ${JSON.stringify(name)}` });
+    }
+  }
+});
+
 /** `match:` — label name to exact value. */
-const matchMap = z
-  .record(
-    z.string().regex(CLASSIC_LABEL_NAME, { error: (i) => `invalid label name ${JSON.stringify(i.input)}` }),
-    z.string(),
-  )
-  .transform((m) => Object.entries(m).map(([name, value]) => newMatcher("=", name, value)));
+const matchMap = labelNameMap.transform((m) =>
+  Object.entries(m).map(([name, value]) => newMatcher("=", name, value)),
+);
 
 /**
  * `match_re:` — label name to a regex. The matcher's value is the anchored `^(?:re)$`, as Alertmanager
  * builds it from the compiled regexp: route keys print it that way (`{owner=~"^(?:team-(B|C))$"}`).
  */
-const matchReMap = z
-  .record(
-    z.string().regex(CLASSIC_LABEL_NAME, { error: (i) => `invalid label name ${JSON.stringify(i.input)}` }),
-    z.string(),
-  )
-  .transform((m, ctx) => {
-    const out: LabelMatcher[] = [];
-    for (const [name, value] of Object.entries(m)) {
-      try {
-        out.push(newMatcher("=~", name, `^(?:${value})$`));
-      } catch (e) {
-        ctx.addIssue({ code: "custom", path: [name], message: (e as Error).message });
-      }
+const matchReMap = labelNameMap.transform((m, ctx) => {
+  const out: LabelMatcher[] = [];
+  for (const [name, value] of Object.entries(m)) {
+    try {
+      out.push(newMatcher("=~", name, `^(?:${value})$`));
+    } catch (e) {
+      ctx.addIssue({ code: "custom", path: [name], message: (e as Error).message });
     }
-    return out;
-  });
+  }
+  return out;
+});
+
+/** A duration; a YAML number (`group_wait: 0`) is read as its text, as Alertmanager's YAML library does. */
+const amDuration = () => z.preprocess((v) => (typeof v === "number" ? String(v) : v), duration());
 
 const nonZeroDuration = (field: string) =>
-  duration().refine((ms) => ms !== 0, { error: `${field} cannot be zero` });
+  amDuration().refine((ms) => ms !== 0, { error: `${field} cannot be zero` });
 
 export type RouteConfig = {
   receiver?: string | undefined;
@@ -121,7 +125,7 @@ export const routeSchema: z.ZodType<RouteConfig> = z.lazy(() =>
       matchers: matcherList.default([]),
       match: matchMap.default([]),
       match_re: matchReMap.default([]),
-      group_wait: duration().optional(),
+      group_wait: amDuration().optional(),
       group_interval: nonZeroDuration("group_interval").optional(),
       repeat_interval: nonZeroDuration("repeat_interval").optional(),
       mute_time_intervals: z.array(z.string()).default([]),
@@ -270,7 +274,7 @@ export const webhookConfigSchema = z
     /** At most this many alerts per notification; 0 = all. */
     max_alerts: z.number().int().min(0).default(0),
     /** Per-request timeout; 0 = none of its own (the notification's deadline still applies). */
-    timeout: duration().default(0),
+    timeout: amDuration().default(0),
   })
   .superRefine((w, ctx) => {
     if (w.url === undefined && w.url_file === undefined) {
@@ -398,7 +402,7 @@ const OTHER_GLOBALS = [
 
 export const globalSchema = z.strictObject({
   /** How long an alert posted without endsAt stays firing without being posted again. */
-  resolve_timeout: duration().default(ALERTING_DEFAULTS.resolveTimeoutMs),
+  resolve_timeout: amDuration().default(ALERTING_DEFAULTS.resolveTimeoutMs),
   /** Default http_config of every webhook that has none of its own. */
   http_config: httpConfigSchema.optional(),
   ...notSupportedFields(OTHER_GLOBALS, "only webhook receivers are supported"),
