@@ -289,7 +289,7 @@ describe("errors name file:line:col and the key path", () => {
     ],
     [
       "an invalid inhibit rule matcher",
-      `${MINIMAL}inhibit_rules:\n  - source_matchers: ['a=\"b']\n`,
+      `${MINIMAL}inhibit_rules:\n  - source_matchers: ['a="b']\n`,
       ['6:23: inhibit_rules[0].source_matchers[0]: matcher value contains unescaped double quote: "b'],
     ],
   ])("%s", (_name, text, want) => {
