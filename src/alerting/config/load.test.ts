@@ -278,6 +278,11 @@ describe("errors name file:line:col and the key path", () => {
       ],
     ],
     [
+      "a weekday written as a number",
+      `${MINIMAL}time_intervals:\n  - name: w\n    time_intervals:\n      - weekdays: [1]\n`,
+      ["8:20: time_intervals[0].time_intervals[0].weekdays[0]: 1 is not a valid weekday"],
+    ],
+    [
       "an unknown location",
       `${MINIMAL}time_intervals:\n  - name: w\n    time_intervals:\n      - location: Mars/Base\n`,
       ["8:19: time_intervals[0].time_intervals[0].location: unknown time zone Mars/Base"],

@@ -335,15 +335,18 @@ export const inhibitRuleSchema = z
   }));
 export type InhibitRuleConfig = z.output<typeof inhibitRuleSchema>;
 
+/** Range strings; a YAML number (`years: [2026]`) is read as its text, as Alertmanager's YAML library does. */
+const rangeList = z.array(z.union([z.string(), z.number().transform(String)])).optional();
+
 const timeIntervalSpecSchema = z
   .strictObject({
     times: z
       .array(z.strictObject({ start_time: z.string().optional(), end_time: z.string().optional() }))
       .optional(),
-    weekdays: z.array(z.string()).optional(),
-    days_of_month: z.array(z.union([z.string(), z.number().int().transform(String)])).optional(),
-    months: z.array(z.union([z.string(), z.number().int().transform(String)])).optional(),
-    years: z.array(z.union([z.string(), z.number().int().transform(String)])).optional(),
+    weekdays: rangeList,
+    days_of_month: rangeList,
+    months: rangeList,
+    years: rangeList,
     location: z.string().optional(),
   })
   .transform((spec, ctx): TimeInterval => {
