@@ -1,4 +1,52 @@
-// The alerting engine's public entry: what main.ts, the API and other engines may import.
+// The alerting engine's public entry (what main.ts, the API and other engines may import):
+// Alertmanager-compatible configuration, routing, inhibition and time intervals; silences, the
+// notification log and alert fingerprints. The dispatcher, receivers and API join as they are built.
+export {
+  loadAlertingConfig,
+  parseAlertingConfig,
+  resolveAlertingConfig,
+  routeTreeOf,
+  validateAlertingConfig,
+  type AlertingConfig,
+  type ConfigProblem,
+} from "./config/load.js";
+export {
+  ALERTING_DEFAULTS,
+  alertingConfigSchema,
+  httpConfigSchema,
+  type AlertingConfigInput,
+  type HttpConfig,
+  type InhibitRuleConfig,
+  type ReceiverConfig,
+  type RouteConfig,
+  type WebhookConfig,
+} from "./config/schema.js";
+export { AlertingErrors } from "./errors.js";
+export { Inhibitor, type InhibitingAlert, type InhibitRule } from "./routing/inhibit.js";
+export {
+  formatMatcher,
+  formatMatchers,
+  matchesAll,
+  newMatcher,
+  parseMatchers,
+  type LabelMatcher,
+} from "./routing/matchers.js";
+export {
+  buildRouteTree,
+  formatLabelSet,
+  Route,
+  routesFor,
+  type RouteDefaults,
+  type RouteOpts,
+} from "./routing/route-tree.js";
+export {
+  compileTimeInterval,
+  isActive,
+  mutedAt,
+  type NamedTimeIntervals,
+  type TimeInterval,
+  type TimeIntervalSpec,
+} from "./routing/time-intervals.js";
 export { fingerprint } from "./fingerprint.js";
 export {
   decideNotification,
@@ -12,7 +60,11 @@ export {
   type NotifyReason,
 } from "./nflog/nflog.js";
 export { SilenceErrors, SilenceValidationError } from "./silences/errors.js";
-export { formatMatcher, matcherOperator, type SilenceMatcher } from "./silences/matchers.js";
+export {
+  formatMatcher as formatSilenceMatcher,
+  matcherOperator,
+  type SilenceMatcher,
+} from "./silences/matchers.js";
 export {
   DEFAULT_SILENCE_GC_INTERVAL_MS,
   DEFAULT_SILENCE_RETENTION_MS,

@@ -2,8 +2,8 @@
 import { loadYamlFile, parseYaml, type Validator } from "../config/load.js";
 import { lineSchema, type LineSpec } from "../config/line-schema.js";
 import { validateLineAnalysis } from "./analysis/templates.js";
-import { parseWindow } from "./gates/calendar.js";
-import { assertTimeZone } from "./gates/zone.js";
+import { parseWindow } from "../model/calendar.js";
+import { assertTimeZone } from "../model/zone.js";
 import { dependencyLevels, findCycle } from "./plan.js";
 import { parseConstraint, satisfies } from "./versions.js";
 

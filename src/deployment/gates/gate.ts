@@ -4,8 +4,15 @@ import type { Gates } from "../../config/deploy-schema.js";
 import { systemClock, type Clock, type TimerHandle } from "../../clock.js";
 import type { Labels } from "../../model/labels.js";
 import { formatFloat, type MetricsQuerier, type QueryValue } from "../../monitoring/index.js";
-import { DEFAULT_HORIZON_DAYS, describe, anyOpen, nextOpen, parseWindows, type Window } from "./calendar.js";
-import { assertTimeZone, formatLocal } from "./zone.js";
+import {
+  DEFAULT_HORIZON_DAYS,
+  describe,
+  anyOpen,
+  nextOpen,
+  parseWindows,
+  type Window,
+} from "../../model/calendar.js";
+import { assertTimeZone, formatLocal } from "../../model/zone.js";
 
 export type GateCheck = {
   open: boolean;

@@ -1,6 +1,6 @@
 // Wall-clock time in an IANA time zone, read from the platform's tz database through Intl, and the
 // reverse mapping (a wall-clock time to the 0, 1 or 2 instants that show it around DST changes).
-import { GateErrors } from "./errors.js";
+import { CalendarErrors } from "./errors.js";
 
 /** A local calendar date and the minute of that day, as a wall clock in the zone shows it. */
 export type LocalTime = { year: number; month: number; day: number; minuteOfDay: number };
@@ -27,7 +27,7 @@ function zone(tz: string): Zone {
         second: "numeric",
       });
     } catch {
-      throw GateErrors.invalidTimezone(`timezone: unknown IANA time zone "${tz}"`);
+      throw CalendarErrors.invalidTimezone(`timezone: unknown IANA time zone "${tz}"`);
     }
     z = { fmt, offsets: new Map() };
     zones.set(tz, z);

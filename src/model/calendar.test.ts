@@ -1,6 +1,10 @@
 import fc from "fast-check";
 import { describe as group, expect, it } from "vitest";
 import {
+  ALL_DAYS,
+  ALL_MONTHS,
+  ALL_WEEKDAYS,
+  daysInMonth,
   describe,
   isOpen,
   MAX_WINDOW_LENGTH,
@@ -367,5 +371,90 @@ group("nextOpen", () => {
       ),
       { numRuns: 400 },
     );
+  });
+});
+
+group("monthDays (days of the month counted from either end)", () => {
+  const allDay = (monthDays: readonly (readonly [number, number])[]): Window => ({
+    weekdays: ALL_WEEKDAYS,
+    years: undefined,
+    months: ALL_MONTHS,
+    days: ALL_DAYS,
+    monthDays,
+    start: 0,
+    end: 1440,
+  });
+
+  it.each([
+    // [ranges, instant, open]: Alertmanager's "last three days" and clamping scenarios
+    [[[-3, -1]], "2020-01-31T15:04:00Z", true],
+    [[[-3, -1]], "2020-01-29T15:04:00Z", true],
+    [[[-3, -1]], "2020-01-27T15:04:00Z", false],
+    [[[-3, -1]], "2020-02-29T23:05:00Z", true],
+    [[[-3, -1]], "2020-02-27T23:05:00Z", true],
+    [[[-3, -1]], "2020-02-26T23:05:00Z", false],
+    [[[-3, -1]], "2020-03-01T00:00:00Z", false],
+    [[[-3, -1]], "2020-06-30T00:00:00Z", true],
+    [[[1, -1]], "2021-02-28T12:00:00Z", true],
+    [[[5, -3]], "2021-01-29T12:00:00Z", true],
+    [[[5, -3]], "2021-01-30T12:00:00Z", false],
+    [[[5, -3]], "2021-01-04T12:00:00Z", false],
+    [[[-31, 31]], "2020-06-01T00:00:00Z", true],
+    [[[-31, 31]], "2020-06-30T00:00:00Z", true],
+    [[[31, 31]], "2021-04-30T12:00:00Z", false],
+    [[[30, 31]], "2021-04-30T12:00:00Z", true],
+    [[[31, 31]], "2021-05-31T12:00:00Z", true],
+    [
+      [
+        [1, 1],
+        [-1, -1],
+      ],
+      "2021-05-01T12:00:00Z",
+      true,
+    ],
+    [
+      [
+        [1, 1],
+        [-1, -1],
+      ],
+      "2021-05-02T12:00:00Z",
+      false,
+    ],
+  ] as const)("%j at %s is open: %s", (ranges, iso, open) => {
+    expect(isOpen(allDay(ranges), at(iso), "UTC")).toBe(open);
+  });
+
+  it("counts from the end of the local month, not the UTC one", () => {
+    // 2021-04-01T02:00Z is still March 31 in New York: the last day there.
+    expect(isOpen(allDay([[-1, -1]]), at("2021-04-01T02:00:00Z"), "America/New_York")).toBe(true);
+    expect(isOpen(allDay([[-1, -1]]), at("2021-03-30T16:00:00Z"), "America/New_York")).toBe(false);
+  });
+
+  it("finds the next opening through nextOpen", () => {
+    expect(nextOpen([allDay([[-1, -1]])], at("2021-02-10T00:00:00Z"), "UTC")).toBe(
+      at("2021-02-28T00:00:00Z"),
+    );
+  });
+
+  it("is written with Alertmanager's ranges by describe", () => {
+    expect(
+      describe(
+        allDay([
+          [-3, -1],
+          [5, 5],
+        ]),
+      ),
+    ).toBe("*-*-(-3:-1,5) 00:00-24:00");
+  });
+
+  it.each([
+    [2020, 2, 29],
+    [2021, 2, 28],
+    [1900, 2, 28],
+    [2000, 2, 29],
+    [2021, 4, 30],
+    [2021, 12, 31],
+  ])("daysInMonth(%i, %i) is %i", (y, m, n) => {
+    expect(daysInMonth(y, m)).toBe(n);
   });
 });

@@ -1,4 +1,5 @@
-// Deploy windows as calendar expressions in the spirit of systemd.time(7) calendar events, but
+// Calendar windows (deploy windows, and Alertmanager time intervals through time-interval.ts in
+// alerting) as calendar expressions in the spirit of systemd.time(7) calendar events, but
 // spanning a time range: `[weekdays] [date] HH:MM-HH:MM`, evaluated on a wall clock in an IANA zone.
 //
 // Grammar (whitespace separates the parts, which come in this order):
@@ -16,8 +17,8 @@
 //   window "02:30-04:00" on a Europe/Berlin spring-forward day opens at 03:00 CEST, when the clock jumps).
 // - repeated hour (fall back): wall times inside it occur twice, and so does the window: "02:15-02:45"
 //   opens once in summer time and again an hour later in standard time.
-import type { LineopsError } from "../../errors.js";
-import { GateErrors } from "./errors.js";
+import type { LineopsError } from "../errors.js";
+import { CalendarErrors } from "./errors.js";
 import {
   civilFromDays,
   daysFromCivil,
@@ -37,6 +38,14 @@ export type Window = {
   readonly months: number;
   /** Bits 1..31 (read with >>>). */
   readonly days: number;
+  /**
+   * Days of the month as inclusive ranges in which a negative day counts from the month's end (-1 is
+   * its last day), as Alertmanager's days_of_month: [-3, -1] is the last three days of every month,
+   * [1, -1] all of it. Set, it replaces `days`; a range whose start lies beyond the month's length
+   * matches nothing that month, an end beyond it stops at the last day. Deploy-window expressions
+   * cannot write it (they never set it).
+   */
+  readonly monthDays?: readonly (readonly [number, number])[];
   /** Minute of the day the window opens, 0..1439. */
   readonly start: number;
   /** Minute of the day it closes, 1..1440; at or before `start` means the next day. */
@@ -47,11 +56,11 @@ export type Window = {
 export type WindowSyntaxError = LineopsError & { column: number; detail: string };
 
 export const MAX_WINDOW_LENGTH = 256;
+export const ALL_WEEKDAYS = 0x7f;
+export const ALL_MONTHS = 0b1_1111_1111_1110;
+export const ALL_DAYS = 0xffff_fffe | 0; // bits 1..31
 export const DEFAULT_HORIZON_DAYS = 400;
 
-const ALL_WEEKDAYS = 0x7f;
-const ALL_MONTHS = 0b1_1111_1111_1110;
-const ALL_DAYS = 0xffff_fffe | 0; // bits 1..31
 const DAY_MS = 86_400_000;
 const YEAR_MIN = 1970;
 const YEAR_MAX = 9999;
@@ -59,7 +68,7 @@ const WEEKDAY_NAMES = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"] as const
 const WEEKDAY_FULL = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 function syntax(column: number, detail: string): WindowSyntaxError {
-  return Object.assign(GateErrors.invalidWindow(`1:${column}: ${detail}`), { column, detail });
+  return Object.assign(CalendarErrors.invalidWindow(`1:${column}: ${detail}`), { column, detail });
 }
 
 function weekdayIndex(name: string): number {
@@ -250,12 +259,38 @@ function parseTimeRange(text: string, column: number): { start: number; end: num
   return { start, end };
 }
 
+export function daysInMonth(year: number, month: number): number {
+  return (
+    daysFromCivil(month === 12 ? year + 1 : year, month === 12 ? 1 : month + 1, 1) -
+    daysFromCivil(year, month, 1)
+  );
+}
+
+function inMonthDays(
+  ranges: readonly (readonly [number, number])[],
+  year: number,
+  month: number,
+  day: number,
+): boolean {
+  const len = daysInMonth(year, month);
+  return ranges.some(([lo, hi]) => {
+    const from = lo < 0 ? len + lo + 1 : lo;
+    const to = hi < 0 ? len + hi + 1 : hi;
+    return from <= len && day >= from && day <= to;
+  });
+}
+
 function dayMatches(w: Window, days: number): boolean {
   if (((w.weekdays >>> weekdayOfDays(days)) & 1) === 0) {
     return false;
   }
   const { year, month, day } = civilFromDays(days);
-  if (((w.months >>> month) & 1) === 0 || ((w.days >>> day) & 1) === 0) {
+  if (((w.months >>> month) & 1) === 0) {
+    return false;
+  }
+  if (
+    w.monthDays === undefined ? ((w.days >>> day) & 1) === 0 : !inMonthDays(w.monthDays, year, month, day)
+  ) {
     return false;
   }
   return w.years === undefined || w.years.some(([lo, hi]) => year >= lo && year <= hi);
@@ -271,7 +306,7 @@ function occurs(w: Window): boolean {
         if (((w.months >>> m) & 1) === 0) {
           continue;
         }
-        const len = daysFromCivil(m === 12 ? y + 1 : y, m === 12 ? 1 : m + 1, 1) - daysFromCivil(y, m, 1);
+        const len = daysInMonth(y, m);
         for (let d = 1; d <= len; d++) {
           if (dayMatches(w, daysFromCivil(y, m, d))) {
             return true;
@@ -348,7 +383,7 @@ export function parseWindows(texts: readonly string[], path = "windows"): Window
       return parseWindow(text);
     } catch (e) {
       const err = e as WindowSyntaxError;
-      throw Object.assign(GateErrors.invalidWindow(`${path}[${i}]: ${err.message}`, { cause: e }), {
+      throw Object.assign(CalendarErrors.invalidWindow(`${path}[${i}]: ${err.message}`, { cause: e }), {
         column: err.column,
         detail: err.detail,
       });
@@ -404,20 +439,27 @@ function describeWeekdays(mask: number): string {
 const pad = (n: number, w = 2) => String(n).padStart(w, "0");
 const hhmm = (m: number) => `${pad(Math.floor(m / 60))}:${pad(m % 60)}`;
 
-/** The canonical expression of a window; parseWindow(describe(w)) is equal to w. */
+/** The canonical expression of a window; parseWindow(describe(w)) is equal to w (unless w has monthDays). */
 export function describe(w: Window): string {
   const parts: string[] = [];
   if (w.weekdays !== ALL_WEEKDAYS) {
     parts.push(describeWeekdays(w.weekdays));
   }
-  const anyDate = w.years === undefined && w.months === ALL_MONTHS && w.days === ALL_DAYS;
+  const anyDate =
+    w.years === undefined && w.months === ALL_MONTHS && w.days === ALL_DAYS && w.monthDays === undefined;
   if (!anyDate || w.weekdays === ALL_WEEKDAYS) {
     const y =
       w.years === undefined
         ? "*"
         : w.years.map(([lo, hi]) => (lo === hi ? pad(lo, 4) : `${pad(lo, 4)}..${pad(hi, 4)}`)).join(",");
     const m = w.months === ALL_MONTHS ? "*" : listFromMask(w.months, 1, 12, (v) => pad(v));
-    const d = w.days === ALL_DAYS ? "*" : listFromMask(w.days, 1, 31, (v) => pad(v));
+    // monthDays has no expression syntax: written as Alertmanager's ranges in parentheses (not parseable).
+    const d =
+      w.monthDays !== undefined
+        ? `(${w.monthDays.map(([lo, hi]) => (lo === hi ? `${lo}` : `${lo}:${hi}`)).join(",")})`
+        : w.days === ALL_DAYS
+          ? "*"
+          : listFromMask(w.days, 1, 31, (v) => pad(v));
     parts.push(`${y}-${m}-${d}`);
   }
   parts.push(`${hhmm(w.start)}-${hhmm(w.end)}`);
