@@ -3,7 +3,8 @@
 // pkg/labels, which unlike Prometheus does not add the (?s) flag), a missing label matching as "",
 // and names and values any well-formed UTF-8 (Alertmanager's default UTF-8 label names).
 import type { Labels } from "../../model/labels.js";
-import { compileSearchRegex, type Regex } from "../../model/regexp.js";
+import { compileSearchRegex } from "../../model/regexp.js";
+import { formatMatcher as formatRouteMatcher, newMatcher } from "../routing/matchers.js";
 import { SilenceErrors } from "./errors.js";
 
 export type SilenceMatcher = {
@@ -27,7 +28,7 @@ export function matcherOperator(m: SilenceMatcher): "=" | "!=" | "=~" | "!~" {
 
 /** `name="value"` as amtool prints matchers (for messages and logs). */
 export function formatMatcher(m: SilenceMatcher): string {
-  return `${m.name}${matcherOperator(m)}${JSON.stringify(m.value)}`;
+  return formatRouteMatcher({ type: matcherOperator(m), name: m.name, value: m.value });
 }
 
 /**
@@ -51,17 +52,16 @@ export function compileMatcher(m: SilenceMatcher, index: number): CompiledMatche
     const value = m.value;
     return { ...pick(m), matches: m.isEqual ? (v) => v === value : (v) => v !== value };
   }
-  let re: Regex;
   try {
-    // Compiled alone first so an error quotes the pattern as the user wrote it.
+    // Compiled alone first so an error quotes the pattern as the user wrote it; then as the one
+    // Alertmanager matcher (anchored, as routing and inhibition compile theirs).
     compileSearchRegex(m.value);
-    re = compileSearchRegex(`^(?:${m.value})$`);
+    return { ...pick(m), matches: newMatcher(matcherOperator(m), m.name, m.value).matches };
   } catch (err) {
     const detail =
       err instanceof Error ? err.message.replace(/^invalid regex "(?:[^"\\]|\\.)*": /, "") : String(err);
     throw fail("value", `invalid regular expression ${JSON.stringify(m.value)}: ${detail}`, err);
   }
-  return { ...pick(m), matches: m.isEqual ? (v) => re.matches(v) : (v) => !re.matches(v) };
 }
 
 /**
