@@ -68,7 +68,7 @@ describe("the golden configuration", () => {
   });
 
   it("is the example the draft documentation shows", () => {
-    const doc = readFileSync(path.join(here, "../../../docs/alerting-config-draft.md"), "utf8");
+    const doc = readFileSync(path.join(here, "../../../docs/alerting-configuration.md"), "utf8");
     expect(doc).toContain(readFileSync(GOLDEN, "utf8").trim());
   });
 });

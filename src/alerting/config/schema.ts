@@ -10,7 +10,7 @@ import { compileTimeInterval, TimeIntervalError, type TimeInterval } from "../ro
 
 /**
  * lineops's defaults differ from Alertmanager's where the plan's "alert within 30 s" needs it; each is
- * documented in docs/alerting-config-draft.md.
+ * documented in docs/alerting-configuration.md.
  * - group_wait 1s (Alertmanager 30s): lineops's rules of one group are evaluated in one pass, so the
  *   alerts a fault raises together arrive within milliseconds; one second still batches them into
  *   one notification and leaves 29 s of the budget to everything else.
