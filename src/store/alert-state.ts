@@ -124,7 +124,9 @@ export class AlertStateRepository {
   /** Deletes the alerts of every rule not in `ruleKeys` (rules a reload removed). */
   retainRules(ruleKeys: readonly string[]): void {
     const keep = new Set(ruleKeys);
-    const stored = this.db.prepare("SELECT DISTINCT rule_key FROM alert_state").all() as { rule_key: string }[];
+    const stored = this.db.prepare("SELECT DISTINCT rule_key FROM alert_state").all() as {
+      rule_key: string;
+    }[];
     const del = this.db.prepare("DELETE FROM alert_state WHERE rule_key = ?");
     this.db.transaction(() => {
       for (const { rule_key } of stored) {

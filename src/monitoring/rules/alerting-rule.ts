@@ -83,9 +83,12 @@ export class AlertingRule {
         externalURL: templates.externalURL,
       };
       const expand = (text: string) =>
-        templates.expand(text, `__alert_${name}`, data).catch(
-          (err: unknown) => `<error expanding template: ${err instanceof Error ? err.message : String(err)}>`,
-        );
+        templates
+          .expand(text, `__alert_${name}`, data)
+          .catch(
+            (err: unknown) =>
+              `<error expanding template: ${err instanceof Error ? err.message : String(err)}>`,
+          );
       const labels: Record<string, string> = {};
       for (const [k, v] of Object.entries(s.labels)) {
         if (k !== "__name__") {
@@ -176,7 +179,12 @@ export class AlertingRule {
    * resendDelay, resolved ones once more on resolving and then every resendDelay until they are
    * dropped. Marks them sent.
    */
-  alertsToSend(ts: number, resendDelayMs: number, intervalMs: number, generatorURL: string): AlertForDispatch[] {
+  alertsToSend(
+    ts: number,
+    resendDelayMs: number,
+    intervalMs: number,
+    generatorURL: string,
+  ): AlertForDispatch[] {
     const out: AlertForDispatch[] = [];
     for (const a of this.active.values()) {
       if (!needsSending(a, ts, resendDelayMs)) {

@@ -18,7 +18,10 @@ export type RestoreOptions = {
   outageToleranceMs: number;
 };
 
-export const DEFAULT_RESTORE: RestoreOptions = { forGracePeriodMs: 10 * 60_000, outageToleranceMs: 60 * 60_000 };
+export const DEFAULT_RESTORE: RestoreOptions = {
+  forGracePeriodMs: 10 * 60_000,
+  outageToleranceMs: 60 * 60_000,
+};
 
 /**
  * The alert to resume at `now` from its stored form, for a rule whose `for` is now `holdMs`;
