@@ -5,6 +5,7 @@
 // that changed it (one transaction) and hand the alerts due for sending to `notify`. Series a rule
 // stops producing get staleness markers. A reload keeps the state of the rules that still exist.
 import type { Logger } from "pino";
+import { systemClock, type Clock, type TimerHandle } from "../../clock.js";
 import type { RuleConfig, RuleGroupConfig } from "../../config/rules-schema.js";
 import { labelsKey, STALE_NAN, type Labels, type Storage } from "../model.js";
 import type { MetricsQuerier } from "../query.js";
@@ -61,8 +62,8 @@ export type AlertingOptions = {
   /** rules.alert.resend-delay: 1m in Prometheus. */
   resendDelayMs?: number;
   restore?: Partial<RestoreOptions>;
-  /** The clock for restoring state at load (tests). */
-  now?: () => number;
+  /** Evaluation timers and the time state is restored at (tests pass a manual clock). */
+  clock?: Clock;
 };
 
 const keepText: ExpandTemplate = (text) => Promise.resolve(text);
@@ -100,10 +101,11 @@ type GroupContext = {
   store: AlertStateStore | undefined;
   resendDelayMs: number;
   externalURL: string;
+  clock: Clock;
 };
 
 class RuleGroup {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: TimerHandle | undefined;
   private running = false;
   readonly rules: RuleEntry[];
   readonly health: GroupHealth;
@@ -169,7 +171,8 @@ class RuleGroup {
 
   start(): void {
     this.running = true;
-    const now = Date.now();
+    const clock = this.ctx.clock;
+    const now = clock.now();
     // Evaluate at aligned times so every restart evaluates at the same instants.
     let next = now - (now % this.intervalMs) + this.intervalMs;
     const tick = async () => {
@@ -184,17 +187,19 @@ class RuleGroup {
       }
       // One evaluation at a time: iterations an evaluation overran are skipped, as in Prometheus.
       next = t + this.intervalMs;
-      while (next <= Date.now()) {
+      while (next <= clock.now()) {
         next += this.intervalMs;
       }
-      this.timer = setTimeout(() => void tick(), next - Date.now());
+      this.timer = clock.setTimer(() => void tick(), next - clock.now());
     };
-    this.timer = setTimeout(() => void tick(), next - now);
+    this.timer = clock.setTimer(() => void tick(), next - now);
   }
 
   stop(): void {
     this.running = false;
-    clearTimeout(this.timer);
+    if (this.timer !== undefined) {
+      this.ctx.clock.clearTimer(this.timer);
+    }
   }
 
   /** Evaluates every rule of the group at `t`, in order (later rules see earlier results). */
@@ -432,7 +437,6 @@ export class RuleManager {
   private running = false;
   private readonly ctx: GroupContext;
   private readonly restoreOptions: RestoreOptions;
-  private readonly now: () => number;
 
   constructor(
     query: InstantQuery,
@@ -455,9 +459,9 @@ export class RuleManager {
       store: alerting.store,
       resendDelayMs: alerting.resendDelayMs ?? 60_000,
       externalURL,
+      clock: alerting.clock ?? systemClock,
     };
     this.restoreOptions = { ...DEFAULT_RESTORE, ...alerting.restore };
-    this.now = alerting.now ?? Date.now;
   }
 
   /**
@@ -480,7 +484,7 @@ export class RuleManager {
         old.delete(g.key);
       }
     }
-    const now = this.now();
+    const now = this.ctx.clock.now();
     for (const removed of old.values()) {
       removed.markAllStale(now);
     }
