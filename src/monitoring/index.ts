@@ -31,6 +31,14 @@ export type {
   StoredAlert,
 } from "./rules/alert.js";
 export type { AlertingOptions } from "./rules/manager.js";
+export type {
+  AlertsData,
+  ApiAlert,
+  ApiAlertingRule,
+  ApiRecordingRule,
+  ApiRuleGroup,
+  RulesData,
+} from "./rules/json.js";
 
 /** `lineops tsdb import`: backfills an OpenMetrics file into a stopped server's TSDB directory. */
 export async function backfillFile(

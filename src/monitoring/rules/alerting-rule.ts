@@ -52,8 +52,10 @@ export class AlertingRule {
   }
 
   /** Alerts that are pending or firing (what /api/v1/alerts lists). */
-  activeAlerts(): Alert[] {
-    return [...this.active.values()].filter((a) => a.state !== "inactive");
+  activeAlerts(): (Alert & { state: "pending" | "firing" })[] {
+    return [...this.active.values()].filter(
+      (a): a is Alert & { state: "pending" | "firing" } => a.state !== "inactive",
+    );
   }
 
   /**

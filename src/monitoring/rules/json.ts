@@ -14,16 +14,58 @@ export type RulesFilter = {
   excludeAlerts?: string | undefined;
 };
 
+/** An alert in /api/v1/alerts and in an alerting rule's `alerts` (times RFC 3339, value Go's %e). */
 export type ApiAlert = {
   labels: Record<string, string>;
   annotations: Record<string, string>;
-  state: string;
+  state: "pending" | "firing";
   activeAt: string;
   keepFiringSince?: string;
   value: string;
 };
 
-export function apiAlert(a: Alert): ApiAlert {
+type RuleCommon = {
+  name: string;
+  query: string;
+  labels: Record<string, string>;
+  health: "ok" | "err" | "unknown";
+  /** Absent when the last evaluation succeeded. */
+  lastError?: string;
+  /** Seconds. */
+  evaluationTime: number;
+  lastEvaluation: string;
+};
+
+export type ApiAlertingRule = RuleCommon & {
+  state: "inactive" | "pending" | "firing";
+  /** `for` and keep_firing_for in seconds. */
+  duration: number;
+  keepFiringFor: number;
+  annotations: Record<string, string>;
+  /** null with exclude_alerts=true. */
+  alerts: ApiAlert[] | null;
+  type: "alerting";
+};
+
+export type ApiRecordingRule = RuleCommon & { type: "recording" };
+
+export type ApiRuleGroup = {
+  name: string;
+  file: string;
+  rules: (ApiAlertingRule | ApiRecordingRule)[];
+  /** Seconds. */
+  interval: number;
+  limit: number;
+  evaluationTime: number;
+  lastEvaluation: string;
+};
+
+/** The `data` of GET /api/v1/rules. */
+export type RulesData = { groups: ApiRuleGroup[] };
+/** The `data` of GET /api/v1/alerts. */
+export type AlertsData = { alerts: ApiAlert[] };
+
+export function apiAlert(a: Alert & { state: "pending" | "firing" }): ApiAlert {
   return {
     labels: { ...a.labels },
     annotations: { ...a.annotations },
@@ -35,14 +77,14 @@ export function apiAlert(a: Alert): ApiAlert {
 }
 
 /** The `data` of GET /api/v1/alerts: every pending and firing alert of every alerting rule. */
-export function alertsJson(groups: GroupHealth[]): { alerts: ApiAlert[] } {
+export function alertsJson(groups: GroupHealth[]): AlertsData {
   return {
     alerts: groups.flatMap((g) => g.rules.flatMap((r) => (r.alerting?.activeAlerts() ?? []).map(apiAlert))),
   };
 }
 
 /** The `data` of GET /api/v1/rules; throws bad_data (400) for a bad type= or exclude_alerts=. */
-export function rulesJson(groups: GroupHealth[], f: RulesFilter = {}) {
+export function rulesJson(groups: GroupHealth[], f: RulesFilter = {}): RulesData {
   const type = (f.type ?? "").toLowerCase();
   if (type !== "" && type !== "alert" && type !== "record") {
     throw MonitoringErrors.badParameter(`invalid parameter "type": not supported value "${f.type}"`);
@@ -67,12 +109,12 @@ export function rulesJson(groups: GroupHealth[], f: RulesFilter = {}) {
   const names = only(f.ruleName);
   const groupNames = only(f.ruleGroup);
   const files = only(f.file);
-  const out = [];
+  const out: ApiRuleGroup[] = [];
   for (const g of groups) {
     if ((groupNames && !groupNames.has(g.name)) || (files && !files.has(g.file))) {
       continue;
     }
-    const rules = [];
+    const rules: ApiRuleGroup["rules"] = [];
     for (const r of g.rules) {
       if (names && !names.has(r.name)) {
         continue;
