@@ -277,8 +277,8 @@ export class MonitoringEngine {
    * Replaces the rule groups (SIGHUP, POST /-/reload) with these validated rule files: groups and
    * rules that still exist keep their alerts and series, alerts of removed rules are dropped.
    */
-  reloadRules(files: { file: string; groups: RuleGroupConfig[] }[]): void {
-    this.rules.load(files);
+  reloadRules(files: { file: string; groups: RuleGroupConfig[] }[]): Promise<void> {
+    return this.rules.reload(files);
   }
 
   tsdbStatusJson(limit: number) {

@@ -150,7 +150,7 @@ describe("Prometheus-compatible API", () => {
 // Issue P8: alerting rules in /api/v1/rules and their alerts in /api/v1/alerts, as Grafana reads them.
 describe("Prometheus-compatible alerts API", () => {
   it("serves alerting rules and their alerts to viewers, with Prometheus's filters and errors", async () => {
-    lineops.monitoring.reloadRules([
+    await lineops.monitoring.reloadRules([
       {
         file: "alerts.yaml",
         groups: [
@@ -208,7 +208,7 @@ describe("Prometheus-compatible alerts API", () => {
     ]);
     expect((await call("/api/v1/alerts", "")).status).toBe(401);
     expect(lineops.routes).toContainEqual(expect.objectContaining({ url: "/api/v1/alerts", role: "viewer" }));
-    lineops.monitoring.reloadRules([]);
+    await lineops.monitoring.reloadRules([]);
     expect((await call("/api/v1/alerts", viewer)).body.data).toEqual({ alerts: [] });
   });
 });

@@ -398,6 +398,34 @@ describe("alert state across restarts and reloads", () => {
   });
 });
 
+describe("reload while evaluating", () => {
+  it("waits for the evaluation in progress, so the reloaded rule takes over its result", async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const query = async () => {
+      await gate;
+      return { type: "vector" as const, samples: [{ labels: { zone: "a" }, t: T0, v: 60 }] };
+    };
+    const db = Tsdb.open(tempDir(), { autoCompact: false });
+    open.push(db);
+    const rules = new RuleManager(query, db, pino({ level: "silent" }), MIN);
+    rules.load([{ file: "r.yaml", groups: [group([hot({ for: 0 })])] }]);
+    const evaluation = rules.evaluateAll(T0);
+    expect(() => rules.load([])).toThrow(/reload\(\)/);
+    let reloaded = false;
+    const reload = rules.reload([{ file: "r.yaml", groups: [group([hot({ for: 0 })])] }]).then(() => {
+      reloaded = true;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(reloaded).toBe(false);
+    release();
+    await Promise.all([evaluation, reload]);
+    expect(alertsJson(rules.groupHealth()).alerts.map((a) => [a.labels.zone, a.state])).toEqual([
+      ["a", "firing"],
+    ]);
+  });
+});
+
 describe("sub-second groups", () => {
   it("evaluate a 500ms group at every aligned 500ms tick: `for: 1s` fires at the third (manual clock)", async () => {
     const clock = new ManualClock(T0 + 100);

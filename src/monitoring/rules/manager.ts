@@ -202,8 +202,32 @@ class RuleGroup {
     }
   }
 
-  /** Evaluates every rule of the group at `t`, in order (later rules see earlier results). */
-  async evaluate(t: number): Promise<void> {
+  /** The evaluation in progress (or the last one): evaluations of a group never overlap. */
+  private evaluating: Promise<void> = Promise.resolve();
+  /** Evaluations started and not finished. */
+  private pending = 0;
+
+  get busy(): boolean {
+    return this.pending > 0;
+  }
+
+  /**
+   * Evaluates every rule of the group at `t`, in order (later rules see earlier results), after any
+   * evaluation in progress: alert state is only ever changed by one evaluation at a time.
+   */
+  evaluate(t: number): Promise<void> {
+    this.pending++;
+    const run = this.evaluating.then(() => this.evaluateNow(t));
+    this.evaluating = run.catch(() => undefined).finally(() => this.pending--);
+    return run;
+  }
+
+  /** Resolves when no evaluation is in progress. */
+  idle(): Promise<void> {
+    return this.evaluating;
+  }
+
+  private async evaluateNow(t: number): Promise<void> {
     const t0 = performance.now();
     const evalTime = t - (this.config.query_offset ?? 0);
     const toSend: AlertForDispatch[] = [];
@@ -473,6 +497,10 @@ export class RuleManager {
   load(files: { file: string; groups: RuleGroupConfig[] }[]): void {
     const wasRunning = this.running;
     this.stop();
+    if (this.groups.some((g) => g.busy)) {
+      // An evaluation still running would change alerts this load is taking over.
+      throw new Error("rule groups are being evaluated: reload with reload(), which waits for them");
+    }
     const old = new Map(this.groups.map((g) => [g.key, g]));
     const next = files.flatMap(({ file, groups }) =>
       groups.map((g) => new RuleGroup(g, file, g.interval ?? this.defaultIntervalMs, this.ctx)),
@@ -504,6 +532,18 @@ export class RuleManager {
     if (wasRunning) {
       this.start();
     }
+  }
+
+  /**
+   * load() for running groups (SIGHUP, POST /-/reload): waits for evaluations in progress, so none
+   * changes an alert after its state was taken over, then loads and restarts the groups.
+   */
+  async reload(files: { file: string; groups: RuleGroupConfig[] }[]): Promise<void> {
+    const wasRunning = this.running;
+    this.stop();
+    await Promise.all(this.groups.map((g) => g.idle()));
+    this.running = wasRunning;
+    this.load(files);
   }
 
   start(): void {
