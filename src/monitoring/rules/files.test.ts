@@ -58,3 +58,32 @@ describe("rule file templates", () => {
     expect(issues(text)[0]).toMatch(/^rules\.yaml:6:14: groups\[0\]\.rules\[0\]\.for: alerting rule "Hot": /);
   });
 });
+
+describe("alerting rule fields", () => {
+  it("refuses annotation names that are not label names and a __name__ label, as promtool", () => {
+    const text = [
+      "groups:",
+      "  - name: g",
+      "    rules:",
+      "      - alert: Hot",
+      "        expr: up == 0",
+      "        labels:",
+      "          __name__: x",
+      "        annotations:",
+      "          bad-name: y",
+      "  - name: h",
+      "    labels:",
+      "      1st: z",
+      "    rules: []",
+    ].join("\n");
+    const found = issues(text);
+    expect(found).toHaveLength(3);
+    expect(found[0]).toContain(
+      'rules.yaml:7:21: groups[0].rules[0].labels.__name__: alerting rule "Hot": invalid label name: __name__',
+    );
+    expect(found[2]).toBe("rules.yaml:12:12: groups[1].labels.1st: invalid label name: 1st");
+    expect(found[1]).toContain(
+      'rules.yaml:9:21: groups[0].rules[0].annotations.bad-name: alerting rule "Hot": invalid annotation name: bad-name',
+    );
+  });
+});
