@@ -217,6 +217,48 @@ describe("alerting rules", () => {
     ]);
   });
 
+  it("expand templates with Prometheus's data, the external URL read at each evaluation", async () => {
+    const db = Tsdb.open(tempDir(), { autoCompact: false });
+    open.push(db);
+    const calls: unknown[] = [];
+    let url = "http://a:9090";
+    const sent: AlertForDispatch[][] = [];
+    const rules = new RuleManager(
+      promqlQuerier(new Engine({}), db).instant,
+      db,
+      pino({ level: "silent" }),
+      MIN,
+      {
+        expand: (text, name, data) => {
+          calls.push([text, name, data]);
+          return Promise.resolve(text.toUpperCase());
+        },
+        notify: (a) => sent.push(a),
+        externalLabels: { plant: "p1" },
+        externalURL: () => url,
+      },
+    );
+    rules.load([{ file: "r.yaml", groups: [group([hot({ for: 0, labels: { team: "line" } })])] }]);
+    const app = db.appender();
+    app.append({ __name__: "temp", zone: "a" }, T0 - 1000, 60);
+    app.commit();
+    await rules.evaluateAll(T0);
+    const data = {
+      labels: { __name__: "temp", zone: "a" }, // the sample as the query returned it, as Prometheus
+      value: 60,
+      externalLabels: { plant: "p1" },
+      externalURL: "http://a:9090",
+    };
+    expect(calls).toEqual([
+      ["line", "__alert_Hot", data],
+      ["zone {{ $labels.zone }} at {{ $value }}", "__alert_Hot", data],
+    ]);
+    expect(sent[0]?.[0]?.labels).toEqual({ alertname: "Hot", team: "LINE", zone: "a" });
+    url = "http://b:9090";
+    await rules.evaluateAll(T0 + 2 * MIN);
+    expect(sent[1]?.[0]?.generatorURL).toMatch(/^http:\/\/b:9090\/graph\?/);
+  });
+
   it("serve /api/v1/rules and /api/v1/alerts in Prometheus's exact shapes", async () => {
     const { rules, temp } = setup();
     rules.load([

@@ -57,8 +57,11 @@ export type AlertingOptions = {
   /** Durable alert state; without it alerts live in memory only. */
   store?: AlertStateStore;
   externalLabels?: Labels;
-  /** lineops's external URL: $externalURL in templates and the alerts' generatorURL. */
-  externalURL?: string;
+  /**
+   * lineops's external URL: $externalURL in templates and the alerts' generatorURL. A function is
+   * read at each evaluation (the API's address is known only once it listens).
+   */
+  externalURL?: string | (() => string);
   /** rules.alert.resend-delay: 1m in Prometheus. */
   resendDelayMs?: number;
   restore?: Partial<RestoreOptions>;
@@ -96,11 +99,12 @@ type GroupContext = {
   query: InstantQuery;
   storage: Storage;
   logger: Logger;
-  templates: TemplateContext;
+  expand: ExpandTemplate;
+  externalLabels: Labels;
   notify: NotifyAlerts;
   store: AlertStateStore | undefined;
   resendDelayMs: number;
-  externalURL: string;
+  externalURL: () => string;
   clock: Clock;
 };
 
@@ -231,6 +235,11 @@ class RuleGroup {
     const t0 = performance.now();
     const evalTime = t - (this.config.query_offset ?? 0);
     const toSend: AlertForDispatch[] = [];
+    const templates: TemplateContext = {
+      expand: this.ctx.expand,
+      externalLabels: this.ctx.externalLabels,
+      externalURL: this.ctx.externalURL(),
+    };
     if (this.staleSeries.length > 0) {
       this.writeStale(this.staleSeries, evalTime);
       this.staleSeries = [];
@@ -242,7 +251,7 @@ class RuleGroup {
         const value = await this.ctx.query(rule.query, evalTime);
         let samples: AlertSample[];
         if (rule.alerting) {
-          samples = await rule.alerting.evaluate(value, t, this.config.limit, this.ctx.templates);
+          samples = await rule.alerting.evaluate(value, t, this.config.limit, templates);
         } else {
           samples = recordedSamples(value, rule.name, rule.labels, this.config.limit);
         }
@@ -255,7 +264,7 @@ class RuleGroup {
               t,
               this.ctx.resendDelayMs,
               this.intervalMs,
-              generatorURL(this.ctx.externalURL, rule.query),
+              generatorURL(templates.externalURL, rule.query),
             ),
           );
         }
@@ -469,16 +478,14 @@ export class RuleManager {
     private readonly defaultIntervalMs: number,
     alerting: AlertingOptions = {},
   ) {
-    const externalURL = alerting.externalURL ?? "";
+    const url = alerting.externalURL ?? "";
+    const externalURL = typeof url === "function" ? url : () => url;
     this.ctx = {
       query,
       storage,
       logger,
-      templates: {
-        expand: alerting.expand ?? keepText,
-        externalLabels: alerting.externalLabels ?? {},
-        externalURL,
-      },
+      expand: alerting.expand ?? keepText,
+      externalLabels: alerting.externalLabels ?? {},
       notify: alerting.notify ?? (() => undefined),
       store: alerting.store,
       resendDelayMs: alerting.resendDelayMs ?? 60_000,
