@@ -10,7 +10,7 @@ import {
 } from "../../monitoring/index.js";
 import { VERSION } from "../../version.js";
 import { nameParams } from "../types.js";
-import type { ApiApp } from "../validation.js";
+import { route, type ApiApp } from "../validation.js";
 
 type Params = Record<string, string | string[] | undefined>;
 
@@ -230,10 +230,7 @@ export function prometheusRoutes(app: ApiApp, monitoring: MonitoringEngine): voi
 
   app.get(
     "/api/v1/alerts",
-    {
-      config: viewer,
-      schema: { tags: ["prometheus"], summary: "Pending and firing alerts of the alerting rules" },
-    },
+    route({ role: "viewer", tag: "prometheus", summary: "Pending and firing alerts of the alerting rules" }),
     async () => success(monitoring.alertsJson()),
   );
 
