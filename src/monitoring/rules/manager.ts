@@ -252,13 +252,7 @@ class RuleGroup {
         let samples: AlertSample[];
         if (rule.alerting) {
           samples = await rule.alerting.evaluate(value, t, this.config.limit, templates);
-        } else {
-          samples = recordedSamples(value, rule.name, rule.labels, this.config.limit);
-        }
-        this.write(entry, samples, evalTime);
-        rule.health = "ok";
-        rule.lastError = "";
-        if (rule.alerting) {
+          // As Prometheus: what is due is sent even if writing ALERTS then fails.
           toSend.push(
             ...rule.alerting.alertsToSend(
               t,
@@ -267,7 +261,12 @@ class RuleGroup {
               generatorURL(templates.externalURL, rule.query),
             ),
           );
+        } else {
+          samples = recordedSamples(value, rule.name, rule.labels, this.config.limit);
         }
+        this.write(entry, samples, evalTime);
+        rule.health = "ok";
+        rule.lastError = "";
       } catch (err) {
         rule.health = "err";
         rule.lastError = err instanceof Error ? err.message : String(err);
