@@ -159,5 +159,14 @@ export type ScrapeTarget = {
   lastScrapeDuration: number;
 };
 export type TargetsData = { activeTargets: ScrapeTarget[] };
+/** GET /api/v1/rules and GET /api/v1/alerts (Prometheus's RuleDiscovery and AlertDiscovery). */
+export type {
+  AlertsData,
+  ApiAlert as PromAlert,
+  ApiAlertingRule as PromAlertingRule,
+  ApiRecordingRule as PromRecordingRule,
+  ApiRuleGroup as PromRuleGroup,
+  RulesData,
+} from "../monitoring/index.js";
 /** One series of a trend analysis: its labels and the figures of that analysis. */
 export type AnalysisRow = { metric: Record<string, string> } & Record<string, unknown>;

@@ -5,7 +5,23 @@ import { duration } from "../model/duration.js";
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-const labels = z.record(z.string().regex(LABEL_NAME, "invalid label name"), z.string()).default({});
+/**
+ * A map whose keys must be label names, each bad key reported at its own path in promtool's words
+ * (a key schema would only say "Invalid key in record"). Rules may not set __name__.
+ */
+const nameMap = (what: "label" | "annotation") =>
+  z
+    .record(z.string(), z.string())
+    .superRefine((m, ctx) => {
+      for (const k of Object.keys(m)) {
+        if (!LABEL_NAME.test(k) || (what === "label" && k === "__name__")) {
+          ctx.addIssue({ code: "custom", path: [k], message: `invalid ${what} name: ${k}` });
+        }
+      }
+    })
+    .default({});
+const labels = nameMap("label");
+const annotations = nameMap("annotation");
 
 const rule = z
   .strictObject({
@@ -15,7 +31,7 @@ const rule = z
     for: duration().optional(),
     keep_firing_for: duration().optional(),
     labels,
-    annotations: z.record(z.string(), z.string()).default({}),
+    annotations,
   })
   .superRefine((r, ctx) => {
     if ((r.record === undefined) === (r.alert === undefined)) {

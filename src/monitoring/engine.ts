@@ -17,7 +17,8 @@ import { RemoteWriteRejectedError } from "./remote/errors.js";
 import { ingestWriteRequest } from "./remote/ingest.js";
 import { RejectionLog, type RejectionCount } from "./rejections.js";
 import { decodeWriteRequest } from "./remote/write-request.js";
-import { RuleManager } from "./rules/manager.js";
+import { alertsJson, rulesJson, type RulesFilter } from "./rules/json.js";
+import { RuleManager, type AlertingOptions } from "./rules/manager.js";
 import { ScrapeManager } from "./scrape/manager.js";
 import type { RuleGroupConfig } from "../config/rules-schema.js";
 import {
@@ -37,6 +38,8 @@ export type MonitoringOptions = {
   config: LineopsConfig["monitoring"];
   scrapeConfigs: LineopsConfig["scrape_configs"];
   logger: Logger;
+  /** Alerting rules' seams: template expander, notification sink, durable alert state (see rules/alert.ts). */
+  alerting?: AlertingOptions;
 };
 
 export class MonitoringEngine {
@@ -101,6 +104,7 @@ export class MonitoringEngine {
       this.storage,
       o.logger.child({ component: "rules" }),
       o.config.evaluationInterval,
+      o.alerting,
     );
     this.rules.load(o.ruleFiles ?? []);
     this.defaults = {
@@ -259,32 +263,22 @@ export class MonitoringEngine {
     return { activeTargets: state === "dropped" ? [] : active, droppedTargets: [], droppedTargetCounts: {} };
   }
 
-  /** /api/v1/rules in Prometheus's shape (recording rules; alerting rules arrive with the AlertingEngine). */
-  rulesJson() {
-    return {
-      groups: this.rules.groupHealth().map((g) => ({
-        name: g.name,
-        file: g.file,
-        interval: g.intervalMs / 1000,
-        limit: 0,
-        lastEvaluation:
-          g.lastEvaluation === undefined ? "0001-01-01T00:00:00Z" : new Date(g.lastEvaluation).toISOString(),
-        evaluationTime: g.evaluationTimeMs / 1000,
-        rules: g.rules.map((r) => ({
-          name: r.name,
-          query: r.query,
-          labels: r.labels,
-          health: r.health,
-          lastError: r.lastError,
-          lastEvaluation:
-            r.lastEvaluation === undefined
-              ? "0001-01-01T00:00:00Z"
-              : new Date(r.lastEvaluation).toISOString(),
-          evaluationTime: r.evaluationTimeMs / 1000,
-          type: r.type,
-        })),
-      })),
-    };
+  /** /api/v1/rules in Prometheus's shape, with its type=, rule_name[], rule_group[], file[] and exclude_alerts filters. */
+  rulesJson(filter: RulesFilter = {}) {
+    return rulesJson(this.rules.groupHealth(), filter);
+  }
+
+  /** /api/v1/alerts in Prometheus's shape: the pending and firing alerts of every alerting rule. */
+  alertsJson() {
+    return alertsJson(this.rules.groupHealth());
+  }
+
+  /**
+   * Replaces the rule groups (SIGHUP, POST /-/reload) with these validated rule files: groups and
+   * rules that still exist keep their alerts and series, alerts of removed rules are dropped.
+   */
+  reloadRules(files: { file: string; groups: RuleGroupConfig[] }[]): Promise<void> {
+    return this.rules.reload(files);
   }
 
   tsdbStatusJson(limit: number) {

@@ -22,6 +22,23 @@ export {
   type InstanceSource,
 } from "./scrape/instance-discovery.js";
 export { loadRuleFile } from "./rules/files.js";
+export type {
+  AlertForDispatch,
+  AlertStateStore,
+  AlertTemplateData,
+  ExpandTemplate,
+  NotifyAlerts,
+  StoredAlert,
+} from "./rules/alert.js";
+export type { AlertingOptions } from "./rules/manager.js";
+export type {
+  AlertsData,
+  ApiAlert,
+  ApiAlertingRule,
+  ApiRecordingRule,
+  ApiRuleGroup,
+  RulesData,
+} from "./rules/json.js";
 
 /** `lineops tsdb import`: backfills an OpenMetrics file into a stopped server's TSDB directory. */
 export async function backfillFile(

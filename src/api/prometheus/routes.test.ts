@@ -147,6 +147,72 @@ describe("Prometheus-compatible API", () => {
   });
 });
 
+// Issue P8: alerting rules in /api/v1/rules and their alerts in /api/v1/alerts, as Grafana reads them.
+describe("Prometheus-compatible alerts API", () => {
+  it("serves alerting rules and their alerts to viewers, with Prometheus's filters and errors", async () => {
+    await lineops.monitoring.reloadRules([
+      {
+        file: "alerts.yaml",
+        groups: [
+          {
+            name: "production",
+            limit: 0,
+            labels: {},
+            rules: [
+              {
+                alert: "StationBusy",
+                expr: "units_produced_total > 100",
+                labels: { severity: "info" },
+                annotations: { summary: "busy" },
+              },
+              { record: "station:units", expr: "units_produced_total", labels: {}, annotations: {} },
+            ],
+          },
+        ],
+      },
+    ]);
+    const t = T0 + 9 * 15_000;
+    await lineops.monitoring.rules.evaluateAll(t);
+    const activeAt = new Date(t).toISOString().replace(".000Z", "Z");
+    const alerts = await call("/api/v1/alerts", viewer);
+    expect(alerts.status).toBe(200);
+    expect(alerts.body).toEqual({
+      status: "success",
+      data: {
+        alerts: [
+          {
+            labels: { alertname: "StationBusy", job: "station-controller", severity: "info", station: "2" },
+            annotations: { summary: "busy" },
+            state: "firing",
+            activeAt,
+            value: "1.8e+02",
+          },
+        ],
+      },
+    });
+    const rules = await call("/api/v1/rules?type=alert", viewer);
+    expect(rules.body.data.groups).toEqual([
+      expect.objectContaining({
+        name: "production",
+        file: "alerts.yaml",
+        rules: [
+          expect.objectContaining({ name: "StationBusy", state: "firing", type: "alerting", duration: 0 }),
+        ],
+      }),
+    ]);
+    const bad = await call("/api/v1/rules?type=alerts", viewer);
+    expect([bad.status, bad.body.errorType, bad.body.error]).toEqual([
+      400,
+      "bad_data",
+      'invalid parameter "type": not supported value "alerts"',
+    ]);
+    expect((await call("/api/v1/alerts", "")).status).toBe(401);
+    expect(lineops.routes).toContainEqual(expect.objectContaining({ url: "/api/v1/alerts", role: "viewer" }));
+    await lineops.monitoring.reloadRules([]);
+    expect((await call("/api/v1/alerts", viewer)).body.data).toEqual({ alerts: [] });
+  });
+});
+
 // Issue P5: abusive queries answered with Prometheus's codes and messages, each fast. The comment
 // on each case says what it did before.
 describe("Prometheus-compatible API bounds", () => {

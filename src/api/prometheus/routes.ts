@@ -10,7 +10,7 @@ import {
 } from "../../monitoring/index.js";
 import { VERSION } from "../../version.js";
 import { nameParams } from "../types.js";
-import type { ApiApp } from "../validation.js";
+import { route, type ApiApp } from "../validation.js";
 
 type Params = Record<string, string | string[] | undefined>;
 
@@ -214,7 +214,24 @@ export function prometheusRoutes(app: ApiApp, monitoring: MonitoringEngine): voi
   app.get(
     "/api/v1/rules",
     { config: viewer, schema: { tags: ["prometheus"], summary: "Rule groups and their health" } },
-    async () => success(monitoring.rulesJson()),
+    async (request) => {
+      const p = params(request);
+      return success(
+        monitoring.rulesJson({
+          type: one(p, "type"),
+          ruleName: many(p, "rule_name[]"),
+          ruleGroup: many(p, "rule_group[]"),
+          file: many(p, "file[]"),
+          excludeAlerts: one(p, "exclude_alerts"),
+        }),
+      );
+    },
+  );
+
+  app.get(
+    "/api/v1/alerts",
+    route({ role: "viewer", tag: "prometheus", summary: "Pending and firing alerts of the alerting rules" }),
+    async () => success(monitoring.alertsJson()),
   );
 
   app.get(

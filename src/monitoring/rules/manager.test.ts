@@ -100,7 +100,9 @@ describe("recording rules", () => {
       err = e as ConfigError;
     }
     expect(err).toBeInstanceOf(ConfigError);
-    expect(err?.message).toContain(`${file}:8:17: groups[0].rules[2].record: invalid recording rule name`);
+    expect(err?.message).toContain(
+      `${file}:8:17: groups[0].rules[2].record: recording rule "not a metric name": invalid recording rule name`,
+    );
     expect(loadRuleFile(path.join(fixtures, "line-rules.yaml")).groups[0]?.rules).toHaveLength(2);
   });
 
@@ -113,7 +115,7 @@ describe("recording rules", () => {
       "groups:\n  - name: g\n    rules:\n      - record: a\n        expr: sum(rate(up[5m])\n",
     );
     expect(() => loadRuleFile(file)).toThrow(
-      /r\.yaml:5:15: groups\[0\]\.rules\[0\]\.expr: 1:17: parse error/,
+      /r\.yaml:5:15: groups\[0\]\.rules\[0\]\.expr: recording rule "a": 1:17: parse error/,
     );
   });
 });

@@ -1,10 +1,24 @@
-// Evaluates recording rules: each group on its own interval, each rule as an instant query at the
-// group's evaluation time, results written back to the TSDB under the rule's name. Series a rule
-// stops producing get staleness markers, as in Prometheus.
+// Evaluates rule groups as Prometheus does (rules/group.go, rules/manager.go): each group on its
+// own interval (sub-second ones too), its rules in order as instant queries at the evaluation time.
+// Recording rules write their results back under the rule's name; alerting rules keep their alerts
+// (alerting-rule.ts), write ALERTS and ALERTS_FOR_STATE, persist alert state after every evaluation
+// that changed it (one transaction) and hand the alerts due for sending to `notify`. Series a rule
+// stops producing get staleness markers. A reload keeps the state of the rules that still exist.
 import type { Logger } from "pino";
-import type { RuleGroupConfig } from "../../config/rules-schema.js";
+import { systemClock, type Clock, type TimerHandle } from "../../clock.js";
+import type { RuleConfig, RuleGroupConfig } from "../../config/rules-schema.js";
 import { labelsKey, STALE_NAN, type Labels, type Storage } from "../model.js";
 import type { MetricsQuerier } from "../query.js";
+import type {
+  Alert,
+  AlertForDispatch,
+  AlertStateStore,
+  ExpandTemplate,
+  NotifyAlerts,
+  StoredAlert,
+} from "./alert.js";
+import { AlertingRule, type AlertSample, type TemplateContext } from "./alerting-rule.js";
+import { DEFAULT_RESTORE, restoredAlert, type RestoreOptions } from "./restore.js";
 
 /** What the rule manager needs from the PromQL engine: a typed instant query. */
 export type InstantQuery = MetricsQuerier["instant"];
@@ -17,152 +31,534 @@ export type RuleHealth = {
   lastError: string;
   lastEvaluation: number | undefined;
   evaluationTimeMs: number;
-  type: "recording";
+  type: "recording" | "alerting";
+  /** The live rule, for alerting rules: its config, state and alerts. */
+  alerting?: AlertingRule;
 };
 
 export type GroupHealth = {
   name: string;
   file: string;
   intervalMs: number;
+  limit: number;
   lastEvaluation: number | undefined;
   evaluationTimeMs: number;
   rules: RuleHealth[];
 };
 
+export type AlertingOptions = {
+  /**
+   * Expands label and annotation templates. Until main.ts injects the Go text/template engine,
+   * values are used as written.
+   */
+  expand?: ExpandTemplate;
+  /** Receives each evaluation's alerts due for sending (no-op until the dispatcher exists). */
+  notify?: NotifyAlerts;
+  /** Durable alert state; without it alerts live in memory only. */
+  store?: AlertStateStore;
+  externalLabels?: Labels;
+  /**
+   * lineops's external URL: $externalURL in templates and the alerts' generatorURL. A function is
+   * read at each evaluation (the API's address is known only once it listens).
+   */
+  externalURL?: string | (() => string);
+  /** rules.alert.resend-delay: 1m in Prometheus. */
+  resendDelayMs?: number;
+  restore?: Partial<RestoreOptions>;
+  /** Evaluation timers and the time state is restored at (tests pass a manual clock). */
+  clock?: Clock;
+};
+
+const keepText: ExpandTemplate = (text) => Promise.resolve(text);
+
+/** The identity of an alerting rule across reloads and restarts (Prometheus's group key + nameAndLabels). */
+export function ruleKeyOf(file: string, group: string, rule: RuleConfig, occurrence: number): string {
+  return JSON.stringify([file, group, rule.alert ?? rule.record ?? "", labelsKey(rule.labels), occurrence]);
+}
+
+/** Prometheus's generatorURL: externalURL + strutil.TableLinkForExpression (Go's url.QueryEscape). */
+export function generatorURL(externalURL: string, expr: string): string {
+  const escaped = encodeURIComponent(expr)
+    .replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+    .replace(/%20/g, "+");
+  return `${externalURL}/graph?g0.expr=${escaped}&g0.tab=1`;
+}
+
+type RuleEntry = {
+  health: RuleHealth;
+  /** Series written at the last successful evaluation, for staleness. */
+  previous: Map<string, Labels>;
+  /** Alerting rules: their key in the store and the stored form of each alert (fingerprint -> JSON). */
+  ruleKey?: string;
+  persisted?: Map<string, string>;
+  /** nameAndLabels, as Prometheus matches rules across a reload. */
+  match: string;
+};
+
+type GroupContext = {
+  query: InstantQuery;
+  storage: Storage;
+  logger: Logger;
+  expand: ExpandTemplate;
+  externalLabels: Labels;
+  notify: NotifyAlerts;
+  store: AlertStateStore | undefined;
+  resendDelayMs: number;
+  externalURL: () => string;
+  clock: Clock;
+};
+
 class RuleGroup {
-  private timer: NodeJS.Timeout | undefined;
-  private previous = new Map<string, Map<string, Labels>>(); // rule name -> series written last time
+  private timer: TimerHandle | undefined;
+  private running = false;
+  readonly rules: RuleEntry[];
   readonly health: GroupHealth;
+  /** Series of rules that a reload removed from this group: marked stale at the first evaluation. */
+  staleSeries: Labels[] = [];
 
   constructor(
     readonly config: RuleGroupConfig,
-    file: string,
+    readonly file: string,
     readonly intervalMs: number,
-    private readonly query: InstantQuery,
-    private readonly storage: Storage,
-    private readonly logger: Logger,
+    private readonly ctx: GroupContext,
   ) {
+    const occurrences = new Map<string, number>();
+    this.rules = config.rules.map((r): RuleEntry => {
+      const labels = { ...config.labels, ...r.labels };
+      const name = r.record ?? r.alert ?? "";
+      const match = JSON.stringify([name, labelsKey(r.labels)]);
+      const n = occurrences.get(match) ?? 0;
+      occurrences.set(match, n + 1);
+      const health: RuleHealth = {
+        name,
+        query: r.expr,
+        labels,
+        health: "unknown",
+        lastError: "",
+        lastEvaluation: undefined,
+        evaluationTimeMs: 0,
+        type: r.record !== undefined ? "recording" : "alerting",
+      };
+      if (r.alert === undefined) {
+        return { health, previous: new Map(), match };
+      }
+      health.alerting = new AlertingRule({
+        name,
+        query: r.expr,
+        holdMs: r.for ?? 0,
+        keepFiringForMs: r.keep_firing_for ?? 0,
+        labels,
+        annotations: r.annotations,
+      });
+      return {
+        health,
+        previous: new Map(),
+        match,
+        ruleKey: ruleKeyOf(file, config.name, r, n),
+        persisted: new Map(),
+      };
+    });
     this.health = {
       name: config.name,
       file,
       intervalMs,
+      limit: config.limit,
       lastEvaluation: undefined,
       evaluationTimeMs: 0,
-      rules: config.rules
-        .filter((r) => r.record !== undefined)
-        .map((r) => ({
-          name: r.record ?? "",
-          query: r.expr,
-          labels: { ...config.labels, ...r.labels },
-          health: "unknown",
-          lastError: "",
-          lastEvaluation: undefined,
-          evaluationTimeMs: 0,
-          type: "recording",
-        })),
+      rules: this.rules.map((r) => r.health),
     };
+  }
+
+  get key(): string {
+    return JSON.stringify([this.file, this.config.name]);
   }
 
   start(): void {
-    const now = Date.now();
+    this.running = true;
+    const clock = this.ctx.clock;
+    const now = clock.now();
     // Evaluate at aligned times so every restart evaluates at the same instants.
     let next = now - (now % this.intervalMs) + this.intervalMs;
-    const tick = () => {
+    const tick = async () => {
       const t = next;
-      next += this.intervalMs;
-      while (next <= Date.now()) {
+      try {
+        await this.evaluate(t);
+      } catch (err) {
+        this.ctx.logger.error({ err, group: this.config.name }, "rule group failed");
+      }
+      if (!this.running) {
+        return;
+      }
+      // One evaluation at a time: iterations an evaluation overran are skipped, as in Prometheus.
+      next = t + this.intervalMs;
+      while (next <= clock.now()) {
         next += this.intervalMs;
       }
-      void this.evaluate(t).catch((err: unknown) =>
-        this.logger.error({ err, group: this.config.name }, "rule group failed"),
-      );
-      this.timer = setTimeout(tick, next - Date.now());
+      this.timer = clock.setTimer(() => void tick(), next - clock.now());
     };
-    this.timer = setTimeout(tick, next - now);
+    this.timer = clock.setTimer(() => void tick(), next - now);
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    this.running = false;
+    if (this.timer !== undefined) {
+      this.ctx.clock.clearTimer(this.timer);
+    }
   }
 
-  /** Evaluates every recording rule of the group at `t`, in order (later rules see earlier results). */
-  async evaluate(t: number): Promise<void> {
+  /** The evaluation in progress (or the last one): evaluations of a group never overlap. */
+  private evaluating: Promise<void> = Promise.resolve();
+  /** Evaluations started and not finished. */
+  private pending = 0;
+
+  get busy(): boolean {
+    return this.pending > 0;
+  }
+
+  /**
+   * Evaluates every rule of the group at `t`, in order (later rules see earlier results), after any
+   * evaluation in progress: alert state is only ever changed by one evaluation at a time.
+   */
+  evaluate(t: number): Promise<void> {
+    this.pending++;
+    const run = this.evaluating.then(() => this.evaluateNow(t));
+    this.evaluating = run.catch(() => undefined).finally(() => this.pending--);
+    return run;
+  }
+
+  /** Resolves when no evaluation is in progress. */
+  idle(): Promise<void> {
+    return this.evaluating;
+  }
+
+  private async evaluateNow(t: number): Promise<void> {
     const t0 = performance.now();
     const evalTime = t - (this.config.query_offset ?? 0);
-    for (const rule of this.health.rules) {
+    const toSend: AlertForDispatch[] = [];
+    const templates: TemplateContext = {
+      expand: this.ctx.expand,
+      externalLabels: this.ctx.externalLabels,
+      externalURL: this.ctx.externalURL(),
+    };
+    if (this.staleSeries.length > 0) {
+      this.writeStale(this.staleSeries, evalTime);
+      this.staleSeries = [];
+    }
+    for (const entry of this.rules) {
+      const rule = entry.health;
       const r0 = performance.now();
-      const app = this.storage.appender();
-      const written = new Map<string, Labels>();
       try {
-        const value = await this.query(rule.query, evalTime);
-        const samples: { labels: Labels; v: number }[] = [];
-        if (value.type === "vector") {
-          for (const s of value.samples) {
-            samples.push({ labels: { ...s.labels, ...rule.labels, __name__: rule.name }, v: s.v });
-          }
-        } else if (value.type === "scalar") {
-          samples.push({ labels: { ...rule.labels, __name__: rule.name }, v: value.v });
+        const value = await this.ctx.query(rule.query, evalTime);
+        let samples: AlertSample[];
+        if (rule.alerting) {
+          samples = await rule.alerting.evaluate(value, t, this.config.limit, templates);
+          // As Prometheus: what is due is sent even if writing ALERTS then fails.
+          toSend.push(
+            ...rule.alerting.alertsToSend(
+              t,
+              this.ctx.resendDelayMs,
+              this.intervalMs,
+              generatorURL(templates.externalURL, rule.query),
+            ),
+          );
+        } else {
+          samples = recordedSamples(value, rule.name, rule.labels, this.config.limit);
         }
-        if (this.config.limit > 0 && samples.length > this.config.limit) {
-          throw new Error(`exceeded limit of ${this.config.limit} with ${samples.length} series`);
-        }
-        for (const s of samples) {
-          const key = labelsKey(s.labels);
-          if (written.has(key)) {
-            throw new Error("vector contains metrics with the same labelset after applying rule labels");
-          }
-          written.set(key, s.labels);
-          app.append(s.labels, t, s.v);
-        }
-        for (const [key, labels] of this.previous.get(rule.name) ?? []) {
-          if (!written.has(key)) {
-            app.append(labels, t, STALE_NAN);
-          }
-        }
-        app.commit();
-        this.previous.set(rule.name, written);
+        this.write(entry, samples, evalTime);
         rule.health = "ok";
         rule.lastError = "";
       } catch (err) {
-        app.rollback();
         rule.health = "err";
         rule.lastError = err instanceof Error ? err.message : String(err);
-        this.logger.warn({ rule: rule.name, err: rule.lastError }, "recording rule failed");
+        this.ctx.logger.warn({ rule: rule.name, err: rule.lastError }, "rule evaluation failed");
       }
       rule.lastEvaluation = t;
       rule.evaluationTimeMs = performance.now() - r0;
     }
+    this.persist(t);
+    if (toSend.length > 0) {
+      try {
+        this.ctx.notify(toSend);
+      } catch (err) {
+        this.ctx.logger.error({ err, group: this.config.name }, "alert notification sink failed");
+      }
+    }
     this.health.lastEvaluation = t;
     this.health.evaluationTimeMs = performance.now() - t0;
   }
+
+  /** Writes a rule's samples at `t` and staleness markers for its series that went away. */
+  private write(entry: RuleEntry, samples: AlertSample[], t: number): void {
+    const app = this.ctx.storage.appender();
+    const written = new Map<string, Labels>();
+    try {
+      for (const s of samples) {
+        const key = labelsKey(s.labels);
+        if (written.has(key)) {
+          throw new Error("vector contains metrics with the same labelset after applying rule labels");
+        }
+        written.set(key, s.labels);
+        app.append(s.labels, t, s.v);
+      }
+      for (const [key, labels] of entry.previous) {
+        if (!written.has(key)) {
+          app.append(labels, t, STALE_NAN);
+        }
+      }
+      app.commit();
+    } catch (err) {
+      app.rollback();
+      throw err;
+    }
+    entry.previous = written;
+  }
+
+  private writeStale(series: Labels[], t: number): void {
+    const app = this.ctx.storage.appender();
+    for (const labels of series) {
+      try {
+        app.append(labels, t, STALE_NAN);
+      } catch {
+        // a series already written at t (the rule came back under the same name) needs no marker
+      }
+    }
+    app.commit();
+  }
+
+  /** Marks every series this group wrote stale (the group was removed by a reload). */
+  markAllStale(t: number): void {
+    this.writeStale(
+      this.rules.flatMap((r) => [...r.previous.values()]),
+      t,
+    );
+  }
+
+  /** Saves what changed in the alerts of this evaluation, in one transaction. */
+  private persist(t: number): void {
+    const store = this.ctx.store;
+    if (!store) {
+      return;
+    }
+    const upsert: StoredAlert[] = [];
+    const remove: { ruleKey: string; fingerprint: string }[] = [];
+    const after: [RuleEntry, Map<string, string>][] = [];
+    for (const entry of this.rules) {
+      const rule = entry.health.alerting;
+      if (!rule || !entry.ruleKey || !entry.persisted) {
+        continue;
+      }
+      const now = new Map<string, string>();
+      for (const [fingerprint, alert] of rule.active) {
+        const form = storedForm(alert);
+        now.set(fingerprint, form);
+        // Pending alerts are written every evaluation: their last evaluation is when `for`
+        // progress stopped if lineops goes down (what Prometheus reads from ALERTS_FOR_STATE).
+        if (entry.persisted.get(fingerprint) !== form || alert.state === "pending") {
+          upsert.push({ ...alert, ruleKey: entry.ruleKey, fingerprint, lastEvalAt: t });
+        }
+      }
+      for (const fingerprint of entry.persisted.keys()) {
+        if (!now.has(fingerprint)) {
+          remove.push({ ruleKey: entry.ruleKey, fingerprint });
+        }
+      }
+      after.push([entry, now]);
+    }
+    if (upsert.length === 0 && remove.length === 0) {
+      return;
+    }
+    try {
+      store.save({ upsert, remove });
+      for (const [entry, now] of after) {
+        entry.persisted = now;
+      }
+    } catch (err) {
+      // Kept in memory and retried with the next evaluation's changes.
+      this.ctx.logger.error({ err, group: this.config.name }, "saving alert state failed");
+    }
+  }
+
+  /**
+   * Takes over the state of the same group before a reload (Prometheus's CopyState): rules matched
+   * by name and labels, in order, keep their alerts and series; series of unmatched old rules are
+   * marked stale at the first evaluation.
+   */
+  copyState(from: RuleGroup): void {
+    this.health.lastEvaluation = from.health.lastEvaluation;
+    this.health.evaluationTimeMs = from.health.evaluationTimeMs;
+    const byMatch = new Map<string, RuleEntry[]>();
+    for (const r of from.rules) {
+      byMatch.set(r.match, [...(byMatch.get(r.match) ?? []), r]);
+    }
+    for (const r of this.rules) {
+      const old = byMatch.get(r.match)?.shift();
+      if (!old) {
+        continue;
+      }
+      r.previous = old.previous;
+      if (r.health.alerting && old.health.alerting) {
+        for (const [k, a] of old.health.alerting.active) {
+          r.health.alerting.active.set(k, a);
+        }
+        // The store holds them under the old key: rewritten under the new one if it changed.
+        r.persisted = r.ruleKey === old.ruleKey ? old.persisted : new Map();
+      }
+    }
+    this.staleSeries = [...from.staleSeries];
+    for (const left of byMatch.values()) {
+      for (const r of left) {
+        this.staleSeries.push(...r.previous.values());
+      }
+    }
+  }
+
+  /** Resumes the stored alerts of rules that have none in memory (at start). */
+  restore(stored: Map<string, StoredAlert[]>, now: number, o: RestoreOptions): void {
+    for (const entry of this.rules) {
+      const rule = entry.health.alerting;
+      if (!rule || !entry.ruleKey || !entry.persisted || rule.active.size > 0) {
+        continue;
+      }
+      for (const s of stored.get(entry.ruleKey) ?? []) {
+        entry.persisted.set(s.fingerprint, storedForm(s));
+        const alert = restoredAlert(s, rule.config.holdMs, now, o);
+        if (alert) {
+          rule.active.set(s.fingerprint, alert);
+        }
+      }
+    }
+  }
+}
+
+/** The fields whose change is worth a write (value and annotations ride along with them). */
+function storedForm(a: Alert): string {
+  return JSON.stringify([
+    labelsKey(a.labels),
+    a.state,
+    a.activeAt,
+    a.firedAt,
+    a.resolvedAt,
+    a.lastSentAt,
+    a.keepFiringSince,
+    a.validUntil,
+  ]);
+}
+
+function recordedSamples(
+  value: Awaited<ReturnType<InstantQuery>>,
+  name: string,
+  labels: Labels,
+  limit: number,
+): AlertSample[] {
+  const samples: AlertSample[] = [];
+  if (value.type === "vector") {
+    for (const s of value.samples) {
+      samples.push({ labels: { ...s.labels, ...labels, __name__: name }, v: s.v });
+    }
+  } else if (value.type === "scalar") {
+    samples.push({ labels: { ...labels, __name__: name }, v: value.v });
+  }
+  if (limit > 0 && samples.length > limit) {
+    throw new Error(`exceeded limit of ${limit} with ${samples.length} series`);
+  }
+  return samples;
 }
 
 export class RuleManager {
   private groups: RuleGroup[] = [];
+  private running = false;
+  private readonly ctx: GroupContext;
+  private readonly restoreOptions: RestoreOptions;
 
   constructor(
-    private readonly query: InstantQuery,
-    private readonly storage: Storage,
-    private readonly logger: Logger,
+    query: InstantQuery,
+    storage: Storage,
+    logger: Logger,
     private readonly defaultIntervalMs: number,
-  ) {}
+    alerting: AlertingOptions = {},
+  ) {
+    const url = alerting.externalURL ?? "";
+    const externalURL = typeof url === "function" ? url : () => url;
+    this.ctx = {
+      query,
+      storage,
+      logger,
+      expand: alerting.expand ?? keepText,
+      externalLabels: alerting.externalLabels ?? {},
+      notify: alerting.notify ?? (() => undefined),
+      store: alerting.store,
+      resendDelayMs: alerting.resendDelayMs ?? 60_000,
+      externalURL,
+      clock: alerting.clock ?? systemClock,
+    };
+    this.restoreOptions = { ...DEFAULT_RESTORE, ...alerting.restore };
+  }
 
-  /** Replaces the running groups with these (from loaded, validated rule files). */
+  /**
+   * Replaces the groups with these (from loaded, validated rule files). Groups and rules that still
+   * exist keep their state; alerts of rules that are gone are dropped from the store; series of
+   * removed groups are marked stale. Alerts stored by an earlier run are resumed (see restore.ts).
+   * Running groups keep running under the new configuration.
+   */
   load(files: { file: string; groups: RuleGroupConfig[] }[]): void {
+    const wasRunning = this.running;
     this.stop();
-    this.groups = files.flatMap(({ file, groups }) =>
-      groups.map(
-        (g) =>
-          new RuleGroup(g, file, g.interval ?? this.defaultIntervalMs, this.query, this.storage, this.logger),
-      ),
+    if (this.groups.some((g) => g.busy)) {
+      // An evaluation still running would change alerts this load is taking over.
+      throw new Error("rule groups are being evaluated: reload with reload(), which waits for them");
+    }
+    const old = new Map(this.groups.map((g) => [g.key, g]));
+    const next = files.flatMap(({ file, groups }) =>
+      groups.map((g) => new RuleGroup(g, file, g.interval ?? this.defaultIntervalMs, this.ctx)),
     );
+    for (const g of next) {
+      const before = old.get(g.key);
+      if (before) {
+        g.copyState(before);
+        old.delete(g.key);
+      }
+    }
+    const now = this.ctx.clock.now();
+    for (const removed of old.values()) {
+      removed.markAllStale(now);
+    }
+    const store = this.ctx.store;
+    if (store) {
+      const keys = next.flatMap((g) => g.rules.flatMap((r) => (r.ruleKey ? [r.ruleKey] : [])));
+      store.retainRules(keys);
+      const stored = new Map<string, StoredAlert[]>();
+      for (const a of store.load()) {
+        stored.set(a.ruleKey, [...(stored.get(a.ruleKey) ?? []), a]);
+      }
+      for (const g of next) {
+        g.restore(stored, now, this.restoreOptions);
+      }
+    }
+    this.groups = next;
+    if (wasRunning) {
+      this.start();
+    }
+  }
+
+  /**
+   * load() for running groups (SIGHUP, POST /-/reload): waits for evaluations in progress, so none
+   * changes an alert after its state was taken over, then loads and restarts the groups.
+   */
+  async reload(files: { file: string; groups: RuleGroupConfig[] }[]): Promise<void> {
+    const wasRunning = this.running;
+    this.stop();
+    await Promise.all(this.groups.map((g) => g.idle()));
+    this.running = wasRunning;
+    this.load(files);
   }
 
   start(): void {
+    this.running = true;
     this.groups.forEach((g) => g.start());
   }
 
   stop(): void {
+    this.running = false;
     this.groups.forEach((g) => g.stop());
   }
 

@@ -121,4 +121,29 @@ export const migrations: Migration[] = [
       CREATE INDEX notification_log_expires_at ON notification_log (expires_at);
     `,
   },
+  {
+    version: 5,
+    name: "alert_state",
+    // The active alerts of lineops's alerting rules (pending, firing, and resolved ones whose
+    // resolve is still being sent), so a restart resumes them. rule_key names the rule (file, group,
+    // name, labels); fingerprint is the alert's label set. Times are ms since the epoch.
+    sql: `
+      CREATE TABLE alert_state (
+        rule_key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        annotations TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('inactive', 'pending', 'firing')),
+        active_at INTEGER NOT NULL,
+        fired_at INTEGER,
+        resolved_at INTEGER,
+        last_sent_at INTEGER,
+        keep_firing_since INTEGER,
+        valid_until INTEGER,
+        value TEXT NOT NULL, -- String(number): NaN and ±Inf survive (SQLite stores NaN as NULL)
+        last_eval_at INTEGER NOT NULL,
+        PRIMARY KEY (rule_key, fingerprint)
+      );
+    `,
+  },
 ];
