@@ -32,6 +32,7 @@ import { AuditRepository } from "./store/audit.js";
 import { DeploymentRepository } from "./store/deployments.js";
 import { openDb } from "./store/db.js";
 import { secureDataDir } from "./store/permissions.js";
+import { AlertStateRepository } from "./store/alert-state.js";
 import { FrontDoorRepository } from "./store/front-doors.js";
 import { RevisionRepository } from "./store/revisions.js";
 import { TokenRepository } from "./store/tokens.js";
@@ -85,6 +86,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   // Validate the line before anything starts: bad input must leave nothing running.
   const initialLine: LineSpec | undefined = config.lineFile ? loadLineFile(config.lineFile) : undefined;
   const ruleFiles = config.ruleFiles.map((file) => ({ file, groups: loadRuleFile(file).groups }));
+  /** This API's address once it listens: alerts' generatorURL and templates' $externalURL. */
+  let externalURL = "";
   const { web } = config;
   // Certificate, key and the bind rule are checked before anything starts, like the line.
   const tlsFiles = web.tls_server_config
@@ -165,6 +168,13 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     scrapeConfigs: config.scrape_configs,
     ruleFiles,
     logger,
+    // Alerting rules: state in the store (a restart keeps firing alerts firing and `for` progress),
+    // templates expanded by the Go text/template engine, generatorURL on this API. Their alerts go
+    // nowhere yet: the Alertmanager-compatible dispatcher is the rest of P8.
+    alerting: {
+      store: new AlertStateRepository(db),
+      externalURL: () => externalURL,
+    },
   });
   // The front doors live in the data plane, a process of their own that outlives lineops: found
   // running (and re-adopted) or started here; configured over its local socket. Its router metrics
@@ -215,6 +225,11 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     if (tls) {
       logger.info({ fingerprint: tls.fingerprint, validTo: tls.validTo }, "TLS certificate reloaded");
     }
+    // lineops.yaml's rule_files, read again; a bad file throws before anything changes, and alerts
+    // whose rule still exists keep their state.
+    const files = resolveConfig(opts).ruleFiles.map((file) => ({ file, groups: loadRuleFile(file).groups }));
+    await monitoring.reloadRules(files);
+    logger.info({ files: files.map((f) => f.file) }, "rule files reloaded");
     return deployment.reloadLine();
   };
   const app = await buildServer(
@@ -276,6 +291,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     }
   }
   const url = `${tlsFiles ? "https" : "http"}://${urlHost(config.server.host)}:${port}`;
+  externalURL = url;
   logger.info({ url, dataDir: config.dataDir, version: VERSION }, "lineops API listening");
 
   // The line outlives lineops: instances a previous lineops left running (stopped gracefully, or

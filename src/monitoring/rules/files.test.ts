@@ -30,8 +30,8 @@ function issues(text: string, parse?: TemplateParser): string[] {
 describe("rule file templates", () => {
   it("reports each broken template at its key with the rule's name and the template's line", () => {
     expect(issues(file)).toEqual([
-      'rules.yaml:7:21: groups[0].rules[0].labels.severity: alerting rule "StationJammed": label "severity": template: __alert_StationJammed:1: unclosed action',
-      'rules.yaml:10:24: groups[0].rules[0].annotations.description: alerting rule "StationJammed": annotation "description": template: __alert_StationJammed:2: unclosed action',
+      'rules.yaml:7:21: groups[0].rules[0].labels.severity: alerting rule "StationJammed": label "severity": template: __alert_StationJammed:1:16: unclosed action',
+      'rules.yaml:10:24: groups[0].rules[0].annotations.description: alerting rule "StationJammed": annotation "description": template: __alert_StationJammed:2:28: unclosed action',
     ]);
   });
 

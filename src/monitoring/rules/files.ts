@@ -9,6 +9,10 @@ import { ConfigError } from "../../config/errors.js";
 import { ruleFileSchema, type RuleConfig, type RuleFile } from "../../config/rules-schema.js";
 import { parseExpr } from "../promql/parser.js";
 import { typeOf } from "../promql/ast.js";
+import {
+  ALERT_TEMPLATE_PREFIX,
+  parseAlertTemplate as parseGoAlertTemplate,
+} from "../../model/gotemplate/index.js";
 
 /** Parses a Go text/template; throws an Error whose message is Go's ("template: NAME:LINE: ..."). */
 export type TemplateParser = (text: string, name: string) => void;
@@ -17,30 +21,14 @@ export type TemplateParser = (text: string, name: string) => void;
  * What Prometheus puts before every alert template (on the same line, so positions in errors are
  * those of the text as written): $labels, $externalLabels, $externalURL and $value are defined.
  */
-export const ALERT_TEMPLATE_DEFS =
-  "{{$labels := .Labels}}{{$externalLabels := .ExternalLabels}}{{$externalURL := .ExternalURL}}{{$value := .Value}}";
+export const ALERT_TEMPLATE_DEFS = ALERT_TEMPLATE_PREFIX;
 
 /**
- * The template check of `lineops check rules` and of loading rule files. MERGER: point this at the
- * Go text/template parser of src/model/gotemplate (`parseTemplate(ALERT_TEMPLATE_DEFS + text, name)`).
- * Until then it checks what can be checked without it: that every action `{{` is closed, reported
- * as Go reports it.
+ * The template check of `lineops check rules` and of loading rule files: the Go text/template
+ * parser with Prometheus's functions (and `query`), as promtool checks them.
  */
 export const parseAlertTemplate: TemplateParser = (text, name) => {
-  const defs = ALERT_TEMPLATE_DEFS + text;
-  let from = 0;
-  for (;;) {
-    const open = defs.indexOf("{{", from);
-    if (open < 0) {
-      return;
-    }
-    const close = defs.indexOf("}}", open + 2);
-    if (close < 0) {
-      const line = defs.slice(0, open).split("\n").length;
-      throw new Error(`template: ${name}:${line}: unclosed action`);
-    }
-    from = close + 2;
-  }
+  parseGoAlertTemplate(text, name);
 };
 
 function ruleLabel(r: { alert?: unknown; record?: unknown }, index: number): string {

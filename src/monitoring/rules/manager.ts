@@ -5,6 +5,7 @@
 // that changed it (one transaction) and hand the alerts due for sending to `notify`. Series a rule
 // stops producing get staleness markers. A reload keeps the state of the rules that still exist.
 import type { Logger } from "pino";
+import { expandAlertTemplate } from "../../model/gotemplate/index.js";
 import { systemClock, type Clock, type TimerHandle } from "../../clock.js";
 import type { RuleConfig, RuleGroupConfig } from "../../config/rules-schema.js";
 import { labelsKey, STALE_NAN, type Labels, type Storage } from "../model.js";
@@ -47,10 +48,7 @@ export type GroupHealth = {
 };
 
 export type AlertingOptions = {
-  /**
-   * Expands label and annotation templates. Until main.ts injects the Go text/template engine,
-   * values are used as written.
-   */
+  /** Expands label and annotation templates (default: Go text/template with Prometheus's functions). */
   expand?: ExpandTemplate;
   /** Receives each evaluation's alerts due for sending (no-op until the dispatcher exists). */
   notify?: NotifyAlerts;
@@ -69,7 +67,20 @@ export type AlertingOptions = {
   clock?: Clock;
 };
 
-const keepText: ExpandTemplate = (text) => Promise.resolve(text);
+/**
+ * Prometheus's template expansion: the Go text/template engine with Prometheus's functions, and
+ * `query` answered by this engine's PromQL at the time of expansion (as Prometheus's querier).
+ */
+function goTemplates(query: InstantQuery, clock: Clock): ExpandTemplate {
+  const templateQuery = async (expr: string) => {
+    const v = await query(expr, clock.now());
+    if (v.type === "vector") {
+      return v.samples.map((s) => ({ labels: s.labels, value: s.v }));
+    }
+    return v.type === "scalar" ? [{ labels: {}, value: v.v }] : [];
+  };
+  return (text, name, data) => expandAlertTemplate(text, name, data, { query: templateQuery });
+}
 
 /** The identity of an alerting rule across reloads and restarts (Prometheus's group key + nameAndLabels). */
 export function ruleKeyOf(file: string, group: string, rule: RuleConfig, occurrence: number): string {
@@ -483,7 +494,7 @@ export class RuleManager {
       query,
       storage,
       logger,
-      expand: alerting.expand ?? keepText,
+      expand: alerting.expand ?? goTemplates(query, alerting.clock ?? systemClock),
       externalLabels: alerting.externalLabels ?? {},
       notify: alerting.notify ?? (() => undefined),
       store: alerting.store,
