@@ -124,6 +124,18 @@ describe("webhookPayload", () => {
     expect(encodeWebhookPayload(p)).toContain('"labels":{"10":"x","9":"y","B":"z","b":"1"}');
   });
 
+  it("writes an unpaired surrogate as U+FFFD, as Go writes invalid UTF-8", () => {
+    const p = webhookPayload(
+      group([{ labels: { a: "x\ud800y" }, annotations: { ok: "\ud83d\ude00" }, startsAt: 0 }]),
+      {
+        now: NOW,
+      },
+    )!;
+    const body = encodeWebhookPayload(p);
+    expect(body).toContain('"labels":{"a":"x\ufffdy"}');
+    expect(body).toContain('"annotations":{"ok":"\ud83d\ude00"}');
+  });
+
   it("quotes regexp metacharacters in the receiver name as Alertmanager does", () => {
     expect(webhookPayload(group([], { receiver: "team-a.pager (x)" }), { now: NOW })!.receiver).toBe(
       "team-a\\.pager \\(x\\)",

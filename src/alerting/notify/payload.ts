@@ -150,7 +150,12 @@ function map(m: Record<string, string>): string {
 
 /** A JSON string as Go writes it: also escapes <, >, & and U+2028/U+2029 (HTML-safe output). */
 function str(s: string): string {
-  return JSON.stringify(s).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c] ?? c);
+  // Go writes invalid UTF-8 (in JavaScript: an unpaired surrogate) as U+FFFD.
+  const wellFormed = s.replace(
+    /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g,
+    "\ufffd",
+  );
+  return JSON.stringify(wellFormed).replace(/[<>&\u2028\u2029]/g, (c) => GO_ESCAPES[c] ?? c);
 }
 
 function byteOrder(names: string[]): string[] {

@@ -163,6 +163,32 @@ describe("WebhookNotifier over HTTP", () => {
     expect(target.requests).toHaveLength(1);
   });
 
+  it("keeps credentials on same-origin redirects and drops them when a redirect leaves the origin", async () => {
+    const other = await receiver();
+    const r = await receiver((req) => {
+      if (req.path === "/hook") {
+        return { status: 308, headers: { location: "/same-origin" } };
+      }
+      return req.path === "/same-origin"
+        ? { status: 307, headers: { location: other.url } }
+        : { status: 200 };
+    });
+    const userinfo = r.url.replace("http://", "http://u:p@");
+    for (const config of [
+      { url: r.url, httpConfig: { authorization: { credentials: "hunter2" } } },
+      { url: userinfo },
+    ] satisfies WebhookConfig[]) {
+      expect(await notifier(config).notify(PAYLOAD)).toEqual({ retry: false, status: 200 });
+    }
+    expect(r.requests.map((q) => [q.path, q.headers.authorization])).toEqual([
+      ["/hook", "Bearer hunter2"],
+      ["/same-origin", "Bearer hunter2"],
+      ["/hook", `Basic ${Buffer.from("u:p").toString("base64")}`],
+      ["/same-origin", `Basic ${Buffer.from("u:p").toString("base64")}`],
+    ]);
+    expect(other.requests.map((q) => q.headers.authorization)).toEqual([undefined, undefined]);
+  });
+
   it("gives up an attempt after timeout and calls it retriable", async () => {
     const r = await receiver(() => "hang");
     const started = Date.now();

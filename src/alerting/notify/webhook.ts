@@ -160,8 +160,9 @@ export class WebhookNotifier {
   private async post(url: URL, body: Buffer, auth: string | undefined, signal: AbortSignal | undefined) {
     let method = "POST";
     let payload: Buffer | undefined = body;
+    let withUserinfo = true;
     for (let hop = 0; ; hop++) {
-      const res = await this.request(url, method, payload, auth, signal);
+      const res = await this.request(url, method, payload, auth, withUserinfo, signal);
       const location = res.headers.location;
       const redirect = [301, 302, 303, 307, 308].includes(res.status) && typeof location === "string";
       if (!redirect || this.config.httpConfig?.followRedirects === false) {
@@ -175,7 +176,15 @@ export class WebhookNotifier {
         method = "GET";
         payload = undefined;
       }
-      url = new URL(location, url);
+      const next = new URL(location, url);
+      // Alertmanager's client re-adds credentials on every hop, wherever it leads; lineops keeps
+      // them to the configured origin, as browsers and Go's bare client do, so a redirect cannot
+      // hand the receiver's token to another host.
+      if (next.origin !== url.origin) {
+        auth = undefined;
+        withUserinfo = false;
+      }
+      url = next;
     }
   }
 
@@ -184,6 +193,7 @@ export class WebhookNotifier {
     method: string,
     body: Buffer | undefined,
     auth: string | undefined,
+    withUserinfo: boolean,
     signal: AbortSignal | undefined,
   ): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
     const headers: Record<string, string> = { "User-Agent": USER_AGENT };
@@ -193,7 +203,7 @@ export class WebhookNotifier {
     }
     if (auth !== undefined) {
       headers.Authorization = auth;
-    } else if (url.username !== "" || url.password !== "") {
+    } else if (withUserinfo && (url.username !== "" || url.password !== "")) {
       // Go's client sends basic auth from URL userinfo when nothing else sets Authorization.
       const user = decodeURIComponent(url.username);
       headers.Authorization = `Basic ${Buffer.from(`${user}:${decodeURIComponent(url.password)}`).toString("base64")}`;
