@@ -77,3 +77,22 @@ export {
   type SilencesOptions,
   type SilenceState,
 } from "./silences/silences.js";
+export { deliver, type DeliverOptions, type DeliveryResult, type Notifier } from "./notify/deliver.js";
+export { HttpConfigError, type HttpClientConfig, type TlsConfig } from "./notify/http-config.js";
+export {
+  alertStatus,
+  encodeWebhookPayload,
+  webhookPayload,
+  type AlertStatus,
+  type NotifyAlert,
+  type WebhookAlert,
+  type WebhookPayload,
+  type WebhookPayloadInput,
+  type WebhookPayloadOptions,
+} from "./notify/payload.js";
+export {
+  USER_AGENT,
+  WebhookNotifier,
+  type NotifyResult,
+  type WebhookConfig as WebhookNotifierConfig,
+} from "./notify/webhook.js";
