@@ -1,6 +1,7 @@
 // The alerting engine's contract with the API, the CLI's server side and main.ts: what the
 // Alertmanager API v2 routes call. Times are ms since the epoch (the API formats RFC 3339).
 import type { Labels } from "../model/labels.js";
+import type { LabelMatcher } from "./routing/matchers.js";
 import type { Silences } from "./silences/silences.js";
 
 /** An alert as POSTed to /api/v2/alerts or sent by lineops's own alerting rules. */
@@ -34,7 +35,7 @@ export type AlertQuery = {
   inhibited?: boolean;
   unprocessed?: boolean;
   /** `filter` matchers, already parsed (routing/matchers.ts parseMatchers). */
-  filter?: import("./routing/matchers.js").LabelMatcher[];
+  filter?: LabelMatcher[];
   /** `receiver` regex (anchored), as a predicate. */
   receiver?: (name: string) => boolean;
 };
