@@ -278,6 +278,9 @@ export class Control {
       retire: (i) => fleet.retire(i),
       publish: (e) => bus.emit("deployment.event", e),
       setStandby: (i, on) => fleet.setStandby(i, on),
+      flushRouting: async () => {
+        await fleet.o.frontDoors.flush?.();
+      },
       runAnalysis: async (ref, args, signal, onProgress, extra) => {
         if (!analysis) {
           return { phase: "Error", message: "no analysis runner is configured" };

@@ -29,6 +29,8 @@ export type RolloutHost = {
   retire(instance: Instance): Promise<void>;
   /** Takes a live instance out of (or back into) its front door's rotation without stopping it. */
   setStandby(instance: Instance, standby: boolean): void;
+  /** Resolves once routing changes made so far are in effect (the data plane applies them later). */
+  flushRouting(): Promise<void>;
   runAnalysis(
     ref: AnalysisRef,
     args: Record<string, string>,
@@ -242,6 +244,7 @@ export class Rollout {
 
   /** Waits `ms`, or until promoted, resumed or aborted. */
   async pause(ms: number | undefined, why: string): Promise<void> {
+    await this.host.flushRouting(); // "Paused" promises the split it pauses at is what clients get
     this.save({ phase: "Paused", reason: why });
     this.log("pause", why);
     const until = ms === undefined ? Infinity : Date.now() + ms;
@@ -395,6 +398,7 @@ export class Rollout {
       await strategy(this);
       this.check();
       onSuccess();
+      await this.host.flushRouting();
       this.save({ phase: "Succeeded", reason: "" });
       this.log(
         "phase",
@@ -413,6 +417,7 @@ export class Rollout {
         if (this.detached) {
           return this.record.phase; // RollingBack, persisted: the next start finishes the rollback
         }
+        await this.host.flushRouting();
         this.save({ phase: aborted && this.abortReason === "abort" ? "Aborted" : "RolledBack", reason });
         this.log("phase", `rolled back to revision ${this.from?.revision.number ?? "-"}`);
       } catch (rbErr) {
