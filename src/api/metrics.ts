@@ -164,6 +164,8 @@ export function createMetrics(
  * is restarted after a backoff of half a second, so `lineops_instances{state="backoff"}` may never be
  * scraped, and a deployment's end is an event, not a state. Counted as they are published.
  */
+const DEPLOYMENT_END_PHASES = ["Succeeded", "RolledBack", "Aborted", "Failed"] as const;
+
 function registerEventCounters(registry: Registry, events: EventBus | undefined): void {
   const crashes = new Counter({
     name: "lineops_instance_crashes_total",
@@ -177,7 +179,18 @@ function registerEventCounters(registry: Registry, events: EventBus | undefined)
     labelNames: ["service", "phase"] as const,
     registers: [registry],
   });
+  // Series exist at 0 before the first crash or deployment: increase() over a counter that first
+  // appears at 1 sees no increase, and the first rollback would never alert.
+  const known = (service: string) => {
+    crashes.inc({ service }, 0);
+    for (const phase of DEPLOYMENT_END_PHASES) {
+      deployments.inc({ service, phase }, 0);
+    }
+  };
+  events?.on("line.applied", (e) => e.services.forEach((s) => known(s.name)));
+  events?.on("deployment.started", (e) => known(e.service));
   events?.on("instance", (e) => {
+    known(e.instance.service);
     // An exit lineops asked for leaves the instance "stopping"; an unexpected one, backoff or failed.
     if (e.type === "exited" && (e.instance.state === "backoff" || e.instance.state === "failed")) {
       crashes.inc({ service: e.instance.service });
