@@ -170,7 +170,7 @@ ${sampleService("plc-gateway")}${sampleService("station-controller", {
     (await api("GET", `/api/v1/query?query=${encodeURIComponent(q)}`, { token })).body.data?.result as
       { metric: Record<string, string>; value: [number, string] }[] | undefined;
 
-  it("fires PLCDisconnected, StationJammed, InstanceCrashed and the error and latency burns", async () => {
+  it("fires PLCDisconnected, StationJammed/Faulted, ScrapRatioHigh, InstanceCrashed and the error and latency burns", async () => {
     // Before any fault: the line is healthy, traffic flows through the front doors, and the crash
     // counter is scraped at 0 (an increase needs a sample before the crash).
     await waitFor(
@@ -187,10 +187,17 @@ ${sampleService("plc-gateway")}${sampleService("station-controller", {
       "healthy traffic through line-controller's front door",
       250,
     );
-    const before = (await api("GET", "/api/v1/alerts", { token })).body.data.alerts as {
-      labels: { alertname: string };
-    }[];
-    expect(before.map((a) => a.labels.alertname)).toEqual([]);
+    // A line that just started may have missed a scrape (an instance scraped before it listened):
+    // the healthy baseline is no alert at all, pending or firing.
+    await waitFor(
+      async () => {
+        const alerts = (await api("GET", "/api/v1/alerts", { token })).body.data.alerts as unknown[];
+        return alerts.length === 0;
+      },
+      15_000,
+      "a line without alerts before the faults",
+      250,
+    );
 
     // Faults through the front doors, as an operator's test would send them.
     await injectFault("station-controller", "crash", { [STATION_ROUTING_HEADER]: "2" });
@@ -204,6 +211,8 @@ ${sampleService("plc-gateway")}${sampleService("station-controller", {
     const expected = [
       "PLCDisconnected",
       "StationJammed",
+      "StationFaulted",
+      "ScrapRatioHigh",
       "InstanceCrashed",
       "ErrorBudgetBurn",
       "LatencyBudgetBurn",
@@ -234,6 +243,11 @@ ${sampleService("plc-gateway")}${sampleService("station-controller", {
     });
     expect(find("StationJammed", { station: "1" })?.annotations.summary).toBe("Station 1 is jammed");
     expect(find("StationJammed", { station: "2" })).toBeUndefined();
+    // Station 2 is not jammed but loses its PLC link: faulted, and every cycle it aborts is scrap.
+    expect(find("StationFaulted", { station: "2" })?.annotations.summary).toBe("Station 2 is faulted");
+    expect(find("ScrapRatioHigh", { station: "2" })?.annotations.summary).toMatch(
+      /^Station 2 scraps \d+(\.\d+)?% of its units$/,
+    );
     expect(find("InstanceCrashed", { service: "station-controller" })?.annotations.summary).toBe(
       "An instance of station-controller crashed",
     );
