@@ -159,8 +159,9 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       tsdbRejected: () => monitoring.storage.rejectedCounts(),
       ingestRejected: () => monitoring.rejectedSamples(),
       quarantinedBlocks: () => monitoring.storage.repaired.blocks.length,
+      ruleEvaluations: () => monitoring.rules.evaluationCounts(),
     }),
-    { routerMetrics: false },
+    { routerMetrics: false, events: bus },
   );
   const monitoring = await createMonitoringEngine({
     dataDir: config.dataDir,

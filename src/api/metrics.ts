@@ -2,6 +2,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import { registerRouterRequestMetrics } from "../runtime/router/request-metrics.js";
 import type { Runtime } from "../runtime/types.js";
+import type { EventBus } from "../events/bus.js";
 
 export type ApiMetrics = {
   registry: Registry;
@@ -26,6 +27,8 @@ export type MonitoringStats = {
   /** Refusals seen by remote write and scrapes, by reason. */
   ingestRejected?(): { source: string; reason: string; value: number }[];
   quarantinedBlocks?(): number;
+  /** Rule evaluations and failures since start, by rule group ("<file>;<group>"). */
+  ruleEvaluations?(): { ruleGroup: string; evaluations: number; failures: number }[];
 };
 
 // Prometheus's names for the same counters (prometheus_tsdb_out_of_bound_samples_total, ...).
@@ -39,7 +42,11 @@ const TSDB_REJECTED = [
 export function createMetrics(
   runtime: () => Runtime | undefined,
   monitoring?: () => MonitoringStats | undefined,
-  opts: { routerMetrics?: boolean } = {},
+  opts: {
+    routerMetrics?: boolean;
+    /** Where instance exits and finished deployments are heard, for the counters alert rules need. */
+    events?: EventBus;
+  } = {},
 ): ApiMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "lineops_" });
@@ -125,8 +132,69 @@ export function createMetrics(
     "Future-dated blocks moved to the TSDB's quarantine folder at its last open (see docs/runbooks).",
     (m) => m.quarantinedBlocks?.(),
   );
+  for (const [name, help, key] of [
+    ["lineops_rule_evaluations_total", "Rule evaluations, by rule group.", "evaluations"],
+    ["lineops_rule_evaluation_failures_total", "Rule evaluations that failed, by rule group.", "failures"],
+  ] as const) {
+    new Counter({
+      name,
+      help,
+      labelNames: ["rule_group"] as const,
+      registers: [registry],
+      collect() {
+        const groups = monitoring?.()?.ruleEvaluations?.();
+        if (groups) {
+          this.reset();
+          for (const g of groups) {
+            this.inc({ rule_group: g.ruleGroup }, g[key]);
+          }
+        }
+      },
+    });
+  }
+  registerEventCounters(registry, opts.events);
   // With the front doors in the data plane, their metrics come from its /metrics text instead.
   const routerRequest: ApiMetrics["routerRequest"] =
     opts.routerMetrics === false ? () => undefined : registerRouterRequestMetrics(registry);
   return { registry, requests, duration, routerRequest };
+}
+
+/**
+ * Counters of things that happen between two scrapes and leave no state behind: a crashed instance
+ * is restarted after a backoff of half a second, so `lineops_instances{state="backoff"}` may never be
+ * scraped, and a deployment's end is an event, not a state. Counted as they are published.
+ */
+const DEPLOYMENT_END_PHASES = ["Succeeded", "RolledBack", "Aborted", "Failed"] as const;
+
+function registerEventCounters(registry: Registry, events: EventBus | undefined): void {
+  const crashes = new Counter({
+    name: "lineops_instance_crashes_total",
+    help: "Instances that exited without being asked to (restarted after a backoff, or failed in a crash loop), by service.",
+    labelNames: ["service"] as const,
+    registers: [registry],
+  });
+  const deployments = new Counter({
+    name: "lineops_deployments_total",
+    help: "Deployments finished, by service and final phase (Succeeded, RolledBack, Aborted, Failed).",
+    labelNames: ["service", "phase"] as const,
+    registers: [registry],
+  });
+  // Series exist at 0 before the first crash or deployment: increase() over a counter that first
+  // appears at 1 sees no increase, and the first rollback would never alert.
+  const known = (service: string) => {
+    crashes.inc({ service }, 0);
+    for (const phase of DEPLOYMENT_END_PHASES) {
+      deployments.inc({ service, phase }, 0);
+    }
+  };
+  events?.on("line.applied", (e) => e.services.forEach((s) => known(s.name)));
+  events?.on("deployment.started", (e) => known(e.service));
+  events?.on("instance", (e) => {
+    known(e.instance.service);
+    // An exit lineops asked for leaves the instance "stopping"; an unexpected one, backoff or failed.
+    if (e.type === "exited" && (e.instance.state === "backoff" || e.instance.state === "failed")) {
+      crashes.inc({ service: e.instance.service });
+    }
+  });
+  events?.on("deployment.finished", (e) => deployments.inc({ service: e.service, phase: e.phase }));
 }

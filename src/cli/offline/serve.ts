@@ -56,8 +56,12 @@ async function run(cmd: Command, demo: boolean): Promise<void> {
   }
   const { startLineops, readDemoFile } = await import("../../main.js");
   let adminToken: string | undefined;
+  // The demo without a config of its own runs examples/lineops.yaml: defaults, the sample line and
+  // the default rule pack (examples/rules/).
+  const demoConfig = demo && !process.env.LINEOPS_CONFIG && !flags.config;
   const lineops = await startLineops({
     ...(flags.config ? { configFile: flags.config } : {}),
+    ...(demoConfig ? { configFile: path.join(PACKAGE_ROOT, "examples", "lineops.yaml") } : {}),
     ...(flags.dataDir ? { dataDir: flags.dataDir } : {}),
     ...(flags.host ? { host: flags.host } : {}),
     ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
@@ -70,11 +74,7 @@ async function run(cmd: Command, demo: boolean): Promise<void> {
       const port = parsePort(flags.port, cmd);
       return port === undefined ? {} : { port };
     })(),
-    ...(flags.line
-      ? { lineFile: flags.line }
-      : demo && !process.env.LINEOPS_CONFIG && !flags.config
-        ? { lineFile: path.join(PACKAGE_ROOT, "examples", "line.yaml") }
-        : {}),
+    ...(flags.line ? { lineFile: flags.line } : {}),
     ...(demo ? { traffic: true } : {}),
     onAdminToken: (token) => {
       adminToken = token;

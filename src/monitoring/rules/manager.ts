@@ -126,6 +126,12 @@ class RuleGroup {
   readonly health: GroupHealth;
   /** Series of rules that a reload removed from this group: marked stale at the first evaluation. */
   staleSeries: Labels[] = [];
+  /**
+   * Rule evaluations and failed ones since start (Prometheus's prometheus_rule_evaluations_total and
+   * prometheus_rule_evaluation_failures_total): a failing rule is otherwise only a log line and a
+   * health field nobody watches; as counters, a rule can alert on them.
+   */
+  readonly counts = { evaluations: 0, failures: 0 };
 
   constructor(
     readonly config: RuleGroupConfig,
@@ -258,6 +264,7 @@ class RuleGroup {
     for (const entry of this.rules) {
       const rule = entry.health;
       const r0 = performance.now();
+      this.counts.evaluations++;
       try {
         const value = await this.ctx.query(rule.query, evalTime);
         let samples: AlertSample[];
@@ -279,6 +286,7 @@ class RuleGroup {
         rule.health = "ok";
         rule.lastError = "";
       } catch (err) {
+        this.counts.failures++;
         rule.health = "err";
         rule.lastError = err instanceof Error ? err.message : String(err);
         this.ctx.logger.warn({ rule: rule.name, err: rule.lastError }, "rule evaluation failed");
@@ -397,6 +405,9 @@ class RuleGroup {
   copyState(from: RuleGroup): void {
     this.health.lastEvaluation = from.health.lastEvaluation;
     this.health.evaluationTimeMs = from.health.evaluationTimeMs;
+    // Counters stay monotonic across a reload, so rate() sees no reset.
+    this.counts.evaluations = from.counts.evaluations;
+    this.counts.failures = from.counts.failures;
     const byMatch = new Map<string, RuleEntry[]>();
     for (const r of from.rules) {
       byMatch.set(r.match, [...(byMatch.get(r.match) ?? []), r]);
@@ -575,6 +586,11 @@ export class RuleManager {
 
   groupHealth(): GroupHealth[] {
     return this.groups.map((g) => g.health);
+  }
+
+  /** Each group's evaluation counters, labelled as Prometheus does (rule_group="<file>;<name>"). */
+  evaluationCounts(): { ruleGroup: string; evaluations: number; failures: number }[] {
+    return this.groups.map((g) => ({ ruleGroup: `${g.file};${g.config.name}`, ...g.counts }));
   }
 
   /** Evaluates every group once at `t` (tests, and `lineops` after a reload). */
