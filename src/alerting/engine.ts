@@ -56,6 +56,8 @@ export interface AlertingEngine extends AlertingService {
   stop(): Promise<void>;
   /** Takes a new (validated) configuration; alerts, silences and the notification log are kept. */
   reload(config: AlertingConfig): void;
+  /** Resolves once the notifications being sent now are done (delivered, failed or cut short). */
+  whenIdle(): Promise<void>;
 }
 
 export const DEFAULT_ALERT_GC_INTERVAL_MS = 30 * 60_000;
@@ -315,6 +317,9 @@ export function createAlertingEngine(options: AlertingEngineOptions): AlertingEn
     notify,
     receivers: () => running.config.receivers.map((r) => r.name),
     status: () => ({ configYaml: alertingConfigYaml(running.config), startedAt }),
+    whenIdle: async () => {
+      await dispatcher?.whenIdle();
+    },
     start() {
       if (dispatcher !== undefined) {
         return;

@@ -199,6 +199,11 @@ export class Dispatcher {
     return this.groups().some((g) => g.alerts.has(fp));
   }
 
+  /** Resolves once the flushes in flight now have ended (tests, and stop()). */
+  async whenIdle(): Promise<void> {
+    await Promise.allSettled([...this.inflight]);
+  }
+
   /** Stops every group's timer, aborts deliveries in flight and waits for their flushes to end. */
   async stop(): Promise<void> {
     this.stopped = true;
