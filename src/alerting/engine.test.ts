@@ -11,7 +11,12 @@ import { waitFor } from "../test-support/wait.js";
 import { parseAlertingConfig } from "./config/load.js";
 import { createAlertingEngine, type AlertingEngine } from "./engine.js";
 import { fingerprint } from "./fingerprint.js";
-import { startReceiver, type Answer, type ReceivedRequest, type TestReceiver } from "./notify/test-support/receiver.js";
+import {
+  startReceiver,
+  type Answer,
+  type ReceivedRequest,
+  type TestReceiver,
+} from "./notify/test-support/receiver.js";
 import type { WebhookPayload } from "./notify/payload.js";
 
 // Monday 2026-01-05 08:00 UTC.
@@ -36,7 +41,11 @@ async function receiver(answer?: (r: ReceivedRequest) => Answer): Promise<TestRe
 const payloads = (r: TestReceiver) => r.requests.map((q) => JSON.parse(q.body) as WebhookPayload);
 
 /** An engine on the data dir `dir` (a fresh one by default); reopen with the same dir to play a restart. */
-function engineOn(yaml: string, clock: ManualClock, dir = mkdtempSync(path.join(tmpdir(), "lineops-alerting-"))) {
+function engineOn(
+  yaml: string,
+  clock: ManualClock,
+  dir = mkdtempSync(path.join(tmpdir(), "lineops-alerting-")),
+) {
   const db: Db = openDb(dir);
   const engine = createAlertingEngine({
     config: parseAlertingConfig(yaml),
@@ -114,7 +123,11 @@ describe("alerting engine", () => {
     await step(clock, engine, SEC);
     expect(payloads(hook).map((p) => p.alerts.map((a) => a.labels.instance))).toEqual([["a", "b"]]);
     expect(engine.groups()).toEqual([
-      expect.objectContaining({ labels: { alertname: "Down" }, receiver: "hook", alerts: [expect.anything(), expect.anything()] }),
+      expect.objectContaining({
+        labels: { alertname: "Down" },
+        receiver: "hook",
+        alerts: [expect.anything(), expect.anything()],
+      }),
     ]);
   });
 
@@ -150,7 +163,11 @@ describe("alerting engine", () => {
     await step(clock, engine, 20 * SEC);
     const sent = payloads(hook);
     expect(sent.map((p) => p.status)).toEqual(["firing", "resolved"]);
-    expect(sent[1]?.alerts[0]).toMatchObject({ status: "resolved", startsAt: "2026-01-05T08:00:00Z", endsAt: "2026-01-05T08:00:10Z" });
+    expect(sent[1]?.alerts[0]).toMatchObject({
+      status: "resolved",
+      startsAt: "2026-01-05T08:00:00Z",
+      endsAt: "2026-01-05T08:00:10Z",
+    });
     expect(engine.alerts()).toEqual([]);
     expect(engine.groups()).toEqual([]);
   });
@@ -183,16 +200,33 @@ ${webhook("hook", hook.url)}`,
       { labels: { alertname: "Noisy" } },
     ]);
     await step(clock, engine, 0);
-    const byGroup = Object.fromEntries(payloads(hook).map((p) => [p.groupLabels.alertname, p.alerts.map((a) => a.labels.instance)]));
+    const byGroup = Object.fromEntries(
+      payloads(hook).map((p) => [p.groupLabels.alertname, p.alerts.map((a) => a.labels.instance)]),
+    );
     expect(byGroup).toEqual({ Crit: ["a"], Warn: ["b"] });
 
     const status = Object.fromEntries(
       engine.alerts().map((a) => [`${a.labels.alertname}/${a.labels.instance ?? ""}`, a.status]),
     );
-    expect(status["Warn/a"]).toEqual({ state: "suppressed", silencedBy: [], inhibitedBy: [fingerprint(critical)], mutedBy: [] });
-    expect(status["Noisy/"]).toEqual({ state: "suppressed", silencedBy: [silence.id], inhibitedBy: [], mutedBy: [] });
+    expect(status["Warn/a"]).toEqual({
+      state: "suppressed",
+      silencedBy: [],
+      inhibitedBy: [fingerprint(critical)],
+      mutedBy: [],
+    });
+    expect(status["Noisy/"]).toEqual({
+      state: "suppressed",
+      silencedBy: [silence.id],
+      inhibitedBy: [],
+      mutedBy: [],
+    });
     expect(status["Warn/b"]?.state).toBe("active");
-    expect(engine.alerts({ silenced: false, inhibited: false }).map((a) => a.labels.alertname).sort()).toEqual(["Crit", "Warn"]);
+    expect(
+      engine
+        .alerts({ silenced: false, inhibited: false })
+        .map((a) => a.labels.alertname)
+        .sort(),
+    ).toEqual(["Crit", "Warn"]);
   });
 
   it("holds notifications back while a mute time interval is active", async () => {
@@ -245,7 +279,11 @@ ${webhook("fine", fine.url)}`,
     );
     engine.receive([{ labels: { alertname: "Down" } }]);
     await clock.advance(0);
-    await waitFor(() => fine.requests.length === 1 && stuck.requests.length === 1, 5000, "both receivers called");
+    await waitFor(
+      () => fine.requests.length === 1 && stuck.requests.length === 1,
+      5000,
+      "both receivers called",
+    );
     expect(stuck.requests).toHaveLength(1); // still unanswered while the other was delivered
     expect(engine.alerts()[0]?.receivers).toEqual(["stuck", "fine"]);
   });
@@ -269,7 +307,12 @@ ${webhook("fine", fine.url)}`,
     await step(clock, second.engine, 0);
     await step(clock, second.engine, MIN);
     expect(hook.requests).toHaveLength(1);
-    expect(second.engine.alerts().map((a) => a.labels.alertname).sort()).toEqual(["Clears", "Stays"]);
+    expect(
+      second.engine
+        .alerts()
+        .map((a) => a.labels.alertname)
+        .sort(),
+    ).toEqual(["Clears", "Stays"]);
     await second.close();
 
     // Down past Clears's end: its resolve came due while lineops was down and is sent at start.
@@ -293,7 +336,13 @@ ${webhook("fine", fine.url)}`,
       clock,
     );
     engine.notify([
-      { labels: { alertname: "Rule" }, annotations: {}, startsAt: T0, endsAt: T0 + 4 * MIN, generatorURL: "http://x/graph" },
+      {
+        labels: { alertname: "Rule" },
+        annotations: {},
+        startsAt: T0,
+        endsAt: T0 + 4 * MIN,
+        generatorURL: "http://x/graph",
+      },
     ]);
     expect(() => engine.receive([{ labels: { alertname: "ok" } }, { labels: { job: "x" } }])).toThrow(
       "alerts[1].labels: alertname missing",

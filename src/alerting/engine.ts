@@ -4,7 +4,6 @@
 // remembering what it sent so neither a reload nor a restart repeats or loses a notification.
 import type { Clock, TimerHandle } from "../clock.js";
 import { systemClock } from "../clock.js";
-import type { AlertForDispatch, NotifyAlerts } from "../monitoring/rules/alert.js";
 import { AlertRepository } from "../store/alerts.js";
 import type { Db } from "../store/db.js";
 import { NotificationLogRepository } from "../store/notification-log.js";
@@ -25,6 +24,18 @@ import type { Route } from "./routing/route-tree.js";
 import { isActive } from "./routing/time-intervals.js";
 import { Silences } from "./silences/silences.js";
 import type { AlertGroupView, AlertingService, AlertQuery, AlertView, IncomingAlert } from "./types.js";
+
+/**
+ * An alert of lineops's own rules, as the rule manager hands it over (monitoring's AlertForDispatch,
+ * restated here so alerting does not import monitoring: main.ts passes `notify` across).
+ */
+export type RuleAlert = {
+  labels: Readonly<Record<string, string>>;
+  annotations: Readonly<Record<string, string>>;
+  startsAt: number;
+  endsAt: number;
+  generatorURL: string;
+};
 
 export type AlertingLogger = {
   debug(obj: object, msg?: string): void;
@@ -49,7 +60,7 @@ export type AlertingEngineOptions = {
 
 export interface AlertingEngine extends AlertingService {
   /** What lineops's own alerting rules call (createMonitoringEngine's `alerting.notify`); never throws. */
-  readonly notify: NotifyAlerts;
+  readonly notify: (alerts: RuleAlert[]) => void;
   /** Builds the groups of every stored alert and starts notifying and garbage collection. */
   start(): void;
   /** Stops timers and deliveries in flight (waits for them); alerts, silences and the log stay in the store. */
@@ -115,7 +126,7 @@ function httpClientConfigOf(h: NonNullable<WebhookConfig["http_config"]>): HttpC
 }
 
 /** An alert of lineops's own rules as the API would take it (Prometheus's notifier sends the same fields). */
-export function incomingAlertOf(a: AlertForDispatch): IncomingAlert {
+export function incomingAlertOf(a: RuleAlert): IncomingAlert {
   return {
     labels: a.labels,
     annotations: a.annotations,
@@ -285,7 +296,7 @@ export function createAlertingEngine(options: AlertingEngineOptions): AlertingEn
     return out.sort(compareGroups);
   }
 
-  const notify: NotifyAlerts = (list) => {
+  const notify = (list: RuleAlert[]): void => {
     try {
       receive(list.map(incomingAlertOf));
     } catch (err) {
@@ -331,10 +342,7 @@ export function createAlertingEngine(options: AlertingEngineOptions): AlertingEn
       silences.startMaintenance();
       nflog.startMaintenance();
       scheduleGc();
-      logger.info(
-        { alerts: store.size, groups: dispatcher.groups().length },
-        "alert dispatcher started",
-      );
+      logger.info({ alerts: store.size, groups: dispatcher.groups().length }, "alert dispatcher started");
     },
     async stop() {
       silences.stopMaintenance();

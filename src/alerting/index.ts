@@ -105,6 +105,7 @@ export {
   type AlertingEngine,
   type AlertingEngineOptions,
   type AlertingLogger,
+  type RuleAlert,
 } from "./engine.js";
 export {
   AlertStore,

@@ -6,7 +6,7 @@ import {
   resolveAlertingConfig,
   validateAlertingConfig,
   type AlertingConfig,
-} from "../alerting/config/load.js";
+} from "../alerting/index.js";
 import { loadYamlFile, parseYaml, type Validator } from "./load.js";
 import { configSchema, type LineopsConfig } from "./schema.js";
 

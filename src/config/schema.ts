@@ -1,7 +1,7 @@
 // The schema of lineops.yaml, the control plane's own configuration. Every key has a default,
 // so an empty file (or none at all) is a valid configuration.
 import { z } from "zod";
-import { alertingConfigSchema } from "../alerting/config/schema.js";
+import { alertingConfigSchema } from "../alerting/index.js";
 import { duration } from "../model/duration.js";
 import { scrapeConfigSchema } from "./scrape-schema.js";
 

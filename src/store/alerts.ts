@@ -64,7 +64,10 @@ export class AlertRepository {
       if (labels === undefined || annotations === undefined) {
         unreadable.push({
           fingerprint: row.fingerprint,
-          reason: labels === undefined ? "labels are not a JSON object of strings" : "annotations are not a JSON object of strings",
+          reason:
+            labels === undefined
+              ? "labels are not a JSON object of strings"
+              : "annotations are not a JSON object of strings",
         });
         continue;
       }

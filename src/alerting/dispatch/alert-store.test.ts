@@ -69,7 +69,7 @@ describe("prepareAlerts (the v2 API's defaults and Alertmanager's checks)", () =
       expect(err.httpStatus).toBe(400);
       expect(err.message).toBe(
         "alerts[1].labels: alertname missing; alerts[2].labels: at least one label pair required; " +
-          "alerts[3].endsAt: start time must be before end time; alerts[4].labels: invalid name \"\"",
+          'alerts[3].endsAt: start time must be before end time; alerts[4].labels: invalid name ""',
       );
     }
   });
@@ -79,7 +79,11 @@ describe("mergeAlerts (Alertmanager's types.Alert.Merge)", () => {
   it("keeps the earliest start and a later explicit end of a firing alert", () => {
     const held = record({ startsAt: T0 - MIN, endsAt: T0 + 10 * MIN, updatedAt: T0 - MIN });
     const fresh = record({ startsAt: T0, endsAt: T0 + 4 * MIN, updatedAt: T0 });
-    expect(mergeAlerts(held, fresh, T0)).toMatchObject({ startsAt: T0 - MIN, endsAt: T0 + 10 * MIN, updatedAt: T0 });
+    expect(mergeAlerts(held, fresh, T0)).toMatchObject({
+      startsAt: T0 - MIN,
+      endsAt: T0 + 10 * MIN,
+      updatedAt: T0,
+    });
   });
 
   it("lets a resolve_timeout default give way to the newer end", () => {
@@ -127,7 +131,9 @@ describe("AlertStore", () => {
     await clock.advance(MIN);
     const [merged] = store.put([record({ startsAt: T0, endsAt: T0 + 4 * MIN, updatedAt: T0 + MIN })]);
     expect(merged?.startsAt).toBe(T0 - MIN);
-    const [replaced] = store.put([record({ startsAt: T0 + 10 * MIN, endsAt: T0 + 12 * MIN, updatedAt: T0 + 2 * MIN })]);
+    const [replaced] = store.put([
+      record({ startsAt: T0 + 10 * MIN, endsAt: T0 + 12 * MIN, updatedAt: T0 + 2 * MIN }),
+    ]);
     expect(replaced?.startsAt).toBe(T0 + 10 * MIN);
   });
 
@@ -141,7 +147,12 @@ describe("AlertStore", () => {
     store.put([a, b, c]);
     await clock.advance(2 * MIN);
     expect(store.gc((fp) => fp === b.fingerprint)).toBe(1);
-    expect(store.all().map((x) => x.labels.alertname).sort()).toEqual(["B", "C"]);
+    expect(
+      store
+        .all()
+        .map((x) => x.labels.alertname)
+        .sort(),
+    ).toEqual(["B", "C"]);
     db.close();
     expect(open(dir, clock).store.size).toBe(2);
   });

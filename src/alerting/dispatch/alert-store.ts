@@ -229,5 +229,9 @@ export class AlertStore {
 }
 
 function freeze(r: AlertRecord): HeldAlert {
-  return Object.freeze({ ...r, labels: Object.freeze({ ...r.labels }), annotations: Object.freeze({ ...r.annotations }) });
+  return Object.freeze({
+    ...r,
+    labels: Object.freeze({ ...r.labels }),
+    annotations: Object.freeze({ ...r.annotations }),
+  });
 }

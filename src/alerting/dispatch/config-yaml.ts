@@ -44,9 +44,13 @@ function httpYaml(h: HttpConfig): Record<string, unknown> {
       ? {
           basic_auth: {
             username: h.basic_auth.username,
-            ...(h.basic_auth.username_file !== undefined ? { username_file: h.basic_auth.username_file } : {}),
+            ...(h.basic_auth.username_file !== undefined
+              ? { username_file: h.basic_auth.username_file }
+              : {}),
             ...(h.basic_auth.password !== undefined ? { password: SECRET } : {}),
-            ...(h.basic_auth.password_file !== undefined ? { password_file: h.basic_auth.password_file } : {}),
+            ...(h.basic_auth.password_file !== undefined
+              ? { password_file: h.basic_auth.password_file }
+              : {}),
           },
         }
       : {}),

@@ -78,7 +78,10 @@ export function notificationPipeline(deps: PipelineDeps): (flush: GroupFlush) =>
     }
     const integrations = deps.receivers.get(route.opts.receiver);
     if (integrations === undefined) {
-      deps.logger.error({ receiver: route.opts.receiver, groupKey }, "route names a receiver that does not exist");
+      deps.logger.error(
+        { receiver: route.opts.receiver, groupKey },
+        "route names a receiver that does not exist",
+      );
       return false;
     }
     const firing = kept.filter((a) => !isResolved(a, now)).map((a) => a.fingerprint);
@@ -123,7 +126,10 @@ export function notificationPipeline(deps: PipelineDeps): (flush: GroupFlush) =>
             );
             return false;
           }
-          deps.logger.debug({ integration: key, groupKey, reason, alerts: payload.alerts.length }, "notification sent");
+          deps.logger.debug(
+            { integration: key, groupKey, reason, alerts: payload.alerts.length },
+            "notification sent",
+          );
         }
         deps.nflog.log(key, groupKey, firing, resolved, 2 * route.opts.repeatIntervalMs);
         return true;
