@@ -46,9 +46,16 @@ export class AggregationGroup {
     this.timer = clock.setTimer(() => this.tick(), route.opts.groupWaitMs);
   }
 
-  /** Holds the alert; an alert already older than group_wait brings the first flush forward to now. */
   insert(alert: HeldAlert): void {
     this.alerts.set(alert.fingerprint, alert);
+  }
+
+  /**
+   * The group's first alert is already older than group_wait (re-sent, or regrouped after a restart
+   * or reload): there is nothing left to wait for, so the first flush is now (Alertmanager checks
+   * only the alert that creates the group).
+   */
+  flushNowIfOld(alert: HeldAlert): void {
     if (!this.hasFlushed && alert.startsAt + this.route.opts.groupWaitMs < this.clock.now()) {
       this.reschedule(0);
     }
@@ -184,8 +191,11 @@ export class Dispatcher {
           this.logger,
         );
         groups.set(key, group);
+        group.insert(alert);
+        group.flushNowIfOld(alert);
+      } else {
+        group.insert(alert);
       }
-      group.insert(alert);
     }
   }
 
