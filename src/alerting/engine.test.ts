@@ -328,6 +328,38 @@ ${webhook("fine", fine.url)}`,
     expect(third.engine.alerts().map((a) => a.labels.alertname)).toEqual(["Stays"]);
   });
 
+  it("keeps alerts, silences and the notification log across a reload", async () => {
+    const hook = await receiver();
+    const other = await receiver();
+    const clock = new ManualClock(T0);
+    const yaml = (url: string) =>
+      `route: {receiver: hook, group_wait: 0s, group_interval: 1m, repeat_interval: 1h}\nreceivers:\n${webhook("hook", url)}`;
+    const { engine } = engineOn(yaml(hook.url), clock);
+    const silence = engine.silences.set({
+      matchers: [{ name: "alertname", value: "Quiet", isRegex: false, isEqual: true }],
+      startsAt: T0,
+      endsAt: T0 + HOUR,
+      createdBy: "test",
+      comment: "",
+    });
+    engine.receive([{ labels: { alertname: "Down" }, endsAt: T0 + 2 * HOUR }]);
+    await step(clock, engine, 0);
+    expect(hook.requests).toHaveLength(1);
+
+    // Same receiver name, new URL: the log still says this group was notified, so nothing is re-sent.
+    engine.reload(parseAlertingConfig(yaml(other.url)));
+    await step(clock, engine, 0);
+    await step(clock, engine, MIN);
+    expect(other.requests).toHaveLength(0);
+    expect(engine.alerts().map((a) => a.labels.alertname)).toEqual(["Down"]);
+    expect(engine.silences.get(silence.id)?.status.state).toBe("active");
+    // A new alert in the group is news: it goes to the new URL.
+    engine.receive([{ labels: { alertname: "Down", instance: "b" }, endsAt: T0 + 2 * HOUR }]);
+    await step(clock, engine, MIN);
+    expect(payloads(other).map((p) => p.alerts.length)).toEqual([2]);
+    expect(hook.requests).toHaveLength(1);
+  });
+
   it("takes lineops's rule alerts through notify() and refuses invalid POSTs whole", async () => {
     const hook = await receiver();
     const clock = new ManualClock(T0);
