@@ -12,7 +12,13 @@ import { routeTable, type RouteEntry } from "./api/auth.js";
 import { buildServer } from "./api/server.js";
 import { TlsFiles } from "./api/tls.js";
 import { checkListeners, urlHost } from "./api/transport.js";
-import { resolveConfig, type ConfigOverrides, type ResolvedConfig } from "./config/config.js";
+import { createAlertingEngine, type AlertingEngine } from "./alerting/index.js";
+import {
+  alertingConfigOf,
+  resolveConfig,
+  type ConfigOverrides,
+  type ResolvedConfig,
+} from "./config/config.js";
 import type { LineSpec } from "./config/line-schema.js";
 import { createAnalysisRunner, DeploymentEngine, gateWaiter, loadLineFile } from "./deployment/index.js";
 import { EventBus } from "./events/bus.js";
@@ -54,6 +60,8 @@ export type Lineops = {
   tokens: TokenRepository;
   deployment: DeploymentEngine;
   monitoring: MonitoringEngine;
+  /** Alertmanager's side: alerts from lineops's rules and the v2 API, routed to receivers. */
+  alerting: AlertingEngine;
   runtime: ProcessRuntime;
   /** The data plane's client: the front doors' routing table as the data plane holds it. */
   frontDoors: DataPlaneClient;
@@ -61,7 +69,7 @@ export type Lineops = {
   bus: EventBus;
   /** Resolves once the line applied at start has settled (every service ready or failed). */
   settled: Promise<void>;
-  /** Re-reads the line file and applies it (SIGHUP). */
+  /** Re-reads lineops.yaml's rule files and alerting config, then the line file, and applies them (SIGHUP). */
   reload(): Promise<unknown>;
   /** The API's route table: every route with its role and accepted body types. */
   routes: readonly RouteEntry[];
@@ -86,6 +94,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   // Validate the line before anything starts: bad input must leave nothing running.
   const initialLine: LineSpec | undefined = config.lineFile ? loadLineFile(config.lineFile) : undefined;
   const ruleFiles = config.ruleFiles.map((file) => ({ file, groups: loadRuleFile(file).groups }));
+  const alertingConfig = alertingConfigOf(config);
   /** This API's address once it listens: alerts' generatorURL and templates' $externalURL. */
   let externalURL = "";
   const { web } = config;
@@ -126,6 +135,14 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   const tokens = new TokenRepository(db);
   const audit = new AuditRepository(db);
   const revisions = new RevisionRepository(db);
+  // Alerts, silences and the notification log are read back from the store here; notifying starts
+  // once the API listens (externalURL is known), before the rules evaluate.
+  const alerting = createAlertingEngine({
+    config: alertingConfig,
+    db,
+    logger,
+    externalURL: () => externalURL,
+  });
 
   const bus = new EventBus((err, topic) => logger.error({ err, topic }, "event subscriber failed"));
   // One pool for instances (always on loopback) and front doors (on web.front_doors.host): a port is
@@ -170,11 +187,12 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     ruleFiles,
     logger,
     // Alerting rules: state in the store (a restart keeps firing alerts firing and `for` progress),
-    // templates expanded by the Go text/template engine, generatorURL on this API. Their alerts go
-    // nowhere yet: the Alertmanager-compatible dispatcher is the rest of P8.
+    // templates expanded by the Go text/template engine, generatorURL on this API; their alerts go
+    // to the alerting engine's dispatcher, as an external Prometheus's would.
     alerting: {
       store: new AlertStateRepository(db),
       externalURL: () => externalURL,
+      notify: alerting.notify,
     },
   });
   // The front doors live in the data plane, a process of their own that outlives lineops: found
@@ -228,9 +246,15 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     }
     // lineops.yaml's rule_files, read again; a bad file throws before anything changes, and alerts
     // whose rule still exists keep their state.
-    const files = resolveConfig(opts).ruleFiles.map((file) => ({ file, groups: loadRuleFile(file).groups }));
+    // The alerting configuration too, read and checked before either changes: a bad one (a route
+    // naming an unknown receiver) throws and the running one stays. Alerts, silences and the
+    // notification log are kept.
+    const fresh = resolveConfig(opts);
+    const files = fresh.ruleFiles.map((file) => ({ file, groups: loadRuleFile(file).groups }));
+    const nextAlerting = alertingConfigOf(fresh);
     await monitoring.reloadRules(files);
     logger.info({ files: files.map((f) => f.file) }, "rule files reloaded");
+    alerting.reload(nextAlerting);
     return deployment.reloadLine();
   };
   const app = await buildServer(
@@ -315,6 +339,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   }
 
   let traffic: DemoTraffic | undefined;
+  alerting.start();
   await monitoring.start();
   await monitoring.setSelfTarget(config.server.host, port, tlsFiles ? "https" : "http");
   discovery.start();
@@ -335,10 +360,11 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   })();
   settled.catch((err: unknown) => logger.error({ err }, "applying the line failed"));
 
-  // Start order: 1 store (db) -> 2 runtime, router (built) -> 3 monitoring (TSDB open) ->
-  // 4 deployment (built) -> 5 API listening -> 6 running instances re-adopted -> 7 monitoring started (scrape,
-  // rules, host) -> 8 instance discovery -> 9 deployment started, line applied, ready, traffic.
-  // Stop runs it backwards: 9 -> 1. The one exception is the API: it is how work enters lineops,
+  // Start order: 1 store (db), alerting built (alerts, silences, nflog loaded) -> 2 runtime, router
+  // (built) -> 3 monitoring (TSDB open) -> 4 deployment (built) -> 5 API listening -> 6 running
+  // instances re-adopted -> 7a alert dispatcher started (stored alerts regrouped) -> 7 monitoring
+  // started (scrape, rules, host) -> 8 instance discovery -> 9 deployment started, line applied,
+  // ready, traffic. Stop runs it backwards: 9 -> 1. The one exception is the API: it is how work enters lineops,
   // so it stops accepting calls first; it listens as early as 5 because its port is what keeps a
   // second lineops from adopting this one's instances (6).
   const stop = (opts: { stopLine?: boolean } = {}) =>
@@ -354,6 +380,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       await deployment.stop({ stopLine });
       await discovery.stop(); // 8
       await monitoring.stop(); // 7 and 3: scrape, rules and host metrics, then the TSDB
+      await alerting.stop(); // 7a: deliveries in flight end before the store closes
       // 2. Without stopLine the front doors keep serving their last table and the instances keep
       // running with their pidfiles: the next start re-adopts both.
       await (stopLine ? frontDoors.shutdown() : frontDoors.detach());
@@ -372,6 +399,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     tokens,
     deployment,
     monitoring,
+    alerting,
     runtime,
     frontDoors,
     bus,

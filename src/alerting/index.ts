@@ -1,6 +1,7 @@
 // The alerting engine's public entry (what main.ts, the API and other engines may import):
 // Alertmanager-compatible configuration, routing, inhibition and time intervals; silences, the
-// notification log and alert fingerprints. The dispatcher, receivers and API join as they are built.
+// notification log and alert fingerprints; the alert store, dispatcher and the engine that ties them
+// together (createAlertingEngine). The API joins as it is built.
 export {
   loadAlertingConfig,
   parseAlertingConfig,
@@ -96,3 +97,29 @@ export {
   type NotifyResult,
   type WebhookConfig as WebhookNotifierConfig,
 } from "./notify/webhook.js";
+export {
+  createAlertingEngine,
+  DEFAULT_ALERT_GC_INTERVAL_MS,
+  incomingAlertOf,
+  webhookNotifierOf,
+  type AlertingEngine,
+  type AlertingEngineOptions,
+  type AlertingLogger,
+  type RuleAlert,
+} from "./engine.js";
+export {
+  AlertStore,
+  AlertStoreErrors,
+  isResolved,
+  mergeAlerts,
+  prepareAlerts,
+  type HeldAlert,
+} from "./dispatch/alert-store.js";
+export type {
+  AlertGroupView,
+  AlertingService,
+  AlertQuery,
+  AlertState,
+  AlertView,
+  IncomingAlert,
+} from "./types.js";

@@ -1,6 +1,13 @@
 // Resolves the effective configuration: defaults < lineops.yaml < environment < command-line flags.
 import path from "node:path";
-import { loadYamlFile, parseYaml } from "./load.js";
+import {
+  loadAlertingConfig,
+  parseAlertingConfig,
+  resolveAlertingConfig,
+  validateAlertingConfig,
+  type AlertingConfig,
+} from "../alerting/index.js";
+import { loadYamlFile, parseYaml, type Validator } from "./load.js";
 import { configSchema, type LineopsConfig } from "./schema.js";
 
 export type ConfigOverrides = {
@@ -24,10 +31,42 @@ export type ResolvedConfig = LineopsConfig & {
   lineFile?: string;
   /** Absolute paths of the rule files. */
   ruleFiles: string[];
+  /** Absolute path of alerting_file, if set. */
+  alertingFile?: string;
+};
+
+/** lineops.yaml's whole-file checks: the alerting section's, with paths inside lineops.yaml. */
+const validateConfig: Validator<LineopsConfig> = (c) => {
+  const problems = c.alerting === undefined ? [] : validateAlertingConfig(c.alerting, ["alerting"]);
+  if (c.alerting !== undefined && c.alerting_file !== undefined) {
+    problems.push({ path: ["alerting_file"], message: "alerting and alerting_file are exclusive: use one" });
+  }
+  return problems;
 };
 
 export function loadConfigFile(file: string): LineopsConfig {
-  return loadYamlFile(file, configSchema);
+  return loadYamlFile(file, configSchema, validateConfig);
+}
+
+/**
+ * Without an alerting configuration, alerts are still taken, grouped and shown (the API and amtool
+ * work) but sent nowhere: one receiver with no integrations, as Alertmanager's "null" receiver idiom.
+ */
+const NO_ALERTING = 'route:\n  receiver: "null"\nreceivers:\n  - name: "null"\n';
+
+/**
+ * The alerting configuration lineops.yaml names: its `alerting:` section, the Alertmanager file of
+ * `alerting_file` (read now, so a reload sees its changes), or the built-in one that sends nothing.
+ * Throws ConfigError (file:line:col) for a bad file.
+ */
+export function alertingConfigOf(config: ResolvedConfig): AlertingConfig {
+  if (config.alerting !== undefined) {
+    return resolveAlertingConfig(config.alerting);
+  }
+  if (config.alertingFile !== undefined) {
+    return loadAlertingConfig(config.alertingFile);
+  }
+  return parseAlertingConfig(NO_ALERTING, "(built-in alerting configuration)");
 }
 
 /** Reads the config file named by flags or LINEOPS_CONFIG (none is fine) and applies overrides. */
@@ -38,7 +77,7 @@ export function resolveConfig(
   // An empty variable counts as unset, as shells and CI templates often export "".
   const env = Object.fromEntries(Object.entries(processEnv).filter(([, v]) => v !== undefined && v !== ""));
   const source = flags.configFile ?? env.LINEOPS_CONFIG;
-  const base = source ? loadConfigFile(source) : parseYaml("{}", "(defaults)", configSchema);
+  const base = source ? loadConfigFile(source) : parseYaml("{}", "(defaults)", configSchema, validateConfig);
   const envPort = env.LINEOPS_PORT === undefined ? undefined : Number(env.LINEOPS_PORT);
   if (envPort !== undefined && !(Number.isInteger(envPort) && envPort >= 0 && envPort < 65536)) {
     throw new Error(`LINEOPS_PORT: "${env.LINEOPS_PORT}" is not a port number`);
@@ -74,5 +113,6 @@ export function resolveConfig(
     logging: { level: flags.logLevel ?? base.logging.level },
     lineFile,
     ruleFiles: base.rule_files.map(relative),
+    ...(base.alerting_file !== undefined ? { alertingFile: relative(base.alerting_file) } : {}),
   };
 }

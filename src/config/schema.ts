@@ -1,6 +1,7 @@
 // The schema of lineops.yaml, the control plane's own configuration. Every key has a default,
 // so an empty file (or none at all) is a valid configuration.
 import { z } from "zod";
+import { alertingConfigSchema } from "../alerting/index.js";
 import { duration } from "../model/duration.js";
 import { scrapeConfigSchema } from "./scrape-schema.js";
 
@@ -148,6 +149,13 @@ export const configSchema = z.strictObject({
   monitoring,
   /** Prometheus rule files (recording rules), relative to this file; globs are not expanded. */
   rule_files: z.array(z.string().min(1)).default([]),
+  /**
+   * Alertmanager's configuration (route tree, receivers, inhibit_rules, time_intervals), inline; see
+   * docs/alerting-configuration.md. Without it and alerting_file, alerts are kept and shown but sent nowhere.
+   */
+  alerting: alertingConfigSchema.optional(),
+  /** An Alertmanager configuration file instead of the inline section, relative to this file. */
+  alerting_file: z.string().min(1).optional(),
   /** Extra scrape jobs, in Prometheus's syntax (e.g. a node_exporter). */
   scrape_configs: z.array(scrapeConfigSchema).default([]),
   traffic: z

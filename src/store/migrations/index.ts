@@ -146,4 +146,25 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: "alerting_alerts",
+    // The Alertmanager side's alert store: every alert received (POSTed or from lineops's own rules),
+    // one row per fingerprint, written before receive() returns, so a restart (even SIGKILL) still
+    // has the firing alerts and the resolves not yet sent. Alertmanager keeps alerts in memory only.
+    // timeout = 1 when endsAt was filled in from resolve_timeout (Alertmanager's Alert.Timeout).
+    sql: `
+      CREATE TABLE alerts (
+        fingerprint TEXT PRIMARY KEY,
+        labels TEXT NOT NULL,
+        annotations TEXT NOT NULL,
+        starts_at INTEGER NOT NULL,
+        ends_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        generator_url TEXT NOT NULL,
+        timeout INTEGER NOT NULL CHECK (timeout IN (0, 1))
+      );
+      CREATE INDEX alerts_ends_at ON alerts (ends_at);
+    `,
+  },
 ];
