@@ -96,3 +96,11 @@ export {
   type NotifyResult,
   type WebhookConfig as WebhookNotifierConfig,
 } from "./notify/webhook.js";
+export type {
+  AlertGroupView,
+  AlertingService,
+  AlertQuery,
+  AlertState,
+  AlertView,
+  IncomingAlert,
+} from "./types.js";
