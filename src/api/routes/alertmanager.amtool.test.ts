@@ -197,7 +197,7 @@ describe("amtool against lineops", () => {
       "expire",
       "00000000-0000-0000-0000-000000000000",
     );
-    // amtool 0.25's spec had no 404 for DELETE (its server answered 500); Alertmanager 0.27+ answers 404, as lineops.
+    // amtool 0.25's spec had no 404 for DELETE (its server answered 500); Alertmanager 0.26+ answers 404, as lineops.
     expect(unknown).toMatch(/status 404/);
   });
 });
