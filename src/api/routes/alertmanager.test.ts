@@ -513,6 +513,36 @@ describe("authentication, roles, body types and paths", () => {
   });
 });
 
+describe("the OpenAPI document", () => {
+  it("publishes the /api/v2 routes with their zod schemas", async () => {
+    const res = await call("GET", "/api/v1/openapi.json", { token: viewer() });
+    expect(res.status).toBe(200);
+    const paths = (
+      res.body as {
+        paths: Record<string, Record<string, { requestBody?: unknown; parameters?: { name: string }[] }>>;
+      }
+    ).paths;
+    expect(
+      Object.keys(paths)
+        .filter((p) => p.startsWith("/api/v2/"))
+        .sort(),
+    ).toEqual([
+      "/api/v2/alerts",
+      "/api/v2/alerts/groups",
+      "/api/v2/receivers",
+      "/api/v2/silence/{silenceID}",
+      "/api/v2/silences",
+      "/api/v2/status",
+    ]);
+    expect(paths["/api/v2/silences"]?.post?.requestBody).toMatchObject({
+      content: { "application/json": { schema: { type: "object", additionalProperties: false } } },
+    });
+    expect(paths["/api/v2/alerts"]?.get?.parameters?.map((p) => p.name)).toEqual(
+      expect.arrayContaining(["filter", "receiver", "silenced"]),
+    );
+  });
+});
+
 describe("without an alerting engine", () => {
   it("the /api/v2 routes do not exist", async () => {
     const bare = await startAlertmanagerApi({ withAlerting: false });
