@@ -12,6 +12,7 @@ import { ApiErrors, toEnvelope } from "./errors.js";
 import type { ApiMetrics } from "./metrics.js";
 import { prometheusRoutes } from "./prometheus/routes.js";
 import { adminRoutes } from "./routes/admin.js";
+import { alertmanagerRoutes } from "./routes/alertmanager.js";
 import { analysisRoutes } from "./routes/analysis.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
@@ -122,5 +123,8 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   prometheusRoutes(api, ctx.monitoring);
   analysisRoutes(api, ctx.monitoring);
   deploymentRoutes(api, ctx);
+  if (ctx.alerting) {
+    alertmanagerRoutes(api, ctx.alerting, { version: ctx.version });
+  }
   return app;
 }

@@ -170,3 +170,127 @@ export type {
 } from "../monitoring/index.js";
 /** One series of a trend analysis: its labels and the figures of that analysis. */
 export type AnalysisRow = { metric: Record<string, string> } & Record<string, unknown>;
+
+// ---- Alertmanager API v2 (/api/v2): Alertmanager's own shapes, so amtool and Prometheus work unchanged.
+// Times are RFC 3339 strings on the wire (checked here; the routes convert them to the ms numbers of
+// the AlertingService); errors are answered as Alertmanager does, a JSON string (routes/alertmanager.ts).
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/** ms since the epoch of an RFC 3339 time, or undefined when the text is not one (Go's time.Parse refuses Feb 30). */
+export function parseRfc3339(text: string): number | undefined {
+  const m = RFC3339.exec(text);
+  if (m === null) {
+    return undefined;
+  }
+  const [y, mo, d, h, mi, s] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+  const day = new Date(Date.UTC(y, mo - 1, d));
+  const offsetOk = m[9] === undefined || (Number(m[9]) < 24 && Number(m[10]) < 60);
+  if (day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d || h > 23 || mi > 59 || s > 60 || !offsetOk) {
+    return undefined;
+  }
+  const ms = Date.parse(text.toUpperCase());
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+const rfc3339 = z.string().refine((t) => parseRfc3339(t) !== undefined, {
+  message: 'must be an RFC 3339 time ("2026-05-04T12:00:00Z")',
+});
+const labelSet = z.record(z.string(), z.string());
+
+/** A boolean query parameter as go-swagger reads it; absent means true for the alert filters. */
+const amBool = z.enum(["true", "false"]).optional();
+/** `filter` may be repeated (`?filter=a="b"&filter=c=~"d"`): one string or several. */
+const repeated = z.union([z.string(), z.array(z.string())]).optional();
+
+export const amAlertsQuery = z.object({
+  active: amBool,
+  silenced: amBool,
+  inhibited: amBool,
+  unprocessed: amBool,
+  filter: repeated,
+  receiver: z.string().optional(),
+});
+export const amSilencesQuery = z.object({ filter: repeated });
+export const amSilenceParams = z.object({ silenceID: z.string() });
+
+/** POST /api/v2/alerts: postableAlerts. Unknown fields are errors, as in every lineops body. */
+export const amPostableAlerts = z.array(
+  z.strictObject({
+    labels: labelSet,
+    annotations: labelSet.optional(),
+    startsAt: rfc3339.optional(),
+    endsAt: rfc3339.optional(),
+    generatorURL: z.string().optional(),
+  }),
+);
+export type AmPostableAlert = z.input<typeof amPostableAlerts>[number];
+
+/** POST /api/v2/silences: postableSilence; with `id` it updates that silence. */
+export const amPostableSilence = z.strictObject({
+  id: z.string().optional(),
+  matchers: z
+    .array(
+      z.strictObject({
+        name: z.string(),
+        value: z.string(),
+        isRegex: z.boolean(),
+        isEqual: z.boolean().default(true),
+      }),
+    )
+    .min(1),
+  startsAt: rfc3339,
+  endsAt: rfc3339,
+  createdBy: z.string(),
+  comment: z.string(),
+});
+export type AmPostableSilence = z.input<typeof amPostableSilence>;
+
+export type AmMatcher = { name: string; value: string; isRegex: boolean; isEqual: boolean };
+export type AmAlertStatus = {
+  state: "active" | "suppressed" | "unprocessed";
+  silencedBy: string[];
+  inhibitedBy: string[];
+  mutedBy: string[];
+};
+/** gettableAlert */
+export type AmAlert = {
+  annotations: Record<string, string>;
+  endsAt: string;
+  fingerprint: string;
+  receivers: { name: string }[];
+  startsAt: string;
+  status: AmAlertStatus;
+  updatedAt: string;
+  generatorURL?: string;
+  labels: Record<string, string>;
+};
+/** alertGroup */
+export type AmAlertGroup = { alerts: AmAlert[]; labels: Record<string, string>; receiver: { name: string } };
+/** gettableSilence */
+export type AmSilence = {
+  id: string;
+  status: { state: "pending" | "active" | "expired" };
+  updatedAt: string;
+  comment: string;
+  createdBy: string;
+  endsAt: string;
+  matchers: AmMatcher[];
+  startsAt: string;
+};
+export type AmPostSilenceResponse = { silenceID: string };
+/** alertmanagerStatus */
+export type AmStatus = {
+  cluster: { status: "disabled"; peers: [] };
+  versionInfo: {
+    branch: string;
+    buildDate: string;
+    buildUser: string;
+    goVersion: string;
+    revision: string;
+    version: string;
+  };
+  config: { original: string };
+  uptime: string;
+};
+export type AmReceiver = { name: string };

@@ -97,6 +97,10 @@ export class ApiClient {
     return this.request<T>("POST", pathAndQuery, body);
   }
 
+  async delete<T>(pathAndQuery: string): Promise<T> {
+    return this.request<T>("DELETE", pathAndQuery);
+  }
+
   /** POST with a raw text body (a YAML document). */
   async postText<T>(pathAndQuery: string, text: string, contentType: string): Promise<T> {
     return this.request<T>("POST", pathAndQuery, text, contentType);
@@ -132,9 +136,12 @@ export class ApiClient {
       parsed = undefined;
     }
     if (res.status < 200 || res.status > 299) {
-      const env = parsed as { error?: string; code?: string } | undefined;
-      throw new CliError(`${method} ${pathAndQuery}: ${res.status} ${env?.error ?? text.slice(0, 200)}`);
+      // lineops's envelope, or a bare JSON string: the Alertmanager API's errors (/api/v2).
+      const env = parsed as { error?: string; code?: string } | string | undefined;
+      const message = typeof env === "string" ? env : (env?.error ?? text.slice(0, 200));
+      throw new CliError(`${method} ${pathAndQuery}: ${res.status} ${message}`);
     }
+    // A 200 without a body (Alertmanager's DELETE /api/v2/silence/{id}) is undefined.
     return parsed as T;
   }
 }

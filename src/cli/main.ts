@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { LineopsError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { CliError } from "./client.js";
+import { registerAlertCommands } from "./commands/alerts.js";
 import { registerDeployCommands } from "./commands/deploy.js";
 import { registerMonitoringCommands } from "./commands/monitoring.js";
 import { registerReadCommands } from "./commands/read.js";
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerReadCommands(program);
   registerMonitoringCommands(program);
   registerDeployCommands(program);
+  registerAlertCommands(program);
   registerTsdbCommands(program);
   registerCheckCommands(program);
   registerAdminTokenCommand(program);
