@@ -270,6 +270,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       metrics: metrics.registry,
       isReady: () => ready,
       reload,
+      // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
+      alerting,
     },
     {
       bodyLimitBytes: config.server.bodyLimitBytes,
