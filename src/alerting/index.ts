@@ -123,3 +123,4 @@ export type {
   AlertView,
   IncomingAlert,
 } from "./types.js";
+export { resolveConfigPaths } from "./config/paths.js";

@@ -4,6 +4,7 @@ import {
   loadAlertingConfig,
   parseAlertingConfig,
   resolveAlertingConfig,
+  resolveConfigPaths,
   validateAlertingConfig,
   type AlertingConfig,
 } from "../alerting/index.js";
@@ -60,11 +61,13 @@ const NO_ALERTING = 'route:\n  receiver: "null"\nreceivers:\n  - name: "null"\n'
  * Throws ConfigError (file:line:col) for a bad file.
  */
 export function alertingConfigOf(config: ResolvedConfig): AlertingConfig {
+  // Files named inside the configuration are relative to the file it was read from.
   if (config.alerting !== undefined) {
-    return resolveAlertingConfig(config.alerting);
+    const dir = config.source ? path.dirname(path.resolve(config.source)) : process.cwd();
+    return resolveConfigPaths(resolveAlertingConfig(config.alerting), dir);
   }
   if (config.alertingFile !== undefined) {
-    return loadAlertingConfig(config.alertingFile);
+    return resolveConfigPaths(loadAlertingConfig(config.alertingFile), path.dirname(config.alertingFile));
   }
   return parseAlertingConfig(NO_ALERTING, "(built-in alerting configuration)");
 }
