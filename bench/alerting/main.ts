@@ -134,7 +134,8 @@ async function run(args: Args): Promise<void> {
         rule: "bench_value > 0.5, for: 0s",
         spacingMs: args.spacingMs,
         timeoutMs: args.timeoutMs,
-        latencyFrom: "first scrape that served the 1 to that system (deliveryMs); flip time (fromFlipMs)",
+        latencyFrom:
+          "delivery*: first scrape that served the 1 to that system; fromEval*: the alert's startsAt (its firing evaluation, wall clock); fromFlip*: the flip",
         prometheusArgs: "defaults (--rules.alert.resend-delay=1m)",
         alertmanagerArgs: "--cluster.listen-address= (no clustering)",
         badWebhookPayloads: server.badPayloads(),

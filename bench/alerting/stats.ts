@@ -1,10 +1,10 @@
 // Per-system latencies of the counted rounds and their summary (nearest-rank percentiles, ms).
 import type { RoundTimes, System } from "./target.js";
 
-export type Latencies = { fromScrape: number[]; fromFlip: number[]; misses: number };
+export type Latencies = { fromScrape: number[]; fromFlip: number[]; fromEval: number[]; misses: number };
 
 export function latencies(rounds: RoundTimes[], system: System): Latencies {
-  const out: Latencies = { fromScrape: [], fromFlip: [], misses: 0 };
+  const out: Latencies = { fromScrape: [], fromFlip: [], fromEval: [], misses: 0 };
   for (const r of rounds) {
     const delivered = r.deliveredAt[system];
     if (delivered === undefined) {
@@ -12,6 +12,10 @@ export function latencies(rounds: RoundTimes[], system: System): Latencies {
       continue;
     }
     out.fromFlip.push(delivered - r.flippedAt);
+    const sinceStartsAt = r.sinceStartsAt[system];
+    if (sinceStartsAt !== undefined) {
+      out.fromEval.push(sinceStartsAt);
+    }
     const scraped = r.scrapedAt[system];
     if (scraped !== undefined) {
       out.fromScrape.push(delivered - scraped);
@@ -37,6 +41,8 @@ export function summarize(l: Latencies) {
     deliveryP50Ms: ms(percentile(l.fromScrape, 50)),
     deliveryP99Ms: ms(percentile(l.fromScrape, 99)),
     deliveryMaxMs: ms(percentile(l.fromScrape, 100)),
+    fromEvalP50Ms: ms(percentile(l.fromEval, 50)),
+    fromEvalP99Ms: ms(percentile(l.fromEval, 99)),
     fromFlipP50Ms: ms(percentile(l.fromFlip, 50)),
     fromFlipP99Ms: ms(percentile(l.fromFlip, 99)),
     delivered: l.fromFlip.length,

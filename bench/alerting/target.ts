@@ -14,6 +14,11 @@ export type RoundTimes = {
   scrapedAt: Partial<Record<System, number>>;
   /** First firing notification naming this round, per system. */
   deliveredAt: Partial<Record<System, number>>;
+  /**
+   * That notification's arrival minus the alert's startsAt (the evaluation that fired it), wall clock:
+   * the rule engine + notification pipeline alone, without the scrape-to-evaluation phase wait.
+   */
+  sinceStartsAt: Partial<Record<System, number>>;
 };
 
 export type BenchServer = {
@@ -26,7 +31,9 @@ export type BenchServer = {
   close(): Promise<void>;
 };
 
-type WebhookBody = { alerts?: { status?: string; labels?: Record<string, string> }[] };
+type WebhookBody = {
+  alerts?: { status?: string; labels?: Record<string, string>; startsAt?: string }[];
+};
 
 export async function startBenchServer(): Promise<BenchServer> {
   const rounds = new Map<number, RoundTimes>();
@@ -45,7 +52,7 @@ export async function startBenchServer(): Promise<BenchServer> {
     return `${lines.join("\n")}\n`;
   };
 
-  const onWebhook = (system: System, body: string, now: number) => {
+  const onWebhook = (system: System, body: string, now: number, wallNow: number) => {
     let parsed: WebhookBody;
     try {
       parsed = JSON.parse(body) as WebhookBody;
@@ -62,6 +69,10 @@ export async function startBenchServer(): Promise<BenchServer> {
       const times = rounds.get(round);
       if (alert.status === "firing" && times && times.deliveredAt[system] === undefined) {
         times.deliveredAt[system] = now;
+        const startsAt = Date.parse(alert.startsAt ?? "");
+        if (Number.isFinite(startsAt)) {
+          times.sinceStartsAt[system] = wallNow - startsAt;
+        }
       }
     }
   };
@@ -69,6 +80,7 @@ export async function startBenchServer(): Promise<BenchServer> {
   const server = http.createServer((req, res) => {
     // Taken before the body is read: the receiver's own parsing is not the systems' latency.
     const now = performance.now();
+    const wallNow = Date.now();
     const url = req.url ?? "";
     const metrics = /^\/metrics\/(lineops|baseline)$/.exec(url);
     if (req.method === "GET" && metrics) {
@@ -81,7 +93,7 @@ export async function startBenchServer(): Promise<BenchServer> {
       const chunks: Buffer[] = [];
       req.on("data", (c: Buffer) => chunks.push(c));
       req.on("end", () => {
-        onWebhook(hook[1] as System, Buffer.concat(chunks).toString("utf8"), now);
+        onWebhook(hook[1] as System, Buffer.concat(chunks).toString("utf8"), now, wallNow);
         res.writeHead(200).end();
       });
       return;
@@ -98,7 +110,7 @@ export async function startBenchServer(): Promise<BenchServer> {
     port,
     rounds,
     flipUp(round) {
-      rounds.set(round, { flippedAt: performance.now(), scrapedAt: {}, deliveredAt: {} });
+      rounds.set(round, { flippedAt: performance.now(), scrapedAt: {}, deliveredAt: {}, sinceStartsAt: {} });
       value.set(round, 1);
     },
     flipDown(round) {
