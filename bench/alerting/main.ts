@@ -71,6 +71,7 @@ async function run(args: Args): Promise<void> {
     });
     stops.push(() => prometheus.stop());
     const lineops = await startLineops({
+      stopLine: true, // its data plane goes with it
       root: ROOT,
       dataDir: path.join(work, "lineops-data"),
       configYaml: lineopsYaml({ targetPort: server.port, intervalMs: args.intervalMs, rulesFile }),
