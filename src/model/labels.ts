@@ -45,3 +45,26 @@ function keyOf(labels: Labels, sortedNames: readonly string[], skipEmpty: boolea
   }
   return key;
 }
+
+/**
+ * Prometheus's labels.Compare (and Alertmanager's LabelSet.Before): label pairs in name order,
+ * name then value, then the shorter set first.
+ */
+export function compareLabels(a: Labels, b: Labels): number {
+  const an = Object.keys(a).sort();
+  const bn = Object.keys(b).sort();
+  const l = Math.min(an.length, bn.length);
+  for (let i = 0; i < l; i++) {
+    const x = an[i] as string;
+    const y = bn[i] as string;
+    if (x !== y) {
+      return x < y ? -1 : 1;
+    }
+    const xv = a[x] as string;
+    const yv = b[y] as string;
+    if (xv !== yv) {
+      return xv < yv ? -1 : 1;
+    }
+  }
+  return an.length - bn.length;
+}

@@ -1,26 +1,7 @@
 // Alertmanager's orders: alerts in a notification and a group (types.AlertSlice: by job, then
 // instance, then the label sets) and groups in GET /api/v2/alerts/groups (by group labels, then
 // receiver), so receivers and tools see the same order as from Alertmanager.
-import type { Labels } from "../../model/labels.js";
-
-/** Prometheus's LabelSet.Before: name by name in sorted order, then value, then the shorter set. */
-export function compareLabelSets(a: Labels, b: Labels): number {
-  const an = Object.keys(a).sort();
-  const bn = Object.keys(b).sort();
-  for (let i = 0; i < Math.min(an.length, bn.length); i++) {
-    const x = an[i] as string;
-    const y = bn[i] as string;
-    if (x !== y) {
-      return x < y ? -1 : 1;
-    }
-    const xv = a[x] as string;
-    const yv = b[y] as string;
-    if (xv !== yv) {
-      return xv < yv ? -1 : 1;
-    }
-  }
-  return an.length - bn.length;
-}
+import { compareLabels, type Labels } from "../../model/labels.js";
 
 /** types.AlertSlice's order: `job`, then `instance` (an alert having the label first), then the label sets. */
 export function compareAlerts(a: { labels: Labels }, b: { labels: Labels }): number {
@@ -40,14 +21,14 @@ export function compareAlerts(a: { labels: Labels }, b: { labels: Labels }): num
       return x < y ? -1 : 1;
     }
   }
-  return compareLabelSets(a.labels, b.labels);
+  return compareLabels(a.labels, b.labels);
 }
 
 export function compareGroups(
   a: { labels: Labels; receiver: string },
   b: { labels: Labels; receiver: string },
 ): number {
-  const byLabels = compareLabelSets(a.labels, b.labels);
+  const byLabels = compareLabels(a.labels, b.labels);
   if (byLabels !== 0) {
     return byLabels;
   }

@@ -3,6 +3,7 @@
 // the UTF-8 parser's when only it succeeds, and when both fail the classic parser's error is reported.
 import type { LineopsError } from "../../errors.js";
 import type { Labels, Matcher, MatchType } from "../../model/labels.js";
+import { quote } from "../../model/gotemplate/fmt.js";
 import { compileRegex, type Regex } from "../../model/regexp.js";
 import { AlertingErrors } from "../errors.js";
 
@@ -564,33 +565,5 @@ const SIMPLE_ESCAPES: Readonly<Record<string, number>> = {
   '"': 34,
 };
 
-/** Go's strconv.Quote for the names and values Alertmanager prints quoted. */
-export function goQuote(s: string): string {
-  let out = '"';
-  for (const c of s) {
-    const cp = c.codePointAt(0) as number;
-    const named = QUOTE_ESCAPES[c];
-    if (named !== undefined) {
-      out += named;
-    } else if (cp < 0x20 || cp === 0x7f) {
-      out += `\\x${cp.toString(16).padStart(2, "0")}`;
-    } else if (cp >= 0xd800 && cp <= 0xdfff) {
-      out += "\\ufffd";
-    } else {
-      out += c;
-    }
-  }
-  return `${out}"`;
-}
-
-const QUOTE_ESCAPES: Readonly<Record<string, string>> = {
-  "\u0007": "\\a",
-  "\b": "\\b",
-  "\f": "\\f",
-  "\n": "\\n",
-  "\r": "\\r",
-  "\t": "\\t",
-  "\v": "\\v",
-  "\\": "\\\\",
-  '"': '\\"',
-};
+/** Go's strconv.Quote for the names and values Alertmanager prints quoted (the one in model/gotemplate). */
+export const goQuote = (s: string): string => quote(s);

@@ -8,7 +8,7 @@ import { PromqlErrors } from "./errors.js";
 import { formatFloat } from "./format.js";
 import { isValidLabelName } from "./parser.js";
 import type { QueryState } from "./state.js";
-import { newSeries, withoutLabels } from "./value.js";
+import { compareLabels, newSeries, withoutLabels } from "./value.js";
 import type { VectorValue, VSeries } from "./value.js";
 
 /** f(value, scalar params at this step, step index) → value, or undefined for no output. */
@@ -159,22 +159,6 @@ export function natLess(a: string, b: string): boolean {
   return ca.length < cb.length;
 }
 
-function compareLabelSets(a: Labels, b: Labels): number {
-  const an = Object.keys(a).sort();
-  const bn = Object.keys(b).sort();
-  for (let i = 0; i < an.length && i < bn.length; i++) {
-    const x = an[i] as string;
-    const y = bn[i] as string;
-    if (x !== y) {
-      return x < y ? -1 : 1;
-    }
-    if (a[x] !== b[y]) {
-      return (a[x] as string) < (b[y] as string) ? -1 : 1;
-    }
-  }
-  return an.length - bn.length;
-}
-
 export function sortByLabel(series: VSeries[], labels: string[], desc: boolean): VSeries[] {
   return series.slice().sort((a, b) => {
     for (const l of labels) {
@@ -186,7 +170,7 @@ export function sortByLabel(series: VSeries[], labels: string[], desc: boolean):
       const less = natLess(x, y);
       return (less ? -1 : 1) * (desc ? -1 : 1);
     }
-    return compareLabelSets(a.labels, b.labels) * (desc ? -1 : 1);
+    return compareLabels(a.labels, b.labels) * (desc ? -1 : 1);
   });
 }
 

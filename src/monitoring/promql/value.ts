@@ -43,25 +43,8 @@ export function countPoints(v: Value): number {
   return v.kind === "scalar" ? v.vals.length : 0;
 }
 
-/** Prometheus's labels.Compare: label pairs in name order, then by count. */
-export function compareLabels(a: Labels, b: Labels): number {
-  const an = Object.keys(a).sort();
-  const bn = Object.keys(b).sort();
-  const l = Math.min(an.length, bn.length);
-  for (let i = 0; i < l; i++) {
-    const x = an[i] as string;
-    const y = bn[i] as string;
-    if (x !== y) {
-      return x < y ? -1 : 1;
-    }
-    const xv = a[x] as string;
-    const yv = b[y] as string;
-    if (xv !== yv) {
-      return xv < yv ? -1 : 1;
-    }
-  }
-  return an.length - bn.length;
-}
+/** Prometheus's labels.Compare (the one implementation lives in the shared model). */
+export { compareLabels } from "../../model/labels.js";
 
 export function withoutLabels(labels: Labels, drop: readonly string[]): Labels {
   const out: Record<string, string> = {};
