@@ -108,7 +108,6 @@ describe("Prometheus-compatible API", () => {
   });
 
   it("rejects an invalid remote write whole, and a viewer's write", async () => {
-    const before = (await call("/api/v1/status/tsdb", viewer)).body.data.headStats.numSeries;
     const garbage = await write(operator, Buffer.from("definitely not snappy"));
     expect(garbage.status).toBe(400);
     expect(garbage.body.errorType).toBe("bad_data");
@@ -119,7 +118,11 @@ describe("Prometheus-compatible API", () => {
     ]);
     expect((await write(operator, mixed)).status).toBe(400);
     expect((await call(`/api/v1/series?match[]=good_series&start=0`, viewer)).body.data).toEqual([]);
-    expect((await call("/api/v1/status/tsdb", viewer)).body.data.headStats.numSeries).toBe(before);
+    // Neither series of the request was stored (the head's series count is no measure of that:
+    // lineops's self-scrape and host metrics add series meanwhile; CI once saw 2 → 174).
+    expect(
+      (await call(`/api/v1/series?match[]=${encodeURIComponent('{job="x"}')}&start=0`, viewer)).body.data,
+    ).toEqual([]);
     expect((await write(viewer, mixed)).status).toBe(403);
   });
 
