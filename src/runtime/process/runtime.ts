@@ -356,6 +356,12 @@ export class ProcessRuntime implements Runtime {
   }
 
   #onReadiness(entry: Entry, healthy: boolean, last: ProbeResult): void {
+    // A failing probe of an adopted process (not our child: no exit event) may mean it has exited:
+    // ask first, so it is reported exited, never unready, whichever probe callback runs first.
+    const proc = entry.proc;
+    if (!healthy && proc && !proc.child) {
+      this.#checkAdopted(entry, proc);
+    }
     const { state, adopted } = entry.inst;
     if (healthy && (state === "starting" || state === "unready")) {
       this.#setState(entry, "ready", undefined);
