@@ -13,6 +13,7 @@ import { Tsdb } from "../tsdb/tsdb.js";
 import { loadRuleFile } from "./files.js";
 import { promqlQuerier } from "../query.js";
 import { RuleManager } from "./manager.js";
+import { ManualClock } from "../../test-support/manual-clock.js";
 
 const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), "fixtures");
 
@@ -117,5 +118,51 @@ describe("recording rules", () => {
     expect(() => loadRuleFile(file)).toThrow(
       /r\.yaml:5:15: groups\[0\]\.rules\[0\]\.expr: recording rule "a": 1:17: parse error/,
     );
+  });
+});
+
+describe("group schedule", () => {
+  it("runs each evaluation a little after its aligned instant, stamped with the instant, so it sees that instant's scrape", async () => {
+    const db = Tsdb.open(tempDir(), { autoCompact: false });
+    const engine = new Engine({});
+    const start = 1_700_000_000_000 + 250;
+    const clock = new ManualClock(start);
+    const rules = new RuleManager(promqlQuerier(engine, db).instant, db, pino({ level: "silent" }), 1000, {
+      clock,
+    });
+    rules.load([
+      {
+        file: "x",
+        groups: [
+          {
+            name: "g",
+            limit: 0,
+            labels: {},
+            rules: [{ record: "seen", expr: "temp", labels: {}, annotations: {} }],
+          },
+        ],
+      },
+    ]);
+    rules.start();
+    const aligned = start - 250 + 1000;
+    // Default lag: 100 ms at most, a tenth of the 1 s interval.
+    expect(clock.pending()).toEqual([aligned + 100]);
+    await clock.advance(aligned - start);
+    // A scrape that started at the aligned instant commits its sample 30 ms later.
+    await clock.advance(30);
+    const app = db.appender();
+    app.append({ __name__: "temp" }, aligned, 21);
+    app.commit();
+    expect(rules.groupHealth()[0]?.lastEvaluation).toBeUndefined();
+    await clock.advance(70);
+    expect(rules.groupHealth()[0]?.lastEvaluation).toBe(aligned);
+    const res = toPrometheusJson(await engine.instantQuery(db, "seen", aligned));
+    expect(res).toEqual({
+      resultType: "vector",
+      result: [{ metric: { __name__: "seen" }, value: [aligned / 1000, "21"] }],
+    });
+    expect(clock.pending()).toEqual([aligned + 1000 + 100]);
+    rules.stop();
+    db.close();
   });
 });

@@ -47,6 +47,8 @@ export type GroupHealth = {
   rules: RuleHealth[];
 };
 
+const DEFAULT_EVALUATION_LAG_MS = 100;
+
 export type AlertingOptions = {
   /** Expands label and annotation templates (default: Go text/template with Prometheus's functions). */
   expand?: ExpandTemplate;
@@ -65,6 +67,13 @@ export type AlertingOptions = {
   restore?: Partial<RestoreOptions>;
   /** Evaluation timers and the time state is restored at (tests pass a manual clock). */
   clock?: Clock;
+  /**
+   * How long after its aligned instant a group's evaluation runs, at most (it never exceeds a tenth
+   * of the interval). Scrapes of a few targets start at the same aligned instants; evaluating at the
+   * instant itself would miss the sample being scraped and alert one interval late. The evaluation
+   * timestamp stays the aligned instant. Default 100 ms; 0 evaluates at the instant.
+   */
+  evaluationLagMs?: number;
 };
 
 /**
@@ -117,6 +126,7 @@ type GroupContext = {
   resendDelayMs: number;
   externalURL: () => string;
   clock: Clock;
+  evaluationLagMs: number;
 };
 
 class RuleGroup {
@@ -194,7 +204,9 @@ class RuleGroup {
     this.running = true;
     const clock = this.ctx.clock;
     const now = clock.now();
-    // Evaluate at aligned times so every restart evaluates at the same instants.
+    const lag = Math.max(0, Math.min(this.ctx.evaluationLagMs, Math.floor(this.intervalMs / 10)));
+    // Evaluate at aligned times so every restart evaluates at the same instants; run `lag` later so
+    // a scrape that started at the same instant has committed its samples.
     let next = now - (now % this.intervalMs) + this.intervalMs;
     const tick = async () => {
       const t = next;
@@ -208,12 +220,12 @@ class RuleGroup {
       }
       // One evaluation at a time: iterations an evaluation overran are skipped, as in Prometheus.
       next = t + this.intervalMs;
-      while (next <= clock.now()) {
+      while (next + lag <= clock.now()) {
         next += this.intervalMs;
       }
-      this.timer = clock.setTimer(() => void tick(), next - clock.now());
+      this.timer = clock.setTimer(() => void tick(), next + lag - clock.now());
     };
-    this.timer = clock.setTimer(() => void tick(), next - now);
+    this.timer = clock.setTimer(() => void tick(), next + lag - now);
   }
 
   stop(): void {
@@ -512,6 +524,7 @@ export class RuleManager {
       resendDelayMs: alerting.resendDelayMs ?? 60_000,
       externalURL,
       clock: alerting.clock ?? systemClock,
+      evaluationLagMs: alerting.evaluationLagMs ?? DEFAULT_EVALUATION_LAG_MS,
     };
     this.restoreOptions = { ...DEFAULT_RESTORE, ...alerting.restore };
   }
