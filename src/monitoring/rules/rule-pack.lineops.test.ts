@@ -109,9 +109,12 @@ ${sampleService("quality-inspection")}`,
       typeof v === "string" ? a.labels[k] === v : v.test(a.labels[k] ?? ""),
     );
 
-  /** Before its fault, the alert is neither pending nor firing: it fires for that fault, not another. */
+  /**
+   * Before its fault the alert is not firing: it fires for that fault, not another. (Pending is
+   * allowed: on a loaded machine one scrape can time out and make `up == 0` pending for a moment.)
+   */
   async function expectQuiet(name: string, where: Record<string, string | RegExp>) {
-    expect((await alerts()).filter((a) => matches(a, name, where))).toEqual([]);
+    expect((await alerts()).filter((a) => a.state === "firing" && matches(a, name, where))).toEqual([]);
   }
 
   async function waitFiring(name: string, where: Record<string, string | RegExp>, timeoutMs = 30_000) {
@@ -148,7 +151,7 @@ ${sampleService("quality-inspection")}`,
       expect(alert.annotations.summary).toBe(
         `Scrapes of quality-inspection at ${alert.labels.instance} fail`,
       );
-      expect(alert.annotations.runbook_url).toBe("docs/runbooks/monitoring-stopped-ingesting.md");
+      expect(alert.annotations.runbook_url).toBe("docs/runbooks/scrape-target-down.md");
     } finally {
       process.kill(pid as number, "SIGCONT");
     }
@@ -159,16 +162,22 @@ ${sampleService("quality-inspection")}`,
     const frontDoor = lineops.deployment.service("quality-inspection").status.url ?? "";
     // Three crash faults through the front door, each to the restarted process: after two restarts
     // within the crash-loop window the third crash leaves the instance failed.
+    const base = instancesOf("quality-inspection")[0]?.restarts ?? 0;
     for (let crash = 1; crash <= 3; crash++) {
-      await waitFor(
-        async () => {
+      const state = await waitFor(
+        () => {
           const [i] = instancesOf("quality-inspection");
-          return i?.state === "ready" && i.restarts === crash - 1;
+          return (i?.state === "ready" && i.restarts === base + crash - 1) || i?.state === "failed"
+            ? i.state
+            : undefined;
         },
         20_000,
         `quality-inspection ready after ${crash - 1} restart(s)`,
         50,
       );
+      if (state === "failed") {
+        break; // restarts before this test were still inside the crash-loop window
+      }
       await waitFor(
         async () => {
           const res = await fetch(`${frontDoor}/faults`, {
@@ -181,12 +190,6 @@ ${sampleService("quality-inspection")}`,
         10_000,
         `crash fault #${crash} accepted through the front door`,
         100,
-      );
-      await waitFor(
-        () => instancesOf("quality-inspection")[0]?.state !== "ready",
-        10_000,
-        `quality-inspection exiting after crash #${crash}`,
-        20,
       );
     }
     await waitFor(
@@ -220,7 +223,7 @@ ${sampleService("quality-inspection")}`,
     const alert = await waitFiring("RuleEvaluationFailing", { rule_group: /;broken$/ });
     expect(alert.labels.severity).toBe("warning");
     expect(alert.annotations.summary).toBe(`Rules of group ${alert.labels.rule_group} fail to evaluate`);
-    expect(alert.annotations.runbook_url).toBe("docs/runbooks/monitoring-stopped-ingesting.md");
+    expect(alert.annotations.runbook_url).toBe("docs/runbooks/rule-evaluation-failing.md");
     // The failure the alert points at, where its description says to look.
     const groups = (await api("GET", "/api/v1/rules", { token })).body.data.groups as {
       name: string;
