@@ -280,8 +280,10 @@ ${sampleService("quality-inspection")}`,
   it("fires DiskWillFillIn24Hours and DiskWillFillIn4Hours for a real filesystem filling up", async () => {
     const disk = mountLoopFilesystem(tempDir("lineops-rule-pack-disk-"), 32);
     let filler: NodeJS.Timeout | undefined;
-    const fd = openSync(path.join(disk.mountpoint, "fill"), "w");
+    let fd: number | undefined;
     try {
+      const file = openSync(path.join(disk.mountpoint, "fill"), "w");
+      fd = file;
       const where = { mountpoint: disk.mountpoint };
       await waitFor(
         async () =>
@@ -301,8 +303,8 @@ ${sampleService("quality-inspection")}`,
         return 1 - s.bavail / s.blocks;
       };
       const write = () => {
-        writeSync(fd, chunk);
-        fsyncSync(fd);
+        writeSync(file, chunk);
+        fsyncSync(file);
       };
       while (usedShare() < 0.5) {
         write();
@@ -334,7 +336,9 @@ ${sampleService("quality-inspection")}`,
       expect(seen.get("DiskWillFillIn24Hours")?.annotations.runbook_url).toBe("docs/runbooks/disk-full.md");
     } finally {
       clearInterval(filler);
-      closeSync(fd);
+      if (fd !== undefined) {
+        closeSync(fd);
+      }
       disk.remove();
     }
   }, 60_000);
