@@ -15,9 +15,7 @@ import { startSettledLineops } from "../../test-support/lineops.js";
 import { waitFor } from "../../test-support/wait.js";
 import { PACKAGE_ROOT } from "../../version.js";
 import { promtoolBinary } from "../test-support/prometheus.js";
-
-const RULES_DIR = path.join(PACKAGE_ROOT, "examples", "rules");
-const PACK = ["line.rules.yml", "lineops.rules.yml"];
+import { PACK, RULES_DIR, scaledPackFile } from "./test-support/scaled-rule-pack.js";
 
 function promtool(...args: string[]): string {
   return execFileSync(promtoolBinary(), args, { cwd: RULES_DIR, encoding: "utf8", stdio: "pipe" });
@@ -83,32 +81,6 @@ describe("the default rule pack, by Prometheus's own tools", () => {
   });
 });
 
-/**
- * The pack with time compressed about 300-fold: every range window and `for` maps to a few seconds,
- * groups evaluate every 500 ms. A window the map does not know fails the test, so a change of the
- * pack cannot silently leave this test on the old windows.
- */
-const SCALED_WINDOWS: Record<string, string> = {
-  "5m": "4s",
-  "15m": "30s",
-  "30m": "8s",
-  "1h": "12s",
-  "6h": "20s",
-};
-
-function scaledRules(text: string): string {
-  return text
-    .replace(/\[(\w+)\]/g, (_m, w: string) => {
-      const scaled = SCALED_WINDOWS[w];
-      if (scaled === undefined) {
-        throw new Error(`rule pack window [${w}] has no scaled equivalent in SCALED_WINDOWS`);
-      }
-      return `[${scaled}]`;
-    })
-    .replace(/^(\s+)for: \S+$/gm, "$1for: 1s")
-    .replace(/^(\s+)interval: \S+$/gm, "$1interval: 500ms");
-}
-
 describe("the default rule pack, on the real line", () => {
   let lineops: Lineops;
   let token = "";
@@ -117,7 +89,7 @@ describe("the default rule pack, on the real line", () => {
   beforeAll(async () => {
     const dir = tempDir("lineops-rule-pack-");
     for (const file of PACK) {
-      writeFileSync(path.join(dir, file), scaledRules(readFileSync(path.join(RULES_DIR, file), "utf8")));
+      writeFileSync(path.join(dir, file), scaledPackFile(file));
     }
     writeFileSync(
       path.join(dir, "lineops.yaml"),
