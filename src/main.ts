@@ -13,6 +13,7 @@ import { buildServer } from "./api/server.js";
 import { TlsFiles } from "./api/tls.js";
 import { checkListeners, urlHost } from "./api/transport.js";
 import { createAlertingEngine, type AlertingEngine } from "./alerting/index.js";
+import { DashboardService, dashboardSeriesIndex, loadDashboardFiles } from "./dashboard/index.js";
 import {
   alertingConfigOf,
   resolveConfig,
@@ -39,6 +40,7 @@ import { DeploymentRepository } from "./store/deployments.js";
 import { openDb } from "./store/db.js";
 import { secureDataDir } from "./store/permissions.js";
 import { AlertStateRepository } from "./store/alert-state.js";
+import { DashboardRepository } from "./store/dashboards.js";
 import { FrontDoorRepository } from "./store/front-doors.js";
 import { RevisionRepository } from "./store/revisions.js";
 import { TokenRepository } from "./store/tokens.js";
@@ -94,6 +96,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   // Validate the line before anything starts: bad input must leave nothing running.
   const initialLine: LineSpec | undefined = config.lineFile ? loadLineFile(config.lineFile) : undefined;
   const ruleFiles = config.ruleFiles.map((file) => ({ file, groups: loadRuleFile(file).groups }));
+  const dashboardFiles = loadDashboardFiles(config.dashboardFiles, Date.now());
   const alertingConfig = alertingConfigOf(config);
   /** This API's address once it listens: alerts' generatorURL and templates' $externalURL. */
   let externalURL = "";
@@ -237,6 +240,11 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     logger,
   });
 
+  // User dashboards: stored ones and those provisioned from dashboard_files (read-only in the UI);
+  // variable queries read monitoring's series index.
+  const dashboards = new DashboardService(new DashboardRepository(db), dashboardSeriesIndex(monitoring));
+  dashboards.setProvisioned(dashboardFiles);
+
   let ready = false;
   const reload = async () => {
     // A bad certificate on reload throws here and keeps the running one (and the running line).
@@ -252,9 +260,11 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     const fresh = resolveConfig(opts);
     const files = fresh.ruleFiles.map((file) => ({ file, groups: loadRuleFile(file).groups }));
     const nextAlerting = alertingConfigOf(fresh);
+    const nextDashboards = loadDashboardFiles(fresh.dashboardFiles, Date.now());
     await monitoring.reloadRules(files);
     logger.info({ files: files.map((f) => f.file) }, "rule files reloaded");
     alerting.reload(nextAlerting);
+    dashboards.setProvisioned(nextDashboards);
     return deployment.reloadLine();
   };
   const app = await buildServer(
@@ -272,6 +282,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       reload,
       // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
       alerting,
+      dashboards,
     },
     {
       bodyLimitBytes: config.server.bodyLimitBytes,

@@ -14,6 +14,7 @@ import { prometheusRoutes } from "./prometheus/routes.js";
 import { adminRoutes } from "./routes/admin.js";
 import { alertmanagerRoutes } from "./routes/alertmanager.js";
 import { analysisRoutes } from "./routes/analysis.js";
+import { dashboardRoutes } from "./routes/dashboards.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { statusRoutes } from "./routes/status.js";
@@ -125,6 +126,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   deploymentRoutes(api, ctx);
   if (ctx.alerting) {
     alertmanagerRoutes(api, ctx.alerting, { version: ctx.version });
+  }
+  if (ctx.dashboards) {
+    dashboardRoutes(api, ctx.dashboards);
   }
   return app;
 }

@@ -34,6 +34,8 @@ export type ResolvedConfig = LineopsConfig & {
   ruleFiles: string[];
   /** Absolute path of alerting_file, if set. */
   alertingFile?: string;
+  /** Absolute paths of the provisioned dashboard files. */
+  dashboardFiles: string[];
 };
 
 /** lineops.yaml's whole-file checks: the alerting section's, with paths inside lineops.yaml. */
@@ -116,6 +118,7 @@ export function resolveConfig(
     logging: { level: flags.logLevel ?? base.logging.level },
     lineFile,
     ruleFiles: base.rule_files.map(relative),
+    dashboardFiles: base.dashboard_files.map(relative),
     ...(base.alerting_file !== undefined ? { alertingFile: relative(base.alerting_file) } : {}),
   };
 }

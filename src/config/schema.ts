@@ -156,6 +156,8 @@ export const configSchema = z.strictObject({
   alerting: alertingConfigSchema.optional(),
   /** An Alertmanager configuration file instead of the inline section, relative to this file. */
   alerting_file: z.string().min(1).optional(),
+  /** Provisioned dashboards (YAML or JSON, docs/dashboards.md), relative to this file; read-only in the UI. */
+  dashboard_files: z.array(z.string().min(1)).default([]),
   /** Extra scrape jobs, in Prometheus's syntax (e.g. a node_exporter). */
   scrape_configs: z.array(scrapeConfigSchema).default([]),
   traffic: z

@@ -167,4 +167,20 @@ export const migrations: Migration[] = [
       CREATE INDEX alerts_ends_at ON alerts (ends_at);
     `,
   },
+  {
+    version: 7,
+    name: "dashboards",
+    // User dashboards (the JSON of src/dashboard/dashboards/model.ts). version counts saves, so two
+    // editors cannot overwrite each other unnoticed (a save names the version it started from).
+    sql: `
+      CREATE TABLE dashboards (
+        uid TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        updated_by TEXT NOT NULL
+      );
+    `,
+  },
 ];
