@@ -400,9 +400,9 @@ class RuleGroup {
   /**
    * Takes over the state of the same group before a reload (Prometheus's CopyState): rules matched
    * by name and labels, in order, keep their alerts and series; series of unmatched old rules are
-   * marked stale at the first evaluation.
+   * marked stale at the first evaluation. Returns the old rules that found no successor.
    */
-  copyState(from: RuleGroup): void {
+  copyState(from: RuleGroup): RuleEntry[] {
     this.health.lastEvaluation = from.health.lastEvaluation;
     this.health.evaluationTimeMs = from.health.evaluationTimeMs;
     // Counters stay monotonic across a reload, so rate() sees no reset.
@@ -427,11 +427,31 @@ class RuleGroup {
       }
     }
     this.staleSeries = [...from.staleSeries];
-    for (const left of byMatch.values()) {
-      for (const r of left) {
-        this.staleSeries.push(...r.previous.values());
-      }
+    const gone = [...byMatch.values()].flat();
+    for (const r of gone) {
+      this.staleSeries.push(...r.previous.values());
     }
+    return gone;
+  }
+
+  /**
+   * The resolves of the alerts these rules (removed by a reload) had notified: Prometheus just stops
+   * sending them and Alertmanager keeps them firing until their endsAt runs out (minutes, and a
+   * repeat may go out meanwhile); the rule is gone, so its alerts end now.
+   */
+  resolvesOf(entries: RuleEntry[], now: number): AlertForDispatch[] {
+    const url = this.ctx.externalURL();
+    return entries.flatMap((entry) =>
+      [...(entry.health.alerting?.active.values() ?? [])]
+        .filter((a) => a.lastSentAt !== undefined)
+        .map((a) => ({
+          labels: { ...a.labels },
+          annotations: { ...a.annotations },
+          startsAt: a.firedAt ?? a.activeAt,
+          endsAt: Math.min(a.resolvedAt ?? now, now),
+          generatorURL: generatorURL(url, entry.health.query),
+        })),
+    );
   }
 
   /** Resumes the stored alerts of rules that have none in memory (at start). */
@@ -533,16 +553,18 @@ export class RuleManager {
     const next = files.flatMap(({ file, groups }) =>
       groups.map((g) => new RuleGroup(g, file, g.interval ?? this.defaultIntervalMs, this.ctx)),
     );
+    const now = this.ctx.clock.now();
+    const resolves: AlertForDispatch[] = [];
     for (const g of next) {
       const before = old.get(g.key);
       if (before) {
-        g.copyState(before);
+        resolves.push(...before.resolvesOf(g.copyState(before), now));
         old.delete(g.key);
       }
     }
-    const now = this.ctx.clock.now();
     for (const removed of old.values()) {
       removed.markAllStale(now);
+      resolves.push(...removed.resolvesOf(removed.rules, now));
     }
     const store = this.ctx.store;
     if (store) {
@@ -557,6 +579,13 @@ export class RuleManager {
       }
     }
     this.groups = next;
+    if (resolves.length > 0) {
+      try {
+        this.ctx.notify(resolves);
+      } catch (err) {
+        this.ctx.logger.error({ err }, "alert notification sink failed");
+      }
+    }
     if (wasRunning) {
       this.start();
     }
