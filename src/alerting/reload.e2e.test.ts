@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ControlPlanes } from "../test-support/cli.js";
+import { ControlPlanes, servedAt } from "../test-support/cli.js";
 import { waitFor } from "../test-support/wait.js";
 import type { WebhookPayload } from "./notify/payload.js";
 import { startReceiver, type TestReceiver } from "./notify/test-support/receiver.js";
@@ -87,17 +87,7 @@ describe("lineops reloads rule files and the alerting config without a restart",
       "--log-level",
       "info",
     ]);
-    const { url, token } = await waitFor(
-      () => {
-        const u = /lineops (http:\/\/\S+)/.exec(serve.output())?.[1];
-        const t = /admin token \(shown once, store it now\): (\S+)/.exec(serve.output())?.[1];
-        return u && t ? { url: u, token: t } : undefined;
-      },
-      20_000,
-      "serve to print its URL and token",
-    ).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n${serve.output()}`);
-    });
+    const { url, token } = await servedAt(serve);
     const auth = { authorization: `Bearer ${token}` };
     const alerts = async () => {
       const res = await fetch(`${url}/api/v1/alerts`, { headers: auth });
