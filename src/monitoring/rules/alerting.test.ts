@@ -456,6 +456,16 @@ describe("alert state across restarts and reloads", () => {
     rules.load([]);
     expect(sent.flat().map((a) => [a.labels.alertname, a.endsAt])).toEqual([["Hot", reloadAt]]);
   });
+
+  it("does not resolve the alerts of a rule that moved to another group", async () => {
+    const { rules, temp, sent } = setup({ now: T0 + 30_000 });
+    rules.load(files([hot({ for: 0 })]));
+    temp("a", T0 - 1000, 60);
+    await rules.evaluateAll(T0);
+    sent.length = 0;
+    rules.load([{ file: "r.yaml", groups: [group([hot({ for: 0 })], { name: "elsewhere" })] }]);
+    expect(sent).toEqual([]);
+  });
 });
 
 describe("reload while evaluating", () => {

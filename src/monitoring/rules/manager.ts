@@ -554,18 +554,27 @@ export class RuleManager {
       groups.map((g) => new RuleGroup(g, file, g.interval ?? this.defaultIntervalMs, this.ctx)),
     );
     const now = this.ctx.clock.now();
-    const resolves: AlertForDispatch[] = [];
+    // A rule moved to another group or file starts over there (as in Prometheus) but goes on
+    // sending the same alerts: resolving them would only make the receiver see them flap.
+    const stillThere = new Set(next.flatMap((g) => g.rules.map((r) => r.match)));
+    const gone: { group: RuleGroup; rules: RuleEntry[] }[] = [];
     for (const g of next) {
       const before = old.get(g.key);
       if (before) {
-        resolves.push(...before.resolvesOf(g.copyState(before), now));
+        gone.push({ group: before, rules: g.copyState(before) });
         old.delete(g.key);
       }
     }
     for (const removed of old.values()) {
       removed.markAllStale(now);
-      resolves.push(...removed.resolvesOf(removed.rules, now));
+      gone.push({ group: removed, rules: removed.rules });
     }
+    const resolves = gone.flatMap(({ group, rules }) =>
+      group.resolvesOf(
+        rules.filter((r) => !stillThere.has(r.match)),
+        now,
+      ),
+    );
     const store = this.ctx.store;
     if (store) {
       const keys = next.flatMap((g) => g.rules.flatMap((r) => (r.ruleKey ? [r.ruleKey] : [])));
