@@ -10,6 +10,7 @@ import { createMetrics } from "./api/metrics.js";
 import { startDemoTraffic, type DemoTraffic } from "./demo-traffic.js";
 import { routeTable, type RouteEntry } from "./api/auth.js";
 import { buildServer } from "./api/server.js";
+import { reloadStatus } from "./api/reload-status.js";
 import { TlsFiles } from "./api/tls.js";
 import { checkListeners, urlHost } from "./api/transport.js";
 import { createAlertingEngine, type AlertingEngine } from "./alerting/index.js";
@@ -246,7 +247,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   dashboards.setProvisioned(dashboardFiles);
 
   let ready = false;
-  const reload = async () => {
+  const reloadConfig = async () => {
     // A bad certificate on reload throws here and keeps the running one (and the running line).
     const tls = tlsFiles?.reload();
     if (tls) {
@@ -267,6 +268,9 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     dashboards.setProvisioned(nextDashboards);
     return deployment.reloadLine();
   };
+  // Reloads run one at a time; the last one's outcome is on /metrics.
+  const reloads = reloadStatus(metrics.registry);
+  const reload = () => reloads.run(reloadConfig);
   const app = await buildServer(
     {
       version: VERSION,

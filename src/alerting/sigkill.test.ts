@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ControlPlanes } from "../test-support/cli.js";
+import { ControlPlanes, servedAt } from "../test-support/cli.js";
 import { waitFor } from "../test-support/wait.js";
 import type { WebhookPayload } from "./notify/payload.js";
 import { startReceiver, type TestReceiver } from "./notify/test-support/receiver.js";
@@ -79,17 +79,7 @@ alerting:
       notifications().filter((p) => p.groupLabels.alertname === alertname && p.status === status);
 
     const first = serve();
-    const { url, token } = await waitFor(
-      () => {
-        const u = /lineops (http:\/\/\S+)/.exec(first.output())?.[1];
-        const t = /admin token \(shown once, store it now\): (\S+)/.exec(first.output())?.[1];
-        return u && t ? { url: u, token: t } : undefined;
-      },
-      20_000,
-      "serve to print its URL and token",
-    ).catch((err: unknown) => {
-      throw new Error(`${String(err)}\n${first.output()}`);
-    });
+    const { url, token } = await servedAt(first);
     const alertsOf = async (base: string) => {
       const res = await fetch(`${base}/api/v1/alerts`, { headers: { authorization: `Bearer ${token}` } });
       return ((await res.json()) as { data: { alerts: ApiAlert[] } }).data.alerts;

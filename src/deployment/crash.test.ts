@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ControlPlanes, isAlive, runCli } from "../test-support/cli.js";
+import { ControlPlanes, isAlive, runCli, servedAt } from "../test-support/cli.js";
 import { tempDir } from "../test-support/line.js";
 import { waitFor } from "../test-support/wait.js";
 import { PACKAGE_ROOT } from "../version.js";
@@ -72,15 +72,8 @@ const exited = (child: ReturnType<typeof serve>) =>
 describe("control plane killed mid-deployment", () => {
   it("re-adopts the line and resumes the deployment where it was", async () => {
     const first = serve();
-    const env = await waitFor(
-      () => {
-        const url = /lineops (http:\/\/\S+)/.exec(first.output())?.[1];
-        const token = /admin token \(shown once, store it now\): (\S+)/.exec(first.output())?.[1];
-        return url && token ? { LINEOPS_URL: url, LINEOPS_TOKEN: token } : undefined;
-      },
-      20_000,
-      "serve to print its URL and token",
-    );
+    const served = await servedAt(first);
+    const env = { LINEOPS_URL: served.url, LINEOPS_TOKEN: served.token };
     await ready(first, env);
     const dep = await cli<{ id: string }>(
       ["deploy", "station-controller", "--version", "1.1.0", "--no-wait"],

@@ -5,6 +5,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { stopLineOf } from "../runtime/stop-line.js";
 import { PACKAGE_ROOT } from "../version.js";
+import { waitFor } from "./wait.js";
 
 export const CLI = path.join(PACKAGE_ROOT, "dist", "src", "cli", "main.js");
 
@@ -53,6 +54,27 @@ export function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Where a started `lineops serve` listens and the admin token it printed (once, on a fresh data
+ * dir); fails with the process's output if it prints neither within `timeoutMs`.
+ */
+export function servedAt(
+  serve: ReturnType<typeof spawnCli>,
+  timeoutMs = 20_000,
+): Promise<{ url: string; token: string }> {
+  return waitFor(
+    () => {
+      const url = /lineops (http:\/\/\S+)/.exec(serve.output())?.[1];
+      const token = /admin token \(shown once, store it now\): (\S+)/.exec(serve.output())?.[1];
+      return url && token ? { url, token } : undefined;
+    },
+    timeoutMs,
+    "serve to print its URL and token",
+  ).catch((err: unknown) => {
+    throw new Error(`${String(err)}\n${serve.output()}`, { cause: err });
+  });
 }
 
 /**

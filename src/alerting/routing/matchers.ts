@@ -4,6 +4,7 @@
 import type { LineopsError } from "../../errors.js";
 import type { Labels, Matcher, MatchType } from "../../model/labels.js";
 import { quote } from "../../model/gotemplate/fmt.js";
+import { goUnquote } from "../../model/go-strings.js";
 import { compileRegex, type Regex } from "../../model/regexp.js";
 import { AlertingErrors } from "../errors.js";
 
@@ -381,11 +382,12 @@ export function parseUtf8Matchers(input: string): LabelMatcher[] {
     if (t.kind !== "quoted") {
       return t.value;
     }
-    const v = goUnquote(t.value);
-    if (v === undefined) {
-      throw new Error(`${t.columnStart}:${t.columnEnd}: ${t.value}: invalid input`);
+    try {
+      return goUnquote(t.value, { quotes: '"' });
+    } catch (e) {
+      // Alertmanager's words for any fault Go's strconv.Unquote finds.
+      throw new Error(`${t.columnStart}:${t.columnEnd}: ${t.value}: invalid input`, { cause: e });
     }
-    return v;
   };
 
   let hasOpenBrace = false;
@@ -481,89 +483,6 @@ function parseEnd(l: Lexer, out: LabelMatcher[]): LabelMatcher[] {
   }
   return out;
 }
-
-/**
- * Go's strconv.Unquote of a double-quoted literal: \a \b \f \n \r \t \v \\ \" \ooo \xhh (bytes, which
- * must form UTF-8 together), \uhhhh, \Uhhhhhhhh; no raw newline. Undefined when Go would fail.
- */
-export function goUnquote(quoted: string): string | undefined {
-  if (quoted.length < 2 || !quoted.startsWith('"') || !quoted.endsWith('"')) {
-    return undefined;
-  }
-  const body = quoted.slice(1, -1);
-  const bytes: number[] = [];
-  const encoder = new TextEncoder();
-  const pushText = (s: string) => bytes.push(...encoder.encode(s));
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i] as string;
-    if (c === '"' || c === "\n") {
-      return undefined;
-    }
-    if (c !== "\\") {
-      const cp = body.codePointAt(i) as number;
-      if (cp >= 0xd800 && cp <= 0xdfff) {
-        return undefined; // a lone surrogate is not UTF-8
-      }
-      const ch = String.fromCodePoint(cp);
-      pushText(ch);
-      i += ch.length - 1;
-      continue;
-    }
-    const e = body[++i];
-    const simple = e === undefined ? undefined : SIMPLE_ESCAPES[e];
-    if (simple !== undefined) {
-      bytes.push(simple);
-      continue;
-    }
-    const hex = (n: number): number | undefined => {
-      const h = body.slice(i + 1, i + 1 + n);
-      if (h.length !== n || !/^[0-9a-fA-F]+$/.test(h)) {
-        return undefined;
-      }
-      i += n;
-      return parseInt(h, 16);
-    };
-    if (e === "x") {
-      const b = hex(2);
-      if (b === undefined) {
-        return undefined;
-      }
-      bytes.push(b);
-    } else if (e === "u" || e === "U") {
-      const cp = hex(e === "u" ? 4 : 8);
-      if (cp === undefined || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-        return undefined;
-      }
-      pushText(String.fromCodePoint(cp));
-    } else if (e !== undefined && e >= "0" && e <= "7") {
-      const o = body.slice(i, i + 3);
-      if (!/^[0-7]{3}$/.test(o) || parseInt(o, 8) > 255) {
-        return undefined;
-      }
-      bytes.push(parseInt(o, 8));
-      i += 2;
-    } else {
-      return undefined;
-    }
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Uint8Array.from(bytes));
-  } catch {
-    return undefined; // upstream: quoted string contains invalid UTF-8 code points
-  }
-}
-
-const SIMPLE_ESCAPES: Readonly<Record<string, number>> = {
-  a: 7,
-  b: 8,
-  f: 12,
-  n: 10,
-  r: 13,
-  t: 9,
-  v: 11,
-  "\\": 92,
-  '"': 34,
-};
 
 /** Go's strconv.Quote for the names and values Alertmanager prints quoted (the one in model/gotemplate). */
 export const goQuote = (s: string): string => quote(s);

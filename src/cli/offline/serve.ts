@@ -86,10 +86,11 @@ async function run(cmd: Command, demo: boolean): Promise<void> {
   const stopLine = demo || flags.stopLine === true;
   installSignalHandlers(() => lineops.stop({ stopLine }), lineops.logger, stopLine);
   process.on("SIGHUP", () => {
-    lineops.logger.info("SIGHUP: reloading the TLS certificate and the line file");
+    lineops.logger.info("SIGHUP: reloading the TLS certificate, rule files, alerting config and line file");
     lineops.reload().then(
-      () => lineops.logger.info("line reloaded"),
-      (err: unknown) => lineops.logger.error({ err }, "reload failed; the running line is unchanged"),
+      () => lineops.logger.info("configuration reloaded"),
+      (err: unknown) =>
+        lineops.logger.error({ err }, "reload failed; the running configuration and line are unchanged"),
     );
   });
 

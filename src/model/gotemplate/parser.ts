@@ -3,6 +3,7 @@
 // Errors carry the offset of the token at fault; parseTemplate turns it into line:col.
 import type { Arg, Command, Node, NumberValue, Pipe } from "./ast.js";
 import { LexError, lex, type Token } from "./lexer.js";
+import { GoStringError, goUnquote, goUnquoteChar } from "../go-strings.js";
 
 export class ParseError extends Error {
   constructor(
@@ -501,24 +502,28 @@ class Parser {
   }
 
   private unquote(t: Token): string {
-    if (t.type === "rawString") {
-      return t.text.slice(1, -1).replaceAll("\r", "");
+    try {
+      // Go strings are bytes; escaped bytes that are not UTF-8 print as U+FFFD.
+      return goUnquote(t.text, { invalidUtf8: "replace" });
+    } catch (e) {
+      throw new ParseError(`invalid syntax in quoted string ${t.text}: ${errorReason(e)}`, t.pos);
     }
-    const value = unquoteGo(t.text.slice(1, -1), '"');
-    if (value === undefined) {
-      throw new ParseError(`invalid syntax in quoted string ${t.text}`, t.pos);
-    }
-    return value;
   }
 
   private unquoteChar(t: Token): number {
-    const value = unquoteGo(t.text.slice(1, -1), "'");
-    const cp = value?.codePointAt(0);
-    if (value === undefined || cp === undefined || String.fromCodePoint(cp) !== value) {
-      throw new ParseError(`malformed character constant: ${t.text}`, t.pos);
+    try {
+      return goUnquoteChar(t.text);
+    } catch (e) {
+      throw new ParseError(`malformed character constant: ${t.text}: ${errorReason(e)}`, t.pos);
     }
-    return cp;
   }
+}
+
+function errorReason(e: unknown): string {
+  if (e instanceof GoStringError) {
+    return e.reason;
+  }
+  throw e;
 }
 
 function isEmpty(list: Node[]): boolean {
@@ -527,59 +532,6 @@ function isEmpty(list: Node[]): boolean {
 
 function squash(s: string): string {
   return s.trim().replace(/\s+/g, " ");
-}
-
-const SIMPLE_ESCAPES: Record<string, number> = { a: 7, b: 8, f: 12, n: 10, r: 13, t: 9, v: 11, "\\": 92 };
-
-/** Go's strconv.Unquote of a quoted body: undefined when an escape is invalid. */
-function unquoteGo(body: string, quote: '"' | "'"): string | undefined {
-  const bytes: number[] = [];
-  const encoder = new TextEncoder();
-  const pushText = (s: string) => bytes.push(...encoder.encode(s));
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i] as string;
-    if (c !== "\\") {
-      const cp = body.codePointAt(i) ?? 0;
-      const ch = String.fromCodePoint(cp);
-      pushText(ch);
-      i += ch.length - 1;
-      continue;
-    }
-    const e = body[++i];
-    if (e === undefined) {
-      return undefined;
-    }
-    if (e in SIMPLE_ESCAPES) {
-      bytes.push(SIMPLE_ESCAPES[e] as number);
-    } else if (e === quote) {
-      bytes.push(quote.charCodeAt(0));
-    } else if (e === "x" || e === "u" || e === "U") {
-      const n = e === "x" ? 2 : e === "u" ? 4 : 8;
-      const hex = body.slice(i + 1, i + 1 + n);
-      if (!new RegExp(`^[0-9a-fA-F]{${n}}$`).test(hex)) {
-        return undefined;
-      }
-      const v = parseInt(hex, 16);
-      i += n;
-      if (e === "x") {
-        bytes.push(v);
-      } else if (v > 0x10ffff || (v >= 0xd800 && v < 0xe000)) {
-        return undefined;
-      } else {
-        pushText(String.fromCodePoint(v));
-      }
-    } else if (/[0-7]/.test(e)) {
-      const oct = body.slice(i, i + 3);
-      if (!/^[0-7]{3}$/.test(oct) || parseInt(oct, 8) > 255) {
-        return undefined;
-      }
-      bytes.push(parseInt(oct, 8));
-      i += 2;
-    } else {
-      return undefined;
-    }
-  }
-  return new TextDecoder().decode(new Uint8Array(bytes));
 }
 
 const INT64_MIN = -(2n ** 63n);

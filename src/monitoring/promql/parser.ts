@@ -19,6 +19,7 @@ import { compileRegex } from "../../model/regexp.js";
 import { lineColumn } from "../../model/text-position.js";
 import { Slicer } from "../slicer.js";
 import { parseDuration, parseNumber, unquote } from "./literals.js";
+import { GoStringError } from "../../model/go-strings.js";
 import { prepareForLezer } from "./lexfix.js";
 
 const EXPR_NODES = new Set([
@@ -439,7 +440,10 @@ class Converter {
     try {
       return unquote(this.text(n));
     } catch (e) {
-      return fail(n.from, (e as Error).message);
+      if (e instanceof GoStringError) {
+        return fail(n.from + e.offset, `error unquoting string: ${e.reason}`);
+      }
+      throw e;
     }
   }
 

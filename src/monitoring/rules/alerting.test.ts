@@ -420,11 +420,18 @@ describe("alert state across restarts and reloads", () => {
 
   it("keeps the state of rules that survive a reload and drops those of removed rules", async () => {
     const dir = tempDir();
-    const { rules, temp, series } = setup({ dir, withStore: true });
+    const reloadAt = T0 + 30_000;
+    const { rules, temp, series, sent } = setup({ dir, withStore: true, now: reloadAt });
     rules.load(files([hot({ for: 0 }), hot({ alert: "Removed", for: 0 })]));
     temp("a", T0 - 1000, 60);
     await rules.evaluateAll(T0);
+    expect(sent.flat().map((a) => a.labels.alertname)).toEqual(["Hot", "Removed"]);
+    sent.length = 0;
     rules.load(files([hot({ for: 0, annotations: { summary: "changed" } })]));
+    // The removed rule's alert is resolved at the reload, not left to time out at the receiver.
+    expect(sent.flat().map((a) => [a.labels.alertname, a.startsAt, a.endsAt])).toEqual([
+      ["Removed", T0, reloadAt],
+    ]);
     const store = new AlertStateRepository(openDb(dir));
     expect(store.load().map((a) => [a.labels.alertname, a.state])).toEqual([["Hot", "firing"]]);
     await rules.evaluateAll(T0 + MIN);
@@ -437,6 +444,27 @@ describe("alert state across restarts and reloads", () => {
     // The removed rule's ALERTS series is marked stale at the first evaluation after the reload.
     const removed = series("ALERTS").find((s) => s.labels.alertname === "Removed");
     expect(isStaleNaN(removed?.vs.at(-1) as number)).toBe(true);
+  });
+
+  it("resolves the notified alerts of a removed group, and never the pending ones", async () => {
+    const reloadAt = T0 + 30_000;
+    const { rules, temp, sent } = setup({ now: reloadAt });
+    rules.load(files([hot({ for: 0 }), hot({ alert: "Pending", for: 10 * MIN })]));
+    temp("a", T0 - 1000, 60);
+    await rules.evaluateAll(T0);
+    sent.length = 0;
+    rules.load([]);
+    expect(sent.flat().map((a) => [a.labels.alertname, a.endsAt])).toEqual([["Hot", reloadAt]]);
+  });
+
+  it("does not resolve the alerts of a rule that moved to another group", async () => {
+    const { rules, temp, sent } = setup({ now: T0 + 30_000 });
+    rules.load(files([hot({ for: 0 })]));
+    temp("a", T0 - 1000, 60);
+    await rules.evaluateAll(T0);
+    sent.length = 0;
+    rules.load([{ file: "r.yaml", groups: [group([hot({ for: 0 })], { name: "elsewhere" })] }]);
+    expect(sent).toEqual([]);
   });
 });
 

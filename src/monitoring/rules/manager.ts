@@ -412,9 +412,9 @@ class RuleGroup {
   /**
    * Takes over the state of the same group before a reload (Prometheus's CopyState): rules matched
    * by name and labels, in order, keep their alerts and series; series of unmatched old rules are
-   * marked stale at the first evaluation.
+   * marked stale at the first evaluation. Returns the old rules that found no successor.
    */
-  copyState(from: RuleGroup): void {
+  copyState(from: RuleGroup): RuleEntry[] {
     this.health.lastEvaluation = from.health.lastEvaluation;
     this.health.evaluationTimeMs = from.health.evaluationTimeMs;
     // Counters stay monotonic across a reload, so rate() sees no reset.
@@ -439,11 +439,31 @@ class RuleGroup {
       }
     }
     this.staleSeries = [...from.staleSeries];
-    for (const left of byMatch.values()) {
-      for (const r of left) {
-        this.staleSeries.push(...r.previous.values());
-      }
+    const gone = [...byMatch.values()].flat();
+    for (const r of gone) {
+      this.staleSeries.push(...r.previous.values());
     }
+    return gone;
+  }
+
+  /**
+   * The resolves of the alerts these rules (removed by a reload) had notified: Prometheus just stops
+   * sending them and Alertmanager keeps them firing until their endsAt runs out (minutes, and a
+   * repeat may go out meanwhile); the rule is gone, so its alerts end now.
+   */
+  resolvesOf(entries: RuleEntry[], now: number): AlertForDispatch[] {
+    const url = this.ctx.externalURL();
+    return entries.flatMap((entry) =>
+      [...(entry.health.alerting?.active.values() ?? [])]
+        .filter((a) => a.lastSentAt !== undefined)
+        .map((a) => ({
+          labels: { ...a.labels },
+          annotations: { ...a.annotations },
+          startsAt: a.firedAt ?? a.activeAt,
+          endsAt: Math.min(a.resolvedAt ?? now, now),
+          generatorURL: generatorURL(url, entry.health.query),
+        })),
+    );
   }
 
   /** Resumes the stored alerts of rules that have none in memory (at start). */
@@ -546,17 +566,28 @@ export class RuleManager {
     const next = files.flatMap(({ file, groups }) =>
       groups.map((g) => new RuleGroup(g, file, g.interval ?? this.defaultIntervalMs, this.ctx)),
     );
+    const now = this.ctx.clock.now();
+    // A rule moved to another group or file starts over there (as in Prometheus) but goes on
+    // sending the same alerts: resolving them would only make the receiver see them flap.
+    const stillThere = new Set(next.flatMap((g) => g.rules.map((r) => r.match)));
+    const gone: { group: RuleGroup; rules: RuleEntry[] }[] = [];
     for (const g of next) {
       const before = old.get(g.key);
       if (before) {
-        g.copyState(before);
+        gone.push({ group: before, rules: g.copyState(before) });
         old.delete(g.key);
       }
     }
-    const now = this.ctx.clock.now();
     for (const removed of old.values()) {
       removed.markAllStale(now);
+      gone.push({ group: removed, rules: removed.rules });
     }
+    const resolves = gone.flatMap(({ group, rules }) =>
+      group.resolvesOf(
+        rules.filter((r) => !stillThere.has(r.match)),
+        now,
+      ),
+    );
     const store = this.ctx.store;
     if (store) {
       const keys = next.flatMap((g) => g.rules.flatMap((r) => (r.ruleKey ? [r.ruleKey] : [])));
@@ -570,6 +601,13 @@ export class RuleManager {
       }
     }
     this.groups = next;
+    if (resolves.length > 0) {
+      try {
+        this.ctx.notify(resolves);
+      } catch (err) {
+        this.ctx.logger.error({ err }, "alert notification sink failed");
+      }
+    }
     if (wasRunning) {
       this.start();
     }
