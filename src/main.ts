@@ -41,7 +41,9 @@ import { secureDataDir } from "./store/permissions.js";
 import { AlertStateRepository } from "./store/alert-state.js";
 import { FrontDoorRepository } from "./store/front-doors.js";
 import { RevisionRepository } from "./store/revisions.js";
+import { SessionRepository } from "./store/sessions.js";
 import { TokenRepository } from "./store/tokens.js";
+import { UserRepository } from "./store/users.js";
 import { VERSION } from "./version.js";
 
 export type StartOptions = ConfigOverrides & {
@@ -58,6 +60,9 @@ export type Lineops = {
   url: string;
   logger: Logger;
   tokens: TokenRepository;
+  /** Web app users and their sign-in sessions. */
+  users: UserRepository;
+  sessions: SessionRepository;
   deployment: DeploymentEngine;
   monitoring: MonitoringEngine;
   /** Alertmanager's side: alerts from lineops's rules and the v2 API, routed to receivers. */
@@ -133,6 +138,11 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   checkTsdbFormat(path.join(config.dataDir, "tsdb"));
   const db = openDb(config.dataDir);
   const tokens = new TokenRepository(db);
+  const users = new UserRepository(db);
+  const sessions = new SessionRepository(db, {
+    idleMs: web.sessions.idle_timeout,
+    absoluteMs: web.sessions.max_lifetime,
+  });
   const audit = new AuditRepository(db);
   const revisions = new RevisionRepository(db);
   // Alerts, silences and the notification log are read back from the store here; notifying starts
@@ -266,6 +276,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       runtime,
       revisions,
       tokens,
+      users,
+      sessions,
       audit,
       metrics: metrics.registry,
       isReady: () => ready,
@@ -399,6 +411,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     url,
     logger,
     tokens,
+    users,
+    sessions,
     deployment,
     monitoring,
     alerting,
