@@ -15,36 +15,50 @@ export const ARGON2_PARAMS = {
   parallelism: 1,
 } as const;
 
-/** Hashes at once; further calls wait in a queue of at most HASH_QUEUE. */
-export const HASH_CONCURRENCY = 2;
-export const HASH_QUEUE = 64;
+/**
+ * Runs at most `concurrency` jobs at once; up to `queue` more wait their turn and any beyond that are
+ * refused at once (429) rather than queued without bound.
+ */
+export class WorkGate {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
 
-let running = 0;
-const waiting: (() => void)[] = [];
+  constructor(
+    readonly concurrency: number,
+    readonly queue: number,
+  ) {}
 
-/** Runs `work` when a hashing slot is free; a full queue is refused at once (429), never grown. */
-async function withSlot<T>(work: () => Promise<T>): Promise<T> {
-  if (running >= HASH_CONCURRENCY) {
-    if (waiting.length >= HASH_QUEUE) {
-      throw ApiErrors.tooManyRequests("too many sign-ins and password changes at once; try again shortly", {
-        retryAfterSeconds: 1,
-      });
-    }
-    await new Promise<void>((resolve) => waiting.push(resolve));
-  } else {
-    running++;
+  get busy(): { running: number; waiting: number } {
+    return { running: this.running, waiting: this.waiting.length };
   }
-  try {
-    return await work();
-  } finally {
-    const next = waiting.shift();
-    if (next) {
-      next(); // the slot passes straight to the next caller
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.concurrency) {
+      if (this.waiting.length >= this.queue) {
+        throw ApiErrors.tooManyRequests("too many sign-ins and password changes at once; try again shortly", {
+          retryAfterSeconds: 1,
+        });
+      }
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
     } else {
-      running--;
+      this.running++;
+    }
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) {
+        next(); // the slot passes straight to the next caller
+      } else {
+        this.running--;
+      }
     }
   }
 }
+
+/** Two hashes at once (2 x 19 MiB; a 2-core edge server), 64 waiting: a burst is bounded in memory. */
+const gate = new WorkGate(2, 64);
+const withSlot = <T>(work: () => Promise<T>) => gate.run(work);
 
 export function hashPassword(password: string): Promise<string> {
   return withSlot(() => hash(password, ARGON2_PARAMS));
