@@ -30,17 +30,27 @@ export function refuseCrossSite(request: FastifyRequest): void {
   if (origin === undefined) {
     return;
   }
-  let host: string | undefined;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    host = undefined; // "null" (sandboxed frames, file:) or garbage
-  }
-  // Host, not scheme: behind a TLS-terminating proxy the page is https and lineops sees http.
-  if (host === undefined || host === "" || host !== request.headers.host?.toLowerCase()) {
+  if (!sameHost(origin, request.headers.host)) {
     throw ApiErrors.csrf(
       `refused: Origin ${JSON.stringify(origin.slice(0, 200))} is not this lineops's own page`,
     );
+  }
+}
+
+/**
+ * Whether the Origin names the host and port the request was sent to. Host, not scheme: behind a
+ * TLS-terminating proxy the page is https and lineops sees http; the Host header is read with the
+ * origin's scheme so a port left implicit on either side means that scheme's default.
+ */
+function sameHost(origin: string, hostHeader: string | undefined): boolean {
+  try {
+    const o = new URL(origin); // "null" (sandboxed frames, file:) and garbage throw
+    if ((o.protocol !== "http:" && o.protocol !== "https:") || hostHeader === undefined) {
+      return false;
+    }
+    return new URL(`${o.protocol}//${hostHeader}`).host === o.host;
+  } catch {
+    return false;
   }
 }
 
