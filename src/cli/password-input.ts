@@ -31,7 +31,6 @@ export async function passwordFromStdin(input: NodeJS.ReadableStream = process.s
 function promptHidden(prompt: string, input: NodeJS.ReadStream): Promise<string> {
   return new Promise((resolve, reject) => {
     let value = "";
-    process.stderr.write(prompt);
     const finish = (err?: CliError) => {
       input.off("data", onData);
       input.setRawMode(false);
@@ -64,7 +63,9 @@ function promptHidden(prompt: string, input: NodeJS.ReadStream): Promise<string>
         }
       }
     };
+    // Echo off before the prompt shows: what is typed the moment it appears is never echoed.
     input.setRawMode(true);
+    process.stderr.write(prompt);
     input.setEncoding("utf8");
     input.on("data", onData);
     input.resume();

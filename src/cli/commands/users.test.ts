@@ -1,8 +1,10 @@
 // `lineops user` as admins run it: the compiled CLI (npm run build) against a lineops API server on a
 // real port; passwords go in on standard input, never as a flag.
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startAlertmanagerApi, type AlertmanagerApiServer } from "../../test-support/alerting-double.js";
-import { runCli } from "../../test-support/cli.js";
+import { CLI, runCli } from "../../test-support/cli.js";
+import { waitFor } from "../../test-support/wait.js";
 import { UserRepository } from "../../store/users.js";
 
 let server: AlertmanagerApiServer;
@@ -28,6 +30,33 @@ describe("lineops user", () => {
     const again = await cli(["add", "alice", "--role", "viewer", "--password-stdin"], "whatever-pass\n");
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/409 a user named "alice" exists/);
+  });
+
+  it("asks twice at a terminal without echoing (util-linux script gives it a pty)", async () => {
+    const child = spawn(
+      "script",
+      ["-qec", `'${process.execPath}' '${CLI}' user add tty-user --role viewer`, "/dev/null"],
+      {
+        env: { ...process.env, LINEOPS_URL: server.url, LINEOPS_TOKEN: server.tokens.admin },
+        stdio: ["pipe", "pipe", "pipe"],
+      },
+    );
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    try {
+      await waitFor(() => out.includes("New password for tty-user: "), 15_000, "the first prompt");
+      child.stdin.write("tty-password-1\r");
+      await waitFor(() => out.includes("Repeat it: "), 15_000, "the second prompt");
+      child.stdin.write("tty-password-1\r");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill();
+    }
+    expect(out).toContain("user tty-user created (viewer)");
+    expect(out).not.toContain("tty-password-1"); // not echoed
+    expect((await signIn("tty-user", "tty-password-1")).statusCode).toBe(200);
+    expect((await cli(["remove", "tty-user"])).code).toBe(0);
   });
 
   it("refuses to run without a terminal or --password-stdin, and has no password flag", async () => {
