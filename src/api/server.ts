@@ -21,6 +21,7 @@ import { sessionRoutes } from "./routes/session.js";
 import { statusRoutes } from "./routes/status.js";
 import { userRoutes } from "./routes/users.js";
 import { SignInLimiter, type SignInLimits } from "./sign-in-limiter.js";
+import { SESSION_COOKIE } from "./session.js";
 import { applyHttpPolicy, type HttpPolicy } from "./transport.js";
 import type { VersionResponse } from "./types.js";
 import { zodValidator } from "./validation.js";
@@ -61,8 +62,14 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
         version: ctx.version,
         description: "Deployment and monitoring for a manufacturing line.",
       },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-      security: [{ bearer: [] }],
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer" },
+          // The web app's sign-in (POST /api/v1/session); changes also need X-CSRF-Token.
+          session: { type: "apiKey", in: "cookie", name: SESSION_COOKIE },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
     },
     // The document publishes the JSON Schema of the zod schemas the routes validate with.
     transform: jsonSchemaTransform,
