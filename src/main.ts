@@ -44,7 +44,9 @@ import { AlertStateRepository } from "./store/alert-state.js";
 import { DashboardRepository } from "./store/dashboards.js";
 import { FrontDoorRepository } from "./store/front-doors.js";
 import { RevisionRepository } from "./store/revisions.js";
+import { SessionRepository } from "./store/sessions.js";
 import { TokenRepository } from "./store/tokens.js";
+import { UserRepository } from "./store/users.js";
 import { VERSION } from "./version.js";
 
 export type StartOptions = ConfigOverrides & {
@@ -61,6 +63,9 @@ export type Lineops = {
   url: string;
   logger: Logger;
   tokens: TokenRepository;
+  /** Web app users and their sign-in sessions. */
+  users: UserRepository;
+  sessions: SessionRepository;
   deployment: DeploymentEngine;
   monitoring: MonitoringEngine;
   /** Alertmanager's side: alerts from lineops's rules and the v2 API, routed to receivers. */
@@ -137,6 +142,11 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   checkTsdbFormat(path.join(config.dataDir, "tsdb"));
   const db = openDb(config.dataDir);
   const tokens = new TokenRepository(db);
+  const users = new UserRepository(db);
+  const sessions = new SessionRepository(db, {
+    idleMs: web.sessions.idle_timeout,
+    absoluteMs: web.sessions.max_lifetime,
+  });
   const audit = new AuditRepository(db);
   const revisions = new RevisionRepository(db);
   // Alerts, silences and the notification log are read back from the store here; notifying starts
@@ -280,6 +290,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       runtime,
       revisions,
       tokens,
+      users,
+      sessions,
       audit,
       metrics: metrics.registry,
       isReady: () => ready,
@@ -414,6 +426,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     url,
     logger,
     tokens,
+    users,
+    sessions,
     deployment,
     monitoring,
     alerting,

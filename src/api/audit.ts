@@ -23,6 +23,7 @@ export function auditHook(audit: AuditRepository, onError: (err: unknown) => voi
         target: request.url.split("?")[0] ?? request.url,
         outcome: status < 400 ? "success" : status === 401 || status === 403 ? "denied" : "failed",
         status,
+        ...(request.auditDetail === undefined ? {} : { detail: request.auditDetail }),
       });
     } catch (err) {
       onError(err);

@@ -2,8 +2,10 @@
 // registered (deny by default: an undeclared route fails registration), and the check reads that
 // declaration, never the URL text, so every spelling the router accepts gets the same answer.
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from "fastify";
-import type { Role, TokenRecord, TokenRepository } from "../store/tokens.js";
+import type { ActiveSession, SessionRepository } from "../store/sessions.js";
+import type { Role, TokenRepository } from "../store/tokens.js";
 import { ApiErrors } from "./errors.js";
+import { clearedSessionCookie, sessionIdsFromCookie } from "./session.js";
 
 /** "public": no token at all (health, readiness, lineops's own /metrics). */
 export type RouteRole = "public" | Role;
@@ -11,9 +13,19 @@ export type RouteRole = "public" | Role;
 const RANK: Record<Role, number> = { viewer: 0, operator: 1, admin: 2 };
 const ROUTE_ROLES: readonly RouteRole[] = ["public", "viewer", "operator", "admin"];
 
+/**
+ * Who is calling: an API token or a signed-in user. Both authorise the same way (their role); the
+ * name is what the audit trail and "created by" fields show.
+ */
+export type Principal = { kind: "token" | "user"; id: string; name: string; role: Role };
+
 declare module "fastify" {
   interface FastifyRequest {
-    principal?: TokenRecord;
+    principal?: Principal;
+    /** Set when the request is authenticated by a session cookie (never with a bearer token). */
+    session?: { id: string; state: ActiveSession };
+    /** A line the audit record of this request carries (what was attempted), never a secret. */
+    auditDetail?: string;
   }
   interface FastifyContextConfig {
     /** Required on every route: who may call it. */
@@ -96,8 +108,29 @@ export function bearerToken(header: string | undefined): string | undefined {
   return m?.[1];
 }
 
-export function authHook(tokens: TokenRepository) {
-  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+export type AuthOptions = {
+  /** Sign-in sessions: the lineops_session cookie authenticates like a token of the user's role. */
+  sessions?: SessionRepository;
+  /** lineops serves TLS: a cookie it clears carries Secure, as the one it set did. */
+  secure?: boolean;
+};
+
+/** The live session among the cookie's candidates, with its id. */
+function sessionOf(
+  sessions: SessionRepository,
+  cookie: string | undefined,
+): { id: string; state: ActiveSession } | undefined {
+  for (const id of sessionIdsFromCookie(cookie)) {
+    const state = sessions.lookup(id);
+    if (state) {
+      return { id, state };
+    }
+  }
+  return undefined;
+}
+
+export function authHook(tokens: TokenRepository, opts: AuthOptions = {}) {
+  return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     // Unmatched requests run no handler: they get the same 404 with or without a token.
     if (request.is404) {
       return;
@@ -110,19 +143,43 @@ export function authHook(tokens: TokenRepository) {
       // Unreachable while declareRoutes guards registration; fail closed if that ever changes.
       throw ApiErrors.forbidden("this route declares no role");
     }
+    // An Authorization header wins over a cookie: the caller chose that credential explicitly.
+    if (
+      request.headers.authorization === undefined &&
+      opts.sessions &&
+      request.headers.cookie !== undefined
+    ) {
+      const session = sessionOf(opts.sessions, request.headers.cookie);
+      if (!session) {
+        if (sessionIdsFromCookie(request.headers.cookie).length > 0) {
+          void reply.header("set-cookie", clearedSessionCookie(opts.secure === true));
+          throw ApiErrors.unauthorized("session expired or signed out: sign in again");
+        }
+      } else {
+        const { user } = session.state;
+        request.session = session;
+        request.principal = { kind: "user", id: user.id, name: user.name, role: user.role };
+        requireRole(request.principal, need, `user "${user.name}"`);
+        return;
+      }
+    }
     const token = bearerToken(request.headers.authorization);
     if (!token) {
-      throw ApiErrors.unauthorized("missing bearer token (Authorization: Bearer <token>)");
-    }
-    const principal = tokens.verify(token);
-    if (!principal) {
-      throw ApiErrors.unauthorized("invalid or revoked token");
-    }
-    request.principal = principal;
-    if (!hasRole(principal.role, need)) {
-      throw ApiErrors.forbidden(
-        `this action needs the ${need} role; token "${principal.name}" is ${principal.role}`,
+      throw ApiErrors.unauthorized(
+        "missing bearer token (Authorization: Bearer <token>) or session cookie (POST /api/v1/session)",
       );
     }
+    const record = tokens.verify(token);
+    if (!record) {
+      throw ApiErrors.unauthorized("invalid or revoked token");
+    }
+    request.principal = { kind: "token", id: record.id, name: record.name, role: record.role };
+    requireRole(request.principal, need, `token "${record.name}"`);
   };
+}
+
+function requireRole(principal: Principal, need: Role, who: string): void {
+  if (!hasRole(principal.role, need)) {
+    throw ApiErrors.forbidden(`this action needs the ${need} role; ${who} is ${principal.role}`);
+  }
 }

@@ -8,7 +8,9 @@ import type { MonitoringEngine } from "../monitoring/index.js";
 import type { Runtime } from "../runtime/types.js";
 import type { AuditRepository } from "../store/audit.js";
 import type { RevisionRepository } from "../store/revisions.js";
+import type { SessionRepository } from "../store/sessions.js";
 import type { TokenRepository } from "../store/tokens.js";
+import type { UserRepository } from "../store/users.js";
 
 export type ApiContext = {
   version: string;
@@ -18,6 +20,9 @@ export type ApiContext = {
   runtime: Runtime;
   revisions: RevisionRepository;
   tokens: TokenRepository;
+  /** People who sign in to the web app, and their sessions (the lineops_session cookie). */
+  users: UserRepository;
+  sessions: SessionRepository;
   audit: AuditRepository;
   metrics: Registry;
   /**

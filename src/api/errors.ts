@@ -2,6 +2,12 @@
 // Prometheus clients already parse: {status: "error", errorType, error}.
 import { defineError, LineopsError } from "../errors.js";
 
+/** A refusal that says when to come back: the server sends its Retry-After header. */
+export class TooManyRequestsError extends LineopsError {
+  retryAfterSeconds = 1;
+}
+const tooMany = defineError("LINEOPS_ERR_TOO_MANY_REQUESTS", 429, "unavailable", TooManyRequestsError);
+
 export const ApiErrors = {
   unauthorized: defineError("LINEOPS_ERR_UNAUTHORIZED", 401, "unauthorized"),
   forbidden: defineError("LINEOPS_ERR_FORBIDDEN", 403, "forbidden"),
@@ -26,6 +32,17 @@ export const ApiErrors = {
   insecureListen: defineError("LINEOPS_ERR_INSECURE_LISTEN", 400, "bad_data"),
   /** TLS certificate or key unreadable, unparsable or not a pair (at start or on reload). */
   tlsFiles: defineError("LINEOPS_ERR_TLS_FILES", 400, "bad_data"),
+  /** Sign-in attempts past the limiter's allowance, or more password hashing than the server runs at once. */
+  tooManyRequests: Object.assign(
+    (message: string, opts: { retryAfterSeconds: number }) =>
+      Object.assign(tooMany(message), { retryAfterSeconds: Math.max(1, Math.ceil(opts.retryAfterSeconds)) }),
+    { code: tooMany.code },
+  ),
+  /** A cookie-authenticated change without the session's X-CSRF-Token, or sent from another site. */
+  csrf: defineError("LINEOPS_ERR_CSRF", 403, "forbidden"),
+  /** A user name that exists (create) or does not (change, remove). */
+  userExists: defineError("LINEOPS_ERR_USER_EXISTS", 409, "conflict"),
+  userNotFound: defineError("LINEOPS_ERR_USER_NOT_FOUND", 404, "not_found"),
 } as const;
 
 export type ErrorEnvelope = { status: "error"; errorType: string; error: string; code: string };

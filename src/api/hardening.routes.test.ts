@@ -12,6 +12,16 @@ import type { RouteEntry } from "./auth.js";
 let lineops: Lineops;
 let admin = "";
 const tokens: Record<"viewer" | "operator", string> = { viewer: "", operator: "" };
+/** Signed-in users of each role: the cookie and the session's CSRF token. */
+const sessions: Record<"viewer" | "operator" | "admin", { cookie: string; csrf: string }> = {
+  viewer: { cookie: "", csrf: "" },
+  operator: { cookie: "", csrf: "" },
+  admin: { cookie: "", csrf: "" },
+};
+const asSession = (s: { cookie: string; csrf: string }, csrf = true) => ({
+  cookie: s.cookie,
+  ...(csrf ? { "x-csrf-token": s.csrf } : {}),
+});
 
 type Reply = { status: number; body: { code?: string; error?: string } & Record<string, unknown> };
 
@@ -24,7 +34,7 @@ const inject = injectApi(() => lineops);
 function raw(
   method: string,
   path: string,
-  opts: { token?: string; type?: string; body?: string } = {},
+  opts: { token?: string; type?: string; body?: string; headers?: Record<string, string> } = {},
 ): Promise<Reply> {
   if (!path.includes("/..")) {
     return inject(method, path, opts).then((r) => ({
@@ -83,6 +93,8 @@ const planYaml = (body: string) =>
 /** What must not change while unauthorised or refused requests are thrown at the server. */
 const state = () => ({
   tokens: lineops.tokens.list().length,
+  users: lineops.users.list().length,
+  sessions: lineops.sessions.count(),
   deployments: lineops.deployment.deployments().length,
   line: JSON.stringify(lineops.deployment.line().order),
   revisions: lineops.deployment.status().map((s) => `${s.name}@${String(s.revision)}`),
@@ -129,6 +141,16 @@ beforeAll(async () => {
   await lineops.settled;
   tokens.viewer = lineops.tokens.create("view", "viewer").token;
   tokens.operator = lineops.tokens.create("op", "operator").token;
+  for (const role of ["viewer", "operator", "admin"] as const) {
+    const name = `${role}-user`;
+    const password = "hardening-password";
+    expect(
+      (await inject("POST", "/api/v1/users", { token: admin, body: { name, role, password } })).status,
+    ).toBe(201);
+    const r = await inject("POST", "/api/v1/session", { body: { username: name, password } });
+    const cookie = String(r.headers["set-cookie"]).split(";")[0] ?? "";
+    sessions[role] = { cookie, csrf: r.body.data.csrfToken as string };
+  }
   routes = lineops.routes.filter((r) => r.method !== "HEAD");
   heads = lineops.routes.filter((r) => r.method === "HEAD");
   before = state();
@@ -154,12 +176,24 @@ describe("the route table", () => {
         expect(r.readOnly, `${r.method} ${r.url}`).toBe(true);
       }
     }
-    // Only the health endpoints and lineops's own metrics answer without a token.
-    expect(routes.filter((r) => r.role === "public").map((r) => r.url)).toEqual([
-      "/-/healthy",
-      "/-/ready",
-      "/metrics",
+    // Only the health endpoints, lineops's own metrics and sign-in answer without a token.
+    expect(routes.filter((r) => r.role === "public").map((r) => `${r.method} ${r.url}`)).toEqual([
+      "GET /-/healthy",
+      "GET /-/ready",
+      "GET /metrics",
+      "POST /api/v1/session",
     ]);
+    for (const [method, url, role] of [
+      ["GET", "/api/v1/session", "viewer"],
+      ["DELETE", "/api/v1/session", "viewer"],
+      ["GET", "/api/v1/users", "admin"],
+      ["POST", "/api/v1/users", "admin"],
+      ["PATCH", "/api/v1/users/:name", "admin"],
+      ["PUT", "/api/v1/users/:name/password", "admin"],
+      ["DELETE", "/api/v1/users/:name", "admin"],
+    ]) {
+      expect(routes).toContainEqual(expect.objectContaining({ method, url, role, readOnly: false }));
+    }
   });
 });
 
@@ -218,6 +252,45 @@ describe("every route, walked from the route table", () => {
         expect([r.method, p, role, res.status]).toEqual([r.method, p, role, 403]);
         expect(res.body.code).toBe("LINEOPS_ERR_FORBIDDEN");
       }
+    }
+    expect(state()).toEqual(before);
+  });
+
+  it("answers 403 to a session one role too low, CSRF token and all: a session authorises like a token", async () => {
+    const lower = { operator: "viewer", admin: "operator" } as const;
+    const strict = protectedRoutes().filter((r) => r.role === "operator" || r.role === "admin");
+    for (const r of strict) {
+      const role = lower[r.role as "operator" | "admin"];
+      const res = await raw(r.method, concrete(r.url), { headers: asSession(sessions[role]) });
+      expect([r.method, r.url, role, res.status]).toEqual([r.method, r.url, role, 403]);
+      expect(res.body.code).toBe("LINEOPS_ERR_FORBIDDEN");
+    }
+    expect(state()).toEqual(before);
+  });
+
+  it("answers 401 to a dead session cookie on every protected route", async () => {
+    const dead = { cookie: `lineops_session=${"d".repeat(43)}`, csrf: "x" };
+    for (const r of protectedRoutes()) {
+      const res = await raw(r.method, concrete(r.url), { headers: asSession(dead) });
+      expect([r.method, r.url, res.status]).toEqual([r.method, r.url, 401]);
+    }
+    expect(state()).toEqual(before);
+  });
+
+  it("refuses every change through an admin session without the CSRF token, before its handler", async () => {
+    const changes = protectedRoutes().filter((r) => ["POST", "PUT", "PATCH", "DELETE"].includes(r.method));
+    expect(changes.length).toBeGreaterThan(15);
+    for (const r of changes) {
+      const res = await raw(r.method, concrete(r.url), {
+        headers: asSession(sessions.admin, false),
+        ...json({}),
+      });
+      expect([r.method, r.url, res.status, res.body.code]).toEqual([
+        r.method,
+        r.url,
+        403,
+        "LINEOPS_ERR_CSRF",
+      ]);
     }
     expect(state()).toEqual(before);
   });

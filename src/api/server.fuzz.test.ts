@@ -49,6 +49,10 @@ afterAll(async () => {
 /** Bodies that were valid somewhere: edited, they reach past the first checks. */
 const VALID: unknown[] = [
   { name: "fuzz", role: "viewer" },
+  { name: "fuzz", role: "viewer", password: "fuzz-password" },
+  { username: "fuzz", password: "fuzz-password" },
+  { password: "fuzz-password" },
+  { role: "operator", disabled: true },
   { service: "fuzz-x", version: "1.0.1", strategy: { type: "rolling", maxSurge: 1 } },
   { service: "fuzz-x", revision: "2" },
   { revision: "1" },
@@ -61,6 +65,9 @@ const nearValidJson = fc
     fc.constantFrom(
       "name",
       "role",
+      "password",
+      "username",
+      "disabled",
       "service",
       "version",
       "revision",
@@ -100,6 +107,9 @@ describe("API request-body fuzzing", () => {
   it("the route table holds the mutating routes", () => {
     expect(routes.length).toBeGreaterThanOrEqual(10);
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/tokens" });
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/session" });
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/users" });
+    expect(routes).toContainEqual({ method: "PUT", path: "/api/v1/users/fuzz-x/password" });
   });
 
   it("every mutating route answers random, near-valid, deep and huge JSON bodies with a 2xx or a 4xx and a message", async () => {

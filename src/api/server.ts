@@ -8,7 +8,8 @@ import type { ApiContext } from "./context.js";
 import { auditHook } from "./audit.js";
 import { authHook, declareRoutes } from "./auth.js";
 import { bodyParsers, mediaTypeHook } from "./body.js";
-import { ApiErrors, toEnvelope } from "./errors.js";
+import { csrfHook } from "./csrf.js";
+import { ApiErrors, toEnvelope, TooManyRequestsError } from "./errors.js";
 import type { ApiMetrics } from "./metrics.js";
 import { prometheusRoutes } from "./prometheus/routes.js";
 import { adminRoutes } from "./routes/admin.js";
@@ -17,7 +18,11 @@ import { analysisRoutes } from "./routes/analysis.js";
 import { dashboardRoutes } from "./routes/dashboards.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
+import { sessionRoutes } from "./routes/session.js";
 import { statusRoutes } from "./routes/status.js";
+import { userRoutes } from "./routes/users.js";
+import { SignInLimiter, type SignInLimits } from "./sign-in-limiter.js";
+import { SESSION_COOKIE } from "./session.js";
 import { applyHttpPolicy, type HttpPolicy } from "./transport.js";
 import type { VersionResponse } from "./types.js";
 import { zodValidator } from "./validation.js";
@@ -31,6 +36,8 @@ export type ServerOptions = {
   policy?: HttpPolicy;
   /** Certificate and key: the API answers HTTPS only. */
   https?: SecureContextOptions;
+  /** Sign-in throttling (default DEFAULT_SIGN_IN_LIMITS); tests pass tighter limits. */
+  signInLimits?: SignInLimits;
 };
 
 export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise<FastifyInstance> {
@@ -56,14 +63,22 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
         version: ctx.version,
         description: "Deployment and monitoring for a manufacturing line.",
       },
-      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
-      security: [{ bearer: [] }],
+      components: {
+        securitySchemes: {
+          bearer: { type: "http", scheme: "bearer" },
+          // The web app's sign-in (POST /api/v1/session); changes also need X-CSRF-Token.
+          session: { type: "apiKey", in: "cookie", name: SESSION_COOKIE },
+        },
+      },
+      security: [{ bearer: [] }, { session: [] }],
     },
     // The document publishes the JSON Schema of the zod schemas the routes validate with.
     transform: jsonSchemaTransform,
   });
 
-  app.addHook("onRequest", authHook(ctx.tokens));
+  const secure = opts.https !== undefined;
+  app.addHook("onRequest", authHook(ctx.tokens, { sessions: ctx.sessions, secure }));
+  app.addHook("onRequest", csrfHook); // after auth: it knows whether a session cookie authenticated
   app.addHook("onRequest", mediaTypeHook);
   app.addHook(
     "onResponse",
@@ -77,6 +92,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
 
   app.setErrorHandler((err, request, reply) => {
     const { status, body, internal } = toEnvelope(err);
+    if (err instanceof TooManyRequestsError) {
+      void reply.header("retry-after", String(err.retryAfterSeconds));
+    }
     if (internal) {
       request.log.error({ err, url: request.url }, "request failed");
     }
@@ -124,6 +142,8 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   prometheusRoutes(api, ctx.monitoring);
   analysisRoutes(api, ctx.monitoring);
   deploymentRoutes(api, ctx);
+  sessionRoutes(api, ctx, { limiter: new SignInLimiter(opts.signInLimits), secure });
+  userRoutes(api, ctx);
   if (ctx.alerting) {
     alertmanagerRoutes(api, ctx.alerting, { version: ctx.version });
   }

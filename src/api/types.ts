@@ -17,6 +17,7 @@ import type { AuditRecord } from "../store/audit.js";
 import type { DeploymentEvent, DeploymentRecord } from "../store/deployments.js";
 import type { Revision } from "../store/revisions.js";
 import { ROLES, type TokenRecord } from "../store/tokens.js";
+import type { UserRecord } from "../store/users.js";
 
 // ---- request parts ----------------------------------------------------------------------------
 // Bodies are strict objects (an unknown field is an error, never silently dropped) and are not
@@ -50,6 +51,42 @@ export const tokenBody = z.strictObject({
   role: z.enum(ROLES),
 });
 export type TokenRequest = z.input<typeof tokenBody>;
+
+/** NIST SP 800-63B: at least 8 characters; the upper bound keeps one argon2 hash bounded in time. */
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 1024;
+
+/** User names: what people type at sign-in and in `lineops user`; no spaces, no control characters. */
+export const userName = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/,
+    "must be 1-64 letters, digits, '.', '_', '@' or '-', starting with a letter or digit",
+  );
+const newPassword = z
+  .string()
+  .min(PASSWORD_MIN, `must be at least ${PASSWORD_MIN} characters`)
+  .max(PASSWORD_MAX, `must be at most ${PASSWORD_MAX} characters`);
+
+export const userBody = z.strictObject({ name: userName, role: z.enum(ROLES), password: newPassword });
+export type UserRequest = z.input<typeof userBody>;
+export const passwordBody = z.strictObject({ password: newPassword });
+export const userChangeBody = z
+  .strictObject({ role: z.enum(ROLES).optional(), disabled: z.boolean().optional() })
+  .refine((b) => b.role !== undefined || b.disabled !== undefined, {
+    message: "give role, disabled or both",
+  });
+export type UserChangeRequest = z.input<typeof userChangeBody>;
+
+/**
+ * POST /api/v1/session. Loose bounds on purpose: a wrong name or password is a 401 like any other,
+ * never a 400 that says which field looked wrong; only the lengths keep the work bounded.
+ */
+export const signInBody = z.strictObject({
+  username: z.string().min(1).max(200),
+  password: z.string().min(1).max(PASSWORD_MAX),
+});
+export type SignInRequest = z.input<typeof signInBody>;
 
 export const auditQuery = z.object({
   limit: queryInt(1, 1000).default(100),
@@ -112,7 +149,7 @@ export const changeQuery = z.object({ query: promQuery, at: z.string().min(1), w
 // The records the engines and the store keep are sent as they are; these names are what a client
 // reads. The routes declare their handlers' results with these types, so a change shows here.
 
-export type { AuditRecord, Dora, Instance, PlanPreview, Revision, ServiceStatus, TokenRecord };
+export type { AuditRecord, Dora, Instance, PlanPreview, Revision, ServiceStatus, TokenRecord, UserRecord };
 export type { DeploymentEvent, DeploymentRecord };
 
 export type VersionResponse = { version: string; node: string };
@@ -141,6 +178,16 @@ export type TokensResponse = { tokens: TokenRecord[] };
 /** The only response that carries a token's value. */
 export type CreatedToken = TokenRecord & { token: string };
 export type RevokedToken = { revoked: string };
+
+export type UsersResponse = { users: UserRecord[] };
+/** A password change or removal ends the user's sessions: how many. */
+export type UserChanged = { user: UserRecord; sessionsEnded: number };
+export type UserRemoved = { removed: string; sessionsEnded: number };
+
+/** GET and POST /api/v1/session (in the envelope): who is signed in and the token changes must carry. */
+export type SessionData = { user: { name: string; role: TokenRecord["role"] }; csrfToken: string };
+export type SessionResponse = { status: "success"; data: SessionData };
+export type SignedOutResponse = { status: "success"; data: Record<string, never> };
 
 /** The Prometheus-compatible routes' envelope (query, targets, analysis). */
 export type PromEnvelope<T> = {

@@ -97,6 +97,14 @@ export class ApiClient {
     return this.request<T>("POST", pathAndQuery, body);
   }
 
+  async put<T>(pathAndQuery: string, body?: unknown): Promise<T> {
+    return this.request<T>("PUT", pathAndQuery, body);
+  }
+
+  async patch<T>(pathAndQuery: string, body?: unknown): Promise<T> {
+    return this.request<T>("PATCH", pathAndQuery, body);
+  }
+
   async delete<T>(pathAndQuery: string): Promise<T> {
     return this.request<T>("DELETE", pathAndQuery);
   }

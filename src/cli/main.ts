@@ -9,6 +9,7 @@ import { registerAlertCommands } from "./commands/alerts.js";
 import { registerDeployCommands } from "./commands/deploy.js";
 import { registerMonitoringCommands } from "./commands/monitoring.js";
 import { registerReadCommands } from "./commands/read.js";
+import { registerUserCommands } from "./commands/users.js";
 import {
   registerAdminTokenCommand,
   registerCheckCommands,
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerMonitoringCommands(program);
   registerDeployCommands(program);
   registerAlertCommands(program);
+  registerUserCommands(program);
   registerTsdbCommands(program);
   registerCheckCommands(program);
   registerAdminTokenCommand(program);

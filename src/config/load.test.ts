@@ -19,6 +19,33 @@ describe("config loading", () => {
     expect(c.runtime.stopTimeout).toBe(10_000);
   });
 
+  it("reads web.sessions with 12h / 7d defaults and refuses an idle timeout beyond the lifetime", () => {
+    expect(parseYaml("", "x.yaml", configSchema).web.sessions).toEqual({
+      idle_timeout: 12 * 3600_000,
+      max_lifetime: 7 * 24 * 3600_000,
+    });
+    const c = parseYaml(
+      "web:\n  sessions:\n    idle_timeout: 30m\n    max_lifetime: 8h\n",
+      "x.yaml",
+      configSchema,
+    );
+    expect(c.web.sessions).toEqual({ idle_timeout: 1_800_000, max_lifetime: 28_800_000 });
+    const issues = issuesOf(() =>
+      parseYaml(
+        "web:\n  sessions:\n    idle_timeout: 2d\n    max_lifetime: 1d\n",
+        "lineops.yaml",
+        configSchema,
+      ),
+    );
+    expect(issues).toEqual([
+      expect.objectContaining({
+        line: 3,
+        path: "web.sessions.idle_timeout",
+        message: "idle_timeout must not exceed max_lifetime",
+      }),
+    ]);
+  });
+
   it("rejects an unknown key with file:line:col and the key path", () => {
     const text = "server:\n  port: 9000\n  hots: 1.2.3.4\n";
     const issues = issuesOf(() => parseYaml(text, "lineops.yaml", configSchema));

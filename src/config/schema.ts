@@ -44,6 +44,19 @@ const web = z
         tls: z.boolean().default(false),
       })
       .prefault({}),
+    /** Web app sign-in sessions (docs/security.md): both limits end a session, whichever comes first. */
+    sessions: z
+      .strictObject({
+        /** A session unused this long ends (Grafana's login_maximum_inactive_lifetime_duration). */
+        idle_timeout: duration().default(12 * 3600_000),
+        /** A session ends this long after sign-in, however busy (Grafana's login_maximum_lifetime_duration). */
+        max_lifetime: duration().default(7 * 24 * 3600_000),
+      })
+      .refine((s) => s.idle_timeout <= s.max_lifetime, {
+        message: "idle_timeout must not exceed max_lifetime",
+        path: ["idle_timeout"],
+      })
+      .prefault({}),
   })
   .refine((w) => !w.front_doors.tls || w.tls_server_config !== undefined, {
     message: "front_doors.tls needs tls_server_config (cert_file and key_file)",

@@ -23,8 +23,10 @@ import { systemClock, type Clock } from "../clock.js";
 import { defineError } from "../errors.js";
 import { AuditRepository } from "../store/audit.js";
 import { openDb, type Db } from "../store/db.js";
+import { SessionRepository } from "../store/sessions.js";
 import { SilenceRepository } from "../store/silences.js";
 import { TokenRepository } from "../store/tokens.js";
+import { UserRepository } from "../store/users.js";
 import { tempDir } from "./line.js";
 
 const invalidAlert = defineError("LINEOPS_ERR_TEST_ALERT_INVALID", 400, "bad_data");
@@ -175,6 +177,8 @@ export async function startAlertmanagerApi(
     runtime: unused("runtime"),
     revisions: unused("revisions"),
     tokens: tokenRepo,
+    users: new UserRepository(db),
+    sessions: new SessionRepository(db),
     audit: new AuditRepository(db),
     metrics: unused("metrics"),
     isReady: () => true,

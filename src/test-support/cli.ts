@@ -11,12 +11,21 @@ export const CLI = path.join(PACKAGE_ROOT, "dist", "src", "cli", "main.js");
 
 export type CliResult = { code: number | null; stdout: string; stderr: string };
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20_000): Promise<CliResult> {
+/** `input`: written to the command's standard input, then closed (without it, stdin is empty). */
+export function runCli(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 20_000,
+  input?: string,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...process.env, LINEOPS_URL: "", LINEOPS_TOKEN: "", LINEOPS_CONFIG: "", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
+      stdio: ["pipe", "pipe", "pipe"],
     });
+    // A command that exits before reading its input (a usage error) closes the pipe: EPIPE is expected.
+    child.stdin.on("error", () => undefined);
+    child.stdin.end(input);
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));

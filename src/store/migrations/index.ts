@@ -169,6 +169,36 @@ export const migrations: Migration[] = [
   },
   {
     version: 7,
+    name: "users_sessions",
+    // People who sign in to the web UI. Users are keyed by a stable id, not their name, so what P10
+    // hangs on them (contact methods, on-call) goes in tables of its own that reference users (id)
+    // ON DELETE CASCADE; a rename never breaks them. password_hash is argon2id's PHC string (salt and
+    // parameters inside). Sessions store only a SHA-256 of the session id (a 256-bit random value:
+    // a fast hash is enough, as for tokens); the CSRF token is derived from the id, never stored.
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        role TEXT NOT NULL CHECK (role IN ('viewer', 'operator', 'admin')),
+        password_hash TEXT NOT NULL,
+        disabled INTEGER NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1)),
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        password_changed_at INTEGER NOT NULL
+      );
+      CREATE TABLE sessions (
+        id_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE INDEX sessions_user ON sessions (user_id);
+      CREATE INDEX sessions_expires_at ON sessions (expires_at);
+    `,
+  },
+  {
+    version: 8,
     name: "dashboards",
     // User dashboards (the JSON of src/dashboard/dashboards/model.ts). version counts saves, so two
     // editors cannot overwrite each other unnoticed (a save names the version it started from).
