@@ -13,6 +13,7 @@ import { buildServer } from "./api/server.js";
 import { TlsFiles } from "./api/tls.js";
 import { checkListeners, urlHost } from "./api/transport.js";
 import { createAlertingEngine, type AlertingEngine } from "./alerting/index.js";
+import { registerOeeSeries, ShiftCalendar, stationsOf } from "./dashboard/analytics/index.js";
 import {
   alertingConfigOf,
   resolveConfig,
@@ -229,6 +230,14 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     ...(config.lineFile ? { lineFile: config.lineFile } : {}),
   });
 
+  // OEE: the shift calendar (re-read on reload) and the series oee.rules.yml needs from the config.
+  let shifts = new ShiftCalendar(config.shifts);
+  registerOeeSeries(metrics.registry, {
+    line: () => deployment.line().name,
+    calendar: () => shifts,
+    stations: () => stationsOf(deployment),
+  });
+
   // Every live instance of the line is a scrape target (monitoring's instance discovery).
   const discovery = new InstanceDiscovery({
     source: runtime,
@@ -255,6 +264,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     await monitoring.reloadRules(files);
     logger.info({ files: files.map((f) => f.file) }, "rule files reloaded");
     alerting.reload(nextAlerting);
+    shifts = new ShiftCalendar(fresh.shifts);
     return deployment.reloadLine();
   };
   const app = await buildServer(
@@ -270,6 +280,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       metrics: metrics.registry,
       isReady: () => ready,
       reload,
+      analytics: () => ({ line: deployment.line().name, calendar: shifts, querier: monitoring.querier }),
       // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
       alerting,
     },

@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AlertingService } from "../alerting/index.js";
+import type { AnalyticsScope } from "../dashboard/analytics/index.js";
 import type { DeploymentEngine } from "../deployment/index.js";
 import type { MonitoringEngine } from "../monitoring/index.js";
 import type { Runtime } from "../runtime/types.js";
@@ -24,6 +25,8 @@ export type ApiContext = {
    * without it those routes do not exist (404).
    */
   alerting?: AlertingService;
+  /** The line's analytics (OEE, downtime): when given, /api/v1/analytics/* are served from it. */
+  analytics?: () => AnalyticsScope;
   /** True once the line applied at start has settled; drives /-/ready. */
   isReady(): boolean;
   /** Re-reads the configured line file and applies it (SIGHUP, POST /-/reload). */

@@ -14,6 +14,7 @@ import { prometheusRoutes } from "./prometheus/routes.js";
 import { adminRoutes } from "./routes/admin.js";
 import { alertmanagerRoutes } from "./routes/alertmanager.js";
 import { analysisRoutes } from "./routes/analysis.js";
+import { analyticsRoutes } from "./routes/analytics.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { statusRoutes } from "./routes/status.js";
@@ -123,6 +124,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   prometheusRoutes(api, ctx.monitoring);
   analysisRoutes(api, ctx.monitoring);
   deploymentRoutes(api, ctx);
+  if (ctx.analytics) {
+    analyticsRoutes(api, ctx.analytics);
+  }
   if (ctx.alerting) {
     alertmanagerRoutes(api, ctx.alerting, { version: ctx.version });
   }

@@ -88,12 +88,20 @@ const serviceSpec = z
     if (s.stations === undefined) {
       for (const key of ["idealCycleTime", "idealCycleTimes"] as const) {
         if (s[key] !== undefined) {
-          ctx.addIssue({ code: "custom", path: [key], message: `${key} needs a service that runs per station (stations:)` });
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `${key} needs a service that runs per station (stations:)`,
+          });
         }
       }
     }
     if (s.idealCycleTime === 0) {
-      ctx.addIssue({ code: "custom", path: ["idealCycleTime"], message: "an ideal cycle time must be above 0" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["idealCycleTime"],
+        message: "an ideal cycle time must be above 0",
+      });
     }
     for (const [station, ms] of Object.entries(s.idealCycleTimes ?? {})) {
       if (s.stations !== undefined && !s.stations.includes(station)) {
@@ -103,7 +111,11 @@ const serviceSpec = z
           message: `station ${station} is not one of the service's stations (${s.stations.join(", ")})`,
         });
       } else if (ms === 0) {
-        ctx.addIssue({ code: "custom", path: ["idealCycleTimes", station], message: "an ideal cycle time must be above 0" });
+        ctx.addIssue({
+          code: "custom",
+          path: ["idealCycleTimes", station],
+          message: "an ideal cycle time must be above 0",
+        });
       }
     }
     for (const [key, p] of [

@@ -22,9 +22,7 @@ const windowText = z
   });
 
 const shift = z.strictObject({
-  name: z
-    .string()
-    .regex(SHIFT_NAME_PATTERN, "must be 1-32 letters, digits, _ and - starting with a letter"),
+  name: z.string().regex(SHIFT_NAME_PATTERN, "must be 1-32 letters, digits, _ and - starting with a letter"),
   /** When the shift runs, e.g. "Mon..Fri 06:00-14:00"; several windows make one shift. */
   windows: z.array(windowText).min(1),
   /** Planned stops inside the shift (breaks, meetings): not planned production time. */
@@ -41,20 +39,30 @@ export const shiftsSchema = z
         try {
           assertTimeZone(tz);
         } catch {
-          ctx.addIssue({ code: "custom", message: `unknown time zone "${tz}" (an IANA name, e.g. Europe/Berlin)` });
+          ctx.addIssue({
+            code: "custom",
+            message: `unknown time zone "${tz}" (an IANA name, e.g. Europe/Berlin)`,
+          });
         }
       }),
     /**
      * The shifts. The default is one shift, "all-day", around the clock: every minute is planned
      * production time, so OEE works before a plant writes its calendar.
      */
-    calendar: z.array(shift).min(1).default([{ name: "all-day", windows: ["00:00-24:00"], breaks: [] }]),
+    calendar: z
+      .array(shift)
+      .min(1)
+      .default([{ name: "all-day", windows: ["00:00-24:00"], breaks: [] }]),
   })
   .superRefine((s, ctx) => {
     const seen = new Set<string>();
     s.calendar.forEach((sh, i) => {
       if (seen.has(sh.name)) {
-        ctx.addIssue({ code: "custom", path: ["calendar", i, "name"], message: `duplicate shift "${sh.name}"` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["calendar", i, "name"],
+          message: `duplicate shift "${sh.name}"`,
+        });
       }
       seen.add(sh.name);
     });

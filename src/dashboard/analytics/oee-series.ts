@@ -64,3 +64,28 @@ export function registerOeeSeries(registry: Registry, source: OeeSource, now: ()
     },
   });
 }
+
+/** What stationsOf reads of the deployment engine: the services and their line.yaml specs. */
+export type StationSpecs = {
+  status(): { name: string }[];
+  service(name: string): {
+    spec: { stations?: string[]; idealCycleTime?: number; idealCycleTimes?: Record<string, number> };
+  };
+};
+
+/** The line's stations (services with stations:) with their ideal cycle times (ms in line.yaml). */
+export function stationsOf(line: StationSpecs): OeeStation[] {
+  const out: OeeStation[] = [];
+  for (const { name } of line.status()) {
+    const spec = line.service(name).spec;
+    for (const station of spec.stations ?? []) {
+      const ms = spec.idealCycleTimes?.[station] ?? spec.idealCycleTime;
+      out.push(
+        ms === undefined
+          ? { station, service: name }
+          : { station, service: name, idealCycleSeconds: ms / 1000 },
+      );
+    }
+  }
+  return out;
+}

@@ -91,7 +91,12 @@ export class ShiftCalendar {
       const breaks = openIntervals(s.breaks, fromMs, toMs, this.timezone, MAX_INTERVALS);
       // A shift around the clock is one stretch of open windows: an occurrence per day of it instead.
       for (const run of runs.flatMap((r) => (r[1] - r[0] > DAY_MS ? this.days(r[0], r[1]) : [r]))) {
-        out.push({ shift: s.name, start: run[0], end: run[1], plannedMs: totalMs(subtractIntervals([run], breaks)) });
+        out.push({
+          shift: s.name,
+          start: run[0],
+          end: run[1],
+          plannedMs: totalMs(subtractIntervals([run], breaks)),
+        });
       }
     }
     return out.sort((x, y) => x.start - y.start || x.shift.localeCompare(y.shift));
@@ -136,7 +141,13 @@ export class ShiftCalendar {
     const utcDay = days * DAY_MS;
     for (let minute = 0; minute < 24 * 60; minute += 30) {
       const d = new Date(utcDay);
-      const at = wallClockToUtc(d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), minute, this.timezone);
+      const at = wallClockToUtc(
+        d.getUTCFullYear(),
+        d.getUTCMonth() + 1,
+        d.getUTCDate(),
+        minute,
+        this.timezone,
+      );
       if (at[0] !== undefined) {
         return at[0];
       }
