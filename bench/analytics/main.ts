@@ -98,6 +98,8 @@ async function main(a: Args): Promise<void> {
     dataDir,
     token,
     readyTimeoutMs: 600_000,
+    // Without it the data plane outlives lineops (by design, for the line) and the bench leaves it running.
+    stopLine: true,
     configYaml: stringify({
       monitoring: { host: { enabled: false }, tsdb: { retention } },
       shifts: SHIFTS,
