@@ -14,7 +14,14 @@ import { reloadStatus } from "./api/reload-status.js";
 import { TlsFiles } from "./api/tls.js";
 import { checkListeners, urlHost } from "./api/transport.js";
 import { createAlertingEngine, type AlertingEngine } from "./alerting/index.js";
-import { DashboardService, dashboardSeriesIndex, loadDashboardFiles } from "./dashboard/index.js";
+import {
+  DashboardService,
+  dashboardSeriesIndex,
+  loadDashboardFiles,
+  registerOeeSeries,
+  ShiftCalendar,
+  stationsOf,
+} from "./dashboard/index.js";
 import {
   alertingConfigOf,
   resolveConfig,
@@ -243,6 +250,14 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     ...(config.lineFile ? { lineFile: config.lineFile } : {}),
   });
 
+  // OEE: the shift calendar (re-read on reload) and the series oee.rules.yml needs from the config.
+  let shifts = new ShiftCalendar(config.shifts);
+  registerOeeSeries(metrics.registry, {
+    line: () => deployment.line().name,
+    calendar: () => shifts,
+    stations: () => stationsOf(deployment),
+  });
+
   // Every live instance of the line is a scrape target (monitoring's instance discovery).
   const discovery = new InstanceDiscovery({
     source: runtime,
@@ -276,6 +291,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     logger.info({ files: files.map((f) => f.file) }, "rule files reloaded");
     alerting.reload(nextAlerting);
     dashboards.setProvisioned(nextDashboards);
+    shifts = new ShiftCalendar(fresh.shifts);
     return deployment.reloadLine();
   };
   // Reloads run one at a time; the last one's outcome is on /metrics.
@@ -296,6 +312,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       metrics: metrics.registry,
       isReady: () => ready,
       reload,
+      analytics: () => ({ line: deployment.line().name, calendar: shifts, querier: monitoring.querier }),
       // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
       alerting,
       dashboards,

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AlertingService } from "../alerting/index.js";
 import type { DashboardService } from "../dashboard/index.js";
+import type { AnalyticsScope } from "../dashboard/index.js";
 import type { DeploymentEngine } from "../deployment/index.js";
 import type { MonitoringEngine } from "../monitoring/index.js";
 import type { Runtime } from "../runtime/types.js";
@@ -32,6 +33,8 @@ export type ApiContext = {
   alerting?: AlertingService;
   /** User dashboards (/api/v1/dashboards); without it those routes do not exist. */
   dashboards?: DashboardService;
+  /** The line's analytics (OEE, downtime): when given, /api/v1/analytics/* are served from it. */
+  analytics?: () => AnalyticsScope;
   /** True once the line applied at start has settled; drives /-/ready. */
   isReady(): boolean;
   /** Re-reads the configured line file and applies it (SIGHUP, POST /-/reload). */

@@ -16,6 +16,7 @@ import { adminRoutes } from "./routes/admin.js";
 import { alertmanagerRoutes } from "./routes/alertmanager.js";
 import { analysisRoutes } from "./routes/analysis.js";
 import { dashboardRoutes } from "./routes/dashboards.js";
+import { analyticsRoutes } from "./routes/analytics.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { sessionRoutes } from "./routes/session.js";
@@ -144,6 +145,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   deploymentRoutes(api, ctx);
   sessionRoutes(api, ctx, { limiter: new SignInLimiter(opts.signInLimits), secure });
   userRoutes(api, ctx);
+  if (ctx.analytics) {
+    analyticsRoutes(api, ctx.analytics);
+  }
   if (ctx.alerting) {
     alertmanagerRoutes(api, ctx.alerting, { version: ctx.version });
   }

@@ -3,7 +3,7 @@
 // responses. Routes and the CLI both use this module; the CLI imports it for types only.
 import { z } from "zod";
 import { strategySchema } from "../config/deploy-schema.js";
-import { serviceName, versionString } from "../config/line-schema.js";
+import { STATION_PATTERN, serviceName, versionString } from "../config/line-schema.js";
 import type {
   ApplyResult,
   Dora,
@@ -144,6 +144,20 @@ export const seasonalQuery = z.object({
   step: param,
 });
 export const changeQuery = z.object({ query: promQuery, at: z.string().min(1), window: param, step: param });
+
+// Analytics (OEE, downtime): from/to in the Prometheus API's time grammar (Unix seconds or RFC 3339);
+// to defaults to now, from to a day before to. A station id has the grammar of line.yaml's.
+const analyticsScope = {
+  line: z.string().min(1).max(256).optional(),
+  station: z.string().regex(STATION_PATTERN, "must be a station id such as 1 or st-01").optional(),
+  from: param,
+  to: param,
+};
+export const oeeQuery = z.object({ ...analyticsScope, by: z.enum(["shift", "day"]).default("day") });
+export const downtimeQuery = z.object({
+  ...analyticsScope,
+  by: z.enum(["reason", "station"]).default("reason"),
+});
 
 // ---- responses ----------------------------------------------------------------------------------
 // The records the engines and the store keep are sent as they are; these names are what a client

@@ -57,6 +57,12 @@ const serviceSpec = z
     replicas: z.number().int().min(0).max(64).default(1),
     /** One instance per listed station (STATION_ID is set); replicas is then ignored. */
     stations: z.array(stationName).min(1).optional(),
+    /**
+     * OEE's ideal cycle time: the fastest a station can finish one unit (docs/oee.md), for every
+     * station of the service; idealCycleTimes overrides it per station. Per-station services only.
+     */
+    idealCycleTime: duration().optional(),
+    idealCycleTimes: z.record(stationName, duration()).optional(),
     dependsOn: z.array(z.string()).default([]),
     /** Versions this service needs of its dependencies, e.g. { plc-gateway: ">=1.1" }. */
     requires: z.record(z.string(), z.string().min(1)).default({}),
@@ -79,6 +85,39 @@ const serviceSpec = z
       .optional(),
   })
   .superRefine((s, ctx) => {
+    if (s.stations === undefined) {
+      for (const key of ["idealCycleTime", "idealCycleTimes"] as const) {
+        if (s[key] !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: `${key} needs a service that runs per station (stations:)`,
+          });
+        }
+      }
+    }
+    if (s.idealCycleTime === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["idealCycleTime"],
+        message: "an ideal cycle time must be above 0",
+      });
+    }
+    for (const [station, ms] of Object.entries(s.idealCycleTimes ?? {})) {
+      if (s.stations !== undefined && !s.stations.includes(station)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["idealCycleTimes", station],
+          message: `station ${station} is not one of the service's stations (${s.stations.join(", ")})`,
+        });
+      } else if (ms === 0) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["idealCycleTimes", station],
+          message: "an ideal cycle time must be above 0",
+        });
+      }
+    }
     for (const [key, p] of [
       ["readiness", s.readiness],
       ["liveness", s.liveness],

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { alertingConfigSchema } from "../alerting/index.js";
 import { duration } from "../model/duration.js";
 import { scrapeConfigSchema } from "./scrape-schema.js";
+import { shiftsSchema } from "./shifts-schema.js";
 
 export const DEFAULT_PORT = 9470;
 
@@ -153,6 +154,8 @@ export const configSchema = z.strictObject({
       file: z.string().min(1).optional(),
     })
     .prefault({}),
+  /** The line's shift calendar: OEE's planned production time (docs/oee.md). */
+  shifts: shiftsSchema,
   logging: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

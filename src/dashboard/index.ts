@@ -12,3 +12,5 @@ export { importGrafanaDashboard, GrafanaImportError, type GrafanaImport } from "
 export { loadDashboardFiles } from "./dashboards/files.js";
 export type { SeriesIndex } from "./dashboards/variable-query.js";
 export { dashboardSeriesIndex } from "./dashboards/series-index.js";
+// Analytics: OEE by shift or day, the downtime Pareto, the shift calendar, the OEE series.
+export * from "./analytics/index.js";

@@ -8,7 +8,9 @@ import {
   describe,
   isOpen,
   MAX_WINDOW_LENGTH,
+  nextClose,
   nextOpen,
+  openIntervals,
   parseWindow,
   parseWindows,
   type Window,
@@ -456,5 +458,86 @@ group("monthDays (days of the month counted from either end)", () => {
     [2021, 12, 31],
   ])("daysInMonth(%i, %i) is %i", (y, m, n) => {
     expect(daysInMonth(y, m)).toBe(n);
+  });
+});
+
+group("nextClose and openIntervals (shift calendars)", () => {
+  const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
+  const ws = (...texts: string[]) => parseWindows(texts);
+
+  it("closes a window crossing midnight on the next day, and abutting windows as one stretch", () => {
+    expect(
+      iso(nextClose(ws("Mon 22:00-06:00"), at("2026-03-02T23:00:00Z"), "UTC", at("2026-04-01T00:00:00Z"))),
+    ).toBe("2026-03-03T06:00:00.000Z");
+    expect(
+      iso(
+        nextClose(
+          ws("Mon 14:00-22:00", "Mon 22:00-24:00"),
+          at("2026-03-02T15:00:00Z"),
+          "UTC",
+          at("2026-04-01T00:00:00Z"),
+        ),
+      ),
+    ).toBe("2026-03-03T00:00:00.000Z");
+    // Already closed: now. Open past the horizon: undefined.
+    expect(
+      nextClose(ws("Mon 06:00-14:00"), at("2026-03-02T15:00:00Z"), "UTC", at("2026-03-03T00:00:00Z")),
+    ).toBe(at("2026-03-02T15:00:00Z"));
+    expect(
+      nextClose(ws("00:00-24:00"), at("2026-03-02T15:00:00Z"), "UTC", at("2026-03-05T00:00:00Z")),
+    ).toBeUndefined();
+  });
+
+  it("lists the open stretches of a range, clipped, in wall-clock time across DST", () => {
+    expect(
+      openIntervals(
+        ws("Mon..Fri 06:00-14:00"),
+        at("2026-03-06T10:00:00Z"),
+        at("2026-03-09T12:00:00Z"),
+        "UTC",
+      ).map(([a, b]) => [iso(a), iso(b)]),
+    ).toEqual([
+      ["2026-03-06T10:00:00.000Z", "2026-03-06T14:00:00.000Z"],
+      ["2026-03-09T06:00:00.000Z", "2026-03-09T12:00:00.000Z"],
+    ]);
+    // 06:00 Berlin is 05:00Z before the spring change (2026-03-29) and 04:00Z after it.
+    expect(
+      openIntervals(
+        ws("06:00-07:00"),
+        at("2026-03-28T00:00:00Z"),
+        at("2026-03-30T00:00:00Z"),
+        "Europe/Berlin",
+      ).map(([a, b]) => [iso(a), iso(b)]),
+    ).toEqual([
+      ["2026-03-28T05:00:00.000Z", "2026-03-28T06:00:00.000Z"],
+      ["2026-03-29T04:00:00.000Z", "2026-03-29T05:00:00.000Z"],
+    ]);
+    expect(
+      openIntervals(ws("Sat 06:00-07:00"), at("2026-03-02T00:00:00Z"), at("2026-03-06T00:00:00Z"), "UTC"),
+    ).toEqual([]);
+  });
+
+  it("ends every stretch where the windows are closed and starts the next where one is open", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("Mon..Fri 06:00-14:00", "22:00-06:00", "Sat,Sun 10:00-10:30", "*-*-01 00:00-24:00"),
+        fc.integer({ min: 0, max: 60 * 24 * 40 }),
+        fc.constantFrom("UTC", "Europe/Berlin", "America/New_York"),
+        (text, startMin, tz) => {
+          const windows = ws(text);
+          const from = at("2026-01-01T00:00:00Z") + startMin * MIN;
+          const to = from + 14 * 24 * 60 * MIN;
+          for (const [a, b] of openIntervals(windows, from, to, tz)) {
+            expect(a).toBeLessThan(b);
+            expect(isOpen(windows[0]!, a, tz)).toBe(true);
+            expect(isOpen(windows[0]!, b - 1000, tz)).toBe(true);
+            if (b < to) {
+              expect(isOpen(windows[0]!, b, tz)).toBe(false);
+            }
+          }
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 });

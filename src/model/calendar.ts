@@ -540,3 +540,74 @@ export function nextOpen(
   }
   return best;
 }
+
+/**
+ * The earliest instant after t at which no window is open (t itself when none is), or undefined if
+ * the windows stay open until `untilMs`. Windows that abut ("22:00-24:00" then "00:00-06:00") are
+ * one stretch. A window closes when the clock reaches its end or when a DST change makes the clock
+ * jump out of it, so only those instants are candidates, as in nextOpen.
+ */
+export function nextClose(
+  windows: readonly Window[],
+  tMs: number,
+  tz: string,
+  untilMs: number,
+): number | undefined {
+  if (!anyOpen(windows, tMs, tz)) {
+    return tMs;
+  }
+  const lt = localTime(tMs, tz);
+  const firstDay = daysFromCivil(lt.year, lt.month, lt.day);
+  const lastDay = firstDay + Math.ceil((untilMs - tMs) / DAY_MS) + 1;
+  let best: number | undefined;
+  let stopAfter = Infinity;
+  const consider = (u: number) => {
+    if (u > tMs && u <= untilMs && (best === undefined || u < best) && !anyOpen(windows, u, tz)) {
+      best = u;
+    }
+  };
+  for (let day = firstDay - 1; day <= lastDay && day <= stopAfter; day++) {
+    for (const w of windows) {
+      if (dayMatches(w, day)) {
+        // A window crossing midnight closes on the next day; an end of 24:00 is the next midnight.
+        const { year, month, day: dom } = civilFromDays(w.end > w.start ? day : day + 1);
+        for (const u of wallClockToUtc(year, month, dom, w.end, tz)) {
+          consider(u);
+        }
+      }
+    }
+    const change = offsetChangeIn(day * DAY_MS, (day + 1) * DAY_MS, tz);
+    if (change !== undefined) {
+      consider(change);
+    }
+    if (best !== undefined && stopAfter === Infinity) {
+      stopAfter = day + 1;
+    }
+  }
+  return best;
+}
+
+/**
+ * The stretches of [fromMs, toMs) during which any window is open, clipped to the range, oldest
+ * first; at most `limit` of them (a range of a few weeks holds a few hundred shifts or breaks).
+ */
+export function openIntervals(
+  windows: readonly Window[],
+  fromMs: number,
+  toMs: number,
+  tz: string,
+  limit = 10_000,
+): [number, number][] {
+  const out: [number, number][] = [];
+  let t = fromMs;
+  while (t < toMs && out.length < limit) {
+    const start = nextOpen(windows, t, tz, Math.ceil((toMs - t) / DAY_MS) + 1);
+    if (start === undefined || start >= toMs) {
+      break;
+    }
+    const end = Math.min(nextClose(windows, start, tz, toMs) ?? toMs, toMs);
+    out.push([start, end]);
+    t = end;
+  }
+  return out;
+}
