@@ -17,6 +17,7 @@ import { analysisRoutes } from "./routes/analysis.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { statusRoutes } from "./routes/status.js";
+import { loadWebBundle, serveAppShell, webRoutes } from "./routes/web.js";
 import { applyHttpPolicy, type HttpPolicy } from "./transport.js";
 import type { VersionResponse } from "./types.js";
 import { zodValidator } from "./validation.js";
@@ -30,6 +31,8 @@ export type ServerOptions = {
   policy?: HttpPolicy;
   /** Certificate and key: the API answers HTTPS only. */
   https?: SecureContextOptions;
+  /** The web app's build (default: dist/web of this package, see routes/web.ts). */
+  webDir?: string;
 };
 
 export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise<FastifyInstance> {
@@ -41,6 +44,10 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance; // with https the raw server is a tls.Server; routes don't care
   applyHttpPolicy(app, opts.policy); // first onRequest hook: Host and query checks run before auth
+  const web = loadWebBundle(opts.webDir);
+  if (web.problem !== undefined) {
+    ctx.logger.warn(web.problem);
+  }
 
   declareRoutes(app);
   bodyParsers(app);
@@ -82,6 +89,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
     void reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
+    if (serveAppShell(web, request, reply)) {
+      return; // a browser's reload of one of the app's pages (/explore): the app shell
+    }
     const { status, body } = toEnvelope(
       ApiErrors.routeNotFound(`no route ${request.method} ${request.url.split("?")[0]}`),
     );
@@ -126,5 +136,6 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   if (ctx.alerting) {
     alertmanagerRoutes(api, ctx.alerting, { version: ctx.version });
   }
+  webRoutes(app, web);
   return app;
 }
