@@ -127,18 +127,20 @@ export default function Explore() {
         <div className="query-options">
           <fieldset className="segmented">
             <legend>Query type</legend>
-            {(["range", "instant"] as const).map((m) => (
-              <label key={m}>
-                <input
-                  type="radio"
-                  name={`${ids}-mode`}
-                  value={m}
-                  checked={draft.mode === m}
-                  onChange={() => setMode(m)}
-                />
-                <span>{m === "range" ? "Range" : "Instant"}</span>
-              </label>
-            ))}
+            <div className="segmented-options">
+              {(["range", "instant"] as const).map((m) => (
+                <label key={m}>
+                  <input
+                    type="radio"
+                    name={`${ids}-mode`}
+                    value={m}
+                    checked={draft.mode === m}
+                    onChange={() => setMode(m)}
+                  />
+                  <span>{m === "range" ? "Range" : "Instant"}</span>
+                </label>
+              ))}
+            </div>
           </fieldset>
           {draft.mode === "range" ? (
             <label>

@@ -71,9 +71,18 @@ export function PromqlEditor({ value, onChange, onRun, label }: Props) {
   callbacks.current = { onChange, onRun };
 
   useEffect(() => {
+    // CodeMirror styles itself at run time. In a document it adds <style> elements, which the
+    // Content-Security-Policy (style-src 'self', no 'unsafe-inline') blocks, and without its styles
+    // Chromium even turns typed spaces into U+00A0. In a shadow root it uses constructed style
+    // sheets (adoptedStyleSheets), which CSP does not govern: so the editor lives in one. The
+    // stylesheet's colour variables inherit into it.
+    const el = host.current!;
+    const shadow = el.shadowRoot ?? el.attachShadow({ mode: "open" });
+    const parent = document.createElement("div");
+    shadow.replaceChildren(parent);
     const ext = promql();
     const v = new EditorView({
-      parent: host.current!,
+      parent,
       state: EditorState.create({
         doc: value,
         extensions: [
