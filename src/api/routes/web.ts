@@ -170,7 +170,7 @@ function send(request: FastifyRequest, reply: FastifyReply, asset: Asset): Fasti
 }
 
 /** Paths the app never owns: the APIs, lineops's own endpoints, and the assets (a missing one is 404). */
-const NOT_APP = /^\/(api|-|metrics|federate|assets)(\/|$)/;
+const NOT_APP = /^\/(api|-|metrics|federate|assets)(\/|$)/i;
 /**
  * The app's page URLs: segments of letters, digits, "-", "_" and "~" only. No dots (so no
  * dot-segments and no file names: a missing file stays a 404), no percent-encoding, no empty
