@@ -63,6 +63,8 @@ export type StartOptions = ConfigOverrides & {
   /** Called with the first admin token, the only time its plaintext exists. */
   onAdminToken?: (token: string) => void;
   logger?: Logger;
+  /** The web app's build to serve at / (default: the package's dist/web). */
+  webDir?: string;
 };
 
 export type Lineops = {
@@ -327,6 +329,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
         tls: tlsFiles !== undefined,
       },
       ...(tlsFiles ? { https: tlsFiles.current.options } : {}),
+      ...(opts.webDir === undefined ? {} : { webDir: opts.webDir }),
     },
   );
 

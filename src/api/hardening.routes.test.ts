@@ -119,7 +119,7 @@ const otherRoute = (p: string) => {
     `/x/..${p}`,
     `${p.slice(0, last)}//${p.slice(last + 1)}`,
     second > 0 ? `${p.slice(0, second)}%2F${p.slice(second + 1)}` : `${p}%2F`,
-  ];
+  ].filter((o) => o !== p); // "/" has no letter to upper-case
 };
 
 let routes: readonly RouteEntry[] = [];
@@ -176,12 +176,15 @@ describe("the route table", () => {
         expect(r.readOnly, `${r.method} ${r.url}`).toBe(true);
       }
     }
-    // Only the health endpoints, lineops's own metrics and sign-in answer without a token.
+    // Only the health endpoints, lineops's own metrics, sign-in and the web app's static files (the
+    // shell holds no data: routes/web.ts) answer without a token.
     expect(routes.filter((r) => r.role === "public").map((r) => `${r.method} ${r.url}`)).toEqual([
       "GET /-/healthy",
       "GET /-/ready",
       "GET /metrics",
       "POST /api/v1/session",
+      "GET /",
+      "GET /assets/:file",
     ]);
     for (const [method, url, role] of [
       ["GET", "/api/v1/session", "viewer"],
@@ -306,6 +309,16 @@ describe("every route, walked from the route table", () => {
       }
     }
     expect(state()).toEqual(before);
+  });
+
+  it("never answers another spelling of a route with the web app's shell, even to a browser", async () => {
+    const html = { headers: { accept: "text/html,*/*;q=0.8" } };
+    for (const r of routes.filter((x) => x.method === "GET")) {
+      for (const p of otherRoute(concrete(r.url)).filter((o) => !o.includes("/.."))) {
+        const res = await inject("GET", p, html);
+        expect([p, res.status, res.body.code]).toEqual([p, 404, "LINEOPS_ERR_ROUTE_NOT_FOUND"]);
+      }
+    }
   });
 
   it("takes %2F inside a parameter as part of the value: the matched route's role still applies", async () => {

@@ -24,6 +24,7 @@ import { statusRoutes } from "./routes/status.js";
 import { userRoutes } from "./routes/users.js";
 import { SignInLimiter, type SignInLimits } from "./sign-in-limiter.js";
 import { SESSION_COOKIE } from "./session.js";
+import { loadWebBundle, serveAppShell, webRoutes } from "./routes/web.js";
 import { applyHttpPolicy, type HttpPolicy } from "./transport.js";
 import type { VersionResponse } from "./types.js";
 import { zodValidator } from "./validation.js";
@@ -39,6 +40,8 @@ export type ServerOptions = {
   https?: SecureContextOptions;
   /** Sign-in throttling (default DEFAULT_SIGN_IN_LIMITS); tests pass tighter limits. */
   signInLimits?: SignInLimits;
+  /** The web app's build (default: dist/web of this package, see routes/web.ts). */
+  webDir?: string;
 };
 
 export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise<FastifyInstance> {
@@ -50,6 +53,10 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
     ...(opts.https ? { https: opts.https } : {}),
   }) as unknown as FastifyInstance; // with https the raw server is a tls.Server; routes don't care
   applyHttpPolicy(app, opts.policy); // first onRequest hook: Host and query checks run before auth
+  const web = loadWebBundle(opts.webDir);
+  if (web.problem !== undefined) {
+    ctx.logger.warn(web.problem);
+  }
 
   declareRoutes(app);
   bodyParsers(app);
@@ -102,6 +109,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
     void reply.code(status).send(body);
   });
   app.setNotFoundHandler((request, reply) => {
+    if (serveAppShell(web, request, reply)) {
+      return; // a browser's reload of one of the app's pages (/explore): the app shell
+    }
     const { status, body } = toEnvelope(
       ApiErrors.routeNotFound(`no route ${request.method} ${request.url.split("?")[0]}`),
     );
@@ -154,5 +164,6 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   if (ctx.dashboards) {
     dashboardRoutes(api, ctx.dashboards);
   }
+  webRoutes(app, web);
   return app;
 }

@@ -1,0 +1,132 @@
+// The web UI's browser tests: Debian's Chromium (scripts/system-deps.sh installs it; no browser is
+// ever downloaded) driven by playwright-core, a real `lineops serve` to point it at, axe-core run in
+// the page, and screenshots under test-output/.
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { ControlPlanes } from "./cli.js";
+import { waitFor } from "./wait.js";
+import { PACKAGE_ROOT } from "../version.js";
+
+/** Debian's package puts it here; LINEOPS_CHROMIUM points elsewhere (another distribution). */
+export const CHROMIUM = process.env.LINEOPS_CHROMIUM ?? "/usr/bin/chromium";
+export const INSTALL_CHROMIUM =
+  "sudo bash scripts/system-deps.sh   (or just: sudo apt-get install -y chromium)";
+
+export const TEST_OUTPUT = path.join(PACKAGE_ROOT, "test-output");
+
+/** Starts headless Chromium; without it, fails naming the command that installs it. */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}; the web UI's tests need it. Install it with: ${INSTALL_CHROMIUM}`,
+    );
+  }
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    // Chromium refuses to run as root with its sandbox (CI and these machines run tests as root).
+    args: process.getuid?.() === 0 ? ["--no-sandbox"] : [],
+    timeout: 30_000,
+  });
+}
+
+export type TestPage = {
+  context: BrowserContext;
+  page: Page;
+  /** Console errors and uncaught exceptions of the page, CSP violations included. */
+  errors: string[];
+};
+
+/**
+ * A fresh context (no shared storage) at `baseURL`, with the page's errors collected. `token`
+ * authenticates every request the browser makes with a bearer header.
+ */
+export async function openPage(
+  browser: Browser,
+  baseURL: string,
+  opts: { token?: string; colorScheme?: "light" | "dark"; width?: number; height?: number } = {},
+): Promise<TestPage> {
+  const context = await browser.newContext({
+    baseURL,
+    viewport: { width: opts.width ?? 1280, height: opts.height ?? 800 },
+    colorScheme: opts.colorScheme ?? "light",
+  });
+  if (opts.token !== undefined) {
+    await context.setExtraHTTPHeaders({ authorization: `Bearer ${opts.token}` });
+  }
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on("console", (m) => {
+    if (m.type() === "error") {
+      errors.push(`${m.text()} (${m.location().url})`);
+    }
+  });
+  page.on("pageerror", (e) => errors.push(`uncaught: ${e.message}`));
+  return { context, page, errors };
+}
+
+const requireHere = createRequire(import.meta.url);
+let axeSource: string | undefined;
+
+export type AxeViolation = {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: unknown[] }[];
+};
+
+/**
+ * Runs axe-core on the page as it is and returns its serious and critical violations. The source
+ * is evaluated through the DevTools protocol, which the page's CSP (no inline scripts) does not govern.
+ */
+export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]> {
+  axeSource ??= readFileSync(requireHere.resolve("axe-core/axe.min.js"), "utf8");
+  await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () => {
+    const axe = (
+      globalThis as unknown as { axe: { run(o: object): Promise<{ violations: AxeViolation[] }> } }
+    ).axe;
+    const r = await axe.run({ resultTypes: ["violations"] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ target: n.target })),
+    }));
+  });
+  return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+}
+
+/** Saves a full-page screenshot as test-output/<name>.png and returns its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(TEST_OUTPUT, { recursive: true });
+  const file = path.join(TEST_OUTPUT, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}
+
+/**
+ * `lineops serve` (compiled: run `npm run build` first) on a free port in `dataDir`, as users run
+ * it; resolves with its URL and the admin token it prints on first start. `planes.stopAll()` ends it.
+ */
+export async function serveLineops(
+  planes: ControlPlanes,
+  dataDir: string,
+  args: string[] = [],
+): Promise<{ url: string; adminToken: string }> {
+  const child = planes.spawn(dataDir, ["serve", "--data-dir", dataDir, "--port", "0", ...args]);
+  return waitFor(
+    () => {
+      if (child.exitCode !== null) {
+        throw new Error(`lineops serve exited ${child.exitCode}: ${child.output()}`);
+      }
+      const url = /^lineops (https?:\/\/\S+)$/m.exec(child.output())?.[1];
+      const adminToken = /admin token \(shown once, store it now\): (\S+)/.exec(child.output())?.[1];
+      return url && adminToken ? { url, adminToken } : undefined;
+    },
+    30_000,
+    "lineops serve to print its URL and admin token",
+  );
+}
