@@ -238,7 +238,20 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   });
 
   let ready = false;
-  const reload = async () => {
+  // What /api/v1/status/{config,runtimeinfo} show: the config last loaded and how the last load went.
+  const loaded = { config, success: true, at: Date.now() };
+  const reload = () =>
+    reloadConfig().then(
+      (r) => {
+        Object.assign(loaded, { success: true, at: Date.now() });
+        return r;
+      },
+      (err: unknown) => {
+        loaded.success = false;
+        throw err;
+      },
+    );
+  const reloadConfig = async () => {
     // A bad certificate on reload throws here and keeps the running one (and the running line).
     const tls = tlsFiles?.reload();
     if (tls) {
@@ -255,6 +268,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     await monitoring.reloadRules(files);
     logger.info({ files: files.map((f) => f.file) }, "rule files reloaded");
     alerting.reload(nextAlerting);
+    loaded.config = fresh;
     return deployment.reloadLine();
   };
   const app = await buildServer(
@@ -270,6 +284,14 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       metrics: metrics.registry,
       isReady: () => ready,
       reload,
+      server: {
+        config: () => loaded.config,
+        flags: opts,
+        startTime: Date.now() - process.uptime() * 1000,
+        lastReload: () => loaded,
+        alertingYaml: () => alerting.status().configYaml,
+      },
+      routing: { table: () => frontDoors.table(), frontDoorHost: web.front_doors.host },
       // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
       alerting,
     },

@@ -8,6 +8,8 @@ import type { Runtime } from "../runtime/types.js";
 import type { AuditRepository } from "../store/audit.js";
 import type { RevisionRepository } from "../store/revisions.js";
 import type { TokenRepository } from "../store/tokens.js";
+import type { ServerInfo } from "./prometheus/status.js";
+import type { RoutingView } from "./routes/services.js";
 
 export type ApiContext = {
   version: string;
@@ -24,6 +26,10 @@ export type ApiContext = {
    * without it those routes do not exist (404).
    */
   alerting?: AlertingService;
+  /** The running configuration, flags and reload state: /api/v1/status/{config,flags,runtimeinfo}. */
+  server?: ServerInfo;
+  /** The front doors' routing table (the data plane's): GET /api/v1/services and .../backends. */
+  routing?: RoutingView;
   /** True once the line applied at start has settled; drives /-/ready. */
   isReady(): boolean;
   /** Re-reads the configured line file and applies it (SIGHUP, POST /-/reload). */

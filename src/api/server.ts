@@ -16,6 +16,7 @@ import { alertmanagerRoutes } from "./routes/alertmanager.js";
 import { analysisRoutes } from "./routes/analysis.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
+import { serviceRoutes } from "./routes/services.js";
 import { statusRoutes } from "./routes/status.js";
 import { applyHttpPolicy, type HttpPolicy } from "./transport.js";
 import type { VersionResponse } from "./types.js";
@@ -118,9 +119,10 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
 
   const api = app.withTypeProvider<ZodTypeProvider>();
   statusRoutes(api, ctx);
+  serviceRoutes(api, ctx);
   instanceRoutes(api, ctx);
   adminRoutes(api, ctx);
-  prometheusRoutes(api, ctx.monitoring);
+  prometheusRoutes(api, ctx.monitoring, ctx.server);
   analysisRoutes(api, ctx.monitoring);
   deploymentRoutes(api, ctx);
   if (ctx.alerting) {
