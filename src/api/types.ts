@@ -143,7 +143,7 @@ export type BackendView = {
 export type FrontDoorRouting = {
   /** null until the door is open. */
   frontDoor: { host: string; port: number } | null;
-  /** Percent of normal traffic per group during a rollout; null when all traffic goes to one group. */
+  /** Percent of normal traffic per group ({stable: 100} outside a rollout); null when the router has none. */
   weights: Record<string, number> | null;
   backends: BackendView[];
   /** Set when the data plane's table could not be read: the routing fields are then empty. */
