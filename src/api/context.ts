@@ -4,12 +4,19 @@ import type { Registry } from "prom-client";
 import type { AlertingService } from "../alerting/index.js";
 import type { DeploymentEngine } from "../deployment/index.js";
 import type { MonitoringEngine } from "../monitoring/index.js";
+import type { DataPlaneTable } from "../runtime/index.js";
 import type { Runtime } from "../runtime/types.js";
 import type { AuditRepository } from "../store/audit.js";
 import type { RevisionRepository } from "../store/revisions.js";
 import type { TokenRepository } from "../store/tokens.js";
 import type { ServerInfo } from "./prometheus/status.js";
-import type { RoutingView } from "./routes/services.js";
+
+/** What the API reads of the front doors: the data plane's routing table and where the doors listen. */
+export type RoutingView = {
+  table(): Promise<DataPlaneTable>;
+  /** web.front_doors.host */
+  frontDoorHost: string;
+};
 
 export type ApiContext = {
   version: string;

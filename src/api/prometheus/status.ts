@@ -105,7 +105,9 @@ function redact(value: unknown, key: string | undefined): unknown {
 export function configYaml(info: ServerInfo): string {
   const { alerting, ...rest } = info.config();
   const doc = redact(rest, undefined) as Record<string, unknown>;
-  const alertingText = alerting === undefined ? undefined : info.alertingYaml?.();
+  // Inline or from alerting_file: either way the running alerting config is part of what runs.
+  const configured = alerting !== undefined || rest.alertingFile !== undefined;
+  const alertingText = configured ? info.alertingYaml?.() : undefined;
   const text = stringify(doc);
   return alertingText === undefined
     ? text

@@ -3,7 +3,7 @@
 // (address, backends, group weights, draining). The routing table is the data plane's own answer.
 import { DeploymentErrors } from "../../deployment/index.js";
 import type { DataPlaneTable, Instance } from "../../runtime/index.js";
-import type { ApiContext } from "../context.js";
+import type { ApiContext, RoutingView } from "../context.js";
 import { ApiErrors } from "../errors.js";
 import {
   nameParams,
@@ -21,13 +21,6 @@ const viewer = (summary: string): RouteDoc => ({ role: "viewer", tag: "services"
 const DEFAULT_GROUP = "stable";
 /** How long the data plane may take to answer: a page waits no longer for the routing part. */
 const TABLE_TIMEOUT_MS = 2_000;
-
-/** What the API reads of the front doors: the data plane's table and where the doors listen. */
-export type RoutingView = {
-  table(): Promise<DataPlaneTable>;
-  /** web.front_doors.host */
-  frontDoorHost: string;
-};
 
 /** The readiness verdict in one word: ready is healthy, failing states are unhealthy, transitions unknown. */
 export function healthOf(state: Instance["state"]): InstanceView["health"] {
