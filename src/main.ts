@@ -274,6 +274,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   dashboards.setProvisioned(dashboardFiles);
 
   let ready = false;
+  // What /api/v1/status/config shows: the config last loaded successfully.
+  const loaded = { config };
   const reloadConfig = async () => {
     // A bad certificate on reload throws here and keeps the running one (and the running line).
     const tls = tlsFiles?.reload();
@@ -294,6 +296,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     alerting.reload(nextAlerting);
     dashboards.setProvisioned(nextDashboards);
     shifts = new ShiftCalendar(fresh.shifts);
+    loaded.config = fresh;
     return deployment.reloadLine();
   };
   // Reloads run one at a time; the last one's outcome is on /metrics.
@@ -315,6 +318,14 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       isReady: () => ready,
       reload,
       analytics: () => ({ line: deployment.line().name, calendar: shifts, querier: monitoring.querier }),
+      server: {
+        config: () => loaded.config,
+        flags: opts,
+        startTime: Date.now() - process.uptime() * 1000,
+        lastReload: () => reloads.last(),
+        alertingYaml: () => alerting.status().configYaml,
+      },
+      routing: { table: () => frontDoors.table(), frontDoorHost: web.front_doors.host },
       // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
       alerting,
       dashboards,

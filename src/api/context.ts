@@ -6,12 +6,21 @@ import type { DashboardService } from "../dashboard/index.js";
 import type { AnalyticsScope } from "../dashboard/index.js";
 import type { DeploymentEngine } from "../deployment/index.js";
 import type { MonitoringEngine } from "../monitoring/index.js";
+import type { DataPlaneTable } from "../runtime/index.js";
 import type { Runtime } from "../runtime/types.js";
 import type { AuditRepository } from "../store/audit.js";
 import type { RevisionRepository } from "../store/revisions.js";
 import type { SessionRepository } from "../store/sessions.js";
 import type { TokenRepository } from "../store/tokens.js";
 import type { UserRepository } from "../store/users.js";
+import type { ServerInfo } from "./prometheus/status.js";
+
+/** What the API reads of the front doors: the data plane's routing table and where the doors listen. */
+export type RoutingView = {
+  table(): Promise<DataPlaneTable>;
+  /** web.front_doors.host */
+  frontDoorHost: string;
+};
 
 export type ApiContext = {
   version: string;
@@ -35,6 +44,10 @@ export type ApiContext = {
   dashboards?: DashboardService;
   /** The line's analytics (OEE, downtime): when given, /api/v1/analytics/* are served from it. */
   analytics?: () => AnalyticsScope;
+  /** The running configuration, flags and reload state: /api/v1/status/{config,flags,runtimeinfo}. */
+  server?: ServerInfo;
+  /** The front doors' routing table (the data plane's): GET /api/v1/services and .../backends. */
+  routing?: RoutingView;
   /** True once the line applied at start has settled; drives /-/ready. */
   isReady(): boolean;
   /** Re-reads the configured line file and applies it (SIGHUP, POST /-/reload). */

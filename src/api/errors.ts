@@ -24,6 +24,8 @@ export const ApiErrors = {
   /** A route registered without a role or with a body type it cannot declare: a bug, found at start. */
   routeUndeclared: defineError("LINEOPS_ERR_ROUTE_UNDECLARED", 500, "internal"),
   internal: defineError("LINEOPS_ERR_INTERNAL", 500, "internal"),
+  /** The data plane did not answer for its routing table (it is being respawned, or is stuck). */
+  routingUnavailable: defineError("LINEOPS_ERR_ROUTING_UNAVAILABLE", 503, "unavailable"),
   /** Host header not a loopback name, the listen address or in web.allowed_hosts (DNS rebinding). */
   hostNotAllowed: defineError("LINEOPS_ERR_HOST_NOT_ALLOWED", 421, "bad_data"),
   /** ?token= / ?access_token= / ?authorization=: credentials belong in the Authorization header. */

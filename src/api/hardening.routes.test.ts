@@ -176,6 +176,25 @@ describe("the route table", () => {
         expect(r.readOnly, `${r.method} ${r.url}`).toBe(true);
       }
     }
+    // The explorer's and the Services page's routes (P9): reads for a viewer, logs for an operator.
+    const roleOf = (method: string, url: string) =>
+      routes.find((r) => r.method === method && r.url === url)?.role;
+    for (const url of [
+      "/api/v1/format_query",
+      "/api/v1/parse_query",
+      "/api/v1/status/config",
+      "/api/v1/status/flags",
+      "/api/v1/status/runtimeinfo",
+      "/api/v1/targets/metadata",
+      "/api/v1/services",
+      "/api/v1/services/:name",
+      "/api/v1/services/:name/backends",
+    ]) {
+      expect([url, roleOf("GET", url)]).toEqual([url, "viewer"]);
+    }
+    expect(roleOf("POST", "/api/v1/format_query")).toBe("viewer");
+    expect(roleOf("GET", "/api/v1/instances/:id/logs")).toBe("operator");
+    expect(roleOf("GET", "/api/v1/services/:name/logs")).toBe("operator");
     // Only the health endpoints, lineops's own metrics, sign-in and the web app's static files (the
     // shell holds no data: routes/web.ts) answer without a token.
     expect(routes.filter((r) => r.role === "public").map((r) => `${r.method} ${r.url}`)).toEqual([

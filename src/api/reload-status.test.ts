@@ -19,7 +19,9 @@ describe("reload status", () => {
     );
     expect(await gauge(registry, "lineops_config_last_reload_successful")).toBe(0);
     expect(await gauge(registry, "lineops_config_last_reload_success_timestamp_seconds")).toBe(1000);
+    expect(status.last()).toEqual({ success: false, at: 1_000_000 });
     await expect(status.run(() => Promise.resolve("ok"))).resolves.toBe("ok");
+    expect(status.last()).toEqual({ success: true, at: 2_000_000 });
     expect(await gauge(registry, "lineops_config_last_reload_successful")).toBe(1);
     expect(await gauge(registry, "lineops_config_last_reload_success_timestamp_seconds")).toBe(2000);
   });

@@ -7,6 +7,8 @@ import { Gauge, type Registry } from "prom-client";
 export type ReloadStatus = {
   /** Runs `reload` after any reload still running (SIGHUP and POST may overlap) and records its outcome. */
   run<T>(reload: () => Promise<T>): Promise<T>;
+  /** The last reload's outcome and the time of the last successful one (the start counts as one). */
+  last(): { success: boolean; at: number };
 };
 
 export function reloadStatus(registry: Registry, now: () => number = Date.now): ReloadStatus {
@@ -21,24 +23,30 @@ export function reloadStatus(registry: Registry, now: () => number = Date.now): 
     registers: [registry],
   });
   // The configuration loaded at start is the first successful load, as in Prometheus.
-  successful.set(1);
-  successAt.set(now() / 1000);
-  let last: Promise<unknown> = Promise.resolve();
+  const outcome = { success: true, at: now() };
+  const record = () => {
+    successful.set(outcome.success ? 1 : 0);
+    successAt.set(outcome.at / 1000);
+  };
+  record();
+  let queue: Promise<unknown> = Promise.resolve();
   return {
     run(reload) {
-      const next = last.catch(() => undefined).then(reload);
-      last = next;
+      const next = queue.catch(() => undefined).then(reload);
+      queue = next;
       return next.then(
         (result) => {
-          successful.set(1);
-          successAt.set(now() / 1000);
+          Object.assign(outcome, { success: true, at: now() });
+          record();
           return result;
         },
         (err: unknown) => {
-          successful.set(0);
+          outcome.success = false;
+          record();
           throw err;
         },
       );
     },
+    last: () => ({ ...outcome }),
   };
 }

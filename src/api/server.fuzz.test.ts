@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startLineops, type Lineops } from "../main.js";
 import { tempDir } from "../test-support/line.js";
-import { cpuMs, fuzzParams } from "../test-support/fuzz.js";
+import { cpuMs, fuzzParams, nearValid, tokenSoup } from "../test-support/fuzz.js";
 
 let lineops: Lineops;
 let admin = "";
@@ -39,7 +39,14 @@ beforeAll(async () => {
       .map((m) => ({ method: m.toUpperCase(), path: p.replace(/\{[^}]+\}/g, "fuzz-x") })),
   );
   // Hidden from the OpenAPI document but answering all the same.
-  routes = [...documented, { method: "POST", path: "/-/reload" }, { method: "POST", path: "/api/v1/query" }];
+  routes = [
+    ...documented,
+    { method: "POST", path: "/-/reload" },
+    { method: "POST", path: "/api/v1/query" },
+    // The explorer's read-only form routes: a JSON body is refused (415) like every undeclared type.
+    { method: "POST", path: "/api/v1/format_query" },
+    { method: "POST", path: "/api/v1/parse_query" },
+  ];
 });
 
 afterAll(async () => {
@@ -166,5 +173,72 @@ describe("API request-body fuzzing", () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(await res.text()).toContain(field);
     }
+  });
+});
+
+/** PromQL the explorer sends, and its pieces: edited and shuffled, they reach every printer branch. */
+const QUERIES = [
+  'sum by (job) (rate(http_requests_total{code=~"5.."}[5m])) / on (job) group_left up > bool 0.5',
+  "max_over_time(-x[1h:1m] @ end() offset 5m) and ignoring (a) topk(3, y)",
+  'label_replace(up, "a", "$1", "b", "(.*)") unless count_values("v", z) or 1e3 ^ -Inf',
+];
+const QUERY_TOKENS = [
+  "sum",
+  "by",
+  "without",
+  "(",
+  ")",
+  "[",
+  "]",
+  "{",
+  "}",
+  "5m",
+  ":",
+  "@",
+  "offset",
+  "on",
+  "ignoring",
+  "group_left",
+  "bool",
+  "+",
+  "-",
+  "/",
+  ">",
+  "and",
+  "or",
+  '"x"',
+  "=~",
+  ",",
+  "1",
+  "rate",
+  "x",
+  "'\\u0000'",
+];
+
+describe("explorer routes fuzzing", () => {
+  it("format_query, parse_query and targets/metadata answer any text with 200 or a 400 envelope", async () => {
+    const text = fc.oneof(
+      nearValid(QUERIES, QUERY_TOKENS),
+      tokenSoup(QUERY_TOKENS),
+      fc.string({ maxLength: 60 }),
+    );
+    const paths = [
+      "/api/v1/format_query?query=",
+      "/api/v1/parse_query?query=",
+      "/api/v1/targets/metadata?match_target=",
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.nat(), text, async (k, q) => {
+        const p = `${paths[k % paths.length] as string}${encodeURIComponent(q)}`;
+        const t0 = cpuMs();
+        const res = await fetch(`${lineops.url}${p}`, { headers: { authorization: `Bearer ${admin}` } });
+        const body = (await res.json()) as { status: string; error?: string };
+        const where = `${p} → ${res.status} ${JSON.stringify(body).slice(0, 200)}`;
+        expect([200, 400], where).toContain(res.status);
+        expect(body.status, where).toBe(res.status === 200 ? "success" : "error");
+        expect(cpuMs() - t0, `${where}: CPU ms`).toBeLessThan(REQUEST_BUDGET_MS);
+      }),
+      fuzzParams(300),
+    );
   });
 });

@@ -156,9 +156,10 @@ describe("API", () => {
     );
   });
 
-  it("tails logs over the API", async () => {
+  it("tails logs over the API for an operator (a viewer may not read logs)", async () => {
+    expect((await api("/api/v1/services/plc-gateway/logs?lines=5", viewer)).status).toBe(403);
     const res = await waitFor(async () => {
-      const r = await api("/api/v1/services/plc-gateway/logs?lines=5", viewer);
+      const r = await api("/api/v1/services/plc-gateway/logs?lines=5", operator);
       const inst = (r.body.instances as { lines: string[] }[])[0];
       return inst && inst.lines.length > 0 ? inst : undefined;
     });

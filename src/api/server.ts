@@ -20,6 +20,7 @@ import { analyticsRoutes } from "./routes/analytics.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { sessionRoutes } from "./routes/session.js";
+import { serviceRoutes } from "./routes/services.js";
 import { statusRoutes } from "./routes/status.js";
 import { userRoutes } from "./routes/users.js";
 import { SignInLimiter, type SignInLimits } from "./sign-in-limiter.js";
@@ -148,9 +149,10 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
 
   const api = app.withTypeProvider<ZodTypeProvider>();
   statusRoutes(api, ctx);
+  serviceRoutes(api, ctx);
   instanceRoutes(api, ctx);
   adminRoutes(api, ctx);
-  prometheusRoutes(api, ctx.monitoring);
+  prometheusRoutes(api, ctx.monitoring, ctx.server);
   analysisRoutes(api, ctx.monitoring);
   deploymentRoutes(api, ctx);
   sessionRoutes(api, ctx, { limiter: new SignInLimiter(opts.signInLimits), secure });

@@ -118,7 +118,13 @@ export const instancesQuery = z.object({
   service: z.string().optional(),
   revision: z.string().optional(),
 });
-export const logsQuery = z.object({ lines: queryInt(1, 10_000).default(100) });
+/** Lines a log tail may ask for: the Services page's tail, bounded with its bytes (MAX_LOG_TAIL_BYTES). */
+export const MAX_LOG_TAIL_LINES = 1000;
+/** ?tail=N (or its older name ?lines=N): the last N lines, N <= 1000. */
+export const logsQuery = z.object({
+  tail: queryInt(1, MAX_LOG_TAIL_LINES).optional(),
+  lines: queryInt(1, MAX_LOG_TAIL_LINES).optional(),
+});
 
 /** POST /api/v1/line/plan: ?dir= is the line file's directory, against which relative paths resolve. */
 export const planQuery = z.object({ dir: z.string().optional(), file: z.string().optional() });
@@ -170,17 +176,60 @@ export type VersionResponse = { version: string; node: string };
 export type StatusResponse = { line: string; ready: boolean; services: ServiceStatus[] };
 export type LineResponse = { name: string; order: string[][]; services: ServiceStatus[] };
 export type ApplyResponse = ApplyResult;
-export type ServicesResponse = { services: ServiceStatus[] };
+/** One backend of a front door, as the data plane's router holds it. */
+export type BackendView = {
+  instanceId: string;
+  host: string;
+  port: number;
+  /** The rollout group ("stable" unless a rollout named another). */
+  group: string;
+  /** Relative weight inside its group (1 unless set); 0 is out of normal rotation. */
+  weight: number;
+  /** Out of rotation, finishing its in-flight requests. */
+  draining: boolean;
+  station?: string;
+  revision?: string;
+};
+/** A service's front door: where it listens and where it sends requests. */
+export type FrontDoorRouting = {
+  /** null until the door is open. */
+  frontDoor: { host: string; port: number } | null;
+  /** Percent of normal traffic per group ({stable: 100} outside a rollout); null when the router has none. */
+  weights: Record<string, number> | null;
+  backends: BackendView[];
+  /** Set when the data plane's table could not be read: the routing fields are then empty. */
+  routingError?: string;
+};
+export type ServiceBackendsResponse = Omit<FrontDoorRouting, "routingError"> & {
+  service: string;
+  stickiness: { header?: string; cookie?: string } | null;
+  error?: string;
+};
+/** GET /api/v1/services: each service's status (`instances` is the count) with the list in `instanceList`. */
+export type ServiceView = ServiceStatus & FrontDoorRouting & { instanceList: InstanceView[] };
+export type ServicesResponse = { services: ServiceView[] };
 export type ServiceResponse = { status: ServiceStatus; spec: StoredServiceSpec; instances: Instance[] };
+export type ServiceDetailResponse = ServiceResponse & FrontDoorRouting & { instances: InstanceView[] };
 export type RevisionsResponse = { revisions: Revision[] };
 
 /** An instance kept ready out of rotation for an instant rollback says so. */
-export type InstanceView = Instance & { standby?: boolean };
+export type InstanceView = Instance & {
+  standby?: boolean;
+  /** ready: healthy; unready, backoff, failed: unhealthy; starting, stopping, stopped: unknown. */
+  health?: "healthy" | "unhealthy" | "unknown";
+};
 export type InstancesResponse = { instances: InstanceView[] };
-export type InstanceLogsResponse = { instance: string; lines: string[] };
+/** `truncated`: lines were left out, or the oldest one cut, to keep the answer under its byte cap. */
+export type InstanceLogsResponse = { instance: string; lines: string[]; truncated: boolean };
 export type ServiceLogsResponse = {
   service: string;
-  instances: { instance: string; station?: string; state: Instance["state"]; lines: string[] }[];
+  instances: {
+    instance: string;
+    station?: string;
+    state: Instance["state"];
+    lines: string[];
+    truncated: boolean;
+  }[];
 };
 
 export type DeploymentsResponse = { deployments: DeploymentRecord[] };

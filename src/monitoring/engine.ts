@@ -19,6 +19,7 @@ import { RejectionLog, type RejectionCount } from "./rejections.js";
 import { decodeWriteRequest } from "./remote/write-request.js";
 import { alertsJson, rulesJson, type RulesFilter } from "./rules/json.js";
 import { RuleManager, type AlertingOptions } from "./rules/manager.js";
+import type { MetricMetadata } from "./scrape/loop.js";
 import { ScrapeManager } from "./scrape/manager.js";
 import type { RuleGroupConfig } from "../config/rules-schema.js";
 import {
@@ -30,6 +31,15 @@ import {
 } from "./scrape/target.js";
 import { Tsdb } from "./tsdb/tsdb.js";
 import { formatDuration } from "../model/duration.js";
+
+/** One row of /api/v1/targets/metadata (Prometheus's metricMetadata; `metric` only when not asked for one). */
+export type TargetMetadataEntry = {
+  target: Labels;
+  metric?: string;
+  type: string;
+  help: string;
+  unit: string;
+};
 
 export type MonitoringOptions = {
   dataDir: string;
@@ -241,6 +251,42 @@ export class MonitoringEngine {
     return Object.fromEntries(names.map((n) => [n, out[n] ?? []]));
   }
 
+  /**
+   * /api/v1/targets/metadata: the metadata each target's own scrapes carried, as Prometheus keeps it
+   * per scrape loop. `limit` counts entries and is checked before each target, as Prometheus does,
+   * so a target's entries are never cut in half; `metric` selects one family (and drops the field).
+   */
+  targetMetadataJson(o: { matchTarget?: string; metric?: string; limit?: number }): TargetMetadataEntry[] {
+    const matchers = o.matchTarget ? parseTargetSelector(o.matchTarget).map(compileMatcher) : [];
+    const out: TargetMetadataEntry[] = [];
+    for (const { labels, metadata } of this.scrape.targetMetadata()) {
+      if (o.limit !== undefined && out.length >= o.limit) {
+        break;
+      }
+      // Prometheus's Target.Labels(): the target's labels without the __-prefixed internal ones.
+      const target = Object.fromEntries(Object.entries(labels).filter(([n]) => !n.startsWith("__")));
+      if (!matchers.every((m) => m.matches(target[m.name] ?? ""))) {
+        continue;
+      }
+      const entry = (m: MetricMetadata) => ({
+        type: m.type ?? "unknown",
+        help: m.help ?? "",
+        unit: m.unit ?? "",
+      });
+      if (o.metric === undefined) {
+        for (const [metric, m] of metadata) {
+          out.push({ target, metric, ...entry(m) });
+        }
+      } else {
+        const m = metadata.get(o.metric);
+        if (m !== undefined) {
+          out.push({ target, ...entry(m) });
+        }
+      }
+    }
+    return out;
+  }
+
   /** /api/v1/targets in Prometheus's shape. */
   targetsJson(state: string) {
     const active = this.scrape.targets().map(({ target, health }) => ({
@@ -376,6 +422,15 @@ export class MonitoringEngine {
       this.o.logger.warn({ err }, "host metrics collection failed");
     }
   }
+}
+
+/** match_target of /api/v1/targets/metadata: one series selector, matched against target labels. */
+function parseTargetSelector(text: string): Matcher[] {
+  const expr = parseExpr(text);
+  if (expr.kind !== "vectorSelector") {
+    throw MonitoringErrors.badMatcher(`invalid parameter "match_target": "${text}" is not a series selector`);
+  }
+  return expr.matchers;
 }
 
 function parseSelectors(match: string[]): Matcher[][] {

@@ -52,6 +52,10 @@ export async function backfillFile(
 // For the HTTP API: Prometheus's number format and response body, its parameters and errors, and
 // the trend analyses it serves.
 export { formatFloat, prometheusResponseJson } from "./promql/format.js";
+// format_query and parse_query: Prometheus's pretty printer and its UI's syntax-tree JSON.
+export { formatQuery } from "./promql/printer.js";
+export { parseQueryJson, type AstJson } from "./promql/ast-json.js";
+export type { TargetMetadataEntry } from "./engine.js";
 export { parseDurationParam, parseTimeParam } from "./params.js";
 export { MonitoringErrors } from "./errors.js";
 export { anomaly, changeAround, forecast, seasonal, type RangeQuery } from "./trends/analysis.js";

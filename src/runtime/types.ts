@@ -56,6 +56,8 @@ export type Instance = {
   port: number;
   restarts: number;
   startedAt?: number; // ms since epoch of the current process
+  /** ms since epoch the instance last became ready; absent while it is not ready. */
+  readySince?: number;
   lastExit?: { code: number | null; signal: string | null; at: number };
   /** In state `backoff`: when (ms since epoch) the next restart is due. */
   nextRestartAt?: number;

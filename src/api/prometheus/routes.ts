@@ -1,8 +1,11 @@
 // The Prometheus-compatible HTTP API (the shapes Grafana's Prometheus data source and promtool
 // call), served from the MonitoringEngine. Reads need a viewer token, remote write an operator one.
 import type { FastifyRequest } from "fastify";
+import { LineopsError } from "../../errors.js";
 import {
+  formatQuery,
   MonitoringErrors,
+  parseQueryJson,
   parseDurationParam,
   parseTimeParam,
   prometheusResponseJson,
@@ -11,6 +14,7 @@ import {
 import { VERSION } from "../../version.js";
 import { nameParams } from "../types.js";
 import { route, type ApiApp } from "../validation.js";
+import { configYaml, flagsJson, runtimeInfoJson, type ServerInfo } from "./status.js";
 
 type Params = Record<string, string | string[] | undefined>;
 
@@ -71,6 +75,21 @@ function limited<T>(limit: number | undefined, get: (n: number | undefined) => T
   return success(items);
 }
 
+/**
+ * targets/metadata's limit as Prometheus reads it: any integer, negative meaning none (its
+ * "limit must be a number" otherwise). Checked before each target, so the answer may hold more.
+ */
+function targetMetadataLimit(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === "") {
+    return undefined;
+  }
+  const n = Number(raw);
+  if (!/^[+-]?\d+$/.test(raw.trim()) || !Number.isSafeInteger(n)) {
+    throw MonitoringErrors.badParameter(`limit must be a number, got "${raw}"`);
+  }
+  return n < 0 ? undefined : n;
+}
+
 const success = (data: unknown, extra: { warnings?: string[]; infos?: string[] } = {}) => ({
   status: "success",
   data,
@@ -78,7 +97,36 @@ const success = (data: unknown, extra: { warnings?: string[]; infos?: string[] }
   ...(extra.infos?.length ? { infos: extra.infos } : {}),
 });
 
-export function prometheusRoutes(app: ApiApp, monitoring: MonitoringEngine): void {
+/**
+ * A client's mistake in parameter `name` as Prometheus words it (invalidParamError):
+ * `invalid parameter "query": 1:5: parse error: ...`, keeping the error's own code and status.
+ */
+async function inParam<T>(name: string, run: () => Promise<T> | T): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    // A new error: the parser may hand the same one to every caller of a cached bad query.
+    if (
+      err instanceof LineopsError &&
+      err.errorType === "bad_data" &&
+      !err.message.startsWith("invalid parameter")
+    ) {
+      throw new LineopsError(
+        err.code,
+        `invalid parameter "${name}": ${err.message}`,
+        err.httpStatus,
+        err.errorType,
+      );
+    }
+    throw err;
+  }
+}
+
+/**
+ * `server`: the running configuration and process facts behind /api/v1/status/{config,flags,
+ * runtimeinfo}; those routes exist only when it is given (main.ts always gives it).
+ */
+export function prometheusRoutes(app: ApiApp, monitoring: MonitoringEngine, server?: ServerInfo): void {
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_r, body, done) =>
     done(null, new URLSearchParams(body as string)),
   );
@@ -145,6 +193,19 @@ export function prometheusRoutes(app: ApiApp, monitoring: MonitoringEngine): voi
     return prometheusResponseJson(await monitoring.range(query, start, end, step, timeout));
   });
 
+  // Prometheus's UI calls these from its query editor: "Format expression" and "Explain".
+  both(
+    "/api/v1/format_query",
+    { summary: "Pretty-print a PromQL expression as Prometheus does" },
+    async (p) => success(await inParam("query", () => formatQuery(one(p, "query") ?? ""))),
+  );
+
+  both(
+    "/api/v1/parse_query",
+    { summary: "A PromQL expression's syntax tree as JSON (Prometheus 3.x's shape)" },
+    async (p) => success(await inParam("query", () => parseQueryJson(one(p, "query") ?? ""))),
+  );
+
   const range = (p: Params) => ({
     start: parseTimeParam("start", one(p, "start"), -8.64e15),
     end: parseTimeParam("end", one(p, "end"), 8.64e15),
@@ -186,6 +247,29 @@ export function prometheusRoutes(app: ApiApp, monitoring: MonitoringEngine): voi
   );
 
   app.get(
+    "/api/v1/targets/metadata",
+    {
+      config: viewer,
+      schema: { tags: ["prometheus"], summary: "Metric metadata as each target's scrapes carried it" },
+    },
+    async (request) => {
+      const p = params(request);
+      const limit = targetMetadataLimit(one(p, "limit"));
+      const matchTarget = one(p, "match_target");
+      const metric = one(p, "metric");
+      return success(
+        await inParam("match_target", () =>
+          monitoring.targetMetadataJson({
+            ...(matchTarget ? { matchTarget } : {}),
+            ...(metric ? { metric } : {}),
+            ...(limit === undefined ? {} : { limit }),
+          }),
+        ),
+      );
+    },
+  );
+
+  app.get(
     "/api/v1/targets",
     { config: viewer, schema: { tags: ["prometheus"], summary: "Scrape targets and their health" } },
     async (request) => success(monitoring.targetsJson(one(params(request), "state") ?? "any")),
@@ -204,6 +288,33 @@ export function prometheusRoutes(app: ApiApp, monitoring: MonitoringEngine): voi
         goVersion: `node ${process.version}`,
       }),
   );
+
+  if (server !== undefined) {
+    app.get(
+      "/api/v1/status/config",
+      {
+        config: viewer,
+        schema: {
+          tags: ["prometheus"],
+          summary: "The running configuration as YAML, secrets shown as <secret>",
+        },
+      },
+      async () => success({ yaml: configYaml(server) }),
+    );
+    app.get(
+      "/api/v1/status/flags",
+      { config: viewer, schema: { tags: ["prometheus"], summary: "The flags lineops was started with" } },
+      async () => success(flagsJson(server.flags)),
+    );
+    app.get(
+      "/api/v1/status/runtimeinfo",
+      {
+        config: viewer,
+        schema: { tags: ["prometheus"], summary: "Process facts (start time, reloads, memory limit)" },
+      },
+      async () => success(runtimeInfoJson(server)),
+    );
+  }
 
   app.get(
     "/api/v1/status/tsdb",

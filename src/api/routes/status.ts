@@ -13,8 +13,6 @@ import {
   type PlanPreview,
   type Revision,
   type RevisionsResponse,
-  type ServiceResponse,
-  type ServicesResponse,
   type ServiceStatus,
   type StatusResponse,
 } from "../types.js";
@@ -82,18 +80,6 @@ export function statusRoutes(app: ApiApp, ctx: ApiContext): void {
     ),
     async (request): Promise<PlanPreview> =>
       ctx.deployment.planLineText(lineText(request), request.query.file ?? "request body", request.query.dir),
-  );
-
-  app.get(
-    "/api/v1/services",
-    route(viewer("services", "List services")),
-    async (): Promise<ServicesResponse> => ({ services: ctx.deployment.status() }),
-  );
-
-  app.get(
-    "/api/v1/services/:name",
-    route(viewer("services", "One service with its spec and instances"), { params: nameParams }),
-    async ({ params }): Promise<ServiceResponse> => ctx.deployment.service(params.name),
   );
 
   app.get(

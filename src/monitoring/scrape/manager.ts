@@ -57,6 +57,14 @@ export class ScrapeManager {
     return [...this.loops.values()].map(({ loop }) => ({ target: loop.target, health: loop.health() }));
   }
 
+  /** Each target's labels and the TYPE/HELP/UNIT of its last scrapes, by metric family. */
+  targetMetadata(): { labels: ScrapeTarget["labels"]; metadata: ReadonlyMap<string, MetricMetadata> }[] {
+    return [...this.loops.values()].map(({ loop }) => ({
+      labels: loop.target.labels,
+      metadata: loop.metadata,
+    }));
+  }
+
   /** Metadata by metric name across all targets (first seen wins per field). */
   metadata(): Map<string, MetricMetadata[]> {
     const out = new Map<string, MetricMetadata[]>();

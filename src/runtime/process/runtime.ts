@@ -797,6 +797,11 @@ export class ProcessRuntime implements Runtime {
   }
 
   #setState(entry: Entry, state: InstanceState, reason: string | undefined): void {
+    if (state !== "ready") {
+      delete entry.inst.readySince;
+    } else if (entry.inst.state !== "ready" || entry.inst.readySince === undefined) {
+      entry.inst.readySince = Date.now();
+    }
     entry.inst.state = state;
     if (reason === undefined) {
       delete entry.inst.reason;
