@@ -130,3 +130,44 @@ export async function serveLineops(
     "lineops serve to print its URL and admin token",
   );
 }
+
+/** Creates user `name` with `role` through the admin API (the admin token `lineops serve` printed). */
+export async function createUser(
+  baseURL: string,
+  adminToken: string,
+  name: string,
+  role: "viewer" | "operator" | "admin",
+  password = `pw-${name}-correct-horse`,
+): Promise<{ name: string; password: string }> {
+  const res = await fetch(new URL("/api/v1/users", baseURL), {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ name, role, password }),
+  });
+  if (res.status !== 201 && res.status !== 409) {
+    throw new Error(`creating user ${name}: ${res.status} ${await res.text()}`);
+  }
+  return { name, password };
+}
+
+/**
+ * A fresh page signed in as a new user of `role` through the sign-in form, as a person does: the
+ * session cookie and CSRF token are the app's own, no header is injected. Lands on `path`.
+ */
+export async function signedInPage(
+  browser: Browser,
+  baseURL: string,
+  adminToken: string,
+  role: "viewer" | "operator" | "admin",
+  opts: { path?: string; colorScheme?: "light" | "dark"; width?: number; height?: number } = {},
+): Promise<TestPage> {
+  const user = await createUser(baseURL, adminToken, `${role}-user`, role);
+  const { path: where = "/", ...pageOpts } = opts;
+  const t = await openPage(browser, baseURL, pageOpts);
+  await t.page.goto(`/sign-in?next=${encodeURIComponent(where)}`);
+  await t.page.getByLabel("User name").fill(user.name);
+  await t.page.getByLabel("Password").fill(user.password);
+  await t.page.getByRole("button", { name: "Sign in" }).click();
+  await t.page.waitForURL((u) => u.pathname === where.split("?")[0], { timeout: 30_000 });
+  return t;
+}
