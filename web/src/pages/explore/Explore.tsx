@@ -7,10 +7,10 @@ import { formatQuery, instantQuery, rangeQuery, type QueryResult } from "../../a
 import { navigate, useLocation } from "../../app/router.js";
 import { useTheme } from "../../app/theme.js";
 import { formatDuration, parseDuration } from "./duration.js";
-import { Graph } from "./Graph.js";
+import { Graph } from "../../charts/Graph.js";
 import { PromqlEditor } from "./PromqlEditor.js";
 import { ResultTable } from "./ResultTable.js";
-import { alignMatrix, tableRows, type Aligned } from "./series.js";
+import { alignMatrix, tableRows, type Aligned } from "../../charts/series.js";
 import { effectiveStep } from "./step.js";
 import { readState, writeState, type ExploreState, type Mode, type View } from "./url-state.js";
 

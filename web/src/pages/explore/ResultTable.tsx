@@ -1,5 +1,5 @@
 // The table view: one row per series with its value (a range query's last value and point count).
-import type { Row } from "./series.js";
+import type { Row } from "../../charts/series.js";
 
 /** More rows than this are not rendered (the page stays responsive); the count says so. */
 const MAX_ROWS = 1000;

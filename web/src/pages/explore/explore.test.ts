@@ -1,7 +1,7 @@
 // Explore's pure parts: durations, the step cap, the URL state and result shaping.
 import { describe, expect, it } from "vitest";
 import { formatDuration, parseDuration } from "./duration.js";
-import { alignMatrix, seriesName, tableRows } from "./series.js";
+import { alignMatrix, seriesName, tableRows } from "../../charts/series.js";
 import { autoStep, effectiveStep, MAX_POINTS } from "./step.js";
 import { DEFAULT_STATE, MAX_EXPR_LENGTH, readState, writeState } from "./url-state.js";
 

@@ -1,7 +1,7 @@
 // Query results shaped for display: a series' name as PromQL prints it, sample values as numbers,
 // and a matrix aligned on one time axis for uPlot (one column per step, null where a series has no
 // sample, so gaps show as gaps).
-import type { Labels, QueryResult, SamplePair } from "../../api/prometheus.js";
+import type { Labels, QueryResult, SamplePair } from "../api/prometheus.js";
 
 /** `metric{a="b", c="d"}` as Prometheus's UI prints a series. */
 export function seriesName(labels: Labels): string {
