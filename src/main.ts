@@ -22,6 +22,7 @@ import {
 import type { LineSpec } from "./config/line-schema.js";
 import { createAnalysisRunner, DeploymentEngine, gateWaiter, loadLineFile } from "./deployment/index.js";
 import { EventBus } from "./events/bus.js";
+import { createDashboardEngine, type DashboardEngine } from "./dashboard/index.js";
 import {
   checkTsdbFormat,
   createMonitoringEngine,
@@ -67,6 +68,8 @@ export type Lineops = {
   frontDoors: DataPlaneClient;
   /** What the engines publish: instance changes, deployments and their every event. */
   bus: EventBus;
+  /** The web dashboard's server side: live streams (SSE) and query subscriptions. */
+  dashboard: DashboardEngine;
   /** Resolves once the line applied at start has settled (every service ready or failed). */
   settled: Promise<void>;
   /** Re-reads lineops.yaml's rule files and alerting config, then the line file, and applies them (SIGHUP). */
@@ -237,6 +240,10 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     logger,
   });
 
+  // Live updates for the web dashboard: bus events, alerts and subscribed queries, pushed after commits.
+  const dashboard = createDashboardEngine({ bus, monitoring, alerting, logger, registry: metrics.registry });
+  dashboard.start();
+
   let ready = false;
   const reload = async () => {
     // A bad certificate on reload throws here and keeps the running one (and the running line).
@@ -272,6 +279,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       reload,
       // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
       alerting,
+      dashboard,
     },
     {
       bodyLimitBytes: config.server.bodyLimitBytes,
@@ -373,7 +381,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     (stopping ??= (async () => {
       const stopLine = opts.stopLine ?? true;
       ready = false;
-      await app.close(); // 5, first: no API call may start work while the rest stops
+      await app.close(); // 5, first: no API call may start work while the rest stops (live streams end in its preClose)
+      dashboard.stop();
       // 9: rollouts stop where they are (a line apply at start may wait on a paused one), then
       // nothing is left half-started.
       await deployment.detachRollouts();
@@ -405,6 +414,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     runtime,
     frontDoors,
     bus,
+    dashboard,
     settled,
     reload,
     routes,

@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AlertingService } from "../alerting/index.js";
+import type { DashboardEngine } from "../dashboard/index.js";
 import type { DeploymentEngine } from "../deployment/index.js";
 import type { MonitoringEngine } from "../monitoring/index.js";
 import type { Runtime } from "../runtime/types.js";
@@ -24,6 +25,8 @@ export type ApiContext = {
    * without it those routes do not exist (404).
    */
   alerting?: AlertingService;
+  /** The dashboard engine: when given, live updates (/api/v1/live...) are served from it. */
+  dashboard?: DashboardEngine;
   /** True once the line applied at start has settled; drives /-/ready. */
   isReady(): boolean;
   /** Re-reads the configured line file and applies it (SIGHUP, POST /-/reload). */

@@ -16,6 +16,7 @@ import { alertmanagerRoutes } from "./routes/alertmanager.js";
 import { analysisRoutes } from "./routes/analysis.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
+import { liveRoutes } from "./routes/live.js";
 import { statusRoutes } from "./routes/status.js";
 import { applyHttpPolicy, type HttpPolicy } from "./transport.js";
 import type { VersionResponse } from "./types.js";
@@ -125,6 +126,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   deploymentRoutes(api, ctx);
   if (ctx.alerting) {
     alertmanagerRoutes(api, ctx.alerting, { version: ctx.version });
+  }
+  if (ctx.dashboard) {
+    liveRoutes(api, ctx.dashboard);
   }
   return app;
 }
