@@ -34,7 +34,7 @@ export default tseslint.config(
   // main.ts, the API or the CLI. Tests and test-support may reach internals to build fixtures.
   // typescript-eslint's variant of the rule, so it adds to the layer rules above instead of
   // replacing their options; the blocks' files do not overlap, as a later block would override.
-  ...seamRules(["deployment", "monitoring", "alerting"]),
+  ...seamRules(["deployment", "monitoring", "alerting", "dashboard"]),
   // The CLI (DESIGN.md: "cli/ imports nothing from src/ but the API client and shared types").
   // Online commands talk to a running lineops over HTTP: they import the CLI's own modules, the API's
   // wire types (src/api/types.ts, types only), src/version.ts and src/errors.ts, and nothing else of

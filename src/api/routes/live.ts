@@ -126,7 +126,10 @@ export function liveRoutes(app: ApiApp, dashboard: DashboardEngine): void {
         .header("content-type", "text/event-stream; charset=utf-8")
         // no-transform: a compressing proxy (or middleware) must not buffer the stream.
         .header("cache-control", "no-cache, no-transform")
-        .header("x-accel-buffering", "no");
+        .header("x-accel-buffering", "no")
+        // Once the stream ends (a drop, shutdown) the connection goes too: a keep-alive socket left
+        // idle after it would hold the server's close until the client let go.
+        .header("connection", "close");
       return reply.send(body);
     },
   );
