@@ -100,6 +100,9 @@ describe("API request-body fuzzing", () => {
   it("the route table holds the mutating routes", () => {
     expect(routes.length).toBeGreaterThanOrEqual(10);
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/tokens" });
+    // Query subscriptions on a live stream: a body that passes reaches the stream lookup (404).
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/live/subscriptions" });
+    expect(routes).toContainEqual({ method: "DELETE", path: "/api/v1/live/subscriptions/fuzz-x/fuzz-x" });
   });
 
   it("every mutating route answers random, near-valid, deep and huge JSON bodies with a 2xx or a 4xx and a message", async () => {
