@@ -70,9 +70,19 @@ export type LiveSubscriptionResponse = {
 
 export function liveRoutes(app: ApiApp, dashboard: DashboardEngine): void {
   const { hub, queries } = dashboard.live;
+  /** Responses of open streams: at close, their final event is flushed before connections go. */
+  const open = new Set<Promise<void>>();
   // A stream ends before the server waits for its connections to close: lineops's stop never
-  // hangs on an open dashboard.
-  app.addHook("preClose", async () => hub.closeAll());
+  // hangs on an open dashboard. The wait for the final events is bounded by the drop grace.
+  app.addHook("preClose", async () => {
+    hub.closeAll();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all(open),
+      new Promise((resolve) => (timer = setTimeout(resolve, hub.options.dropGraceMs))),
+    ]);
+    clearTimeout(timer);
+  });
 
   app.get(
     "/api/v1/live",
@@ -121,7 +131,12 @@ export function liveRoutes(app: ApiApp, dashboard: DashboardEngine): void {
         },
         sink,
       );
-      raw.on("close", () => stream.gone());
+      const closed = new Promise<void>((resolve) => raw.once("close", resolve));
+      open.add(closed);
+      void closed.then(() => {
+        open.delete(closed);
+        stream.gone();
+      });
       reply
         .header("content-type", "text/event-stream; charset=utf-8")
         // no-transform: a compressing proxy (or middleware) must not buffer the stream.
