@@ -14,14 +14,7 @@ import { reloadStatus } from "./api/reload-status.js";
 import { TlsFiles } from "./api/tls.js";
 import { checkListeners, urlHost } from "./api/transport.js";
 import { createAlertingEngine, type AlertingEngine } from "./alerting/index.js";
-import {
-  DashboardService,
-  dashboardSeriesIndex,
-  loadDashboardFiles,
-  registerOeeSeries,
-  ShiftCalendar,
-  stationsOf,
-} from "./dashboard/index.js";
+import { loadDashboardFiles, registerOeeSeries, ShiftCalendar, stationsOf } from "./dashboard/index.js";
 import {
   alertingConfigOf,
   resolveConfig,
@@ -31,6 +24,7 @@ import {
 import type { LineSpec } from "./config/line-schema.js";
 import { createAnalysisRunner, DeploymentEngine, gateWaiter, loadLineFile } from "./deployment/index.js";
 import { EventBus } from "./events/bus.js";
+import { createDashboardEngine, type DashboardEngine } from "./dashboard/index.js";
 import {
   checkTsdbFormat,
   createMonitoringEngine,
@@ -84,6 +78,8 @@ export type Lineops = {
   frontDoors: DataPlaneClient;
   /** What the engines publish: instance changes, deployments and their every event. */
   bus: EventBus;
+  /** The web dashboard's server side: live streams (SSE) and query subscriptions. */
+  dashboard: DashboardEngine;
   /** Resolves once the line applied at start has settled (every service ready or failed). */
   settled: Promise<void>;
   /** Re-reads lineops.yaml's rule files and alerting config, then the line file, and applies them (SIGHUP). */
@@ -105,6 +101,9 @@ export function createLogger(level: ResolvedConfig["logging"]["level"], pretty: 
     ? pino({ level, transport: { target: "pino-pretty", options: { destination: 2 } } })
     : pino({ level }, pino.destination({ dest: 1, sync: false }));
 }
+
+/** How long requests in flight may take to finish when lineops stops. */
+const STOP_GRACE_MS = 5_000;
 
 export async function startLineops(opts: StartOptions): Promise<Lineops> {
   const config = resolveConfig(opts);
@@ -268,10 +267,18 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     logger,
   });
 
-  // User dashboards: stored ones and those provisioned from dashboard_files (read-only in the UI);
-  // variable queries read monitoring's series index.
-  const dashboards = new DashboardService(new DashboardRepository(db), dashboardSeriesIndex(monitoring));
-  dashboards.setProvisioned(dashboardFiles);
+  // The web dashboard's server side: live updates (bus events, alerts and subscribed queries, pushed
+  // after commits) and user dashboards (stored, and provisioned from dashboard_files).
+  const dashboard = createDashboardEngine({
+    bus,
+    monitoring,
+    alerting,
+    logger,
+    registry: metrics.registry,
+    dashboards: new DashboardRepository(db),
+    provisioned: dashboardFiles,
+  });
+  dashboard.start();
 
   let ready = false;
   // What /api/v1/status/config shows: the config last loaded successfully.
@@ -294,7 +301,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     await monitoring.reloadRules(files);
     logger.info({ files: files.map((f) => f.file) }, "rule files reloaded");
     alerting.reload(nextAlerting);
-    dashboards.setProvisioned(nextDashboards);
+    dashboard.dashboards.setProvisioned(nextDashboards);
     shifts = new ShiftCalendar(fresh.shifts);
     loaded.config = fresh;
     return deployment.reloadLine();
@@ -328,7 +335,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       routing: { table: () => frontDoors.table(), frontDoorHost: web.front_doors.host },
       // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
       alerting,
-      dashboards,
+      dashboard,
     },
     {
       bodyLimitBytes: config.server.bodyLimitBytes,
@@ -431,7 +438,13 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     (stopping ??= (async () => {
       const stopLine = opts.stopLine ?? true;
       ready = false;
-      await app.close(); // 5, first: no API call may start work while the rest stops
+      // 5, first: no API call may start work while the rest stops (live streams end in its preClose).
+      // Requests in flight get a bounded grace; then every connection is cut, including ones that
+      // never sent a request, which Fastify's idle-close does not count as idle and would wait on.
+      const grace = setTimeout(() => app.server.closeAllConnections(), STOP_GRACE_MS);
+      await app.close();
+      clearTimeout(grace);
+      dashboard.stop();
       // 9: rollouts stop where they are (a line apply at start may wait on a paused one), then
       // nothing is left half-started.
       await deployment.detachRollouts();
@@ -465,6 +478,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     runtime,
     frontDoors,
     bus,
+    dashboard,
     settled,
     reload,
     routes,

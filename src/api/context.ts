@@ -2,8 +2,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AlertingService } from "../alerting/index.js";
-import type { DashboardService } from "../dashboard/index.js";
-import type { AnalyticsScope } from "../dashboard/index.js";
+import type { AnalyticsScope, DashboardEngine } from "../dashboard/index.js";
 import type { DeploymentEngine } from "../deployment/index.js";
 import type { MonitoringEngine } from "../monitoring/index.js";
 import type { DataPlaneTable } from "../runtime/index.js";
@@ -40,14 +39,15 @@ export type ApiContext = {
    * without it those routes do not exist (404).
    */
   alerting?: AlertingService;
-  /** User dashboards (/api/v1/dashboards); without it those routes do not exist. */
-  dashboards?: DashboardService;
   /** The line's analytics (OEE, downtime): when given, /api/v1/analytics/* are served from it. */
   analytics?: () => AnalyticsScope;
   /** The running configuration, flags and reload state: /api/v1/status/{config,flags,runtimeinfo}. */
   server?: ServerInfo;
   /** The front doors' routing table (the data plane's): GET /api/v1/services and .../backends. */
   routing?: RoutingView;
+  /** The dashboard engine: when given, live updates (/api/v1/live...) and user dashboards
+   * (/api/v1/dashboards...) are served from it. */
+  dashboard?: DashboardEngine;
   /** True once the line applied at start has settled; drives /-/ready. */
   isReady(): boolean;
   /** Re-reads the configured line file and applies it (SIGHUP, POST /-/reload). */

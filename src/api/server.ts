@@ -21,6 +21,7 @@ import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { sessionRoutes } from "./routes/session.js";
 import { serviceRoutes } from "./routes/services.js";
+import { liveRoutes } from "./routes/live.js";
 import { statusRoutes } from "./routes/status.js";
 import { userRoutes } from "./routes/users.js";
 import { SignInLimiter, type SignInLimits } from "./sign-in-limiter.js";
@@ -163,9 +164,10 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   if (ctx.alerting) {
     alertmanagerRoutes(api, ctx.alerting, { version: ctx.version });
   }
-  if (ctx.dashboards) {
-    dashboardRoutes(api, ctx.dashboards);
-  }
   webRoutes(app, web);
+  if (ctx.dashboard) {
+    liveRoutes(api, ctx.dashboard);
+    dashboardRoutes(api, ctx.dashboard.dashboards);
+  }
   return app;
 }

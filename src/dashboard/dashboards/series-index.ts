@@ -3,7 +3,10 @@
 import type { MonitoringEngine } from "../../monitoring/index.js";
 import type { SeriesIndex } from "./variable-query.js";
 
-export function dashboardSeriesIndex(monitoring: MonitoringEngine): SeriesIndex {
+/** The parts of the MonitoringEngine variable queries read. */
+export type SeriesSource = Pick<MonitoringEngine, "labelNames" | "labelValues" | "series" | "querier">;
+
+export function dashboardSeriesIndex(monitoring: SeriesSource): SeriesIndex {
   return {
     labelNames: (match, start, end, limit) => monitoring.labelNames(match, start, end, limit),
     labelValues: (name, match, start, end, limit) => monitoring.labelValues(name, match, start, end, limit),
