@@ -3,10 +3,11 @@
 // (station_state one-hot, units counters), lineops's calendar and roster series, and the series the
 // OEE rules record (written here as the rules would have, from the same simulated states).
 // OpenMetrics text with timestamps, the input of `lineops tsdb import`. Deterministic per seed.
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import type { ShiftsConfig } from "../../src/config/shifts-schema.js";
 import { ShiftCalendar } from "../../src/dashboard/analytics/shift-calendar.js";
 import { prng } from "../../src/test-support/prng.js";
+import { Out } from "../common/out.js";
 
 export const STEP_MS = 15_000;
 export const LINE = "line";
@@ -27,29 +28,6 @@ const STATES = ["idle", "running", "jammed", "faulted"] as const;
 type State = 0 | 1 | 2 | 3 | 4;
 
 export type Generated = { samples: number; series: number; bytes: number; minT: number; maxT: number };
-
-class Out {
-  private buf: string[] = [];
-  private len = 0;
-  bytes = 0;
-  constructor(private readonly fd: number) {}
-  push(s: string): void {
-    this.buf.push(s);
-    this.len += s.length;
-    if (this.len > 1 << 20) {
-      this.flush();
-    }
-  }
-  flush(): void {
-    if (this.buf.length > 0) {
-      const b = Buffer.from(this.buf.join(""), "utf8");
-      writeSync(this.fd, b);
-      this.bytes += b.length;
-      this.buf = [];
-      this.len = 0;
-    }
-  }
-}
 
 /**
  * A station's day: running most of planned time, with jams (minutes), faults (tens of minutes) and

@@ -1,8 +1,9 @@
 // The query benchmark's data set: a manufacturing line's metrics (HTTP counters, a classic histogram,
 // CPU gauges, station KPIs) as OpenMetrics text with timestamps, the input of both promtool and
 // `lineops tsdb import`. Deterministic for a given (series, hours, endMs), so both systems load the same.
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { prng } from "../../src/test-support/prng.js";
+import { Out } from "../common/out.js";
 
 export const SCRAPE_INTERVAL_MS = 15_000;
 
@@ -52,30 +53,6 @@ function normCdf(x: number): number {
 }
 
 const r2 = (x: number) => Math.round(x * 100) / 100;
-
-/** Buffered writes of many small strings to a file descriptor. */
-class Out {
-  private buf: string[] = [];
-  private len = 0;
-  bytes = 0;
-  constructor(private readonly fd: number) {}
-  push(s: string): void {
-    this.buf.push(s);
-    this.len += s.length;
-    if (this.len > 1 << 20) {
-      this.flush();
-    }
-  }
-  flush(): void {
-    if (this.buf.length > 0) {
-      const b = Buffer.from(this.buf.join(""), "utf8");
-      writeSync(this.fd, b);
-      this.bytes += b.length;
-      this.buf = [];
-      this.len = 0;
-    }
-  }
-}
 
 export type GenerateResult = DataShape & {
   samples: number;

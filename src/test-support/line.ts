@@ -25,6 +25,21 @@ export function sampleService(
 ${opts.extra ?? ""}`;
 }
 
+/**
+ * The sample line's core as line.yaml text: plc-gateway, station-controller on stations 1 and 2,
+ * line-controller. `station` adds lines to the station-controller (e.g. an ideal cycle time).
+ */
+export function twoStationLineYaml(lineName: string, opts: { station?: string } = {}): string {
+  return `line:
+  name: ${lineName}
+services:
+${sampleService("plc-gateway")}${sampleService("station-controller", {
+    extra: `    stations: ["1", "2"]\n${opts.station ?? ""}    dependsOn: [plc-gateway]\n`,
+  })}${sampleService("line-controller", {
+    extra: '    env: { STATION_COUNT: "2" }\n    dependsOn: [station-controller]\n',
+  })}`;
+}
+
 /** A two-service line from the compiled sample line. */
 export function smallLine(dir: string, extra = ""): string {
   const file = path.join(dir, "line.yaml");

@@ -11,7 +11,7 @@ import { STATION_ROUTING_HEADER } from "../../../line/index.js";
 import type { Lineops } from "../../main.js";
 import { promtoolBinary } from "../../monitoring/test-support/prometheus.js";
 import { injectApi } from "../../test-support/api.js";
-import { sampleService, tempDir } from "../../test-support/line.js";
+import { tempDir, twoStationLineYaml } from "../../test-support/line.js";
 import { startSettledLineops } from "../../test-support/lineops.js";
 import { waitFor } from "../../test-support/wait.js";
 import { PACKAGE_ROOT } from "../../version.js";
@@ -74,17 +74,7 @@ traffic:
 `,
     );
     const lineFile = path.join(dir, "line.yaml");
-    writeFileSync(
-      lineFile,
-      `line:
-  name: oee-line
-services:
-${sampleService("plc-gateway")}${sampleService("station-controller", {
-        extra: '    stations: ["1", "2"]\n    idealCycleTime: 30ms\n    dependsOn: [plc-gateway]\n',
-      })}${sampleService("line-controller", {
-        extra: '    env: { STATION_COUNT: "2" }\n    dependsOn: [station-controller]\n',
-      })}`,
-    );
+    writeFileSync(lineFile, twoStationLineYaml("oee-line", { station: "    idealCycleTime: 30ms\n" }));
     lineops = await startSettledLineops(dir, lineFile, {
       configFile: path.join(dir, "lineops.yaml"),
       traffic: true,

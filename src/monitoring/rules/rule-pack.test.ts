@@ -10,7 +10,7 @@ import { parse as parseYaml } from "yaml";
 import { STATION_ROUTING_HEADER } from "../../../line/index.js";
 import type { Lineops } from "../../main.js";
 import { injectApi } from "../../test-support/api.js";
-import { sampleService, tempDir } from "../../test-support/line.js";
+import { tempDir, twoStationLineYaml } from "../../test-support/line.js";
 import { startSettledLineops } from "../../test-support/lineops.js";
 import { waitFor } from "../../test-support/wait.js";
 import { PACKAGE_ROOT } from "../../version.js";
@@ -106,17 +106,7 @@ traffic:
 `,
     );
     const lineFile = path.join(dir, "line.yaml");
-    writeFileSync(
-      lineFile,
-      `line:
-  name: rule-pack-line
-services:
-${sampleService("plc-gateway")}${sampleService("station-controller", {
-        extra: '    stations: ["1", "2"]\n    dependsOn: [plc-gateway]\n',
-      })}${sampleService("line-controller", {
-        extra: '    env: { STATION_COUNT: "2" }\n    dependsOn: [station-controller]\n',
-      })}`,
-    );
+    writeFileSync(lineFile, twoStationLineYaml("rule-pack-line"));
     lineops = await startSettledLineops(dir, lineFile, {
       configFile: path.join(dir, "lineops.yaml"),
       traffic: true,
