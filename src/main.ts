@@ -49,6 +49,8 @@ import { SessionRepository } from "./store/sessions.js";
 import { TokenRepository } from "./store/tokens.js";
 import { UserRepository } from "./store/users.js";
 import { VERSION } from "./version.js";
+import { randomBytes } from "node:crypto";
+import { hashPassword, verifyPassword } from "./api/password.js";
 
 export type StartOptions = ConfigOverrides & {
   pretty?: boolean;
@@ -488,13 +490,42 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
 }
 
 /** Reads the demo file written by `lineops demo`: where the API is and a token for it. */
-export function readDemoFile(dataDir: string): { url: string; token: string } | undefined {
+export function readDemoFile(
+  dataDir: string,
+): { url: string; token: string; user?: string; password?: string } | undefined {
   try {
     return JSON.parse(readFileSync(path.join(dataDir, "demo.json"), "utf8")) as {
       url: string;
       token: string;
+      user?: string;
+      password?: string;
     };
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The demo's web sign-in: user `demo` (operator) with a random password, created on the first demo
+ * run; later runs keep it while demo.json still holds its password.
+ */
+export async function demoUser(
+  lineops: Pick<Lineops, "users">,
+  previous: { user?: string; password?: string } | undefined,
+): Promise<{ user: string; password: string }> {
+  const user = "demo";
+  const existing = lineops.users.credentials(user);
+  if (existing && previous?.user === user && previous.password !== undefined) {
+    if (await verifyPassword(existing.passwordHash, previous.password)) {
+      return { user, password: previous.password };
+    }
+  }
+  const password = randomBytes(12).toString("base64url");
+  const hash = await hashPassword(password);
+  if (existing) {
+    lineops.users.setPassword(user, hash);
+  } else {
+    lineops.users.create(user, "operator", hash);
+  }
+  return { user, password };
 }

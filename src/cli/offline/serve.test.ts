@@ -84,6 +84,21 @@ describe("lineops demo", () => {
     expect(token).toMatch(/^lo_/);
     // The banner is printed after demo.json is written: wait for it rather than race it.
     await waitFor(() => demo.child.output().includes(token), 10_000, "the banner with the token");
+    // The web dashboard's sign-in the banner names works (an operator, demo.json keeps its password).
+    const { user, password } = JSON.parse(readFileSync(demo.demoFile, "utf8")) as {
+      user: string;
+      password: string;
+    };
+    expect(demo.child.output()).toContain(`sign in as ${user} / ${password}`);
+    const signIn = await fetch(`${url}/api/v1/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: user, password }),
+    });
+    expect([
+      signIn.status,
+      ((await signIn.json()) as { data: { user: { role: string } } }).data.user.role,
+    ]).toEqual([200, "operator"]);
 
     const status = await demo.cli<Status>(["status"]);
     expect(status.services.map((s) => s.name).sort()).toEqual([

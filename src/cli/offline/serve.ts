@@ -54,7 +54,7 @@ async function run(cmd: Command, demo: boolean): Promise<void> {
   if ((flags.tlsCertFile === undefined) !== (flags.tlsKeyFile === undefined)) {
     cmd.error("--tls-cert-file and --tls-key-file go together: give both or neither", { exitCode: 2 });
   }
-  const { startLineops, readDemoFile } = await import("../../main.js");
+  const { startLineops, readDemoFile, demoUser } = await import("../../main.js");
   let adminToken: string | undefined;
   // The demo without a config of its own runs examples/lineops.yaml: defaults, the sample line and
   // the default rule pack (examples/rules/).
@@ -121,10 +121,12 @@ async function run(cmd: Command, demo: boolean): Promise<void> {
     (previous && lineops.tokens.verify(previous.token)
       ? previous.token
       : lineops.tokens.create("demo", "admin").token);
+  // A person signs in to the web app; the demo makes one operator for that.
+  const web = await demoUser(lineops, previous);
   writeFileSync(
     path.join(lineops.config.dataDir, "demo.json"),
     // With TLS, the CLI trusts the served certificate from this file (self-signed or a private CA's).
-    `${JSON.stringify({ url: lineops.url, token, ...(tlsCert ? { caFile: tlsCert } : {}) })}\n`,
+    `${JSON.stringify({ url: lineops.url, token, ...web, ...(tlsCert ? { caFile: tlsCert } : {}) })}\n`,
     {
       mode: 0o600,
     },
@@ -140,6 +142,7 @@ async function run(cmd: Command, demo: boolean): Promise<void> {
     [
       "",
       `  lineops demo is running at ${lineops.url}`,
+      `  web dashboard: open ${lineops.url}/ and sign in as ${web.user} / ${web.password}`,
       `  admin token: ${token}`,
       `  (also in ${path.join(lineops.config.dataDir, "demo.json")}, which the CLI reads)`,
       "",
