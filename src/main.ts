@@ -31,6 +31,7 @@ import {
 import type { LineSpec } from "./config/line-schema.js";
 import { createAnalysisRunner, DeploymentEngine, gateWaiter, loadLineFile } from "./deployment/index.js";
 import { EventBus } from "./events/bus.js";
+import { createDashboardEngine, type DashboardEngine } from "./dashboard/index.js";
 import {
   checkTsdbFormat,
   createMonitoringEngine,
@@ -84,6 +85,8 @@ export type Lineops = {
   frontDoors: DataPlaneClient;
   /** What the engines publish: instance changes, deployments and their every event. */
   bus: EventBus;
+  /** The web dashboard's server side: live streams (SSE) and query subscriptions. */
+  dashboard: DashboardEngine;
   /** Resolves once the line applied at start has settled (every service ready or failed). */
   settled: Promise<void>;
   /** Re-reads lineops.yaml's rule files and alerting config, then the line file, and applies them (SIGHUP). */
@@ -272,6 +275,9 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   // variable queries read monitoring's series index.
   const dashboards = new DashboardService(new DashboardRepository(db), dashboardSeriesIndex(monitoring));
   dashboards.setProvisioned(dashboardFiles);
+  // Live updates for the web dashboard: bus events, alerts and subscribed queries, pushed after commits.
+  const dashboard = createDashboardEngine({ bus, monitoring, alerting, logger, registry: metrics.registry });
+  dashboard.start();
 
   let ready = false;
   // What /api/v1/status/config shows: the config last loaded successfully.
@@ -329,6 +335,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
       alerting,
       dashboards,
+      dashboard,
     },
     {
       bodyLimitBytes: config.server.bodyLimitBytes,
@@ -431,7 +438,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     (stopping ??= (async () => {
       const stopLine = opts.stopLine ?? true;
       ready = false;
-      await app.close(); // 5, first: no API call may start work while the rest stops
+      await app.close(); // 5, first: no API call may start work while the rest stops (live streams end in its preClose)
+      dashboard.stop();
       // 9: rollouts stop where they are (a line apply at start may wait on a paused one), then
       // nothing is left half-started.
       await deployment.detachRollouts();
@@ -465,6 +473,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     runtime,
     frontDoors,
     bus,
+    dashboard,
     settled,
     reload,
     routes,
