@@ -35,7 +35,7 @@ export type RolloutHost = {
     ref: AnalysisRef,
     args: Record<string, string>,
     signal: AbortSignal,
-    onProgress: (msg: string) => void,
+    onProgress: (msg: string, measurement?: unknown) => void,
     extra?: { background?: boolean },
   ): Promise<AnalysisVerdict>;
   waitForGates(
@@ -44,6 +44,11 @@ export type RolloutHost = {
     onWaiting: (reasons: string[]) => void,
   ): Promise<"open" | "timeout" | "overridden" | "cancelled">;
 };
+
+/** A measurement event's data: where it belongs (a step, or the background analysis) and the measurement. */
+function measurementData(m: unknown, where: { step: number } | { background: true }): unknown {
+  return m !== null && typeof m === "object" ? { ...where, ...m } : m === undefined ? undefined : where;
+}
 
 export class RolloutFailure extends Error {}
 class AbortRequested extends Error {}
@@ -274,8 +279,10 @@ export class Rollout {
       ...ref.args,
     };
     this.log("analysis", `analysis ${ref.templates.join(", ")} started`, { step, args });
-    const verdict = await this.host.runAnalysis(ref, args, this.signal, (msg) =>
-      this.log("measurement", msg),
+    // The measurement goes into the event whole (rendered queries, values of both sides, the test's
+    // statistics), so the dashboard charts baseline against canary from the deployment's own record.
+    const verdict = await this.host.runAnalysis(ref, args, this.signal, (msg, m) =>
+      this.log("measurement", msg, measurementData(m, { step })),
     );
     this.check();
     const analyses = [...(this.record.state.analyses ?? []), { step, templates: ref.templates, ...verdict }];
@@ -306,7 +313,13 @@ export class Rollout {
     };
     this.log("analysis", `background analysis ${ref.templates.join(", ")} started`);
     const done = this.host
-      .runAnalysis(ref, args, ctl.signal, (msg) => this.log("measurement", msg), { background: true })
+      .runAnalysis(
+        ref,
+        args,
+        ctl.signal,
+        (msg, m) => this.log("measurement", msg, measurementData(m, { background: true })),
+        { background: true },
+      )
       .then((verdict) => {
         if (!ctl.signal.aborted && (verdict.phase === "Failed" || verdict.phase === "Error")) {
           this.log("analysis", `background analysis ${verdict.phase.toLowerCase()}: ${verdict.message}`);
