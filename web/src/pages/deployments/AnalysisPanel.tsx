@@ -7,6 +7,9 @@ import { useTheme } from "../../app/theme.js";
 import type { Deployment, DeploymentEvent } from "./api.js";
 import { chartColumns, metricSeries, phaseCounts, type MetricSeries } from "./model.js";
 
+/** Rows of the measurement table (the newest); the chart shows them all. */
+const MAX_ROWS = 50;
+
 const KIND: Record<MetricSeries["kind"], string> = {
   metric: "threshold metric",
   comparison: "baseline against canary (Mann-Whitney U)",
@@ -88,6 +91,40 @@ function MetricChart({ s }: { s: MetricSeries }) {
         ) : null}
       </p>
       {aligned.data[0].length > 0 && <Graph aligned={aligned} theme={theme} height={160} />}
+      <details>
+        <summary>Measurements as a table</summary>
+        <div className="table-wrap">
+          <table className="result-table">
+            <caption className="visually-hidden">
+              Measurements of {s.template}/{s.metric}, {s.scope}
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">#</th>
+                <th scope="col">Time</th>
+                <th scope="col">Outcome</th>
+                <th scope="col">{s.baselineQuery === undefined ? "Values" : "Canary"}</th>
+                {s.baselineQuery !== undefined && <th scope="col">Baseline</th>}
+              </tr>
+            </thead>
+            <tbody>
+              {s.measurements.slice(-MAX_ROWS).map((m) => (
+                <tr key={m.seq}>
+                  <td className="num">{m.seq}</td>
+                  <td>{new Date(m.finishedAt).toLocaleTimeString()}</td>
+                  <td>
+                    {m.phase}: {m.message}
+                  </td>
+                  <td className="mono">{m.values.join(", ") || "—"}</td>
+                  {s.baselineQuery !== undefined && (
+                    <td className="mono">{(m.baselineValues ?? []).join(", ") || "—"}</td>
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </details>
     </article>
   );
 }

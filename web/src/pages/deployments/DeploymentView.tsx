@@ -99,7 +99,7 @@ export function DeploymentView({ id, slots }: { id: string; slots: number }) {
         </section>
 
         <section aria-labelledby={`${headingId}-traffic`}>
-          <h3 id={`${headingId}-traffic`}>Traffic</h3>
+          <h3 id={`${headingId}-traffic`}>{running ? "Traffic" : "Traffic, last split of the rollout"}</h3>
           <Traffic d={d} label={label} />
           {d.phase === "WaitingForGate" || (d.state.waitingFor ?? []).length > 0 ? (
             <>

@@ -105,9 +105,14 @@ export function StartForm({
   return (
     <form className="panel start-form" onSubmit={submit} aria-labelledby={`${ids}-h`} noValidate>
       <h2 id={`${ids}-h`}>Start a deployment</h2>
-      <label>
-        <span>Service</span>
-        <select value={service} onChange={(e) => setService(e.target.value)} {...described("service")}>
+      <div className="field">
+        <label htmlFor={`${ids}-service`}>Service</label>
+        <select
+          id={`${ids}-service`}
+          value={service}
+          onChange={(e) => setService(e.target.value)}
+          {...described("service")}
+        >
           {services.map((s) => (
             <option key={s.name} value={s.name}>
               {s.name} (runs {s.version}, rev {s.revisionNumber})
@@ -115,7 +120,7 @@ export function StartForm({
           ))}
         </select>
         {fieldError("service")}
-      </label>
+      </div>
       <fieldset className="segmented">
         <legend>Deploy</legend>
         <div className="segmented-options">
@@ -140,9 +145,10 @@ export function StartForm({
         </div>
       </fieldset>
       {mode === "version" ? (
-        <label>
-          <span>Version</span>
+        <div className="field">
+          <label htmlFor={`${ids}-version`}>Version</label>
           <input
+            id={`${ids}-version`}
             value={version}
             onChange={(e) => setVersion(e.target.value)}
             placeholder="1.2.0"
@@ -151,11 +157,16 @@ export function StartForm({
             {...described("version")}
           />
           {fieldError("version")}
-        </label>
+        </div>
       ) : (
-        <label>
-          <span>Revision</span>
-          <select value={revision} onChange={(e) => setRevision(e.target.value)} {...described("revision")}>
+        <div className="field">
+          <label htmlFor={`${ids}-revision`}>Revision</label>
+          <select
+            id={`${ids}-revision`}
+            value={revision}
+            onChange={(e) => setRevision(e.target.value)}
+            {...described("revision")}
+          >
             <option value="">Choose a revision</option>
             {revs.map((r) => (
               <option key={r.hash} value={String(r.number)}>
@@ -164,22 +175,27 @@ export function StartForm({
             ))}
           </select>
           {fieldError("revision")}
-        </label>
+        </div>
       )}
-      <label>
-        <span>Strategy</span>
-        <select value={strategyType} onChange={(e) => pickStrategy(e.target.value)}>
+      <div className="field">
+        <label htmlFor={`${ids}-strategy-type`}>Strategy</label>
+        <select
+          id={`${ids}-strategy-type`}
+          value={strategyType}
+          onChange={(e) => pickStrategy(e.target.value)}
+        >
           <option value="">The service&apos;s own (line.yaml)</option>
           <option value="rolling">Rolling update</option>
           <option value="canary">Canary</option>
           <option value="blueGreen">Blue-green</option>
           <option value="recreate">Recreate</option>
         </select>
-      </label>
+      </div>
       {strategyType !== "" && (
-        <label>
-          <span>Strategy override (JSON, as line.yaml&apos;s strategy)</span>
+        <div className="field">
+          <label htmlFor={`${ids}-strategy`}>Strategy override (JSON, as line.yaml&apos;s strategy)</label>
           <textarea
+            id={`${ids}-strategy`}
             className="mono"
             rows={Math.min(14, strategyText.split("\n").length + 1)}
             value={strategyText}
@@ -188,7 +204,7 @@ export function StartForm({
             {...described("strategy")}
           />
           {fieldError("strategy")}
-        </label>
+        </div>
       )}
       {errors.form ? (
         <p className="error-text" role="alert">
