@@ -45,9 +45,36 @@ export type RolloutHost = {
   ): Promise<"open" | "timeout" | "overridden" | "cancelled">;
 };
 
+/**
+ * Values of one side kept in a measurement event: a query may return thousands of series, and
+ * every measurement is stored; the verdict was reached on all of them, the event keeps the first.
+ */
+export const MEASUREMENT_VALUES_KEPT = 64;
+
+function capValues(values: unknown): { values?: unknown; omitted?: number } {
+  if (!Array.isArray(values) || values.length <= MEASUREMENT_VALUES_KEPT) {
+    return {};
+  }
+  return {
+    values: values.slice(0, MEASUREMENT_VALUES_KEPT),
+    omitted: values.length - MEASUREMENT_VALUES_KEPT,
+  };
+}
+
 /** A measurement event's data: where it belongs (a step, or the background analysis) and the measurement. */
-function measurementData(m: unknown, where: { step: number } | { background: true }): unknown {
-  return m !== null && typeof m === "object" ? { ...where, ...m } : m === undefined ? undefined : where;
+export function measurementData(m: unknown, where: { step: number } | { background: true }): unknown {
+  if (m === null || typeof m !== "object") {
+    return undefined;
+  }
+  const out: Record<string, unknown> = { ...where, ...m };
+  for (const key of ["values", "baselineValues"]) {
+    const capped = capValues(out[key]);
+    if (capped.values !== undefined) {
+      out[key] = capped.values;
+      out[`${key}Omitted`] = capped.omitted;
+    }
+  }
+  return out;
 }
 
 export class RolloutFailure extends Error {}
