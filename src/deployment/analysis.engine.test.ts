@@ -88,7 +88,14 @@ describe("canary analysis", () => {
       const done = await finished(rec.id);
       expect(done.phase, done.reason).toBe("RolledBack");
       expect(done.reason).toMatch(/analysis failed/);
-      expect(done.events.some((e) => e.kind === "measurement")).toBe(true);
+      // Each measurement event carries the measurement (the step, the rendered PromQL and the values),
+      // which the Deployments page charts.
+      const m = done.events.find((e) => e.kind === "measurement");
+      expect(m?.data).toMatchObject({ step: 1, template: "error-rate", metric: "errors", kind: "metric" });
+      const data = m?.data as { query: string; values: string[] };
+      expect(data.query).toContain('service="line-controller"');
+      expect(data.query).not.toContain("{{args.");
+      expect(Array.isArray(data.values)).toBe(true);
       expect(lineops.deployment.service("line-controller").status.version).toBe("1.0.0");
     } finally {
       stop = true;

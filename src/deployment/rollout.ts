@@ -35,7 +35,7 @@ export type RolloutHost = {
     ref: AnalysisRef,
     args: Record<string, string>,
     signal: AbortSignal,
-    onProgress: (msg: string) => void,
+    onProgress: (msg: string, measurement?: unknown) => void,
     extra?: { background?: boolean },
   ): Promise<AnalysisVerdict>;
   waitForGates(
@@ -44,6 +44,38 @@ export type RolloutHost = {
     onWaiting: (reasons: string[]) => void,
   ): Promise<"open" | "timeout" | "overridden" | "cancelled">;
 };
+
+/**
+ * Values of one side kept in a measurement event: a query may return thousands of series, and
+ * every measurement is stored; the verdict was reached on all of them, the event keeps the first.
+ */
+export const MEASUREMENT_VALUES_KEPT = 64;
+
+function capValues(values: unknown): { values?: unknown; omitted?: number } {
+  if (!Array.isArray(values) || values.length <= MEASUREMENT_VALUES_KEPT) {
+    return {};
+  }
+  return {
+    values: values.slice(0, MEASUREMENT_VALUES_KEPT),
+    omitted: values.length - MEASUREMENT_VALUES_KEPT,
+  };
+}
+
+/** A measurement event's data: where it belongs (a step, or the background analysis) and the measurement. */
+export function measurementData(m: unknown, where: { step: number } | { background: true }): unknown {
+  if (m === null || typeof m !== "object") {
+    return undefined;
+  }
+  const out: Record<string, unknown> = { ...where, ...m };
+  for (const key of ["values", "baselineValues"]) {
+    const capped = capValues(out[key]);
+    if (capped.values !== undefined) {
+      out[key] = capped.values;
+      out[`${key}Omitted`] = capped.omitted;
+    }
+  }
+  return out;
+}
 
 export class RolloutFailure extends Error {}
 class AbortRequested extends Error {}
@@ -274,8 +306,10 @@ export class Rollout {
       ...ref.args,
     };
     this.log("analysis", `analysis ${ref.templates.join(", ")} started`, { step, args });
-    const verdict = await this.host.runAnalysis(ref, args, this.signal, (msg) =>
-      this.log("measurement", msg),
+    // The measurement goes into the event whole (rendered queries, values of both sides, the test's
+    // statistics), so the dashboard charts baseline against canary from the deployment's own record.
+    const verdict = await this.host.runAnalysis(ref, args, this.signal, (msg, m) =>
+      this.log("measurement", msg, measurementData(m, { step })),
     );
     this.check();
     const analyses = [...(this.record.state.analyses ?? []), { step, templates: ref.templates, ...verdict }];
@@ -306,7 +340,13 @@ export class Rollout {
     };
     this.log("analysis", `background analysis ${ref.templates.join(", ")} started`);
     const done = this.host
-      .runAnalysis(ref, args, ctl.signal, (msg) => this.log("measurement", msg), { background: true })
+      .runAnalysis(
+        ref,
+        args,
+        ctl.signal,
+        (msg, m) => this.log("measurement", msg, measurementData(m, { background: true })),
+        { background: true },
+      )
       .then((verdict) => {
         if (!ctl.signal.aborted && (verdict.phase === "Failed" || verdict.phase === "Error")) {
           this.log("analysis", `background analysis ${verdict.phase.toLowerCase()}: ${verdict.message}`);

@@ -59,7 +59,8 @@ export type AnalysisRunner = (
   ref: AnalysisRef,
   args: Record<string, string>,
   signal: AbortSignal,
-  onProgress: (msg: string) => void,
+  /** Each measurement: its one-line form and the measurement itself (queries, values, stats). */
+  onProgress: (msg: string, measurement?: unknown) => void,
   extra?: { background?: boolean },
 ) => Promise<AnalysisVerdict>;
 

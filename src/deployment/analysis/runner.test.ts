@@ -30,12 +30,16 @@ describe("createAnalysisRunner", () => {
       onRun: (r) => runs.push(r),
     });
     const progress: string[] = [];
+    const measured: unknown[] = [];
     const p = runner(
       templates,
       { templates: ["errors"], args: { job: "q" } },
       { service: "quality" },
       new AbortController().signal,
-      (m) => progress.push(m),
+      (line, m) => {
+        progress.push(line);
+        measured.push(m);
+      },
     );
     await sched.advance(10_000);
     expect(await p).toEqual({ phase: "Successful", message: "all 1 metric successful" });
@@ -44,6 +48,15 @@ describe("createAnalysisRunner", () => {
       "errors/error-rate #2: Successful [0.01] (successCondition result < 0.05 met)",
     ]);
     expect(runs[0]?.snapshot().args).toEqual({ job: "q", service: "quality" });
+    // The measurement itself comes with its line: the dashboard charts its values.
+    expect(measured[1]).toMatchObject({
+      template: "errors",
+      metric: "error-rate",
+      kind: "metric",
+      seq: 2,
+      phase: "Successful",
+      values: ["0.01"],
+    });
   });
 
   it("is an Error for an unknown template, and Cancelled when the rollout aborts", async () => {

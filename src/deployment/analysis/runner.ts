@@ -2,7 +2,13 @@
 // verdict, reports every measurement as a progress line, and cancels the run when the rollout aborts.
 import type { AnalysisRef, AnalysisTemplate } from "../../config/deploy-schema.js";
 import { formatMeasurement } from "./format.js";
-import { AnalysisRun, resolveTemplates, type AnalysisRunOptions, type AnalysisVerdict } from "./run.js";
+import {
+  AnalysisRun,
+  resolveTemplates,
+  type AnalysisRunOptions,
+  type AnalysisVerdict,
+  type Measurement,
+} from "./run.js";
 
 export type AnalysisRunnerOptions = Omit<
   AnalysisRunOptions,
@@ -26,7 +32,7 @@ export function createAnalysisRunner(opts: AnalysisRunnerOptions) {
     ref: AnalysisRef,
     args: Record<string, string>,
     signal: AbortSignal,
-    onProgress: (msg: string) => void,
+    onProgress: (msg: string, measurement?: Measurement) => void,
     extra: AnalysisRunExtra = {},
   ): Promise<AnalysisVerdict> => {
     let resolved: AnalysisTemplate[];
@@ -44,7 +50,7 @@ export function createAnalysisRunner(opts: AnalysisRunnerOptions) {
       ...(extra.background !== undefined ? { background: extra.background } : {}),
       ...(extra.baselineTimeMs !== undefined ? { baselineTimeMs: extra.baselineTimeMs } : {}),
       onMeasurement: (m, status) => {
-        onProgress(formatMeasurement(m));
+        onProgress(formatMeasurement(m), m);
         opts.onMeasurement?.(m, status);
       },
     });

@@ -11,6 +11,7 @@ import { SessionProvider, useSession } from "./session.js";
 import { setThemeChoice, useTheme, type ThemeChoice } from "./theme.js";
 
 const Explore = lazy(() => import("../pages/explore/Explore.js"));
+const Deployments = lazy(() => import("../pages/deployments/Deployments.js"));
 
 export function App() {
   return (
@@ -92,6 +93,19 @@ function PageBody({ page }: { page: PageDef | undefined }) {
         }
       >
         <Explore />
+      </Suspense>
+    );
+  }
+  if (page.id === "deployments") {
+    return (
+      <Suspense
+        fallback={
+          <p className="muted" role="status">
+            Loading Deployments…
+          </p>
+        }
+      >
+        <Deployments />
       </Suspense>
     );
   }

@@ -37,7 +37,6 @@ export const PAGES: readonly PageDef[] = [
     title: "Deployments",
     purpose:
       "Live rollout progress with analysis charts of baseline against canary, promote / pause / abort / rollback, history with spec diffs, DORA metrics.",
-    comesWith: "P9 (issue #14), deliverable 3",
   },
   {
     id: "explore",
