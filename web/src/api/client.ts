@@ -31,6 +31,11 @@ export type RequestOptions = {
   signal?: AbortSignal;
   /** Default 30 s: the server bounds its own work, this bounds the wait for a lost answer. */
   timeoutMs?: number;
+  /**
+   * false for APIs without lineops's envelope (Alertmanager's /api/v2): the body is the data, and an
+   * error's body is its message (a JSON string) or lineops's envelope (401, 403, 415).
+   */
+  envelope?: false;
 };
 
 type ClientState = {
@@ -102,7 +107,7 @@ export async function api<T>(path: string, opts: RequestOptions = {}, quiet401 =
         : `lineops could not be reached (${path}): ${(err as Error).message}`,
     );
   }
-  const decoded = await decode<T>(res, path);
+  const decoded = opts.envelope === false ? await decodeBare<T>(res, path) : await decode<T>(res, path);
   if (decoded instanceof ApiError) {
     if (res.status === 401 && !quiet401) {
       state.onUnauthorized?.(decoded);
@@ -110,6 +115,31 @@ export async function api<T>(path: string, opts: RequestOptions = {}, quiet401 =
     throw decoded;
   }
   return decoded.data;
+}
+
+async function decodeBare<T>(res: Response, path: string): Promise<{ data: T } | ApiError> {
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text === "" ? undefined : (JSON.parse(text) as unknown);
+  } catch {
+    body = text;
+  }
+  if (res.ok) {
+    return { data: body as T };
+  }
+  if (typeof body === "object" && body !== null && "status" in body) {
+    const e = body as Extract<Envelope<T>, { status: "error" }>;
+    return new ApiError(
+      res.status,
+      e.errorType ?? "unknown",
+      e.error ?? `${path} answered ${res.status}`,
+      e.code,
+    );
+  }
+  const message =
+    typeof body === "string" && body !== "" ? body : `${path} answered ${res.status} ${res.statusText}`;
+  return new ApiError(res.status, res.status === 404 ? "not_found" : "bad_data", message);
 }
 
 async function decode<T>(res: Response, path: string): Promise<{ data: T } | ApiError> {

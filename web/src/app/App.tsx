@@ -11,6 +11,8 @@ import { SessionProvider, useSession } from "./session.js";
 import { setThemeChoice, useTheme, type ThemeChoice } from "./theme.js";
 
 const Explore = lazy(() => import("../pages/explore/Explore.js"));
+const Services = lazy(() => import("../pages/services/Services.js"));
+const Alerts = lazy(() => import("../pages/alerts/Alerts.js"));
 
 export function App() {
   return (
@@ -92,6 +94,20 @@ function PageBody({ page }: { page: PageDef | undefined }) {
         }
       >
         <Explore />
+      </Suspense>
+    );
+  }
+  const Page = page.id === "services" ? Services : page.id === "alerts" ? Alerts : undefined;
+  if (Page !== undefined) {
+    return (
+      <Suspense
+        fallback={
+          <p className="muted" role="status">
+            Loading {page.title}…
+          </p>
+        }
+      >
+        <Page />
       </Suspense>
     );
   }
