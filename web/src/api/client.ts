@@ -32,8 +32,9 @@ export type RequestOptions = {
   /** Default 30 s: the server bounds its own work, this bounds the wait for a lost answer. */
   timeoutMs?: number;
   /**
-   * false for APIs without lineops's envelope (Alertmanager's /api/v2): the body is the data, and an
-   * error's body is its message (a JSON string) or lineops's envelope (401, 403, 415).
+   * false for answers without the envelope (lineops's own routes such as /api/v1/services answer
+   * bare JSON, Alertmanager's /api/v2 too): the body is the data, and an error's body is lineops's
+   * envelope or, from /api/v2, its message as a JSON string.
    */
   envelope?: false;
 };

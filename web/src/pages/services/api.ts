@@ -1,5 +1,6 @@
 // The Services page's reads: services with instances, front doors, weights and backends
-// (GET /api/v1/services), a service's revisions, and an instance's log tail (operator).
+// (GET /api/v1/services), a service's revisions, and an instance's log tail (operator). lineops's
+// own routes answer bare JSON (only the Prometheus-compatible ones use the envelope).
 import { api } from "../../api/client.js";
 
 export type InstanceState = "starting" | "ready" | "unready" | "backoff" | "failed" | "stopping" | "stopped";
@@ -68,17 +69,18 @@ export type LogTail = { instance: string; lines: string[]; truncated: boolean };
 export const MAX_TAIL = 1000;
 
 export async function fetchServices(signal?: AbortSignal): Promise<ServiceView[]> {
-  return (await api<{ services: ServiceView[] }>("/api/v1/services", { signal })).services;
+  return (await api<{ services: ServiceView[] }>("/api/v1/services", { signal, envelope: false })).services;
 }
 
 export async function fetchRevisions(service: string, signal?: AbortSignal): Promise<Revision[]> {
   const path = `/api/v1/services/${encodeURIComponent(service)}/revisions`;
-  return (await api<{ revisions: Revision[] }>(path, { signal })).revisions;
+  return (await api<{ revisions: Revision[] }>(path, { signal, envelope: false })).revisions;
 }
 
 export function fetchLogTail(instance: string, tail: number, signal?: AbortSignal): Promise<LogTail> {
   return api<LogTail>(`/api/v1/instances/${encodeURIComponent(instance)}/logs`, {
     query: { tail },
     signal,
+    envelope: false,
   });
 }
