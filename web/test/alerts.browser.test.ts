@@ -16,7 +16,7 @@ import {
 import { ControlPlanes } from "../../src/test-support/cli.js";
 import { waitFor } from "../../src/test-support/wait.js";
 import { PACKAGE_ROOT } from "../../src/version.js";
-import { FIRING_ALERT, RECEIVER, serveSampleLine, type SampleLine } from "./sample-line.js";
+import { FIRING_ALERT, RECEIVER, serveSampleLine, unexpected, type SampleLine } from "./sample-line.js";
 
 vi.setConfig({ testTimeout: 120_000 });
 
@@ -104,7 +104,11 @@ describe("the Alerts page", () => {
       // Filters are in the URL: the suppressed view lists it, a matcher that names another alert does not.
       await page.getByLabel("State").selectOption("suppressed");
       await page.getByRole("button", { name: "Apply" }).click();
-      await page.waitForURL((u) => u.searchParams.get("state") === "suppressed");
+      await waitFor(
+        () => new URL(page.url()).searchParams.get("state") === "suppressed",
+        10_000,
+        "state in the URL",
+      );
       await dispatched.waitFor();
       await page.getByLabel("Matchers", { exact: true }).fill('alertname="NoSuchAlert"');
       await page.getByRole("button", { name: "Apply" }).click();
@@ -132,7 +136,7 @@ describe("the Alerts page", () => {
       expect((await line.get<Silence[]>("/api/v2/silences")).find((s) => s.id === id)?.status.state).toBe(
         "expired",
       );
-      expect(errors.filter((e) => !/status of 400/.test(e))).toEqual([]);
+      expect(unexpected(errors).filter((e) => !/status of 400/.test(e))).toEqual([]);
     } finally {
       await context.close();
     }
@@ -174,7 +178,7 @@ describe("the Alerts page", () => {
       expect(overflow).toBeLessThanOrEqual(0);
       expect(await seriousA11yViolations(page)).toEqual([]);
       await screenshot(page, "alerts-viewer-dark-tablet");
-      expect(errors).toEqual([]);
+      expect(unexpected(errors)).toEqual([]);
     } finally {
       await context.close();
     }

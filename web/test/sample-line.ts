@@ -40,9 +40,9 @@ alerting:
 
 export type SampleLine = { url: string; adminToken: string; get: <T>(p: string) => Promise<T> };
 
-type ServiceSummary = { name: string; desired: number; readyInstances: number };
+type ServiceSummary = { name: string; desired: number; readyInstances: number; backends: unknown[] };
 
-/** Starts it and waits until every service of the line is ready. */
+/** Starts it and waits until every service of the line is ready and routed. */
 export async function serveSampleLine(planes: ControlPlanes): Promise<SampleLine> {
   const dir = tempDir("lineops-web-line-");
   writeFileSync(path.join(dir, "rules.yaml"), RULES);
@@ -76,4 +76,9 @@ export async function serveSampleLine(planes: ControlPlanes): Promise<SampleLine
     250,
   );
   return { url, adminToken, get };
+}
+
+/** A page's console errors but the session probe's 401 before signing in (signedInPage's first load). */
+export function unexpected(errors: string[]): string[] {
+  return errors.filter((e) => !(/status of 401/.test(e) && e.includes("/api/v1/session")));
 }

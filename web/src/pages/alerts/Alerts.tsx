@@ -51,7 +51,10 @@ function message(err: unknown): string {
 
 export default function Alerts() {
   const { search } = useLocation();
-  const filters = useMemo(() => readFilters(search), [search]);
+  // useLocation gives a new URLSearchParams every render: key the filters on the text, so they (and
+  // the reload that depends on them) change only when the URL does.
+  const query = search.toString();
+  const filters = useMemo(() => readFilters(new URLSearchParams(query)), [query]);
   const planned = useMemo(() => plan(filters), [filters]);
   const { role, state: session } = useSession();
   const operator = hasRole(role, "operator");
@@ -215,7 +218,7 @@ export default function Alerts() {
                             onClick={() => startSilence(a.labels)}
                             aria-label={`Silence ${a.labels.alertname ?? "alert"}`}
                           >
-                            Silence…
+                            Silence
                           </button>
                         </td>
                       )}
@@ -272,7 +275,7 @@ export default function Alerts() {
                           onClick={() => startSilence(a.labels)}
                           aria-label={`Silence ${a.labels.alertname ?? "alert"} ${a.fingerprint}`}
                         >
-                          Silence…
+                          Silence
                         </button>
                       )}
                     </li>

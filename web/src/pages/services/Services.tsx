@@ -319,7 +319,7 @@ function ServiceCard({
                 <td className="num">{usageText(rssUse.get(i.id), formatBytes)}</td>
                 {onLogs && (
                   <td>
-                    <button type="button" onClick={() => onLogs(i.id)} aria-label={`Log tail of ${i.id}`}>
+                    <button type="button" onClick={() => onLogs(i.id)} aria-label={`Logs of ${i.id}`}>
                       Logs
                     </button>
                   </td>
