@@ -153,6 +153,22 @@ describe("the Alerts page", () => {
       await page.locator(`tr[data-alertname="${FIRING_ALERT}"] .alert-firing`).waitFor();
       await page.locator(".alert-groups li[data-fingerprint]").first().waitFor();
       expect(await page.getByRole("button", { name: /^Silence/ }).count()).toBe(0);
+
+      // An alert another sender posts while the page is open arrives over the live stream: no page load.
+      let documents = 0;
+      page.on("request", (r) => {
+        if (r.resourceType() === "document") {
+          documents++;
+        }
+      });
+      const posted = await fetch(new URL("/api/v2/alerts", line.url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${line.adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify([{ labels: { alertname: "PostedWhileOpen", severity: "info" } }]),
+      });
+      expect(posted.status).toBe(200);
+      await page.locator(".alert-groups li[data-fingerprint]", { hasText: "PostedWhileOpen" }).waitFor();
+      expect(documents).toBe(0);
       expect(await page.getByRole("button", { name: /^Expire/ }).count()).toBe(0);
 
       // With the session's own CSRF token, so the refusal is the role's, not the CSRF check's.

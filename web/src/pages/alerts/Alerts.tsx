@@ -201,7 +201,7 @@ export default function Alerts() {
                       <td>
                         <time dateTime={a.activeAt}>{new Date(a.activeAt).toLocaleString()}</time>
                       </td>
-                      <td className="num mono">{a.value}</td>
+                      <td className="num mono">{formatValue(a.value)}</td>
                       <td className="dispatch-state">
                         {d === undefined
                           ? a.state === "pending"
@@ -307,6 +307,12 @@ export default function Alerts() {
       </section>
     </div>
   );
+}
+
+/** Prometheus writes alert values as Go's %e ("4e+00"); a number reads better. */
+function formatValue(v: string): string {
+  const n = Number(v);
+  return Number.isFinite(n) ? String(n) : v;
 }
 
 function LiveBadge() {

@@ -17,6 +17,7 @@ import {
   formatAge,
   formatBytes,
   formatCores,
+  MIB,
   RESOURCE_RANGE_S,
   RSS_QUERY,
   usageByInstance,
@@ -178,7 +179,7 @@ function ResourcePanel({ cpu, rss }: { cpu: LiveQueryState; rss: LiveQueryState 
           )}
         </figure>
         <figure>
-          <figcaption>Resident memory (bytes)</figcaption>
+          <figcaption>Resident memory (MiB)</figcaption>
           {rss.error !== undefined ? (
             <p className="error-text">{rss.error}</p>
           ) : rssChart === undefined ? (
@@ -316,7 +317,7 @@ function ServiceCard({
                   )}
                 </td>
                 <td className="num">{usageText(cpuUse.get(i.id), formatCores)}</td>
-                <td className="num">{usageText(rssUse.get(i.id), formatBytes)}</td>
+                <td className="num">{usageText(rssUse.get(i.id), (mib) => formatBytes(mib * MIB))}</td>
                 {onLogs && (
                   <td>
                     <button type="button" onClick={() => onLogs(i.id)} aria-label={`Logs of ${i.id}`}>

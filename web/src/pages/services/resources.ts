@@ -12,8 +12,9 @@ import type { InstanceView } from "./api.js";
 
 /** CPU in cores (user + system), over one minute. */
 export const CPU_QUERY = "sum without (mode) (rate(lineops_instance_cpu_seconds_total[1m]))";
-/** Resident memory in bytes. */
-export const RSS_QUERY = "lineops_instance_resident_memory_bytes";
+/** Resident memory in MiB (bytes would not fit the chart's axis labels). */
+export const RSS_QUERY = "lineops_instance_resident_memory_bytes / 1048576";
+export const MIB = 1048576;
 /** What the charts show: the last 15 minutes. */
 export const RESOURCE_RANGE_S = 15 * 60;
 
