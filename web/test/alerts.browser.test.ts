@@ -59,7 +59,8 @@ describe("the Alerts page", () => {
       await page.getByRole("heading", { level: 1, name: "Alerts & incidents" }).waitFor();
       const row = page.locator(`tr[data-alertname="${FIRING_ALERT}"]`);
       await row.locator(".alert-firing").waitFor();
-      expect(await row.locator(".dispatch-state").innerText()).toContain(`active → ${RECEIVER}`);
+      // The rule alerts and the groups are separate calls: the dispatch column fills when both answered.
+      await row.locator(".dispatch-state", { hasText: `active → ${RECEIVER}` }).waitFor();
       const dispatched = page.locator(".alert-groups li[data-fingerprint]", { hasText: FIRING_ALERT });
       expect(await dispatched.getAttribute("data-state")).toBe("active");
       // Incidents and alarm KPIs: an honest panel, no numbers.
@@ -97,6 +98,7 @@ describe("the Alerts page", () => {
       expect(await dispatched.innerText()).toContain(`silenced by ${id}`);
       expect(await row.locator(".dispatch-state").innerText()).toBe("suppressed (silenced)");
       const silenceRow = page.locator(`tr[data-silence="${id}"]`);
+      await silenceRow.waitFor();
       expect(await silenceRow.innerText()).toContain("press jam being cleared");
       const silences = await line.get<Silence[]>("/api/v2/silences");
       expect(silences.find((s) => s.id === id)?.status.state).toBe("active");
