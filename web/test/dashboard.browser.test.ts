@@ -47,13 +47,15 @@ describe(`the app shell (${AUTH_NOTE})`, () => {
     async (theme) => {
       const { context, page, errors } = await openPage(browser, url, { token, colorScheme: theme });
       try {
-        await page.goto("/services");
-        await page.getByRole("heading", { level: 1, name: "Services" }).waitFor();
+        await page.goto("/infrastructure");
+        await page.getByRole("heading", { level: 1, name: "Infrastructure" }).waitFor();
         expect(await page.locator("html").getAttribute("data-theme")).toBe(theme);
         // An honest placeholder: what the page will be and which issue brings it, no data.
         await expect(page.getByText("Not built yet").isVisible()).resolves.toBe(true);
         await expect(page.getByText(/comes with P9 \(issue #14\)/).isVisible()).resolves.toBe(true);
-        expect(await page.getByRole("link", { name: "Services" }).getAttribute("aria-current")).toBe("page");
+        expect(await page.getByRole("link", { name: "Infrastructure" }).getAttribute("aria-current")).toBe(
+          "page",
+        );
         expect(await seriousA11yViolations(page)).toEqual([]);
         await screenshot(page, `shell-${theme}`);
         expect(errors.filter((e) => !sessionProbe404(e))).toEqual([]);
@@ -208,9 +210,9 @@ describe("signing in (session API stood in for until p9-auth lands)", () => {
     const { context, page } = await openPage(browser, url);
     try {
       const seen = await fakeSessionApi(page, { signedIn: false });
-      await page.goto("/services?tab=x");
+      await page.goto("/infrastructure?tab=x");
       await page.getByRole("heading", { level: 1, name: "Sign in to lineops" }).waitFor();
-      expect(new URL(page.url()).searchParams.get("next")).toBe("/services?tab=x");
+      expect(new URL(page.url()).searchParams.get("next")).toBe("/infrastructure?tab=x");
 
       await page.getByLabel("User name").fill("ada");
       await page.getByLabel("Password").fill("wrong");
@@ -219,8 +221,8 @@ describe("signing in (session API stood in for until p9-auth lands)", () => {
 
       await page.getByLabel("Password").fill("correct horse");
       await page.getByRole("button", { name: "Sign in" }).click();
-      await page.getByRole("heading", { level: 1, name: "Services" }).waitFor();
-      expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe("/services?tab=x");
+      await page.getByRole("heading", { level: 1, name: "Infrastructure" }).waitFor();
+      expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe("/infrastructure?tab=x");
       expect(await page.locator(".user").innerText()).toMatch(/ada\s*\(operator\)/);
       expect(seen.find((r) => r.method === "POST")?.body).toEqual({ username: "ada", password: "wrong" });
       expect(await seriousA11yViolations(page)).toEqual([]);

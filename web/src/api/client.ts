@@ -32,10 +32,11 @@ export type RequestOptions = {
   /** Default 30 s: the server bounds its own work, this bounds the wait for a lost answer. */
   timeoutMs?: number;
   /**
-   * lineops's own routes (/api/v1/deployments, /services, ...) answer success with the bare JSON
-   * and only errors in the envelope; false reads such an answer. Default true (Prometheus routes).
+   * false for answers without the envelope (lineops's own routes such as /api/v1/services answer
+   * bare JSON, Alertmanager's /api/v2 too): the body is the data, and an error's body is lineops's
+   * envelope or, from /api/v2, its message as a JSON string.
    */
-  envelope?: boolean;
+  envelope?: false;
 };
 
 type ClientState = {
@@ -107,7 +108,7 @@ export async function api<T>(path: string, opts: RequestOptions = {}, quiet401 =
         : `lineops could not be reached (${path}): ${(err as Error).message}`,
     );
   }
-  const decoded = await decode<T>(res, path, opts.envelope ?? true);
+  const decoded = opts.envelope === false ? await decodeBare<T>(res, path) : await decode<T>(res, path);
   if (decoded instanceof ApiError) {
     if (res.status === 401 && !quiet401) {
       state.onUnauthorized?.(decoded);
@@ -117,23 +118,38 @@ export async function api<T>(path: string, opts: RequestOptions = {}, quiet401 =
   return decoded.data;
 }
 
-async function decode<T>(res: Response, path: string, envelope: boolean): Promise<{ data: T } | ApiError> {
+async function decodeBare<T>(res: Response, path: string): Promise<{ data: T } | ApiError> {
+  const text = await res.text();
+  let body: unknown;
+  try {
+    body = text === "" ? undefined : (JSON.parse(text) as unknown);
+  } catch {
+    body = text;
+  }
+  if (res.ok) {
+    return { data: body as T };
+  }
+  if (typeof body === "object" && body !== null && "status" in body) {
+    const e = body as Extract<Envelope<T>, { status: "error" }>;
+    return new ApiError(
+      res.status,
+      e.errorType ?? "unknown",
+      e.error ?? `${path} answered ${res.status}`,
+      e.code,
+    );
+  }
+  const message =
+    typeof body === "string" && body !== "" ? body : `${path} answered ${res.status} ${res.statusText}`;
+  return new ApiError(res.status, res.status === 404 ? "not_found" : "bad_data", message);
+}
+
+async function decode<T>(res: Response, path: string): Promise<{ data: T } | ApiError> {
   const text = await res.text();
   let body: Envelope<T> | undefined;
   try {
     body = JSON.parse(text) as Envelope<T>;
   } catch {
     body = undefined;
-  }
-  if (!envelope && res.ok) {
-    if (text === "" || body !== undefined) {
-      return { data: body as T }; // 204: no content
-    }
-    return new ApiError(
-      res.status,
-      "bad_response",
-      `${path} answered ${res.status} with text that is not JSON`,
-    );
   }
   if (body === undefined || typeof body !== "object" || body === null || !("status" in body)) {
     return new ApiError(

@@ -1,59 +1,106 @@
-// The one live stream of the browser (GET /api/v1/live, Server-Sent Events): every page that shows
-// something live listens here, and the stream is open while at least one listener is. It carries
-// all topics, so a page that comes later never opens a second connection. EventSource reconnects
-// by itself and resends Last-Event-ID, so a short outage loses nothing; when lineops no longer
-// holds the missed events (or restarted) it sends `reset`, and pages reload their state then.
-import { useSyncExternalStore } from "react";
+// The one live stream of the browser (GET /api/v1/live, Server-Sent Events): every page listens to
+// the same EventSource, opened when the first listener comes and closed when the last one goes.
+// Pages receive topic events (deployment, alert, instance) and subscribe queries on the stream; a
+// new `hello` (the stream was reopened) or a `reset` tells them to reload what they show, since
+// events may have been missed. No page polls what the stream carries.
+import { useEffect, useRef, useState, useSyncExternalStore } from "react";
+import { api } from "./client.js";
+import type { Labels, SamplePair } from "./prometheus.js";
 
-export type LiveTopic = "deployment" | "instance" | "alert" | "query";
+export type LiveTopic = "deployment" | "alert" | "instance";
+
+export type InstanceEventData =
+  | {
+      type: "started" | "ready" | "unready" | "exited" | "failed" | "stopped";
+      at: number;
+      instance: {
+        id: string;
+        service: string;
+        revision: string;
+        version: string;
+        state: string;
+        station?: string;
+        reason?: string;
+      };
+    }
+  | { type: "service.ready"; service: string; revision: string; at: number };
+
+export type AlertEventData =
+  | {
+      source: "rule";
+      state: "pending" | "firing" | "inactive";
+      labels: Labels;
+      annotations?: Labels;
+      activeAt?: string;
+      value?: string;
+    }
+  | {
+      source: "dispatcher";
+      fingerprint: string;
+      labels?: Labels;
+      status: { state: "active" | "suppressed" | "resolved" };
+    };
+
+/** A query subscription's push (docs/api.md, "Live updates"). */
+export type QueryPush = {
+  id: string;
+  reset: boolean;
+  resultType: "matrix";
+  start: number;
+  end: number;
+  step: number;
+  result: { metric: Labels; values: SamplePair[] }[];
+  head: { metric: Labels; value: SamplePair }[];
+};
+export type QueryFailure = { id: string; error: string; code?: string; errorType?: string };
+
 export type LiveStatus = "connecting" | "open" | "closed";
 
-type Handler = (data: unknown) => void;
+type TopicListener = (topic: LiveTopic, data: unknown) => void;
+type QuerySub = {
+  id: string;
+  query: string;
+  range: number;
+  width: number;
+  onPush: (p: QueryPush | QueryFailure) => void;
+};
 
-const PATH = "/api/v1/live";
-/** After the last listener leaves, the stream stays open this long: a page change reuses it. */
-const LINGER_MS = 5_000;
-/** A stream the browser gave up on (401, lineops gone) is opened again after this long. */
-const RETRY_MS = 5_000;
-const TOPICS: readonly LiveTopic[] = ["deployment", "instance", "alert", "query"];
+/** After a stream fails for good (401, 429, lineops restarting) the next try waits this long, doubling. */
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 30_000;
 
-const handlers = new Map<LiveTopic, Set<Handler>>(TOPICS.map((t) => [t, new Set<Handler>()]));
-/** Called on every `hello` (a new or re-established stream) and on `reset`: reload state. */
-const syncers = new Set<() => void>();
+const topicListeners = new Set<TopicListener>();
+/** Called on every new stream (hello) and on reset: state the page holds may be stale. */
+const resyncListeners = new Set<() => void>();
 const statusListeners = new Set<() => void>();
+const querySubs = new Map<string, QuerySub>();
 
 let source: EventSource | undefined;
-let status: LiveStatus = "closed";
 let streamId: string | undefined;
-let lingerTimer: ReturnType<typeof setTimeout> | undefined;
+let lastEventId: string | undefined;
+let status: LiveStatus = "closed";
+let retryMs = RETRY_MIN_MS;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
-
-function listenerCount(): number {
-  let n = syncers.size;
-  for (const set of handlers.values()) {
-    n += set.size;
-  }
-  return n;
-}
+let nextQueryId = 0;
 
 function setStatus(s: LiveStatus): void {
   if (s !== status) {
     status = s;
-    statusListeners.forEach((l) => l());
+    for (const l of statusListeners) {
+      l();
+    }
   }
 }
 
-function parse(e: MessageEvent<string>): unknown {
+function listenerCount(): number {
+  return topicListeners.size + resyncListeners.size + querySubs.size;
+}
+
+function parse(e: MessageEvent): unknown {
   try {
-    return JSON.parse(e.data) as unknown;
+    return JSON.parse(e.data as string) as unknown;
   } catch {
-    return undefined; // lineops sends JSON only; anything else is not ours to show
-  }
-}
-
-function resync(): void {
-  for (const s of [...syncers]) {
-    s();
+    return undefined; // lineops writes JSON; anything else is not ours to act on
   }
 }
 
@@ -62,104 +109,253 @@ function open(): void {
     return;
   }
   setStatus("connecting");
-  const es = new EventSource(PATH); // same origin: the session cookie goes with it
+  const url =
+    lastEventId === undefined
+      ? "/api/v1/live"
+      : `/api/v1/live?lastEventId=${encodeURIComponent(lastEventId)}`;
+  const es = new EventSource(url, { withCredentials: true });
   source = es;
   es.addEventListener("hello", (e) => {
-    const hello = parse(e as MessageEvent<string>) as { stream?: string } | undefined;
+    const hello = parse(e) as { stream?: string } | undefined;
     streamId = hello?.stream;
+    retryMs = RETRY_MIN_MS;
     setStatus("open");
-    resync();
+    for (const sub of querySubs.values()) {
+      void subscribeOnStream(sub);
+    }
+    for (const l of resyncListeners) {
+      l();
+    }
   });
-  es.addEventListener("reset", () => resync());
-  for (const topic of TOPICS) {
+  es.addEventListener("reset", () => {
+    for (const l of resyncListeners) {
+      l();
+    }
+  });
+  for (const topic of ["deployment", "alert", "instance"] as const) {
     es.addEventListener(topic, (e) => {
-      const data = parse(e as MessageEvent<string>);
+      lastEventId = e.lastEventId || lastEventId;
+      const data = parse(e);
       if (data !== undefined) {
-        for (const h of [...(handlers.get(topic) ?? [])]) {
-          h(data);
+        for (const l of topicListeners) {
+          l(topic, data);
         }
       }
     });
   }
-  es.addEventListener("error", () => {
-    streamId = undefined;
+  es.addEventListener("query", (e) => {
+    const data = parse(e) as QueryPush | QueryFailure | undefined;
+    const sub = data && querySubs.get(data.id);
+    sub?.onPush(data as QueryPush | QueryFailure);
+  });
+  es.addEventListener("closed", () => drop());
+  es.onerror = () => {
+    // EventSource retries by itself while readyState is CONNECTING; CLOSED means it gave up (an
+    // HTTP error such as 401 or 429): try again later with ?lastEventId= so nothing is missed.
     if (es.readyState === EventSource.CLOSED) {
-      // The browser does not retry this one (an HTTP error such as 401): we do, while wanted.
-      source = undefined;
-      setStatus("closed");
-      retryTimer ??= setTimeout(() => {
-        retryTimer = undefined;
-        if (listenerCount() > 0) {
-          open();
-        }
-      }, RETRY_MS);
+      drop();
     } else {
+      streamId = undefined;
       setStatus("connecting");
     }
-  });
+  };
 }
 
-function close(): void {
+/** Ends the current EventSource and, while anyone listens, opens a new one after a backoff. */
+function drop(): void {
   source?.close();
   source = undefined;
   streamId = undefined;
   setStatus("closed");
-}
-
-function retain(): void {
-  if (lingerTimer !== undefined) {
-    clearTimeout(lingerTimer);
-    lingerTimer = undefined;
+  if (retryTimer === undefined && listenerCount() > 0) {
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      if (listenerCount() > 0) {
+        open();
+      }
+    }, retryMs);
+    retryMs = Math.min(RETRY_MAX_MS, retryMs * 2);
   }
-  open();
 }
 
 function release(): void {
-  if (listenerCount() === 0 && lingerTimer === undefined) {
-    lingerTimer = setTimeout(() => {
-      lingerTimer = undefined;
-      if (listenerCount() === 0) {
-        close();
-      }
-    }, LINGER_MS);
+  if (listenerCount() === 0) {
+    clearTimeout(retryTimer);
+    retryTimer = undefined;
+    source?.close();
+    source = undefined;
+    streamId = undefined;
+    setStatus("closed");
   }
 }
 
-/** Calls `handler` with each event of `topic` (its parsed data); returns the unsubscribe. */
-export function onLive(topic: LiveTopic, handler: Handler): () => void {
-  handlers.get(topic)?.add(handler);
-  retain();
+async function subscribeOnStream(sub: QuerySub): Promise<void> {
+  const stream = streamId;
+  if (stream === undefined) {
+    return; // subscribed on the next hello
+  }
+  try {
+    await api("/api/v1/live/subscriptions", {
+      method: "POST",
+      body: { stream, id: sub.id, query: sub.query, range: sub.range, width: sub.width },
+    });
+  } catch (err) {
+    if (stream === streamId && querySubs.has(sub.id)) {
+      sub.onPush({ id: sub.id, error: (err as Error).message });
+    }
+  }
+}
+
+/** Listens to topic events; the stream opens with the first listener. Returns the unsubscribe. */
+export function onLiveEvent(listener: TopicListener): () => void {
+  topicListeners.add(listener);
+  open();
   return () => {
-    handlers.get(topic)?.delete(handler);
+    topicListeners.delete(listener);
+    release();
+  };
+}
+
+/** onLiveEvent for one topic: `handler` gets that topic's events' data. */
+export function onLive(topic: LiveTopic, handler: (data: unknown) => void): () => void {
+  return onLiveEvent((t, data) => {
+    if (t === topic) {
+      handler(data);
+    }
+  });
+}
+
+/** Called when a (new) stream says hello or the server says reset: reload what the page shows. */
+export function onLiveResync(listener: () => void): () => void {
+  resyncListeners.add(listener);
+  open();
+  return () => {
+    resyncListeners.delete(listener);
     release();
   };
 }
 
 /**
- * Calls `sync` whenever the page must reload what it shows: when the stream is (re)established
- * (events between the page's own load and the stream's start would otherwise be lost) and on
- * `reset`. A page loads once by itself too; joining a stream already open, it misses nothing.
+ * Subscribes `query` over the last `range` seconds, at most `width` points a series; `onPush` gets
+ * every result (or failure). Re-subscribed on every new stream. Returns the unsubscribe.
  */
-export function onLiveSync(sync: () => void): () => void {
-  syncers.add(sync);
-  retain();
+export function subscribeLiveQuery(
+  spec: { query: string; range: number; width: number },
+  onPush: (p: QueryPush | QueryFailure) => void,
+): () => void {
+  const sub: QuerySub = { ...spec, id: `q${++nextQueryId}`, onPush };
+  querySubs.set(sub.id, sub);
+  open();
+  void subscribeOnStream(sub);
   return () => {
-    syncers.delete(sync);
+    querySubs.delete(sub.id);
+    const stream = streamId;
+    if (stream !== undefined) {
+      void api(`/api/v1/live/subscriptions/${encodeURIComponent(stream)}/${sub.id}`, {
+        method: "DELETE",
+      }).catch(() => undefined); // the stream may be gone already, and its subscriptions with it
+    }
     release();
   };
 }
 
-/** The open stream's id (for query subscriptions), undefined until its `hello`. */
-export function liveStreamId(): string | undefined {
-  return streamId;
-}
-
-function subscribeStatus(l: () => void): () => void {
-  statusListeners.add(l);
-  return () => statusListeners.delete(l);
-}
-
-/** The stream's state, for a "live" indicator. */
+/** The stream's state, for a page's "live" indicator. */
 export function useLiveStatus(): LiveStatus {
-  return useSyncExternalStore(subscribeStatus, () => status);
+  return useSyncExternalStore(
+    (l) => {
+      statusListeners.add(l);
+      return () => statusListeners.delete(l);
+    },
+    () => status,
+  );
+}
+
+/**
+ * Runs `reload` now, on every new stream or reset, and (coalesced, at most every `coalesceMs`)
+ * after every event of `topics`: the page's REST state follows the stream without polling.
+ * `onEvent` sees each event first (to patch state before the reload answers).
+ */
+export function useLiveReload(
+  topics: readonly LiveTopic[],
+  reload: () => void,
+  opts: { coalesceMs?: number; onEvent?: (topic: LiveTopic, data: unknown) => void } = {},
+): void {
+  const latest = useRef({ reload, onEvent: opts.onEvent });
+  latest.current = { reload, onEvent: opts.onEvent };
+  const key = topics.join(",");
+  const coalesceMs = opts.coalesceMs ?? 250;
+  useEffect(() => {
+    const wanted = new Set(key.split(","));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const schedule = () => {
+      timer ??= setTimeout(() => {
+        timer = undefined;
+        latest.current.reload();
+      }, coalesceMs);
+    };
+    latest.current.reload();
+    const offEvent = onLiveEvent((topic, data) => {
+      if (wanted.has(topic)) {
+        latest.current.onEvent?.(topic, data);
+        schedule();
+      }
+    });
+    const offResync = onLiveResync(() => latest.current.reload());
+    return () => {
+      clearTimeout(timer);
+      offEvent();
+      offResync();
+    };
+  }, [key, coalesceMs]);
+}
+
+/** The latest push of a live query subscription, merged per the protocol (reset or a tail). */
+export function useLiveQuery(spec: { query: string; range: number; width: number } | undefined): {
+  data?: QueryPush;
+  error?: string;
+} {
+  const [state, setState] = useState<{ data?: QueryPush; error?: string }>({});
+  const query = spec?.query;
+  const range = spec?.range;
+  const width = spec?.width;
+  useEffect(() => {
+    if (query === undefined || range === undefined || width === undefined) {
+      return undefined;
+    }
+    setState({});
+    return subscribeLiveQuery({ query, range, width }, (p) => {
+      if ("error" in p) {
+        setState((s) => ({ ...s, error: p.error }));
+      } else {
+        setState((s) => ({ data: mergePush(s.data, p) }));
+      }
+    });
+  }, [query, range, width]);
+  return state;
+}
+
+/**
+ * Applies a push to what was shown: `reset` replaces; otherwise each series' points from the push's
+ * first time on are replaced and points before `start` are dropped.
+ */
+export function mergePush(prev: QueryPush | undefined, p: QueryPush): QueryPush {
+  if (prev === undefined || p.reset) {
+    return p;
+  }
+  const key = (m: Labels) => JSON.stringify(Object.entries(m).sort(([a], [b]) => (a < b ? -1 : 1)));
+  const incoming = new Map(p.result.map((s) => [key(s.metric), s]));
+  const from = Math.min(...p.result.map((s) => s.values[0]?.[0] ?? Infinity));
+  const result: QueryPush["result"] = [];
+  for (const s of prev.result) {
+    const k = key(s.metric);
+    const kept = s.values.filter(([t]) => t >= p.start && t < from);
+    const fresh = incoming.get(k);
+    incoming.delete(k);
+    const values = [...kept, ...(fresh?.values ?? [])];
+    if (values.length > 0) {
+      result.push({ metric: s.metric, values });
+    }
+  }
+  result.push(...incoming.values());
+  return { ...p, result };
 }

@@ -12,6 +12,8 @@ import { setThemeChoice, useTheme, type ThemeChoice } from "./theme.js";
 
 const Explore = lazy(() => import("../pages/explore/Explore.js"));
 const Deployments = lazy(() => import("../pages/deployments/Deployments.js"));
+const Services = lazy(() => import("../pages/services/Services.js"));
+const Alerts = lazy(() => import("../pages/alerts/Alerts.js"));
 
 export function App() {
   return (
@@ -96,16 +98,24 @@ function PageBody({ page }: { page: PageDef | undefined }) {
       </Suspense>
     );
   }
-  if (page.id === "deployments") {
+  const Page =
+    page.id === "services"
+      ? Services
+      : page.id === "alerts"
+        ? Alerts
+        : page.id === "deployments"
+          ? Deployments
+          : undefined;
+  if (Page !== undefined) {
     return (
       <Suspense
         fallback={
           <p className="muted" role="status">
-            Loading Deployments…
+            Loading {page.title}…
           </p>
         }
       >
-        <Deployments />
+        <Page />
       </Suspense>
     );
   }

@@ -29,7 +29,6 @@ export const PAGES: readonly PageDef[] = [
     title: "Services",
     purpose:
       "Instances, health, revisions, router weights and backends, resource use and a log tail per service.",
-    comesWith: "P9 (issue #14), deliverable 3",
   },
   {
     id: "deployments",
@@ -50,7 +49,6 @@ export const PAGES: readonly PageDef[] = [
     title: "Alerts & incidents",
     purpose:
       "Filters, incident timelines with delivery receipts, acknowledge / resolve / snooze / silence / shelve, and the ISA-18.2 alarm KPIs.",
-    comesWith: "P9 (issue #14), deliverable 3; incidents and on-call with P10",
   },
   {
     id: "infrastructure",

@@ -2,7 +2,7 @@
 // the stream's (re)start or reset, and when a pushed event says that what it shows changed. Nothing
 // polls. Fetches triggered while one runs are coalesced into one more run after it.
 import { useCallback, useEffect, useRef, useState } from "react";
-import { onLive, onLiveSync } from "../../api/live.js";
+import { onLive, onLiveResync } from "../../api/live.js";
 import * as D from "./api.js";
 
 export type Loaded<T> = { data: T | undefined; error: string | undefined };
@@ -57,7 +57,7 @@ export function useDeployments(service: string | undefined): Loaded<D.Deployment
     });
     reload.current = load;
     load();
-    const offSync = onLiveSync(load);
+    const offSync = onLiveResync(load);
     const offLive = onLive("deployment", (raw) => {
       const e = raw as DeploymentPush;
       if (service !== undefined && e.service !== service) {
@@ -108,7 +108,7 @@ export function useDeployment(id: string | undefined): Loaded<D.DeploymentDetail
       }
     });
     load();
-    const offSync = onLiveSync(load);
+    const offSync = onLiveResync(load);
     const offLive = onLive("deployment", (raw) => {
       if ((raw as DeploymentPush).id === id) {
         load();
@@ -149,7 +149,7 @@ export function useInstances(service: string | undefined): Loaded<D.Instance[]> 
       }
     });
     load();
-    const offSync = onLiveSync(load);
+    const offSync = onLiveResync(load);
     const offLive = onLive("instance", (raw) => {
       const i = (raw as InstancePush).instance;
       if (!i || i.service !== service) {
@@ -196,7 +196,7 @@ export function useRevisions(service: string | undefined): Loaded<D.Revision[]> 
       }
     });
     load();
-    const offSync = onLiveSync(load);
+    const offSync = onLiveResync(load);
     const offLive = onLive("deployment", (raw) => {
       const e = raw as DeploymentPush;
       if (e.service === service && (e.kind === "started" || e.kind === "line.applied")) {
@@ -234,7 +234,7 @@ export function useOnFinish<T>(fetcher: () => Promise<T>): Loaded<T> {
       }
     });
     load();
-    const offSync = onLiveSync(load);
+    const offSync = onLiveResync(load);
     const offLive = onLive("deployment", (raw) => {
       const kind = (raw as DeploymentPush).kind;
       if (kind === "finished" || kind === "started" || kind === "line.applied") {
