@@ -33,7 +33,7 @@ import {
 } from "./instant-functions.js";
 import type { QueryState } from "./state.js";
 import { TIER_FUNCTIONS } from "./resolution.js";
-import { tierWindowInput } from "./tier-windows.js";
+import { COLUMNS_FOR, tierWindowInput } from "./tier-windows.js";
 import { countPoints, newSeries } from "./value.js";
 import type { RawSeries, ScalarValue, StringValue, Value, VectorValue, VSeries } from "./value.js";
 
@@ -720,7 +720,8 @@ export class Evaluator {
       const refs = this.refTimes(sel.vs.offset, sel.vs.at);
       const use = TIER_FUNCTIONS[name]!;
       const q = this.st.tierQuerier(tier);
-      for (const s of q.selectAggregates(sel.vs.matchers, refs[0]! - rangeMs + 1, refs[n - 1]!)) {
+      const cols = COLUMNS_FOR[use];
+      for (const s of q.selectAggregates(sel.vs.matchers, refs[0]! - rangeMs + 1, refs[n - 1]!, cols)) {
         if (this.st.due()) {
           await this.st.pause();
         }

@@ -33,8 +33,16 @@ export type AggregateSelection = { readonly labels: Record<string, string>; aggr
 
 /** A querier over one tier: select() gives each window's last sample; selectAggregates() the rest. */
 export interface TierQuerier extends Querier {
-  selectAggregates(matchers: readonly Matcher[], mint: number, maxt: number): AggregateSelection[];
+  /** `want`: the columns to decode (each is a stream of its own); the others may come back empty. */
+  selectAggregates(
+    matchers: readonly Matcher[],
+    mint: number,
+    maxt: number,
+    want?: readonly AggregateColumn[],
+  ): AggregateSelection[];
 }
+
+export type AggregateColumn = "min" | "max" | "sum" | "count" | "last";
 
 /** A storage that keeps downsampled tiers (the TSDB); other storages are read raw. */
 export interface TieredStorage {

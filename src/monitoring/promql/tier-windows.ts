@@ -3,7 +3,7 @@
 // window function that the evaluator's window cursors run, as they run raw samples.
 import { KahanSum } from "./kahan.js";
 import { RANGE_FUNCTIONS, USES_RESETS, type RangeFn } from "./range-functions.js";
-import type { AggregatePoints, TierUse } from "./resolution.js";
+import type { AggregateColumn, AggregatePoints, TierUse } from "./resolution.js";
 
 export type TierWindowInput = {
   ts: Float64Array;
@@ -36,6 +36,19 @@ function avgOf(a: AggregatePoints): RangeFn {
     return sum.value() / count;
   };
 }
+
+/** The aggregate columns each use reads: the querier decodes only these. */
+export const COLUMNS_FOR: Readonly<Record<TierUse, readonly AggregateColumn[]>> = {
+  sum: ["sum"],
+  count: ["count"],
+  avg: ["sum", "count"],
+  min: ["min"],
+  max: ["max"],
+  last: ["last"],
+  present: ["last"],
+  gauge: ["last"],
+  counter: ["max", "last"],
+};
 
 /** The series and window function that answer `name` (whose TierUse is `use`) from `a`. */
 export function tierWindowInput(use: TierUse, name: string, a: AggregatePoints): TierWindowInput {
