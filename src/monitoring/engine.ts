@@ -77,6 +77,11 @@ export class MonitoringEngine {
   private readonly rejections: RejectionLog;
   /** The typed read side for other engines (see query.ts): numbers and label sets, times in ms. */
   readonly querier: MetricsQuerier;
+  /**
+   * The same, reading the downsampled tiers where step and window allow (max_source_resolution
+   * auto, docs/monitoring.md): for long ranges (analytics over 30 days), not for rules and alerts.
+   */
+  readonly tieredQuerier: MetricsQuerier;
 
   constructor(private readonly o: MonitoringOptions) {
     this.storage = Tsdb.open(path.join(o.dataDir, "tsdb"), {
@@ -112,6 +117,7 @@ export class MonitoringEngine {
       maxConcurrent: o.config.query.maxConcurrent,
     });
     this.querier = promqlQuerier(this.promql, this.storage);
+    this.tieredQuerier = promqlQuerier(this.promql, this.storage, { maxSourceResolution: "auto" });
     this.rules = new RuleManager(
       this.querier.instant,
       this.storage,
