@@ -46,7 +46,7 @@ const QUERIES = [
   "increase(lr_requests_total[1d])",
   "lr_gauge",
   // Not answerable from aggregates: raw on both sides (the cost of a query the tiers cannot help).
-  "quantile_over_time(0.9, lr_gauge[1d])",
+  "stddev_over_time(lr_gauge[1d])",
 ];
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
