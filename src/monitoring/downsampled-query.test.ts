@@ -140,7 +140,6 @@ describe("30 days, raw samples against the tiers", () => {
   it("answers from raw samples what aggregates cannot, identically", async () => {
     for (const q of [
       "quantile_over_time(0.9, lr_gauge[1d])",
-      "stddev_over_time(lr_gauge[1d])",
       "changes(lr_gauge[1d])",
       "irate(lr_requests_total[1h])",
     ]) {
