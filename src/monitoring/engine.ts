@@ -11,7 +11,7 @@ import { MonitoringErrors } from "./errors.js";
 import { labelsKey, type Labels, type Matcher, type Storage } from "./model.js";
 import { compileMatcher } from "./promql/matcher.js";
 import { parseExpr } from "./promql/parser.js";
-import { Engine, type QueryResult } from "./promql/engine.js";
+import { Engine, type QueryOptions, type QueryResult } from "./promql/engine.js";
 import { promqlQuerier, type MetricsQuerier } from "./query.js";
 import { RemoteWriteRejectedError } from "./remote/errors.js";
 import { ingestWriteRequest } from "./remote/ingest.js";
@@ -41,6 +41,9 @@ export type TargetMetadataEntry = {
   help: string;
   unit: string;
 };
+
+/** How a query reads storage: its tiers (see promql/resolution.ts) and whether to report what it read. */
+export type ReadOptions = Pick<QueryOptions, "maxSourceResolution" | "stats">;
 
 export type MonitoringOptions = {
   dataDir: string;
@@ -77,6 +80,11 @@ export class MonitoringEngine {
   readonly querier: MetricsQuerier;
   /** Every TSDB commit of every writer, for live views (see commits.ts). */
   private readonly commits: CommitSignal;
+  /**
+   * The same, reading the downsampled tiers where step and window allow (max_source_resolution
+   * auto, docs/monitoring.md): for long ranges (analytics over 30 days), not for rules and alerts.
+   */
+  readonly tieredQuerier: MetricsQuerier;
 
   constructor(private readonly o: MonitoringOptions) {
     this.storage = Tsdb.open(path.join(o.dataDir, "tsdb"), {
@@ -122,6 +130,7 @@ export class MonitoringEngine {
       maxConcurrent: o.config.query.maxConcurrent,
     });
     this.querier = promqlQuerier(this.promql, this.storage);
+    this.tieredQuerier = promqlQuerier(this.promql, this.storage, { maxSourceResolution: "auto" });
     this.rules = new RuleManager(
       this.querier.instant,
       // Rule output may carry any labels: its commits say nothing of which series changed.
@@ -194,9 +203,12 @@ export class MonitoringEngine {
     await this.syncTargets();
   }
 
-  /** `timeoutMs` (the API's timeout= parameter) can only shorten the configured query timeout. */
-  instant(query: string, timeMs: number, timeoutMs?: number): Promise<QueryResult> {
-    return this.promql.instantQuery(this.storage, query, timeMs, { timeoutMs });
+  /**
+   * `timeoutMs` (the API's timeout= parameter) can only shorten the configured query timeout;
+   * `read` chooses the downsampled tiers (max_source_resolution) and asks for read stats.
+   */
+  instant(query: string, timeMs: number, timeoutMs?: number, read: ReadOptions = {}): Promise<QueryResult> {
+    return this.promql.instantQuery(this.storage, query, timeMs, { timeoutMs, ...read });
   }
 
   range(
@@ -205,8 +217,9 @@ export class MonitoringEngine {
     endMs: number,
     stepMs: number,
     timeoutMs?: number,
+    read: ReadOptions = {},
   ): Promise<QueryResult> {
-    return this.promql.rangeQuery(this.storage, query, startMs, endMs, stepMs, { timeoutMs });
+    return this.promql.rangeQuery(this.storage, query, startMs, endMs, stepMs, { timeoutMs, ...read });
   }
 
   /** Label sets of the series matching any of the selectors within [start, end]. */

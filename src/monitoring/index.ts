@@ -65,7 +65,7 @@ export { formatFloat, prometheusResponseJson } from "./promql/format.js";
 export { formatQuery } from "./promql/printer.js";
 export { parseQueryJson, type AstJson } from "./promql/ast-json.js";
 export type { TargetMetadataEntry } from "./engine.js";
-export { parseDurationParam, parseTimeParam } from "./params.js";
+export { parseDurationParam, parseSourceResolutionParam, parseTimeParam } from "./params.js";
 export { MonitoringErrors } from "./errors.js";
 export { anomaly, changeAround, forecast, seasonal, type RangeQuery } from "./trends/analysis.js";
 // Refuses a TSDB written by a newer lineops; main.ts checks it before the store records this version.

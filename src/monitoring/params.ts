@@ -60,3 +60,30 @@ export function parseDurationParam(name: string, value: string | undefined): num
   }
   return ms;
 }
+
+/**
+ * Thanos's max_source_resolution: "auto" (or absent: lineops's default) lets the query choose its
+ * tier by step and window; "0" (or "raw") reads raw samples only; a duration ("5m", "1h", or float
+ * seconds) is the coarsest tier it may read. Errors name the parameter.
+ */
+export function parseSourceResolutionParam(value: string | undefined): "auto" | number {
+  if (value === undefined || value === "" || value === "auto") {
+    return "auto";
+  }
+  if (value === "raw") {
+    return 0;
+  }
+  const n = Number(value);
+  const ms = Number.isFinite(n) ? Math.round(n * 1000) : parseDuration(value);
+  if (ms === undefined || !Number.isSafeInteger(ms)) {
+    throw MonitoringErrors.badParameter(
+      `invalid parameter "max_source_resolution": cannot parse "${value}": use auto, 0 (raw only) or a duration such as 5m or 1h`,
+    );
+  }
+  if (ms < 0) {
+    throw MonitoringErrors.badParameter(
+      `invalid parameter "max_source_resolution": negative "${value}" is not accepted. Try a positive duration, 0 or auto`,
+    );
+  }
+  return ms;
+}

@@ -3,7 +3,7 @@
 // The Prometheus JSON form (string values, float seconds) is the HTTP API's business alone.
 import type { Labels, Matcher } from "../model/labels.js";
 import type { Storage } from "./model.js";
-import type { Engine } from "./promql/engine.js";
+import type { Engine, QueryOptions } from "./promql/engine.js";
 import type { QueryResult } from "./promql/format.js";
 import type { Expr } from "./promql/ast.js";
 import { compileMatcher } from "./promql/matcher.js";
@@ -37,12 +37,21 @@ export interface MetricsQuerier {
   ): Promise<QueryValue>;
 }
 
-/** The MetricsQuerier of a PromQL engine over a storage (MonitoringEngine.querier: its engine and TSDB). */
-export function promqlQuerier(engine: Engine, storage: Storage): MetricsQuerier {
+/**
+ * The MetricsQuerier of a PromQL engine over a storage (MonitoringEngine.querier: its engine and
+ * TSDB). `read` chooses the downsampled tiers (default raw samples; see promql/resolution.ts).
+ */
+export function promqlQuerier(engine: Engine, storage: Storage, read: QueryOptions = {}): MetricsQuerier {
   return {
-    instant: async (query, timeMs) => toQueryValue(await engine.instantQuery(storage, query, timeMs), timeMs),
+    instant: async (query, timeMs) =>
+      toQueryValue(await engine.instantQuery(storage, query, timeMs, read), timeMs),
     range: async (query, startMs, endMs, stepMs, timeoutMs) =>
-      toQueryValue(await engine.rangeQuery(storage, query, startMs, endMs, stepMs, { timeoutMs })),
+      toQueryValue(
+        await engine.rangeQuery(storage, query, startMs, endMs, stepMs, {
+          ...read,
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+        }),
+      ),
   };
 }
 

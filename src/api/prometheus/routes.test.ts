@@ -81,6 +81,33 @@ describe("Prometheus-compatible API", () => {
     ]);
   });
 
+  it("chooses the tier by max_source_resolution and reports it with stats", async () => {
+    const range = `start=${T0 / 1000}&end=${(T0 + 9 * 15_000) / 1000}&step=60`;
+    const q = encodeURIComponent("avg_over_time(units_produced_total[10m])");
+    const read = async (extra: string) => {
+      const r = await call(`/api/v1/query_range?query=${q}&${range}&stats=all${extra}`, viewer);
+      expect(r.status).toBe(200);
+      return r.body.data;
+    };
+    // auto (the default): ten 1 m points fit the 10 m window, so the 1 m tier answers (here
+    // aggregated from the head on the fly: nothing is old enough to be in a block).
+    const auto = await read("");
+    expect(auto.stats).toMatchObject({ maxSourceResolution: "auto", resolutionsMs: [60_000] });
+    expect(auto.stats.samplesRead).toBeGreaterThan(0);
+    const raw = await read("&max_source_resolution=0");
+    expect(raw.stats).toMatchObject({ maxSourceResolution: 0, resolutionsMs: [0] });
+    expect((await read("&max_source_resolution=1h")).stats.resolutionsMs).toEqual([60_000]);
+    // One sample per 15 s: the 1 m windows average four, so the answers differ only at the edges.
+    expect(auto.result.length).toBe(raw.result.length);
+    const inst = await call(`/api/v1/query?query=${q}&time=${(T0 + 9 * 15_000) / 1000}&stats=1`, viewer);
+    expect(inst.body.data.stats.resolutionsMs).toEqual([60_000]);
+    for (const bad of ["-5m", "soon"]) {
+      const r = await call(`/api/v1/query_range?query=${q}&${range}&max_source_resolution=${bad}`, viewer);
+      expect(r.status).toBe(400);
+      expect(r.body.error).toMatch(/invalid parameter "max_source_resolution"/);
+    }
+  });
+
   it("returns 400 bad_data with the position for a bad query", async () => {
     const r = await call(`/api/v1/query?query=${encodeURIComponent("sum(rate(x[5m])")}`, viewer);
     expect(r.status).toBe(400);

@@ -7,6 +7,7 @@ import {
   MonitoringErrors,
   parseQueryJson,
   parseDurationParam,
+  parseSourceResolutionParam,
   parseTimeParam,
   prometheusResponseJson,
   type MonitoringEngine,
@@ -51,6 +52,14 @@ const many = (p: Params, name: string): string[] => {
   const v = p[name] ?? p[name.replace("[]", "")];
   return v === undefined ? [] : Array.isArray(v) ? v : [v];
 };
+/**
+ * Thanos's max_source_resolution (default auto: the tier by step and window, docs/monitoring.md
+ * "Resolution selection") and Prometheus's stats (any value: data.stats says what was read).
+ */
+const readOptions = (p: Params) => ({
+  maxSourceResolution: parseSourceResolutionParam(one(p, "max_source_resolution")),
+  stats: (one(p, "stats") ?? "") !== "",
+});
 const limitOf = (p: Params): number | undefined => {
   const raw = one(p, "limit");
   if (raw === undefined || raw === "") {
@@ -162,7 +171,7 @@ export function prometheusRoutes(app: ApiApp, monitoring: MonitoringEngine, serv
     }
     const t = parseTimeParam("time", one(p, "time"), Date.now());
     const timeout = parseDurationParam("timeout", one(p, "timeout")); // can only shorten the configured one
-    return prometheusResponseJson(await monitoring.instant(query, t, timeout));
+    return prometheusResponseJson(await monitoring.instant(query, t, timeout, readOptions(p)));
   });
 
   both("/api/v1/query_range", { summary: "PromQL range query" }, async (p) => {
@@ -190,7 +199,7 @@ export function prometheusRoutes(app: ApiApp, monitoring: MonitoringEngine, serv
       );
     }
     const timeout = parseDurationParam("timeout", one(p, "timeout"));
-    return prometheusResponseJson(await monitoring.range(query, start, end, step, timeout));
+    return prometheusResponseJson(await monitoring.range(query, start, end, step, timeout, readOptions(p)));
   });
 
   // Prometheus's UI calls these from its query editor: "Format expression" and "Explain".

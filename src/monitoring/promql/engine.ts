@@ -10,11 +10,14 @@ import { Evaluator } from "./evaluator.js";
 import type { Point, QueryResult } from "./format.js";
 import { parseExprCached } from "./parser.js";
 import { QueryState } from "./state.js";
+import { isTieredStorage, type SourceResolution } from "./resolution.js";
 import { dropMetricName } from "./value.js";
 import type { RawSeries, Value, VSeries } from "./value.js";
 
 export { toPrometheusJson, formatFloat } from "./format.js";
 export type { QueryResult, Point } from "./format.js";
+export type { SourceResolution } from "./resolution.js";
+export type { QueryReadStats } from "./state.js";
 
 export type EngineOptions = {
   lookbackDeltaMs?: number;
@@ -46,8 +49,18 @@ export const DEFAULT_MAX_CONCURRENT = 4;
 
 export const DEFAULT_MAX_QUEUED = 64;
 
-/** Per-call limits narrower than the engine's own (the API's `timeout=` parameter). */
-export type QueryOptions = { timeoutMs?: number };
+/** Per-call options: limits narrower than the engine's own (the API's `timeout=` parameter). */
+export type QueryOptions = {
+  timeoutMs?: number;
+  /**
+   * The coarsest downsampled tier selectors may read (Thanos's max_source_resolution): "auto"
+   * chooses by step and window (see resolution.ts), a number (ms) caps it, 0 reads raw samples.
+   * Default 0: rules and alerts read what they always read; the HTTP API passes "auto".
+   */
+  maxSourceResolution?: SourceResolution;
+  /** Attach what the query read (QueryReadStats) to the result as `stats`. */
+  stats?: boolean;
+};
 
 export class Engine {
   private readonly lookbackMs: number;
@@ -182,6 +195,10 @@ export class Engine {
         this.noStepMs,
         this.sliceMs,
       );
+      const source = opts.maxSourceResolution ?? 0;
+      if (source !== 0 && isTieredStorage(storage)) {
+        st.useTiers(storage, source);
+      }
       // Why cooperative evaluation rather than a worker thread: the TSDB head (and its chunk
       // buffers) lives on this thread, so a worker would need every selected series copied or
       // messaged over, costing more than most queries take and adding a second copy to memory.
@@ -201,7 +218,7 @@ export class Engine {
       if (st.infos.size > 0) {
         notes.infos = [...st.infos];
       }
-      return { ...result, ...notes } as QueryResult;
+      return { ...result, ...notes, ...(opts.stats ? { stats: st.readStats() } : {}) } as QueryResult;
     } finally {
       this.release();
     }

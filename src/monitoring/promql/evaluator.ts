@@ -32,6 +32,8 @@ import {
   sortByLabel,
 } from "./instant-functions.js";
 import type { QueryState } from "./state.js";
+import { TIER_FUNCTIONS } from "./resolution.js";
+import { COLUMNS_FOR, tierWindowInput } from "./tier-windows.js";
 import { countPoints, newSeries } from "./value.js";
 import type { RawSeries, ScalarValue, StringValue, Value, VectorValue, VSeries } from "./value.js";
 
@@ -202,10 +204,14 @@ export class Evaluator {
   async vectorSelector(vs: VectorSelector, timestamps: boolean): Promise<VectorValue> {
     const refs = this.refTimes(vs.offset, vs.at);
     const n = this.n;
-    const lookback = this.st.lookbackMs;
+    // From a tier, each window's last sample stands for the window; as Thanos's dynamic lookback
+    // delta, the lookback grows to the resolution so that steps between tier points find one.
+    const res = this.st.resolutionFor(this.interval, undefined, undefined);
+    const lookback = Math.max(this.st.lookbackMs, res);
     const minRef = refs[0] as number;
     const maxRef = refs[n - 1] as number;
-    const selected = this.st.querier.select(vs.matchers, minRef - lookback + 1, maxRef);
+    const querier = res > 0 ? this.st.tierQuerier(res) : this.st.querier;
+    const selected = querier.select(vs.matchers, minRef - lookback + 1, maxRef);
     const out: VSeries[] = [];
     let points = 0;
     const rd = this.st.reader;
@@ -214,6 +220,7 @@ export class Evaluator {
         await this.st.pause();
       }
       const len = rd.read(series, false);
+      this.st.noteRead(res, len);
       const ts = rd.ts;
       const vals = rd.vs;
       const o = newSeries(series.labels, n);
@@ -704,7 +711,30 @@ export class Evaluator {
       }
     };
     let loaded = 0;
-    if (sel.kind === "matrixSelector") {
+    const tier =
+      sel.kind === "matrixSelector"
+        ? this.st.resolutionFor(this.interval, this.durationMs(sel.range), name)
+        : 0;
+    if (sel.kind === "matrixSelector" && tier > 0) {
+      const rangeMs = this.durationMs(sel.range);
+      const refs = this.refTimes(sel.vs.offset, sel.vs.at);
+      const use = TIER_FUNCTIONS[name]!;
+      const q = this.st.tierQuerier(tier);
+      const cols = COLUMNS_FOR[use];
+      for (const s of q.selectAggregates(sel.vs.matchers, refs[0]! - rangeMs + 1, refs[n - 1]!, cols)) {
+        if (this.st.due()) {
+          await this.st.pause();
+        }
+        const a = s.aggregates();
+        const input = tierWindowInput(use, name, a);
+        this.st.noteRead(tier, a.ts.length);
+        this.st.addSamples(input.n);
+        const w = new Windows(input.fn, input.usesResets, refs, rangeMs, this.times, scalarArgs, this.due);
+        const o = await this.drive(w.apply(s.labels, keepName ? false : true, input.ts, input.vs, input.n));
+        this.st.releaseSamples(input.n);
+        done(o, s.labels);
+      }
+    } else if (sel.kind === "matrixSelector") {
       // Series by series through one reused buffer: only one series' samples are held at a time.
       const rangeMs = this.durationMs(sel.range);
       const refs = this.refTimes(sel.vs.offset, sel.vs.at);

@@ -4,7 +4,15 @@ import type { Labels } from "../model.js";
 
 /** A point as the engine returns it: [seconds, value]; toPrometheusJson() turns the value into a string. */
 export type Point = [number, number];
-type Notes = { warnings?: string[]; infos?: string[] };
+/** Annotations, and (stats=all) what the query read: see QueryReadStats in state.ts. */
+type Notes = { warnings?: string[]; infos?: string[]; stats?: ReadStatsJson };
+/** QueryReadStats, structurally (format.ts is imported by state.ts's importers). */
+type ReadStatsJson = {
+  maxSourceResolution: "auto" | number;
+  resolutionsMs: number[];
+  samplesRead: number;
+  peakSamples: number;
+};
 export type QueryResult =
   | ({ resultType: "vector"; result: { metric: Labels; value: Point }[] } & Notes)
   | ({ resultType: "matrix"; result: { metric: Labels; values: Point[] }[] } & Notes)
@@ -185,7 +193,8 @@ function writeData(out: JsonBytes, r: QueryResult): void {
         writePoint(out, e.value);
         out.ascii("}");
       }
-      out.ascii("]}");
+      out.ascii("]");
+      closeData(out, r);
       return;
     case "matrix":
       out.ascii('{"resultType":"matrix","result":[');
@@ -201,17 +210,28 @@ function writeData(out: JsonBytes, r: QueryResult): void {
         }
         out.ascii("]}");
       }
-      out.ascii("]}");
+      out.ascii("]");
+      closeData(out, r);
       return;
     case "scalar":
       out.ascii('{"resultType":"scalar","result":');
       writePoint(out, r.result);
-      out.ascii("}");
+      closeData(out, r);
       return;
     case "string":
-      out.text(JSON.stringify({ resultType: "string", result: r.result }));
+      out.text(JSON.stringify({ resultType: "string", result: r.result }).slice(0, -1));
+      closeData(out, r);
       return;
   }
+}
+
+/** The end of "data": its `stats` (only when the caller asked for them, as Prometheus's stats=all). */
+function closeData(out: JsonBytes, r: QueryResult): void {
+  if (r.stats) {
+    out.ascii(',"stats":');
+    out.text(JSON.stringify(r.stats));
+  }
+  out.ascii("}");
 }
 
 /** The opening of the i-th result entry up to its samples: `{"metric":{...}` and `then` (ASCII). */

@@ -6,6 +6,24 @@ import { positionOf } from "./parser.js";
 import type { PosRange } from "./ast.js";
 import { SeriesReader } from "./series-reader.js";
 import { Slicer } from "../slicer.js";
+import {
+  maxResolutionMs,
+  pickTier,
+  type SourceResolution,
+  type TierQuerier,
+  type TieredStorage,
+} from "./resolution.js";
+
+/** What a query read: for the API's stats=all and the long-range benchmark. */
+export type QueryReadStats = {
+  /** The max_source_resolution the query ran with ("auto", or ms; 0 = raw only). */
+  maxSourceResolution: SourceResolution;
+  /** Resolutions that answered a selector (0 = raw samples), ascending. */
+  resolutionsMs: number[];
+  /** Raw samples and tier points decoded from storage. */
+  samplesRead: number;
+  peakSamples: number;
+};
 
 /**
  * Longest run of evaluation between pauses. 20 ms keeps the worst stall a front-door request sees
@@ -27,6 +45,13 @@ export class QueryState {
    * other (never in parallel), and a pause only happens between series, never inside a read.
    */
   readonly reader = new SeriesReader();
+  /** Raw samples and tier points decoded (QueryReadStats). */
+  samplesRead = 0;
+  readonly resolutionsRead = new Set<number>();
+  private sourceResolution: SourceResolution = 0;
+  private tiered: TieredStorage | undefined;
+  private tierList: readonly number[] = [];
+  private readonly tierQueriers = new Map<number, TierQuerier>();
 
   constructor(
     readonly querier: Querier,
@@ -43,9 +68,53 @@ export class QueryState {
     this.slicer = new Slicer(sliceMs, () => this.checkDeadline());
   }
 
+  /** Lets selectors read `storage`'s downsampled tiers, up to `param` (see resolution.ts). */
+  useTiers(storage: TieredStorage, param: SourceResolution): void {
+    this.sourceResolution = param;
+    this.tiered = storage;
+    this.tierList = param === 0 ? [] : storage.tierResolutions();
+  }
+
+  /**
+   * The tier (ms) a selector reads, or 0 for raw samples: `stepMs` is its evaluator's step (0 in
+   * an instant query), `rangeMs`/`fn` its window and range function (undefined: a plain selector).
+   */
+  resolutionFor(stepMs: number, rangeMs: number | undefined, fn: string | undefined): number {
+    if (this.tierList.length === 0) {
+      return 0;
+    }
+    return pickTier(this.tierList, maxResolutionMs(this.sourceResolution, stepMs, rangeMs, fn));
+  }
+
+  /** The query's querier over tier `res` (one per tier, made on first use). */
+  tierQuerier(res: number): TierQuerier {
+    let q = this.tierQueriers.get(res);
+    if (!q) {
+      q = this.tiered!.querier({ resolutionMs: res }) as TierQuerier;
+      this.tierQueriers.set(res, q);
+    }
+    return q;
+  }
+
+  /** Counts `n` values decoded from storage at resolution `res` (0 = raw). */
+  noteRead(res: number, n: number): void {
+    this.samplesRead += n;
+    this.resolutionsRead.add(res);
+  }
+
+  readStats(): QueryReadStats {
+    return {
+      maxSourceResolution: this.sourceResolution,
+      resolutionsMs: [...this.resolutionsRead].sort((a, b) => a - b),
+      samplesRead: this.samplesRead,
+      peakSamples: this.peakSamples,
+    };
+  }
+
   /** A range selector's samples of one series into `reader` (no staleness markers), accounted by addSamples(). */
   readRange(series: Series): number {
     const len = this.reader.read(series, true);
+    this.noteRead(0, len);
     this.addSamples(len);
     return len;
   }

@@ -236,6 +236,15 @@ export class Tsdb implements Storage {
     );
   }
 
+  /** The downsampled tiers a querier can read (configured, or found on disk), ascending. */
+  tierResolutions(): number[] {
+    const all = new Set<number>(this.o.tiers.map((t) => t.resolutionMs));
+    for (const res of this.blockSet.tiers.keys()) {
+      all.add(res);
+    }
+    return [...all].sort((a, b) => a - b);
+  }
+
   private commitBatch(refs: Float64Array, ts: Float64Array, vs: Float64Array, n: number): void {
     if (this.closed) {
       throw TsdbErrors.closed("tsdb is closed");
