@@ -15,6 +15,8 @@ import { TlsFiles } from "./api/tls.js";
 import { checkListeners, urlHost } from "./api/transport.js";
 import { createAlertingEngine, type AlertingEngine } from "./alerting/index.js";
 import {
+  createDashboardEngine,
+  type DashboardEngine,
   DashboardService,
   dashboardSeriesIndex,
   loadDashboardFiles,
@@ -84,6 +86,8 @@ export type Lineops = {
   frontDoors: DataPlaneClient;
   /** What the engines publish: instance changes, deployments and their every event. */
   bus: EventBus;
+  /** The web dashboard's server side: live streams (SSE) and query subscriptions. */
+  dashboard: DashboardEngine;
   /** Resolves once the line applied at start has settled (every service ready or failed). */
   settled: Promise<void>;
   /** Re-reads lineops.yaml's rule files and alerting config, then the line file, and applies them (SIGHUP). */
@@ -272,6 +276,9 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   // variable queries read monitoring's series index.
   const dashboards = new DashboardService(new DashboardRepository(db), dashboardSeriesIndex(monitoring));
   dashboards.setProvisioned(dashboardFiles);
+  // Live updates for the web dashboard: bus events, alerts and subscribed queries, pushed after commits.
+  const dashboard = createDashboardEngine({ bus, monitoring, alerting, logger, registry: metrics.registry });
+  dashboard.start();
 
   let ready = false;
   // What /api/v1/status/config shows: the config last loaded successfully.
@@ -329,6 +336,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
       alerting,
       dashboards,
+      dashboard,
     },
     {
       bodyLimitBytes: config.server.bodyLimitBytes,
@@ -431,7 +439,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     (stopping ??= (async () => {
       const stopLine = opts.stopLine ?? true;
       ready = false;
-      await app.close(); // 5, first: no API call may start work while the rest stops
+      await app.close(); // 5, first: no API call may start work while the rest stops (live streams end in its preClose)
+      dashboard.stop();
       // 9: rollouts stop where they are (a line apply at start may wait on a paused one), then
       // nothing is left half-started.
       await deployment.detachRollouts();
@@ -465,6 +474,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     runtime,
     frontDoors,
     bus,
+    dashboard,
     settled,
     reload,
     routes,

@@ -4,6 +4,7 @@ import type { Registry } from "prom-client";
 import type { AlertingService } from "../alerting/index.js";
 import type { DashboardService } from "../dashboard/index.js";
 import type { AnalyticsScope } from "../dashboard/index.js";
+import type { DashboardEngine } from "../dashboard/index.js";
 import type { DeploymentEngine } from "../deployment/index.js";
 import type { MonitoringEngine } from "../monitoring/index.js";
 import type { DataPlaneTable } from "../runtime/index.js";
@@ -48,6 +49,8 @@ export type ApiContext = {
   server?: ServerInfo;
   /** The front doors' routing table (the data plane's): GET /api/v1/services and .../backends. */
   routing?: RoutingView;
+  /** The dashboard engine: when given, live updates (/api/v1/live...) are served from it. */
+  dashboard?: DashboardEngine;
   /** True once the line applied at start has settled; drives /-/ready. */
   isReady(): boolean;
   /** Re-reads the configured line file and applies it (SIGHUP, POST /-/reload). */

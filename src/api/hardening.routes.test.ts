@@ -170,6 +170,30 @@ describe("the route table", () => {
       accepts: ["application/json"],
       readOnly: false,
     });
+    // Live updates: a viewer opens the stream and subscribes queries; subscriptions are a page's
+    // view, not lineops state (readOnly: not audited); the stream has no HEAD twin.
+    expect(routes).toContainEqual({
+      method: "GET",
+      url: "/api/v1/live",
+      role: "viewer",
+      accepts: [],
+      readOnly: false,
+    });
+    expect(routes).toContainEqual({
+      method: "POST",
+      url: "/api/v1/live/subscriptions",
+      role: "viewer",
+      accepts: ["application/json"],
+      readOnly: true,
+    });
+    expect(routes).toContainEqual({
+      method: "DELETE",
+      url: "/api/v1/live/subscriptions/:stream/:id",
+      role: "viewer",
+      accepts: [],
+      readOnly: true,
+    });
+    expect(heads.map((h) => h.url)).not.toContain("/api/v1/live");
     for (const r of routes) {
       expect(["public", "viewer", "operator", "admin"]).toContain(r.role);
       if (r.accepts.includes("application/x-www-form-urlencoded")) {

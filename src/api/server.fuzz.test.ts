@@ -117,6 +117,9 @@ describe("API request-body fuzzing", () => {
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/session" });
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/users" });
     expect(routes).toContainEqual({ method: "PUT", path: "/api/v1/users/fuzz-x/password" });
+    // Query subscriptions on a live stream: a body that passes reaches the stream lookup (404).
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/live/subscriptions" });
+    expect(routes).toContainEqual({ method: "DELETE", path: "/api/v1/live/subscriptions/fuzz-x/fuzz-x" });
   });
 
   it("every mutating route answers random, near-valid, deep and huge JSON bodies with a 2xx or a 4xx and a message", async () => {

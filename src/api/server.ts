@@ -21,6 +21,7 @@ import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { sessionRoutes } from "./routes/session.js";
 import { serviceRoutes } from "./routes/services.js";
+import { liveRoutes } from "./routes/live.js";
 import { statusRoutes } from "./routes/status.js";
 import { userRoutes } from "./routes/users.js";
 import { SignInLimiter, type SignInLimits } from "./sign-in-limiter.js";
@@ -167,5 +168,8 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
     dashboardRoutes(api, ctx.dashboards);
   }
   webRoutes(app, web);
+  if (ctx.dashboard) {
+    liveRoutes(api, ctx.dashboard);
+  }
   return app;
 }

@@ -16,6 +16,7 @@ import { promqlQuerier, type MetricsQuerier } from "./query.js";
 import { RemoteWriteRejectedError } from "./remote/errors.js";
 import { ingestWriteRequest } from "./remote/ingest.js";
 import { RejectionLog, type RejectionCount } from "./rejections.js";
+import { CommitSignal, type CommitListener } from "./commits.js";
 import { decodeWriteRequest } from "./remote/write-request.js";
 import { alertsJson, rulesJson, type RulesFilter } from "./rules/json.js";
 import { RuleManager, type AlertingOptions } from "./rules/manager.js";
@@ -74,6 +75,8 @@ export class MonitoringEngine {
   private readonly rejections: RejectionLog;
   /** The typed read side for other engines (see query.ts): numbers and label sets, times in ms. */
   readonly querier: MetricsQuerier;
+  /** Every TSDB commit of every writer, for live views (see commits.ts). */
+  private readonly commits: CommitSignal;
 
   constructor(private readonly o: MonitoringOptions) {
     this.storage = Tsdb.open(path.join(o.dataDir, "tsdb"), {
@@ -84,6 +87,7 @@ export class MonitoringEngine {
       logger: o.logger.child({ component: "tsdb" }),
     });
     this.rejections = new RejectionLog(o.logger.child({ component: "ingest" }));
+    this.commits = new CommitSignal((err) => o.logger.error({ err }, "samples-committed listener failed"));
     const counted = countingStorage(this.storage, (n) => {
       this.samplesAppended += n;
     });
@@ -95,11 +99,20 @@ export class MonitoringEngine {
           t: r.first?.t,
           err: r.first?.error,
         }),
-      scraped: (_t, ms) => {
+      scraped: (t, ms, _ok, samples) => {
         this.collectionMs.push(ms);
         if (this.collectionMs.length > 4096) {
           this.collectionMs.splice(0, 2048);
         }
+        // Called right after the scrape's commit, failed scrapes included (their `up` 0 and
+        // staleness markers are new data too).
+        this.commits.emit(() => ({
+          source: "scrape",
+          // honor_labels and metric relabeling may rewrite job and instance: then nothing is known.
+          ...(t.honorLabels || t.metricRelabel.length > 0 ? {} : { target: t.labels }),
+          samples,
+          committedAt: Date.now(),
+        }));
       },
     });
     this.promql = new Engine({
@@ -111,7 +124,10 @@ export class MonitoringEngine {
     this.querier = promqlQuerier(this.promql, this.storage);
     this.rules = new RuleManager(
       this.querier.instant,
-      this.storage,
+      // Rule output may carry any labels: its commits say nothing of which series changed.
+      countingStorage(this.storage, (samples) =>
+        this.commits.emit(() => ({ source: "rules", samples, committedAt: Date.now() })),
+      ),
       o.logger.child({ component: "rules" }),
       o.config.evaluationInterval,
       o.alerting,
@@ -160,6 +176,15 @@ export class MonitoringEngine {
       targets: targets.length,
       up: targets.filter((t) => t.health.health === "up").length,
     };
+  }
+
+  /**
+   * Calls `listener` after every commit to the TSDB (scrape, host metrics, remote write, rules), in
+   * the writer's call stack: keep it cheap and defer real work. Returns the unsubscribe function.
+   * Free while nobody listens.
+   */
+  onSamplesCommitted(listener: CommitListener): () => void {
+    return this.commits.subscribe(listener);
   }
 
   /** The line's instances changed: scrape exactly these (plus the static targets). */
@@ -343,6 +368,7 @@ export class MonitoringEngine {
       onRejected: "commit",
     });
     this.samplesAppended += result.samples;
+    this.commits.emit(() => ({ source: "remote_write", samples: result.samples, committedAt: Date.now() }));
     if (result.rejectedSamples > 0) {
       const first = result.rejected[0];
       this.rejections.record("remote_write", result.byReason, {
@@ -418,6 +444,12 @@ export class MonitoringEngine {
       }
       app.commit();
       this.samplesAppended += samples.length;
+      this.commits.emit(() => ({
+        source: "host",
+        target: { job: "node", instance: this.hostInstance },
+        samples: samples.length,
+        committedAt: Date.now(),
+      }));
     } catch (err) {
       this.o.logger.warn({ err }, "host metrics collection failed");
     }
@@ -448,7 +480,7 @@ function parseSelectors(match: string[]): Matcher[][] {
   });
 }
 
-/** The TSDB as seen by the scrape loops: the same appenders, counting what each commit adds. */
+/** The TSDB as seen by the scrape loops and rules: the same appenders, counting what each commit adds. */
 function countingStorage(db: Tsdb, onCommit: (n: number) => void): Storage {
   return {
     querier: () => db.querier(),

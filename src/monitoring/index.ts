@@ -15,7 +15,16 @@ export async function createMonitoringEngine(o: MonitoringOptions): Promise<Moni
   const { MonitoringEngine } = await import("./engine.js");
   return new MonitoringEngine(o);
 }
-export { queryProblem, type MetricsQuerier, type QueryValue, type Sample, type Series } from "./query.js";
+export {
+  queryInputs,
+  queryProblem,
+  type MetricsQuerier,
+  type QueryInputs,
+  type QueryValue,
+  type Sample,
+  type Series,
+} from "./query.js";
+export type { CommitListener, SamplesCommit } from "./commits.js";
 export {
   InstanceDiscovery,
   type DiscoveredInstance,

@@ -1,10 +1,12 @@
 // The typed read side of monitoring that other engines (deployment gates and analysis, alerting,
 // the dashboard) and the rule manager use: PromQL answers as numbers and label sets, times in ms.
 // The Prometheus JSON form (string values, float seconds) is the HTTP API's business alone.
-import type { Labels } from "../model/labels.js";
+import type { Labels, Matcher } from "../model/labels.js";
 import type { Storage } from "./model.js";
 import type { Engine } from "./promql/engine.js";
 import type { QueryResult } from "./promql/format.js";
+import type { Expr } from "./promql/ast.js";
+import { compileMatcher } from "./promql/matcher.js";
 import { parseExpr } from "./promql/parser.js";
 
 /** One value of one series at one time (ms since the epoch). */
@@ -22,16 +24,25 @@ export type QueryValue =
 export interface MetricsQuerier {
   /** Evaluates `query` at `timeMs`. Rejects with the PromQL error (parse, timeout, limits). */
   instant(query: string, timeMs: number): Promise<QueryValue>;
-  /** Evaluates `query` over [startMs, endMs] every stepMs: a matrix (one series per label set). */
-  range(query: string, startMs: number, endMs: number, stepMs: number): Promise<QueryValue>;
+  /**
+   * Evaluates `query` over [startMs, endMs] every stepMs: a matrix (one series per label set).
+   * `timeoutMs` can only shorten the engine's configured query timeout.
+   */
+  range(
+    query: string,
+    startMs: number,
+    endMs: number,
+    stepMs: number,
+    timeoutMs?: number,
+  ): Promise<QueryValue>;
 }
 
 /** The MetricsQuerier of a PromQL engine over a storage (MonitoringEngine.querier: its engine and TSDB). */
 export function promqlQuerier(engine: Engine, storage: Storage): MetricsQuerier {
   return {
     instant: async (query, timeMs) => toQueryValue(await engine.instantQuery(storage, query, timeMs), timeMs),
-    range: async (query, startMs, endMs, stepMs) =>
-      toQueryValue(await engine.rangeQuery(storage, query, startMs, endMs, stepMs)),
+    range: async (query, startMs, endMs, stepMs, timeoutMs) =>
+      toQueryValue(await engine.rangeQuery(storage, query, startMs, endMs, stepMs, { timeoutMs })),
   };
 }
 
@@ -72,4 +83,60 @@ export function toQueryValue(r: QueryResult, timeMs?: number): QueryValue {
         })),
       };
   }
+}
+
+/** What a live view needs to know of a query's inputs (see queryInputs). */
+export type QueryInputs = {
+  /**
+   * False only when no commit of samples that all carry `target`'s labels can change the query's
+   * result: every selector of the query pins a label of `target` to another value. An unknown
+   * target (rules, remote write) may change anything.
+   */
+  mayChange(target: Labels | undefined): boolean;
+  /**
+   * An `@` modifier ties every step to one time: a new sample changes earlier steps too, so a live
+   * view evaluates the whole range again instead of only its newest steps.
+   */
+  pinned: boolean;
+};
+
+/** The selectors of `query` (which must parse: check with queryProblem) as a QueryInputs. */
+export function queryInputs(query: string): QueryInputs {
+  const selectors: Matcher[][] = [];
+  let pinned = false;
+  const walk = (e: Expr): void => {
+    switch (e.kind) {
+      case "vectorSelector":
+        selectors.push(e.matchers);
+        pinned ||= e.at !== undefined;
+        return;
+      case "matrixSelector":
+        return walk(e.vs);
+      case "subquery":
+        pinned ||= e.at !== undefined;
+        return walk(e.expr);
+      case "call":
+        return e.args.forEach(walk);
+      case "aggregate":
+        walk(e.expr);
+        return e.param ? walk(e.param) : undefined;
+      case "binary":
+        walk(e.lhs);
+        return walk(e.rhs);
+      case "unary":
+      case "paren":
+        return walk(e.expr);
+      case "number":
+      case "string":
+        return;
+    }
+  };
+  walk(parseExpr(query));
+  const compiled = selectors.map((ms) => ms.map(compileMatcher));
+  return {
+    pinned,
+    mayChange: (target) =>
+      target === undefined ||
+      compiled.some((ms) => ms.every((m) => target[m.name] === undefined || m.matches(target[m.name]!))),
+  };
 }
