@@ -90,6 +90,7 @@ class LiveConnection {
       if (stream !== undefined) {
         api(`/api/v1/live/subscriptions/${encodeURIComponent(stream)}/${sub.id}`, {
           method: "DELETE",
+          envelope: false, // 204, no body
         }).catch(() => undefined); // the stream may be gone already: nothing left to end
       }
     };

@@ -53,8 +53,8 @@ const TERMINAL = new Set(["Succeeded", "RolledBack", "Failed", "Aborted"]);
 
 async function loadSnapshot(signal: AbortSignal): Promise<Snapshot> {
   const [line, services, alerts, deployments, oee] = await Promise.all([
-    api<{ name: string; order: string[][] }>("/api/v1/line", { signal }),
-    api<{ services: ServiceInfo[] }>("/api/v1/services", { signal }),
+    api<{ name: string; order: string[][] }>("/api/v1/line", { signal, envelope: false }),
+    api<{ services: ServiceInfo[] }>("/api/v1/services", { signal, envelope: false }),
     api<{
       alerts: {
         labels: Record<string, string>;
@@ -63,7 +63,10 @@ async function loadSnapshot(signal: AbortSignal): Promise<Snapshot> {
         activeAt?: string;
       }[];
     }>("/api/v1/alerts", { signal }),
-    api<{ deployments: { service: string; phase: string }[] }>("/api/v1/deployments", { signal }),
+    api<{ deployments: { service: string; phase: string }[] }>("/api/v1/deployments", {
+      signal,
+      envelope: false,
+    }),
     // The current shift's OEE; a line without the OEE rules still has an overview.
     api<{ buckets: ShiftOee[] }>("/api/v1/analytics/oee", {
       query: { by: "shift", from: Math.floor(Date.now() / 1000) - 24 * 3600 },
@@ -494,14 +497,16 @@ function EventFeed({ feed }: { feed: FeedItem[] }) {
       {feed.length === 0 ? (
         <p className="muted">Deployments, alerts and instance changes appear here as they happen.</p>
       ) : (
-        <ol className="event-feed" role="log" aria-label="Live events, newest first">
-          {feed.map((f) => (
-            <li key={f.key} className={`event sev-${f.severity}`} data-kind={f.kind}>
-              <time dateTime={new Date(f.at).toISOString()}>{time(f.at)}</time>{" "}
-              <span className="event-kind">{f.kind}</span> {f.text}
-            </li>
-          ))}
-        </ol>
+        <div role="log" aria-label="Live events, newest first">
+          <ol className="event-feed">
+            {feed.map((f) => (
+              <li key={f.key} className={`event sev-${f.severity}`} data-kind={f.kind}>
+                <time dateTime={new Date(f.at).toISOString()}>{time(f.at)}</time>{" "}
+                <span className="event-kind">{f.kind}</span> {f.text}
+              </li>
+            ))}
+          </ol>
+        </div>
       )}
     </section>
   );
