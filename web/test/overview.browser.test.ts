@@ -176,6 +176,12 @@ describe("the line overview on the real sample line", () => {
         await screenshot(page, "overview"),
         path.join(PACKAGE_ROOT, "docs", "screenshots", "overview.png"),
       );
+      // Usable on a tablet: no horizontal scrolling at 768 px.
+      await page.setViewportSize({ width: 768, height: 1024 });
+      await page.waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, undefined, {
+        timeout: 5_000,
+      });
+      await screenshot(page, "overview-tablet");
       expect(errors).toEqual([]);
     } finally {
       await context.close();

@@ -416,7 +416,8 @@ function ThroughputChart({
       result === undefined || "error" in result || result.result.length === 0
         ? undefined
         : alignMatrix(
-            result.result.map((s) => ({ metric: { series: s.metric.series ?? "" }, values: s.values })),
+            // Named "throughput" and "target" in the legend (the label the query sets).
+            result.result.map((s) => ({ metric: { __name__: s.metric.series ?? "" }, values: s.values })),
             result.start,
             result.end,
             result.step,

@@ -274,6 +274,10 @@ export function feedItem(
   if (state === "pending") {
     return undefined; // not yet an alert: the feed shows it once it fires
   }
+  if (d.source === "dispatcher" && state !== "suppressed") {
+    // The dispatcher's copy of a rule alert that fired or resolved: the rule's event said it already.
+    return undefined;
+  }
   const firing = state === "firing" || state === "active";
   return {
     key,

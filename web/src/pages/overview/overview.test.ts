@@ -157,6 +157,12 @@ describe("live updates of the snapshot", () => {
     );
     expect(crash).toMatchObject({ at: 5, severity: "critical", text: "sc-2 (station 2) failed: crash loop" });
     expect(feedItem("deployment", { kind: "event.analysis", service: "x" }, "run-9", 1)).toBeUndefined();
+    // The dispatcher's copy of the same alert is not said twice; a silence is news.
+    const copy = { source: "dispatcher", labels: { alertname: "StationJammed" } };
+    expect(feedItem("alert", { ...copy, status: { state: "active" } }, "run-11", 1)).toBeUndefined();
+    expect(feedItem("alert", { ...copy, status: { state: "suppressed" } }, "run-12", 1)).toMatchObject({
+      text: "StationJammed silenced",
+    });
     expect(
       feedItem("deployment", { kind: "finished", service: "x", phase: "Succeeded" }, "run-10", 1),
     ).toMatchObject({
