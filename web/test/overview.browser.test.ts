@@ -53,7 +53,8 @@ function freePort(): Promise<number> {
 }
 
 function startServe(): ReturnType<ControlPlanes["spawn"]> {
-  return planes.spawn(dir, [
+  // The data dir is what planes.stopAll() stops the line of (instances and data plane included).
+  return planes.spawn(path.join(dir, "data"), [
     "serve",
     "--config",
     path.join(dir, "lineops.yaml"),
@@ -127,14 +128,13 @@ describe("the line overview on the real sample line", () => {
     try {
       await page.getByRole("heading", { level: 1, name: "Line overview" }).waitFor();
       const cards = page.locator(".service-card");
-      await page.waitForFunction(
-        (n) => {
-          const all = [...document.querySelectorAll(".service-card, .station")];
-          return all.length === n && all.every((c) => c.getAttribute("data-health") === "healthy");
-        },
-        SERVICES.length + 4,
-        { timeout: 60_000 },
-      );
+      const healthy = page.locator('.service-card[data-health="healthy"], .station[data-health="healthy"]');
+      await expect
+        .poll(async () => [await healthy.count(), await page.locator(".service-card, .station").count()], {
+          timeout: 60_000,
+          interval: 250,
+        })
+        .toEqual([SERVICES.length + 4, SERVICES.length + 4]);
       // In dependency order: plc-gateway first, line-controller (which depends on the rest) last.
       const names = await cards.evaluateAll((els) => els.map((e) => e.getAttribute("data-service")));
       expect([...names].sort()).toEqual([...SERVICES].sort());
@@ -152,17 +152,9 @@ describe("the line overview on the real sample line", () => {
       // Throughput against the configured target, and OEE with its three factors (recording rules).
       const throughput = page.locator('[data-kpi="throughput"]');
       await throughput.getByText("target 6,000 /h").waitFor({ timeout: 30_000 });
-      await page.waitForFunction(
-        () => !document.querySelector('[data-kpi="throughput"] .kpi-value')?.textContent?.startsWith("–"),
-        undefined,
-        { timeout: 30_000 },
-      );
+      await throughput.locator(".kpi-value").filter({ hasText: /\d/ }).waitFor({ timeout: 30_000 });
       const oee = page.locator('[data-kpi="oee"]');
-      await page.waitForFunction(
-        () => !document.querySelector('[data-kpi="oee"] .kpi-value')?.textContent?.startsWith("–"),
-        undefined,
-        { timeout: 60_000 },
-      );
+      await oee.locator(".kpi-value").filter({ hasText: /\d/ }).waitFor({ timeout: 60_000 });
       expect(await oee.innerText()).toMatch(
         /Availability\s*\d+\.\d %[\s\S]*Performance\s*\d+\.\d %[\s\S]*Quality\s*\d+\.\d %/,
       );
@@ -178,9 +170,11 @@ describe("the line overview on the real sample line", () => {
       );
       // Usable on a tablet: no horizontal scrolling at 768 px.
       await page.setViewportSize({ width: 768, height: 1024 });
-      await page.waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth, undefined, {
-        timeout: 5_000,
-      });
+      await expect
+        .poll(() => page.evaluate("document.documentElement.scrollWidth - window.innerWidth"), {
+          timeout: 5_000,
+        })
+        .toBeLessThanOrEqual(0);
       await screenshot(page, "overview-tablet");
       expect(errors).toEqual([]);
     } finally {
@@ -192,11 +186,7 @@ describe("the line overview on the real sample line", () => {
     const { context, page, errors } = await signedInPage(browser, url, adminToken, "viewer");
     try {
       const station = page.locator('[data-station="1"]');
-      await page.waitForFunction(
-        () => document.querySelector('[data-station="1"]')?.getAttribute("data-health") === "healthy",
-        undefined,
-        { timeout: 60_000 },
-      );
+      await page.locator('[data-station="1"][data-health="healthy"]').waitFor({ timeout: 60_000 });
       const services = await api<{
         services: { name: string; frontDoor: { host: string; port: number } | null }[];
       }>("/api/v1/services");
@@ -210,11 +200,7 @@ describe("the line overview on the real sample line", () => {
         body: JSON.stringify({ type: "jam", durationMs: 40_000 }),
       });
       expect(res.status).toBeLessThan(300);
-      await page.waitForFunction(
-        () => document.querySelector('[data-station="1"]')?.getAttribute("data-health") === "down",
-        undefined,
-        { timeout: 5_000, polling: 50 },
-      );
+      await page.locator('[data-station="1"][data-health="down"]').waitFor({ timeout: 5_000 });
       const ms = Date.now() - t0;
       console.log(`overview: station 1 red ${ms} ms after the jam was injected`);
       expect(ms).toBeLessThan(2_000);
@@ -259,7 +245,9 @@ describe("kiosk mode (a wall screen)", () => {
       expect(await page.locator("html").getAttribute("data-theme")).toBe("dark");
       // Even an operator gets no buttons on the wall.
       expect(await page.getByRole("button").count()).toBe(0);
-      const h1 = await page.locator("h1").evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
+      const h1 = (await page.evaluate(
+        'parseFloat(getComputedStyle(document.querySelector("h1")).fontSize)',
+      )) as number;
       expect(h1).toBeGreaterThanOrEqual(32);
       await page.locator(".live-status", { hasText: "Live" }).waitFor();
       expect(await seriousA11yViolations(page)).toEqual([]);
@@ -283,11 +271,9 @@ describe("kiosk mode (a wall screen)", () => {
       serve = startServe();
       await waitReady(serve);
       await page.locator('.live-status[data-live="open"]').waitFor({ timeout: 30_000 });
-      await page.waitForFunction(
-        (n) => document.querySelectorAll(".service-card").length === n,
-        SERVICES.length,
-        { timeout: 30_000 },
-      );
+      await expect
+        .poll(() => page.locator(".service-card").count(), { timeout: 30_000 })
+        .toBe(SERVICES.length);
       // Requests refused while lineops was down are logged by Chromium; nothing else may be.
       expect(errors.filter((e) => !/ERR_CONNECTION_REFUSED|status of 50[23]/.test(e))).toEqual([]);
     } finally {
