@@ -46,6 +46,11 @@ export const shiftsSchema = z
         }
       }),
     /**
+     * The line's target throughput: good units per hour of planned production time. The line
+     * overview draws throughput against it (lineops_line_target_units_per_hour on /metrics).
+     */
+    targetUnitsPerHour: z.number().positive().max(1e9).optional(),
+    /**
      * The shifts. The default is one shift, "all-day", around the clock: every minute is planned
      * production time, so OEE works before a plant writes its calendar.
      */

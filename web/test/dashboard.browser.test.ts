@@ -1,15 +1,19 @@
 // The dashboard in a real browser (Debian's Chromium through playwright-core) against a real
 // `lineops serve` built by `npm run build`: the shell loads without errors and passes axe-core in
 // both themes, is keyboard-operable and fits a tablet; Explore draws a PromQL query as a uPlot
-// chart and a table, and shows the API's error for a bad query. Screenshots go to test-output/.
-import type { Browser, Page } from "playwright-core";
+// chart and a table, and shows the API's error for a bad query. Every page signs in through the
+// form with a real user (the session cookie and CSRF token are the app's own); sign-in, the 401
+// redirect and sign-out run against the real session API. Screenshots go to test-output/.
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
+  createUser,
   launchBrowser,
   openPage,
   screenshot,
   serveLineops,
   seriousA11yViolations,
+  signedInPage,
 } from "../../src/test-support/browser.js";
 import { ControlPlanes } from "../../src/test-support/cli.js";
 import { tempDir } from "../../src/test-support/line.js";
@@ -23,14 +27,6 @@ let browser: Browser;
 let url = "";
 let token = "";
 
-// Until sign-in sessions (P9, p9-auth) are merged, the browser authenticates its API calls with a
-// bearer token on every request (setExtraHTTPHeaders); the app then runs in its "external" mode
-// (no session endpoint, viewer controls). Once sessions exist, these tests sign in through the form.
-const AUTH_NOTE = "bearer header until sessions land";
-
-/** The session probe's 404 before p9-auth's GET /api/v1/session exists; Chromium logs it. */
-const sessionProbe404 = (e: string) => /status of 404/.test(e) && e.includes("/api/v1/session");
-
 beforeAll(async () => {
   const dir = tempDir("lineops-web-");
   [{ url, adminToken: token }, browser] = await Promise.all([serveLineops(planes, dir), launchBrowser()]);
@@ -41,13 +37,15 @@ afterAll(async () => {
   await planes.stopAll();
 });
 
-describe(`the app shell (${AUTH_NOTE})`, () => {
+describe("the app shell", () => {
   it.each(["light", "dark"] as const)(
     "loads without console errors and passes axe-core in the %s theme",
     async (theme) => {
-      const { context, page, errors } = await openPage(browser, url, { token, colorScheme: theme });
+      const { context, page, errors } = await signedInPage(browser, url, token, "viewer", {
+        path: "/infrastructure",
+        colorScheme: theme,
+      });
       try {
-        await page.goto("/infrastructure");
         await page.getByRole("heading", { level: 1, name: "Infrastructure" }).waitFor();
         expect(await page.locator("html").getAttribute("data-theme")).toBe(theme);
         // An honest placeholder: what the page will be and which issue brings it, no data.
@@ -58,7 +56,7 @@ describe(`the app shell (${AUTH_NOTE})`, () => {
         );
         expect(await seriousA11yViolations(page)).toEqual([]);
         await screenshot(page, `shell-${theme}`);
-        expect(errors.filter((e) => !sessionProbe404(e))).toEqual([]);
+        expect(errors).toEqual([]);
       } finally {
         await context.close();
       }
@@ -66,9 +64,9 @@ describe(`the app shell (${AUTH_NOTE})`, () => {
   );
 
   it("navigates with the keyboard and real URLs, and remembers the chosen theme", async () => {
-    const { context, page, errors } = await openPage(browser, url, { token });
+    const { context, page, errors } = await signedInPage(browser, url, token, "viewer");
     try {
-      await page.goto("/");
+      await page.goto("/"); // a full load: Tab starts from the top of the document
       await page.getByRole("heading", { level: 1, name: "Line overview" }).waitFor();
       await page.keyboard.press("Tab");
       expect(await page.locator(":focus").innerText()).toBe("Skip to content");
@@ -89,37 +87,39 @@ describe(`the app shell (${AUTH_NOTE})`, () => {
       await page.reload();
       await page.getByRole("heading", { level: 1, name: "Alerts & incidents" }).waitFor();
       expect(await page.locator("html").getAttribute("data-theme")).toBe("dark");
-      expect(errors.filter((e) => !sessionProbe404(e))).toEqual([]);
+      expect(errors).toEqual([]);
     } finally {
       await context.close();
     }
   });
 
   it("fits a tablet: no horizontal scrolling at 768 px", async () => {
-    const { context, page, errors } = await openPage(browser, url, { token, width: 768, height: 1024 });
+    const { context, page, errors } = await signedInPage(browser, url, token, "viewer", {
+      path: "/explore",
+      width: 768,
+      height: 1024,
+    });
     try {
-      await page.goto("/explore");
       await page.getByRole("heading", { level: 1, name: "Explore" }).waitFor();
       const overflow = (await page.evaluate(
         "document.documentElement.scrollWidth - window.innerWidth",
       )) as number;
       expect(overflow).toBeLessThanOrEqual(0);
       await screenshot(page, "explore-tablet");
-      expect(errors.filter((e) => !sessionProbe404(e))).toEqual([]);
+      expect(errors).toEqual([]);
     } finally {
       await context.close();
     }
   });
 });
 
-describe(`Explore (${AUTH_NOTE})`, () => {
+describe("Explore", () => {
   // Three series whatever was scraped: the chart must show exactly these.
   const THREE = `label_replace(vector(1), "line", "a", "", "") or label_replace(vector(2), "line", "b", "", "") or label_replace(vector(3), "line", "c", "", "")`;
 
   it("runs a typed query: a uPlot chart with its series, then the table lists them", async () => {
-    const { context, page, errors } = await openPage(browser, url, { token });
+    const { context, page, errors } = await signedInPage(browser, url, token, "viewer", { path: "/explore" });
     try {
-      await page.goto("/explore");
       const editor = page.getByRole("textbox", { name: "PromQL expression" });
       await editor.click();
       await page.keyboard.type(THREE);
@@ -146,14 +146,14 @@ describe(`Explore (${AUTH_NOTE})`, () => {
         expect.stringContaining('{line="c"}'),
       ]);
       await screenshot(page, "explore-table");
-      expect(errors.filter((e) => !sessionProbe404(e))).toEqual([]);
+      expect(errors).toEqual([]);
     } finally {
       await context.close();
     }
   });
 
   it("opens a shared link and shows the API's error for an invalid query", async () => {
-    const { context, page } = await openPage(browser, url, { token });
+    const { context, page } = await signedInPage(browser, url, token, "viewer");
     try {
       const bad = "sum(rate(";
       const api = await context.request.get(`/api/v1/query?query=${encodeURIComponent(bad)}`);
@@ -172,66 +172,58 @@ describe(`Explore (${AUTH_NOTE})`, () => {
   });
 });
 
-/**
- * Stands in for p9-auth's session endpoint (its contract: POST/GET/DELETE /api/v1/session) until
- * that branch is merged; the merger replaces it with the real one and a user made by `lineops user
- * add`. Everything else the page asks goes to the real lineops. Returns the requests it saw.
- */
-async function fakeSessionApi(page: Page, opts: { signedIn: boolean }) {
-  let signedIn = opts.signedIn;
-  const seen: { method: string; csrf: string | undefined; body: unknown }[] = [];
-  const session = { user: { name: "ada", role: "operator" }, csrfToken: "csrf-7f3e" };
-  await page.route("**/api/v1/session", async (route) => {
-    const req = route.request();
-    const headers = await req.allHeaders();
-    seen.push({ method: req.method(), csrf: headers["x-csrf-token"], body: req.postDataJSON() as unknown });
-    const reply = (status: number, body: object) =>
-      route.fulfill({ status, contentType: "application/json", body: JSON.stringify(body) });
-    const denied = { status: "error", errorType: "unauthorized", error: "not signed in" };
-    if (req.method() === "GET") {
-      return signedIn ? reply(200, { status: "success", data: session }) : reply(401, denied);
-    }
-    if (req.method() === "POST") {
-      const { username, password } = req.postDataJSON() as { username: string; password: string };
-      signedIn = username === "ada" && password === "correct horse";
-      return signedIn ? reply(200, { status: "success", data: session }) : reply(401, denied);
-    }
-    if (headers["x-csrf-token"] !== session.csrfToken) {
-      return reply(403, { status: "error", errorType: "forbidden", error: "CSRF token missing" });
-    }
-    signedIn = false;
-    return reply(200, { status: "success", data: null });
-  });
-  return seen;
-}
-
-describe("signing in (session API stood in for until p9-auth lands)", () => {
+describe("signing in (the real session API: POST/GET/DELETE /api/v1/session)", () => {
   it("sends a signed-out user to sign-in and back, shows the role, and signs out with the CSRF token", async () => {
+    const ada = await createUser(url, token, "ada", "operator", "correct horse battery");
     const { context, page } = await openPage(browser, url);
     try {
-      const seen = await fakeSessionApi(page, { signedIn: false });
+      const seen: { method: string; csrf: string | undefined; body: unknown }[] = [];
+      let csrfToken: string | undefined;
+      page.on("request", (req) => {
+        if (new URL(req.url()).pathname === "/api/v1/session") {
+          seen.push({
+            method: req.method(),
+            csrf: req.headers()["x-csrf-token"],
+            body: req.method() === "POST" ? (req.postDataJSON() as unknown) : null,
+          });
+        }
+      });
+      page.on("response", (res) => {
+        if (
+          new URL(res.url()).pathname === "/api/v1/session" &&
+          res.request().method() === "POST" &&
+          res.ok()
+        ) {
+          void res.json().then((b: { data: { csrfToken: string } }) => (csrfToken = b.data.csrfToken));
+        }
+      });
       await page.goto("/infrastructure?tab=x");
       await page.getByRole("heading", { level: 1, name: "Sign in to lineops" }).waitFor();
       expect(new URL(page.url()).searchParams.get("next")).toBe("/infrastructure?tab=x");
 
-      await page.getByLabel("User name").fill("ada");
+      await page.getByLabel("User name").fill(ada.name);
       await page.getByLabel("Password").fill("wrong");
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.getByText("Wrong user name or password.").waitFor();
 
-      await page.getByLabel("Password").fill("correct horse");
+      await page.getByLabel("Password").fill(ada.password);
       await page.getByRole("button", { name: "Sign in" }).click();
       await page.getByRole("heading", { level: 1, name: "Infrastructure" }).waitFor();
       expect(new URL(page.url()).pathname + new URL(page.url()).search).toBe("/infrastructure?tab=x");
       expect(await page.locator(".user").innerText()).toMatch(/ada\s*\(operator\)/);
       expect(seen.find((r) => r.method === "POST")?.body).toEqual({ username: "ada", password: "wrong" });
+      // The session is lineops's own: its cookie authenticates a plain GET.
+      expect((await context.request.get("/api/v1/session")).status()).toBe(200);
       expect(await seriousA11yViolations(page)).toEqual([]);
 
       await page.getByRole("button", { name: "Sign out" }).click();
       await page.getByRole("heading", { level: 1, name: "Sign in to lineops" }).waitFor();
+      expect(csrfToken).toMatch(/\S{16,}/);
       expect(seen.filter((r) => r.method === "DELETE")).toEqual([
-        { method: "DELETE", csrf: "csrf-7f3e", body: null },
+        { method: "DELETE", csrf: csrfToken, body: null },
       ]);
+      // Signed out on the server too, not only in the page.
+      expect((await context.request.get("/api/v1/session")).status()).toBe(401);
       await screenshot(page, "sign-in");
     } finally {
       await context.close();
@@ -239,11 +231,14 @@ describe("signing in (session API stood in for until p9-auth lands)", () => {
   });
 
   it("a 401 from the real API sends the user to sign-in, keeping where they were", async () => {
-    // Signed in as far as the page knows, but lineops itself has no session for this browser.
-    const { context, page } = await openPage(browser, url);
+    const { context, page } = await signedInPage(browser, url, token, "viewer", {
+      path: "/explore?expr=up&mode=instant",
+    });
     try {
-      await fakeSessionApi(page, { signedIn: true });
-      await page.goto("/explore?expr=up&mode=instant");
+      await page.getByRole("heading", { level: 1, name: "Explore" }).waitFor();
+      // Signed in as far as the page knows, but lineops no longer has a session for this browser.
+      await context.clearCookies();
+      await page.getByRole("button", { name: "Run query" }).click();
       await page.getByRole("heading", { level: 1, name: "Sign in to lineops" }).waitFor();
       expect(new URL(page.url()).searchParams.get("next")).toBe("/explore?expr=up&mode=instant");
     } finally {
@@ -252,7 +247,7 @@ describe("signing in (session API stood in for until p9-auth lands)", () => {
   });
 });
 
-describe(`Explore's editor (${AUTH_NOTE})`, () => {
+describe("Explore's editor", () => {
   it("completes metric names from lineops's own API and function names from the grammar", async () => {
     // A metric lineops has scraped from itself (its first self-scrape may still be under way).
     const names = await waitFor(
@@ -266,9 +261,8 @@ describe(`Explore's editor (${AUTH_NOTE})`, () => {
       30_000,
       "a lineops_ metric scraped",
     );
-    const { context, page, errors } = await openPage(browser, url, { token });
+    const { context, page, errors } = await signedInPage(browser, url, token, "viewer", { path: "/explore" });
     try {
-      await page.goto("/explore");
       await page.getByRole("textbox", { name: "PromQL expression" }).click();
       await page.keyboard.type(names.slice(0, 10));
       await page.getByRole("option", { name: names, exact: false }).first().waitFor();
@@ -279,16 +273,17 @@ describe(`Explore's editor (${AUTH_NOTE})`, () => {
         .getByRole("option", { name: /label_replace/ })
         .first()
         .waitFor();
-      expect(errors.filter((e) => !sessionProbe404(e))).toEqual([]);
+      expect(errors).toEqual([]);
     } finally {
       await context.close();
     }
   });
 
   it("shows the server's answer to Format, an error included", async () => {
-    const { context, page } = await openPage(browser, url, { token });
+    const { context, page } = await signedInPage(browser, url, token, "viewer", {
+      path: `/explore?expr=${encodeURIComponent("sum(up)by(job)")}&mode=instant`,
+    });
     try {
-      await page.goto(`/explore?expr=${encodeURIComponent("sum(up)by(job)")}&mode=instant`);
       const direct = await context.request.get(
         `/api/v1/format_query?query=${encodeURIComponent("sum(up)by(job)")}`,
       );

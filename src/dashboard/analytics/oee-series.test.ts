@@ -39,6 +39,20 @@ describe("the OEE series on lineops's /metrics", () => {
     expect(later).not.toContain('station="2"');
   });
 
+  it("writes the line's target throughput while lineops.yaml sets one, and drops it when a reload removes it", async () => {
+    const registry = new Registry();
+    const withTarget = new ShiftCalendar({
+      timezone: "UTC",
+      targetUnitsPerHour: 6000,
+      calendar: [{ name: "all-day", windows: ["00:00-24:00"], breaks: [] }],
+    });
+    let current = withTarget;
+    registerOeeSeries(registry, { line: () => "L", calendar: () => current, stations: () => [] });
+    expect(await registry.metrics()).toContain('lineops_line_target_units_per_hour{line="L"} 6000');
+    current = calendar; // reloaded without a target
+    expect(await registry.metrics()).not.toMatch(/^lineops_line_target_units_per_hour\{/m);
+  });
+
   it("reads the stations and their ideal cycle times (ms in line.yaml) from the line's specs", () => {
     const specs = {
       "station-controller": { stations: ["1", "2"], idealCycleTime: 30, idealCycleTimes: { "2": 45 } },

@@ -17,8 +17,12 @@ export type OeeSource = {
 export const SHIFT_PLANNED_METRIC = "lineops_shift_planned";
 export const STATION_INFO_METRIC = "lineops_station_info";
 export const IDEAL_CYCLE_METRIC = "lineops_station_ideal_cycle_seconds";
+export const TARGET_RATE_METRIC = "lineops_line_target_units_per_hour";
 
-/** Registers lineops_shift_planned, lineops_station_info and lineops_station_ideal_cycle_seconds. */
+/**
+ * Registers lineops_shift_planned, lineops_station_info, lineops_station_ideal_cycle_seconds and,
+ * while lineops.yaml sets shifts.targetUnitsPerHour, lineops_line_target_units_per_hour.
+ */
 export function registerOeeSeries(registry: Registry, source: OeeSource, now: () => number = Date.now): void {
   const registers = [registry];
   new Gauge({
@@ -60,6 +64,20 @@ export function registerOeeSeries(registry: Registry, source: OeeSource, now: ()
         if (s.idealCycleSeconds !== undefined) {
           this.set({ line, station: s.station }, s.idealCycleSeconds);
         }
+      }
+    },
+  });
+  new Gauge({
+    name: TARGET_RATE_METRIC,
+    help: "The line's target throughput in good units per hour of planned time (lineops.yaml shifts.targetUnitsPerHour): what the line overview draws throughput against.",
+    labelNames: ["line"] as const,
+    registers,
+    collect() {
+      // Reset first: a target removed on reload must stop being reported, not stay at its last value.
+      this.reset();
+      const target = source.calendar().targetUnitsPerHour;
+      if (target !== undefined) {
+        this.set({ line: source.line() }, target);
       }
     },
   });

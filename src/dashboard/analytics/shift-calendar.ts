@@ -59,11 +59,14 @@ const totalMs = (xs: readonly Interval[]) => xs.reduce((n, [s, e]) => n + (e - s
 
 export class ShiftCalendar {
   readonly timezone: string;
+  /** The line's target of good units per planned hour (lineops.yaml shifts.targetUnitsPerHour). */
+  readonly targetUnitsPerHour: number | undefined;
   private readonly shifts: Shift[];
 
   /** The config is checked by its schema (shifts-schema.ts); windows parse here without error. */
   constructor(config: ShiftsConfig) {
     this.timezone = config.timezone;
+    this.targetUnitsPerHour = config.targetUnitsPerHour;
     this.shifts = config.calendar.map((s) => ({
       name: s.name,
       windows: parseWindows(s.windows),

@@ -56,12 +56,16 @@ export type QueryFailure = { id: string; error: string; code?: string; errorType
 
 export type LiveStatus = "connecting" | "open" | "closed";
 
-type TopicListener = (topic: LiveTopic, data: unknown) => void;
+type TopicListener = (topic: LiveTopic, data: unknown, id: string) => void;
+/** A query subscription: PromQL over the last `range` seconds, at most `width` points a series or every `step` seconds. */
+export type LiveQuerySpec = { query: string; range: number; width?: number; step?: number };
+
 type QuerySub = {
   id: string;
   query: string;
   range: number;
-  width: number;
+  width?: number;
+  step?: number;
   onPush: (p: QueryPush | QueryFailure) => void;
 };
 
@@ -138,7 +142,7 @@ function open(): void {
       const data = parse(e);
       if (data !== undefined) {
         for (const l of topicListeners) {
-          l(topic, data);
+          l(topic, data, e.lastEventId);
         }
       }
     });
@@ -197,7 +201,14 @@ async function subscribeOnStream(sub: QuerySub): Promise<void> {
   try {
     await api("/api/v1/live/subscriptions", {
       method: "POST",
-      body: { stream, id: sub.id, query: sub.query, range: sub.range, width: sub.width },
+      body: {
+        stream,
+        id: sub.id,
+        query: sub.query,
+        range: sub.range,
+        ...(sub.width !== undefined ? { width: sub.width } : {}),
+        ...(sub.step !== undefined ? { step: sub.step } : {}),
+      },
     });
   } catch (err) {
     if (stream === streamId && querySubs.has(sub.id)) {
@@ -217,12 +228,28 @@ export function onLiveEvent(listener: TopicListener): () => void {
 }
 
 /** onLiveEvent for one topic: `handler` gets that topic's events' data. */
-export function onLive(topic: LiveTopic, handler: (data: unknown) => void): () => void {
-  return onLiveEvent((t, data) => {
+export function onLive(topic: LiveTopic, handler: (data: unknown, id: string) => void): () => void {
+  return onLiveEvent((t, data, id) => {
     if (t === topic) {
-      handler(data);
+      handler(data, id);
     }
   });
+}
+
+/** onLive (a topic) or onLiveResync ("resync": a new stream or a reset) for a component's lifetime. */
+export function useLiveEvent(
+  event: LiveTopic | "resync",
+  handler: (data: unknown, id: string) => void,
+): void {
+  const ref = useRef(handler);
+  ref.current = handler;
+  useEffect(
+    () =>
+      event === "resync"
+        ? onLiveResync(() => ref.current(undefined, ""))
+        : onLive(event, (data, id) => ref.current(data, id)),
+    [event],
+  );
 }
 
 /** Called when a (new) stream says hello or the server says reset: reload what the page shows. */
@@ -240,7 +267,7 @@ export function onLiveResync(listener: () => void): () => void {
  * every result (or failure). Re-subscribed on every new stream. Returns the unsubscribe.
  */
 export function subscribeLiveQuery(
-  spec: { query: string; range: number; width: number },
+  spec: LiveQuerySpec,
   onPush: (p: QueryPush | QueryFailure) => void,
 ): () => void {
   const sub: QuerySub = { ...spec, id: `q${++nextQueryId}`, onPush };
@@ -310,7 +337,7 @@ export function useLiveReload(
 }
 
 /** The latest push of a live query subscription, merged per the protocol (reset or a tail). */
-export function useLiveQuery(spec: { query: string; range: number; width: number } | undefined): {
+export function useLiveQuery(spec: LiveQuerySpec | undefined): {
   data?: QueryPush;
   error?: string;
 } {
@@ -318,19 +345,21 @@ export function useLiveQuery(spec: { query: string; range: number; width: number
   const query = spec?.query;
   const range = spec?.range;
   const width = spec?.width;
+  const step = spec?.step;
   useEffect(() => {
-    if (query === undefined || range === undefined || width === undefined) {
+    if (query === undefined || range === undefined || (width === undefined && step === undefined)) {
       return undefined;
     }
     setState({});
-    return subscribeLiveQuery({ query, range, width }, (p) => {
+    const sized = { ...(width !== undefined ? { width } : {}), ...(step !== undefined ? { step } : {}) };
+    return subscribeLiveQuery({ query, range, ...sized }, (p) => {
       if ("error" in p) {
         setState((s) => ({ ...s, error: p.error }));
       } else {
         setState((s) => ({ data: mergePush(s.data, p) }));
       }
     });
-  }, [query, range, width]);
+  }, [query, range, width, step]);
   return state;
 }
 

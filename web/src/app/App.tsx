@@ -14,6 +14,7 @@ const Explore = lazy(() => import("../pages/explore/Explore.js"));
 const Deployments = lazy(() => import("../pages/deployments/Deployments.js"));
 const Services = lazy(() => import("../pages/services/Services.js"));
 const Alerts = lazy(() => import("../pages/alerts/Alerts.js"));
+const Overview = lazy(() => import("../pages/overview/Overview.js"));
 
 export function App() {
   return (
@@ -24,8 +25,10 @@ export function App() {
 }
 
 function Shell() {
-  const { pathname } = useLocation();
+  const { pathname, search } = useLocation();
   const page = pageAt(pathname);
+  // The line overview's wall-screen mode: no navigation, nothing to click (docs/dashboard.md).
+  const kiosk = page?.id === "overview" && search.get("kiosk") === "1";
   const main = useRef<HTMLElement>(null);
   const first = useRef(true);
 
@@ -48,9 +51,9 @@ function Shell() {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
-      <Header current={page} />
+      {!kiosk && <Header current={page} />}
       <main id="main" ref={main} tabIndex={-1}>
-        <Gate>{pathname === SIGN_IN_PATH ? <SignIn /> : <PageBody page={page} />}</Gate>
+        <Gate>{pathname === SIGN_IN_PATH ? <SignIn /> : <PageBody page={page} kiosk={kiosk} />}</Gate>
       </main>
     </>
   );
@@ -81,9 +84,22 @@ function Gate({ children }: { children: ReactNode }) {
   return <>{children}</>;
 }
 
-function PageBody({ page }: { page: PageDef | undefined }) {
+function PageBody({ page, kiosk }: { page: PageDef | undefined; kiosk: boolean }) {
   if (page === undefined) {
     return <NotFound />;
+  }
+  if (page.id === "overview") {
+    return (
+      <Suspense
+        fallback={
+          <p className="muted" role="status">
+            Loading the line overview…
+          </p>
+        }
+      >
+        <Overview kiosk={kiosk} />
+      </Suspense>
+    );
   }
   if (page.id === "explore") {
     return (

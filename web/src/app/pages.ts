@@ -21,7 +21,6 @@ export const PAGES: readonly PageDef[] = [
     title: "Line overview",
     purpose:
       "The line as a flow of stations with state colours, throughput against target, OEE and its three factors, scrap ratio, active incidents, running versions and a live event feed.",
-    comesWith: "P9 (issue #14), deliverables 3 to 5",
   },
   {
     id: "services",
