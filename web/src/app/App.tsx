@@ -11,6 +11,7 @@ import { SessionProvider, useSession } from "./session.js";
 import { setThemeChoice, useTheme, type ThemeChoice } from "./theme.js";
 
 const Explore = lazy(() => import("../pages/explore/Explore.js"));
+const Dashboards = lazy(() => import("../pages/dashboards/Dashboards.js"));
 
 export function App() {
   return (
@@ -92,6 +93,19 @@ function PageBody({ page }: { page: PageDef | undefined }) {
         }
       >
         <Explore />
+      </Suspense>
+    );
+  }
+  if (page.id === "dashboards") {
+    return (
+      <Suspense
+        fallback={
+          <p className="muted" role="status">
+            Loading Dashboards…
+          </p>
+        }
+      >
+        <Dashboards />
       </Suspense>
     );
   }
