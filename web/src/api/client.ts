@@ -31,6 +31,11 @@ export type RequestOptions = {
   signal?: AbortSignal;
   /** Default 30 s: the server bounds its own work, this bounds the wait for a lost answer. */
   timeoutMs?: number;
+  /**
+   * lineops's own routes (/api/v1/deployments, /services, ...) answer success with the bare JSON
+   * and only errors in the envelope; false reads such an answer. Default true (Prometheus routes).
+   */
+  envelope?: boolean;
 };
 
 type ClientState = {
@@ -102,7 +107,7 @@ export async function api<T>(path: string, opts: RequestOptions = {}, quiet401 =
         : `lineops could not be reached (${path}): ${(err as Error).message}`,
     );
   }
-  const decoded = await decode<T>(res, path);
+  const decoded = await decode<T>(res, path, opts.envelope ?? true);
   if (decoded instanceof ApiError) {
     if (res.status === 401 && !quiet401) {
       state.onUnauthorized?.(decoded);
@@ -112,13 +117,23 @@ export async function api<T>(path: string, opts: RequestOptions = {}, quiet401 =
   return decoded.data;
 }
 
-async function decode<T>(res: Response, path: string): Promise<{ data: T } | ApiError> {
+async function decode<T>(res: Response, path: string, envelope: boolean): Promise<{ data: T } | ApiError> {
   const text = await res.text();
   let body: Envelope<T> | undefined;
   try {
     body = JSON.parse(text) as Envelope<T>;
   } catch {
     body = undefined;
+  }
+  if (!envelope && res.ok) {
+    if (text === "" || body !== undefined) {
+      return { data: body as T }; // 204: no content
+    }
+    return new ApiError(
+      res.status,
+      "bad_response",
+      `${path} answered ${res.status} with text that is not JSON`,
+    );
   }
   if (body === undefined || typeof body !== "object" || body === null || !("status" in body)) {
     return new ApiError(

@@ -22,7 +22,7 @@ import { describe, PanelView, type PanelContext } from "./panels/PanelView.js";
 import { isRelative, resolveRange, type TimeRangeText } from "./time-range.js";
 import { RefreshPicker, TimePicker, VariableSelect, type VariableOptions } from "./Toolbar.js";
 import { refreshMs, viewStateOf, viewUrl, type ViewState } from "./url-state.js";
-import { selectionOf, substitutions } from "./variables.js";
+import { displayText, selectionOf, substitutions } from "./variables.js";
 
 type Loaded =
   { kind: "loading" } | { kind: "error"; message: string } | { kind: "ok"; stored: StoredDashboard };
@@ -380,14 +380,14 @@ function Loaded({
                   <span className="panel-actions">
                     <button
                       type="button"
-                      aria-label={`Edit panel ${p.title || p.id}`}
+                      aria-label={`Edit panel ${displayText(p.title, subs) || p.id}`}
                       onClick={() => setEditingPanel(p.id)}
                     >
                       Edit
                     </button>
                     <button
                       type="button"
-                      aria-label={`Remove panel ${p.title || p.id}`}
+                      aria-label={`Remove panel ${displayText(p.title, subs) || p.id}`}
                       onClick={() =>
                         setDraft((d) => d && { ...d, panels: d.panels.filter((x) => x.id !== p.id) })
                       }

@@ -1,5 +1,6 @@
 // The dashboards API (/api/v1/dashboards...) and the deployments annotations read, typed with the
-// server's own model types (type-only imports: nothing of the server is bundled).
+// server's own model types (type-only imports: nothing of the server is bundled). lineops's own
+// routes answer success with bare JSON (errors in the envelope): envelope: false.
 import { api } from "../../api/client.js";
 import type { Dashboard } from "../../../../src/dashboard/dashboards/model.js";
 
@@ -20,11 +21,13 @@ export type DashboardSummary = {
 export type StoredDashboard = DashboardSummary & { dashboard: Dashboard };
 
 export function listDashboards(signal?: AbortSignal): Promise<DashboardSummary[]> {
-  return api<{ dashboards: DashboardSummary[] }>("/api/v1/dashboards", { signal }).then((r) => r.dashboards);
+  return api<{ dashboards: DashboardSummary[] }>("/api/v1/dashboards", { signal, envelope: false }).then(
+    (r) => r.dashboards,
+  );
 }
 
 export function getDashboard(uid: string, signal?: AbortSignal): Promise<StoredDashboard> {
-  return api<StoredDashboard>(`/api/v1/dashboards/${encodeURIComponent(uid)}`, { signal });
+  return api<StoredDashboard>(`/api/v1/dashboards/${encodeURIComponent(uid)}`, { signal, envelope: false });
 }
 
 /** `version`: the one the edit started from (0 creates); a newer stored one answers 412. */
@@ -32,17 +35,19 @@ export function saveDashboard(dashboard: Dashboard, version: number): Promise<St
   return api<StoredDashboard>(`/api/v1/dashboards/${encodeURIComponent(dashboard.uid)}`, {
     method: "PUT",
     body: { dashboard, version },
+    envelope: false,
   });
 }
 
 export function deleteDashboard(uid: string): Promise<unknown> {
-  return api<unknown>(`/api/v1/dashboards/${encodeURIComponent(uid)}`, { method: "DELETE" });
+  return api<unknown>(`/api/v1/dashboards/${encodeURIComponent(uid)}`, { method: "DELETE", envelope: false });
 }
 
 export function importGrafana(json: unknown): Promise<StoredDashboard & { warnings: string[] }> {
   return api<StoredDashboard & { warnings: string[] }>("/api/v1/dashboards/import/grafana", {
     method: "POST",
     body: json,
+    envelope: false,
   });
 }
 
@@ -55,7 +60,7 @@ export function variableValues(
 ): Promise<string[]> {
   return api<{ values: string[] }>(
     `/api/v1/dashboards/${encodeURIComponent(uid)}/variables/${encodeURIComponent(name)}/values`,
-    { query: { start: startMs / 1000, end: endMs / 1000 }, signal },
+    { query: { start: startMs / 1000, end: endMs / 1000 }, signal, envelope: false },
   ).then((r) => r.values);
 }
 
@@ -69,5 +74,7 @@ export type DeploymentMark = {
 };
 
 export function deployments(signal?: AbortSignal): Promise<DeploymentMark[]> {
-  return api<{ deployments: DeploymentMark[] }>("/api/v1/deployments", { signal }).then((r) => r.deployments);
+  return api<{ deployments: DeploymentMark[] }>("/api/v1/deployments", { signal, envelope: false }).then(
+    (r) => r.deployments,
+  );
 }

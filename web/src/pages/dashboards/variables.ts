@@ -1,6 +1,6 @@
 // Template variables on the page: which values are selected (the URL's, else the dashboard's
 // default, else the first value), and the map interpolate.ts substitutes into queries.
-import type { VariableValue } from "../../../../src/dashboard/dashboards/interpolate.js";
+import { interpolate, type VariableValue } from "../../../../src/dashboard/dashboards/interpolate.js";
 import type { Variable } from "./api.js";
 import { ALL } from "./url-state.js";
 
@@ -57,4 +57,13 @@ export function substitutions(
     vars[v.name] = { value: multi ? picked : (picked[0] ?? ""), multi };
   }
   return { vars, raw };
+}
+
+/** A panel title with its variables' values, as people read them (no PromQL escaping, several joined by ", "). */
+export function displayText(text: string, subs: Substitutions): string {
+  const plain: Record<string, string> = { ...subs.raw };
+  for (const [name, v] of Object.entries(subs.vars)) {
+    plain[name] = Array.isArray(v.value) ? v.value.join(", ") : v.value;
+  }
+  return interpolate(text, {}, plain);
 }

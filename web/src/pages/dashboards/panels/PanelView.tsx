@@ -9,13 +9,15 @@ import type { Panel } from "../api.js";
 import { loadPanel, type PanelData } from "../data.js";
 import type { ResolvedRange } from "../time-range.js";
 import { formatValue } from "../units.js";
-import type { Substitutions } from "../variables.js";
+import { displayText, type Substitutions } from "../variables.js";
 import { StateTimelinePanel } from "./StateTimelinePanel.js";
 import { TablePanel } from "./TablePanel.js";
 import { BarGaugePanel, GaugePanel, StatPanel } from "./ValuePanels.js";
 
-/** Grafana's grid row: 30 px; a panel's height is h rows. */
+/** Grafana's grid row: 30 px, and the grid's gap (styles.css .dash-grid); a panel is h rows tall. */
 export const ROW_PX = 30;
+const GAP_PX = 8;
+const panelPx = (h: number) => h * (ROW_PX + GAP_PX) - GAP_PX;
 
 type Outcome = { kind: "loading" } | { kind: "error"; message: string } | { kind: "done"; data: PanelData };
 
@@ -70,12 +72,12 @@ export function PanelView({ panel, ctx, actions }: { panel: Panel; ctx: PanelCon
       style={{
         gridColumn: `${panel.grid.x + 1} / span ${panel.grid.w}`,
         gridRow: `${panel.grid.y + 1} / span ${panel.grid.h}`,
-        minHeight: `${panel.grid.h * ROW_PX}px`,
+        minHeight: `${panelPx(panel.grid.h)}px`,
       }}
     >
       <header className="dash-panel-head">
         <h2 id={titleId} title={panel.description}>
-          {panel.title || "(untitled)"}
+          {displayText(panel.title, ctx.subs) || "(untitled)"}
         </h2>
         {actions}
       </header>
@@ -128,7 +130,7 @@ function Body({ panel, outcome, ctx }: { panel: Panel; outcome: Outcome; ctx: Pa
         <Graph
           aligned={aligned!}
           theme={ctx.theme}
-          height={Math.max(80, panel.grid.h * ROW_PX - 90)}
+          height={Math.max(80, panelPx(panel.grid.h) - 80)}
           extras={extras}
         />
       );

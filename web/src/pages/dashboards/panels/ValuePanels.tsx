@@ -36,7 +36,7 @@ export function StatPanel({ panel, data }: { panel: Panel; data: PanelData }) {
           <span className="stat-value" data-testid="stat-value">
             {formatValue(r.value, panel.unit, panel.decimals)}
           </span>
-          {rows.length > 1 || r.name !== "" ? <span className="stat-name">{r.name}</span> : null}
+          {rows.length > 1 ? <span className="stat-name">{r.name}</span> : null}
           {r.level ? <span className="visually-hidden">threshold step {r.level}</span> : null}
         </li>
       ))}
@@ -79,7 +79,7 @@ export function GaugePanel({ panel, data }: { panel: Panel; data: PanelData }) {
                 {text}
               </text>
             </svg>
-            {r.name ? <span className="stat-name">{r.name}</span> : null}
+            {rows.length > 1 ? <span className="stat-name">{r.name}</span> : null}
           </li>
         );
       })}
