@@ -2,7 +2,7 @@
 // ends in Grafana's syntax), auto-refresh and a refresh button. Every choice goes to the URL.
 import { useEffect, useId, useState, type FormEvent } from "react";
 import type { Variable } from "./api.js";
-import { describeRange, RELATIVE_PRESETS, type TimeRangeText } from "./time-range.js";
+import { RELATIVE_PRESETS, type TimeRangeText } from "./time-range.js";
 import { ALL, REFRESH_CHOICES } from "./url-state.js";
 
 export type VariableOptions = { values: string[]; error?: string } | undefined;
@@ -94,7 +94,7 @@ export function TimePicker({
     onChange({ from: from.trim(), to: to.trim() });
   };
   return (
-    <form className="time-picker" onSubmit={apply} aria-label={`Time range: ${describeRange(value)}`}>
+    <form className="time-picker" onSubmit={apply}>
       <div className="dash-var">
         <label htmlFor={`${id}-preset`}>Time range</label>
         <select
