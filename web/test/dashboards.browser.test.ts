@@ -159,12 +159,13 @@ afterAll(async () => {
 
 /** Waits until every panel on the page has left "loading" (drawn, empty or failed). */
 async function panelsSettled(page: Page, count: number): Promise<void> {
+  // A string runs in the page (the test's own typings have no DOM).
   await page.waitForFunction(
-    (n) => {
+    `(() => {
       const panels = [...document.querySelectorAll(".dash-panel")];
-      return panels.length === n && panels.every((p) => p.getAttribute("data-state") !== "loading");
-    },
-    count,
+      return panels.length === ${count} && panels.every((p) => p.getAttribute("data-state") !== "loading");
+    })()`,
+    undefined,
     { timeout: 60_000 },
   );
 }
@@ -233,7 +234,7 @@ describe("Dashboards", () => {
       await page.getByLabel("Job", { exact: true }).selectOption("node");
       await requery;
       await page.waitForFunction(
-        () => document.querySelector('[data-panel-id="2"] h2')?.textContent === "Series of node",
+        `document.querySelector('[data-panel-id="2"] h2')?.textContent === "Series of node"`,
         undefined,
         { timeout: 30_000 },
       );
@@ -348,9 +349,7 @@ describe("Dashboards", () => {
         { uid: "lineops-self", title: "viewer was here" },
       );
       expect(statuses).toEqual([403, 403, 403]);
-      const still = (await (await apiCall("/api/v1/dashboards/lineops-self")).json()) as {
-        data: { title: string };
-      };
+      const still = (await (await apiCall("/api/v1/dashboards/lineops-self")).json()) as { title: string };
       expect(still.title).toBe("Changed elsewhere");
     } finally {
       await context.close();
@@ -427,11 +426,9 @@ describe("Dashboards", () => {
       const t0 = Date.now();
       await page.goto("/dashboards?uid=thirty");
       await panelsSettled(page, 30);
-      await page.waitForFunction(
-        () => document.querySelectorAll(".dash-panel canvas").length >= 20,
-        undefined,
-        { timeout: 60_000 },
-      );
+      await page.waitForFunction(`document.querySelectorAll(".dash-panel canvas").length >= 20`, undefined, {
+        timeout: 60_000,
+      });
       const ms = Date.now() - t0;
       // Reported, not asserted tightly: a shared 2-core machine; bench:ui measures it properly.
       console.log(`dashboard30PanelsMs=${ms}`);
