@@ -22,17 +22,21 @@ export type PanelData = {
   sent: string[];
 };
 
-/** The range query grid: a whole step, start aligned to it, points ≤ `widthPx`. */
+/**
+ * The range query grid: a whole step, both ends on multiples of it, points ≤ `widthPx`. The end is
+ * rounded up, not down: the last point is at or after the range's end (at most a step later), so
+ * a sample scraped a moment ago is on the panel instead of waiting for the next step boundary.
+ */
 export function panelGrid(
   range: ResolvedRange,
   widthPx: number,
 ): { start: number; end: number; step: number } {
   const rangeS = (range.endMs - range.startMs) / 1000;
-  const step = autoStep(rangeS, Math.max(10, Math.floor(widthPx)));
-  const end = range.endMs / 1000;
+  // Two points fewer than pixels: rounding both ends to the grid adds up to two.
+  const step = autoStep(rangeS, Math.max(10, Math.floor(widthPx) - 2));
   const start = Math.ceil(range.startMs / 1000 / step) * step;
-  const alignedEnd = start + Math.floor((end - start) / step) * step;
-  return { start, end: alignedEnd, step };
+  const end = Math.max(start, Math.ceil(range.endMs / 1000 / step) * step);
+  return { start, end, step };
 }
 
 export function interpolatedQueries(
