@@ -50,8 +50,15 @@ export class DashboardService {
     }));
     for (const r of this.repo.list()) {
       if (!this.provisioned.has(r.uid)) {
-        const d = this.get(r.uid);
-        out.push({ ...r, tags: d.dashboard.tags, provisioned: false });
+        // One unreadable body (a hand-edited database) must not hide every other dashboard: it is
+        // listed without tags, and opening it reports what is wrong with it.
+        let tags: string[] = [];
+        try {
+          tags = this.get(r.uid).dashboard.tags;
+        } catch {
+          tags = [];
+        }
+        out.push({ ...r, tags, provisioned: false });
       }
     }
     return out.sort((a, b) => a.title.localeCompare(b.title) || a.uid.localeCompare(b.uid));

@@ -15,6 +15,7 @@ const Deployments = lazy(() => import("../pages/deployments/Deployments.js"));
 const Services = lazy(() => import("../pages/services/Services.js"));
 const Alerts = lazy(() => import("../pages/alerts/Alerts.js"));
 const Overview = lazy(() => import("../pages/overview/Overview.js"));
+const Dashboards = lazy(() => import("../pages/dashboards/Dashboards.js"));
 
 export function App() {
   return (
@@ -121,7 +122,9 @@ function PageBody({ page, kiosk }: { page: PageDef | undefined; kiosk: boolean }
         ? Alerts
         : page.id === "deployments"
           ? Deployments
-          : undefined;
+          : page.id === "dashboards"
+            ? Dashboards
+            : undefined;
   if (Page !== undefined) {
     return (
       <Suspense

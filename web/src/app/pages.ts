@@ -63,7 +63,6 @@ export const PAGES: readonly PageDef[] = [
     title: "Dashboards",
     purpose:
       "User dashboards stored as JSON or YAML with template variables, annotations and auto-refresh; Grafana dashboard import.",
-    comesWith: "P9 (issue #14), deliverable 3",
   },
 ];
 

@@ -1,0 +1,188 @@
+// One panel on the grid: its title, its own data load and its own error. A failing query (or a
+// panel that cannot render) shows its message inside this panel only; the others draw on.
+import { Component, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
+import { ApiError } from "../../../api/client.js";
+import { Graph, type GraphExtras } from "../../../charts/Graph.js";
+import type { Aligned } from "../../../charts/series.js";
+import type { Theme } from "../../../app/theme.js";
+import type { Panel } from "../api.js";
+import { loadPanel, type PanelData } from "../data.js";
+import type { ResolvedRange } from "../time-range.js";
+import { formatValue } from "../units.js";
+import { displayText, type Substitutions } from "../variables.js";
+import { StateTimelinePanel } from "./StateTimelinePanel.js";
+import { TablePanel } from "./TablePanel.js";
+import { BarGaugePanel, GaugePanel, StatPanel } from "./ValuePanels.js";
+
+/** Grafana's grid row: 30 px, and the grid's gap (styles.css .dash-grid); a panel is h rows tall. */
+export const ROW_PX = 30;
+const GAP_PX = 8;
+const panelPx = (h: number) => h * (ROW_PX + GAP_PX) - GAP_PX;
+
+type Outcome = { kind: "loading" } | { kind: "error"; message: string } | { kind: "done"; data: PanelData };
+
+export type PanelContext = {
+  range: ResolvedRange;
+  subs: Substitutions;
+  theme: Theme;
+  /** Deployment markers for time series panels: unix seconds and a label. */
+  markers: readonly { at: number; label: string }[];
+  /** Bumped by auto-refresh and the refresh button: load again. */
+  tick: number;
+};
+
+export function PanelView({ panel, ctx, actions }: { panel: Panel; ctx: PanelContext; actions?: ReactNode }) {
+  const body = useRef<HTMLDivElement>(null);
+  const width = useWidth(body);
+  const [outcome, setOutcome] = useState<Outcome>({ kind: "loading" });
+  // Loads depend on what the queries see, not on object identity: a re-render with the same
+  // variables does not query again.
+  const key = JSON.stringify([panel.queries, ctx.subs, ctx.range, ctx.tick]);
+  // Time series lose ~80 px to the y axis; the other panels use every pixel (or fewer points).
+  const plotWidth = panel.type === "timeseries" ? width - 80 : width;
+  // Rounded down to 50 px: resizing by a few pixels does not query again, and points stay ≤ pixels.
+  const widthBucket = Math.max(50, Math.floor(plotWidth / 50) * 50);
+
+  useEffect(() => {
+    if (width === 0) {
+      return;
+    }
+    if (panel.queries.length === 0) {
+      setOutcome({ kind: "error", message: "This panel has no query." });
+      return;
+    }
+    const abort = new AbortController();
+    setOutcome((o) => (o.kind === "done" ? o : { kind: "loading" }));
+    loadPanel(panel, ctx.subs, ctx.range, widthBucket, abort.signal).then(
+      (data) => !abort.signal.aborted && setOutcome({ kind: "done", data }),
+      (err: unknown) => !abort.signal.aborted && setOutcome({ kind: "error", message: describe(err) }),
+    );
+    return () => abort.abort();
+    // key stands for panel, subs, range and tick: loads follow what the queries see, not identities.
+  }, [key, widthBucket, width === 0]);
+
+  const titleId = `panel-${panel.id}-title`;
+  return (
+    <section
+      className={`dash-panel${outcome.kind === "error" ? " failed" : ""}`}
+      aria-labelledby={titleId}
+      data-panel-id={panel.id}
+      data-panel-type={panel.type}
+      data-state={outcome.kind}
+      style={{
+        gridColumn: `${panel.grid.x + 1} / span ${panel.grid.w}`,
+        gridRow: `${panel.grid.y + 1} / span ${panel.grid.h}`,
+        minHeight: `${panelPx(panel.grid.h)}px`,
+      }}
+    >
+      <header className="dash-panel-head">
+        <h2 id={titleId} title={panel.description}>
+          {displayText(panel.title, ctx.subs) || "(untitled)"}
+        </h2>
+        {actions}
+      </header>
+      <div className="dash-panel-body" ref={body} aria-busy={outcome.kind === "loading"}>
+        <PanelBoundary key={key}>
+          <Body panel={panel} outcome={outcome} ctx={ctx} />
+        </PanelBoundary>
+      </div>
+    </section>
+  );
+}
+
+function Body({ panel, outcome, ctx }: { panel: Panel; outcome: Outcome; ctx: PanelContext }) {
+  const extras = useMemo<GraphExtras>(
+    () => ({
+      formatValue: (v: number) => formatValue(v, panel.unit, panel.decimals),
+      ...(panel.min === undefined ? {} : { min: panel.min }),
+      ...(panel.max === undefined ? {} : { max: panel.max }),
+      markers: ctx.markers,
+    }),
+    [panel.unit, panel.decimals, panel.min, panel.max, ctx.markers],
+  );
+  const aligned = useMemo<Aligned | undefined>(
+    () =>
+      outcome.kind === "done"
+        ? {
+            names: outcome.data.series.map((s) => s.name),
+            data: [outcome.data.xs, ...outcome.data.series.map((s) => s.values)],
+          }
+        : undefined,
+    [outcome],
+  );
+  if (outcome.kind === "loading") {
+    return <p className="muted">Loading…</p>;
+  }
+  if (outcome.kind === "error") {
+    return (
+      <p className="error-text panel-error" role="alert">
+        {outcome.message}
+      </p>
+    );
+  }
+  const { data } = outcome;
+  if (data.series.length === 0) {
+    return <p className="muted">No data</p>;
+  }
+  switch (panel.type) {
+    case "timeseries":
+      return (
+        <Graph
+          aligned={aligned!}
+          theme={ctx.theme}
+          height={Math.max(80, panelPx(panel.grid.h) - 80)}
+          extras={extras}
+        />
+      );
+    case "stat":
+      return <StatPanel panel={panel} data={data} />;
+    case "gauge":
+      return <GaugePanel panel={panel} data={data} />;
+    case "bargauge":
+      return <BarGaugePanel panel={panel} data={data} />;
+    case "table":
+      return <TablePanel panel={panel} data={data} />;
+    case "state-timeline":
+      return <StateTimelinePanel panel={panel} data={data} />;
+  }
+}
+
+/** A render error in one panel stays in that panel. */
+class PanelBoundary extends Component<{ children: ReactNode }, { error: string | undefined }> {
+  override state = { error: undefined as string | undefined };
+  static getDerivedStateFromError(err: unknown) {
+    return { error: (err as Error).message || String(err) };
+  }
+  override render() {
+    return this.state.error === undefined ? (
+      this.props.children
+    ) : (
+      <p className="error-text panel-error" role="alert">
+        This panel could not be drawn: {this.state.error}
+      </p>
+    );
+  }
+}
+
+/** The element's content width, kept current as it resizes (0 until laid out). */
+function useWidth(ref: React.RefObject<HTMLElement | null>): number {
+  const [w, setW] = useState(0);
+  useEffect(() => {
+    const el = ref.current;
+    if (!el) {
+      return;
+    }
+    setW(el.clientWidth);
+    const ro = new ResizeObserver(() => setW(el.clientWidth));
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, [ref]);
+  return w;
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof ApiError) {
+    return err.status === 0 ? err.message : `${err.errorType}: ${err.message}`;
+  }
+  return (err as Error).message;
+}
