@@ -158,6 +158,20 @@ describe("lineops demo", () => {
     const status = await second.cli<Status>(["status"]);
     expect(status.services.every((s) => s.revisionNumber === 1)).toBe(true);
     expect(JSON.parse(readFileSync(second.demoFile, "utf8")).token).toBe(JSON.parse(before).token);
+    // The adopted instances are scrape targets again, and fresh samples arrive from them: they
+    // were ready before discovery started, and nothing about them changed since.
+    const since = Date.now() / 1000;
+    await waitFor(
+      async () => {
+        const t = (await second.cli<{ activeTargets: { health: string; lastScrape: string }[] }>(["targets"]))
+          .activeTargets;
+        return t.length === 10 && t.every((x) => x.health === "up" && Date.parse(x.lastScrape) / 1000 > since)
+          ? true
+          : undefined;
+      },
+      20_000,
+      "10 targets scraped since the restart",
+    );
   }, 60_000);
 
   it("rolls a faulty line-controller back by its error-rate analysis (the README's deploy)", async () => {

@@ -84,6 +84,22 @@ describe("InstanceDiscovery", () => {
     expect(syncs).toBe(1);
   });
 
+  it("syncs the instances already running when it starts (adopted after a restart), without a change", async () => {
+    const src = source([inst("a", "ready")]);
+    const synced: string[][] = [];
+    const d = new InstanceDiscovery({
+      source: src,
+      sink: async (targets) => void synced.push(targets.map((t) => t.instanceId)),
+      metricsPath: () => undefined,
+      logger: pino({ level: "silent" }),
+      debounceMs: 10,
+    });
+    d.start();
+    await waitFor(() => synced.length === 1, 2000, "the first sync");
+    expect(synced).toEqual([["a"]]);
+    await d.stop();
+  });
+
   it("logs a failing sink instead of throwing", async () => {
     const errors: string[] = [];
     const logger = pino({ level: "error" }, { write: (l: string) => void errors.push(l) });

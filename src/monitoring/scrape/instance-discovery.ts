@@ -51,12 +51,20 @@ export class InstanceDiscovery {
 
   constructor(private readonly o: InstanceDiscoveryOptions) {}
 
-  /** Watches the source; the first sync happens on its first change (start() does not sync). */
+  /**
+   * Watches the source, and syncs what it already has: instances adopted after a restart of lineops
+   * are running and ready before discovery starts, and may never change again.
+   */
   start(): void {
-    this.unwatch ??= this.o.source.watch(() => {
+    if (this.unwatch !== undefined) {
+      return;
+    }
+    const schedule = () => {
       clearTimeout(this.timer);
       this.timer = setTimeout(() => void this.sync(), this.o.debounceMs ?? 100);
-    });
+    };
+    this.unwatch = this.o.source.watch(schedule);
+    schedule();
   }
 
   /** Stops watching; resolves once a sync in progress has reached the sink, so none lands later. */
