@@ -30,6 +30,29 @@ export function coalesce(run: () => Promise<void>): () => void {
 
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/**
+ * A coalesced load (see coalesce) of `fetch` into a Loaded state: the data on success, the error
+ * beside the data already shown on failure; nothing once `alive()` is false (the view moved on).
+ */
+function coalescedLoad<T>(
+  fetch: () => Promise<T>,
+  setState: (update: Loaded<T> | ((s: Loaded<T>) => Loaded<T>)) => void,
+  alive: () => boolean,
+): () => void {
+  return coalesce(async () => {
+    try {
+      const data = await fetch();
+      if (alive()) {
+        setState({ data, error: undefined });
+      }
+    } catch (err) {
+      if (alive()) {
+        setState((s) => ({ data: s.data, error: message(err) }));
+      }
+    }
+  });
+}
+
 /** A deployment event as the stream pushes it (docs/api.md "Live updates"). */
 type DeploymentPush = { kind?: string; id?: string; service?: string };
 type InstancePush = { type?: string; instance?: D.Instance };
@@ -43,18 +66,11 @@ export function useDeployments(service: string | undefined): Loaded<D.Deployment
   useEffect(() => {
     live.current = true;
     setState({ data: undefined, error: undefined });
-    const load = coalesce(async () => {
-      try {
-        const data = await D.listDeployments(service);
-        if (live.current) {
-          setState({ data, error: undefined });
-        }
-      } catch (err) {
-        if (live.current) {
-          setState((s) => ({ data: s.data, error: message(err) }));
-        }
-      }
-    });
+    const load = coalescedLoad(
+      () => D.listDeployments(service),
+      setState,
+      () => live.current,
+    );
     reload.current = load;
     load();
     const offSync = onLiveResync(load);
@@ -136,18 +152,11 @@ export function useInstances(service: string | undefined): Loaded<D.Instance[]> 
     if (service === undefined) {
       return undefined;
     }
-    const load = coalesce(async () => {
-      try {
-        const data = await D.instances(service);
-        if (live) {
-          setState({ data, error: undefined });
-        }
-      } catch (err) {
-        if (live) {
-          setState((s) => ({ data: s.data, error: message(err) }));
-        }
-      }
-    });
+    const load = coalescedLoad(
+      () => D.instances(service),
+      setState,
+      () => live,
+    );
     load();
     const offSync = onLiveResync(load);
     const offLive = onLive("instance", (raw) => {
@@ -183,18 +192,11 @@ export function useRevisions(service: string | undefined): Loaded<D.Revision[]> 
     if (service === undefined) {
       return undefined;
     }
-    const load = coalesce(async () => {
-      try {
-        const data = await D.revisions(service);
-        if (live) {
-          setState({ data, error: undefined });
-        }
-      } catch (err) {
-        if (live) {
-          setState((s) => ({ data: s.data, error: message(err) }));
-        }
-      }
-    });
+    const load = coalescedLoad(
+      () => D.revisions(service),
+      setState,
+      () => live,
+    );
     load();
     const offSync = onLiveResync(load);
     const offLive = onLive("deployment", (raw) => {
@@ -221,18 +223,11 @@ export function useOnFinish<T>(fetcher: () => Promise<T>): Loaded<T> {
 
   useEffect(() => {
     let live = true;
-    const load = coalesce(async () => {
-      try {
-        const data = await f.current();
-        if (live) {
-          setState({ data, error: undefined });
-        }
-      } catch (err) {
-        if (live) {
-          setState((s) => ({ data: s.data, error: message(err) }));
-        }
-      }
-    });
+    const load = coalescedLoad(
+      () => f.current(),
+      setState,
+      () => live,
+    );
     load();
     const offSync = onLiveResync(load);
     const offLive = onLive("deployment", (raw) => {
