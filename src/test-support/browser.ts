@@ -1,7 +1,7 @@
 // The web UI's browser tests: Debian's Chromium (scripts/system-deps.sh installs it; no browser is
 // ever downloaded) driven by playwright-core, a real `lineops serve` to point it at, axe-core run in
 // the page, and screenshots under test-output/.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
@@ -99,11 +99,18 @@ export async function seriousA11yViolations(page: Page): Promise<AxeViolation[]>
   return violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 }
 
-/** Saves a full-page screenshot as test-output/<name>.png and returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * Saves a full-page screenshot as test-output/<name>.png and returns its path. With `docs`, the
+ * shot is also the documentation's docs/screenshots/<docs>.png, refreshed only when asked
+ * (LINEOPS_UPDATE_SCREENSHOTS=1): a test run never changes tracked files.
+ */
+export async function screenshot(page: Page, name: string, opts: { docs?: string } = {}): Promise<string> {
   mkdirSync(TEST_OUTPUT, { recursive: true });
   const file = path.join(TEST_OUTPUT, `${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
+  if (opts.docs !== undefined && process.env.LINEOPS_UPDATE_SCREENSHOTS === "1") {
+    copyFileSync(file, path.join(PACKAGE_ROOT, "docs", "screenshots", `${opts.docs}.png`));
+  }
   return file;
 }
 

@@ -3,8 +3,6 @@
 // page and the group shows it suppressed, then expires the silence; filters live in the URL and the
 // API's refusals are shown; a viewer sees no silence buttons and the API refuses the viewer's
 // session; the P10 panel says what is not there yet; axe-core clean.
-import { copyFileSync } from "node:fs";
-import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
@@ -15,7 +13,6 @@ import {
 } from "../../src/test-support/browser.js";
 import { ControlPlanes } from "../../src/test-support/cli.js";
 import { waitFor } from "../../src/test-support/wait.js";
-import { PACKAGE_ROOT } from "../../src/version.js";
 import { FIRING_ALERT, RECEIVER, serveSampleLine, unexpected, type SampleLine } from "./sample-line.js";
 
 vi.setConfig({ testTimeout: 120_000 });
@@ -124,8 +121,7 @@ describe("the Alerts page", () => {
       await page.getByRole("button", { name: "Clear" }).click();
       await dispatched.waitFor();
       expect(await seriousA11yViolations(page)).toEqual([]);
-      const file = await screenshot(page, "alerts");
-      copyFileSync(file, path.join(PACKAGE_ROOT, "docs", "screenshots", "alerts.png"));
+      await screenshot(page, "alerts", { docs: "alerts" });
 
       await silenceRow.getByRole("button", { name: `Expire silence ${id}` }).click();
       await silenceRow.waitFor({ state: "detached" });

@@ -5,7 +5,7 @@
 // viewer sees no controls, and the API refuses the viewer's forged calls. An operator aborts a
 // paused canary through the confirmation dialog. axe-core finds nothing serious; screenshots go to
 // test-output/ (and the best to docs/screenshots/deployments.png).
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -19,7 +19,6 @@ import {
 import { ControlPlanes } from "../../src/test-support/cli.js";
 import { sampleService, tempDir } from "../../src/test-support/line.js";
 import { waitFor } from "../../src/test-support/wait.js";
-import { PACKAGE_ROOT } from "../../src/version.js";
 
 // A loaded 2-core machine takes seconds per browser step; each wait below has its own deadline.
 vi.setConfig({ testTimeout: 120_000 });
@@ -189,9 +188,7 @@ describe("Deployments page", () => {
       expect(await page.locator("pre.diff .diff-add", { hasText: "version: 1.1.0" }).count()).toBe(1);
 
       expect(await seriousA11yViolations(page)).toEqual([]);
-      const shot = await screenshot(page, "deployments-succeeded");
-      mkdirSync(path.join(PACKAGE_ROOT, "docs", "screenshots"), { recursive: true });
-      copyFileSync(shot, path.join(PACKAGE_ROOT, "docs", "screenshots", "deployments.png"));
+      await screenshot(page, "deployments-succeeded", { docs: "deployments" });
       // The refused deploy (400) is logged by Chromium; it is the point of the first submit.
       expect(errors.filter((e) => !/status of 400/.test(e) && !signInProbe(e))).toEqual([]);
     } finally {

@@ -3,7 +3,7 @@
 // its rule pack and OEE rules: every service healthy; a jam injected on a station through its
 // front door turns it red within 2 s (over the live stream, no polling); kiosk mode renders and
 // reconnects across a lineops restart. Screenshots go to test-output/ (and docs/screenshots/).
-import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import type { Browser } from "playwright-core";
@@ -164,10 +164,7 @@ describe("the line overview on the real sample line", () => {
       expect(await page.locator(".live-status").innerText()).toContain("Live");
 
       expect(await seriousA11yViolations(page)).toEqual([]);
-      copyFileSync(
-        await screenshot(page, "overview"),
-        path.join(PACKAGE_ROOT, "docs", "screenshots", "overview.png"),
-      );
+      await screenshot(page, "overview", { docs: "overview" });
       // Usable on a tablet: no horizontal scrolling at 768 px.
       await page.setViewportSize({ width: 768, height: 1024 });
       await expect
@@ -251,10 +248,7 @@ describe("kiosk mode (a wall screen)", () => {
       expect(h1).toBeGreaterThanOrEqual(32);
       await page.locator(".live-status", { hasText: "Live" }).waitFor();
       expect(await seriousA11yViolations(page)).toEqual([]);
-      copyFileSync(
-        await screenshot(page, "overview-kiosk"),
-        path.join(PACKAGE_ROOT, "docs", "screenshots", "overview-kiosk.png"),
-      );
+      await screenshot(page, "overview-kiosk", { docs: "overview-kiosk" });
 
       // lineops stops: the screen says it is reconnecting, clearly.
       serve.kill("SIGTERM");

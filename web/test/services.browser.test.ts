@@ -2,8 +2,6 @@
 // every service with its instances and backends as the API reports them, an instance's restart
 // arriving over the live stream, the log tail for an operator and not for a viewer (the page hides
 // it and the API refuses the viewer's session), axe-core clean in both themes, tablet width.
-import { copyFileSync } from "node:fs";
-import path from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
@@ -14,7 +12,6 @@ import {
 } from "../../src/test-support/browser.js";
 import { ControlPlanes } from "../../src/test-support/cli.js";
 import { waitFor } from "../../src/test-support/wait.js";
-import { PACKAGE_ROOT } from "../../src/version.js";
 import { serveSampleLine, unexpected, type SampleLine } from "./sample-line.js";
 
 vi.setConfig({ testTimeout: 120_000 });
@@ -91,8 +88,7 @@ describe("the Services page", () => {
       expect(await log.innerText()).toContain(api.lines[0]!.slice(0, 40));
 
       expect(await seriousA11yViolations(page)).toEqual([]);
-      const file = await screenshot(page, "services");
-      copyFileSync(file, path.join(PACKAGE_ROOT, "docs", "screenshots", "services.png"));
+      await screenshot(page, "services", { docs: "services" });
       expect(unexpected(errors)).toEqual([]);
     } finally {
       await context.close();
