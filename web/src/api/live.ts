@@ -67,6 +67,11 @@ type QuerySub = {
   width?: number;
   step?: number;
   onPush: (p: QueryPush | QueryFailure) => void;
+  /**
+   * Settles with the stream the subscription was last registered on (undefined: none), so an
+   * unsubscribe never races its own registration (a DELETE before the POST answered is a 404).
+   */
+  registered?: Promise<string | undefined>;
 };
 
 /** After a stream fails for good (401, 429, lineops restarting) the next try waits this long, doubling. */
@@ -193,28 +198,32 @@ function release(): void {
   }
 }
 
-async function subscribeOnStream(sub: QuerySub): Promise<void> {
+function subscribeOnStream(sub: QuerySub): Promise<void> {
   const stream = streamId;
   if (stream === undefined) {
-    return; // subscribed on the next hello
+    return Promise.resolve(); // subscribed on the next hello
   }
-  try {
-    await api("/api/v1/live/subscriptions", {
-      method: "POST",
-      body: {
-        stream,
-        id: sub.id,
-        query: sub.query,
-        range: sub.range,
-        ...(sub.width !== undefined ? { width: sub.width } : {}),
-        ...(sub.step !== undefined ? { step: sub.step } : {}),
-      },
-    });
-  } catch (err) {
-    if (stream === streamId && querySubs.has(sub.id)) {
-      sub.onPush({ id: sub.id, error: (err as Error).message });
-    }
-  }
+  const registration = api("/api/v1/live/subscriptions", {
+    method: "POST",
+    body: {
+      stream,
+      id: sub.id,
+      query: sub.query,
+      range: sub.range,
+      ...(sub.width !== undefined ? { width: sub.width } : {}),
+      ...(sub.step !== undefined ? { step: sub.step } : {}),
+    },
+  }).then(
+    () => stream,
+    (err: unknown) => {
+      if (stream === streamId && querySubs.has(sub.id)) {
+        sub.onPush({ id: sub.id, error: (err as Error).message });
+      }
+      return undefined;
+    },
+  );
+  sub.registered = registration;
+  return registration.then(() => undefined);
 }
 
 /** Listens to topic events; the stream opens with the first listener. Returns the unsubscribe. */
@@ -276,12 +285,16 @@ export function subscribeLiveQuery(
   void subscribeOnStream(sub);
   return () => {
     querySubs.delete(sub.id);
-    const stream = streamId;
-    if (stream !== undefined) {
-      void api(`/api/v1/live/subscriptions/${encodeURIComponent(stream)}/${sub.id}`, {
-        method: "DELETE",
-      }).catch(() => undefined); // the stream may be gone already, and its subscriptions with it
-    }
+    // Only a subscription registered on the stream still open is deleted; one whose stream ended
+    // went with it.
+    void sub.registered?.then((stream) => {
+      if (stream !== undefined && stream === streamId) {
+        return api(`/api/v1/live/subscriptions/${encodeURIComponent(stream)}/${sub.id}`, {
+          method: "DELETE",
+        }).catch(() => undefined); // the stream may end meanwhile, and its subscriptions with it
+      }
+      return undefined;
+    });
     release();
   };
 }
