@@ -372,28 +372,18 @@ function FilterForm({ filters, receivers }: { filters: Filters; receivers: strin
           ))}
         </select>
       </label>
-      <label>
-        Severity
-        <select value={f.severity} onChange={(e) => setF({ ...f, severity: e.target.value })}>
-          <option value="">any</option>
-          {[...new Set([...SEVERITIES, ...(f.severity ? [f.severity] : [])])].map((s) => (
-            <option key={s} value={s}>
-              {s}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Receiver
-        <select value={f.receiver} onChange={(e) => setF({ ...f, receiver: e.target.value })}>
-          <option value="">any</option>
-          {[...new Set([...receivers, ...(f.receiver ? [f.receiver] : [])])].map((r) => (
-            <option key={r} value={r}>
-              {r}
-            </option>
-          ))}
-        </select>
-      </label>
+      <AnySelect
+        label="Severity"
+        value={f.severity}
+        choices={SEVERITIES}
+        onChange={(severity) => setF({ ...f, severity })}
+      />
+      <AnySelect
+        label="Receiver"
+        value={f.receiver}
+        choices={receivers}
+        onChange={(receiver) => setF({ ...f, receiver })}
+      />
       <div className="filter-buttons">
         <button type="submit" className="primary">
           Apply
@@ -542,5 +532,32 @@ function Silences({
         </div>
       )}
     </section>
+  );
+}
+
+/** A filter select: "any" (""), the known choices, and the current value even when not among them (from the URL). */
+function AnySelect({
+  label,
+  value,
+  choices,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  choices: readonly string[];
+  onChange: (value: string) => void;
+}) {
+  return (
+    <label>
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        <option value="">any</option>
+        {[...new Set([...choices, ...(value ? [value] : [])])].map((c) => (
+          <option key={c} value={c}>
+            {c}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
