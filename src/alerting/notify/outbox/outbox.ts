@@ -28,7 +28,7 @@ export type OutboxItem = {
   channel: string;
   /** Its `key` is the idempotency key: enqueuing a key that is already stored does nothing. */
   notification: Notification;
-  /** Ties the message, its attempts and its receipt to an incident's timeline. */
+  /** Ties the message, its attempts and its receipt to an incident's timeline; default notification.incident.id. */
   incidentId?: string;
   /** Not before this time (ms since the epoch); default now. */
   notBefore?: number;
@@ -190,13 +190,14 @@ export class Outbox {
       if (!Number.isFinite(notBefore)) {
         throw OutboxErrors.invalidItem(`outbox item ${i} (${key}): notBefore must be a time in ms`);
       }
+      const incidentId = item.incidentId ?? item.notification.incident?.id;
       return {
         key,
         channel: item.channel,
         notification: JSON.stringify(item.notification),
         nextAttemptAt: notBefore,
         createdAt: now,
-        ...(item.incidentId !== undefined ? { incidentId: item.incidentId } : {}),
+        ...(incidentId !== undefined ? { incidentId } : {}),
       };
     });
     const added = this.repo.insert(records);
@@ -370,13 +371,11 @@ export class Outbox {
     });
     // A channel that ignores the signal cannot hold its slot: the abort settles the race.
     const result = Promise.race([
-      channel
-        .send(notification, abort.signal)
-        .catch((err: unknown): SendResult => ({
-          ok: false,
-          retriable: true,
-          error: `channel threw: ${reasonText(err)}`,
-        })),
+      channel.send(notification, abort.signal).catch((err: unknown): SendResult => ({
+        ok: false,
+        retriable: true,
+        error: `channel threw: ${reasonText(err)}`,
+      })),
       aborted,
     ]);
     const done = result

@@ -6,7 +6,8 @@ import { once } from "node:events";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
-export type ReceiverMode = "up" | "failing";
+/** up: 200; failing: 503 (retriable); rejecting: 400 (the message's fault, not retriable). */
+export type ReceiverMode = "up" | "failing" | "rejecting";
 
 export class KeyedReceiver {
   /** Requests per key that the receiver answered 2xx (a key counts once per request). */
@@ -21,6 +22,7 @@ export class KeyedReceiver {
   /** Time to hold each request before answering (a slow receiver). */
   delayMs = 0;
   private server: http.Server | undefined;
+  private readonly delayed = new Set<NodeJS.Timeout>();
   private port = 0;
 
   static async start(): Promise<KeyedReceiver> {
@@ -58,6 +60,10 @@ export class KeyedReceiver {
       return;
     }
     this.server = undefined;
+    for (const t of this.delayed) {
+      clearTimeout(t);
+    }
+    this.delayed.clear();
     server.closeAllConnections();
     server.close();
     await once(server, "close");
@@ -74,7 +80,7 @@ export class KeyedReceiver {
     req.on("end", () => {
       const answer = () => {
         this.inFlight--;
-        const status = this.mode === "up" ? 200 : 503;
+        const status = { up: 200, failing: 503, rejecting: 400 }[this.mode];
         this.requests.push({ key, at: Date.now(), status });
         if (status === 200) {
           this.arrivals.set(key, (this.arrivals.get(key) ?? 0) + 1);
@@ -83,10 +89,14 @@ export class KeyedReceiver {
           }
         }
         res.writeHead(status, { "content-type": "text/plain" });
-        res.end(status === 200 ? "ok" : "unavailable");
+        res.end(status === 200 ? "ok" : "no");
       };
       if (this.delayMs > 0) {
-        setTimeout(answer, this.delayMs);
+        const t = setTimeout(() => {
+          this.delayed.delete(t);
+          answer();
+        }, this.delayMs);
+        this.delayed.add(t);
       } else {
         answer();
       }
