@@ -16,6 +16,8 @@ export class KeyedReceiver {
   readonly processed: string[] = [];
   /** Every request: key, when, and what was answered. */
   readonly requests: { key: string; at: number; status: number }[] = [];
+  /** Keys of the requests received, in order, counted when the body is in (before any delay). */
+  readonly received: string[] = [];
   /** Requests received whose answer has not been written yet. */
   inFlight = 0;
   mode: ReceiverMode = "up";
@@ -78,6 +80,7 @@ export class KeyedReceiver {
     this.inFlight++;
     req.resume();
     req.on("end", () => {
+      this.received.push(key);
       const answer = () => {
         this.inFlight--;
         const status = { up: 200, failing: 503, rejecting: 400 }[this.mode];
