@@ -610,13 +610,27 @@ function toHistory(
     attempts,
     createdAt: r.createdAt,
   };
-  if (r.incidentId !== undefined) out.incidentId = r.incidentId;
-  if (receipt) out.receipt = receipt;
-  if (r.lastError !== undefined) out.lastError = r.lastError;
-  if (r.state === "pending") out.nextAttemptAt = r.nextAttemptAt;
-  if (r.finishedAt !== undefined) out.finishedAt = r.finishedAt;
-  if (r.fallbackOf !== undefined) out.fallbackOf = r.fallbackOf;
-  if (r.fallbackKey !== undefined) out.fallbackKey = r.fallbackKey;
+  if (r.incidentId !== undefined) {
+    out.incidentId = r.incidentId;
+  }
+  if (receipt) {
+    out.receipt = receipt;
+  }
+  if (r.lastError !== undefined) {
+    out.lastError = r.lastError;
+  }
+  if (r.state === "pending") {
+    out.nextAttemptAt = r.nextAttemptAt;
+  }
+  if (r.finishedAt !== undefined) {
+    out.finishedAt = r.finishedAt;
+  }
+  if (r.fallbackOf !== undefined) {
+    out.fallbackOf = r.fallbackOf;
+  }
+  if (r.fallbackKey !== undefined) {
+    out.fallbackKey = r.fallbackKey;
+  }
   return out;
 }
 
