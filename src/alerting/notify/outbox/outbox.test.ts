@@ -302,6 +302,16 @@ describe("Outbox storage", () => {
     ["an empty key", { channel: "hook", notification: testNotification("") }],
     ["a key too long", { channel: "hook", notification: testNotification("k".repeat(513)) }],
     ["no channel", { channel: "", notification: testNotification("k") }],
+    [
+      "a notification over 1 MiB",
+      {
+        channel: "hook",
+        notification: {
+          ...testNotification("big"),
+          payload: { ...testNotification("big").payload, receiver: "x".repeat(1 << 20) },
+        },
+      },
+    ],
   ])("refuses %s, storing nothing", (_what, item) => {
     const db = database();
     const o = outbox(db, new ManualClock(T0), { channels: [] });

@@ -81,6 +81,8 @@ export type DeliveryHistory = {
 };
 
 const MAX_KEY_LENGTH = 512;
+/** A stored message larger than this is a bug upstream (payloads are truncated by max_alerts). */
+const MAX_NOTIFICATION_BYTES = 1 << 20;
 const PRUNE_EVERY_MS = 3600_000;
 
 type ChannelRuntime = { breaker: CircuitBreaker; bucket?: TokenBucket };
@@ -191,10 +193,16 @@ export class Outbox {
         throw OutboxErrors.invalidItem(`outbox item ${i} (${key}): notBefore must be a time in ms`);
       }
       const incidentId = item.incidentId ?? item.notification.incident?.id;
+      const notification = JSON.stringify(item.notification);
+      if (Buffer.byteLength(notification) > MAX_NOTIFICATION_BYTES) {
+        throw OutboxErrors.invalidItem(
+          `outbox item ${i} (${key}): the notification is larger than ${MAX_NOTIFICATION_BYTES} bytes`,
+        );
+      }
       return {
         key,
         channel: item.channel,
-        notification: JSON.stringify(item.notification),
+        notification,
         nextAttemptAt: notBefore,
         createdAt: now,
         ...(incidentId !== undefined ? { incidentId } : {}),
