@@ -3,6 +3,7 @@
 // is independent — no queue or lock is shared between receivers — so callers start one per
 // receiver and a receiver that hangs or fails delays nobody else.
 import { systemClock, type Clock } from "../../clock.js";
+import { backoffDelay } from "./backoff.js";
 import type { WebhookPayload } from "./payload.js";
 import type { NotifyResult } from "./webhook.js";
 
@@ -33,10 +34,6 @@ export type DeliveryResult = {
   /** Why the delivery failed: the last attempt's error, or the deadline/cancel. Never holds a secret. */
   error?: string;
 };
-
-/** cenkalti/backoff defaults, which Alertmanager's RetryStage uses. */
-const MULTIPLIER = 1.5;
-const RANDOMIZATION = 0.5;
 
 /**
  * Sends `payload` through `notifier` until it is delivered, a non-retriable error, the deadline or
@@ -79,7 +76,6 @@ export async function deliver(
   let attempts = 0;
   let last: NotifyResult | undefined;
   let lastLogged: string | undefined;
-  let interval = initial;
   try {
     while (!stop.signal.aborted) {
       const startedAt = clock.now();
@@ -110,9 +106,8 @@ export async function deliver(
         options.logger?.warn({ attempts, err: result.error }, "Notify attempt failed, will retry later");
         lastLogged = result.error;
       }
-      const wait = interval * (1 - RANDOMIZATION + 2 * RANDOMIZATION * random());
-      interval = Math.min(interval * MULTIPLIER, max);
-      await sleep(clock, Math.max(0, startedAt + Math.min(wait, max) - clock.now()), stop.signal);
+      const wait = backoffDelay(attempts, { initialMs: initial, maxMs: max, random });
+      await sleep(clock, Math.max(0, startedAt + wait - clock.now()), stop.signal);
     }
     return failure(
       attempts,

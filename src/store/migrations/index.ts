@@ -213,4 +213,55 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 9,
+    name: "notification_outbox",
+    // P10's durable outbox: a notification is written here in the same transaction as the incident
+    // change that caused it, so neither exists without the other, and a worker delivers it at least
+    // once. key is the idempotency key sent with every attempt (enqueuing it again is a no-op);
+    // next_attempt_at is stored, not derived, so a restart resumes each row's backoff where it was.
+    // fallback_key links a row given up on to the row that carries it on the fallback channel.
+    // Attempts and receipts are kept per key for the incident timeline.
+    sql: `
+      CREATE TABLE notification_outbox (
+        key TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        incident_id TEXT,
+        notification TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed', 'fell_back')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL,
+        last_attempt_at INTEGER,
+        last_error TEXT,
+        fallback_of TEXT,
+        fallback_key TEXT,
+        created_at INTEGER NOT NULL,
+        finished_at INTEGER
+      );
+      CREATE INDEX notification_outbox_due ON notification_outbox (state, next_attempt_at);
+      CREATE INDEX notification_outbox_incident ON notification_outbox (incident_id);
+      CREATE TABLE notification_attempts (
+        key TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        incident_id TEXT,
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('delivered', 'retry', 'failed')),
+        status INTEGER,
+        error TEXT,
+        PRIMARY KEY (key, attempt)
+      );
+      CREATE INDEX notification_attempts_incident ON notification_attempts (incident_id);
+      CREATE TABLE notification_receipts (
+        key TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        type TEXT NOT NULL,
+        incident_id TEXT,
+        detail TEXT NOT NULL,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX notification_receipts_incident ON notification_receipts (incident_id);
+    `,
+  },
 ];
