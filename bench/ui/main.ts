@@ -32,9 +32,13 @@ import { watcherScript, shownValuesScript, type ConditionName } from "./watch.js
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const EXAMPLES = path.join(ROOT, "examples");
 const SHOTS = path.join(ROOT, "docs", "screenshots");
-/** The explorers' range and step, the same on both sides (1,441 points a series). */
+/**
+ * The explorers' range and step, the same on both sides (721 points a series): 2 m is the finest
+ * step lineops's Explore keeps over a day at this width (it raises a finer one to one point per
+ * pixel, and the bench refuses a raised step: both sides must draw the same points).
+ */
 const EXPLORER_RANGE = "1d";
-const EXPLORER_STEP_S = 60;
+const EXPLORER_STEP_S = 120;
 const GOALS = { overviewInteractiveMs: 300, dashboard30PanelsMs: 1000, scrapeToScreenP99Ms: 250 };
 const PLAN = { overviewInteractiveMs: 500, scrapeToScreenP99Ms: 1000 };
 
@@ -262,11 +266,19 @@ async function timeLoads(
   context: BrowserContext,
   args: Args,
   what: { path: string; condition: ConditionName; panels?: number; shot: string },
-): Promise<{ times: number[]; stages: Record<string, number | null> }> {
+): Promise<{ times: number[]; stages: Record<string, number | null>; steps: string[] }> {
   const times: number[] = [];
   const stages: Record<string, number>[] = [];
+  const steps = new Set<string>();
   for (let i = 0; i <= args.reps; i++) {
     const page = await context.newPage();
+    // The steps the page asked for (GET or POST form), to state what "drawn" covered.
+    page.on("request", (r) => {
+      if (r.url().includes("/api/v1/query_range")) {
+        const form = new URLSearchParams(r.postData() ?? new URL(r.url()).search);
+        steps.add(form.get("step") ?? "?");
+      }
+    });
     try {
       await page.addInitScript(watcherScript(what.condition, { panels: what.panels ?? 0 }));
       await page.goto(what.path, { waitUntil: "commit" });
@@ -285,7 +297,7 @@ async function timeLoads(
       await page.close();
     }
   }
-  return { times, stages: medianStages(stages) };
+  return { times, stages: medianStages(stages), steps: [...steps] };
 }
 
 type Explorer = {
@@ -295,6 +307,9 @@ type Explorer = {
   /** The expression editor: CodeMirror in lineops, a textarea in Prometheus's classic page. */
   editor: string;
   button: string;
+  /** What the page says about the query it ran (step, series, its own load time). */
+  meta: string;
+  lastMeta?: string;
 };
 
 /** Query typed into the editor, then Run query / Execute clicked → the chart drawn. */
@@ -316,7 +331,15 @@ async function timeExplorerOnce(x: Explorer, args: Args, shot: boolean): Promise
     await page.evaluate("document.activeElement && document.activeElement.blur()");
     await page.locator(x.button).first().click({ timeout: 30_000 });
     const t = await waitDone(page, `${x.name}'s explorer chart`);
+    const meta = ((await page.locator(x.meta).first().textContent()) ?? "").replace(/\s+/g, " ").trim();
+    if (x.name === "lineops" && /raised/.test(meta)) {
+      throw new Error(
+        `lineops's Explore raised the step, the two sides would draw different points: ${meta}`,
+      );
+    }
+    x.lastMeta = meta;
     if (shot) {
+      await page.keyboard.press("Escape"); // an autocomplete list left open is not part of the shot
       await shoot(page, args, `explore-${x.name}`);
     }
     return t;
@@ -373,7 +396,8 @@ async function run(args: Args): Promise<void> {
   const started = performance.now();
   const work = mkdtempSync(path.join(os.tmpdir(), "lineops-bench-ui-"));
   if (!args.keep) {
-    onExitCleanup(() => rmSync(work, { recursive: true, force: true }));
+    // Retried: after Ctrl-C the children are SIGKILLed a moment before and may still be writing.
+    onExitCleanup(() => rmSync(work, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
   }
   const stops: (() => Promise<unknown>)[] = [];
   try {
@@ -446,27 +470,27 @@ async function run(args: Args): Promise<void> {
       baseURL: prom.url,
       viewport: { width: 1280, height: 800 },
     });
-    const explorer = await timeExplorers(
-      [
-        {
-          name: "lineops",
-          context,
-          url: `/explore?range=${EXPLORER_RANGE}&step=${EXPLORER_STEP_S}s`,
-          editor: ".cm-content",
-          button: "form.query-form button[type=submit]",
-        },
-        {
-          name: "prometheus",
-          context: promContext,
-          // Debian's Prometheus has no React UI (its no-ui page says why); its graph page is the
-          // classic one it carries (/classic/graph), with the same g0.* URL options.
-          url: `/classic/graph?g0.expr=&g0.tab=0&g0.range_input=${EXPLORER_RANGE}&g0.step_input=${EXPLORER_STEP_S}`,
-          editor: "textarea.expression_input",
-          button: "input.execute_btn",
-        },
-      ],
-      args,
-    );
+    const explorers: Explorer[] = [
+      {
+        name: "lineops",
+        context,
+        url: `/explore?range=${EXPLORER_RANGE}&step=${EXPLORER_STEP_S}s`,
+        editor: ".cm-content",
+        button: "form.query-form button[type=submit]",
+        meta: ".result-meta",
+      },
+      {
+        name: "prometheus",
+        context: promContext,
+        // Debian's Prometheus has no React UI (its no-ui page says why); its graph page is the
+        // classic one it carries (/classic/graph), with the same g0.* URL options.
+        url: `/classic/graph?g0.expr=&g0.tab=0&g0.range_input=${EXPLORER_RANGE}&g0.step_input=${EXPLORER_STEP_S}`,
+        editor: "textarea.expression_input",
+        button: "input.execute_btn",
+        meta: ".eval_stats",
+      },
+    ];
+    const explorer = await timeExplorers(explorers, args);
     log(
       `  lineops median ${ms(quantile(explorer.lineops!, 0.5))} ms, Prometheus ${ms(quantile(explorer.prometheus!, 0.5))} ms`,
     );
@@ -522,6 +546,8 @@ async function run(args: Args): Promise<void> {
         explorerQuery: EXPLORER_QUERY,
         explorerRange: EXPLORER_RANGE,
         explorerStepS: EXPLORER_STEP_S,
+        explorerPagesSaid: Object.fromEntries(explorers.map((x) => [x.name, x.lastMeta ?? ""])),
+        dashboardRangeQuerySteps: dashboardRuns.steps,
         totalS: Math.round((performance.now() - started) / 100) / 10,
       },
     };
