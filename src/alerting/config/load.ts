@@ -143,49 +143,49 @@ export function resolveAlertingConfig(c: AlertingConfigInput): AlertingConfig {
   /** Every HTTP notifier without an http_config of its own takes the global one, as in Alertmanager. */
   const withHttp = <T extends { http_config?: unknown }>(x: T): T =>
     x.http_config === undefined && globalHttp !== undefined ? { ...x, http_config: globalHttp } : x;
-  const receivers = c.receivers.map(
-    (r): ReceiverConfig => ({
-      name: r.name,
-      webhook_configs: r.webhook_configs.map(withHttp),
-      slack_configs: r.slack_configs.map((s) =>
-        withHttp(
-          s.api_url === undefined && s.api_url_file === undefined
-            ? {
-                ...s,
-                ...(g.slack_api_url !== undefined ? { api_url: g.slack_api_url } : {}),
-                ...(g.slack_api_url_file !== undefined ? { api_url_file: g.slack_api_url_file } : {}),
-              }
-            : s,
-        ),
+  const receivers = c.receivers.map((r): ReceiverConfig => ({
+    name: r.name,
+    webhook_configs: r.webhook_configs.map(withHttp),
+    slack_configs: r.slack_configs.map((s) =>
+      withHttp(
+        s.api_url === undefined && s.api_url_file === undefined
+          ? {
+              ...s,
+              ...(g.slack_api_url !== undefined ? { api_url: g.slack_api_url } : {}),
+              ...(g.slack_api_url_file !== undefined ? { api_url_file: g.slack_api_url_file } : {}),
+            }
+          : s,
       ),
-      // Each field falls back to its global on its own, as Alertmanager fills them in.
-      email_configs: r.email_configs.map((e) => {
-        const ownPassword = e.auth_password !== undefined || e.auth_password_file !== undefined;
-        return {
-          ...e,
-          smarthost: e.smarthost ?? g.smtp_smarthost,
-          from: e.from ?? g.smtp_from,
-          hello: e.hello ?? g.smtp_hello,
-          require_tls: e.require_tls ?? g.smtp_require_tls,
-          ...(e.auth_username === undefined && g.smtp_auth_username !== undefined
-            ? { auth_username: g.smtp_auth_username }
-            : {}),
-          ...(e.auth_identity === undefined && g.smtp_auth_identity !== undefined
-            ? { auth_identity: g.smtp_auth_identity }
-            : {}),
-          ...(!ownPassword && g.smtp_auth_password !== undefined ? { auth_password: g.smtp_auth_password } : {}),
-          ...(!ownPassword && g.smtp_auth_password_file !== undefined
-            ? { auth_password_file: g.smtp_auth_password_file }
-            : {}),
-        };
-      }),
-      pagerduty_configs: r.pagerduty_configs.map((p) =>
-        withHttp(p.url === undefined && g.pagerduty_url !== undefined ? { ...p, url: g.pagerduty_url } : p),
-      ),
-      mqtt_configs: r.mqtt_configs,
-      sms_configs: r.sms_configs.map(withHttp),
+    ),
+    // Each field falls back to its global on its own, as Alertmanager fills them in.
+    email_configs: r.email_configs.map((e) => {
+      const ownPassword = e.auth_password !== undefined || e.auth_password_file !== undefined;
+      return {
+        ...e,
+        smarthost: e.smarthost ?? g.smtp_smarthost,
+        from: e.from ?? g.smtp_from,
+        hello: e.hello ?? g.smtp_hello,
+        require_tls: e.require_tls ?? g.smtp_require_tls,
+        ...(e.auth_username === undefined && g.smtp_auth_username !== undefined
+          ? { auth_username: g.smtp_auth_username }
+          : {}),
+        ...(e.auth_identity === undefined && g.smtp_auth_identity !== undefined
+          ? { auth_identity: g.smtp_auth_identity }
+          : {}),
+        ...(!ownPassword && g.smtp_auth_password !== undefined
+          ? { auth_password: g.smtp_auth_password }
+          : {}),
+        ...(!ownPassword && g.smtp_auth_password_file !== undefined
+          ? { auth_password_file: g.smtp_auth_password_file }
+          : {}),
+      };
     }),
-  );
+    pagerduty_configs: r.pagerduty_configs.map((p) =>
+      withHttp(p.url === undefined && g.pagerduty_url !== undefined ? { ...p, url: g.pagerduty_url } : p),
+    ),
+    mqtt_configs: r.mqtt_configs,
+    sms_configs: r.sms_configs.map(withHttp),
+  }));
   const warnings: string[] = [];
   routeTreeOf({ route: c.route }).walk((r) => {
     if (r.opts.repeatIntervalMs < r.opts.groupIntervalMs) {

@@ -43,7 +43,10 @@ export function channelName(receiver: string, type: ChannelType, index: number):
 /** Every endpoint of a receiver, in the file's order by type. */
 export function receiverChannelConfigs(r: ReceiverConfig): { name: string; channel: ChannelConfig }[] {
   const out: { name: string; channel: ChannelConfig }[] = [];
-  const add = <T extends ChannelConfig["type"]>(type: T, list: Extract<ChannelConfig, { type: T }>["config"][]) =>
+  const add = <T extends ChannelConfig["type"]>(
+    type: T,
+    list: Extract<ChannelConfig, { type: T }>["config"][],
+  ) =>
     list.forEach((config, i) =>
       out.push({ name: channelName(r.name, type, i), channel: { type, config } as ChannelConfig }),
     );
@@ -80,7 +83,10 @@ export function createChannel(name: string, c: ChannelConfig, deps: ChannelDeps 
 }
 
 /** Every channel of every receiver, by channel name. Close them all when the config is replaced. */
-export function createChannels(config: Pick<AlertingConfig, "receivers">, deps: ChannelDeps = {}): Map<string, Channel> {
+export function createChannels(
+  config: Pick<AlertingConfig, "receivers">,
+  deps: ChannelDeps = {},
+): Map<string, Channel> {
   const out = new Map<string, Channel>();
   for (const r of config.receivers) {
     for (const { name, channel } of receiverChannelConfigs(r)) {
@@ -182,7 +188,12 @@ function mqttConfigOf(m: MqttYaml): MqttConfig {
     sendResolved: m.send_resolved,
     timeoutMs: m.timeout,
     ...(m.tls_config
-      ? { tlsConfig: { ...opt("caFile", m.tls_config.ca_file), insecureSkipVerify: m.tls_config.insecure_skip_verify } }
+      ? {
+          tlsConfig: {
+            ...opt("caFile", m.tls_config.ca_file),
+            insecureSkipVerify: m.tls_config.insecure_skip_verify,
+          },
+        }
       : {}),
   };
 }
@@ -241,4 +252,3 @@ export function httpClientConfigOf(h: HttpConfig): HttpClientConfig {
     followRedirects: h.follow_redirects,
   };
 }
-

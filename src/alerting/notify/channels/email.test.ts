@@ -78,14 +78,22 @@ const config = (port: number, over: Partial<EmailConfig> = {}): EmailConfig => (
 describe("email channel", () => {
   it("sends text and HTML parts over STARTTLS with AUTH; the receipt is the server's 250", async () => {
     smtp = await startSmtp({ key: readFileSync(cert.keyFile), cert: readFileSync(cert.certFile) });
-    const ch = new EmailChannel("oncall/email/0", config(smtp.port, { requireTls: true, tlsConfig: { caFile: cert.certFile } }));
+    const ch = new EmailChannel(
+      "oncall/email/0",
+      config(smtp.port, { requireTls: true, tlsConfig: { caFile: cert.certFile } }),
+    );
     const n = notification({ incident, key: "inc-42/trigger/1" });
     const res = await ch.send(n);
     await ch.close();
     expect(res).toMatchObject({ ok: true, receipt: { type: "email", key: "inc-42/trigger/1" } });
     expect(res.ok && res.receipt.detail).toMatch(/^SMTP 250 .*Message queued as 4711/);
     const mail = smtp.mails[0];
-    expect(mail).toMatchObject({ from: "lineops@plant.test", to: ["oncall@plant.test"], user: "lineops", secure: true });
+    expect(mail).toMatchObject({
+      from: "lineops@plant.test",
+      to: ["oncall@plant.test"],
+      user: "lineops",
+      secure: true,
+    });
     const raw = mail?.raw ?? "";
     expect(raw).toMatch(/Content-Type: multipart\/alternative/);
     expect(raw).toMatch(/Content-Type: text\/plain/);
@@ -108,11 +116,17 @@ describe("email channel", () => {
 
   it("a rejected recipient (550) is final, a greylisting 451 retriable, a wrong password final and never shown", async () => {
     smtp = await startSmtp({ disabledCommands: ["STARTTLS"] });
-    const rejected = await new EmailChannel("e", config(smtp.port, { to: "nobody@plant.test" })).send(notification());
+    const rejected = await new EmailChannel("e", config(smtp.port, { to: "nobody@plant.test" })).send(
+      notification(),
+    );
     expect(rejected).toMatchObject({ ok: false, retriable: false, status: 550 });
-    const busy = await new EmailChannel("e", config(smtp.port, { to: "busy@plant.test" })).send(notification());
+    const busy = await new EmailChannel("e", config(smtp.port, { to: "busy@plant.test" })).send(
+      notification(),
+    );
     expect(busy).toMatchObject({ ok: false, retriable: true, status: 451 });
-    const denied = await new EmailChannel("e", config(smtp.port, { authPassword: "wrong-pa55" })).send(notification());
+    const denied = await new EmailChannel("e", config(smtp.port, { authPassword: "wrong-pa55" })).send(
+      notification(),
+    );
     expect(denied).toMatchObject({ ok: false, retriable: false, status: 535 });
     expect(JSON.stringify(denied)).not.toContain("wrong-pa55");
     expect(smtp.mails).toHaveLength(0);
@@ -123,7 +137,10 @@ describe("email channel", () => {
     const port = smtp.port;
     await smtp.close();
     smtp = undefined;
-    expect(await new EmailChannel("e", config(port)).send(notification())).toMatchObject({ ok: false, retriable: true });
+    expect(await new EmailChannel("e", config(port)).send(notification())).toMatchObject({
+      ok: false,
+      retriable: true,
+    });
   });
 
   it("refuses a smarthost without a port at construction", () => {
@@ -142,7 +159,9 @@ function decodeSubject(header: string): string {
       enc.toUpperCase() === "B"
         ? Buffer.from(text, "base64").toString("utf8")
         : Buffer.from(
-            text.replace(/_/g, " ").replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+            text
+              .replace(/_/g, " ")
+              .replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
             "latin1",
           ).toString("utf8"),
     );
@@ -150,5 +169,7 @@ function decodeSubject(header: string): string {
 
 /** Quoted-printable soft line breaks and =XX escapes undone, enough to find a URL in the body. */
 function unfoldQp(raw: string): string {
-  return raw.replace(/=\r\n/g, "").replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+  return raw
+    .replace(/=\r\n/g, "")
+    .replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
 }

@@ -58,9 +58,17 @@ export function emailMessage(n: Notification): EmailMessage {
 }
 
 const esc = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c);
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
+  );
 
-const COLORS: Record<string, string> = { critical: "#8b0000", high: "#c62828", medium: "#ef6c00", low: "#f9a825" };
+const COLORS: Record<string, string> = {
+  critical: "#8b0000",
+  high: "#c62828",
+  medium: "#ef6c00",
+  low: "#f9a825",
+};
 
 function emailHtml(f: NotificationFacts): string {
   const color = f.event === "resolve" ? "#2e7d32" : (COLORS[f.priority] ?? "#555");
@@ -72,7 +80,10 @@ function emailHtml(f: NotificationFacts): string {
     ...(f.station !== undefined ? [["Station", f.station]] : []),
     ...(f.rootCause ? [["Probable root cause", `${f.rootCause.service}: ${f.rootCause.reason}`]] : []),
   ]
-    .map(([k, v]) => `<tr><th align="left" style="padding:2px 12px 2px 0">${esc(k ?? "")}</th><td>${esc(v ?? "")}</td></tr>`)
+    .map(
+      ([k, v]) =>
+        `<tr><th align="left" style="padding:2px 12px 2px 0">${esc(k ?? "")}</th><td>${esc(v ?? "")}</td></tr>`,
+    )
     .join("");
   const shown = f.alerts.slice(0, 50);
   const alerts = shown
@@ -114,7 +125,9 @@ export class EmailChannel implements Channel {
   ) {
     ({ host: this.host, port: this.port } = parseSmarthost(config.smarthost));
     if (config.authPassword !== undefined && config.authPasswordFile !== undefined) {
-      throw new HttpConfigError("email: at most one of auth_password and auth_password_file must be configured");
+      throw new HttpConfigError(
+        "email: at most one of auth_password and auth_password_file must be configured",
+      );
     }
     if (config.to.trim() === "" || config.from.trim() === "") {
       throw new HttpConfigError("email: to and from must be set");
@@ -137,7 +150,8 @@ export class EmailChannel implements Channel {
     } catch (err) {
       return failed((err as Error).message, true);
     }
-    const timeout = this.config.timeoutMs && this.config.timeoutMs > 0 ? this.config.timeoutMs : DEFAULT_TIMEOUT_MS;
+    const timeout =
+      this.config.timeoutMs && this.config.timeoutMs > 0 ? this.config.timeoutMs : DEFAULT_TIMEOUT_MS;
     const requireTls = this.config.requireTls ?? true;
     const implicitTls = this.port === 465;
     const options: SMTPTransport.Options = {
@@ -154,7 +168,9 @@ export class EmailChannel implements Channel {
       tls: {
         rejectUnauthorized: this.config.tlsConfig?.insecureSkipVerify !== true,
         ...(ca !== undefined ? { ca } : {}),
-        ...(this.config.tlsConfig?.serverName !== undefined ? { servername: this.config.tlsConfig.serverName } : {}),
+        ...(this.config.tlsConfig?.serverName !== undefined
+          ? { servername: this.config.tlsConfig.serverName }
+          : {}),
       },
       ...(this.config.authUsername !== undefined
         ? { auth: { user: this.config.authUsername, pass: password ?? "" } }
@@ -198,7 +214,8 @@ function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T
   }
   signal.throwIfAborted();
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    const onAbort = () =>
+      reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
     signal.addEventListener("abort", onAbort, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
   });
@@ -210,9 +227,16 @@ type SmtpError = Error & { code?: string; responseCode?: number; response?: stri
  * 5xx replies are permanent (a rejected recipient, failed AUTH): resending cannot help. 4xx replies
  * (greylisting, mailbox busy) and network failures are transient.
  */
-function smtpFailure(err: unknown, signal: AbortSignal | undefined, secrets: (string | undefined)[]): SendResult {
+function smtpFailure(
+  err: unknown,
+  signal: AbortSignal | undefined,
+  secrets: (string | undefined)[],
+): SendResult {
   if (signal?.aborted) {
-    return failed(`delivery canceled: ${String(signal.reason instanceof Error ? signal.reason.message : signal.reason)}`, true);
+    return failed(
+      `delivery canceled: ${String(signal.reason instanceof Error ? signal.reason.message : signal.reason)}`,
+      true,
+    );
   }
   const e = err as SmtpError;
   const code = e.responseCode;

@@ -69,7 +69,9 @@ async function subscribe(url: string, topic: string) {
       topic: t,
       body: payload.toString(),
       retain: packet.retain,
-      ...(packet.properties?.messageExpiryInterval !== undefined ? { expiry: packet.properties.messageExpiryInterval } : {}),
+      ...(packet.properties?.messageExpiryInterval !== undefined
+        ? { expiry: packet.properties.messageExpiryInterval }
+        : {}),
     });
   });
   await client.subscribeAsync(topic, { qos: 1 });
@@ -154,9 +156,13 @@ describe("mqtt channel (real Mosquitto)", () => {
     });
 
     // The high one resolves: the station drops to medium; then the last resolves: a retained clear.
-    await channel.send(atS3({ incident: { ...incident, status: "resolved" }, event: "resolve", key: "inc-42/resolve" }));
+    await channel.send(
+      atS3({ incident: { ...incident, status: "resolved" }, event: "resolve", key: "inc-42/resolve" }),
+    );
     expect((await retainedState(broker.url, "lineops/andon/l1/s3/state")).priority).toBe("medium");
-    await channel.send(atS3({ incident: { ...medium, status: "resolved" }, event: "resolve", key: "inc-43/resolve" }));
+    await channel.send(
+      atS3({ incident: { ...medium, status: "resolved" }, event: "resolve", key: "inc-43/resolve" }),
+    );
     expect(await retainedState(broker.url, "lineops/andon/l1/s3/state")).toMatchObject({
       priority: "none",
       level: 0,
@@ -168,7 +174,9 @@ describe("mqtt channel (real Mosquitto)", () => {
     broker = await startBroker();
     channel = new MqttChannel("a", { url: broker.url, topicPrefix: "plant/andon" });
     await channel.send(atS3({ incident }));
-    await channel.send(atS3({ incident: { ...incident, status: "acknowledged" }, event: "acknowledge", key: "ack" }));
+    await channel.send(
+      atS3({ incident: { ...incident, status: "acknowledged" }, event: "acknowledge", key: "ack" }),
+    );
     expect(await retainedState(broker.url, "plant/andon/l1/s3/state")).toMatchObject({
       priority: "high",
       acknowledged: true,

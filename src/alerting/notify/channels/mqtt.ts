@@ -66,11 +66,17 @@ type Active = { priority: AlarmPriority; acknowledged: boolean };
 
 /** MQTT topic segments must not contain the separators or wildcards. */
 export function topicSegment(s: string): string {
-  const clean = s.replace(/[/#+\u0000]/g, "_");
+  // NUL is forbidden in MQTT strings too; split/join avoids a control character in a regex.
+  const clean = s.replace(/[/#+]/g, "_").split(String.fromCharCode(0)).join("_");
   return clean === "" ? "_" : clean;
 }
 
-export function stationTopic(prefix: string, line: string, station: string | null, leaf: "state" | "events"): string {
+export function stationTopic(
+  prefix: string,
+  line: string,
+  station: string | null,
+  leaf: "state" | "events",
+): string {
   return [prefix, topicSegment(line), ...(station === null ? [] : [topicSegment(station)]), leaf].join("/");
 }
 
@@ -95,7 +101,9 @@ export class MqttChannel implements Channel {
       throw new HttpConfigError("mqtt: url is not a valid absolute URL");
     }
     if (!["mqtt:", "mqtts:", "tcp:", "ssl:", "ws:", "wss:"].includes(url.protocol)) {
-      throw new HttpConfigError(`mqtt: url must use mqtt, mqtts, ws or wss, not ${url.protocol.replace(/:$/, "")}`);
+      throw new HttpConfigError(
+        `mqtt: url must use mqtt, mqtts, ws or wss, not ${url.protocol.replace(/:$/, "")}`,
+      );
     }
     if (config.password !== undefined && config.passwordFile !== undefined) {
       throw new HttpConfigError("mqtt: at most one of password and password_file must be configured");
@@ -141,7 +149,11 @@ export class MqttChannel implements Channel {
         ...(f.ackUrl ? { ackUrl: f.ackUrl } : {}),
         at,
       };
-      publishes.push({ topic: stationTopic(this.prefix, line, station, "events"), body: JSON.stringify(event), retain: false });
+      publishes.push({
+        topic: stationTopic(this.prefix, line, station, "events"),
+        body: JSON.stringify(event),
+        retain: false,
+      });
       const stateTopic = stationTopic(this.prefix, line, station, "state");
       const next = new Map(this.stations.get(stateTopic) ?? []);
       if (resolved) {
@@ -181,18 +193,18 @@ export class MqttChannel implements Channel {
     } catch (err) {
       return failed(this.scrubbed(`publish: ${(err as Error).message}`), true);
     }
-    return delivered(
-      this,
-      n.key,
-      `MQTT PUBACK ${publishes.map((p) => p.topic).join(", ")}`,
-      this.now(),
-    );
+    return delivered(this, n.key, `MQTT PUBACK ${publishes.map((p) => p.topic).join(", ")}`, this.now());
   }
 
   /** The active-priority state this channel last published for a station (tests, status pages). */
   stateOf(line: string, station: string | null): StationState {
     const topic = stationTopic(this.prefix, line, station, "state");
-    return stationState(line, station, this.stations.get(topic) ?? new Map(), new Date(this.now()).toISOString());
+    return stationState(
+      line,
+      station,
+      this.stations.get(topic) ?? new Map(),
+      new Date(this.now()).toISOString(),
+    );
   }
 
   async close(): Promise<void> {
@@ -217,7 +229,9 @@ export class MqttChannel implements Channel {
       const options: IClientOptions = {
         protocolVersion: 5,
         clean: true,
-        clientId: this.config.clientId ?? `lineops-${this.name.replace(/[^A-Za-z0-9]/g, "").slice(0, 20)}-${process.pid}`,
+        clientId:
+          this.config.clientId ??
+          `lineops-${this.name.replace(/[^A-Za-z0-9]/g, "").slice(0, 20)}-${process.pid}`,
         connectTimeout: this.timeoutMs,
         reconnectPeriod: 1000,
         // A message published while offline is not queued: the attempt fails and the outbox decides.
@@ -248,7 +262,12 @@ export class MqttChannel implements Channel {
   private withDeadline<T>(p: Promise<T>, signal: AbortSignal | undefined, what = "no PUBACK"): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${what} within ${this.timeoutMs}ms`)), this.timeoutMs);
-      const onAbort = () => reject(new Error(`delivery canceled: ${String(signal?.reason instanceof Error ? signal.reason.message : signal?.reason)}`));
+      const onAbort = () =>
+        reject(
+          new Error(
+            `delivery canceled: ${String(signal?.reason instanceof Error ? signal.reason.message : signal?.reason)}`,
+          ),
+        );
       signal?.addEventListener("abort", onAbort, { once: true });
       p.then(resolve, reject).finally(() => {
         clearTimeout(timer);
@@ -267,11 +286,18 @@ function stationsOf(n: Notification, station: string | undefined): (string | nul
   if (station !== undefined) {
     return [station];
   }
-  const labelled = [...new Set(n.payload.alerts.map((a) => a.labels.station).filter((s): s is string => !!s))];
+  const labelled = [
+    ...new Set(n.payload.alerts.map((a) => a.labels.station).filter((s): s is string => !!s)),
+  ];
   return labelled.length > 0 ? labelled.sort() : [null];
 }
 
-function stationState(line: string, station: string | null, active: Map<string, Active>, at: string): StationState {
+function stationState(
+  line: string,
+  station: string | null,
+  active: Map<string, Active>,
+  at: string,
+): StationState {
   let top: AlarmPriority | undefined;
   for (const a of active.values()) {
     if (top === undefined || priorityRank(a.priority) > priorityRank(top)) {

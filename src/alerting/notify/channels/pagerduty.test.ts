@@ -13,13 +13,19 @@ afterEach(async () => {
 /** PagerDuty's answer to an accepted event. */
 const accepted = (body: string) => {
   const dedup = (JSON.parse(body) as { dedup_key: string }).dedup_key;
-  return { status: 202, body: JSON.stringify({ status: "success", message: "Event processed", dedup_key: dedup }) };
+  return {
+    status: 202,
+    body: JSON.stringify({ status: "success", message: "Event processed", dedup_key: dedup }),
+  };
 };
 
 describe("pagerduty channel", () => {
   it("triggers, acknowledges and resolves one PagerDuty alert with the incident's dedup_key", async () => {
     receiver = await startReceiver((r) => accepted(r.body));
-    const ch = new PagerDutyChannel("oncall/pagerduty/0", { routingKey: ROUTING_KEY, url: `http://127.0.0.1:${receiver.port}/v2/enqueue` });
+    const ch = new PagerDutyChannel("oncall/pagerduty/0", {
+      routingKey: ROUTING_KEY,
+      url: `http://127.0.0.1:${receiver.port}/v2/enqueue`,
+    });
     const results = [];
     for (const event of ["trigger", "acknowledge", "resolve"] as const) {
       results.push(await ch.send(notification({ event, incident, key: `inc-42/${event}` })));
@@ -52,7 +58,11 @@ describe("pagerduty channel", () => {
   it("without an incident the dedup_key is the group's, the same on every retry; summary capped at 1024", async () => {
     receiver = await startReceiver((r) => accepted(r.body));
     const ch = new PagerDutyChannel("p", { routingKey: ROUTING_KEY, url: receiver.url });
-    const n = notification({ alerts: [alert({ alertname: "X", severity: "warning" }, { annotations: { summary: "s".repeat(3000) } })] });
+    const n = notification({
+      alerts: [
+        alert({ alertname: "X", severity: "warning" }, { annotations: { summary: "s".repeat(3000) } }),
+      ],
+    });
     await ch.send(n);
     await ch.send(n);
     await ch.close();
@@ -65,7 +75,10 @@ describe("pagerduty channel", () => {
   });
 
   it("400 (bad event) is final, 429 retriable, and the routing key never appears in an error", async () => {
-    let answer = { status: 400, body: JSON.stringify({ status: "invalid event", errors: [`bad key ${ROUTING_KEY}`] }) };
+    let answer = {
+      status: 400,
+      body: JSON.stringify({ status: "invalid event", errors: [`bad key ${ROUTING_KEY}`] }),
+    };
     receiver = await startReceiver(() => answer);
     const ch = new PagerDutyChannel("p", { routingKey: ROUTING_KEY, url: receiver.url });
     const bad = await ch.send(notification());

@@ -75,7 +75,11 @@ export function pagerDutyDedupKey(n: Notification): string {
   return createHash("sha256").update(n.payload.groupKey).digest("hex");
 }
 
-export function pagerDutyEvent(n: Notification, routingKey: string, config: PagerDutyConfig = {}): PagerDutyEvent {
+export function pagerDutyEvent(
+  n: Notification,
+  routingKey: string,
+  config: PagerDutyConfig = {},
+): PagerDutyEvent {
   const f = renderFacts(n);
   const action = n.event === "acknowledge" ? "acknowledge" : n.event === "resolve" ? "resolve" : "trigger";
   const event: PagerDutyEvent = {
@@ -102,7 +106,11 @@ export function pagerDutyEvent(n: Notification, routingKey: string, config: Page
       severity: config.severity ?? SEVERITY[f.priority] ?? "warning",
       timestamp: n.payload.alerts[0]?.startsAt ?? new Date().toISOString(),
       ...(config.component !== undefined ? { component: config.component } : {}),
-      ...(config.group !== undefined ? { group: config.group } : f.line !== undefined ? { group: f.line } : {}),
+      ...(config.group !== undefined
+        ? { group: config.group }
+        : f.line !== undefined
+          ? { group: f.line }
+          : {}),
       ...(config.class !== undefined ? { class: config.class } : {}),
       custom_details: details(f),
     };
@@ -139,7 +147,9 @@ export class PagerDutyChannel implements Channel {
     private readonly now: () => number = Date.now,
   ) {
     if ((config.routingKey === undefined) === (config.routingKeyFile === undefined)) {
-      throw new HttpConfigError("pagerduty: exactly one of routing_key and routing_key_file must be configured");
+      throw new HttpConfigError(
+        "pagerduty: exactly one of routing_key and routing_key_file must be configured",
+      );
     }
     this.url = parseHttpUrl(config.url ?? PAGERDUTY_EVENTS_URL, "url", (m) => new HttpConfigError(m));
     this.http = new HttpSender(config.httpConfig ?? {}, config.timeoutMs ?? 0, "pagerduty");
@@ -160,7 +170,12 @@ export class PagerDutyChannel implements Channel {
     }
     const event = pagerDutyEvent(n, key, this.config);
     try {
-      const res = await this.http.post(this.url, Buffer.from(JSON.stringify(event)), { contentType: "application/json" }, signal);
+      const res = await this.http.post(
+        this.url,
+        Buffer.from(JSON.stringify(event)),
+        { contentType: "application/json" },
+        signal,
+      );
       if (res.status === 202 || (res.status >= 200 && res.status < 300)) {
         const dedupKey = dedupKeyOf(res.body) ?? event.dedup_key;
         return delivered(this, n.key, `HTTP ${res.status} dedup_key=${dedupKey}`, this.now());

@@ -88,7 +88,11 @@ function highestSeverity(alerts: readonly WebhookAlert[]): string | undefined {
   let best: string | undefined;
   for (const a of alerts) {
     const s = a.labels.severity?.toLowerCase();
-    if (s !== undefined && order.includes(s) && (best === undefined || order.indexOf(s) < order.indexOf(best))) {
+    if (
+      s !== undefined &&
+      order.includes(s) &&
+      (best === undefined || order.indexOf(s) < order.indexOf(best))
+    ) {
       best = s;
     }
   }
@@ -186,7 +190,9 @@ export function plainText(f: NotificationFacts, options: { maxAlerts?: number } 
   }
   const max = options.maxAlerts ?? f.alerts.length;
   for (const a of f.alerts.slice(0, max)) {
-    lines.push(`- ${a.status === "firing" ? "FIRING" : "resolved"} ${a.name}${a.summary ? `: ${a.summary}` : ""}`);
+    lines.push(
+      `- ${a.status === "firing" ? "FIRING" : "resolved"} ${a.name}${a.summary ? `: ${a.summary}` : ""}`,
+    );
   }
   const more = f.alerts.length - Math.min(max, f.alerts.length) + f.truncated;
   if (more > 0) {

@@ -17,8 +17,14 @@ const textOf = (b: SlackBlock | undefined): string => {
 describe("slack channel", () => {
   it("posts a Block Kit message with title, priority, station, summary and the acknowledgement button", async () => {
     receiver = await startReceiver(() => ({ status: 200, body: "ok" }));
-    const ch = new SlackChannel("ops/slack/0", { apiUrl: `${receiver.url}/T000/B000/XXX`, channel: "#line-1" });
-    const n = notification({ incident, alerts: [alert({ alertname: "StationDown", line: "l1", station: "s3" })] });
+    const ch = new SlackChannel("ops/slack/0", {
+      apiUrl: `${receiver.url}/T000/B000/XXX`,
+      channel: "#line-1",
+    });
+    const n = notification({
+      incident,
+      alerts: [alert({ alertname: "StationDown", line: "l1", station: "s3" })],
+    });
     const res = await ch.send(n);
     await ch.close();
     expect(res).toMatchObject({ ok: true, receipt: { type: "slack", detail: "HTTP 200 ok" } });
@@ -31,7 +37,9 @@ describe("slack channel", () => {
     expect(all).toContain("*Priority*\\nhigh");
     expect(all).toContain("*Station*\\ns3");
     expect(all).toContain("plc-gateway");
-    const actions = msg.blocks.find((b) => b.type === "actions") as { elements: { url: string; text: { text: string } }[] };
+    const actions = msg.blocks.find((b) => b.type === "actions") as {
+      elements: { url: string; text: { text: string } }[];
+    };
     expect(actions.elements.map((e) => [e.text.text, e.url])).toEqual([
       ["Acknowledge", incident.ackUrl],
       ["Open incident", incident.url],
@@ -55,7 +63,9 @@ describe("slack channel", () => {
   });
 
   it("escapes Slack's control characters so a label cannot inject a link or mention", () => {
-    const n = notification({ alerts: [alert({ alertname: "X" }, { annotations: { summary: "<!channel> & <http://evil|click>" } })] });
+    const n = notification({
+      alerts: [alert({ alertname: "X" }, { annotations: { summary: "<!channel> & <http://evil|click>" } })],
+    });
     const all = JSON.stringify(slackMessage(n).blocks);
     expect(all).toContain("&lt;!channel&gt; &amp; &lt;http://evil|click&gt;");
     expect(all).not.toContain("<!channel>");
@@ -74,14 +84,21 @@ describe("slack channel", () => {
     receiver = await startReceiver(() => answer);
     const ch = new SlackChannel("s", { apiUrl: `${receiver.url}/T/B/sekrit` });
     const revoked = await ch.send(notification());
-    expect(revoked).toEqual({ ok: false, retriable: false, status: 404, error: "unexpected status code 404: no_service" });
+    expect(revoked).toEqual({
+      ok: false,
+      retriable: false,
+      status: 404,
+      error: "unexpected status code 404: no_service",
+    });
     answer = { status: 503, body: "" };
     expect(await ch.send(notification())).toMatchObject({ ok: false, retriable: true });
     await ch.close();
     const port = receiver.port;
     await receiver.close();
     receiver = undefined;
-    const down = await new SlackChannel("s", { apiUrl: `http://127.0.0.1:${port}/T/B/sekrit` }).send(notification());
+    const down = await new SlackChannel("s", { apiUrl: `http://127.0.0.1:${port}/T/B/sekrit` }).send(
+      notification(),
+    );
     expect(down.ok).toBe(false);
     expect(JSON.stringify(down)).not.toContain("sekrit");
   });

@@ -65,13 +65,20 @@ const mrkdwn = (text: string, max: number = SLACK_LIMITS.sectionText) => ({
 });
 
 /** The default message for a notification. */
-export function slackMessage(n: Notification, config: Pick<SlackConfig, "channel" | "username" | "iconEmoji" | "iconUrl"> = {}): SlackMessage {
+export function slackMessage(
+  n: Notification,
+  config: Pick<SlackConfig, "channel" | "username" | "iconEmoji" | "iconUrl"> = {},
+): SlackMessage {
   const f = renderFacts(n);
   const icon = n.event === "resolve" ? ":white_check_mark:" : (PRIORITY_EMOJI[f.priority] ?? "");
   const blocks: SlackBlock[] = [
     {
       type: "header",
-      text: { type: "plain_text", text: truncate(`${icon} ${f.title}`.trim(), SLACK_LIMITS.headerText), emoji: true },
+      text: {
+        type: "plain_text",
+        text: truncate(`${icon} ${f.title}`.trim(), SLACK_LIMITS.headerText),
+        emoji: true,
+      },
     },
     { type: "section", fields: factFields(f).slice(0, SLACK_LIMITS.fields) },
     { type: "section", text: mrkdwn(slackEscape(f.summary)) },
@@ -79,7 +86,9 @@ export function slackMessage(n: Notification, config: Pick<SlackConfig, "channel
   if (f.rootCause) {
     blocks.push({
       type: "section",
-      text: mrkdwn(`*Probable root cause:* ${slackEscape(f.rootCause.service)}\n${slackEscape(f.rootCause.reason)}`),
+      text: mrkdwn(
+        `*Probable root cause:* ${slackEscape(f.rootCause.service)}\n${slackEscape(f.rootCause.reason)}`,
+      ),
     });
   }
   if (f.alerts.length > 0) {
@@ -91,7 +100,9 @@ export function slackMessage(n: Notification, config: Pick<SlackConfig, "channel
   }
   blocks.push({
     type: "context",
-    elements: [mrkdwn(`lineops · ${slackEscape(n.key)}${f.externalURL ? ` · <${f.externalURL}|alerts>` : ""}`)],
+    elements: [
+      mrkdwn(`lineops · ${slackEscape(n.key)}${f.externalURL ? ` · <${f.externalURL}|alerts>` : ""}`),
+    ],
   });
   return {
     ...(config.channel !== undefined ? { channel: config.channel } : {}),
@@ -122,7 +133,10 @@ function alertList(f: NotificationFacts): string {
   let used = 0;
   for (const a of f.alerts.slice(0, LISTED_ALERTS)) {
     const mark = a.status === "firing" ? ":red_circle:" : ":white_check_mark:";
-    const line = truncate(`${mark} *${slackEscape(a.name)}*${a.summary ? ` — ${slackEscape(a.summary)}` : ""}`, 500);
+    const line = truncate(
+      `${mark} *${slackEscape(a.name)}*${a.summary ? ` — ${slackEscape(a.summary)}` : ""}`,
+      500,
+    );
     // Leave room for the "and N more" line.
     if (used + line.length + 1 > SLACK_LIMITS.sectionText - 40) {
       break;
@@ -204,7 +218,12 @@ export class SlackChannel implements Channel {
     try {
       const res = await this.http.post(url, body, { contentType: "application/json; charset=utf-8" }, signal);
       if (res.status >= 200 && res.status < 300) {
-        return delivered(this, n.key, `HTTP ${res.status} ${res.body.trim().slice(0, 64)}`.trim(), this.now());
+        return delivered(
+          this,
+          n.key,
+          `HTTP ${res.status} ${res.body.trim().slice(0, 64)}`.trim(),
+          this.now(),
+        );
       }
       return httpFailure(res.status, res.body);
     } catch (err) {

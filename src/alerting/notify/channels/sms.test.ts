@@ -13,7 +13,10 @@ afterEach(async () => {
 
 describe("sms channel", () => {
   it("posts Twilio's Messages form with basic auth and takes the 201's sid as the receipt", async () => {
-    receiver = await startReceiver(() => ({ status: 201, body: JSON.stringify({ sid: "SM123", status: "queued" }) }));
+    receiver = await startReceiver(() => ({
+      status: 201,
+      body: JSON.stringify({ sid: "SM123", status: "queued" }),
+    }));
     const ch = new SmsChannel("oncall/sms/0", {
       url: `http://127.0.0.1:${receiver.port}`,
       accountSid: SID,
@@ -36,11 +39,21 @@ describe("sms channel", () => {
 
   it("cuts the body to 1600 characters", async () => {
     receiver = await startReceiver(() => ({ status: 201, body: "{}" }));
-    const ch = new SmsChannel("s", { url: receiver.url.replace(/\/hook$/, ""), accountSid: SID, authToken: TOKEN, from: "a", to: "b" });
-    const long = notification({ alerts: [alert({ alertname: "X" }, { annotations: { summary: "z".repeat(5000) } })] });
+    const ch = new SmsChannel("s", {
+      url: receiver.url.replace(/\/hook$/, ""),
+      accountSid: SID,
+      authToken: TOKEN,
+      from: "a",
+      to: "b",
+    });
+    const long = notification({
+      alerts: [alert({ alertname: "X" }, { annotations: { summary: "z".repeat(5000) } })],
+    });
     await ch.send(long);
     await ch.close();
-    const form = twilioFormShape.parse(Object.fromEntries(new URLSearchParams(receiver.requests[0]?.body ?? "")));
+    const form = twilioFormShape.parse(
+      Object.fromEntries(new URLSearchParams(receiver.requests[0]?.body ?? "")),
+    );
     expect(form.Body.length).toBe(SMS_BODY_MAX);
     expect(form.Body.endsWith("…")).toBe(true);
   });
@@ -48,7 +61,13 @@ describe("sms channel", () => {
   it("a 401 is final and never shows the token; 503 is retriable", async () => {
     let answer = { status: 401, body: `{"message":"Authenticate ${TOKEN}"}` };
     receiver = await startReceiver(() => answer);
-    const ch = new SmsChannel("s", { url: receiver.url, accountSid: SID, authToken: TOKEN, from: "a", to: "b" });
+    const ch = new SmsChannel("s", {
+      url: receiver.url,
+      accountSid: SID,
+      authToken: TOKEN,
+      from: "a",
+      to: "b",
+    });
     const denied = await ch.send(notification());
     expect(denied).toMatchObject({ ok: false, retriable: false, status: 401 });
     expect(JSON.stringify(denied)).not.toContain(TOKEN);

@@ -83,7 +83,10 @@ export class SmsChannel implements Channel {
       }
       return httpFailure(res.status, scrub(res.body, [token]));
     } catch (err) {
-      return failed(scrub(`Post "${REDACTED_URL}": ${this.http.describeFailure(err, signal)}`, [token]), true);
+      return failed(
+        scrub(`Post "${REDACTED_URL}": ${this.http.describeFailure(err, signal)}`, [token]),
+        true,
+      );
     }
   }
 

@@ -7,11 +7,22 @@ import { webhookPayload, type NotifyAlert } from "../payload.js";
 export const T0 = Date.parse("2026-03-02T08:00:00Z");
 
 export function alert(labels: Record<string, string>, extra: Partial<NotifyAlert> = {}): NotifyAlert {
-  return { labels, annotations: { summary: `${labels.alertname ?? "alert"} on ${labels.station ?? "line"}` }, startsAt: T0, ...extra };
+  return {
+    labels,
+    annotations: { summary: `${labels.alertname ?? "alert"} on ${labels.station ?? "line"}` },
+    startsAt: T0,
+    ...extra,
+  };
 }
 
 export function notification(
-  over: { alerts?: NotifyAlert[]; event?: Notification["event"]; incident?: NotificationIncident; key?: string; groupLabels?: Record<string, string> } = {},
+  over: {
+    alerts?: NotifyAlert[];
+    event?: Notification["event"];
+    incident?: NotificationIncident;
+    key?: string;
+    groupLabels?: Record<string, string>;
+  } = {},
 ): Notification {
   const alerts = over.alerts ?? [
     alert({ alertname: "StationDown", line: "l1", station: "s3", severity: "critical" }),
@@ -48,7 +59,8 @@ export const incident: NotificationIncident = {
 };
 
 const text = (max: number) => z.string().min(1).max(max);
-const plainText = (max: number) => z.strictObject({ type: z.literal("plain_text"), text: text(max), emoji: z.boolean().optional() });
+const plainText = (max: number) =>
+  z.strictObject({ type: z.literal("plain_text"), text: text(max), emoji: z.boolean().optional() });
 const mrkdwn = (max: number) => z.strictObject({ type: z.literal("mrkdwn"), text: text(max) });
 
 /** Slack incoming webhook message with Block Kit blocks (docs.slack.dev, Block Kit reference limits). */

@@ -24,13 +24,23 @@ describe("webhook channel", () => {
   it("posts the Alertmanager v4 body with a signature the receiver verifies and the idempotency key", async () => {
     receiver = await startReceiver(() => ({ status: 200 }));
     const now = T0 + 120_000;
-    const ch = new WebhookChannel("oncall/webhook/0", { url: receiver.url, signingSecret: SECRET }, () => now);
+    const ch = new WebhookChannel(
+      "oncall/webhook/0",
+      { url: receiver.url, signingSecret: SECRET },
+      () => now,
+    );
     const n = notification({ key: "inc-42/trigger/1" });
     const res = await ch.send(n);
     await ch.close();
     expect(res).toEqual({
       ok: true,
-      receipt: { channel: "oncall/webhook/0", type: "webhook", key: "inc-42/trigger/1", at: now, detail: "HTTP 200" },
+      receipt: {
+        channel: "oncall/webhook/0",
+        type: "webhook",
+        key: "inc-42/trigger/1",
+        at: now,
+        detail: "HTTP 200",
+      },
     });
     const req = receiver.requests[0];
     expect(req?.body).toBe(encodeWebhookPayload(n.payload));
@@ -38,7 +48,9 @@ describe("webhook channel", () => {
     expect(req?.headers[IDEMPOTENCY_HEADER.toLowerCase()]).toBe("inc-42/trigger/1");
     const header = req?.headers[SIGNATURE_HEADER.toLowerCase()];
     expect(header).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
-    expect(verifyWebhookSignature({ body: req?.body ?? "", header, secrets: SECRET, nowMs: now + 5_000 })).toEqual({
+    expect(
+      verifyWebhookSignature({ body: req?.body ?? "", header, secrets: SECRET, nowMs: now + 5_000 }),
+    ).toEqual({
       ok: true,
       timestamp: Math.floor(now / 1000),
     });
@@ -58,7 +70,9 @@ describe("webhook channel", () => {
       ok: false,
       reason: "signature timestamp is 301s old, outside the 300s tolerance",
     });
-    expect(verifyWebhookSignature({ body, header, secrets: SECRET, nowMs: at - 400_000, toleranceSeconds: 60 })).toEqual({
+    expect(
+      verifyWebhookSignature({ body, header, secrets: SECRET, nowMs: at - 400_000, toleranceSeconds: 60 }),
+    ).toEqual({
       ok: false,
       reason: "signature timestamp is 400s in the future, outside the 60s tolerance",
     });
@@ -87,7 +101,11 @@ describe("webhook channel", () => {
     await ch.close();
     const [a, b] = receiver.requests;
     const check = (r: typeof a, secret: string) =>
-      verifyWebhookSignature({ body: r?.body ?? "", header: r?.headers["x-lineops-signature"], secrets: secret }).ok;
+      verifyWebhookSignature({
+        body: r?.body ?? "",
+        header: r?.headers["x-lineops-signature"],
+        secrets: secret,
+      }).ok;
     expect([check(a, "first"), check(b, "second"), check(b, "first")]).toEqual([true, true, false]);
   });
 
@@ -103,7 +121,9 @@ describe("webhook channel", () => {
     const port = receiver.port;
     await receiver.close();
     receiver = undefined;
-    const down = await new WebhookChannel("w", { url: `http://127.0.0.1:${port}/hook?token=hidden` }).send(notification());
+    const down = await new WebhookChannel("w", { url: `http://127.0.0.1:${port}/hook?token=hidden` }).send(
+      notification(),
+    );
     expect(down).toMatchObject({ ok: false, retriable: true });
     expect(JSON.stringify(down)).not.toContain("hidden");
     await ch.close();
@@ -119,13 +139,19 @@ describe("webhook channel", () => {
       ],
     });
     await ch.send(n);
-    const body = JSON.parse(receiver.requests[0]?.body ?? "") as { alerts: unknown[]; truncatedAlerts: number };
+    const body = JSON.parse(receiver.requests[0]?.body ?? "") as {
+      alerts: unknown[];
+      truncatedAlerts: number;
+    };
     expect([body.alerts.length, body.truncatedAlerts]).toEqual([1, 1]);
     const resolved = notification({
       event: "resolve",
       alerts: [{ labels: { alertname: "A" }, annotations: {}, startsAt: T0, endsAt: T0 + 1000 }],
     });
-    expect(await ch.send(resolved)).toMatchObject({ ok: true, receipt: { detail: "not sent: send_resolved is off" } });
+    expect(await ch.send(resolved)).toMatchObject({
+      ok: true,
+      receipt: { detail: "not sent: send_resolved is off" },
+    });
     expect(receiver.requests).toHaveLength(1);
     await ch.close();
   });

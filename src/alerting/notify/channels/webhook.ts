@@ -126,7 +126,11 @@ export class WebhookChannel implements Channel {
         ? { [SIGNATURE_HEADER]: signWebhook(body, secret, Math.floor(this.now() / 1000)) }
         : {}),
     });
-    const res = await this.notifier.notify(limitAlerts(n.payload, this.config.maxAlerts ?? 0), signal, headers);
+    const res = await this.notifier.notify(
+      limitAlerts(n.payload, this.config.maxAlerts ?? 0),
+      signal,
+      headers,
+    );
     if (res.error === undefined) {
       return delivered(this, n.key, `HTTP ${res.status ?? 200}`, this.now());
     }
@@ -158,7 +162,5 @@ function limitAlerts(p: WebhookPayload, max: number): WebhookPayload {
 
 function common(sets: WebhookAlert["labels"][]): Record<string, string> {
   const [first, ...rest] = sets;
-  return Object.fromEntries(
-    Object.entries(first ?? {}).filter(([k, v]) => rest.every((s) => s[k] === v)),
-  );
+  return Object.fromEntries(Object.entries(first ?? {}).filter(([k, v]) => rest.every((s) => s[k] === v)));
 }
