@@ -7,7 +7,7 @@ import nodemailer from "nodemailer";
 import type SMTPTransport from "nodemailer/lib/smtp-transport/index.js";
 import type { Channel, Notification, SendResult } from "../channel.js";
 import { HttpConfigError, readSecret } from "../http-config.js";
-import { plainText, renderFacts, truncate, type NotificationFacts } from "./render.js";
+import { isResolution, plainText, renderFacts, truncate, type NotificationFacts } from "./render.js";
 import { delivered, failed, scrub } from "./result.js";
 
 /** Long enough for a slow relay's greeting and DATA, short of the outbox's own deadline. */
@@ -135,7 +135,7 @@ export class EmailChannel implements Channel {
   }
 
   async send(n: Notification, signal?: AbortSignal): Promise<SendResult> {
-    if (this.config.sendResolved !== true && n.event === "resolve") {
+    if (this.config.sendResolved !== true && isResolution(n)) {
       return delivered(this, n.key, "not sent: send_resolved is off", this.now());
     }
     let password: string | undefined;

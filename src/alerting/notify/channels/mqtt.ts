@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import mqtt, { type IClientOptions, type MqttClient } from "mqtt";
 import type { AlarmPriority, Channel, Notification, SendResult } from "../channel.js";
 import { HttpConfigError, readSecret } from "../http-config.js";
-import { priorityRank, renderFacts, truncate } from "./render.js";
+import { isResolution, priorityRank, renderFacts, truncate } from "./render.js";
 import { delivered, failed, scrub } from "./result.js";
 
 export const DEFAULT_TOPIC_PREFIX = "lineops/andon";
@@ -119,7 +119,7 @@ export class MqttChannel implements Channel {
     if (this.closed) {
       return failed("mqtt channel is closed", true);
     }
-    const resolved = n.event === "resolve" || n.payload.status === "resolved";
+    const resolved = isResolution(n);
     if (resolved && this.config.sendResolved === false) {
       return delivered(this, n.key, "not sent: send_resolved is off", this.now());
     }
@@ -156,7 +156,14 @@ export class MqttChannel implements Channel {
       });
       const stateTopic = stationTopic(this.prefix, line, station, "state");
       const next = new Map(this.stations.get(stateTopic) ?? []);
-      if (resolved) {
+      // With stations taken from the alerts' labels, a station whose alerts of this group all
+      // resolved is clear of it even while the group still fires elsewhere.
+      const stationResolved =
+        resolved ||
+        (station !== null &&
+          f.station === undefined &&
+          !n.payload.alerts.some((a) => a.status === "firing" && a.labels.station === station));
+      if (stationResolved) {
         next.delete(group);
       } else {
         next.set(group, { priority: f.priority, acknowledged: n.event === "acknowledge" });

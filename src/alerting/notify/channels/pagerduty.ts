@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import type { Channel, Notification, SendResult } from "../channel.js";
 import { HttpConfigError, readSecret, type HttpClientConfig } from "../http-config.js";
 import { HttpSender, parseHttpUrl, REDACTED_URL } from "../http-send.js";
-import { renderFacts, truncate, type NotificationFacts } from "./render.js";
+import { isResolution, renderFacts, truncate, type NotificationFacts } from "./render.js";
 import { delivered, failed, httpFailure, scrub } from "./result.js";
 
 export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
@@ -81,7 +81,7 @@ export function pagerDutyEvent(
   config: PagerDutyConfig = {},
 ): PagerDutyEvent {
   const f = renderFacts(n);
-  const action = n.event === "acknowledge" ? "acknowledge" : n.event === "resolve" ? "resolve" : "trigger";
+  const action = isResolution(n) ? "resolve" : n.event === "acknowledge" ? "acknowledge" : "trigger";
   const event: PagerDutyEvent = {
     routing_key: routingKey,
     event_action: action,
@@ -156,7 +156,7 @@ export class PagerDutyChannel implements Channel {
   }
 
   async send(n: Notification, signal?: AbortSignal): Promise<SendResult> {
-    if (this.config.sendResolved === false && n.event === "resolve") {
+    if (this.config.sendResolved === false && isResolution(n)) {
       return delivered(this, n.key, "not sent: send_resolved is off", this.now());
     }
     let key: string;

@@ -99,6 +99,11 @@ function highestSeverity(alerts: readonly WebhookAlert[]): string | undefined {
   return best;
 }
 
+/** The message tells of an end: a resolve event, or a group whose alerts have all resolved. */
+export function isResolution(n: Notification): boolean {
+  return n.event === "resolve" || n.payload.status === "resolved";
+}
+
 /** Rank for "highest active priority" (andon boards): higher is more urgent. */
 export function priorityRank(p: AlarmPriority): number {
   return PRIORITIES.indexOf(p);
@@ -121,8 +126,7 @@ export function renderFacts(n: Notification): NotificationFacts {
   const summary =
     p.commonAnnotations.summary ??
     p.commonAnnotations.description ??
-    (p.alerts.length === 1 ? (alerts[0]?.summary ?? "") : "") ??
-    "";
+    (p.alerts.length === 1 ? (alerts[0]?.summary ?? "") : "");
   return {
     title: n.incident?.title ?? groupTitle(n, firing, resolved),
     event: n.event,

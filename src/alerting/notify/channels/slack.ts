@@ -6,7 +6,7 @@ import type { Channel, Notification, SendResult } from "../channel.js";
 import { HttpConfigError, readSecret, type HttpClientConfig } from "../http-config.js";
 import { HttpSender, parseHttpUrl, REDACTED_URL } from "../http-send.js";
 import { delivered, failed, httpFailure } from "./result.js";
-import { renderFacts, truncate, type NotificationFacts } from "./render.js";
+import { isResolution, renderFacts, truncate, type NotificationFacts } from "./render.js";
 
 export const SLACK_LIMITS = {
   blocks: 50,
@@ -201,7 +201,7 @@ export class SlackChannel implements Channel {
   }
 
   async send(n: Notification, signal?: AbortSignal): Promise<SendResult> {
-    if (this.config.sendResolved !== true && n.event === "resolve") {
+    if (this.config.sendResolved !== true && isResolution(n)) {
       return delivered(this, n.key, "not sent: send_resolved is off", this.now());
     }
     let url: URL;

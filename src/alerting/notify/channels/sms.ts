@@ -4,7 +4,7 @@
 import type { Channel, Notification, SendResult } from "../channel.js";
 import { HttpConfigError, readSecret, type HttpClientConfig } from "../http-config.js";
 import { HttpSender, parseHttpUrl, REDACTED_URL } from "../http-send.js";
-import { plainText, renderFacts, truncate } from "./render.js";
+import { isResolution, plainText, renderFacts, truncate } from "./render.js";
 import { delivered, failed, httpFailure, scrub } from "./result.js";
 
 export const TWILIO_API_URL = "https://api.twilio.com";
@@ -57,7 +57,7 @@ export class SmsChannel implements Channel {
   }
 
   async send(n: Notification, signal?: AbortSignal): Promise<SendResult> {
-    if (this.config.sendResolved === false && n.event === "resolve") {
+    if (this.config.sendResolved === false && isResolution(n)) {
       return delivered(this, n.key, "not sent: send_resolved is off", this.now());
     }
     let token: string;

@@ -7,6 +7,7 @@ import type { Channel, Notification, SendResult } from "../channel.js";
 import { readSecret } from "../http-config.js";
 import type { WebhookAlert, WebhookPayload } from "../payload.js";
 import { WebhookNotifier, type WebhookConfig } from "../webhook.js";
+import { isResolution } from "./render.js";
 import { delivered, failed } from "./result.js";
 
 /** `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`; several v1 entries while a secret rotates. */
@@ -106,7 +107,7 @@ export class WebhookChannel implements Channel {
   }
 
   async send(n: Notification, signal?: AbortSignal): Promise<SendResult> {
-    if (this.config.sendResolved === false && n.payload.status === "resolved") {
+    if (this.config.sendResolved === false && isResolution(n)) {
       return delivered(this, n.key, "not sent: send_resolved is off", this.now());
     }
     let secret: string | undefined;
