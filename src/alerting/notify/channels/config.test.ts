@@ -6,6 +6,7 @@ import { resolveConfigPaths } from "../../config/paths.js";
 import { alertingConfigYaml } from "../../dispatch/config-yaml.js";
 import type { Channel } from "../channel.js";
 import { channelsOfReceiver, createChannels } from "./config.js";
+import { notification } from "./test-support.js";
 
 const SECRETS = [
   "hooks-T0-B0-s3cr3t",
@@ -187,5 +188,30 @@ describe("receiver configs for the six channels", () => {
       "6:9: receivers[0].mqtt_configs[0]: at most one of password & password_file must be configured",
     ]);
     expect(got.join("")).not.toContain(SECRETS[3]);
+  });
+
+  it("every channel answers a receiver that is down with a retriable error, never a throw, never a secret", async () => {
+    const down = FULL.replace(/mail\.plant\.test:587/g, "127.0.0.1:9")
+      .replace("https://hooks.slack.test/", "http://127.0.0.1:9/")
+      .replace("mqtt://127.0.0.1:1883", "mqtt://127.0.0.1:9")
+      .replace("message_expiry: 10m", "message_expiry: 10m\n        timeout: 300ms")
+      .replace("require_tls: true", "")
+      .replace(/auth_token_file: secrets\/twilio/, `auth_token: ${SECRETS[4]}`)
+      .replace(
+        /- account_sid: AC123\n {8}auth_token/,
+        "- url: http://127.0.0.1:9\n        account_sid: AC123\n        auth_token",
+      );
+    channels = createChannels(parseAlertingConfig(down));
+    const odd = notification({
+      key: "k",
+      alerts: [{ labels: { alertname: "A/#+\u0000<>&", station: "" }, annotations: {}, startsAt: 0 }],
+    });
+    for (const c of channels.values()) {
+      const res = await c.send(odd);
+      expect([c.name, res.ok, res.ok ? true : res.retriable]).toEqual([c.name, false, true]);
+      for (const secret of SECRETS) {
+        expect(JSON.stringify(res)).not.toContain(secret);
+      }
+    }
   });
 });
