@@ -88,6 +88,8 @@ export class MqttChannel implements Channel {
   private readonly prefix: string;
   private readonly timeoutMs: number;
   private closed = false;
+  /** The client's last connection error (refused CONNACK, DNS…), to say why the broker is unreachable. */
+  private lastError: string | undefined;
 
   constructor(
     readonly name: string,
@@ -250,19 +252,28 @@ export class MqttChannel implements Channel {
       };
       this.client = mqtt.connect(this.config.url, options);
       // Errors surface through the attempt; an unhandled 'error' event must not crash the process.
-      this.client.on("error", () => undefined);
+      this.client.on("error", (err) => {
+        this.lastError = err.message;
+      });
+      this.client.on("connect", () => {
+        this.lastError = undefined;
+      });
     }
     const client = this.client;
     if (client.connected) {
       return client;
     }
-    await this.withDeadline(
-      new Promise<void>((resolve) => {
-        client.once("connect", () => resolve());
-      }),
-      signal,
-      "broker not reachable",
-    );
+    try {
+      await this.withDeadline(
+        new Promise<void>((resolve) => {
+          client.once("connect", () => resolve());
+        }),
+        signal,
+        "broker not reachable",
+      );
+    } catch (err) {
+      throw new Error(`${(err as Error).message}${this.lastError ? ` (${this.lastError})` : ""}`);
+    }
     return client;
   }
 
