@@ -16,7 +16,7 @@ import { Dispatcher } from "./dispatch/dispatcher.js";
 import { inhibitingFingerprint, notificationPipeline, type Integration } from "./dispatch/pipeline.js";
 import { compareAlerts, compareGroups } from "./dispatch/sort.js";
 import { NotificationLog } from "./nflog/nflog.js";
-import type { HttpClientConfig } from "./notify/http-config.js";
+import { httpClientConfigOf } from "./notify/channels/config.js";
 import { WebhookNotifier } from "./notify/webhook.js";
 import { Inhibitor } from "./routing/inhibit.js";
 import { matchesAll } from "./routing/matchers.js";
@@ -83,46 +83,6 @@ export function webhookNotifierOf(w: WebhookConfig): WebhookNotifier {
     timeoutMs: w.timeout,
     ...(w.http_config !== undefined ? { httpConfig: httpClientConfigOf(w.http_config) } : {}),
   });
-}
-
-function httpClientConfigOf(h: NonNullable<WebhookConfig["http_config"]>): HttpClientConfig {
-  const a = h.authorization;
-  const b = h.basic_auth;
-  const t = h.tls_config;
-  return {
-    ...(a
-      ? {
-          authorization: {
-            type: a.type,
-            ...(a.credentials !== undefined ? { credentials: a.credentials } : {}),
-            ...(a.credentials_file !== undefined ? { credentialsFile: a.credentials_file } : {}),
-          },
-        }
-      : {}),
-    ...(b
-      ? {
-          basicAuth: {
-            username: b.username,
-            ...(b.username_file !== undefined ? { usernameFile: b.username_file } : {}),
-            ...(b.password !== undefined ? { password: b.password } : {}),
-            ...(b.password_file !== undefined ? { passwordFile: b.password_file } : {}),
-          },
-        }
-      : {}),
-    ...(t
-      ? {
-          tlsConfig: {
-            ...(t.ca_file !== undefined ? { caFile: t.ca_file } : {}),
-            ...(t.cert_file !== undefined ? { certFile: t.cert_file } : {}),
-            ...(t.key_file !== undefined ? { keyFile: t.key_file } : {}),
-            ...(t.server_name !== undefined ? { serverName: t.server_name } : {}),
-            insecureSkipVerify: t.insecure_skip_verify,
-            ...(t.min_version !== undefined ? { minVersion: t.min_version } : {}),
-          },
-        }
-      : {}),
-    followRedirects: h.follow_redirects,
-  };
 }
 
 /** An alert of lineops's own rules as the API would take it (Prometheus's notifier sends the same fields). */

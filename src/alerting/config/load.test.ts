@@ -115,16 +115,16 @@ describe("errors name file:line:col and the key path", () => {
     ["an unknown top-level key", `${MINIMAL}silences: []\n`, ["5:1: silences: unknown key"]],
     [
       "a receiver type not supported yet",
-      "route:\n  receiver: r\nreceivers:\n  - name: r\n    slack_configs:\n      - channel: '#x'\n",
+      "route:\n  receiver: r\nreceivers:\n  - name: r\n    opsgenie_configs:\n      - api_key: x\n",
       [
-        "6:7: receivers[0].slack_configs: slack_configs is not supported yet (lineops sends webhook_configs; bridge other channels through a webhook)",
+        "6:7: receivers[0].opsgenie_configs: opsgenie_configs is not supported yet (lineops sends webhook, slack, email, pagerduty, mqtt and sms configs; bridge other channels through a webhook)",
       ],
     ],
     [
       "a global not supported yet",
-      `global:\n  smtp_smarthost: mail:25\n${MINIMAL}`,
+      `global:\n  opsgenie_api_key: k\n${MINIMAL}`,
       [
-        "2:19: global.smtp_smarthost: smtp_smarthost is not supported yet (only webhook receivers are supported)",
+        "2:21: global.opsgenie_api_key: opsgenie_api_key is not supported yet (not used by lineops's channels)",
       ],
     ],
     [

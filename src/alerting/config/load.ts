@@ -43,6 +43,30 @@ export function validateAlertingConfig(c: AlertingConfigInput, prefix: Path = []
     receivers.add(r.name);
   });
 
+  // Alertmanager fills these from global and refuses the file when neither has them.
+  c.receivers.forEach((r, i) => {
+    r.email_configs.forEach((e, j) => {
+      if (e.smarthost === undefined && c.global.smtp_smarthost === undefined) {
+        at(["receivers", i, "email_configs", j], "no global SMTP smarthost set");
+      }
+      if (e.from === undefined && c.global.smtp_from === undefined) {
+        at(["receivers", i, "email_configs", j], "no global mail from address set");
+      }
+    });
+    r.slack_configs.forEach((s, j) => {
+      const global = c.global.slack_api_url !== undefined || c.global.slack_api_url_file !== undefined;
+      if (s.api_url === undefined && s.api_url_file === undefined && !global) {
+        at(["receivers", i, "slack_configs", j], "no global Slack API URL set either inline or in a file");
+      }
+    });
+  });
+  if (c.global.slack_api_url !== undefined && c.global.slack_api_url_file !== undefined) {
+    at(["global"], "at most one of slack_api_url & slack_api_url_file must be configured");
+  }
+  if (c.global.smtp_auth_password !== undefined && c.global.smtp_auth_password_file !== undefined) {
+    at(["global"], "at most one of smtp_auth_password & smtp_auth_password_file must be configured");
+  }
+
   const root = c.route;
   if (root === undefined) {
     at([], "no route provided in config");
@@ -114,12 +138,53 @@ export function resolveAlertingConfig(c: AlertingConfigInput): AlertingConfig {
   for (const t of [...c.mute_time_intervals, ...c.time_intervals]) {
     timeIntervals.set(t.name, t.time_intervals);
   }
-  const globalHttp = c.global.http_config;
-  const receivers = c.receivers.map((r) => ({
+  const g = c.global;
+  const globalHttp = g.http_config;
+  /** Every HTTP notifier without an http_config of its own takes the global one, as in Alertmanager. */
+  const withHttp = <T extends { http_config?: unknown }>(x: T): T =>
+    x.http_config === undefined && globalHttp !== undefined ? { ...x, http_config: globalHttp } : x;
+  const receivers = c.receivers.map((r): ReceiverConfig => ({
     name: r.name,
-    webhook_configs: r.webhook_configs.map((w) =>
-      w.http_config === undefined && globalHttp !== undefined ? { ...w, http_config: globalHttp } : w,
+    webhook_configs: r.webhook_configs.map(withHttp),
+    slack_configs: r.slack_configs.map((s) =>
+      withHttp(
+        s.api_url === undefined && s.api_url_file === undefined
+          ? {
+              ...s,
+              ...(g.slack_api_url !== undefined ? { api_url: g.slack_api_url } : {}),
+              ...(g.slack_api_url_file !== undefined ? { api_url_file: g.slack_api_url_file } : {}),
+            }
+          : s,
+      ),
     ),
+    // Each field falls back to its global on its own, as Alertmanager fills them in.
+    email_configs: r.email_configs.map((e) => {
+      const ownPassword = e.auth_password !== undefined || e.auth_password_file !== undefined;
+      return {
+        ...e,
+        smarthost: e.smarthost ?? g.smtp_smarthost,
+        from: e.from ?? g.smtp_from,
+        hello: e.hello ?? g.smtp_hello,
+        require_tls: e.require_tls ?? g.smtp_require_tls,
+        ...(e.auth_username === undefined && g.smtp_auth_username !== undefined
+          ? { auth_username: g.smtp_auth_username }
+          : {}),
+        ...(e.auth_identity === undefined && g.smtp_auth_identity !== undefined
+          ? { auth_identity: g.smtp_auth_identity }
+          : {}),
+        ...(!ownPassword && g.smtp_auth_password !== undefined
+          ? { auth_password: g.smtp_auth_password }
+          : {}),
+        ...(!ownPassword && g.smtp_auth_password_file !== undefined
+          ? { auth_password_file: g.smtp_auth_password_file }
+          : {}),
+      };
+    }),
+    pagerduty_configs: r.pagerduty_configs.map((p) =>
+      withHttp(p.url === undefined && g.pagerduty_url !== undefined ? { ...p, url: g.pagerduty_url } : p),
+    ),
+    mqtt_configs: r.mqtt_configs,
+    sms_configs: r.sms_configs.map(withHttp),
   }));
   const warnings: string[] = [];
   routeTreeOf({ route: c.route }).walk((r) => {

@@ -41,11 +41,34 @@ export function resolveConfigPaths(config: AlertingConfig, baseDir: string): Ale
     const h = http(w.http_config);
     return { ...w, ...defined("url_file", abs(w.url_file)), ...(h ? { http_config: h } : {}) };
   };
+  /** The channel configs' own secret and CA files (lineops's P10 channels). */
+  const files = <T extends Record<string, unknown>>(c: T, keys: readonly string[]): T => {
+    const out: Record<string, unknown> = { ...c };
+    for (const k of keys) {
+      if (typeof out[k] === "string") {
+        out[k] = abs(out[k]);
+      }
+    }
+    if (out.http_config !== undefined) {
+      out.http_config = http(out.http_config as HttpConfig);
+    }
+    const tls = out.tls_config as { ca_file?: string } | undefined;
+    if (tls?.ca_file !== undefined) {
+      out.tls_config = { ...tls, ca_file: abs(tls.ca_file) };
+    }
+    return out as T;
+  };
   return {
     ...config,
-    receivers: config.receivers.map((r) =>
-      r.webhook_configs ? { ...r, webhook_configs: r.webhook_configs.map(webhook) } : r,
-    ),
+    receivers: config.receivers.map((r) => ({
+      ...r,
+      webhook_configs: (r.webhook_configs ?? []).map((w) => files(webhook(w), ["signing_secret_file"])),
+      slack_configs: (r.slack_configs ?? []).map((s) => files(s, ["api_url_file"])),
+      email_configs: (r.email_configs ?? []).map((e) => files(e, ["auth_password_file"])),
+      pagerduty_configs: (r.pagerduty_configs ?? []).map((p) => files(p, ["routing_key_file"])),
+      mqtt_configs: (r.mqtt_configs ?? []).map((m) => files(m, ["password_file"])),
+      sms_configs: (r.sms_configs ?? []).map((s) => files(s, ["auth_token_file"])),
+    })),
   };
 }
 

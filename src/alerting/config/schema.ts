@@ -275,6 +275,9 @@ export const webhookConfigSchema = z
     max_alerts: z.number().int().min(0).default(0),
     /** Per-request timeout; 0 = none of its own (the notification's deadline still applies). */
     timeout: amDuration().default(0),
+    /** lineops: HMAC-SHA256 key for the X-Lineops-Signature header (docs/channels.md). */
+    signing_secret: z.string().min(1).optional(),
+    signing_secret_file: z.string().min(1).optional(),
   })
   .superRefine((w, ctx) => {
     if (w.url === undefined && w.url_file === undefined) {
@@ -283,15 +286,185 @@ export const webhookConfigSchema = z
     if (w.url !== undefined && w.url_file !== undefined) {
       ctx.addIssue({ code: "custom", message: "at most one of url & url_file must be configured" });
     }
+    if (w.signing_secret !== undefined && w.signing_secret_file !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message: "at most one of signing_secret & signing_secret_file must be configured",
+      });
+    }
   });
 export type WebhookConfig = z.output<typeof webhookConfigSchema>;
 
+/** `a` and `a_file` are alternatives: at most one; `required` also demands one of them. */
+function oneOf<T extends Record<string, unknown>>(field: string, required: boolean) {
+  return (c: T, ctx: z.core.$RefinementCtx<T>) => {
+    const inline = c[field] !== undefined;
+    const file = c[`${field}_file`] !== undefined;
+    if (inline && file) {
+      ctx.addIssue({ code: "custom", message: `at most one of ${field} & ${field}_file must be configured` });
+    } else if (required && !inline && !file) {
+      ctx.addIssue({ code: "custom", message: `one of ${field} or ${field}_file must be configured` });
+    }
+  };
+}
+
+const secretFile = () => z.string().min(1).optional();
+
+/** Alertmanager's <slack_config>, with lineops's default Block Kit message (no custom templates yet). */
+export const slackConfigSchema = z
+  .strictObject({
+    /** Alertmanager's slack default: resolved notifications are not sent. */
+    send_resolved: z.boolean().default(false),
+    /** The incoming webhook URL (a secret); global.slack_api_url when absent. */
+    api_url: webhookUrl.optional(),
+    api_url_file: secretFile(),
+    channel: z.string().optional(),
+    username: z.string().optional(),
+    icon_emoji: z.string().optional(),
+    icon_url: webhookUrl.optional(),
+    http_config: httpConfigSchema.optional(),
+    timeout: amDuration().default(0),
+    ...notSupportedFields(
+      [
+        "title",
+        "title_link",
+        "text",
+        "pretext",
+        "fields",
+        "actions",
+        "color",
+        "footer",
+        "fallback",
+        "callback_id",
+        "short_fields",
+        "link_names",
+        "mrkdwn_in",
+        "image_url",
+        "thumb_url",
+        "app_token",
+        "app_token_file",
+        "app_url",
+        "message_text",
+      ] as const,
+      "lineops sends its own Block Kit message, see docs/channels.md",
+    ),
+  })
+  .superRefine(oneOf("api_url", false));
+export type SlackConfig = z.output<typeof slackConfigSchema>;
+
+const smtpTlsConfig = z.strictObject({
+  ca_file: z.string().min(1).optional(),
+  server_name: z.string().optional(),
+  insecure_skip_verify: z.boolean().default(false),
+});
+
+/** Alertmanager's <email_config>; smarthost, from and auth fall back to global.smtp_*. */
+export const emailConfigSchema = z
+  .strictObject({
+    send_resolved: z.boolean().default(false),
+    to: z.string().min(1, { error: "missing to address in email config" }),
+    from: z.string().min(1).optional(),
+    smarthost: z
+      .string()
+      .regex(/^(\[[^\]]+\]|[^:[\]]+):\d{1,5}$/, { error: "smarthost must be host:port" })
+      .optional(),
+    hello: z.string().optional(),
+    auth_username: z.string().optional(),
+    auth_password: z.string().optional(),
+    auth_password_file: secretFile(),
+    auth_identity: z.string().optional(),
+    require_tls: z.boolean().optional(),
+    tls_config: smtpTlsConfig.optional(),
+    timeout: amDuration().default(0),
+    ...notSupportedFields(
+      ["auth_secret", "auth_secret_file", "html", "text", "headers", "threading"] as const,
+      "lineops sends its own HTML and text parts, see docs/channels.md",
+    ),
+  })
+  .superRefine(oneOf("auth_password", false));
+export type EmailConfig = z.output<typeof emailConfigSchema>;
+
+const pagerDutySeverity = z.enum(["critical", "error", "warning", "info"]);
+
+/** Alertmanager's <pagerduty_config> for the Events API v2 (routing_key). */
+export const pagerDutyConfigSchema = z
+  .strictObject({
+    send_resolved: z.boolean().default(true),
+    routing_key: z.string().min(1).optional(),
+    routing_key_file: secretFile(),
+    /** global.pagerduty_url, else PagerDuty's own Events API v2 URL. */
+    url: webhookUrl.optional(),
+    client: z.string().optional(),
+    client_url: z.string().optional(),
+    source: z.string().optional(),
+    severity: pagerDutySeverity.optional(),
+    class: z.string().optional(),
+    component: z.string().optional(),
+    group: z.string().optional(),
+    http_config: httpConfigSchema.optional(),
+    timeout: amDuration().default(0),
+    service_key: notSupported("service_key", "Events API v1; use routing_key (Events API v2)"),
+    service_key_file: notSupported("service_key_file", "Events API v1; use routing_key_file"),
+    ...notSupportedFields(
+      ["description", "details", "images", "links"] as const,
+      "lineops fills these from the incident, see docs/channels.md",
+    ),
+  })
+  .superRefine(oneOf("routing_key", true));
+export type PagerDutyConfig = z.output<typeof pagerDutyConfigSchema>;
+
+const mqttUrl = z.string().refine(
+  (s) => {
+    try {
+      return ["mqtt:", "mqtts:", "ws:", "wss:"].includes(new URL(s).protocol);
+    } catch {
+      return false;
+    }
+  },
+  { error: "invalid MQTT broker URL (expected mqtt://, mqtts://, ws:// or wss://)" },
+);
+
+/** lineops: an MQTT broker feeding andon boards (docs/channels.md). */
+export const mqttConfigSchema = z
+  .strictObject({
+    send_resolved: z.boolean().default(true),
+    url: mqttUrl,
+    topic_prefix: z
+      .string()
+      .min(1)
+      .refine((s) => !/[#+]/.test(s), { error: "topic_prefix must not contain the wildcards # or +" })
+      .default("lineops/andon"),
+    client_id: z.string().min(1).max(64).optional(),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    password_file: secretFile(),
+    message_expiry: nonZeroDuration("message_expiry").default(3600_000),
+    timeout: amDuration().default(0),
+    tls_config: smtpTlsConfig.optional(),
+  })
+  .superRefine(oneOf("password", false));
+export type MqttConfig = z.output<typeof mqttConfigSchema>;
+
+/** lineops: SMS through a Twilio-compatible HTTP gateway (docs/channels.md). */
+export const smsConfigSchema = z
+  .strictObject({
+    send_resolved: z.boolean().default(true),
+    /** Gateway base URL; Twilio's API when absent. */
+    url: webhookUrl.optional(),
+    account_sid: z.string().regex(/^[A-Za-z0-9]+$/, { error: "account_sid must be letters and digits" }),
+    auth_token: z.string().min(1).optional(),
+    auth_token_file: secretFile(),
+    from: z.string().min(1),
+    to: z.string().min(1),
+    http_config: httpConfigSchema.optional(),
+    timeout: amDuration().default(0),
+  })
+  .superRefine(oneOf("auth_token", true));
+export type SmsConfig = z.output<typeof smsConfigSchema>;
+
 const OTHER_RECEIVERS = [
   "discord_configs",
-  "email_configs",
   "incidentio_configs",
-  "pagerduty_configs",
-  "slack_configs",
   "opsgenie_configs",
   "wechat_configs",
   "pushover_configs",
@@ -309,12 +482,25 @@ const OTHER_RECEIVERS = [
 export const receiverSchema = z.strictObject({
   name: z.string().min(1, { error: "missing name in receiver" }),
   webhook_configs: z.array(webhookConfigSchema).default([]),
+  slack_configs: z.array(slackConfigSchema).default([]),
+  email_configs: z.array(emailConfigSchema).default([]),
+  pagerduty_configs: z.array(pagerDutyConfigSchema).default([]),
+  mqtt_configs: z.array(mqttConfigSchema).default([]),
+  sms_configs: z.array(smsConfigSchema).default([]),
   ...notSupportedFields(
     OTHER_RECEIVERS,
-    "lineops sends webhook_configs; bridge other channels through a webhook",
+    "lineops sends webhook, slack, email, pagerduty, mqtt and sms configs; bridge other channels through a webhook",
   ),
 });
-export type ReceiverConfig = { name: string; webhook_configs: WebhookConfig[] };
+export type ReceiverConfig = {
+  name: string;
+  webhook_configs: WebhookConfig[];
+  slack_configs: SlackConfig[];
+  email_configs: EmailConfig[];
+  pagerduty_configs: PagerDutyConfig[];
+  mqtt_configs: MqttConfig[];
+  sms_configs: SmsConfig[];
+};
 
 /** Each string a matcher list, as route matchers; plus the older exact/regex maps. */
 export const inhibitRuleSchema = z
@@ -372,19 +558,9 @@ const namedTimeIntervalSchema = z.strictObject({
 export type NamedTimeIntervalConfig = z.output<typeof namedTimeIntervalSchema>;
 
 const OTHER_GLOBALS = [
-  "smtp_from",
-  "smtp_hello",
-  "smtp_smarthost",
-  "smtp_auth_username",
-  "smtp_auth_password",
-  "smtp_auth_password_file",
   "smtp_auth_secret",
-  "smtp_auth_identity",
-  "smtp_require_tls",
+  "smtp_auth_secret_file",
   "smtp_tls_config",
-  "slack_api_url",
-  "slack_api_url_file",
-  "pagerduty_url",
   "opsgenie_api_url",
   "opsgenie_api_key",
   "opsgenie_api_key_file",
@@ -408,7 +584,23 @@ export const globalSchema = z.strictObject({
   resolve_timeout: amDuration().default(ALERTING_DEFAULTS.resolveTimeoutMs),
   /** Default http_config of every webhook that has none of its own. */
   http_config: httpConfigSchema.optional(),
-  ...notSupportedFields(OTHER_GLOBALS, "only webhook receivers are supported"),
+  /** Defaults of every email_config that leaves them out, as Alertmanager's global smtp_*. */
+  smtp_from: z.string().min(1).optional(),
+  smtp_hello: z.string().default("localhost"),
+  smtp_smarthost: z
+    .string()
+    .regex(/^(\[[^\]]+\]|[^:[\]]+):\d{1,5}$/, { error: "smtp_smarthost must be host:port" })
+    .optional(),
+  smtp_auth_username: z.string().optional(),
+  smtp_auth_password: z.string().optional(),
+  smtp_auth_password_file: z.string().min(1).optional(),
+  smtp_auth_identity: z.string().optional(),
+  /** Alertmanager's default: STARTTLS required. */
+  smtp_require_tls: z.boolean().default(true),
+  slack_api_url: webhookUrl.optional(),
+  slack_api_url_file: z.string().min(1).optional(),
+  pagerduty_url: webhookUrl.optional(),
+  ...notSupportedFields(OTHER_GLOBALS, "not used by lineops's channels"),
 });
 
 /** The alerting configuration: an Alertmanager file, or lineops.yaml's `alerting:` section. */

@@ -60,6 +60,45 @@ function httpYaml(h: HttpConfig): Record<string, unknown> {
   };
 }
 
+/**
+ * The P10 channel configs: every field printed except secrets, which become `<secret>` (file
+ * paths stay, as Alertmanager prints them). Durations print as Prometheus writes them.
+ */
+const CHANNEL_SECRETS = new Set(["api_url", "auth_password", "routing_key", "password", "auth_token"]);
+function channelsYaml(r: AlertingConfig["receivers"][number]): Record<string, unknown> {
+  const print = (c: Record<string, unknown>): Record<string, unknown> =>
+    Object.fromEntries(
+      Object.entries(c)
+        .filter(([, v]) => v !== undefined)
+        .map(([k, v]) => {
+          if (CHANNEL_SECRETS.has(k)) {
+            return [k, SECRET];
+          }
+          if (k === "http_config") {
+            return [k, httpYaml(v as HttpConfig)];
+          }
+          if (k === "timeout" || k === "message_expiry") {
+            return [k, formatDuration(v as number)];
+          }
+          return [k, v];
+        }),
+    );
+  const out: Record<string, unknown> = {};
+  for (const key of [
+    "slack_configs",
+    "email_configs",
+    "pagerduty_configs",
+    "mqtt_configs",
+    "sms_configs",
+  ] as const) {
+    const list = (r[key] ?? []) as Record<string, unknown>[];
+    if (list.length > 0) {
+      out[key] = list.map(print);
+    }
+  }
+  return out;
+}
+
 export function alertingConfigYaml(c: AlertingConfig): string {
   const doc = {
     global: {
@@ -87,9 +126,12 @@ export function alertingConfigYaml(c: AlertingConfig): string {
               ...(w.http_config ? { http_config: httpYaml(w.http_config) } : {}),
               max_alerts: w.max_alerts,
               timeout: formatDuration(w.timeout),
+              ...(w.signing_secret !== undefined ? { signing_secret: SECRET } : {}),
+              ...(w.signing_secret_file !== undefined ? { signing_secret_file: w.signing_secret_file } : {}),
             })),
           }
         : {}),
+      ...channelsYaml(r),
     })),
     ...(c.time_intervals.length + c.mute_time_intervals.length > 0
       ? { time_intervals: [...c.mute_time_intervals, ...c.time_intervals].map((t) => ({ name: t.name })) }

@@ -125,7 +125,7 @@ export function authorizationHeader(c: HttpClientConfig): string | undefined {
 }
 
 /** prometheus/common trims whitespace around file secrets (the trailing newline editors add). */
-function readSecret(file: string, field: string): string {
+export function readSecret(file: string, field: string): string {
   try {
     return readFileSync(file, "utf8").trim();
   } catch (err) {
