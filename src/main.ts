@@ -326,7 +326,14 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       metrics: metrics.registry,
       isReady: () => ready,
       reload,
-      analytics: () => ({ line: deployment.line().name, calendar: shifts, querier: monitoring.querier }),
+      // Analytics over weeks read the downsampled tiers (docs/monitoring.md).
+      analytics: () => ({
+        line: deployment.line().name,
+        calendar: shifts,
+        querier: monitoring.tieredQuerier,
+        slo: loaded.config.slo,
+        services: deployment.line().order.flat(),
+      }),
       server: {
         config: () => loaded.config,
         flags: opts,
