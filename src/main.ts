@@ -24,7 +24,14 @@ import {
 import type { LineSpec } from "./config/line-schema.js";
 import { createAnalysisRunner, DeploymentEngine, gateWaiter, loadLineFile } from "./deployment/index.js";
 import { EventBus } from "./events/bus.js";
-import { createDashboardEngine, type DashboardEngine } from "./dashboard/index.js";
+import {
+  createDashboardEngine,
+  PdfRenderer,
+  ReportService,
+  type DashboardEngine,
+} from "./dashboard/index.js";
+import { systemClock } from "./clock.js";
+import { ReportRepository } from "./store/reports.js";
 import {
   checkTsdbFormat,
   createMonitoringEngine,
@@ -311,6 +318,29 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   // Reloads run one at a time; the last one's outcome is on /metrics.
   const reloads = reloadStatus(metrics.registry);
   const reload = () => reloads.run(reloadConfig);
+  // Analytics over weeks read the downsampled tiers (docs/monitoring.md).
+  const analytics = () => ({
+    line: deployment.line().name,
+    calendar: shifts,
+    querier: monitoring.tieredQuerier,
+    slo: loaded.config.slo,
+    services: deployment.line().order.flat(),
+  });
+  // Operations reports on request and on schedules (docs/reports.md); files in <dataDir>/reports.
+  const reports = new ReportService({
+    sources: {
+      analytics,
+      rawQuerier: monitoring.querier,
+      deployments: () => deployment.deployments(),
+      revisions,
+    },
+    repository: new ReportRepository(db),
+    dir: path.join(config.dataDir, "reports"),
+    config: () => loaded.config.reports,
+    clock: systemClock,
+    pdf: new PdfRenderer(),
+    logger: logger.child({ component: "reports" }),
+  });
   const app = await buildServer(
     {
       version: VERSION,
@@ -326,7 +356,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       metrics: metrics.registry,
       isReady: () => ready,
       reload,
-      analytics: () => ({ line: deployment.line().name, calendar: shifts, querier: monitoring.querier }),
+      analytics,
+      reports,
       server: {
         config: () => loaded.config,
         flags: opts,
@@ -412,6 +443,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   await monitoring.start();
   await monitoring.setSelfTarget(config.server.host, port, tlsFiles ? "https" : "http");
   discovery.start();
+  reports.start(); // after monitoring: a run missed while lineops was down reads the TSDB
   let stopping: Promise<void> | undefined;
   const settled = (async () => {
     await deployment.start();
@@ -447,6 +479,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       await app.close();
       clearTimeout(grace);
       dashboard.stop();
+      await reports.stop();
       // 9: rollouts stop where they are (a line apply at start may wait on a paused one), then
       // nothing is left half-started.
       await deployment.detachRollouts();

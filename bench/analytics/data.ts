@@ -171,6 +171,26 @@ export function generateLineData(
         );
       }
     }
+    // Front-door requests of three services (SLOs and the report read them): 5 per second, 0.05 %
+    // answered 5xx, and one bad hour of 5 % errors a week before the end for line-controller.
+    out.push("# TYPE lineops_router_requests counter\n");
+    const badHour = steps - (7 * 86_400_000) / STEP_MS;
+    for (const service of ["line-controller", "mes-connector", "station-controller"]) {
+      for (const code of ["200", "503"]) {
+        let v = 0;
+        write(
+          "lineops_router_requests_total",
+          `${self},service="${service}",group="stable",revision="r1",code="${code}"`,
+          (k) => {
+            const burst = service === "line-controller" && k >= badHour && k < badHour + 240;
+            const errorShare = burst ? 0.05 : 0.0005;
+            v += (STEP_MS / 1000) * 5 * (code === "503" ? errorShare : 1 - errorShare);
+            return Math.round(v * 1000) / 1000;
+          },
+        );
+      }
+    }
+    opts.onProgress?.("front-door series");
     out.push("# EOF\n");
     out.flush();
   } finally {

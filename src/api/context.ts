@@ -2,7 +2,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AlertingService } from "../alerting/index.js";
-import type { AnalyticsScope, DashboardEngine } from "../dashboard/index.js";
+import type { AnalyticsContext, DashboardEngine, ReportService } from "../dashboard/index.js";
 import type { DeploymentEngine } from "../deployment/index.js";
 import type { MonitoringEngine } from "../monitoring/index.js";
 import type { DataPlaneTable } from "../runtime/index.js";
@@ -40,7 +40,9 @@ export type ApiContext = {
    */
   alerting?: AlertingService;
   /** The line's analytics (OEE, downtime): when given, /api/v1/analytics/* are served from it. */
-  analytics?: () => AnalyticsScope;
+  analytics?: () => AnalyticsContext;
+  /** Operations reports and their schedules: when given, /api/v1/reports/* are served from it. */
+  reports?: ReportService;
   /** The running configuration, flags and reload state: /api/v1/status/{config,flags,runtimeinfo}. */
   server?: ServerInfo;
   /** The front doors' routing table (the data plane's): GET /api/v1/services and .../backends. */

@@ -237,8 +237,20 @@ describe("the route table", () => {
       ["PATCH", "/api/v1/users/:name", "admin"],
       ["PUT", "/api/v1/users/:name/password", "admin"],
       ["DELETE", "/api/v1/users/:name", "admin"],
+      // Operations reports: schedules are changed by operators (and audited).
+      ["POST", "/api/v1/reports/schedules", "operator"],
+      ["DELETE", "/api/v1/reports/schedules/:id", "operator"],
     ]) {
       expect(routes).toContainEqual(expect.objectContaining({ method, url, role, readOnly: false }));
+    }
+    for (const url of [
+      "/api/v1/analytics/slo",
+      "/api/v1/reports/operations",
+      "/api/v1/reports/schedules",
+      "/api/v1/reports/files",
+      "/api/v1/reports/files/:id",
+    ]) {
+      expect(routes).toContainEqual(expect.objectContaining({ method: "GET", url, role: "viewer" }));
     }
   });
 });

@@ -63,6 +63,8 @@ const VALID: unknown[] = [
   { service: "fuzz-x", version: "1.0.1", strategy: { type: "rolling", maxSurge: 1 } },
   { service: "fuzz-x", revision: "2" },
   { revision: "1" },
+  { name: "fuzz", period: "day", at: "06:00", formats: ["csv"] },
+  { name: "fuzz", period: "week", weekday: "Mon", at: "06:00", formats: ["html", "pdf"] },
   {},
 ];
 
@@ -80,6 +82,11 @@ const nearValidJson = fc
       "revision",
       "strategy",
       "stratgy",
+      "period",
+      "at",
+      "weekday",
+      "formats",
+      "shift",
       "__proto__",
       "constructor",
     ),
@@ -120,6 +127,9 @@ describe("API request-body fuzzing", () => {
     // Query subscriptions on a live stream: a body that passes reaches the stream lookup (404).
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/live/subscriptions" });
     expect(routes).toContainEqual({ method: "DELETE", path: "/api/v1/live/subscriptions/fuzz-x/fuzz-x" });
+    // Report schedules: a body that passes creates one (up to the limit, then 409).
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/reports/schedules" });
+    expect(routes).toContainEqual({ method: "DELETE", path: "/api/v1/reports/schedules/fuzz-x" });
   });
 
   it("every mutating route answers random, near-valid, deep and huge JSON bodies with a 2xx or a 4xx and a message", async () => {

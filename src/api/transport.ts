@@ -133,7 +133,11 @@ export function applyHttpPolicy(app: FastifyInstance, policy: HttpPolicy = DEFAU
 
   app.addHook("onSend", async (_request, reply, payload) => {
     for (const [name, value] of Object.entries(headers)) {
-      reply.header(name, value);
+      // A route's own Content-Security-Policy stays (an operations report: nothing loads, its one
+      // inline style allowed by hash).
+      if (name !== "content-security-policy" || !reply.hasHeader(name)) {
+        reply.header(name, value);
+      }
     }
     // API answers are live state; a route that serves static assets may set its own policy.
     if (!reply.hasHeader("cache-control")) {

@@ -160,6 +160,12 @@ const analyticsScope = {
   to: param,
 };
 export const oeeQuery = z.object({ ...analyticsScope, by: z.enum(["shift", "day"]).default("day") });
+/** SLO per service: the objective's window ending at `to` (default now), or from..to. */
+export const sloQuery = z.object({
+  service: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be a service name").optional(),
+  from: param,
+  to: param,
+});
 export const downtimeQuery = z.object({
   ...analyticsScope,
   by: z.enum(["reason", "station"]).default("reason"),

@@ -5,6 +5,7 @@ import { alertingConfigSchema } from "../alerting/index.js";
 import { duration } from "../model/duration.js";
 import { scrapeConfigSchema } from "./scrape-schema.js";
 import { shiftsSchema } from "./shifts-schema.js";
+import { reportsSchema, sloSchema } from "./slo-schema.js";
 
 export const DEFAULT_PORT = 9470;
 
@@ -156,6 +157,10 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** The line's shift calendar: OEE's planned production time (docs/oee.md). */
   shifts: shiftsSchema,
+  /** Availability objectives per service (docs/reports.md). */
+  slo: sloSchema,
+  /** Scheduled operations reports: how long generated files are kept (docs/reports.md). */
+  reports: reportsSchema,
   logging: z
     .strictObject({
       level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -31,3 +31,6 @@ export type { SeriesIndex } from "./dashboards/variable-query.js";
 
 // Analytics: OEE by shift or day, the downtime Pareto, the shift calendar, the OEE series.
 export * from "./analytics/index.js";
+
+// Operations reports: HTML, CSV and PDF, on request and on schedules.
+export * from "./reports/index.js";

@@ -3,12 +3,14 @@
 import {
   queryDowntime,
   queryOee,
-  type AnalyticsScope,
+  querySlo,
+  type AnalyticsContext,
   type DowntimeReport,
   type OeeReport,
+  type SloReport,
 } from "../../dashboard/index.js";
 import { parseTimeParam } from "../../monitoring/index.js";
-import { downtimeQuery, oeeQuery, type PromEnvelope } from "../types.js";
+import { downtimeQuery, oeeQuery, sloQuery, type PromEnvelope } from "../types.js";
 import { route, type ApiApp } from "../validation.js";
 
 const DAY_MS = 86_400_000;
@@ -25,7 +27,7 @@ function rangeOf(q: { from?: string | undefined; to?: string | undefined }): {
 const optional = <K extends string, V>(key: K, v: V | undefined) =>
   (v === undefined ? {} : { [key]: v }) as { [P in K]?: V };
 
-export function analyticsRoutes(app: ApiApp, scope: () => AnalyticsScope): void {
+export function analyticsRoutes(app: ApiApp, scope: () => AnalyticsContext): void {
   app.get(
     "/api/v1/analytics/oee",
     route(
@@ -68,6 +70,31 @@ export function analyticsRoutes(app: ApiApp, scope: () => AnalyticsScope): void 
           by: q.by,
           ...optional("line", q.line),
           ...optional("station", q.station),
+        }),
+      };
+    },
+  );
+  app.get(
+    "/api/v1/analytics/slo",
+    route(
+      {
+        role: "viewer",
+        tag: "analytics",
+        summary:
+          "Availability per service against its objective: remaining error budget and burn rates over 1h, 6h and 3d",
+      },
+      { querystring: sloQuery },
+    ),
+    async (request): Promise<PromEnvelope<SloReport>> => {
+      const q = request.query;
+      const s = scope();
+      const toMs = parseTimeParam("to", q.to, Date.now());
+      return {
+        status: "success",
+        data: await querySlo(s, {
+          toMs,
+          ...optional("fromMs", q.from === undefined ? undefined : parseTimeParam("from", q.from, toMs)),
+          ...optional("service", q.service),
         }),
       };
     },

@@ -14,3 +14,14 @@ export {
 } from "./oee-query.js";
 export { registerOeeSeries, stationsOf, type OeeSource, type OeeStation } from "./oee-series.js";
 export { ShiftCalendar, type ShiftOccurrence } from "./shift-calendar.js";
+export { BURN_WINDOWS, budgetFigures, burnRate, type BudgetFigures, type BurnWindow } from "./slo.js";
+export {
+  errorRatioExpr,
+  type AnalyticsContext,
+  objectiveOf,
+  querySlo,
+  type ServiceSlo,
+  type SloReport,
+  type SloRequest,
+  type SloScope,
+} from "./slo-query.js";

@@ -264,4 +264,33 @@ export const migrations: Migration[] = [
       CREATE INDEX notification_receipts_incident ON notification_receipts (incident_id);
     `,
   },
+  {
+    version: 10,
+    name: "report schedules and files",
+    // Operations reports (src/dashboard/reports/): schedules, and the reports generated from them,
+    // whose files live in <dataDir>/reports. last_due_at is the due time last generated, so a
+    // restart generates a missed run once and never twice.
+    sql: `
+      CREATE TABLE report_schedules (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        spec TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL,
+        last_due_at INTEGER
+      );
+      CREATE TABLE report_files (
+        id TEXT PRIMARY KEY,
+        schedule_id TEXT,
+        title TEXT NOT NULL,
+        format TEXT NOT NULL,
+        from_ms INTEGER NOT NULL,
+        to_ms INTEGER NOT NULL,
+        file TEXT NOT NULL,
+        bytes INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      );
+      CREATE INDEX report_files_created_at ON report_files (created_at);
+    `,
+  },
 ];

@@ -2,7 +2,14 @@
 // A page not built yet names the issue that brings it; it never shows made-up data.
 
 export type PageId =
-  "overview" | "services" | "deployments" | "explore" | "alerts" | "infrastructure" | "dashboards";
+  | "overview"
+  | "services"
+  | "deployments"
+  | "explore"
+  | "alerts"
+  | "infrastructure"
+  | "dashboards"
+  | "reports";
 
 export type PageDef = {
   id: PageId;
@@ -63,6 +70,13 @@ export const PAGES: readonly PageDef[] = [
     title: "Dashboards",
     purpose:
       "User dashboards stored as JSON or YAML with template variables, annotations and auto-refresh; Grafana dashboard import.",
+  },
+  {
+    id: "reports",
+    path: "/reports",
+    title: "Reports",
+    purpose:
+      "Availability and SLOs per service with error-budget burn; operations reports per shift, day or week as HTML, CSV and PDF, on request and on schedules.",
   },
 ];
 
