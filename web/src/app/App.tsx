@@ -16,6 +16,7 @@ const Services = lazy(() => import("../pages/services/Services.js"));
 const Alerts = lazy(() => import("../pages/alerts/Alerts.js"));
 const Overview = lazy(() => import("../pages/overview/Overview.js"));
 const Dashboards = lazy(() => import("../pages/dashboards/Dashboards.js"));
+const Infrastructure = lazy(() => import("../pages/infrastructure/Infrastructure.js"));
 
 export function App() {
   return (
@@ -124,7 +125,9 @@ function PageBody({ page, kiosk }: { page: PageDef | undefined; kiosk: boolean }
           ? Deployments
           : page.id === "dashboards"
             ? Dashboards
-            : undefined;
+            : page.id === "infrastructure"
+              ? Infrastructure
+              : undefined;
   if (Page !== undefined) {
     return (
       <Suspense
