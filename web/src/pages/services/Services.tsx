@@ -148,15 +148,14 @@ function ResourcePanel({ cpu, rss }: { cpu: LiveQueryState; rss: LiveQueryState 
     if (d === undefined) {
       return undefined;
     }
-    // Name series by service and instance id: job, revision and version only repeat them.
+    // Name series by instance id (it starts with the service's name); older samples by service.
     const result = d.result.map((s) => ({
       metric:
-        s.metric.service === undefined
-          ? s.metric
-          : {
-              service: s.metric.service,
-              ...(s.metric.instance_id === undefined ? {} : { instance_id: s.metric.instance_id }),
-            },
+        s.metric.instance_id !== undefined
+          ? { instance_id: s.metric.instance_id }
+          : s.metric.service === undefined
+            ? s.metric
+            : { service: s.metric.service },
       values: s.values,
     }));
     return alignMatrix(result, d.start, d.end, d.step);
