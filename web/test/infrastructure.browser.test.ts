@@ -60,11 +60,13 @@ describe("the Infrastructure page", () => {
       await hostRow.getByText("up", { exact: true }).waitFor();
       expect(await hostRow.innerText()).toContain(host.instance);
       expect(await hostRow.innerText()).toMatch(/\d+(\.\d)? %/);
-      // Its disks, each with a forecast (a date or "not filling", never blank).
+      // Its disks, each with a forecast: a date, "not filling", or how much data it has seen so far.
       for (const d of host.disks) {
         const row = page.locator(`.infra-disks tr[data-mountpoint="${d.mountpoint}"]`).first();
         await row.waitFor();
-        expect(await row.innerText()).toMatch(/full in|not filling|full now/);
+        expect(await row.innerText()).toMatch(
+          /full in|not filling|full now|collecting data \(\d+ of 60 min\)/,
+        );
       }
       // Every instance of the line, each with its own memory (a value, not a dash).
       expect(health.instances.length).toBeGreaterThanOrEqual(9);

@@ -77,6 +77,9 @@ scrape_configs:
         expect(d.sizeBytes).toBeGreaterThan(0);
         expect(d.usedRatio).toBeGreaterThanOrEqual(0);
         expect(d.fstype).not.toMatch(/^(tmpfs|ramfs|squashfs|overlay)$/);
+        // A fresh TSDB: the trend window has seen seconds, not the hour the page waits for.
+        expect(d.trendSpanSeconds).toBeGreaterThanOrEqual(0);
+        expect(d.trendSpanSeconds).toBeLessThan(3600);
       }
       expect(n.kernel).toBeTruthy();
     }

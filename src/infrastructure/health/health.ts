@@ -50,6 +50,11 @@ export type DiskHealth = {
   holtFullInSeconds?: number;
   /** Free bytes per second over the window (negative: filling). */
   trendBytesPerSecond?: number;
+  /**
+   * How much of DISK_TREND_WINDOW the forecasts saw (first to last 5-minute point): a trend fitted
+   * over a few minutes of a fresh install is noise, and the page says "collecting" below an hour.
+   */
+  trendSpanSeconds?: number;
 };
 
 export type NetworkHealth = {
@@ -266,9 +271,12 @@ export class InfrastructureHealth {
           disk.fullInSeconds = full;
         }
       }
-      const h = holtOf.get(fsKey(s.labels))?.fullInSeconds;
+      const h = holtOf.get(fsKey(s.labels));
+      if (h?.fullInSeconds !== undefined) {
+        disk.holtFullInSeconds = h.fullInSeconds;
+      }
       if (h !== undefined) {
-        disk.holtFullInSeconds = h;
+        disk.trendSpanSeconds = h.spanSeconds;
       }
       n.disks.push(disk);
     });
@@ -380,7 +388,9 @@ export class InfrastructureHealth {
   }
 
   /** Holt's time-to-full of every disk over DISK_TREND_WINDOW, from one bounded range query. */
-  private async holtForecasts(nowMs: number): Promise<{ labels: Labels; fullInSeconds?: number }[]> {
+  private async holtForecasts(
+    nowMs: number,
+  ): Promise<{ labels: Labels; fullInSeconds?: number; spanSeconds: number }[]> {
     const v = await this.o.querier.range(
       `node_filesystem_avail_bytes${FS}`,
       nowMs - DISK_TREND_WINDOW_MS,
@@ -395,7 +405,10 @@ export class InfrastructureHealth {
         s.points.map((p) => p.v),
         DISK_TREND_STEP_MS / 1000,
       );
-      return full === undefined ? { labels: s.labels } : { labels: s.labels, fullInSeconds: full };
+      const spanSeconds = ((s.points.at(-1)?.t ?? 0) - (s.points[0]?.t ?? 0)) / 1000;
+      return full === undefined
+        ? { labels: s.labels, spanSeconds }
+        : { labels: s.labels, fullInSeconds: full, spanSeconds };
     });
   }
 }

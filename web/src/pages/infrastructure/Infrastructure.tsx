@@ -10,9 +10,10 @@ import { Graph } from "../../charts/Graph.js";
 import { alignMatrix } from "../../charts/series.js";
 import { fetchInfrastructureHealth, type InfrastructureHealth, type NodeHealth } from "./api.js";
 import {
+  forecastText,
   formatBytes,
   formatCores,
-  formatFullIn,
+  MIN_TREND_SPAN_S,
   formatPercent,
   formatRate,
   soonestFullIn,
@@ -236,7 +237,8 @@ function DisksPanel({ nodes }: { nodes: NodeHealth[] }) {
       <p className="muted">
         When each filesystem is full at its trend over the last 6 hours: least squares (as PromQL&apos;s{" "}
         <code>predict_linear</code>, which the disk alerts use) and Holt&apos;s smoothing (recent behaviour
-        weighs more). A disk whose free space is not falling has no date.
+        weighs more). A disk whose free space is not falling has no date, and none is shown before the trend
+        has seen an hour of data.
       </p>
       {rows.length === 0 ? (
         <p className="muted">No filesystem reported (memory-backed and read-only ones are left out).</p>
@@ -262,7 +264,8 @@ function DisksPanel({ nodes }: { nodes: NodeHealth[] }) {
             <tbody>
               {rows.map(({ n, d }) => {
                 const soonest = soonestFullIn(d.fullInSeconds, d.holtFullInSeconds);
-                const urgent = soonest !== undefined && soonest < 86_400;
+                const known = (d.trendSpanSeconds ?? 0) >= MIN_TREND_SPAN_S;
+                const urgent = known && soonest !== undefined && soonest < 86_400;
                 return (
                   <tr
                     key={`${n.job}/${n.instance}/${d.mountpoint}/${d.device}`}
@@ -282,11 +285,11 @@ function DisksPanel({ nodes }: { nodes: NodeHealth[] }) {
                     </td>
                     <td>
                       <span className={urgent ? "state state-failed" : undefined}>
-                        {formatFullIn(soonest)}
+                        {forecastText(soonest, d.trendSpanSeconds)}
                       </span>
                     </td>
-                    <td>{formatFullIn(d.fullInSeconds)}</td>
-                    <td>{formatFullIn(d.holtFullInSeconds)}</td>
+                    <td>{forecastText(d.fullInSeconds, d.trendSpanSeconds)}</td>
+                    <td>{forecastText(d.holtFullInSeconds, d.trendSpanSeconds)}</td>
                   </tr>
                 );
               })}

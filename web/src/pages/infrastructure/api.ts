@@ -12,6 +12,7 @@ export type DiskHealth = {
   fullInSeconds?: number;
   holtFullInSeconds?: number;
   trendBytesPerSecond?: number;
+  trendSpanSeconds?: number;
 };
 
 export type NetworkHealth = {

@@ -44,3 +44,14 @@ export function soonestFullIn(linear: number | undefined, holt: number | undefin
   const xs = [linear, holt].filter((x): x is number => x !== undefined && Number.isFinite(x));
   return xs.length === 0 ? undefined : Math.min(...xs);
 }
+
+/** Below this much data in the trend window a forecast is not shown: minutes of a trend are noise. */
+export const MIN_TREND_SPAN_S = 3600;
+
+/** The forecast cell: a date once the trend saw an hour, otherwise how much it has seen so far. */
+export function forecastText(fullIn: number | undefined, spanSeconds: number | undefined): string {
+  if (spanSeconds === undefined || spanSeconds < MIN_TREND_SPAN_S) {
+    return `collecting data (${Math.floor((spanSeconds ?? 0) / 60)} of 60 min)`;
+  }
+  return formatFullIn(fullIn);
+}

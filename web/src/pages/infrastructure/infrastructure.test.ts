@@ -1,6 +1,6 @@
 // The Infrastructure page's wording of forecasts and rates.
 import { describe, expect, it } from "vitest";
-import { formatFullIn, formatPercent, formatRate, soonestFullIn } from "./format.js";
+import { forecastText, formatFullIn, formatPercent, formatRate, soonestFullIn } from "./format.js";
 
 describe("formatFullIn", () => {
   it("says minutes, hours or days, and never invents a date", () => {
@@ -26,5 +26,14 @@ describe("other formats", () => {
     expect(soonestFullIn(100, 50)).toBe(50);
     expect(soonestFullIn(undefined, 50)).toBe(50);
     expect(soonestFullIn(undefined, undefined)).toBeUndefined();
+  });
+});
+
+describe("forecastText", () => {
+  it("shows no date before the trend has seen an hour", () => {
+    expect(forecastText(600, undefined)).toBe("collecting data (0 of 60 min)");
+    expect(forecastText(600, 25 * 60)).toBe("collecting data (25 of 60 min)");
+    expect(forecastText(600, 3600)).toBe("full in 10 min");
+    expect(forecastText(undefined, 6 * 3600)).toBe("not filling");
   });
 });
