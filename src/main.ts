@@ -10,6 +10,7 @@ import { createMetrics } from "./api/metrics.js";
 import { startDemoTraffic, type DemoTraffic } from "./demo-traffic.js";
 import { routeTable, type RouteEntry } from "./api/auth.js";
 import { buildServer } from "./api/server.js";
+import { InfrastructureHealth } from "./infrastructure/index.js";
 import { reloadStatus } from "./api/reload-status.js";
 import { TlsFiles } from "./api/tls.js";
 import { checkListeners, urlHost } from "./api/transport.js";
@@ -341,6 +342,13 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     pdf: new PdfRenderer(),
     logger: logger.child({ component: "reports" }),
   });
+  // Infrastructure health (host, node targets, runtime, instances): the Infrastructure page's summary.
+  const infrastructure = new InfrastructureHealth({
+    querier: monitoring.querier,
+    instances: () => runtime.list(),
+    staleAfterMs: 3 * config.monitoring.host.interval,
+  });
+  const infrastructureHealth = { health: (nowMs: number) => infrastructure.summary(nowMs) };
   const app = await buildServer(
     {
       version: VERSION,
@@ -366,6 +374,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
         alertingYaml: () => alerting.status().configYaml,
       },
       routing: { table: () => frontDoors.table(), frontDoorHost: web.front_doors.host },
+      infrastructure: infrastructureHealth,
       // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
       alerting,
       dashboard,

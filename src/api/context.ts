@@ -13,6 +13,7 @@ import type { SessionRepository } from "../store/sessions.js";
 import type { TokenRepository } from "../store/tokens.js";
 import type { UserRepository } from "../store/users.js";
 import type { ServerInfo } from "./prometheus/status.js";
+import type { InfrastructureView } from "./routes/infrastructure.js";
 
 /** What the API reads of the front doors: the data plane's routing table and where the doors listen. */
 export type RoutingView = {
@@ -50,6 +51,8 @@ export type ApiContext = {
   /** The dashboard engine: when given, live updates (/api/v1/live...) and user dashboards
    * (/api/v1/dashboards...) are served from it. */
   dashboard?: DashboardEngine;
+  /** Infrastructure health: when given, /api/v1/infrastructure/* are served from it. */
+  infrastructure?: InfrastructureView;
   /** True once the line applied at start has settled; drives /-/ready. */
   isReady(): boolean;
   /** Re-reads the configured line file and applies it (SIGHUP, POST /-/reload). */

@@ -213,6 +213,8 @@ describe("the route table", () => {
       "/api/v1/services",
       "/api/v1/services/:name",
       "/api/v1/services/:name/backends",
+      // The Infrastructure page's summary (P11).
+      "/api/v1/infrastructure/health",
     ]) {
       expect([url, roleOf("GET", url)]).toEqual([url, "viewer"]);
     }

@@ -255,3 +255,46 @@ describe("explorer routes fuzzing", () => {
     );
   });
 });
+
+describe("infrastructure health fuzzing", () => {
+  it("GET /api/v1/infrastructure/health answers any query string with 200 or a 400 envelope", async () => {
+    // time= in every form Prometheus accepts and many it does not, and parameters it does not know.
+    const time = fc.oneof(
+      fc.constantFrom(
+        "",
+        "0",
+        "1e9",
+        "-1",
+        "NaN",
+        "Infinity",
+        "2026-12-03T10:00:00Z",
+        "2026-13-40T99:00:00Z",
+      ),
+      fc.double().map(String),
+      fc.string({ maxLength: 70 }),
+    );
+    const query = fc.oneof(
+      time.map((t) => `time=${encodeURIComponent(t)}`),
+      fc
+        .tuple(fc.string({ minLength: 1, maxLength: 12 }), fc.string({ maxLength: 12 }))
+        .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`),
+      fc.constant("time=1&time=2"),
+    );
+    await fc.assert(
+      fc.asyncProperty(query, async (q) => {
+        const p = `/api/v1/infrastructure/health?${q}`;
+        const t0 = cpuMs();
+        const res = await fetch(`${lineops.url}${p}`, { headers: { authorization: `Bearer ${admin}` } });
+        const body = (await res.json()) as { status: string; error?: string };
+        const where = `${p} → ${res.status} ${JSON.stringify(body).slice(0, 200)}`;
+        expect([200, 400], where).toContain(res.status);
+        expect(body.status, where).toBe(res.status === 200 ? "success" : "error");
+        if (res.status === 400) {
+          expect(body.error, where).toBeTruthy();
+        }
+        expect(cpuMs() - t0, `${where}: CPU ms`).toBeLessThan(REQUEST_BUDGET_MS);
+      }),
+      fuzzParams(150),
+    );
+  });
+});

@@ -17,6 +17,7 @@ import { alertmanagerRoutes } from "./routes/alertmanager.js";
 import { analysisRoutes } from "./routes/analysis.js";
 import { dashboardRoutes } from "./routes/dashboards.js";
 import { analyticsRoutes } from "./routes/analytics.js";
+import { infrastructureRoutes } from "./routes/infrastructure.js";
 import { reportRoutes } from "./routes/reports.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
@@ -164,6 +165,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   }
   if (ctx.reports) {
     reportRoutes(api, ctx.reports);
+  }
+  if (ctx.infrastructure) {
+    infrastructureRoutes(api, ctx.infrastructure);
   }
   if (ctx.alerting) {
     alertmanagerRoutes(api, ctx.alerting, { version: ctx.version });

@@ -196,10 +196,22 @@ export class MonitoringEngine {
     return this.commits.subscribe(listener);
   }
 
-  /** The line's instances changed: scrape exactly these (plus the static targets). */
+  /**
+   * The line's instances changed: scrape exactly these (plus the static targets), and read the
+   * process metrics of these pids. Each pid's labels are its own series' labels and must name its
+   * `job` and `instance` (scrape/target.ts instanceProcessLabels): one without them would be
+   * written under the host's and collide with every other, so it is left out and logged.
+   */
   async setInstances(instances: InstanceTarget[], pids: { pid: number; labels: Labels }[]): Promise<void> {
     this.instances = instances;
-    this.instancePids = pids;
+    const own = pids.filter((p) => p.labels.job !== undefined && p.labels.instance !== undefined);
+    if (own.length < pids.length) {
+      this.o.logger.warn(
+        { pids: pids.filter((p) => !own.includes(p)).map((p) => p.pid) },
+        "process metrics targets without job and instance labels ignored",
+      );
+    }
+    this.instancePids = own;
     await this.syncTargets();
   }
 
@@ -446,20 +458,26 @@ export class MonitoringEngine {
   private async collectHost(): Promise<void> {
     try {
       const t = Date.now();
-      const samples = await this.host.collect(t, this.instancePids);
+      const pids = this.instancePids;
+      const samples = await this.host.collect(t, pids);
       const app = this.storage.appender();
       for (const s of samples) {
         try {
-          app.append({ ...s.labels, job: "node", instance: this.hostInstance }, t, s.value);
+          // Host-wide families carry no job/instance and get the host's, as a node_exporter scrape
+          // would; an instance's process series keep its own (setInstances), so replicas and
+          // stations of one service never merge into one series.
+          app.append({ job: "node", instance: this.hostInstance, ...s.labels }, t, s.value);
         } catch {
           // an out-of-order host sample after a clock step is dropped, not fatal
         }
       }
       app.commit();
       this.samplesAppended += samples.length;
+      const onlyHost = pids.length === 0;
       this.commits.emit(() => ({
         source: "host",
-        target: { job: "node", instance: this.hostInstance },
+        // With process series in the commit, series of many jobs changed: no single target holds.
+        ...(onlyHost ? { target: { job: "node", instance: this.hostInstance } } : {}),
         samples: samples.length,
         committedAt: Date.now(),
       }));

@@ -48,9 +48,11 @@ describe("the app shell", () => {
       try {
         await page.getByRole("heading", { level: 1, name: "Infrastructure" }).waitFor();
         expect(await page.locator("html").getAttribute("data-theme")).toBe(theme);
-        // An honest placeholder: what the page will be and which issue brings it, no data.
-        await expect(page.getByText("Not built yet").isVisible()).resolves.toBe(true);
-        await expect(page.getByText(/comes with P9 \(issue #14\)/).isVisible()).resolves.toBe(true);
+        // The Infrastructure page (P11) with its data: the machines table names this host.
+        await page
+          .getByRole("region", { name: "Machines" })
+          .getByText(/this host/)
+          .waitFor();
         expect(await page.getByRole("link", { name: "Infrastructure" }).getAttribute("aria-current")).toBe(
           "page",
         );

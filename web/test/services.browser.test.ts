@@ -73,9 +73,11 @@ describe("the Services page", () => {
       }
       // Nine instances of the sample line, each a ready row.
       expect(expected.flatMap((s) => s.instanceList)).toHaveLength(9);
-      // Resource use arrives as live query pushes: charts drawn, and the honest note about shared series.
+      // Resource use arrives as live query pushes: charts drawn, one series per instance (P11), so
+      // no instance's value is marked as shared with its service's other instances.
       await page.locator(".svc-charts canvas").first().waitFor({ timeout: 30_000 });
-      await page.getByText(/Per-instance series come with P11/).waitFor();
+      await page.getByText(/one series per instance/).waitFor();
+      expect(await page.getByText(/\(shared\)/).count()).toBe(0);
 
       // The log tail of the PLC gateway, as the API has it.
       const plc = expected.find((s) => s.name === "plc-gateway")!.instanceList[0]!;

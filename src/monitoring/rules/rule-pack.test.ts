@@ -77,8 +77,11 @@ describe("the default rule pack, by Prometheus's own tools", () => {
     const demo = parseYaml(readFileSync(path.join(PACKAGE_ROOT, "examples", "lineops.yaml"), "utf8")) as {
       rule_files?: string[];
     };
-    // ... followed by OEE's recording rules (src/dashboard/analytics/oee-rules.test.ts tests those).
-    expect(demo.rule_files).toEqual([...PACK, "oee.rules.yml"].map((f) => `rules/${f}`));
+    // ... followed by OEE's recording rules (src/dashboard/analytics/oee-rules.test.ts tests those)
+    // and the infrastructure rules (src/infrastructure/health/rule-pack.test.ts).
+    expect(demo.rule_files).toEqual(
+      [...PACK, "oee.rules.yml", "infrastructure.rules.yml"].map((f) => `rules/${f}`),
+    );
   });
 });
 

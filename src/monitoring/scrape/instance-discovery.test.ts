@@ -55,10 +55,34 @@ describe("InstanceDiscovery", () => {
       ["b", "/prom", undefined],
       ["c", "/metrics", undefined],
     ]);
+    // Process series carry the instance's scrape labels plus its runtime id, never the host's.
+    const common = { revision: "r1", version: "1.0.0" };
     expect(pids).toEqual([
-      { pid: 100, labels: { service: "quality", instance: "a" } },
-      { pid: 100, labels: { service: "mes", instance: "b" } },
-      { pid: 100, labels: { service: "quality", instance: "c" } },
+      {
+        pid: 100,
+        labels: {
+          job: "quality",
+          instance: "127.0.0.1:4000",
+          service: "quality",
+          station: "s1",
+          instance_id: "a",
+          ...common,
+        },
+      },
+      {
+        pid: 100,
+        labels: { job: "mes", instance: "127.0.0.1:4001", service: "mes", instance_id: "b", ...common },
+      },
+      {
+        pid: 100,
+        labels: {
+          job: "quality",
+          instance: "127.0.0.1:4002",
+          service: "quality",
+          instance_id: "c",
+          ...common,
+        },
+      },
     ]);
   });
 

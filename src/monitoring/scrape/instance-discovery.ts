@@ -3,7 +3,7 @@
 // process-metrics target; re-synced, debounced, whenever the source reports a change.
 import type { Logger } from "pino";
 import type { Labels } from "../../model/labels.js";
-import type { InstanceTarget } from "./target.js";
+import { instanceProcessLabels, type InstanceTarget } from "./target.js";
 
 /** One instance as discovery needs it (structurally a runtime Instance). */
 export type DiscoveredInstance = {
@@ -95,7 +95,12 @@ export class InstanceDiscovery {
       version: i.version,
       ...(i.station === undefined ? {} : { station: i.station }),
     }));
-    const pids = live.map((i) => ({ pid: i.pid ?? 0, labels: { service: i.service, instance: i.id } }));
+    // Each process gets its instance's own labels (never the host's), so replicas and stations of
+    // one service are series of their own.
+    const pids = live.map((i, n) => ({
+      pid: i.pid ?? 0,
+      labels: instanceProcessLabels(targets[n] as InstanceTarget),
+    }));
     try {
       await this.o.sink(targets, pids);
     } catch (err) {

@@ -44,11 +44,11 @@ export type InstanceTarget = {
   station?: string;
 };
 
-export function instanceScrapeTarget(i: InstanceTarget, d: ScrapeDefaults): ScrapeTarget {
-  const instance = `${i.host}:${i.port}`;
+/** The labels every sample scraped from one runtime instance carries (job, instance, service, ...). */
+export function instanceTargetLabels(i: InstanceTarget): Record<string, string> {
   const labels: Record<string, string> = {
     job: i.service,
-    instance,
+    instance: `${i.host}:${i.port}`,
     service: i.service,
     revision: i.revision,
     version: i.version,
@@ -56,6 +56,22 @@ export function instanceScrapeTarget(i: InstanceTarget, d: ScrapeDefaults): Scra
   if (i.station !== undefined) {
     labels.station = i.station;
   }
+  return labels;
+}
+
+/**
+ * The labels of one instance's process series (lineops_instance_*): its scrape's own labels, so
+ * they join with what the instance exports (`up`, its request counters) on job and instance, plus
+ * `instance_id`, the runtime's id, which the API and the pages name instances by. An instance's
+ * address may be reused by its replacement; the id never is.
+ */
+export function instanceProcessLabels(i: InstanceTarget): Record<string, string> {
+  return { ...instanceTargetLabels(i), instance_id: i.instanceId };
+}
+
+export function instanceScrapeTarget(i: InstanceTarget, d: ScrapeDefaults): ScrapeTarget {
+  const labels = instanceTargetLabels(i);
+  const instance = labels.instance ?? `${i.host}:${i.port}`;
   return {
     key: `line/${i.instanceId}/${instance}`,
     job: i.service,

@@ -1,11 +1,11 @@
 // The app shell: skip link, header with the pages as navigation, who is signed in, the theme
 // switch, and the current page in <main>. Explore is loaded on demand (CodeMirror and uPlot are
 // most of the bundle); the other pages are small.
-import { lazy, Suspense, useEffect, useRef, type ReactNode } from "react";
+import { lazy, Suspense, useEffect, useRef, type LazyExoticComponent, type ReactNode } from "react";
 import { NotBuilt } from "../pages/NotBuilt.js";
 import { NotFound } from "../pages/NotFound.js";
 import { SignIn } from "../pages/SignIn.js";
-import { PAGES, pageAt, SIGN_IN_PATH, type PageDef } from "./pages.js";
+import { PAGES, pageAt, SIGN_IN_PATH, type PageDef, type PageId } from "./pages.js";
 import { Link, useLocation } from "./router.js";
 import { SessionProvider, useSession } from "./session.js";
 import { setThemeChoice, useTheme, type ThemeChoice } from "./theme.js";
@@ -17,6 +17,17 @@ const Alerts = lazy(() => import("../pages/alerts/Alerts.js"));
 const Overview = lazy(() => import("../pages/overview/Overview.js"));
 const Dashboards = lazy(() => import("../pages/dashboards/Dashboards.js"));
 const Reports = lazy(() => import("../pages/reports/Reports.js"));
+const Infrastructure = lazy(() => import("../pages/infrastructure/Infrastructure.js"));
+
+/** The pages loaded on demand behind one "Loading <title>…" fallback (overview and Explore have their own). */
+const LAZY_PAGES: Partial<Record<PageId, LazyExoticComponent<() => ReactNode>>> = {
+  services: Services,
+  alerts: Alerts,
+  deployments: Deployments,
+  dashboards: Dashboards,
+  reports: Reports,
+  infrastructure: Infrastructure,
+};
 
 export function App() {
   return (
@@ -116,18 +127,7 @@ function PageBody({ page, kiosk }: { page: PageDef | undefined; kiosk: boolean }
       </Suspense>
     );
   }
-  const Page =
-    page.id === "services"
-      ? Services
-      : page.id === "alerts"
-        ? Alerts
-        : page.id === "deployments"
-          ? Deployments
-          : page.id === "dashboards"
-            ? Dashboards
-            : page.id === "reports"
-              ? Reports
-              : undefined;
+  const Page = LAZY_PAGES[page.id];
   if (Page !== undefined) {
     return (
       <Suspense

@@ -62,7 +62,6 @@ export const PAGES: readonly PageDef[] = [
     title: "Infrastructure",
     purpose:
       "Host resources, forecasts (\u201cdisk full in N days\u201d), autoscaler decisions and right-sizing.",
-    comesWith: "P9 (issue #14), deliverable 3; autoscaler decisions with P11",
   },
   {
     id: "dashboards",

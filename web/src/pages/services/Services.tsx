@@ -148,9 +148,14 @@ function ResourcePanel({ cpu, rss }: { cpu: LiveQueryState; rss: LiveQueryState 
     if (d === undefined) {
       return undefined;
     }
-    // Name series by service: the other labels (job="node", the host's instance) are the same for all.
+    // Name series by instance id (it starts with the service's name); older samples by service.
     const result = d.result.map((s) => ({
-      metric: s.metric.service === undefined ? s.metric : { service: s.metric.service },
+      metric:
+        s.metric.instance_id !== undefined
+          ? { instance_id: s.metric.instance_id }
+          : s.metric.service === undefined
+            ? s.metric
+            : { service: s.metric.service },
       values: s.values,
     }));
     return alignMatrix(result, d.start, d.end, d.step);
@@ -161,11 +166,10 @@ function ResourcePanel({ cpu, rss }: { cpu: LiveQueryState; rss: LiveQueryState 
     <section className="panel svc-resources" aria-labelledby="resources-title">
       <h2 id="resources-title">Resource use, last 15 minutes</h2>
       <p className="muted">
-        CPU (cores, user + system) and resident memory of each service&apos;s processes, read from{" "}
-        <code>/proc</code> by lineops&apos;s host collector. Today those series carry only the{" "}
-        <code>service</code> label: the instances of a service write the same series, so for a service with
-        several instances the value is one instance&apos;s, not each one&apos;s (marked “shared” in the
-        tables). Per-instance series come with P11.
+        CPU (cores, user + system) and resident memory of each instance&apos;s process, read from{" "}
+        <code>/proc</code> by lineops&apos;s host collector: one series per instance, labelled with its{" "}
+        <code>instance_id</code>. Samples written by lineops before per-instance series existed carry only the{" "}
+        <code>service</code>; an instance known only through those is marked “shared”.
       </p>
       <div className="svc-charts">
         <figure>

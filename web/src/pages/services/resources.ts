@@ -2,11 +2,9 @@
 // writes (lineops_instance_cpu_seconds_total, lineops_instance_resident_memory_bytes), pushed over
 // the live stream as query subscriptions.
 //
-// Known limit (P11 fixes it): the collector writes those series with `job="node"` and the host's
-// `instance` label, so only `service` tells them apart. Every instance of a service writes the same
-// series: for a service with one live instance the value is that instance's; for more, it is
-// whichever instance's sample was stored for that timestamp, and its CPU rate mixes counters of
-// different processes. The page says so rather than show a number as an instance's that is not.
+// Each instance's process has series of its own (its scrape labels plus `instance_id`). Samples
+// written before that (job="node", the host's `instance`, only `service` to tell them apart) are
+// still read for the rest of the range: an instance known only through them is marked shared.
 import type { Labels } from "../../api/prometheus.js";
 import type { InstanceView } from "./api.js";
 
