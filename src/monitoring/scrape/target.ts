@@ -42,6 +42,8 @@ export type InstanceTarget = {
   revision: string;
   version: string;
   station?: string;
+  /** The line the instance belongs to (label `line`). */
+  line?: string;
 };
 
 export function instanceScrapeTarget(i: InstanceTarget, d: ScrapeDefaults): ScrapeTarget {
@@ -55,6 +57,9 @@ export function instanceScrapeTarget(i: InstanceTarget, d: ScrapeDefaults): Scra
   };
   if (i.station !== undefined) {
     labels.station = i.station;
+  }
+  if (i.line !== undefined && i.line !== "") {
+    labels.line = i.line;
   }
   return {
     key: `line/${i.instanceId}/${instance}`,
