@@ -23,7 +23,7 @@ const doc = (role: RouteDoc["role"], summary: string, accepts?: readonly string[
   ...(accepts ? { accepts } : {}),
 });
 
-const STATUSES = ["triggered", "acknowledged", "resolved"] as const;
+type Status = "triggered" | "acknowledged" | "resolved";
 const idParams = z.strictObject({ id: z.string().regex(/^[1-9][0-9]{0,12}$/, "an incident id (a number)") });
 const listQuery = z.strictObject({
   /** Comma-separated statuses, or "open" (triggered and acknowledged). Default: every status. */
@@ -113,7 +113,7 @@ export function incidentRoutes(app: ApiApp, incidents: IncidentManager): void {
           ? undefined
           : query.status === "open"
             ? (["triggered", "acknowledged"] as const)
-            : (query.status.split(",") as (typeof STATUSES)[number][]);
+            : (query.status.split(",") as Status[]);
       return {
         incidents: incidents.list({
           ...(statuses ? { statuses } : {}),
