@@ -63,6 +63,12 @@ const VALID: unknown[] = [
   { service: "fuzz-x", version: "1.0.1", strategy: { type: "rolling", maxSurge: 1 } },
   { service: "fuzz-x", revision: "2" },
   { revision: "1" },
+  // Incidents: a body that passes reaches the incident lookup (404), or the link check (400).
+  { assignee: "fuzz" },
+  { text: "fuzz note" },
+  { for: "5m" },
+  { until: "2030-01-01T00:00:00Z" },
+  { action: "acknowledge", ttl: "1h" },
   {},
 ];
 
@@ -80,6 +86,12 @@ const nearValidJson = fc
       "revision",
       "strategy",
       "stratgy",
+      "assignee",
+      "text",
+      "for",
+      "until",
+      "action",
+      "ttl",
       "__proto__",
       "constructor",
     ),
@@ -120,6 +132,11 @@ describe("API request-body fuzzing", () => {
     // Query subscriptions on a live stream: a body that passes reaches the stream lookup (404).
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/live/subscriptions" });
     expect(routes).toContainEqual({ method: "DELETE", path: "/api/v1/live/subscriptions/fuzz-x/fuzz-x" });
+    // Incidents (P10): every change an operator makes, and the public one-click link.
+    for (const action of ["acknowledge", "resolve", "snooze", "reassign", "notes", "links"]) {
+      expect(routes).toContainEqual({ method: "POST", path: `/api/v1/incidents/fuzz-x/${action}` });
+    }
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/incident-links/fuzz-x" });
   });
 
   it("every mutating route answers random, near-valid, deep and huge JSON bodies with a 2xx or a 4xx and a message", async () => {

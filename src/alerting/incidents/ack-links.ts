@@ -13,9 +13,15 @@ export const LINK_ACTIONS: readonly LinkAction[] = ["acknowledge", "resolve"];
 export type LinkClaims = { incidentId: number; action: LinkAction; expiresAt: number; nonce: string };
 
 export const LINK_SECRET_FILE = "incident-links.key";
-/** Longer tokens are refused before any work: real ones are about 120 characters. */
-export const MAX_TOKEN_LENGTH = 400;
-export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,300}\.[A-Za-z0-9_-]{43}$/;
+/**
+ * Tokens are short (about 60 characters) because they are a path segment and the router refuses
+ * segments over 100 (414): one-letter actions, the expiry in base 36, a 72-bit nonce, and the HMAC
+ * truncated to 128 bits (RFC 2104 allows it; forging still takes 2^128 tries).
+ */
+export const MAX_TOKEN_LENGTH = 100;
+export const TOKEN_PATTERN = /^[A-Za-z0-9_-]{1,76}\.[A-Za-z0-9_-]{22}$/;
+const MAC_BYTES = 16;
+const ACTION_CODES: Record<LinkAction, string> = { acknowledge: "a", resolve: "r" };
 
 /**
  * The data dir's link secret, created (32 random bytes, mode 0600) on first use. Kept across
@@ -40,9 +46,9 @@ export class AckLinks {
   sign(incidentId: number, action: LinkAction, expiresAt: number): string {
     const claims = [
       String(incidentId),
-      action,
-      String(expiresAt),
-      randomBytes(12).toString("base64url"),
+      ACTION_CODES[action],
+      expiresAt.toString(36),
+      randomBytes(9).toString("base64url"),
     ].join("~");
     const body = Buffer.from(claims).toString("base64url");
     return `${body}.${this.mac(body)}`;
@@ -66,14 +72,15 @@ export class AckLinks {
       );
     }
     const parts = Buffer.from(body, "base64url").toString().split("~");
-    const [id, action, expires, nonce] = parts;
+    const [id, code, expires, nonce] = parts;
     const incidentId = Number(id);
-    const expiresAt = Number(expires);
+    const expiresAt = /^[0-9a-z]{1,12}$/.test(expires ?? "") ? parseInt(expires as string, 36) : NaN;
+    const action = LINK_ACTIONS.find((a) => ACTION_CODES[a] === code);
     if (
       parts.length !== 4 ||
       !Number.isSafeInteger(incidentId) ||
       !Number.isSafeInteger(expiresAt) ||
-      !LINK_ACTIONS.includes(action as LinkAction) ||
+      action === undefined ||
       nonce === undefined ||
       nonce === ""
     ) {
@@ -84,10 +91,14 @@ export class AckLinks {
         `this link expired at ${new Date(expiresAt).toISOString()}: acknowledge incident ${incidentId} in lineops instead`,
       );
     }
-    return { incidentId, action: action as LinkAction, expiresAt, nonce };
+    return { incidentId, action, expiresAt, nonce };
   }
 
   private mac(body: string): string {
-    return createHmac("sha256", this.secret).update(body).digest("base64url");
+    return createHmac("sha256", this.secret)
+      .update(body)
+      .digest()
+      .subarray(0, MAC_BYTES)
+      .toString("base64url");
   }
 }

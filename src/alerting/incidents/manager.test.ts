@@ -126,7 +126,7 @@ describe("the incident state machine", () => {
     });
     expect(h.sent.map((n) => n.event)).toEqual(["trigger"]);
     expect(h.sent[0]?.incident?.ackUrl).toMatch(
-      /^http:\/\/lineops\.test\/api\/v1\/incident-links\/[\w-]+\.[\w-]{43}$/,
+      /^http:\/\/lineops\.test\/api\/v1\/incident-links\/[\w-]+\.[\w-]{22}$/,
     );
     expect(h.sent[0]?.payload.alerts[0]?.labels.alertname).toBe("PLCDisconnected");
 

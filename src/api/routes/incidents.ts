@@ -56,7 +56,7 @@ const linkBody = z.strictObject({
   ttl: z.string().max(20).optional(),
 });
 const tokenParams = z.strictObject({
-  token: z.string().max(400).regex(TOKEN_PATTERN, "a one-click link token"),
+  token: z.string().max(100).regex(TOKEN_PATTERN, "a one-click link token"),
 });
 
 function untilOf(
