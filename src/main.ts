@@ -18,6 +18,7 @@ import {
   IncidentManager,
   loadLinkSecret,
   type AlertingEngine,
+  type IncidentsConfig,
   type Topology,
 } from "./alerting/index.js";
 import { loadDashboardFiles, registerOeeSeries, ShiftCalendar, stationsOf } from "./dashboard/index.js";
@@ -180,6 +181,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     linkSecret: loadLinkSecret(config.dataDir),
     externalURL: () => externalURL,
     topology: () => topology,
+    config: incidentsConfigOf(config.incidents),
   });
   const alerting = createAlertingEngine({
     config: alertingConfig,
@@ -558,6 +560,16 @@ export async function demoUser(
     lineops.users.create(user, "operator", hash);
   }
   return { user, password };
+}
+
+function incidentsConfigOf(c: ResolvedConfig["incidents"]): Partial<IncidentsConfig> {
+  return {
+    groupBy: c.group_by,
+    correlationWindowMs: c.correlation_window,
+    deploymentWindowMs: c.deployment_window,
+    rollback: c.rollback,
+    ackLinkTtlMs: c.ack_link_ttl,
+  };
 }
 
 /** The line as incident correlation sees it: services, dependsOn, stations and devices served. */
