@@ -14,7 +14,14 @@ import { InfrastructureHealth } from "./infrastructure/index.js";
 import { reloadStatus } from "./api/reload-status.js";
 import { TlsFiles } from "./api/tls.js";
 import { checkListeners, urlHost } from "./api/transport.js";
-import { createAlertingEngine, type AlertingEngine } from "./alerting/index.js";
+import {
+  createAlertingEngine,
+  IncidentManager,
+  loadLinkSecret,
+  type AlertingEngine,
+  type IncidentsConfig,
+  type Topology,
+} from "./alerting/index.js";
 import { loadDashboardFiles, registerOeeSeries, ShiftCalendar, stationsOf } from "./dashboard/index.js";
 import {
   alertingConfigOf,
@@ -83,6 +90,8 @@ export type Lineops = {
   monitoring: MonitoringEngine;
   /** Alertmanager's side: alerts from lineops's rules and the v2 API, routed to receivers. */
   alerting: AlertingEngine;
+  /** Incidents: correlated alerts with root cause, timeline and one-click links. */
+  incidents: IncidentManager;
   runtime: ProcessRuntime;
   /** The data plane's client: the front doors' routing table as the data plane holds it. */
   frontDoors: DataPlaneClient;
@@ -169,14 +178,26 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   const revisions = new RevisionRepository(db);
   // Alerts, silences and the notification log are read back from the store here; notifying starts
   // once the API listens (externalURL is known), before the rules evaluate.
+  const bus = new EventBus((err, topic) => logger.error({ err, topic }, "event subscriber failed"));
+  // Incidents: correlated over the line's topology (read from the deployment engine below, kept
+  // current on line and deployment events); deployments and rollback requests go over the bus.
+  let topology: Topology = { services: [] };
+  const incidents = new IncidentManager({
+    db,
+    logger,
+    bus,
+    linkSecret: loadLinkSecret(config.dataDir),
+    externalURL: () => externalURL,
+    topology: () => topology,
+    config: incidentsConfigOf(config.incidents),
+  });
   const alerting = createAlertingEngine({
     config: alertingConfig,
     db,
     logger,
     externalURL: () => externalURL,
+    incidents,
   });
-
-  const bus = new EventBus((err, topic) => logger.error({ err, topic }, "event subscriber failed"));
   // One pool for instances (always on loopback) and front doors (on web.front_doors.host): a port is
   // handed out only if it is free on both. It once test-bound on the API's host instead.
   const ports = new PortAllocator(["127.0.0.1", web.front_doors.host]);
@@ -261,6 +282,12 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     ...(config.lineFile ? { lineFile: config.lineFile } : {}),
   });
 
+  const refreshTopology = () => {
+    topology = lineTopology(deployment);
+  };
+  bus.on("line.applied", refreshTopology);
+  bus.on("deployment.finished", refreshTopology);
+
   // OEE: the shift calendar (re-read on reload) and the series oee.rules.yml needs from the config.
   let shifts = new ShiftCalendar(config.shifts);
   registerOeeSeries(metrics.registry, {
@@ -274,6 +301,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     source: runtime,
     sink: (targets, pids) => monitoring.setInstances(targets, pids),
     metricsPath: (service) => deployment.metricsPath(service),
+    line: () => deployment.line().name,
     logger,
   });
 
@@ -377,6 +405,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       infrastructure: infrastructureHealth,
       // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
       alerting,
+      incidents,
       dashboard,
     },
     {
@@ -448,6 +477,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   }
 
   let traffic: DemoTraffic | undefined;
+  incidents.start();
   alerting.start();
   await monitoring.start();
   await monitoring.setSelfTarget(config.server.host, port, tlsFiles ? "https" : "http");
@@ -498,6 +528,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       await discovery.stop(); // 8
       await monitoring.stop(); // 7 and 3: scrape, rules and host metrics, then the TSDB
       await alerting.stop(); // 7a: deliveries in flight end before the store closes
+      incidents.stop();
       // 2. Without stopLine the front doors keep serving their last table and the instances keep
       // running with their pidfiles: the next start re-adopts both.
       await (stopLine ? frontDoors.shutdown() : frontDoors.detach());
@@ -519,6 +550,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     deployment,
     monitoring,
     alerting,
+    incidents,
     runtime,
     frontDoors,
     bus,
@@ -570,4 +602,30 @@ export async function demoUser(
     lineops.users.create(user, "operator", hash);
   }
   return { user, password };
+}
+
+function incidentsConfigOf(c: ResolvedConfig["incidents"]): Partial<IncidentsConfig> {
+  return {
+    groupBy: c.group_by,
+    correlationWindowMs: c.correlation_window,
+    deploymentWindowMs: c.deployment_window,
+    rollback: c.rollback,
+    ackLinkTtlMs: c.ack_link_ttl,
+  };
+}
+
+/** The line as incident correlation sees it: services, dependsOn, stations and devices served. */
+function lineTopology(deployment: DeploymentEngine): Topology {
+  return {
+    line: deployment.line().name,
+    services: deployment.status().map((s) => {
+      const serves = deployment.service(s.name).spec.serves;
+      return {
+        name: s.name,
+        dependsOn: s.dependsOn,
+        stations: [...(s.stations ?? []), ...(serves?.stations ?? [])],
+        devices: serves?.devices ?? [],
+      };
+    }),
+  };
 }

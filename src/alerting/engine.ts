@@ -23,6 +23,7 @@ import { matchesAll } from "./routing/matchers.js";
 import type { Route } from "./routing/route-tree.js";
 import { isActive } from "./routing/time-intervals.js";
 import { Silences } from "./silences/silences.js";
+import type { ObservedAlert } from "./incidents/manager.js";
 import type { AlertGroupView, AlertingService, AlertQuery, AlertView, IncomingAlert } from "./types.js";
 
 /**
@@ -53,6 +54,13 @@ export type AlertingEngineOptions = {
   externalURL: () => string;
   /** How often resolved alerts whose resolve went out are deleted. Default 30 min (Alertmanager's --alerts.gc-interval). */
   alertGcIntervalMs?: number;
+  /**
+   * Incidents (alerting/incidents): every alert the dispatcher takes, firing or resolved, silenced
+   * and inhibited ones left out, is handed over as it arrives; alerts that resolve by timing out are
+   * handed over by a sweep every `incidentSweepMs` (default 10 s).
+   */
+  incidents?: IncidentObserver;
+  incidentSweepMs?: number;
   /** Retry backoff of deliveries; tests shorten it. Defaults are deliver()'s (500 ms, max 60 s). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
@@ -72,6 +80,10 @@ export interface AlertingEngine extends AlertingService {
 }
 
 export const DEFAULT_ALERT_GC_INTERVAL_MS = 30 * 60_000;
+const DEFAULT_INCIDENT_SWEEP_MS = 10_000;
+
+/** What the engine feeds incidents (IncidentManager.observe). */
+export type IncidentObserver = { observe(alerts: ObservedAlert[]): void };
 
 /** The webhook notifier of one <webhook_config>. */
 export function webhookNotifierOf(w: WebhookConfig): WebhookNotifier {
@@ -116,6 +128,7 @@ export function createAlertingEngine(options: AlertingEngineOptions): AlertingEn
   let running = build(options.config);
   let dispatcher: Dispatcher | undefined;
   let gcTimer: TimerHandle | undefined;
+  let sweepTimer: TimerHandle | undefined;
 
   function build(config: AlertingConfig): Running {
     const receivers = new Map<string, Integration[]>();
@@ -171,6 +184,58 @@ export function createAlertingEngine(options: AlertingEngineOptions): AlertingEn
     for (const a of held) {
       dispatcher?.process(a);
     }
+    observeIncidents(held);
+  }
+
+  /**
+   * Hands alerts to incidents as the dispatcher sees them: a firing alert a silence or an inhibition
+   * mutes is left out (it pages nobody, so it opens nothing); resolved alerts always go, so an
+   * incident holding one learns it ended. Never throws: incidents must not stop alert intake.
+   */
+  function observeIncidents(held: readonly HeldAlert[]): void {
+    const incidents = options.incidents;
+    if (incidents === undefined || held.length === 0) {
+      return;
+    }
+    try {
+      const now = clock.now();
+      const inhibiting = inhibitor();
+      const out: ObservedAlert[] = [];
+      for (const a of held) {
+        const resolved = isResolved(a, now);
+        if (
+          !resolved &&
+          (silences.mutes(a.labels, now).length > 0 ||
+            inhibitingFingerprint(inhibiting, a.labels, now) !== undefined)
+        ) {
+          continue;
+        }
+        out.push({
+          fingerprint: a.fingerprint,
+          labels: a.labels,
+          annotations: a.annotations,
+          startsAt: a.startsAt,
+          endsAt: a.endsAt,
+          status: resolved ? "resolved" : "firing",
+          ...(a.generatorURL !== "" ? { generatorURL: a.generatorURL } : {}),
+        });
+      }
+      incidents.observe(out);
+    } catch (err) {
+      logger.error({ err }, `incidents refused alerts: ${(err as Error).message}`);
+    }
+  }
+
+  /** Alerts that resolved by timing out (no resolve was sent) reach incidents here. */
+  function scheduleIncidentSweep(): void {
+    if (options.incidents === undefined) {
+      return;
+    }
+    sweepTimer = clock.setTimer(() => {
+      const now = clock.now();
+      observeIncidents(store.all().filter((a) => isResolved(a, now)));
+      scheduleIncidentSweep();
+    }, options.incidentSweepMs ?? DEFAULT_INCIDENT_SWEEP_MS);
   }
 
   /** Live status, as Alertmanager's API computes it on each GET: silences and inhibition now. */
@@ -302,6 +367,9 @@ export function createAlertingEngine(options: AlertingEngineOptions): AlertingEn
       silences.startMaintenance();
       nflog.startMaintenance();
       scheduleGc();
+      // After a restart the stored alerts are handed over again: incidents deduplicate them.
+      observeIncidents(store.all());
+      scheduleIncidentSweep();
       logger.info({ alerts: store.size, groups: dispatcher.groups().length }, "alert dispatcher started");
     },
     async stop() {
@@ -310,6 +378,10 @@ export function createAlertingEngine(options: AlertingEngineOptions): AlertingEn
       if (gcTimer !== undefined) {
         clock.clearTimer(gcTimer);
         gcTimer = undefined;
+      }
+      if (sweepTimer !== undefined) {
+        clock.clearTimer(sweepTimer);
+        sweepTimer = undefined;
       }
       const d = dispatcher;
       dispatcher = undefined;

@@ -124,3 +124,6 @@ export type {
   IncomingAlert,
 } from "./types.js";
 export { resolveConfigPaths } from "./config/paths.js";
+// Incidents: correlation, root cause, timeline, one-click links (src/alerting/incidents/).
+export * from "./incidents/index.js";
+export type { IncidentObserver } from "./engine.js";

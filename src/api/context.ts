@@ -1,7 +1,7 @@
 // What the API layer needs from the rest of lineops: engines and repositories, passed in by main.ts.
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { AlertingService } from "../alerting/index.js";
+import type { AlertingService, IncidentManager } from "../alerting/index.js";
 import type { AnalyticsContext, DashboardEngine, ReportService } from "../dashboard/index.js";
 import type { DeploymentEngine } from "../deployment/index.js";
 import type { MonitoringEngine } from "../monitoring/index.js";
@@ -40,6 +40,8 @@ export type ApiContext = {
    * without it those routes do not exist (404).
    */
   alerting?: AlertingService;
+  /** Incidents: when given, /api/v1/incidents... and the one-click links are served from it. */
+  incidents?: IncidentManager;
   /** The line's analytics (OEE, downtime): when given, /api/v1/analytics/* are served from it. */
   analytics?: () => AnalyticsContext;
   /** Operations reports and their schedules: when given, /api/v1/reports/* are served from it. */

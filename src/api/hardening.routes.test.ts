@@ -98,6 +98,7 @@ const state = () => ({
   deployments: lineops.deployment.deployments().length,
   line: JSON.stringify(lineops.deployment.line().order),
   revisions: lineops.deployment.status().map((s) => `${s.name}@${String(s.revision)}`),
+  incidents: JSON.stringify(lineops.incidents.list()),
 });
 
 /** A concrete path for a route pattern; handlers never run in these tests, so any value will do. */
@@ -228,9 +229,24 @@ describe("the route table", () => {
       "GET /-/ready",
       "GET /metrics",
       "POST /api/v1/session",
+      "GET /api/v1/incident-links/:token",
+      "POST /api/v1/incident-links/:token",
       "GET /",
       "GET /assets/:file",
     ]);
+    // Incidents (P10): a viewer reads, an operator acts; a one-click link's signature is its credential.
+    for (const [method, url, role] of [
+      ["GET", "/api/v1/incidents", "viewer"],
+      ["GET", "/api/v1/incidents/:id", "viewer"],
+      ["POST", "/api/v1/incidents/:id/acknowledge", "operator"],
+      ["POST", "/api/v1/incidents/:id/resolve", "operator"],
+      ["POST", "/api/v1/incidents/:id/snooze", "operator"],
+      ["POST", "/api/v1/incidents/:id/reassign", "operator"],
+      ["POST", "/api/v1/incidents/:id/notes", "operator"],
+      ["POST", "/api/v1/incidents/:id/links", "operator"],
+    ]) {
+      expect(routes).toContainEqual(expect.objectContaining({ method, url, role, readOnly: false }));
+    }
     for (const [method, url, role] of [
       ["GET", "/api/v1/session", "viewer"],
       ["DELETE", "/api/v1/session", "viewer"],

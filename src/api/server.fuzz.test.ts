@@ -65,6 +65,12 @@ const VALID: unknown[] = [
   { revision: "1" },
   { name: "fuzz", period: "day", at: "06:00", formats: ["csv"] },
   { name: "fuzz", period: "week", weekday: "Mon", at: "06:00", formats: ["html", "pdf"] },
+  // Incidents: a body that passes reaches the incident lookup (404), or the link check (400).
+  { assignee: "fuzz" },
+  { text: "fuzz note" },
+  { for: "5m" },
+  { until: "2030-01-01T00:00:00Z" },
+  { action: "acknowledge", ttl: "1h" },
   {},
 ];
 
@@ -87,6 +93,12 @@ const nearValidJson = fc
       "weekday",
       "formats",
       "shift",
+      "assignee",
+      "text",
+      "for",
+      "until",
+      "action",
+      "ttl",
       "__proto__",
       "constructor",
     ),
@@ -130,6 +142,11 @@ describe("API request-body fuzzing", () => {
     // Report schedules: a body that passes creates one (up to the limit, then 409).
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/reports/schedules" });
     expect(routes).toContainEqual({ method: "DELETE", path: "/api/v1/reports/schedules/fuzz-x" });
+    // Incidents (P10): every change an operator makes, and the public one-click link.
+    for (const action of ["acknowledge", "resolve", "snooze", "reassign", "notes", "links"]) {
+      expect(routes).toContainEqual({ method: "POST", path: `/api/v1/incidents/fuzz-x/${action}` });
+    }
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/incident-links/fuzz-x" });
   });
 
   it("every mutating route answers random, near-valid, deep and huge JSON bodies with a 2xx or a 4xx and a message", async () => {

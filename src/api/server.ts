@@ -23,6 +23,7 @@ import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
 import { sessionRoutes } from "./routes/session.js";
 import { serviceRoutes } from "./routes/services.js";
+import { incidentRoutes } from "./routes/incidents.js";
 import { liveRoutes } from "./routes/live.js";
 import { statusRoutes } from "./routes/status.js";
 import { userRoutes } from "./routes/users.js";
@@ -171,6 +172,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   }
   if (ctx.alerting) {
     alertmanagerRoutes(api, ctx.alerting, { version: ctx.version });
+  }
+  if (ctx.incidents) {
+    incidentRoutes(api, ctx.incidents);
   }
   webRoutes(app, web);
   if (ctx.dashboard) {

@@ -7,6 +7,7 @@ import { VERSION } from "../version.js";
 import { CliError } from "./client.js";
 import { registerAlertCommands } from "./commands/alerts.js";
 import { registerDeployCommands } from "./commands/deploy.js";
+import { registerIncidentCommands } from "./commands/incidents.js";
 import { registerMonitoringCommands } from "./commands/monitoring.js";
 import { registerReadCommands } from "./commands/read.js";
 import { registerUserCommands } from "./commands/users.js";
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerMonitoringCommands(program);
   registerDeployCommands(program);
   registerAlertCommands(program);
+  registerIncidentCommands(program);
   registerUserCommands(program);
   registerTsdbCommands(program);
   registerCheckCommands(program);

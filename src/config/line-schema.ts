@@ -64,6 +64,18 @@ const serviceSpec = z
     idealCycleTime: duration().optional(),
     idealCycleTimes: z.record(stationName, duration()).optional(),
     dependsOn: z.array(z.string()).default([]),
+    /**
+     * The plant the service serves besides its own stations: stations and devices (PLCs, cameras)
+     * whose alerts incident correlation traces to it. No default, so specs without it keep their hash.
+     */
+    serves: z
+      .strictObject({
+        stations: z.array(stationName).optional(),
+        devices: z
+          .array(z.string().regex(STATION_PATTERN, "a device id (letters, digits, . _ -)"))
+          .optional(),
+      })
+      .optional(),
     /** Versions this service needs of its dependencies, e.g. { plc-gateway: ">=1.1" }. */
     requires: z.record(z.string(), z.string().min(1)).default({}),
     readiness: probe.optional(),

@@ -177,6 +177,23 @@ export const configSchema = z.strictObject({
   alerting: alertingConfigSchema.optional(),
   /** An Alertmanager configuration file instead of the inline section, relative to this file. */
   alerting_file: z.string().min(1).optional(),
+  /** Incidents (docs/incidents.md): how alerts are correlated into incidents. */
+  incidents: z
+    .strictObject({
+      /** Labels that group alerts no topology relates, as Alertmanager's group_by ("..." = all in one). */
+      group_by: z
+        .array(z.string().regex(/^([A-Za-z_][A-Za-z0-9_]*|\.\.\.)$/, "a label name or ..."))
+        .default(["alertname"]),
+      /** An alert joins an open incident only if it took an alert within this long. */
+      correlation_window: duration().default(30 * 60_000),
+      /** An alert starting within this long after a deployment of its service or a dependency is linked to it. */
+      deployment_window: duration().default(10 * 60_000),
+      /** Request that deployment's rollback: false, true (every service) or a list of services. */
+      rollback: z.union([z.boolean(), z.array(z.string().min(1))]).default(false),
+      /** How long one-click links in notifications work. */
+      ack_link_ttl: duration().default(24 * 3600_000),
+    })
+    .prefault({}),
   /** Provisioned dashboards (YAML or JSON, docs/dashboards.md), relative to this file; read-only in the UI. */
   dashboard_files: z.array(z.string().min(1)).default([]),
   /** Extra scrape jobs, in Prometheus's syntax (e.g. a node_exporter). */

@@ -33,6 +33,42 @@ export class DeploymentEngine {
     this.commands = new Control(this.fleet);
     this.reconciler = new Reconciler(this.fleet, this.view, this.commands);
     this.plans = new PlanRunner(this.fleet, this.reconciler, this.commands);
+    // Incident correlation asks for rollbacks over the bus (alerting never imports this engine).
+    o.bus.on("deployment.rollback.requested", (e) => this.rollbackRequested(e));
+  }
+
+  /**
+   * Rolls back the deployment an incident named, only while it is still the service's latest: an
+   * alert about an old release never undoes a newer one. The decision is recorded on the deployment.
+   */
+  private rollbackRequested(e: {
+    deploymentId: string;
+    service: string;
+    incidentId: number;
+    reason: string;
+  }): void {
+    const latest = this.hasService(e.service) ? this.deployments(e.service)[0] : undefined;
+    if (latest?.id !== e.deploymentId) {
+      this.fleet.o.logger.info(
+        e,
+        "rollback request ignored: the deployment is no longer the service's latest",
+      );
+      return;
+    }
+    try {
+      this.fleet.recordEvent(
+        e.deploymentId,
+        e.service,
+        "rollback.requested",
+        `rollback requested by ${e.reason}`,
+      );
+      this.rollback(e.service, undefined, `incident ${e.incidentId}`);
+    } catch (err) {
+      this.fleet.o.logger.warn(
+        { err, ...e },
+        `rollback requested by incident ${e.incidentId} failed: ${(err as Error).message}`,
+      );
+    }
   }
 
   /** Starts routing on instance events and brings up the line stored from a previous run, if any. */

@@ -17,6 +17,28 @@ export type LineopsEvents = {
     data?: unknown;
     at: number;
   };
+  /** An incident opened, changed state, took alerts, was reassigned or noted (alerting/incidents). */
+  "incident.changed": {
+    id: number;
+    change: string;
+    status: "triggered" | "acknowledged" | "resolved";
+    title: string;
+    priority: string;
+    rootCause?: string;
+    actor?: string;
+    at: number;
+  };
+  /**
+   * Incident correlation asks for a deployment's rollback (an alert started within the window after
+   * it); the deployment engine subscribes. alerting never imports the deployment engine.
+   */
+  "deployment.rollback.requested": {
+    deploymentId: string;
+    service: string;
+    incidentId: number;
+    reason: string;
+    at: number;
+  };
 };
 
 type Handler<T> = (payload: T) => void;

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { AlertView } from "../../alerting/index.js";
 import type { ApiAlert } from "../../monitoring/index.js";
 import { LiveHub } from "./hub.js";
-import { AlertDiff } from "./sources.js";
+import { EventBus } from "../../events/bus.js";
+import { AlertDiff, publishBusEvents } from "./sources.js";
 import { RecordingSink } from "./test-support/sink.js";
 
 let hub: LiveHub;
@@ -51,6 +52,47 @@ describe("AlertDiff", () => {
       "dispatcher:suppressed",
       "rule:inactive",
       "dispatcher:resolved",
+    ]);
+  });
+});
+
+describe("publishBusEvents", () => {
+  it("publishes incident changes on the alert topic, as source incident", () => {
+    hub = new LiveHub({ heartbeatMs: 60_000 });
+    const sink = new RecordingSink();
+    hub.open({ principal: "p", topics: ["alert"] }, sink);
+    const bus = new EventBus();
+    const off = publishBusEvents(bus, hub);
+    bus.emit("incident.changed", {
+      id: 7,
+      change: "acknowledged",
+      status: "acknowledged",
+      title: "PLCDisconnected on plc-gateway",
+      priority: "critical",
+      rootCause: "plc-gateway",
+      actor: "alice (operator)",
+      at: 1,
+    });
+    off();
+    bus.emit("incident.changed", {
+      id: 8,
+      change: "triggered",
+      status: "triggered",
+      title: "x",
+      priority: "low",
+      at: 2,
+    });
+    const data = sink
+      .events()
+      .filter((e) => e.event === "alert")
+      .map((e) => JSON.parse(e.data) as Record<string, unknown>);
+    expect(data).toEqual([
+      expect.objectContaining({
+        source: "incident",
+        id: 7,
+        change: "acknowledged",
+        rootCause: "plc-gateway",
+      }),
     ]);
   });
 });

@@ -17,6 +17,8 @@ export function publishBusEvents(bus: EventBus, hub: LiveHub): () => void {
     bus.on("deployment.event", (e) => hub.publish("deployment", { ...e, kind: `event.${e.kind}` })),
     bus.on("line.applied", (e) => hub.publish("deployment", { kind: "line.applied", ...e })),
     bus.on("service.ready", (e) => hub.publish("instance", { type: "service.ready", ...e })),
+    // Incidents ride the alert topic (source "incident"): pages showing alerts refresh on them too.
+    bus.on("incident.changed", (e) => hub.publish("alert", { source: "incident", ...e })),
     bus.on("instance", (e) => {
       const i = e.instance;
       hub.publish("instance", {

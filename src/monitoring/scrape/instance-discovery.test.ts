@@ -4,6 +4,7 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { waitFor } from "../../test-support/wait.js";
 import { InstanceDiscovery, type DiscoveredInstance } from "./instance-discovery.js";
+import { instanceScrapeTarget, type InstanceTarget } from "./target.js";
 
 function source(instances: DiscoveredInstance[]) {
   const watchers = new Set<() => void>();
@@ -84,6 +85,36 @@ describe("InstanceDiscovery", () => {
         },
       },
     ]);
+  });
+
+  it("labels every target with the line, so every series of the line's instances carries it", async () => {
+    const calls: Parameters<ConstructorParameters<typeof InstanceDiscovery>[0]["sink"]>[] = [];
+    const d = new InstanceDiscovery({
+      source: source([inst("a", "ready", { station: "3" })]),
+      sink: async (...args) => void calls.push(args),
+      metricsPath: () => undefined,
+      line: () => "assembly-line-1",
+      logger: pino({ level: "silent" }),
+    });
+    await d.sync();
+    const [target] = calls[0]?.[0] ?? [];
+    expect(target?.line).toBe("assembly-line-1");
+    expect(
+      instanceScrapeTarget(target as InstanceTarget, {
+        intervalMs: 1000,
+        timeoutMs: 1000,
+        bodySizeLimitBytes: 0,
+        sampleLimit: 0,
+      }).labels,
+    ).toEqual({
+      job: "quality",
+      service: "quality",
+      instance: "127.0.0.1:4000",
+      revision: "r1",
+      version: "1.0.0",
+      station: "3",
+      line: "assembly-line-1",
+    });
   });
 
   it("debounces a burst of changes into one sync and stops watching on stop()", async () => {

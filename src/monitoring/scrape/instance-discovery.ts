@@ -37,6 +37,11 @@ export type InstanceDiscoveryOptions = {
   /** The path a service serves its metrics on (the line spec's); undefined means /metrics. */
   metricsPath: (service: string) => string | undefined;
   logger: Logger;
+  /**
+   * The line's name: every series of its instances carries it as label `line`, so alerts name the
+   * plant they are about (line -> station -> device) and incidents correlate on it.
+   */
+  line?: () => string | undefined;
   /** Quiet time after a change before re-syncing, so a rollout's burst of events syncs once; default 100. */
   debounceMs?: number;
 };
@@ -85,6 +90,7 @@ export class InstanceDiscovery {
 
   private async syncOnce(): Promise<void> {
     const live = this.o.source.list().filter((i) => i.pid !== undefined && LIVE_STATES.has(i.state));
+    const line = this.o.line?.();
     const targets: InstanceTarget[] = live.map((i) => ({
       service: i.service,
       instanceId: i.id,
@@ -94,6 +100,7 @@ export class InstanceDiscovery {
       revision: i.revision,
       version: i.version,
       ...(i.station === undefined ? {} : { station: i.station }),
+      ...(line === undefined ? {} : { line }),
     }));
     // Each process gets its instance's own labels (never the host's), so replicas and stations of
     // one service are series of their own.

@@ -42,6 +42,8 @@ export type InstanceTarget = {
   revision: string;
   version: string;
   station?: string;
+  /** The line the instance belongs to (label `line`). */
+  line?: string;
 };
 
 /** The labels every sample scraped from one runtime instance carries (job, instance, service, ...). */
@@ -55,6 +57,9 @@ export function instanceTargetLabels(i: InstanceTarget): Record<string, string> 
   };
   if (i.station !== undefined) {
     labels.station = i.station;
+  }
+  if (i.line !== undefined && i.line !== "") {
+    labels.line = i.line;
   }
   return labels;
 }

@@ -293,4 +293,59 @@ export const migrations: Migration[] = [
       CREATE INDEX report_files_created_at ON report_files (created_at);
     `,
   },
+  {
+    version: 11,
+    name: "incidents",
+    // Incidents (P10): correlated alerts as one thing people acknowledge and resolve. Members are
+    // the alerts it holds (by fingerprint, labels copied so the incident still reads after the alert
+    // is garbage-collected); the timeline is append-only. incident_link_uses records each one-click
+    // acknowledgement link used, so a link works once (its nonce is the key).
+    sql: `
+      CREATE TABLE incidents (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        title TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('triggered', 'acknowledged', 'resolved')),
+        severity TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        group_key TEXT NOT NULL,
+        assignee TEXT,
+        snoozed_until INTEGER,
+        root_cause TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        acknowledged_at INTEGER,
+        acknowledged_by TEXT,
+        resolved_at INTEGER,
+        resolved_by TEXT
+      );
+      CREATE INDEX incidents_status ON incidents (status);
+      CREATE TABLE incident_alerts (
+        incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        fingerprint TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        annotations TEXT NOT NULL,
+        starts_at INTEGER NOT NULL,
+        ends_at INTEGER,
+        joined_at INTEGER NOT NULL,
+        PRIMARY KEY (incident_id, fingerprint)
+      );
+      CREATE INDEX incident_alerts_fingerprint ON incident_alerts (fingerprint);
+      CREATE TABLE incident_timeline (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        incident_id INTEGER NOT NULL REFERENCES incidents (id) ON DELETE CASCADE,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        actor TEXT,
+        message TEXT NOT NULL,
+        data TEXT
+      );
+      CREATE INDEX incident_timeline_incident ON incident_timeline (incident_id, id);
+      CREATE TABLE incident_link_uses (
+        nonce TEXT PRIMARY KEY,
+        incident_id INTEGER NOT NULL,
+        used_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+    `,
+  },
 ];
