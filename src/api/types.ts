@@ -49,6 +49,8 @@ export const tokenBody = z.strictObject({
     .max(100)
     .regex(/^[^\p{Cc}]+$/u, "must not contain control characters"),
   role: z.enum(ROLES),
+  /** The user the token acts for (its actions name them in the audit trail); omitted: a service token. */
+  user: z.string().min(1).max(64).optional(),
 });
 export type TokenRequest = z.input<typeof tokenBody>;
 

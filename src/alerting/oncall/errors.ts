@@ -8,6 +8,7 @@ export const OnCallErrors = {
   invalidContact: defineError("LINEOPS_ERR_ONCALL_CONTACT_INVALID", 400, "bad_data"),
   invalidTeam: defineError("LINEOPS_ERR_ONCALL_TEAM_INVALID", 400, "bad_data"),
   invalidRange: defineError("LINEOPS_ERR_ONCALL_RANGE_INVALID", 400, "bad_data"),
+  userNotFound: defineError("LINEOPS_ERR_ONCALL_USER_NOT_FOUND", 404, "not_found"),
   scheduleNotFound: defineError("LINEOPS_ERR_ONCALL_SCHEDULE_NOT_FOUND", 404, "not_found"),
   teamNotFound: defineError("LINEOPS_ERR_ONCALL_TEAM_NOT_FOUND", 404, "not_found"),
   overrideNotFound: defineError("LINEOPS_ERR_ONCALL_OVERRIDE_NOT_FOUND", 404, "not_found"),

@@ -3,12 +3,7 @@
 // minus its breaks). The one calendar implementation of model/calendar.ts does the wall-clock work.
 import type { ShiftsConfig } from "../../config/shifts-schema.js";
 import { anyOpen, openIntervals, parseWindows, type Window } from "../../model/calendar.js";
-import {
-  subtractIntervals,
-  totalMs,
-  unionIntervals,
-  type Interval,
-} from "../../model/intervals.js";
+import { subtractIntervals, totalMs, unionIntervals, type Interval } from "../../model/intervals.js";
 import { daysFromCivil, localDayStart, localTime } from "../../model/zone.js";
 
 // The interval algebra lives with the calendar (model/intervals.ts); re-exported for OEE's callers.
