@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AlertingService } from "../alerting/index.js";
+import type { OnCallDirectory } from "../alerting/oncall/index.js";
 import type { AnalyticsScope, DashboardEngine } from "../dashboard/index.js";
 import type { DeploymentEngine } from "../deployment/index.js";
 import type { MonitoringEngine } from "../monitoring/index.js";
@@ -48,6 +49,8 @@ export type ApiContext = {
   /** The dashboard engine: when given, live updates (/api/v1/live...) and user dashboards
    * (/api/v1/dashboards...) are served from it. */
   dashboard?: DashboardEngine;
+  /** People and on-call (P10): when given, teams, schedules and contact methods are served from it. */
+  oncall?: OnCallDirectory;
   /** True once the line applied at start has settled; drives /-/ready. */
   isReady(): boolean;
   /** Re-reads the configured line file and applies it (SIGHUP, POST /-/reload). */

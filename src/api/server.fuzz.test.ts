@@ -63,6 +63,24 @@ const VALID: unknown[] = [
   { service: "fuzz-x", version: "1.0.1", strategy: { type: "rolling", maxSurge: 1 } },
   { service: "fuzz-x", revision: "2" },
   { revision: "1" },
+  // People and on-call (P10)
+  { name: "fuzz-team", members: ["fuzz"] },
+  { members: [] },
+  { email: "fuzz@plant.example", phone: "+4915112345678", timezone: "Europe/Berlin" },
+  {
+    timezone: "Europe/Berlin",
+    layers: [
+      {
+        name: "primary",
+        rotation: { type: "custom", every: 1, unit: "days" },
+        rotationStart: "2026-03-02",
+        handoff: "06:00",
+        participants: ["fuzz"],
+        restrictions: ["Mon..Fri 06:00-22:00"],
+      },
+    ],
+  },
+  { user: "fuzz", start: "2026-03-02T06:00:00Z", end: "2026-03-02T18:00:00Z" },
   {},
 ];
 
@@ -80,6 +98,12 @@ const nearValidJson = fc
       "revision",
       "strategy",
       "stratgy",
+      "members",
+      "layers",
+      "timezone",
+      "phone",
+      "start",
+      "end",
       "__proto__",
       "constructor",
     ),
@@ -120,6 +144,11 @@ describe("API request-body fuzzing", () => {
     // Query subscriptions on a live stream: a body that passes reaches the stream lookup (404).
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/live/subscriptions" });
     expect(routes).toContainEqual({ method: "DELETE", path: "/api/v1/live/subscriptions/fuzz-x/fuzz-x" });
+    // People and on-call (P10).
+    expect(routes).toContainEqual({ method: "PUT", path: "/api/v1/users/fuzz-x/contact" });
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/teams" });
+    expect(routes).toContainEqual({ method: "PUT", path: "/api/v1/schedules/fuzz-x" });
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/schedules/fuzz-x/overrides" });
   });
 
   it("every mutating route answers random, near-valid, deep and huge JSON bodies with a 2xx or a 4xx and a message", async () => {

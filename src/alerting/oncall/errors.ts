@@ -12,5 +12,6 @@ export const OnCallErrors = {
   scheduleNotFound: defineError("LINEOPS_ERR_ONCALL_SCHEDULE_NOT_FOUND", 404, "not_found"),
   teamNotFound: defineError("LINEOPS_ERR_ONCALL_TEAM_NOT_FOUND", 404, "not_found"),
   overrideNotFound: defineError("LINEOPS_ERR_ONCALL_OVERRIDE_NOT_FOUND", 404, "not_found"),
+  userInUse: defineError("LINEOPS_ERR_ONCALL_USER_IN_USE", 409, "conflict"),
   teamExists: defineError("LINEOPS_ERR_ONCALL_TEAM_EXISTS", 409, "conflict"),
 } as const;
