@@ -10,6 +10,7 @@ import { registerDeployCommands } from "./commands/deploy.js";
 import { registerMonitoringCommands } from "./commands/monitoring.js";
 import { registerReadCommands } from "./commands/read.js";
 import { registerUserCommands } from "./commands/users.js";
+import { registerOnCallCommands } from "./commands/oncall.js";
 import {
   registerAdminTokenCommand,
   registerCheckCommands,
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerDeployCommands(program);
   registerAlertCommands(program);
   registerUserCommands(program);
+  registerOnCallCommands(program);
   registerTsdbCommands(program);
   registerCheckCommands(program);
   registerAdminTokenCommand(program);
