@@ -48,7 +48,7 @@ import { RevisionRepository } from "./store/revisions.js";
 import { SessionRepository } from "./store/sessions.js";
 import { TokenRepository } from "./store/tokens.js";
 import { UserRepository } from "./store/users.js";
-import { OnCallDirectory } from "./alerting/oncall/index.js";
+import { OnCallDirectory } from "./alerting/index.js";
 import { ContactRepository } from "./store/contacts.js";
 import { ScheduleRepository } from "./store/schedules.js";
 import { TeamRepository } from "./store/teams.js";

@@ -124,3 +124,5 @@ export type {
   IncomingAlert,
 } from "./types.js";
 export { resolveConfigPaths } from "./config/paths.js";
+// People and on-call (P10): contact methods, teams, schedules; OnCallDirectory.resolve for escalation.
+export * from "./oncall/index.js";

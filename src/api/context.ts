@@ -2,7 +2,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AlertingService } from "../alerting/index.js";
-import type { OnCallDirectory } from "../alerting/oncall/index.js";
+import type { OnCallDirectory } from "../alerting/index.js";
 import type { AnalyticsScope, DashboardEngine } from "../dashboard/index.js";
 import type { DeploymentEngine } from "../deployment/index.js";
 import type { MonitoringEngine } from "../monitoring/index.js";

@@ -1,10 +1,10 @@
 // Request schemas and response types of the people and on-call routes (routes/oncall.ts, the
 // contact routes of routes/users.ts); `lineops oncall` and `lineops user contact` use the same types.
 import { z } from "zod";
-import type { OnCallNow, Override, Person, Schedule, ScheduleShift, Team } from "../alerting/oncall/index.js";
+import type { OnCallNow, Override, Person, Schedule, ScheduleShift, Team } from "../alerting/index.js";
 
-export { contactMethodsSchema as contactBody } from "../alerting/oncall/contact.js";
-export type { ContactMethodsInput as ContactRequest } from "../alerting/oncall/contact.js";
+export { contactMethodsSchema as contactBody } from "../alerting/index.js";
+export type { ContactMethodsInput as ContactRequest } from "../alerting/index.js";
 
 /** An instant: RFC 3339 (2026-03-02T06:00:00+01:00) or Unix seconds, as Prometheus's API takes them. */
 export const instant = z

@@ -406,3 +406,6 @@ export type AmStatus = {
   uptime: string;
 };
 export type AmReceiver = { name: string };
+
+// People and on-call (P10): request and response types of routes/oncall.ts and the contact routes.
+export type * from "./oncall-types.js";

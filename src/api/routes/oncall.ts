@@ -1,7 +1,7 @@
 // Teams, on-call schedules, overrides and "who is on call": viewers read, admins write (every write
 // audited by the audit hook). The schedule logic is alerting/oncall (OnCallDirectory): a bad schedule
 // is refused with the field at fault and nothing is written.
-import type { OnCallDirectory } from "../../alerting/oncall/index.js";
+import type { OnCallDirectory } from "../../alerting/index.js";
 import { JSON_TYPES } from "../body.js";
 import {
   atQuery,
@@ -22,7 +22,7 @@ import {
   type TeamResponse,
   type TeamsResponse,
 } from "../oncall-types.js";
-import { OnCallErrors } from "../../alerting/oncall/errors.js";
+import { OnCallErrors } from "../../alerting/index.js";
 import { nameParams } from "../types.js";
 import { route, type ApiApp } from "../validation.js";
 

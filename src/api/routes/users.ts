@@ -18,7 +18,7 @@ import {
 import { route, type ApiApp } from "../validation.js";
 import { contactBody, type PersonResponse } from "../oncall-types.js";
 import type { Principal } from "../auth.js";
-import { OnCallErrors } from "../../alerting/oncall/errors.js";
+import { OnCallErrors } from "../../alerting/index.js";
 
 const admin = (summary: string, accepts?: readonly string[]) => ({
   role: "admin" as const,

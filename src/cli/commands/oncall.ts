@@ -16,7 +16,7 @@ import type {
   ShiftsResponse,
   TeamResponse,
   TeamsResponse,
-} from "../../api/oncall-types.js";
+} from "../../api/types.js";
 import { apiClient, printRows, wantsJson } from "../command.js";
 import { printJson } from "../output.js";
 

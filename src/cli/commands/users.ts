@@ -11,7 +11,7 @@ import type {
   UserRequest,
   UsersResponse,
 } from "../../api/types.js";
-import type { ContactRequest, PersonResponse } from "../../api/oncall-types.js";
+import type { ContactRequest, PersonResponse } from "../../api/types.js";
 import { apiClient, printRows, wantsJson } from "../command.js";
 import { printJson } from "../output.js";
 import { readNewPassword } from "../password-input.js";
