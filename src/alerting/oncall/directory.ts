@@ -312,9 +312,9 @@ export class OnCallDirectory {
   }
 
   removeSchedule(name: string): void {
-    if (!this.stores.schedules.remove(name)) {
-      throw OnCallErrors.scheduleNotFound(`no schedule named ${JSON.stringify(name)}`);
-    }
+    const s = this.row(name);
+    this.stores.schedules.remove(name);
+    this.compiled.delete(s.id);
   }
 
   /** Adds an override (a person for a time range); refused when it overlaps another. */
