@@ -63,6 +63,10 @@ import { RevisionRepository } from "./store/revisions.js";
 import { SessionRepository } from "./store/sessions.js";
 import { TokenRepository } from "./store/tokens.js";
 import { UserRepository } from "./store/users.js";
+import { OnCallDirectory } from "./alerting/index.js";
+import { ContactRepository } from "./store/contacts.js";
+import { ScheduleRepository } from "./store/schedules.js";
+import { TeamRepository } from "./store/teams.js";
 import { VERSION } from "./version.js";
 import { randomBytes } from "node:crypto";
 import { hashPassword, verifyPassword } from "./api/password.js";
@@ -86,6 +90,8 @@ export type Lineops = {
   /** Web app users and their sign-in sessions. */
   users: UserRepository;
   sessions: SessionRepository;
+  /** People and on-call: contact methods, teams, schedules; resolve() for escalation. */
+  oncall: OnCallDirectory;
   deployment: DeploymentEngine;
   monitoring: MonitoringEngine;
   /** Alertmanager's side: alerts from lineops's rules and the v2 API, routed to receivers. */
@@ -175,6 +181,13 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     absoluteMs: web.sessions.max_lifetime,
   });
   const audit = new AuditRepository(db);
+  // People and on-call: who is to be notified (escalation resolves schedules and teams through it).
+  const oncall = new OnCallDirectory({
+    users,
+    contacts: new ContactRepository(db),
+    teams: new TeamRepository(db),
+    schedules: new ScheduleRepository(db),
+  });
   const revisions = new RevisionRepository(db);
   // Alerts, silences and the notification log are read back from the store here; notifying starts
   // once the API listens (externalURL is known), before the rules evaluate.
@@ -389,6 +402,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       users,
       sessions,
       audit,
+      oncall,
       metrics: metrics.registry,
       isReady: () => ready,
       reload,
@@ -547,6 +561,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     tokens,
     users,
     sessions,
+    oncall,
     deployment,
     monitoring,
     alerting,

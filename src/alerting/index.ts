@@ -127,3 +127,5 @@ export { resolveConfigPaths } from "./config/paths.js";
 // Incidents: correlation, root cause, timeline, one-click links (src/alerting/incidents/).
 export * from "./incidents/index.js";
 export type { IncidentObserver } from "./engine.js";
+// People and on-call (P10): contact methods, teams, schedules; OnCallDirectory.resolve for escalation.
+export * from "./oncall/index.js";

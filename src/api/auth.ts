@@ -15,9 +15,22 @@ const ROUTE_ROLES: readonly RouteRole[] = ["public", "viewer", "operator", "admi
 
 /**
  * Who is calling: an API token or a signed-in user. Both authorise the same way (their role); the
- * name is what the audit trail and "created by" fields show.
+ * name is what the audit trail and "created by" fields show. `user` is the person behind the call:
+ * the signed-in user, or the user a token belongs to (absent for service tokens), so an
+ * acknowledgement or any other action can name a person (actingUser).
  */
-export type Principal = { kind: "token" | "user"; id: string; name: string; role: Role };
+export type Principal = {
+  kind: "token" | "user";
+  id: string;
+  name: string;
+  role: Role;
+  user?: { id: string; name: string };
+};
+
+/** The person behind a request, if any: whom an acknowledgement, note or change is attributed to. */
+export function actingUser(principal: Principal | undefined): { id: string; name: string } | undefined {
+  return principal?.user;
+}
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -158,7 +171,13 @@ export function authHook(tokens: TokenRepository, opts: AuthOptions = {}) {
       } else {
         const { user } = session.state;
         request.session = session;
-        request.principal = { kind: "user", id: user.id, name: user.name, role: user.role };
+        request.principal = {
+          kind: "user",
+          id: user.id,
+          name: user.name,
+          role: user.role,
+          user: { id: user.id, name: user.name },
+        };
         requireRole(request.principal, need, `user "${user.name}"`);
         return;
       }
@@ -173,7 +192,13 @@ export function authHook(tokens: TokenRepository, opts: AuthOptions = {}) {
     if (!record) {
       throw ApiErrors.unauthorized("invalid or revoked token");
     }
-    request.principal = { kind: "token", id: record.id, name: record.name, role: record.role };
+    request.principal = {
+      kind: "token",
+      id: record.id,
+      name: record.name,
+      role: record.role,
+      ...(record.user ? { user: record.user } : {}),
+    };
     requireRole(request.principal, need, `token "${record.name}"`);
   };
 }

@@ -1,7 +1,7 @@
 // What the API layer needs from the rest of lineops: engines and repositories, passed in by main.ts.
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { AlertingService, IncidentManager } from "../alerting/index.js";
+import type { AlertingService, IncidentManager, OnCallDirectory } from "../alerting/index.js";
 import type { AnalyticsContext, DashboardEngine, ReportService } from "../dashboard/index.js";
 import type { DeploymentEngine } from "../deployment/index.js";
 import type { MonitoringEngine } from "../monitoring/index.js";
@@ -55,6 +55,8 @@ export type ApiContext = {
   dashboard?: DashboardEngine;
   /** Infrastructure health: when given, /api/v1/infrastructure/* are served from it. */
   infrastructure?: InfrastructureView;
+  /** People and on-call (P10): when given, teams, schedules and contact methods are served from it. */
+  oncall?: OnCallDirectory;
   /** True once the line applied at start has settled; drives /-/ready. */
   isReady(): boolean;
   /** Re-reads the configured line file and applies it (SIGHUP, POST /-/reload). */

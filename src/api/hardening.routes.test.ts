@@ -258,6 +258,24 @@ describe("the route table", () => {
       // Operations reports: schedules are changed by operators (and audited).
       ["POST", "/api/v1/reports/schedules", "operator"],
       ["DELETE", "/api/v1/reports/schedules/:id", "operator"],
+      // People and on-call (P10): contact methods are the user's own (checked in the handler) or an
+      // admin's; teams and schedules are read by viewers and written by admins.
+      ["GET", "/api/v1/users/:name/contact", "viewer"],
+      ["PUT", "/api/v1/users/:name/contact", "viewer"],
+      ["GET", "/api/v1/teams", "viewer"],
+      ["GET", "/api/v1/teams/:name", "viewer"],
+      ["POST", "/api/v1/teams", "admin"],
+      ["PUT", "/api/v1/teams/:name", "admin"],
+      ["DELETE", "/api/v1/teams/:name", "admin"],
+      ["GET", "/api/v1/schedules", "viewer"],
+      ["GET", "/api/v1/schedules/:name", "viewer"],
+      ["PUT", "/api/v1/schedules/:name", "admin"],
+      ["DELETE", "/api/v1/schedules/:name", "admin"],
+      ["POST", "/api/v1/schedules/:name/overrides", "admin"],
+      ["DELETE", "/api/v1/schedules/:name/overrides/:id", "admin"],
+      ["GET", "/api/v1/schedules/:name/shifts", "viewer"],
+      ["GET", "/api/v1/schedules/:name/oncall", "viewer"],
+      ["GET", "/api/v1/oncall", "viewer"],
     ]) {
       expect(routes).toContainEqual(expect.objectContaining({ method, url, role, readOnly: false }));
     }

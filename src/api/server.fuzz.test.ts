@@ -71,6 +71,24 @@ const VALID: unknown[] = [
   { for: "5m" },
   { until: "2030-01-01T00:00:00Z" },
   { action: "acknowledge", ttl: "1h" },
+  // People and on-call (P10)
+  { name: "fuzz-team", members: ["fuzz"] },
+  { members: [] },
+  { email: "fuzz@plant.example", phone: "+4915112345678", timezone: "Europe/Berlin" },
+  {
+    timezone: "Europe/Berlin",
+    layers: [
+      {
+        name: "primary",
+        rotation: { type: "custom", every: 1, unit: "days" },
+        rotationStart: "2026-03-02",
+        handoff: "06:00",
+        participants: ["fuzz"],
+        restrictions: ["Mon..Fri 06:00-22:00"],
+      },
+    ],
+  },
+  { user: "fuzz", start: "2026-03-02T06:00:00Z", end: "2026-03-02T18:00:00Z" },
   {},
 ];
 
@@ -99,6 +117,12 @@ const nearValidJson = fc
       "until",
       "action",
       "ttl",
+      "members",
+      "layers",
+      "timezone",
+      "phone",
+      "start",
+      "end",
       "__proto__",
       "constructor",
     ),
@@ -147,6 +171,11 @@ describe("API request-body fuzzing", () => {
       expect(routes).toContainEqual({ method: "POST", path: `/api/v1/incidents/fuzz-x/${action}` });
     }
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/incident-links/fuzz-x" });
+    // People and on-call (P10).
+    expect(routes).toContainEqual({ method: "PUT", path: "/api/v1/users/fuzz-x/contact" });
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/teams" });
+    expect(routes).toContainEqual({ method: "PUT", path: "/api/v1/schedules/fuzz-x" });
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/schedules/fuzz-x/overrides" });
   });
 
   it("every mutating route answers random, near-valid, deep and huge JSON bodies with a 2xx or a 4xx and a message", async () => {

@@ -27,6 +27,7 @@ import { incidentRoutes } from "./routes/incidents.js";
 import { liveRoutes } from "./routes/live.js";
 import { statusRoutes } from "./routes/status.js";
 import { userRoutes } from "./routes/users.js";
+import { oncallRoutes } from "./routes/oncall.js";
 import { SignInLimiter, type SignInLimits } from "./sign-in-limiter.js";
 import { SESSION_COOKIE } from "./session.js";
 import { loadWebBundle, serveAppShell, webRoutes } from "./routes/web.js";
@@ -161,6 +162,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   deploymentRoutes(api, ctx);
   sessionRoutes(api, ctx, { limiter: new SignInLimiter(opts.signInLimits), secure });
   userRoutes(api, ctx);
+  if (ctx.oncall) {
+    oncallRoutes(api, ctx.oncall);
+  }
   if (ctx.analytics) {
     analyticsRoutes(api, ctx.analytics);
   }

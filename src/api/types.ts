@@ -49,6 +49,8 @@ export const tokenBody = z.strictObject({
     .max(100)
     .regex(/^[^\p{Cc}]+$/u, "must not contain control characters"),
   role: z.enum(ROLES),
+  /** The user the token acts for (its actions name them in the audit trail); omitted: a service token. */
+  user: z.string().min(1).max(64).optional(),
 });
 export type TokenRequest = z.input<typeof tokenBody>;
 
@@ -410,3 +412,6 @@ export type AmStatus = {
   uptime: string;
 };
 export type AmReceiver = { name: string };
+
+// People and on-call (P10): request and response types of routes/oncall.ts and the contact routes.
+export type * from "./oncall-types.js";

@@ -11,6 +11,7 @@ import { registerIncidentCommands } from "./commands/incidents.js";
 import { registerMonitoringCommands } from "./commands/monitoring.js";
 import { registerReadCommands } from "./commands/read.js";
 import { registerUserCommands } from "./commands/users.js";
+import { registerOnCallCommands } from "./commands/oncall.js";
 import {
   registerAdminTokenCommand,
   registerCheckCommands,
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerAlertCommands(program);
   registerIncidentCommands(program);
   registerUserCommands(program);
+  registerOnCallCommands(program);
   registerTsdbCommands(program);
   registerCheckCommands(program);
   registerAdminTokenCommand(program);

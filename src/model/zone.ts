@@ -186,3 +186,38 @@ export function formatLocal(t: number, tz: string): string {
     `${sign}${pad2(Math.floor(offMin / 60))}:${pad2(offMin % 60)}`
   );
 }
+
+/**
+ * The first instant of a local day (days since 1970-01-01 on the zone's calendar): its midnight, or
+ * the first wall time after midnight that occurs when a DST change skips midnight itself.
+ */
+export function localDayStart(days: number, tz: string): number {
+  const { year, month, day } = civilFromDays(days);
+  for (let minute = 0; minute < 24 * 60; minute += 30) {
+    const at = wallClockToUtc(year, month, day, minute, tz)[0];
+    if (at !== undefined) {
+      return at;
+    }
+  }
+  return days * DAY_MS;
+}
+
+/**
+ * The instant a wall clock in tz first shows `minuteOfDay` on the given day; when the clock skips it
+ * (spring forward), the instant the clock jumps past it, as a clock on the wall would have it.
+ */
+export function firstInstantAtOrAfter(
+  year: number,
+  month: number,
+  day: number,
+  minuteOfDay: number,
+  tz: string,
+): number {
+  for (let m = minuteOfDay; m < minuteOfDay + 24 * 60; m++) {
+    const at = wallClockToUtc(year, month, day, m, tz)[0];
+    if (at !== undefined) {
+      return at;
+    }
+  }
+  return daysFromCivil(year, month, day) * DAY_MS + minuteOfDay * 60_000;
+}

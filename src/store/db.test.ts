@@ -12,7 +12,7 @@ import { StoreErrors } from "./errors.js";
 import { FrontDoorRepository } from "./front-doors.js";
 import { migrations, type Migration } from "./migrations/index.js";
 import { RevisionRepository } from "./revisions.js";
-import { TokenRepository } from "./tokens.js";
+import { hashToken, TokenRepository } from "./tokens.js";
 
 const require = createRequire(import.meta.url);
 const tmp = () => mkdtempSync(path.join(tmpdir(), "lineops-db-"));
@@ -41,8 +41,11 @@ describe("store format versions", () => {
     old.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)");
     old.exec(migrations[0]!.sql);
     old.prepare("INSERT INTO schema_migrations VALUES (1, 'init', 1)").run();
-    const tokens = new TokenRepository(old);
-    const { token } = tokens.create("ci", "operator");
+    // The token row as the first lineops wrote it (today's TokenRepository reads users, not there yet).
+    const token = "lo_first-lineops-token";
+    old
+      .prepare("INSERT INTO tokens (id, name, role, hash, created_at) VALUES ('t1', 'ci', 'operator', ?, 1)")
+      .run(hashToken(token));
     new RevisionRepository(old).apply("plc-gateway", "1.0.0", { version: "1.0.0", args: ["a"] });
     old.close();
 

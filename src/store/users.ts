@@ -63,6 +63,11 @@ export class UserRepository {
     return row && toRecord(row);
   }
 
+  byId(id: string): UserRecord | undefined {
+    const row = this.db.prepare("SELECT * FROM users WHERE id = ?").get(id) as Row | undefined;
+    return row && toRecord(row);
+  }
+
   /** The user with the hash to verify a password against. */
   credentials(name: string): UserCredentials | undefined {
     const row = this.db.prepare("SELECT * FROM users WHERE name = ?").get(name) as Row | undefined;

@@ -43,7 +43,12 @@ export function adminRoutes(app: ApiApp, ctx: ApiContext): void {
     "/api/v1/tokens",
     route(admin("Create a token; the value is returned only here", JSON_TYPES), { body: tokenBody }),
     async (request, reply): Promise<CreatedToken> => {
-      const { token, record } = ctx.tokens.create(request.body.name, request.body.role);
+      const { name, role, user: userName } = request.body;
+      const user = userName === undefined ? undefined : ctx.users.get(userName);
+      if (userName !== undefined && !user) {
+        throw ApiErrors.invalidField(`body.user: no user named ${JSON.stringify(userName)}`);
+      }
+      const { token, record } = ctx.tokens.create(name, role, user && { id: user.id, name: user.name });
       reply.code(201);
       return { ...record, token };
     },

@@ -16,6 +16,9 @@ import {
   type UsersResponse,
 } from "../types.js";
 import { route, type ApiApp } from "../validation.js";
+import { contactBody, type PersonResponse } from "../oncall-types.js";
+import type { Principal } from "../auth.js";
+import { OnCallErrors } from "../../alerting/index.js";
 
 const admin = (summary: string, accepts?: readonly string[]) => ({
   role: "admin" as const,
@@ -93,11 +96,69 @@ export function userRoutes(app: ApiApp, ctx: ApiContext): void {
     "/api/v1/users/:name",
     route(admin("Remove a user; ends every session of theirs"), { params: nameParams }),
     async ({ params }): Promise<UserRemoved> => {
+      // A participant of a rotation stays until the schedules stop naming them: their turns would be gaps.
+      const inUse = ctx.oncall?.schedulesNaming(params.name) ?? [];
+      if (inUse.length > 0) {
+        throw OnCallErrors.userInUse(
+          `user ${JSON.stringify(params.name)} takes part in schedule(s) ${inUse.join(", ")}: take them off the layers first`,
+        );
+      }
       const removed = users.remove(params.name);
       if (!removed) {
         throw notFound(params.name);
       }
       return { removed: params.name, sessionsEnded: removed.sessionsEnded };
+    },
+  );
+
+  const { oncall } = ctx;
+  if (!oncall) {
+    return;
+  }
+  // Contact methods: an admin manages anyone's, every user their own (signed in, or with a token of theirs).
+  const selfOrAdmin = (principal: Principal | undefined, name: string) => {
+    if (principal?.role !== "admin" && principal?.user?.name !== name) {
+      throw ApiErrors.forbidden(
+        `only ${JSON.stringify(name)} themselves or an admin may see or change their contact methods`,
+      );
+    }
+  };
+
+  app.get(
+    "/api/v1/users/:name/contact",
+    route(
+      { role: "viewer", tag: "users", summary: "A user's contact methods (the user themselves or an admin)" },
+      { params: nameParams },
+    ),
+    async ({ params, principal }): Promise<PersonResponse> => {
+      selfOrAdmin(principal, params.name);
+      const person = oncall.person(params.name);
+      if (!person) {
+        throw notFound(params.name);
+      }
+      return person;
+    },
+  );
+
+  app.put(
+    "/api/v1/users/:name/contact",
+    route(
+      {
+        role: "viewer",
+        tag: "users",
+        summary:
+          "Replace a user's contact methods (an omitted one is cleared): the user themselves or an admin",
+        accepts: JSON_TYPES,
+      },
+      { params: nameParams, body: contactBody },
+    ),
+    async ({ params, body, principal }): Promise<PersonResponse> => {
+      selfOrAdmin(principal, params.name);
+      const person = oncall.setContact(params.name, body);
+      if (!person) {
+        throw notFound(params.name);
+      }
+      return person;
     },
   );
 }

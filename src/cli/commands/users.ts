@@ -11,6 +11,7 @@ import type {
   UserRequest,
   UsersResponse,
 } from "../../api/types.js";
+import type { ContactRequest, PersonResponse } from "../../api/types.js";
 import { apiClient, printRows, wantsJson } from "../command.js";
 import { printJson } from "../output.js";
 import { readNewPassword } from "../password-input.js";
@@ -128,4 +129,68 @@ export function registerUserCommands(program: Command): void {
         process.stdout.write(`user ${name} removed; ${res.sessionsEnded} session(s) ended\n`);
       }
     });
+
+  user
+    .command("contact")
+    .description(
+      "show or change a user's contact methods (an admin, or the user with a token of their own); " +
+        "given options change only those methods",
+    )
+    .argument("<name>", "user name")
+    .option("--email <address>", "e-mail address")
+    .option("--phone <e164>", "phone number in E.164, e.g. +4915112345678")
+    .option("--chat <handle>", "chat handle, e.g. @alice")
+    .option("--andon <line/station>", "andon board position, e.g. line-1/press")
+    .option("--timezone <iana>", "IANA time zone, e.g. Europe/Berlin")
+    .option("--clear", "clear every method not given")
+    .option("--json", "print JSON")
+    .action(async (name: string, opts: ContactFlags, cmd: Command) => {
+      const client = apiClient(cmd);
+      const path = `${userPath(name)}/contact`;
+      const current = await client.get<PersonResponse>(path);
+      let res = current;
+      const changes = ["email", "phone", "chat", "andon", "timezone"].some((k) => k in opts);
+      if (changes || opts.clear) {
+        let andon: ContactRequest["andon"];
+        if (opts.andon !== undefined) {
+          const [line, station, ...rest] = opts.andon.split("/");
+          if (!line || !station || rest.length > 0) {
+            cmd.error(`--andon must be LINE/STATION, got "${opts.andon}"`, { exitCode: 2 });
+          }
+          andon = { line, station };
+        }
+        const body: ContactRequest = {
+          ...(opts.clear ? {} : current.contact),
+          ...(opts.email === undefined ? {} : { email: opts.email }),
+          ...(opts.phone === undefined ? {} : { phone: opts.phone }),
+          ...(opts.chat === undefined ? {} : { chat: opts.chat }),
+          ...(andon === undefined ? {} : { andon }),
+          ...(opts.timezone === undefined ? {} : { timezone: opts.timezone }),
+        };
+        res = await client.put<PersonResponse>(path, body);
+      }
+      if (wantsJson(cmd)) {
+        printJson(res);
+      } else {
+        const c = res.contact;
+        const lines = [
+          `user ${res.name}`,
+          `  email     ${c.email ?? "-"}`,
+          `  phone     ${c.phone ?? "-"}`,
+          `  chat      ${c.chat ?? "-"}`,
+          `  andon     ${c.andon ? `${c.andon.line}/${c.andon.station}` : "-"}`,
+          `  timezone  ${c.timezone ?? "-"}`,
+        ];
+        process.stdout.write(`${lines.join("\n")}\n`);
+      }
+    });
 }
+
+type ContactFlags = {
+  email?: string;
+  phone?: string;
+  chat?: string;
+  andon?: string;
+  timezone?: string;
+  clear?: boolean;
+};

@@ -3,9 +3,11 @@
 // minus its breaks). The one calendar implementation of model/calendar.ts does the wall-clock work.
 import type { ShiftsConfig } from "../../config/shifts-schema.js";
 import { anyOpen, openIntervals, parseWindows, type Window } from "../../model/calendar.js";
-import { daysFromCivil, localTime, wallClockToUtc } from "../../model/zone.js";
+import { subtractIntervals, totalMs, unionIntervals, type Interval } from "../../model/intervals.js";
+import { daysFromCivil, localDayStart, localTime } from "../../model/zone.js";
 
-export type Interval = [startMs: number, endMs: number];
+// The interval algebra lives with the calendar (model/intervals.ts); re-exported for OEE's callers.
+export { subtractIntervals, unionIntervals, type Interval };
 
 /** One shift as it happened: from its start to its end (breaks included) and its planned time. */
 export type ShiftOccurrence = { shift: string; start: number; end: number; plannedMs: number };
@@ -15,47 +17,6 @@ type Shift = { name: string; windows: Window[]; breaks: Window[] };
 const DAY_MS = 86_400_000;
 /** Occurrences a single query may enumerate: three shifts a day for more than a year. */
 const MAX_INTERVALS = 2_000;
-
-/** `a` minus every interval of `b` (both sorted, each non-overlapping). */
-export function subtractIntervals(a: readonly Interval[], b: readonly Interval[]): Interval[] {
-  const out: Interval[] = [];
-  for (const [s0, e0] of a) {
-    let s = s0;
-    for (const [bs, be] of b) {
-      if (be <= s || bs >= e0) {
-        continue;
-      }
-      if (bs > s) {
-        out.push([s, bs]);
-      }
-      s = Math.max(s, be);
-      if (s >= e0) {
-        break;
-      }
-    }
-    if (s < e0) {
-      out.push([s, e0]);
-    }
-  }
-  return out;
-}
-
-/** The union of interval lists, sorted and merged. */
-export function unionIntervals(lists: readonly (readonly Interval[])[]): Interval[] {
-  const all = lists.flat().sort((x, y) => x[0] - y[0]);
-  const out: Interval[] = [];
-  for (const [s, e] of all) {
-    const last = out[out.length - 1];
-    if (last && s <= last[1]) {
-      last[1] = Math.max(last[1], e);
-    } else {
-      out.push([s, e]);
-    }
-  }
-  return out;
-}
-
-const totalMs = (xs: readonly Interval[]) => xs.reduce((n, [s, e]) => n + (e - s), 0);
 
 export class ShiftCalendar {
   readonly timezone: string;
@@ -129,7 +90,7 @@ export class ShiftCalendar {
     let start = fromMs;
     while (start < toMs && out.length < MAX_INTERVALS) {
       day++;
-      const next = this.midnight(day);
+      const next = localDayStart(day, this.timezone);
       const end = Math.min(next, toMs);
       if (end > start) {
         out.push([start, end]);
@@ -137,24 +98,5 @@ export class ShiftCalendar {
       start = end;
     }
     return out;
-  }
-
-  /** The first instant of a local day (a zone whose DST skips midnight starts the day later). */
-  private midnight(days: number): number {
-    const utcDay = days * DAY_MS;
-    for (let minute = 0; minute < 24 * 60; minute += 30) {
-      const d = new Date(utcDay);
-      const at = wallClockToUtc(
-        d.getUTCFullYear(),
-        d.getUTCMonth() + 1,
-        d.getUTCDate(),
-        minute,
-        this.timezone,
-      );
-      if (at[0] !== undefined) {
-        return at[0];
-      }
-    }
-    return utcDay;
   }
 }

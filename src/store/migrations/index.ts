@@ -348,4 +348,66 @@ export const migrations: Migration[] = [
       );
     `,
   },
+  {
+    version: 12,
+    name: "oncall_people",
+    // P10 people and on-call. Contact methods hang on users (id) like sessions, and go with them.
+    // A token may belong to a user (user_id; NULL for service tokens), so what it does names a
+    // person; it goes with its user. The audit trail records who acted unambiguously: the
+    // principal's kind and id beside the display name, and the person (a user token's or a
+    // session's user) by id and name; no foreign key there: the trail outlives the user.
+    // Schedule layers are JSON (their participants as user ids: a user who takes part in one is
+    // not removed); revision counts every change to a schedule or its overrides, so a compiled
+    // schedule can be cached until the next change.
+    sql: `
+      CREATE TABLE user_contacts (
+        user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+        email TEXT,
+        phone TEXT,
+        chat TEXT,
+        andon_line TEXT,
+        andon_station TEXT,
+        timezone TEXT,
+        updated_at INTEGER NOT NULL
+      );
+      ALTER TABLE tokens ADD COLUMN user_id TEXT REFERENCES users (id) ON DELETE CASCADE;
+      CREATE INDEX tokens_user ON tokens (user_id);
+      ALTER TABLE audit ADD COLUMN principal_kind TEXT;
+      ALTER TABLE audit ADD COLUMN principal_id TEXT;
+      ALTER TABLE audit ADD COLUMN user_id TEXT;
+      ALTER TABLE audit ADD COLUMN user_name TEXT;
+      CREATE TABLE teams (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE TABLE team_members (
+        team_id TEXT NOT NULL REFERENCES teams (id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (team_id, user_id)
+      );
+      CREATE TABLE schedules (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        team_id TEXT REFERENCES teams (id) ON DELETE SET NULL,
+        timezone TEXT NOT NULL,
+        layers TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        updated_by TEXT NOT NULL
+      );
+      CREATE TABLE schedule_overrides (
+        id TEXT PRIMARY KEY,
+        schedule_id TEXT NOT NULL REFERENCES schedules (id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        start_at INTEGER NOT NULL,
+        end_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        created_by TEXT NOT NULL
+      );
+      CREATE INDEX schedule_overrides_schedule ON schedule_overrides (schedule_id, start_at);
+    `,
+  },
 ];
