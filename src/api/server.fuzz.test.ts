@@ -120,6 +120,8 @@ describe("API request-body fuzzing", () => {
     // Query subscriptions on a live stream: a body that passes reaches the stream lookup (404).
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/live/subscriptions" });
     expect(routes).toContainEqual({ method: "DELETE", path: "/api/v1/live/subscriptions/fuzz-x/fuzz-x" });
+    // A page's past ranges in one request (a read with a JSON body).
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/live/query_range" });
   });
 
   it("every mutating route answers random, near-valid, deep and huge JSON bodies with a 2xx or a 4xx and a message", async () => {

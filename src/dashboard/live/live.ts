@@ -9,6 +9,7 @@ import type { EventBus } from "../../events/bus.js";
 import type { MonitoringEngine } from "../../monitoring/index.js";
 import { LiveHub, type LiveHubOptions } from "./hub.js";
 import { LiveQueries, type LiveQueriesOptions } from "./queries.js";
+import { evaluateRanges, type RangeAnswer, type RangeRequest } from "./range-batch.js";
 import { AlertDiff, publishBusEvents } from "./sources.js";
 
 export type LiveOptions = {
@@ -107,6 +108,23 @@ export class LiveService {
 
   start(): void {
     this.offBus ??= publishBusEvents(this.o.bus, this.hub);
+  }
+
+  /**
+   * A page's fixed (past) ranges in one call (range-batch.ts), bounded as live evaluations are:
+   * the same timeout, range limit and number at once.
+   */
+  ranges(
+    requests: readonly RangeRequest[],
+    where: (index: number, message: string) => string,
+  ): Promise<RangeAnswer[]> {
+    const q = this.queries.options;
+    return evaluateRanges(
+      this.o.monitoring.querier,
+      requests,
+      { concurrency: q.concurrency, timeoutMs: q.timeoutMs, maxRangeMs: q.maxRangeMs },
+      where,
+    );
   }
 
   /** Ends every stream with a final event and stops evaluating; the API's close waits on no stream. */
