@@ -19,7 +19,8 @@ import {
 } from "./api.js";
 import { PanelEditor } from "./PanelEditor.js";
 import { describe, PanelView, type PanelContext } from "./panels/PanelView.js";
-import { isRelative, resolveRange, type TimeRangeText } from "./time-range.js";
+import { useLiveEvent } from "../../api/live.js";
+import { isLive, isRelative, resolveRange, type TimeRangeText } from "./time-range.js";
 import { RefreshPicker, TimePicker, VariableSelect, type VariableOptions } from "./Toolbar.js";
 import { refreshMs, viewStateOf, viewUrl, type ViewState } from "./url-state.js";
 import { displayText, selectionOf, substitutions } from "./variables.js";
@@ -109,14 +110,16 @@ function Loaded({
   }, []);
   const every = refreshMs(refresh);
   const relative = isRelative(time);
+  // "Last 6h" is live: its panels are pushed after every scrape, so it needs no refresh timer.
+  const live = isLive(time);
   useEffect(() => {
-    if (every === undefined || !relative) {
+    if (every === undefined || !relative || live) {
       return;
     }
     // One timer for the whole dashboard (not one per panel); a hidden tab skips its refreshes.
     const t = setInterval(() => !document.hidden && bump(), every);
     return () => clearInterval(t);
-  }, [every, relative, bump]);
+  }, [every, relative, live, bump]);
   const range = useMemo(() => resolveRange(time, now), [time.from, time.to, now]);
 
   const go = (next: Partial<ViewState>) => navigate(viewUrl(stored.uid, { ...view, ...next }));
@@ -170,6 +173,13 @@ function Loaded({
   // Deployment markers: one read per refresh, filtered to the range.
   const [marks, setMarks] = useState<DeploymentMark[]>([]);
   const wantMarks = dash.annotations.deployments;
+  // A live range learns of deployments from the stream (coalesced), not from a timer.
+  const [deploymentEvents, setDeploymentEvents] = useState(0);
+  useLiveEvent("deployment", () => {
+    if (live && wantMarks) {
+      setDeploymentEvents((n) => n + 1);
+    }
+  });
   useEffect(() => {
     if (!wantMarks) {
       setMarks([]);
@@ -181,15 +191,16 @@ function Loaded({
       () => setMarks([]), // annotations are decoration: a failure leaves the panels as they are
     );
     return () => abort.abort();
-  }, [wantMarks, tick]);
+  }, [wantMarks, tick, deploymentEvents]);
   const markers = useMemo(
     () =>
       "error" in range
         ? []
         : marks
-            .filter((m) => m.createdAt >= range.startMs && m.createdAt <= range.endMs)
+            // A live range's end moves with the pushes: a deployment started since is on it too.
+            .filter((m) => m.createdAt >= range.startMs && (live || m.createdAt <= range.endMs))
             .map((m) => ({ at: m.createdAt / 1000, label: `${m.service} → ${m.toRevision} (${m.phase})` })),
-    [marks, range],
+    [marks, range, live],
   );
 
   const panels = useMemo(
@@ -197,8 +208,8 @@ function Loaded({
     [dash.panels],
   );
   const ctx = useMemo<PanelContext | undefined>(
-    () => ("error" in range ? undefined : { range, subs, theme, markers, tick }),
-    [range, subs, theme, markers, tick],
+    () => ("error" in range ? undefined : { range, subs, theme, markers, tick, live }),
+    [range, subs, theme, markers, tick, live],
   );
 
   const updatePanel = (p: Panel) => {
