@@ -42,6 +42,11 @@ export type LiveQueriesOptions = {
   /** How long after a commit the batch is evaluated: commits within it cost one evaluation. */
   coalesceMs: number;
   now: () => number;
+  /**
+   * The metric names a commit may have changed (target-names.ts); undefined: any. Queries that read
+   * none of them are not evaluated again.
+   */
+  namesOf?: (c: SamplesCommit) => ReadonlySet<string> | undefined;
   /** Seconds from the commit that made an evaluation necessary to the push's write (the histogram). */
   observeDelay?: (seconds: number) => void;
 };
@@ -91,6 +96,7 @@ export class LiveQueries {
   private timer: NodeJS.Timeout | undefined;
   private active = 0;
   private stopped = false;
+  private evaluated = 0;
   private readonly idle: (() => void)[] = [];
 
   constructor(
@@ -238,8 +244,9 @@ export class LiveQueries {
       return;
     }
     let any = false;
+    const names = this.options.namesOf?.(c);
     for (const e of this.entries.values()) {
-      if (e.inputs.mayChange(c.target)) {
+      if (e.inputs.mayChange(c.target) && readsAny(e.inputs.names, names)) {
         this.markDirty(e, c.committedAt);
         any = true;
       }
@@ -256,6 +263,11 @@ export class LiveQueries {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Evaluations run since start, over every entry (the push-latency measurement reads it). */
+  get totalEvaluations(): number {
+    return this.evaluated;
   }
 
   /** Resolves once no evaluation is running or scheduled. */
@@ -309,6 +321,7 @@ export class LiveQueries {
 
   private async evaluate(e: Entry): Promise<void> {
     this.active++;
+    this.evaluated++;
     e.running = true;
     e.dirty = false;
     const since = e.pendingSince;
@@ -417,6 +430,22 @@ export class LiveQueries {
       }
     }
   }
+}
+
+/** Whether a query reading `reads` (undefined: any name) may see a commit of `committed` (undefined: any). */
+function readsAny(
+  reads: ReadonlySet<string> | undefined,
+  committed: ReadonlySet<string> | undefined,
+): boolean {
+  if (reads === undefined || committed === undefined) {
+    return true;
+  }
+  for (const n of reads) {
+    if (committed.has(n)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Merges a (partial) evaluation into the entry: steps from `from` replaced, steps before the window dropped. */
