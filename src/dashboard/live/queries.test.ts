@@ -212,6 +212,7 @@ describe("LiveQueries", () => {
       },
       () => clock,
       30_000,
+      0,
     );
     const c = (samples: number) => ({
       source: "scrape" as const,
