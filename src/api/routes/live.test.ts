@@ -146,7 +146,7 @@ describe("query subscriptions", () => {
     const { stream } = await helloOf(c);
     const res = await subscribe({ stream, id: "up", query: 'up{job="lineops"}', range: 120, width: 50 });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ status: "success", data: { stream, id: "up", step: 3, shared: false } });
+    expect(res.body).toEqual({ status: "success", data: { stream, id: "up", step: 5, shared: false } });
     const before = lineops.dashboard.live.recentDelays.length;
     // Five pushes after the first answer: each follows a self-scrape's commit.
     let seen = 0;
@@ -250,9 +250,9 @@ describe("batched subscriptions and ranges (a page's charts in one request)", ()
     const res = await subscribe({ stream, subscriptions });
     expect(res.status).toBe(201);
     expect(res.body.data.subscriptions.map((s: { id: string; step: number }) => [s.id, s.step])).toEqual([
-      ["a", 3],
-      ["b", 3],
-      ["c", 3],
+      ["a", 5],
+      ["b", 5],
+      ["c", 5],
     ]);
     await waitFor(
       () => new Set(c.events.filter((e) => e.event === "query").map((e) => JSON.parse(e.data).id)).size === 3,
@@ -315,7 +315,7 @@ describe("batched subscriptions and ranges (a page's charts in one request)", ()
     expect(res.status).toBe(200);
     const [a, b, failed] = res.body.data.results;
     expect(a.status).toBe("success");
-    expect(a.step).toBe(6);
+    expect(a.step).toBe(10);
     expect(a.data.result[0].values.length).toBeLessThanOrEqual(12);
     expect(b).toEqual(a);
     expect(failed.status).toBe("error");

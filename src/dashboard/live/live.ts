@@ -29,7 +29,7 @@ export type LiveOptions = {
 };
 
 /** How far back a target's series count as its own (a few scrape intervals and a staleness). */
-const TARGET_NAMES_WINDOW_MS = 10 * 60_000;
+const TARGET_NAMES_WINDOW_MS = 2 * 60_000;
 
 /** Push delay buckets: the plan wants < 1 s, the goal is < 250 ms at p99. */
 const DELAY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5];

@@ -19,6 +19,8 @@ export class TargetNames {
     private readonly lookup: NamesLookup,
     private readonly now: () => number = Date.now,
     private readonly ttlMs = 30_000,
+    /** A target whose sample count grows is looked up again at most this often (lookups are not free). */
+    private readonly minLookupMs = 5_000,
     /** Targets remembered at once; past it the memory starts over (a lookup each, bounded). */
     private readonly maxTargets = 4096,
   ) {}
@@ -31,7 +33,11 @@ export class TargetNames {
     const key = labelsKey(c.target);
     const at = this.now();
     const have = this.known.get(key);
-    if (have && c.samples <= have.maxSamples && at - have.at < this.ttlMs) {
+    if (
+      have &&
+      (c.samples <= have.maxSamples || at - have.at < this.minLookupMs) &&
+      at - have.at < this.ttlMs
+    ) {
       return have.names;
     }
     let names: ReadonlySet<string>;

@@ -7,7 +7,7 @@ import { fetchRange, type LiveQuerySpec, type QueryPush } from "../../api/live.j
 import type { Labels } from "../../api/prometheus.js";
 import { alignMatrix, sampleValue } from "../../charts/series.js";
 import { builtinVariables, interpolate, legendOf } from "../../../../src/dashboard/dashboards/interpolate.js";
-import { autoStep } from "../explore/step.js";
+import { widthStep } from "../../../../src/dashboard/live/step-rule.js";
 import type { Panel } from "./api.js";
 import type { ResolvedRange } from "./time-range.js";
 import type { Substitutions } from "./variables.js";
@@ -35,8 +35,8 @@ export function panelGrid(
   widthPx: number,
 ): { start: number; end: number; step: number } {
   const rangeS = (range.endMs - range.startMs) / 1000;
-  // Two points fewer than pixels: rounding both ends to the grid adds up to two.
-  const step = autoStep(rangeS, Math.max(10, Math.floor(widthPx) - 2));
+  // The server's rule too (step-rule.ts): a live subscription of this width gets this step.
+  const step = widthStep(rangeS, Math.max(12, widthPx));
   const start = Math.ceil(range.startMs / 1000 / step) * step;
   const end = Math.max(start, Math.ceil(range.endMs / 1000 / step) * step);
   return { start, end, step };
