@@ -187,6 +187,14 @@ describe("the route table", () => {
       accepts: ["application/json"],
       readOnly: true,
     });
+    // A page's past ranges in one request: a read with a body, as POST /api/v1/query_range is.
+    expect(routes).toContainEqual({
+      method: "POST",
+      url: "/api/v1/live/query_range",
+      role: "viewer",
+      accepts: ["application/json"],
+      readOnly: true,
+    });
     expect(routes).toContainEqual({
       method: "DELETE",
       url: "/api/v1/live/subscriptions/:stream/:id",

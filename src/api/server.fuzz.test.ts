@@ -176,6 +176,8 @@ describe("API request-body fuzzing", () => {
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/teams" });
     expect(routes).toContainEqual({ method: "PUT", path: "/api/v1/schedules/fuzz-x" });
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/schedules/fuzz-x/overrides" });
+    // A page's past ranges in one request (a read with a JSON body).
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/live/query_range" });
   });
 
   it("every mutating route answers random, near-valid, deep and huge JSON bodies with a 2xx or a 4xx and a message", async () => {

@@ -11,6 +11,7 @@ export {
   type LiveQuerySpec,
 } from "./live/queries.js";
 export type { LiveService } from "./live/live.js";
+export type { RangeAnswer, RangeRequest } from "./live/range-batch.js";
 export { TOPICS, type LiveStream, type StreamSink, type Topic } from "./live/stream.js";
 export { MAX_POINTS } from "./live/step.js";
 

@@ -107,6 +107,12 @@ export type QueryInputs = {
    * view evaluates the whole range again instead of only its newest steps.
    */
   pinned: boolean;
+  /**
+   * The metric names the query reads, when every selector names one exactly (`rate(x[1m])`,
+   * `{__name__="x"}`); undefined when one does not (`{job="a"}`, `{__name__=~"x.*"}`). A live view
+   * skips commits of targets that expose none of them.
+   */
+  names: ReadonlySet<string> | undefined;
 };
 
 /** The selectors of `query` (which must parse: check with queryProblem) as a QueryInputs. */
@@ -142,8 +148,10 @@ export function queryInputs(query: string): QueryInputs {
   };
   walk(parseExpr(query));
   const compiled = selectors.map((ms) => ms.map(compileMatcher));
+  const exact = selectors.map((ms) => ms.find((m) => m.name === "__name__" && m.type === "=")?.value);
   return {
     pinned,
+    names: exact.every((n) => n !== undefined) ? new Set(exact as string[]) : undefined,
     mayChange: (target) =>
       target === undefined ||
       compiled.some((ms) => ms.every((m) => target[m.name] === undefined || m.matches(target[m.name]!))),

@@ -232,9 +232,11 @@ describe("Dashboards", () => {
     try {
       await panelsSettled(page, 6);
       const before = await page.locator('[data-panel-id="2"] [data-testid="stat-value"]').innerText();
+      // A live range: the panels are subscriptions, swapped in one request when the variable changes.
       const requery = page.waitForRequest(
         (r) =>
-          r.url().includes("/api/v1/query") && decodeURIComponent(r.url()).includes('count({job="node"})'),
+          r.url().endsWith("/api/v1/live/subscriptions") &&
+          (r.postData() ?? "").includes(JSON.stringify('count({job="node"})').slice(1, -1)),
         { timeout: 30_000 },
       );
       await page.getByLabel("Job", { exact: true }).selectOption("node");
@@ -432,6 +434,17 @@ describe("Dashboards", () => {
     expect(put.status).toBe(200);
     const { context, page } = await signedInPage(browser, url, token, "viewer", { path: "/dashboards" });
     try {
+      // What the page asks of the API: no range query per panel, the subscriptions batched.
+      const rangeQueries: string[] = [];
+      const subscribes: { subscriptions?: { query: string; width?: number }[] }[] = [];
+      page.on("request", (r) => {
+        if (r.url().includes("/api/v1/query_range")) {
+          rangeQueries.push(r.url());
+        }
+        if (r.method() === "POST" && r.url().endsWith("/api/v1/live/subscriptions")) {
+          subscribes.push(r.postDataJSON() as (typeof subscribes)[number]);
+        }
+      });
       const t0 = Date.now();
       await page.goto("/dashboards?uid=thirty");
       await panelsSettled(page, 30);
@@ -442,6 +455,27 @@ describe("Dashboards", () => {
       // Reported, not asserted tightly: a shared 2-core machine; bench:ui measures it properly.
       console.log(`dashboard30PanelsMs=${ms}`);
       expect(await page.locator('.dash-panel[data-state="error"]').count()).toBe(0);
+      // The 30 panels were subscribed in ONE request, each with its width; a later request only
+      // swaps a panel whose width changed (a scroll bar appearing), never one per panel.
+      expect(subscribes[0]?.subscriptions?.length).toBe(30);
+      expect(subscribes[0]!.subscriptions!.every((s) => (s.width ?? 0) >= 50)).toBe(true);
+      expect(subscribes.length).toBeLessThanOrEqual(3);
+      expect(rangeQueries).toEqual([]);
+
+      // A past range is not live: its 30 panels are fetched in one batched request.
+      const pastRanges: { queries: unknown[] }[] = [];
+      page.on("request", (r) => {
+        if (r.method() === "POST" && r.url().endsWith("/api/v1/live/query_range")) {
+          pastRanges.push(r.postDataJSON() as (typeof pastRanges)[number]);
+        }
+      });
+      const to = Date.now() - 60_000;
+      await page.goto(`/dashboards?uid=thirty&from=${to - 15 * 60_000}&to=${to}`);
+      await panelsSettled(page, 30);
+      expect(await page.locator('.dash-panel[data-state="error"]').count()).toBe(0);
+      expect(pastRanges[0]?.queries.length).toBe(30);
+      expect(pastRanges.length).toBeLessThanOrEqual(2);
+      expect(rangeQueries).toEqual([]);
     } finally {
       await context.close();
     }

@@ -23,7 +23,32 @@ const saveBody = z.strictObject({
 });
 /** A Grafana dashboard JSON, or Grafana's {dashboard, meta} envelope: checked by the importer. */
 const grafanaBody = z.record(z.string(), z.unknown());
-const rangeQuery = z.strictObject({ start: z.string().optional(), end: z.string().optional() });
+/** start, end and the chosen values of the variables a chained variable depends on (var-<name>, repeated). */
+const rangeQuery = z
+  .object({ start: z.string().optional(), end: z.string().optional() })
+  .catchall(z.union([z.string().max(1000), z.array(z.string().max(1000)).max(10_000)]))
+  .superRefine((q, ctx) => {
+    for (const k of Object.keys(q)) {
+      if (k !== "start" && k !== "end" && !/^var-[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(k)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [k],
+          message: "unknown parameter (start, end, var-<variable>)",
+        });
+      }
+    }
+  });
+
+/** The var-<name> parameters as {name: values}. */
+function selectedOf(q: Record<string, unknown>): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [k, v] of Object.entries(q)) {
+    if (k.startsWith("var-")) {
+      out[k.slice(4)] = Array.isArray(v) ? (v as string[]) : [v as string];
+    }
+  }
+  return out;
+}
 
 const HOUR = 3_600_000;
 
@@ -81,10 +106,13 @@ export function dashboardRoutes(app: ApiApp, dashboards: DashboardService): void
 
   app.get(
     "/api/v1/dashboards/:uid/variables/:name/values",
-    route(doc("viewer", "The values of a dashboard's template variable over a time range"), {
-      params: variableParams,
-      querystring: rangeQuery,
-    }),
+    route(
+      doc("viewer", "The values of a dashboard's template variable over a time range (chained: var-<name>)"),
+      {
+        params: variableParams,
+        querystring: rangeQuery,
+      },
+    ),
     async (request) => {
       const now = Date.now();
       const end = parseTimeParam("end", request.query.end, now);
@@ -92,7 +120,16 @@ export function dashboardRoutes(app: ApiApp, dashboards: DashboardService): void
       if (start > end) {
         throw ApiErrors.badRequest("start: after end");
       }
-      return { values: await dashboards.variableValues(request.params.uid, request.params.name, start, end) };
+      const selected = selectedOf(request.query);
+      return {
+        values: await dashboards.variableValues(
+          request.params.uid,
+          request.params.name,
+          start,
+          end,
+          selected,
+        ),
+      };
     },
   );
 }

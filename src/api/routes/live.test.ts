@@ -146,7 +146,7 @@ describe("query subscriptions", () => {
     const { stream } = await helloOf(c);
     const res = await subscribe({ stream, id: "up", query: 'up{job="lineops"}', range: 120, width: 50 });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual({ status: "success", data: { stream, id: "up", step: 3, shared: false } });
+    expect(res.body).toEqual({ status: "success", data: { stream, id: "up", step: 5, shared: false } });
     const before = lineops.dashboard.live.recentDelays.length;
     // Five pushes after the first answer: each follows a self-scrape's commit.
     let seen = 0;
@@ -234,6 +234,105 @@ describe("query subscriptions", () => {
     const res = await subscribe({ stream, id: "bad", ...body });
     expect([res.status, res.body.code]).toEqual([status, code]);
     c.close();
+  });
+});
+
+describe("batched subscriptions and ranges (a page's charts in one request)", () => {
+  it("subscribes a page's charts in one request, and swaps them (unsubscribe + subscribe) in another", async () => {
+    const c = await open("?topics=query");
+    const { stream } = await helloOf(c);
+    const subscriptions = ["a", "b", "c"].map((id, i) => ({
+      id,
+      query: `up{job="lineops"} * ${i + 1}`,
+      range: 120,
+      width: 60,
+    }));
+    const res = await subscribe({ stream, subscriptions });
+    expect(res.status).toBe(201);
+    expect(res.body.data.subscriptions.map((s: { id: string; step: number }) => [s.id, s.step])).toEqual([
+      ["a", 5],
+      ["b", 5],
+      ["c", 5],
+    ]);
+    await waitFor(
+      () => new Set(c.events.filter((e) => e.event === "query").map((e) => JSON.parse(e.data).id)).size === 3,
+      10_000,
+      "a push for each of the three charts",
+    );
+    const swap = await subscribe({
+      stream,
+      unsubscribe: ["a", "b", "gone-already"],
+      subscriptions: [{ id: "d", query: 'up{job="lineops"}', range: 60, step: 5 }],
+    });
+    expect(swap.status).toBe(201);
+    expect(swap.body.data.unsubscribed).toBe(2);
+    expect(swap.body.data.subscriptions).toEqual([{ id: "d", step: 5, shared: false }]);
+    c.close();
+  });
+
+  it("refuses the whole batch, naming the index at fault, and bounds its size", async () => {
+    const c = await open("?topics=query");
+    const { stream } = await helloOf(c);
+    const bad = await subscribe({
+      stream,
+      subscriptions: [
+        { id: "ok", query: "up", range: 60, width: 100 },
+        { id: "broken", query: "rate(", range: 60, width: 100 },
+      ],
+    });
+    expect([bad.status, bad.body.code]).toEqual([400, "LINEOPS_ERR_BAD_SUBSCRIPTION"]);
+    expect(bad.body.error).toContain('subscriptions[1] (id "broken")');
+    const shape = await subscribe({
+      stream,
+      subscriptions: [
+        { id: "ok", query: "up", range: 60, width: 100 },
+        { id: "x", query: "up", range: 0 },
+      ],
+    });
+    expect([shape.status, shape.body.code]).toEqual([400, "LINEOPS_ERR_INVALID_FIELD"]);
+    expect(shape.body.error).toContain("body.subscriptions.1.range");
+    const many = Array.from({ length: 65 }, (_, i) => ({ id: `p${i}`, query: "up", range: 60, width: 100 }));
+    const tooMany = await subscribe({ stream, subscriptions: many });
+    expect([tooMany.status, tooMany.body.code]).toEqual([400, "LINEOPS_ERR_INVALID_FIELD"]);
+    // Nothing of a refused batch was subscribed: the next page's 64 charts fit the stream's limit.
+    const fits = await subscribe({ stream, subscriptions: many.slice(0, 64) });
+    expect(fits.status).toBe(201);
+    const over = await subscribe({
+      stream,
+      subscriptions: [{ id: "one-more", query: "up", range: 60, width: 100 }],
+    });
+    expect([over.status, over.body.code]).toEqual([429, "LINEOPS_ERR_TOO_MANY_SUBSCRIPTIONS"]);
+    c.close();
+  });
+
+  it("answers a page's past ranges in one request: width-capped, identical queries once, one failure its own", async () => {
+    const end = Date.now() / 1000;
+    const q = { query: 'up{job="lineops"}', start: end - 60, end, width: 12 };
+    const res = await api("POST", "/api/v1/live/query_range", {
+      token: viewer,
+      body: { queries: [q, q, { ...q, query: 'label_replace(up, "x", "$1", "nope", "(")' }] },
+    });
+    expect(res.status).toBe(200);
+    const [a, b, failed] = res.body.data.results;
+    expect(a.status).toBe("success");
+    expect(a.step).toBe(10);
+    expect(a.data.result[0].values.length).toBeLessThanOrEqual(12);
+    expect(b).toEqual(a);
+    expect(failed.status).toBe("error");
+    expect(failed.error).toBeTruthy();
+    const bad = await api("POST", "/api/v1/live/query_range", {
+      token: viewer,
+      body: { queries: [q, { ...q, query: "sum(" }] },
+    });
+    expect([bad.status, bad.body.code]).toEqual([400, "LINEOPS_ERR_BAD_SUBSCRIPTION"]);
+    expect(bad.body.error).toContain("queries[1]");
+    const backwards = await api("POST", "/api/v1/live/query_range", {
+      token: viewer,
+      body: { queries: [{ ...q, start: end, end: end - 60 }] },
+    });
+    expect(backwards.body.error).toContain("queries[0]: end must not be before start");
+    const anonymous = await api("POST", "/api/v1/live/query_range", { body: { queries: [q] } });
+    expect(anonymous.status).toBe(401);
   });
 });
 

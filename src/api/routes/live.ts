@@ -37,36 +37,110 @@ export const liveStreamQuery = z.object({
   lastEventId: z.string().max(64).optional(),
 });
 
-export const liveSubscriptionBody = z
+/** Subscriptions (and ranges) one request may carry: a page of charts is one request. */
+export const MAX_BATCH = 64;
+
+const rangeSeconds = z
+  .number()
+  .positive()
+  .max(31 * 24 * 3600);
+const chartSize = {
+  /** Seconds between points; the width may make it coarser. */
+  step: rangeSeconds.optional(),
+  /** The chart's width in pixels: at most this many points per series are sent. */
+  width: z.number().int().min(10).max(10_000).optional(),
+};
+const sized = {
+  message: "give step (seconds) or width (pixels), or both",
+};
+const hasSize = (b: { step?: number | undefined; width?: number | undefined }) =>
+  b.step !== undefined || b.width !== undefined;
+
+const subscriptionSpec = z
+  .strictObject({
+    id: subscriptionId,
+    query: z.string().min(1).max(16_384),
+    /** Seconds of history the chart shows, up to now. */
+    range: rangeSeconds,
+    ...chartSize,
+  })
+  .refine(hasSize, sized);
+
+/** One subscription: {stream, id, query, range, step?, width?}. */
+const singleSubscription = z
   .strictObject({
     /** The stream's id, from its `hello` event. */
     stream: z.string().min(1).max(64),
     id: subscriptionId,
     query: z.string().min(1).max(16_384),
-    /** Seconds of history the chart shows, up to now. */
-    range: z
-      .number()
-      .positive()
-      .max(31 * 24 * 3600),
-    /** Seconds between points; the width may make it coarser. */
-    step: z
-      .number()
-      .positive()
-      .max(31 * 24 * 3600)
-      .optional(),
-    /** The chart's width in pixels: at most this many points per series are sent. */
-    width: z.number().int().min(10).max(10_000).optional(),
+    range: rangeSeconds,
+    ...chartSize,
   })
-  .refine((b) => b.step !== undefined || b.width !== undefined, {
-    message: "give step (seconds) or width (pixels), or both",
+  .refine(hasSize, sized);
+
+/**
+ * A page's subscriptions in one request: {stream, subscriptions: [...], unsubscribe: [ids]}; the
+ * unsubscriptions go first, so a page that changes its time range swaps its charts in one call.
+ */
+const batchSubscription = z
+  .strictObject({
+    stream: z.string().min(1).max(64),
+    subscriptions: z.array(subscriptionSpec).max(MAX_BATCH).default([]),
+    unsubscribe: z.array(subscriptionId).max(MAX_BATCH).default([]),
+  })
+  .refine((b) => b.subscriptions.length + b.unsubscribe.length > 0, {
+    message: "give subscriptions or unsubscribe (or both)",
+  })
+  .refine((b) => new Set(b.subscriptions.map((s) => s.id)).size === b.subscriptions.length, {
+    message: "subscriptions: two have the same id",
   });
+
+/**
+ * The single form or the batch (it names subscriptions or unsubscribe): checked against the one it
+ * is, so an error names the field at fault instead of "matches neither".
+ */
+export const liveSubscriptionBody = z.unknown().transform((body, ctx) => {
+  const batch =
+    typeof body === "object" && body !== null && ("subscriptions" in body || "unsubscribe" in body);
+  const r = batch ? batchSubscription.safeParse(body) : singleSubscription.safeParse(body);
+  if (!r.success) {
+    for (const issue of r.error.issues) {
+      ctx.addIssue(issue as Parameters<typeof ctx.addIssue>[0]);
+    }
+    return z.NEVER;
+  }
+  return r.data;
+});
+
+/** A page's fixed (past) ranges: {queries: [{query, start, end, step?, width?}]}, times in unix seconds. */
+export const liveRangesBody = z.strictObject({
+  queries: z
+    .array(
+      z
+        .strictObject({
+          query: z.string().min(1).max(16_384),
+          start: z.number().min(0).max(1e11),
+          end: z.number().min(0).max(1e11),
+          ...chartSize,
+        })
+        .refine(hasSize, sized),
+    )
+    .min(1)
+    .max(MAX_BATCH),
+});
 
 export const liveSubscriptionParams = z.object({ stream: z.string().max(64), id: subscriptionId });
 
-export type LiveSubscriptionResponse = {
-  status: "success";
-  data: { stream: string; id: string; step: number; shared: boolean };
-};
+export type LiveSubscriptionResponse =
+  | { status: "success"; data: { stream: string; id: string; step: number; shared: boolean } }
+  | {
+      status: "success";
+      data: {
+        stream: string;
+        subscriptions: { id: string; step: number; shared: boolean }[];
+        unsubscribed: number;
+      };
+    };
 
 export function liveRoutes(app: ApiApp, dashboard: DashboardEngine): void {
   const { hub, queries } = dashboard.live;
@@ -168,15 +242,61 @@ export function liveRoutes(app: ApiApp, dashboard: DashboardEngine): void {
       if (!stream) {
         throw dashboardStreamNotFound(b.stream);
       }
-      const r = queries.subscribe(stream, {
-        id: b.id,
-        query: b.query,
-        rangeMs: Math.round(b.range * 1000),
-        ...(b.step === undefined ? {} : { stepMs: Math.round(b.step * 1000) }),
-        ...(b.width === undefined ? {} : { widthPx: b.width }),
+      const spec = (s: { id: string; query: string; range: number; step?: number; width?: number }) => ({
+        id: s.id,
+        query: s.query,
+        rangeMs: Math.round(s.range * 1000),
+        ...(s.step === undefined ? {} : { stepMs: Math.round(s.step * 1000) }),
+        ...(s.width === undefined ? {} : { widthPx: s.width }),
       });
       reply.code(201);
-      return { status: "success", data: { stream: stream.id, id: b.id, step: r.step, shared: r.shared } };
+      if (!("subscriptions" in b)) {
+        const r = queries.subscribe(stream, spec(b));
+        return { status: "success", data: { stream: stream.id, id: b.id, step: r.step, shared: r.shared } };
+      }
+      const unsubscribed = queries.unsubscribeAll(stream, b.unsubscribe);
+      const made = queries.subscribeAll(
+        stream,
+        b.subscriptions.map(spec),
+        (i, message) => `subscriptions[${i}] (id "${b.subscriptions[i]!.id}"): ${message}`,
+      );
+      return {
+        status: "success",
+        data: {
+          stream: stream.id,
+          subscriptions: made.map((r, i) => ({ id: b.subscriptions[i]!.id, ...r })),
+          unsubscribed,
+        },
+      };
+    },
+  );
+
+  app.post(
+    "/api/v1/live/query_range",
+    route(
+      {
+        role: "viewer",
+        tag: "live",
+        summary: "A page's fixed (past) time ranges in one request: range queries, width-capped",
+        accepts: ["application/json"],
+        // A read with a body, as POST /api/v1/query_range is: nothing to audit.
+        readOnly: true,
+      },
+      { body: liveRangesBody },
+    ),
+    async (request) => {
+      const qs = request.body.queries;
+      const results = await dashboard.live.ranges(
+        qs.map((q) => ({
+          query: q.query,
+          startMs: Math.round(q.start * 1000),
+          endMs: Math.round(q.end * 1000),
+          ...(q.step === undefined ? {} : { stepMs: Math.round(q.step * 1000) }),
+          ...(q.width === undefined ? {} : { widthPx: q.width }),
+        })),
+        (i, message) => `queries[${i}]: ${message}`,
+      );
+      return { status: "success", data: { results } };
     },
   );
 

@@ -11,6 +11,15 @@ export type IntervalContext = { rangeMs: number; intervalMs: number; scrapeInter
 // $var, ${var}, ${var:fmt}, [[var]], [[var:fmt]]; names as Grafana's variable regex allows.
 const VARIABLE = /\$(\w+)|\[\[(\w+?)(?::(\w+))?\]\]|\$\{(\w+)(?::([^}]+))?\}/g;
 
+/** The names of the variables `text` refers to ($a, ${a}, ${a:csv}, [[a]]), in order, repeats included. */
+export function referencedNames(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(VARIABLE)) {
+    out.push(m[1] ?? m[2] ?? m[4] ?? "");
+  }
+  return out;
+}
+
 /** Escapes a value for a PromQL string (Grafana's prometheusRegularEscape). */
 export function promStringEscape(v: string): string {
   return v.replace(/\\/g, "\\\\").replace(/'/g, "\\\\'");

@@ -1,6 +1,7 @@
 // The stored form of a user dashboard (JSON or YAML): panels of PromQL queries on a 24-column grid,
 // template variables and a default time range. One schema serves files, the API and Grafana imports.
 import { z } from "zod";
+import { variableOrder } from "./variable-deps.js";
 
 export const PANEL_TYPES = ["timeseries", "stat", "gauge", "bargauge", "table", "state-timeline"] as const;
 export const VARIABLE_TYPES = ["query", "custom", "interval", "constant", "textbox"] as const;
@@ -123,6 +124,15 @@ export const dashboardSchema = z
       }
       names.add(v.name);
     });
+    // Chained variables (variable-deps.ts): a query may refer to other variables, never in a cycle.
+    const order = variableOrder(d.variables);
+    if ("cycle" in order) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["variables"],
+        message: `variables ${order.cycle.join(" → ")} refer to each other in a cycle: a variable's query may use only variables that do not use it`,
+      });
+    }
   });
 
 export type Dashboard = z.output<typeof dashboardSchema>;

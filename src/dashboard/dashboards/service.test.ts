@@ -31,4 +31,40 @@ describe("dashboard service", () => {
       db.close();
     }
   });
+
+  it("answers a chained variable with the selection of the variables its query refers to", async () => {
+    const db = openDb(tempDir());
+    try {
+      const asked: string[][] = [];
+      const index: SeriesIndex = {
+        ...noSeries,
+        labelValues: (_name, match) => {
+          asked.push(match);
+          return ["a:1", "b:2"];
+        },
+      };
+      const service = new DashboardService(new DashboardRepository(db), index, () => 1000);
+      service.save(
+        {
+          uid: "chain",
+          title: "Chain",
+          variables: [
+            { name: "job", type: "query", query: "label_values(job)", multi: true },
+            { name: "instance", type: "query", query: 'label_values(up{job=~"$job"}, instance)' },
+          ],
+        },
+        "test",
+        0,
+      );
+      expect(
+        await service.variableValues("chain", "instance", 0, 1000, { job: ["press", "oven.1"] }),
+      ).toEqual(["a:1", "b:2"]);
+      expect(asked.at(-1)).toEqual(['up{job=~"(press|oven\\\\.1)"}']);
+      await expect(service.variableValues("chain", "instance", 0, 1000)).rejects.toThrow(
+        /variable instance depends on variable job: give its selection as var-job/,
+      );
+    } finally {
+      db.close();
+    }
+  });
 });

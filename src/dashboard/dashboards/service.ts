@@ -6,6 +6,8 @@ import { ZodError } from "zod";
 import { DashboardErrors } from "../errors.js";
 import { importGrafanaDashboard, type GrafanaImport } from "./grafana.js";
 import { dashboardSchema, type Dashboard } from "./model.js";
+import { interpolate, type VariableValue } from "./interpolate.js";
+import { dependenciesOf } from "./variable-deps.js";
 import { variableValues, VariableQueryError, type SeriesIndex } from "./variable-query.js";
 
 export type DashboardSummary = {
@@ -143,13 +145,45 @@ export class DashboardService {
   }
 
   /** The values of the dashboard's variable `name` over [startMs, endMs]. */
-  async variableValues(uid: string, name: string, startMs: number, endMs: number): Promise<string[]> {
-    const v = this.get(uid).dashboard.variables.find((x) => x.name === name);
+  /**
+   * The values of variable `name` over [startMs, endMs]. A chained variable's query refers to other
+   * variables (variable-deps.ts): `selected` holds their chosen values (the page's var-<name>), and
+   * one it depends on that is not given is refused with its name.
+   */
+  async variableValues(
+    uid: string,
+    name: string,
+    startMs: number,
+    endMs: number,
+    selected: Readonly<Record<string, readonly string[]>> = {},
+  ): Promise<string[]> {
+    const all = this.get(uid).dashboard.variables;
+    const v = all.find((x) => x.name === name);
     if (v === undefined) {
       throw DashboardErrors.notFound(`dashboard ${uid} has no variable ${name}`);
     }
+    const vars: Record<string, VariableValue> = {};
+    for (const dep of dependenciesOf(v, all)) {
+      const values = selected[dep];
+      if (values === undefined) {
+        throw DashboardErrors.invalid(
+          `variable ${name} depends on variable ${dep}: give its selection as var-${dep}`,
+        );
+      }
+      const d = all.find((x) => x.name === dep)!;
+      const multi = d.multi || d.includeAll || values.length > 1;
+      vars[dep] = { value: multi ? [...values] : (values[0] ?? ""), multi };
+    }
+    const resolved =
+      Object.keys(vars).length === 0
+        ? v
+        : {
+            ...v,
+            query: interpolate(v.query, vars),
+            ...(v.regex === undefined ? {} : { regex: interpolate(v.regex, vars) }),
+          };
     try {
-      return await variableValues(v, this.index, startMs, endMs);
+      return await variableValues(resolved, this.index, startMs, endMs);
     } catch (err) {
       if (err instanceof VariableQueryError) {
         throw DashboardErrors.invalid(err.message);

@@ -9,11 +9,14 @@ import type { EventBus } from "../../events/bus.js";
 import type { MonitoringEngine } from "../../monitoring/index.js";
 import { LiveHub, type LiveHubOptions } from "./hub.js";
 import { LiveQueries, type LiveQueriesOptions } from "./queries.js";
+import { TargetNames, targetSelector } from "./target-names.js";
+import { evaluateRanges, type RangeAnswer, type RangeRequest } from "./range-batch.js";
 import { AlertDiff, publishBusEvents } from "./sources.js";
 
 export type LiveOptions = {
   bus: EventBus;
-  monitoring: Pick<MonitoringEngine, "querier" | "onSamplesCommitted" | "alertsJson">;
+  monitoring: Pick<MonitoringEngine, "querier" | "onSamplesCommitted" | "alertsJson"> &
+    Partial<Pick<MonitoringEngine, "labelValues">>;
   /** The dispatcher's alerts (Alertmanager's side); without it only the rules' alerts are pushed. */
   alerting?: Pick<AlertingService, "alerts">;
   logger: Logger;
@@ -24,6 +27,9 @@ export type LiveOptions = {
   /** How often alerts are compared while streams are open, besides after every rule evaluation. */
   alertResyncMs?: number;
 };
+
+/** How far back a target's series count as its own (a few scrape intervals and a staleness). */
+const TARGET_NAMES_WINDOW_MS = 2 * 60_000;
 
 /** Push delay buckets: the plan wants < 1 s, the goal is < 250 ms at p99. */
 const DELAY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5];
@@ -49,7 +55,15 @@ export class LiveService {
           registers: [o.registry],
         })
       : undefined;
+    const labelValues = o.monitoring.labelValues?.bind(o.monitoring);
+    // The names a scrape target's commit may change, from the series it has had lately.
+    const targetNames = labelValues
+      ? new TargetNames((target) =>
+          labelValues("__name__", [targetSelector(target)], Date.now() - TARGET_NAMES_WINDOW_MS, Date.now()),
+        )
+      : undefined;
     this.queries = new LiveQueries(o.monitoring.querier, {
+      ...(targetNames ? { namesOf: (c) => targetNames.namesOf(c) } : {}),
       ...o.queries,
       observeDelay: (seconds) => {
         delay?.observe(seconds);
@@ -107,6 +121,23 @@ export class LiveService {
 
   start(): void {
     this.offBus ??= publishBusEvents(this.o.bus, this.hub);
+  }
+
+  /**
+   * A page's fixed (past) ranges in one call (range-batch.ts), bounded as live evaluations are:
+   * the same timeout, range limit and number at once.
+   */
+  ranges(
+    requests: readonly RangeRequest[],
+    where: (index: number, message: string) => string,
+  ): Promise<RangeAnswer[]> {
+    const q = this.queries.options;
+    return evaluateRanges(
+      this.o.monitoring.querier,
+      requests,
+      { concurrency: q.concurrency, timeoutMs: q.timeoutMs, maxRangeMs: q.maxRangeMs },
+      where,
+    );
   }
 
   /** Ends every stream with a final event and stops evaluating; the API's close waits on no stream. */

@@ -10,6 +10,7 @@ import { tempDir } from "../../test-support/line.js";
 import { LiveHub } from "./hub.js";
 import { LiveQueries, type LiveQueriesOptions } from "./queries.js";
 import type { LiveStream } from "./stream.js";
+import { TargetNames, targetSelector } from "./target-names.js";
 import { RecordingSink } from "./test-support/sink.js";
 
 // The real TSDB and PromQL engine; the querier is wrapped only to count evaluations.
@@ -99,13 +100,13 @@ describe("LiveQueries", () => {
       widthPx: 100,
     });
     await queries.whenIdle();
-    expect(r.step).toBe(37); // ceil(3600 / 98): 98 grid steps + both ends + the head ≤ 100 points
+    expect(r.step).toBe(60); // 3600 / 98 = 36.7 s, up to a readable step (step-rule.ts): 61 steps + the head
     const [e] = queryEvents(sink);
-    expect(e).toMatchObject({ id: "c1", reset: true, step: 37 });
+    expect(e).toMatchObject({ id: "c1", reset: true, step: 60 });
     expect(e!.result).toHaveLength(1);
     const points = e!.result[0]!.values.length + e!.head.length;
     expect(points).toBeLessThanOrEqual(100);
-    expect(points).toBeGreaterThan(90);
+    expect(points).toBeGreaterThan(50);
     expect(e!.head[0]!.value).toEqual([(T0 + 1000) / 1000, "10000"]);
   });
 
@@ -169,6 +170,83 @@ describe("LiveQueries", () => {
     queries.onCommit({ source: "rules", samples: 1, committedAt: Date.now() });
     await queries.whenIdle();
     expect(evaluations()).toBe(2);
+  });
+
+  it("does not evaluate queries reading none of the metric names a target's commit carries", async () => {
+    // The target's names from the TSDB, as LiveService wires them (target-names.ts).
+    const names = new TargetNames((target) =>
+      monitoring.labelValues("__name__", [targetSelector(target)], T0 - 3600_000, T0),
+    );
+    setup({ namesOf: (c) => names.namesOf(c) });
+    now = T0 + 1000;
+    const { stream } = open();
+    queries.subscribeAll(
+      stream,
+      [
+        { id: "units", query: "sum(rate(units_total[5m]))", rangeMs: 600_000, stepMs: 15_000 },
+        { id: "other", query: "sum(rate(heater_watts[5m]))", rangeMs: 600_000, stepMs: 15_000 },
+        { id: "any", query: '{job="press"}', rangeMs: 600_000, stepMs: 15_000 },
+      ],
+      (i, m) => `${i}: ${m}`,
+    );
+    await queries.whenIdle();
+    const press = { job: "press", instance: "a" };
+    queries.onCommit({ source: "scrape", target: press, samples: 1, committedAt: Date.now() });
+    await queries.whenIdle();
+    expect(queries.evaluations("sum(rate(units_total[5m]))", 600_000, 15_000)).toBe(2);
+    expect(queries.evaluations('{job="press"}', 600_000, 15_000)).toBe(2); // no name: any may change
+    expect(queries.evaluations("sum(rate(heater_watts[5m]))", 600_000, 15_000)).toBe(1);
+    // Rules say nothing of their names: everything is evaluated.
+    queries.onCommit({ source: "rules", samples: 1, committedAt: Date.now() });
+    await queries.whenIdle();
+    expect(queries.evaluations("sum(rate(heater_watts[5m]))", 600_000, 15_000)).toBe(2);
+  });
+
+  it("remembers a target's names while its commits carry no more samples, looks again when they grow", () => {
+    let lookups = 0;
+    let clock = 0;
+    const names = new TargetNames(
+      () => {
+        lookups++;
+        return lookups === 1 ? ["a"] : ["a", "b"];
+      },
+      () => clock,
+      30_000,
+      0,
+    );
+    const c = (samples: number) => ({
+      source: "scrape" as const,
+      target: { job: "j" },
+      samples,
+      committedAt: 0,
+    });
+    expect([...names.namesOf(c(10))!]).toEqual(["a"]);
+    expect([...names.namesOf(c(9))!]).toEqual(["a"]);
+    expect(lookups).toBe(1);
+    expect([...names.namesOf(c(11))!]).toEqual(["a", "b"]);
+    clock = 31_000;
+    names.namesOf(c(11));
+    expect(lookups).toBe(3);
+    expect(names.namesOf({ source: "rules", samples: 1, committedAt: 0 })).toBeUndefined();
+    expect(targetSelector({ job: 'a"b', instance: "x" })).toBe('{job="a\\"b",instance="x"}');
+  });
+
+  it("subscribes a batch all or nothing, naming the index at fault", () => {
+    setup();
+    now = T0 + 1000;
+    const { stream } = open();
+    expect(() =>
+      queries.subscribeAll(
+        stream,
+        [
+          { id: "a", query: "units_total", rangeMs: 60_000, stepMs: 15_000 },
+          { id: "b", query: "rate(", rangeMs: 60_000, stepMs: 15_000 },
+        ],
+        (i, m) => `subscriptions[${i}]: ${m}`,
+      ),
+    ).toThrow(/^subscriptions\[1\]: query: /);
+    expect(queries.size).toBe(0);
+    expect(queries.unsubscribeAll(stream, ["a", "nope"])).toBe(0);
   });
 
   it("sends only the steps from the last one sent on (incremental), and evaluates only those", async () => {

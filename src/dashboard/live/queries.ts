@@ -42,6 +42,11 @@ export type LiveQueriesOptions = {
   /** How long after a commit the batch is evaluated: commits within it cost one evaluation. */
   coalesceMs: number;
   now: () => number;
+  /**
+   * The metric names a commit may have changed (target-names.ts); undefined: any. Queries that read
+   * none of them are not evaluated again.
+   */
+  namesOf?: (c: SamplesCommit) => ReadonlySet<string> | undefined;
   /** Seconds from the commit that made an evaluation necessary to the push's write (the histogram). */
   observeDelay?: (seconds: number) => void;
 };
@@ -91,6 +96,7 @@ export class LiveQueries {
   private timer: NodeJS.Timeout | undefined;
   private active = 0;
   private stopped = false;
+  private evaluated = 0;
   private readonly idle: (() => void)[] = [];
 
   constructor(
@@ -106,6 +112,60 @@ export class LiveQueries {
    * query, range or step, LINEOPS_ERR_TOO_MANY_SUBSCRIPTIONS past the limits.
    */
   subscribe(stream: LiveStream, spec: LiveQuerySpec): { step: number; shared: boolean } {
+    return this.subscribeAll(stream, [spec], (_i, message) => message)[0]!;
+  }
+
+  /**
+   * Subscribes every spec of `specs` on `stream` (one request for a page's charts), or none: each
+   * is checked first, and a bad one throws with `where(index, message)`; the stream's limit and the
+   * distinct queries' limit hold for the batch as a whole.
+   */
+  subscribeAll(
+    stream: LiveStream,
+    specs: readonly LiveQuerySpec[],
+    where: (index: number, message: string) => string,
+  ): { step: number; shared: boolean }[] {
+    const checked = specs.map((spec, i) => {
+      try {
+        return { spec, ...this.check(spec) };
+      } catch (err) {
+        throw err instanceof LineopsError && err.code === "LINEOPS_ERR_BAD_SUBSCRIPTION"
+          ? DashboardErrors.badSubscription(where(i, err.message))
+          : err;
+      }
+    });
+    const mine = this.byStream.get(stream);
+    const ids = new Set(specs.map((s) => s.id));
+    const added = [...ids].filter((id) => !mine?.has(id)).length;
+    if ((mine?.size ?? 0) + added > this.options.maxPerStream) {
+      throw DashboardErrors.tooManySubscriptions(
+        `a stream holds at most ${this.options.maxPerStream} query subscriptions (it has ${mine?.size ?? 0}, the request adds ${added})`,
+      );
+    }
+    const fresh = new Set(checked.map((c) => c.key).filter((k) => !this.entries.has(k))).size;
+    if (this.entries.size + fresh > this.options.maxQueries) {
+      throw DashboardErrors.tooManySubscriptions(
+        `lineops evaluates at most ${this.options.maxQueries} distinct live queries`,
+      );
+    }
+    return checked.map((c) => this.add(stream, c.spec, c.key, c.stepMs));
+  }
+
+  /** Removes the subscriptions of `ids` from `stream`; ids it does not hold (any more) are skipped. */
+  unsubscribeAll(stream: LiveStream, ids: readonly string[]): number {
+    let removed = 0;
+    for (const id of ids) {
+      const sub = this.byStream.get(stream)?.get(id);
+      if (sub) {
+        this.remove(sub);
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /** The spec's step and cache key; throws LINEOPS_ERR_BAD_SUBSCRIPTION for a bad query, range or step. */
+  private check(spec: LiveQuerySpec): { stepMs: number; key: string } {
     const problem = queryProblem(spec.query);
     if (problem !== undefined) {
       throw DashboardErrors.badSubscription(`query: ${problem}`);
@@ -119,24 +179,22 @@ export class LiveQueries {
       ...(spec.stepMs === undefined ? {} : { stepMs: spec.stepMs }),
       ...(spec.widthPx === undefined ? {} : { widthPx: spec.widthPx }),
     });
+    return { stepMs, key: `${spec.rangeMs}|${stepMs}|${spec.query}` };
+  }
+
+  /** Adds a checked subscription (limits already checked), replacing the stream's one of the same id. */
+  private add(
+    stream: LiveStream,
+    spec: LiveQuerySpec,
+    key: string,
+    stepMs: number,
+  ): { step: number; shared: boolean } {
     let mine = this.byStream.get(stream);
-    const replacing = mine?.get(spec.id);
-    if (!replacing && (mine?.size ?? 0) >= this.options.maxPerStream) {
-      throw DashboardErrors.tooManySubscriptions(
-        `a stream holds at most ${this.options.maxPerStream} query subscriptions`,
-      );
+    if (mine?.has(spec.id)) {
+      this.remove(mine.get(spec.id)!);
     }
-    const key = `${spec.rangeMs}|${stepMs}|${spec.query}`;
     let entry = this.entries.get(key);
     const shared = entry !== undefined;
-    if (!entry && this.entries.size >= this.options.maxQueries) {
-      throw DashboardErrors.tooManySubscriptions(
-        `lineops evaluates at most ${this.options.maxQueries} distinct live queries`,
-      );
-    }
-    if (replacing) {
-      this.unsubscribe(stream, spec.id);
-    }
     if (!entry) {
       entry = {
         key,
@@ -186,8 +244,9 @@ export class LiveQueries {
       return;
     }
     let any = false;
+    const names = this.options.namesOf?.(c);
     for (const e of this.entries.values()) {
-      if (e.inputs.mayChange(c.target)) {
+      if (e.inputs.mayChange(c.target) && readsAny(e.inputs.names, names)) {
         this.markDirty(e, c.committedAt);
         any = true;
       }
@@ -204,6 +263,11 @@ export class LiveQueries {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Evaluations run since start, over every entry (the push-latency measurement reads it). */
+  get totalEvaluations(): number {
+    return this.evaluated;
   }
 
   /** Resolves once no evaluation is running or scheduled. */
@@ -257,6 +321,7 @@ export class LiveQueries {
 
   private async evaluate(e: Entry): Promise<void> {
     this.active++;
+    this.evaluated++;
     e.running = true;
     e.dirty = false;
     const since = e.pendingSince;
@@ -365,6 +430,22 @@ export class LiveQueries {
       }
     }
   }
+}
+
+/** Whether a query reading `reads` (undefined: any name) may see a commit of `committed` (undefined: any). */
+function readsAny(
+  reads: ReadonlySet<string> | undefined,
+  committed: ReadonlySet<string> | undefined,
+): boolean {
+  if (reads === undefined || committed === undefined) {
+    return true;
+  }
+  for (const n of reads) {
+    if (committed.has(n)) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** Merges a (partial) evaluation into the entry: steps from `from` replaced, steps before the window dropped. */

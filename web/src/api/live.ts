@@ -4,7 +4,7 @@
 // new `hello` (the stream was reopened) or a `reset` tells them to reload what they show, since
 // events may have been missed. No page polls what the stream carries.
 import { useEffect, useRef, useState, useSyncExternalStore } from "react";
-import { api } from "./client.js";
+import { api, ApiError } from "./client.js";
 import type { Labels, SamplePair } from "./prometheus.js";
 
 export type LiveTopic = "deployment" | "alert" | "instance";
@@ -72,6 +72,7 @@ type QuerySub = {
    * unsubscribe never races its own registration (a DELETE before the POST answered is a 404).
    */
   registered?: Promise<string | undefined>;
+  settle?: (stream: string | undefined) => void;
 };
 
 /** After a stream fails for good (401, 429, lineops restarting) the next try waits this long, doubling. */
@@ -129,8 +130,10 @@ function open(): void {
     streamId = hello?.stream;
     retryMs = RETRY_MIN_MS;
     setStatus("open");
+    // A new stream holds none of the page's subscriptions: all of them go in one request.
+    pendingRemoves.length = 0;
     for (const sub of querySubs.values()) {
-      void subscribeOnStream(sub);
+      queueSubscribe(sub);
     }
     for (const l of resyncListeners) {
       l();
@@ -198,32 +201,97 @@ function release(): void {
   }
 }
 
-function subscribeOnStream(sub: QuerySub): Promise<void> {
+/** What one request may carry (the server's bound, MAX_BATCH in src/api/routes/live.ts). */
+const MAX_BATCH = 64;
+/** Subscriptions not yet sent and ids to unsubscribe: sent together on the next flush. */
+const pendingAdds = new Set<QuerySub>();
+const pendingRemoves: string[] = [];
+let flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * Queues `sub` for the next flush: every chart a page mounts in one render (a dashboard's panels)
+ * is subscribed in one request instead of one each.
+ */
+function queueSubscribe(sub: QuerySub): void {
+  let settle: (stream: string | undefined) => void = () => undefined;
+  sub.registered = new Promise((resolve) => (settle = resolve));
+  sub.settle = settle;
+  pendingAdds.add(sub);
+  scheduleFlush();
+}
+
+function scheduleFlush(): void {
+  flushTimer ??= setTimeout(() => {
+    flushTimer = undefined;
+    flush();
+  }, 0);
+}
+
+function flush(): void {
   const stream = streamId;
   if (stream === undefined) {
-    return Promise.resolve(); // subscribed on the next hello
+    return; // the next hello subscribes everything again, on the new stream
   }
-  const registration = api("/api/v1/live/subscriptions", {
-    method: "POST",
-    body: {
-      stream,
-      id: sub.id,
-      query: sub.query,
-      range: sub.range,
-      ...(sub.width !== undefined ? { width: sub.width } : {}),
-      ...(sub.step !== undefined ? { step: sub.step } : {}),
-    },
-  }).then(
-    () => stream,
-    (err: unknown) => {
-      if (stream === streamId && querySubs.has(sub.id)) {
-        sub.onPush({ id: sub.id, error: (err as Error).message });
+  while (pendingAdds.size > 0 || pendingRemoves.length > 0) {
+    const adds = [...pendingAdds].slice(0, MAX_BATCH);
+    adds.forEach((s) => pendingAdds.delete(s));
+    const removes = pendingRemoves.splice(0, MAX_BATCH);
+    void send(stream, adds, removes);
+  }
+}
+
+/**
+ * One request: `removes` unsubscribed, `adds` subscribed. The server refuses a batch with a bad
+ * subscription whole, naming its index: that one gets the error and the rest are sent again.
+ */
+async function send(stream: string, adds: QuerySub[], removes: string[]): Promise<void> {
+  let left = adds;
+  // Settled with what this request did, even if a new stream re-queues the subscription meanwhile.
+  const settles = new Map(adds.map((s) => [s, s.settle ?? (() => undefined)]));
+  const settle = (s: QuerySub, stream: string | undefined) => settles.get(s)?.(stream);
+  for (;;) {
+    try {
+      await api("/api/v1/live/subscriptions", {
+        method: "POST",
+        body: {
+          stream,
+          ...(removes.length > 0 ? { unsubscribe: removes } : {}),
+          ...(left.length > 0 ? { subscriptions: left.map(specOf) } : {}),
+        },
+      });
+      left.forEach((s) => settle(s, stream));
+      return;
+    } catch (err) {
+      const at = /subscriptions\[(\d+)\]/.exec((err as Error).message);
+      const bad = at ? left[Number(at[1])] : undefined;
+      const failed = bad ? [bad] : left;
+      // The subscription's own problem, as the page shows it: without the batch's index.
+      const message = (err as Error).message.replace(/^subscriptions\[\d+\] \(id "[^"]*"\): /, "");
+      const error = err instanceof ApiError && err.status > 0 ? `${err.errorType}: ${message}` : message;
+      for (const s of failed) {
+        settle(s, undefined);
+        if (stream === streamId && querySubs.get(s.id) === s) {
+          s.onPush({ id: s.id, error });
+        }
       }
-      return undefined;
-    },
-  );
-  sub.registered = registration;
-  return registration.then(() => undefined);
+      left = bad ? left.filter((s) => s !== bad) : [];
+      removes = [];
+      if (left.length === 0 || stream !== streamId) {
+        left.forEach((s) => settle(s, undefined));
+        return;
+      }
+    }
+  }
+}
+
+function specOf(sub: QuerySub) {
+  return {
+    id: sub.id,
+    query: sub.query,
+    range: sub.range,
+    ...(sub.width !== undefined ? { width: sub.width } : {}),
+    ...(sub.step !== undefined ? { step: sub.step } : {}),
+  };
 }
 
 /** Listens to topic events; the stream opens with the first listener. Returns the unsubscribe. */
@@ -282,19 +350,21 @@ export function subscribeLiveQuery(
   const sub: QuerySub = { ...spec, id: `q${++nextQueryId}`, onPush };
   querySubs.set(sub.id, sub);
   open();
-  void subscribeOnStream(sub);
+  queueSubscribe(sub);
   return () => {
     querySubs.delete(sub.id);
-    // Only a subscription registered on the stream still open is deleted; one whose stream ended
-    // went with it.
-    void sub.registered?.then((stream) => {
-      if (stream !== undefined && stream === streamId) {
-        return api(`/api/v1/live/subscriptions/${encodeURIComponent(stream)}/${sub.id}`, {
-          method: "DELETE",
-        }).catch(() => undefined); // the stream may end meanwhile, and its subscriptions with it
-      }
-      return undefined;
-    });
+    if (pendingAdds.delete(sub)) {
+      sub.settle?.(undefined); // never sent: nothing to undo
+    } else {
+      // Only a subscription registered on the stream still open is removed (with the next batch);
+      // one whose stream ended went with it.
+      void sub.registered?.then((stream) => {
+        if (stream !== undefined && stream === streamId) {
+          pendingRemoves.push(sub.id);
+          scheduleFlush();
+        }
+      });
+    }
     release();
   };
 }
@@ -400,4 +470,74 @@ export function mergePush(prev: QueryPush | undefined, p: QueryPush): QueryPush 
   }
   result.push(...incoming.values());
   return { ...p, result };
+}
+
+/** A fixed (past) range of a chart: not live, but batched with the page's other charts. */
+export type RangeSpec = { query: string; start: number; end: number; width?: number; step?: number };
+/** One answer of POST /api/v1/live/query_range (docs/api.md, "Live updates"). */
+export type RangeAnswer =
+  | {
+      status: "success";
+      step: number;
+      data: { resultType: "matrix"; result: { metric: Labels; values: SamplePair[] }[] };
+    }
+  | { status: "error"; errorType: string; error: string };
+
+type PendingRange = {
+  spec: RangeSpec;
+  resolve: (a: RangeAnswer) => void;
+  reject: (err: unknown) => void;
+  signal?: AbortSignal;
+};
+const pendingRanges: PendingRange[] = [];
+let rangeTimer: ReturnType<typeof setTimeout> | undefined;
+
+/**
+ * The range `spec`, fetched with every other range asked for in the same render: a page's charts
+ * of a past time range are one request (POST /api/v1/live/query_range), not one each. A query's
+ * own failure answers {status: "error"}; a failed request rejects every query in it.
+ */
+export function fetchRange(spec: RangeSpec, signal?: AbortSignal): Promise<RangeAnswer> {
+  return new Promise((resolve, reject) => {
+    pendingRanges.push({ spec, resolve, reject, ...(signal ? { signal } : {}) });
+    rangeTimer ??= setTimeout(() => {
+      rangeTimer = undefined;
+      const wanted = pendingRanges.splice(0).filter((p) => {
+        if (p.signal?.aborted) {
+          p.reject(new DOMException("aborted", "AbortError"));
+          return false;
+        }
+        return true;
+      });
+      for (let i = 0; i < wanted.length; i += MAX_BATCH) {
+        const batch = wanted.slice(i, i + MAX_BATCH);
+        api<{ results: RangeAnswer[] }>("/api/v1/live/query_range", {
+          method: "POST",
+          body: { queries: batch.map((p) => p.spec) },
+        }).then(
+          (r) => batch.forEach((p, k) => p.resolve(r.results[k]!)),
+          (err: unknown) => batch.forEach((p) => p.reject(err)),
+        );
+      }
+    }, 0);
+  });
+}
+
+/** A subscribed query's latest result, or its failure, in one value (undefined: nothing yet). */
+export function useLiveResult(spec: LiveQuerySpec | undefined): QueryPush | QueryFailure | undefined {
+  const { data, error } = useLiveQuery(spec);
+  return error !== undefined ? { id: "", error } : data;
+}
+
+/** What a page says about the stream: once it was open, anything but open is "reconnecting". */
+export type ShownStatus = "connecting" | "open" | "reconnecting";
+export function useShownStatus(): ShownStatus {
+  const status = useLiveStatus();
+  const [wasOpen, setWasOpen] = useState(false);
+  useEffect(() => {
+    if (status === "open") {
+      setWasOpen(true);
+    }
+  }, [status]);
+  return status === "open" ? "open" : wasOpen ? "reconnecting" : "connecting";
 }

@@ -1,6 +1,11 @@
 // One dashboard: its variables, time range and refresh (all in the URL), its panels on the 24-column
 // grid, deployment markers on time series, and, for operators, editing with a version check.
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import {
+  dependantsOf,
+  dependenciesOf,
+  variableOrder,
+} from "../../../../src/dashboard/dashboards/variable-deps.js";
 import { ApiError } from "../../api/client.js";
 import { navigate, useLocation } from "../../app/router.js";
 import { hasRole, useSession } from "../../app/session.js";
@@ -19,9 +24,10 @@ import {
 } from "./api.js";
 import { PanelEditor } from "./PanelEditor.js";
 import { describe, PanelView, type PanelContext } from "./panels/PanelView.js";
-import { isRelative, resolveRange, type TimeRangeText } from "./time-range.js";
+import { useLiveEvent } from "../../api/live.js";
+import { isLive, isRelative, resolveRange, type TimeRangeText } from "./time-range.js";
 import { RefreshPicker, TimePicker, VariableSelect, type VariableOptions } from "./Toolbar.js";
-import { refreshMs, viewStateOf, viewUrl, type ViewState } from "./url-state.js";
+import { ALL, refreshMs, viewStateOf, viewUrl, type ViewState } from "./url-state.js";
 import { displayText, selectionOf, substitutions } from "./variables.js";
 
 type Loaded =
@@ -109,38 +115,93 @@ function Loaded({
   }, []);
   const every = refreshMs(refresh);
   const relative = isRelative(time);
+  // "Last 6h" is live: its panels are pushed after every scrape, so it needs no refresh timer.
+  const live = isLive(time);
   useEffect(() => {
-    if (every === undefined || !relative) {
+    if (every === undefined || !relative || live) {
       return;
     }
     // One timer for the whole dashboard (not one per panel); a hidden tab skips its refreshes.
     const t = setInterval(() => !document.hidden && bump(), every);
     return () => clearInterval(t);
-  }, [every, relative, bump]);
+  }, [every, relative, live, bump]);
   const range = useMemo(() => resolveRange(time, now), [time.from, time.to, now]);
 
   const go = (next: Partial<ViewState>) => navigate(viewUrl(stored.uid, { ...view, ...next }));
 
-  // Variable values from the API, for the stored dashboard's variables over the range.
+  // Variable values from the API, for the stored dashboard's variables over the range, in
+  // dependency order: a chained variable (label_values(up{job="$job"}, instance)) is loaded after
+  // the variables it refers to, with their selection, and again when one of them changes.
   const [options, setOptions] = useState<Record<string, VariableOptions>>({});
   const startMs = "error" in range ? undefined : range.startMs;
   const endMs = "error" in range ? undefined : range.endMs;
+  const loadedValues = useRef(new Map<string, string[]>());
+  const chainKey = JSON.stringify(
+    stored.dashboard.variables
+      .filter((v) => dependantsOf(v.name, stored.dashboard.variables).length > 0)
+      .map((v) => view.vars[v.name] ?? null),
+  );
   useEffect(() => {
     if (startMs === undefined || endMs === undefined) {
       return;
     }
     const abort = new AbortController();
-    for (const v of stored.dashboard.variables) {
-      variableValues(stored.uid, v.name, startMs, endMs, abort.signal).then(
-        (values) => setOptions((o) => ({ ...o, [v.name]: { values } })),
-        (err: unknown) =>
-          !abort.signal.aborted &&
-          setOptions((o) => ({ ...o, [v.name]: { values: [], error: describe(err) } })),
-      );
+    const all = stored.dashboard.variables;
+    const order = variableOrder(all);
+    if ("cycle" in order) {
+      const error = `variables ${order.cycle.join(" → ")} refer to each other in a cycle`;
+      setOptions(Object.fromEntries(all.map((v) => [v.name, { values: [], error }])));
+      return;
     }
+    const loaded: Record<string, string[]> = {};
+    /** What a variable's dependants are given: its selection, All as every value. */
+    const chosen = (name: string): string[] => {
+      const d = all.find((x) => x.name === name)!;
+      if (d.type === "constant") {
+        return [d.query];
+      }
+      if (d.type === "textbox") {
+        return view.vars[name] ?? [d.query];
+      }
+      const picked = selectionOf(d, loaded[name] ?? [], view.vars[name]);
+      return picked.includes(ALL) ? (loaded[name] ?? []) : picked;
+    };
+    void (async () => {
+      for (const name of order.order) {
+        const v = all.find((x) => x.name === name)!;
+        const selected = Object.fromEntries(dependenciesOf(v, all).map((d) => [d, chosen(d)]));
+        // Unchanged inputs (same refresh, same selection of its dependencies): not asked again.
+        const key = JSON.stringify([tick, name, selected]);
+        let values = loadedValues.current.get(key);
+        if (values === undefined) {
+          try {
+            values = await variableValues(stored.uid, name, startMs, endMs, selected, abort.signal);
+            loadedValues.current.set(key, values);
+          } catch (err) {
+            if (abort.signal.aborted) {
+              return;
+            }
+            setOptions((o) => ({ ...o, [name]: { values: [], error: describe(err) } }));
+            values = [];
+          }
+        }
+        if (abort.signal.aborted) {
+          return;
+        }
+        loaded[name] = values;
+        const got = values;
+        setOptions((o) =>
+          o[name]?.values === got && !o[name]?.error ? o : { ...o, [name]: { values: got } },
+        );
+      }
+      if (loadedValues.current.size > 500) {
+        loadedValues.current.clear(); // bounded: older refreshes' answers are never asked for again
+      }
+    })();
     return () => abort.abort();
-    // Values follow the range in steps of the refresh, not every millisecond of "now".
-  }, [stored, tick, startMs === undefined]);
+    // Values follow the range in steps of the refresh, not every millisecond of "now"; a chained
+    // variable follows the selection of the variables it refers to.
+  }, [stored, tick, startMs === undefined, chainKey]);
 
   const variables = dash.variables;
   const ready = variables.every(
@@ -170,6 +231,13 @@ function Loaded({
   // Deployment markers: one read per refresh, filtered to the range.
   const [marks, setMarks] = useState<DeploymentMark[]>([]);
   const wantMarks = dash.annotations.deployments;
+  // A live range learns of deployments from the stream (coalesced), not from a timer.
+  const [deploymentEvents, setDeploymentEvents] = useState(0);
+  useLiveEvent("deployment", () => {
+    if (live && wantMarks) {
+      setDeploymentEvents((n) => n + 1);
+    }
+  });
   useEffect(() => {
     if (!wantMarks) {
       setMarks([]);
@@ -181,15 +249,16 @@ function Loaded({
       () => setMarks([]), // annotations are decoration: a failure leaves the panels as they are
     );
     return () => abort.abort();
-  }, [wantMarks, tick]);
+  }, [wantMarks, tick, deploymentEvents]);
   const markers = useMemo(
     () =>
       "error" in range
         ? []
         : marks
-            .filter((m) => m.createdAt >= range.startMs && m.createdAt <= range.endMs)
+            // A live range's end moves with the pushes: a deployment started since is on it too.
+            .filter((m) => m.createdAt >= range.startMs && (live || m.createdAt <= range.endMs))
             .map((m) => ({ at: m.createdAt / 1000, label: `${m.service} → ${m.toRevision} (${m.phase})` })),
-    [marks, range],
+    [marks, range, live],
   );
 
   const panels = useMemo(
@@ -197,8 +266,8 @@ function Loaded({
     [dash.panels],
   );
   const ctx = useMemo<PanelContext | undefined>(
-    () => ("error" in range ? undefined : { range, subs, theme, markers, tick }),
-    [range, subs, theme, markers, tick],
+    () => ("error" in range ? undefined : { range, subs, theme, markers, tick, live }),
+    [range, subs, theme, markers, tick, live],
   );
 
   const updatePanel = (p: Panel) => {

@@ -51,16 +51,22 @@ export function importGrafana(json: unknown): Promise<StoredDashboard & { warnin
   });
 }
 
+/** `selected`: the chosen values of the variables a chained variable's query refers to (var-<name>). */
 export function variableValues(
   uid: string,
   name: string,
   startMs: number,
   endMs: number,
+  selected: Readonly<Record<string, readonly string[]>> = {},
   signal?: AbortSignal,
 ): Promise<string[]> {
+  const params = new URLSearchParams({ start: String(startMs / 1000), end: String(endMs / 1000) });
+  for (const [k, values] of Object.entries(selected)) {
+    values.forEach((v) => params.append(`var-${k}`, v));
+  }
   return api<{ values: string[] }>(
-    `/api/v1/dashboards/${encodeURIComponent(uid)}/variables/${encodeURIComponent(name)}/values`,
-    { query: { start: startMs / 1000, end: endMs / 1000 }, signal, envelope: false },
+    `/api/v1/dashboards/${encodeURIComponent(uid)}/variables/${encodeURIComponent(name)}/values?${params}`,
+    { signal, envelope: false },
   ).then((r) => r.values);
 }
 

@@ -1,10 +1,13 @@
 // One panel's data: its queries interpolated (interpolate.ts, the server's own code) with the
-// variables and built-ins of the panel's time context, run at a step that gives each series at most
-// one point per pixel of the panel, and aligned on one time axis.
-import { instantQuery, rangeQuery, type Labels } from "../../api/prometheus.js";
+// variables and built-ins of the panel's time context, at a step that gives each series at most one
+// point per pixel of the panel, aligned on one time axis. A range up to now ("last 6h") is live:
+// its queries are subscriptions on the browser's one stream (liveSpecs, fromPushes); a past range is
+// fetched once, batched with the page's other panels (loadPanel).
+import { fetchRange, type LiveQuerySpec, type QueryPush } from "../../api/live.js";
+import type { Labels } from "../../api/prometheus.js";
 import { alignMatrix, sampleValue } from "../../charts/series.js";
 import { builtinVariables, interpolate, legendOf } from "../../../../src/dashboard/dashboards/interpolate.js";
-import { autoStep } from "../explore/step.js";
+import { widthStep } from "../../../../src/dashboard/live/step-rule.js";
 import type { Panel } from "./api.js";
 import type { ResolvedRange } from "./time-range.js";
 import type { Substitutions } from "./variables.js";
@@ -32,8 +35,8 @@ export function panelGrid(
   widthPx: number,
 ): { start: number; end: number; step: number } {
   const rangeS = (range.endMs - range.startMs) / 1000;
-  // Two points fewer than pixels: rounding both ends to the grid adds up to two.
-  const step = autoStep(rangeS, Math.max(10, Math.floor(widthPx) - 2));
+  // The server's rule too (step-rule.ts): a live subscription of this width gets this step.
+  const step = widthStep(rangeS, Math.max(12, widthPx));
   const start = Math.ceil(range.startMs / 1000 / step) * step;
   const end = Math.max(start, Math.ceil(range.endMs / 1000 / step) * step);
   return { start, end, step };
@@ -56,6 +59,7 @@ export function interpolatedQueries(
   return panel.queries.map((q) => interpolate(q.expr, subs.vars, builtins));
 }
 
+/** A fixed (past) range: every query of the panel in the page's one batched request. */
 export async function loadPanel(
   panel: Panel,
   subs: Substitutions,
@@ -67,30 +71,100 @@ export async function loadPanel(
   const n = Math.floor((end - start) / step + 1e-9) + 1;
   const xs = Array.from({ length: n }, (_, i) => start + i * step);
   const sent = interpolatedQueries(panel, subs, range, step);
-  const results = await Promise.all(
-    panel.queries.map(async (q, i): Promise<PanelSeries[]> => {
-      const expr = sent[i]!;
-      if (q.instant) {
-        const r = await instantQuery(expr, end, signal);
-        const points = r.resultType === "vector" ? r.result : [];
-        return points.map((s) => {
-          const values = new Array<number | null>(n).fill(null);
-          const v = s.value ? sampleValue(s.value[1]) : NaN;
-          values[n - 1] = Number.isFinite(v) ? v : null;
-          return { name: legendOf(q.legend, s.metric), labels: s.metric, values };
-        });
-      }
-      const r = await rangeQuery(expr, start, end, step, signal);
-      if (r.resultType !== "matrix") {
-        return [];
-      }
-      const aligned = alignMatrix(r.result, start, end, step);
-      return r.result.map((s, k) => ({
-        name: legendOf(q.legend, s.metric),
-        labels: s.metric,
-        values: aligned.data[k + 1] as (number | null)[],
-      }));
-    }),
+  const answers = await Promise.all(
+    panel.queries.map((q, i) =>
+      // An instant query is the range's last step: a one-point range at its end.
+      fetchRange({ query: sent[i]!, start: q.instant ? end : start, end, step }, signal),
+    ),
   );
-  return { xs, series: results.flat(), step, sent };
+  const series = panel.queries.flatMap((q, i): PanelSeries[] => {
+    const a = answers[i]!;
+    if (a.status === "error") {
+      throw new Error(`${a.errorType}: ${a.error}`);
+    }
+    const result = a.data.result;
+    if (q.instant) {
+      return result.map((s) => {
+        const values = new Array<number | null>(n).fill(null);
+        const v = s.values.length > 0 ? sampleValue(s.values.at(-1)![1]) : NaN;
+        values[n - 1] = Number.isFinite(v) ? v : null;
+        return { name: legendOf(q.legend, s.metric), labels: s.metric, values };
+      });
+    }
+    const aligned = alignMatrix(result, start, end, step);
+    return result.map((s, k) => ({
+      name: legendOf(q.legend, s.metric),
+      labels: s.metric,
+      values: aligned.data[k + 1] as (number | null)[],
+    }));
+  });
+  return { xs, series, step, sent };
+}
+
+/**
+ * A live range's subscriptions, one per query: the last `range` seconds at the panel's step, at
+ * most `widthPx` points a series (the server caps it too: the width is part of the subscription).
+ */
+export function liveSpecs(
+  panel: Panel,
+  subs: Substitutions,
+  range: ResolvedRange,
+  widthPx: number,
+): { specs: LiveQuerySpec[]; sent: string[]; step: number } {
+  const { step } = panelGrid(range, widthPx);
+  const rangeS = Math.max(1, Math.round((range.endMs - range.startMs) / 1000));
+  const sent = interpolatedQueries(panel, subs, range, step);
+  return { sent, step, specs: sent.map((query) => ({ query, range: rangeS, step, width: widthPx })) };
+}
+
+/**
+ * A live panel's data from its queries' latest pushes: the grid of the newest push, then the head
+ * (each series' value at the evaluation time, newer than the last step) as the last point, so a
+ * sample scraped a moment ago is drawn at once. An instant query shows only its newest value.
+ */
+export function fromPushes(panel: Panel, pushes: readonly QueryPush[], sent: string[]): PanelData {
+  const newest = pushes.reduce((a, p) => (p.end > a.end ? p : a));
+  const { step, end } = newest;
+  const start = newest.start;
+  const n = Math.floor((end - start) / step + 1e-9) + 1;
+  const headT = Math.max(...pushes.flatMap((p) => p.head.map((h) => h.value[0])), -Infinity);
+  const withHead = headT > end;
+  const xs = Array.from({ length: n }, (_, i) => start + i * step);
+  if (withHead) {
+    xs.push(headT);
+  }
+  const width = xs.length;
+  const series = panel.queries.flatMap((q, i): PanelSeries[] => {
+    const p = pushes[i]!;
+    const heads = new Map(p.head.map((h) => [JSON.stringify(h.metric), h.value[1]]));
+    const value = (v: string | undefined) => {
+      const x = v === undefined ? NaN : sampleValue(v);
+      return Number.isFinite(x) ? x : null;
+    };
+    const byKey = new Map(p.result.map((s) => [JSON.stringify(s.metric), s]));
+    for (const h of p.head) {
+      const k = JSON.stringify(h.metric);
+      if (!byKey.has(k)) {
+        byKey.set(k, { metric: h.metric, values: [] }); // a series new since the last step
+      }
+    }
+    const all = [...byKey.values()];
+    const aligned = alignMatrix(all, start, end, step);
+    return all.map((s, k) => {
+      const head = value(heads.get(JSON.stringify(s.metric)));
+      let values: (number | null)[];
+      if (q.instant) {
+        values = new Array<number | null>(width).fill(null);
+        const last = head ?? value(s.values.at(-1)?.[1]);
+        values[width - 1] = last;
+      } else {
+        values = [...(aligned.data[k + 1] as (number | null)[])];
+        if (withHead) {
+          values.push(head);
+        }
+      }
+      return { name: legendOf(q.legend, s.metric), labels: s.metric, values };
+    });
+  });
+  return { xs, series, step, sent };
 }

@@ -112,6 +112,14 @@ export function isRelative(r: TimeRangeText): boolean {
   return r.to.trim().startsWith("now");
 }
 
+/**
+ * "The last N up to now" (now-6h to now, no rounding): a window that slides with the clock, so its
+ * panels are live subscriptions. A rounded or earlier end ("now-1d/d", "now-1h") is not.
+ */
+export function isLive(r: TimeRangeText): boolean {
+  return r.to.trim() === "now" && /^now-\d+[smhdwMy]$/.test(r.from.trim());
+}
+
 export const RELATIVE_PRESETS: readonly { from: string; label: string }[] = [
   { from: "now-5m", label: "Last 5 minutes" },
   { from: "now-15m", label: "Last 15 minutes" },

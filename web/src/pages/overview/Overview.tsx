@@ -7,11 +7,11 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { api } from "../../api/client.js";
 import {
   useLiveEvent,
-  useLiveQuery as useLiveQueryState,
-  useLiveStatus,
-  type LiveQuerySpec,
+  useLiveResult,
+  useShownStatus,
   type QueryFailure as LiveQueryError,
   type QueryPush as LiveQueryResult,
+  type ShownStatus,
 } from "../../api/live.js";
 import { alignMatrix, sampleValue } from "../../charts/series.js";
 import { Graph } from "../../charts/Graph.js";
@@ -114,25 +114,6 @@ const pct = (v: number | undefined) => (v === undefined ? "–" : `${(v * 100).t
 const perHour = (v: number | undefined) =>
   v === undefined ? "–" : `${Math.round(v).toLocaleString("en")} /h`;
 
-/** A subscribed query's latest result, or its failure, as this page reads them. */
-function useLiveQuery(spec: LiveQuerySpec): LiveQueryResult | LiveQueryError | undefined {
-  const { data, error } = useLiveQueryState(spec);
-  return error !== undefined ? { id: "", error } : data;
-}
-
-/** What the page says about the stream: once it was open, anything but open is reconnecting. */
-type ShownStatus = "connecting" | "open" | "reconnecting";
-function useShownStatus(): ShownStatus {
-  const status = useLiveStatus();
-  const [wasOpen, setWasOpen] = useState(false);
-  useEffect(() => {
-    if (status === "open") {
-      setWasOpen(true);
-    }
-  }, [status]);
-  return status === "open" ? "open" : wasOpen ? "reconnecting" : "connecting";
-}
-
 export default function Overview({ kiosk = false }: { kiosk?: boolean }) {
   const status = useShownStatus();
   const [snap, setSnap] = useState<Snapshot | undefined>(undefined);
@@ -191,11 +172,11 @@ export default function Overview({ kiosk = false }: { kiosk?: boolean }) {
     setFeed((f) => pushFeed(f, feedItem("deployment", data, id, Date.now())));
   });
 
-  const stationResult = useLiveQuery(STATION_STATE);
-  const throughput = useLiveQuery(THROUGHPUT);
-  const oee = useLiveQuery(LINE_OEE);
-  const stationOee = useLiveQuery(STATION_OEE);
-  const scrap = useLiveQuery(SCRAP_RATIO);
+  const stationResult = useLiveResult(STATION_STATE);
+  const throughput = useLiveResult(THROUGHPUT);
+  const oee = useLiveResult(LINE_OEE);
+  const stationOee = useLiveResult(STATION_OEE);
+  const scrap = useLiveResult(SCRAP_RATIO);
 
   const states = useMemo(
     () => stationStates(stationResult && !("error" in stationResult) ? (stationResult.head ?? []) : []),

@@ -1,12 +1,15 @@
-// One panel on the grid: its title, its own data load and its own error. A failing query (or a
-// panel that cannot render) shows its message inside this panel only; the others draw on.
+// One panel on the grid: its title, its data and its own error. A failing query (or a panel that
+// cannot render) shows its message inside this panel only; the others draw on. A live range's
+// panel subscribes its queries on the browser's one stream (pushed after every scrape: no timer);
+// a past range's panel is fetched once, in the page's one batched request.
 import { Component, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { ApiError } from "../../../api/client.js";
 import { Graph, type GraphExtras } from "../../../charts/Graph.js";
 import type { Aligned } from "../../../charts/series.js";
 import type { Theme } from "../../../app/theme.js";
 import type { Panel } from "../api.js";
-import { loadPanel, type PanelData } from "../data.js";
+import { subscribeLiveQuery, mergePush, type QueryPush } from "../../../api/live.js";
+import { fromPushes, liveSpecs, loadPanel, type PanelData } from "../data.js";
 import type { ResolvedRange } from "../time-range.js";
 import { formatValue } from "../units.js";
 import { displayText, type Substitutions } from "../variables.js";
@@ -27,21 +30,28 @@ export type PanelContext = {
   theme: Theme;
   /** Deployment markers for time series panels: unix seconds and a label. */
   markers: readonly { at: number; label: string }[];
-  /** Bumped by auto-refresh and the refresh button: load again. */
+  /** Bumped by auto-refresh and the refresh button: load again (past ranges only). */
   tick: number;
+  /** The range ends now ("last 6h"): panels subscribe to the live stream instead of loading. */
+  live: boolean;
 };
 
 export function PanelView({ panel, ctx, actions }: { panel: Panel; ctx: PanelContext; actions?: ReactNode }) {
   const body = useRef<HTMLDivElement>(null);
   const width = useWidth(body);
   const [outcome, setOutcome] = useState<Outcome>({ kind: "loading" });
-  // Loads depend on what the queries see, not on object identity: a re-render with the same
-  // variables does not query again.
-  const key = JSON.stringify([panel.queries, ctx.subs, ctx.range, ctx.tick]);
   // Time series lose ~80 px to the y axis; the other panels use every pixel (or fewer points).
   const plotWidth = panel.type === "timeseries" ? width - 80 : width;
   // Rounded down to 50 px: resizing by a few pixels does not query again, and points stay ≤ pixels.
   const widthBucket = Math.max(50, Math.floor(plotWidth / 50) * 50);
+  // Loads depend on what the queries see, not on object identity: a re-render with the same
+  // variables does not query again. A live panel follows the range's length, not its "now".
+  const key = JSON.stringify([
+    panel.queries,
+    ctx.subs,
+    ctx.live ? ctx.range.endMs - ctx.range.startMs : [ctx.range, ctx.tick],
+    ctx.live,
+  ]);
 
   useEffect(() => {
     if (width === 0) {
@@ -51,8 +61,11 @@ export function PanelView({ panel, ctx, actions }: { panel: Panel; ctx: PanelCon
       setOutcome({ kind: "error", message: "This panel has no query." });
       return;
     }
-    const abort = new AbortController();
     setOutcome((o) => (o.kind === "done" ? o : { kind: "loading" }));
+    if (ctx.live) {
+      return subscribePanel(panel, ctx, widthBucket, setOutcome);
+    }
+    const abort = new AbortController();
     loadPanel(panel, ctx.subs, ctx.range, widthBucket, abort.signal).then(
       (data) => !abort.signal.aborted && setOutcome({ kind: "done", data }),
       (err: unknown) => !abort.signal.aborted && setOutcome({ kind: "error", message: describe(err) }),
@@ -145,6 +158,38 @@ function Body({ panel, outcome, ctx }: { panel: Panel; outcome: Outcome; ctx: Pa
     case "state-timeline":
       return <StateTimelinePanel panel={panel} data={data} />;
   }
+}
+
+/**
+ * Subscribes each of the panel's queries; the panel is drawn once every query has answered and
+ * again on every push. Returns the unsubscribe.
+ */
+function subscribePanel(
+  panel: Panel,
+  ctx: PanelContext,
+  widthPx: number,
+  setOutcome: (o: Outcome) => void,
+): () => void {
+  const { specs, sent } = liveSpecs(panel, ctx.subs, ctx.range, widthPx);
+  const latest: (QueryPush | undefined)[] = specs.map(() => undefined);
+  const errors: (string | undefined)[] = specs.map(() => undefined);
+  const offs = specs.map((spec, i) =>
+    subscribeLiveQuery(spec, (p) => {
+      if ("error" in p) {
+        errors[i] = p.error;
+      } else {
+        errors[i] = undefined;
+        latest[i] = mergePush(latest[i], p);
+      }
+      const failed = errors.find((e) => e !== undefined);
+      if (failed !== undefined) {
+        setOutcome({ kind: "error", message: failed });
+      } else if (latest.every((x) => x !== undefined)) {
+        setOutcome({ kind: "done", data: fromPushes(panel, latest as QueryPush[], sent) });
+      }
+    }),
+  );
+  return () => offs.forEach((off) => off());
 }
 
 /** A render error in one panel stays in that panel. */
