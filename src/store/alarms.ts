@@ -71,7 +71,9 @@ function labelsOf(text: string): Record<string, string> {
     const v: unknown = JSON.parse(text);
     if (typeof v === "object" && v !== null && !Array.isArray(v)) {
       return Object.fromEntries(
-        Object.entries(v as Record<string, unknown>).filter((e): e is [string, string] => typeof e[1] === "string"),
+        Object.entries(v as Record<string, unknown>).filter(
+          (e): e is [string, string] => typeof e[1] === "string",
+        ),
       );
     }
   } catch {
@@ -123,12 +125,16 @@ export class AlarmRepository {
 
   /** The open activation's latest endsAt (a re-sent firing alert moves it on). */
   extend(id: number, endsAt: number): void {
-    this.db.prepare("UPDATE alarm_activations SET ends_at = ? WHERE id = ? AND returned_at IS NULL").run(endsAt, id);
+    this.db
+      .prepare("UPDATE alarm_activations SET ends_at = ? WHERE id = ? AND returned_at IS NULL")
+      .run(endsAt, id);
   }
 
   returnToNormal(id: number, at: number): void {
     this.db
-      .prepare("UPDATE alarm_activations SET returned_at = ?, ends_at = ? WHERE id = ? AND returned_at IS NULL")
+      .prepare(
+        "UPDATE alarm_activations SET returned_at = ?, ends_at = ? WHERE id = ? AND returned_at IS NULL",
+      )
       .run(at, at, id);
   }
 
@@ -192,14 +198,16 @@ export class AlarmRepository {
   }
 
   shelves(): ShelfRecord[] {
-    return (this.db.prepare("SELECT * FROM alarm_shelves ORDER BY expires_at").all() as ShelfRow[]).map((r) => ({
-      fingerprint: r.fingerprint,
-      labels: labelsOf(r.labels),
-      shelvedBy: r.shelved_by,
-      reason: r.reason,
-      shelvedAt: r.shelved_at,
-      expiresAt: r.expires_at,
-    }));
+    return (this.db.prepare("SELECT * FROM alarm_shelves ORDER BY expires_at").all() as ShelfRow[]).map(
+      (r) => ({
+        fingerprint: r.fingerprint,
+        labels: labelsOf(r.labels),
+        shelvedBy: r.shelved_by,
+        reason: r.reason,
+        shelvedAt: r.shelved_at,
+        expiresAt: r.expires_at,
+      }),
+    );
   }
 
   startFlood(position: string, at: number, alarms: number): number {
@@ -237,6 +245,8 @@ export class AlarmRepository {
   }
 
   openFloods(): FloodRecord[] {
-    return this.floods(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER).filter((f) => f.endedAt === undefined);
+    return this.floods(Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER).filter(
+      (f) => f.endedAt === undefined,
+    );
   }
 }

@@ -19,7 +19,9 @@ export function priorityOf(labels: Labels, config: AlarmConfig): AlarmPriorityNa
 
 /** The position's name: the values of the position labels present, joined by "/"; "plant" if none. */
 export function positionOf(labels: Labels, config: AlarmConfig): string {
-  const parts = config.positionLabels.map((n) => labels[n]).filter((v): v is string => v !== undefined && v !== "");
+  const parts = config.positionLabels
+    .map((n) => labels[n])
+    .filter((v): v is string => v !== undefined && v !== "");
   return parts.length === 0 ? "plant" : parts.join("/");
 }
 

@@ -4,7 +4,12 @@
 import { z } from "zod";
 import { parseMatchers, type LabelMatcher } from "../routing/matchers.js";
 
-const ms = (what: string) => z.number().int().positive().max(365 * 86_400_000, `${what}: at most a year`);
+const ms = (what: string) =>
+  z
+    .number()
+    .int()
+    .positive()
+    .max(365 * 86_400_000, `${what}: at most a year`);
 const PRIORITY = z.enum(["low", "medium", "high", "critical"]);
 
 export const alarmConfigSchema = z.strictObject({
@@ -45,9 +50,7 @@ export const alarmConfigSchema = z.strictObject({
         matchers: z.array(z.string().min(1)).min(1),
       }),
     )
-    .default([
-      { states: ["stopped", "changeover"], matchers: ['alertname=~".*(Starved|Starvation).*"'] },
-    ]),
+    .default([{ states: ["stopped", "changeover"], matchers: ['alertname=~".*(Starved|Starvation).*"'] }]),
   /** Longest shelving an operator may ask for (ISA-18.2: shelving is always timed). */
   maxShelveMs: ms("maxShelveMs").default(12 * 3_600_000),
   /** How long activations are kept after they return to normal. */

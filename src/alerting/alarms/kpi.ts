@@ -43,7 +43,13 @@ export type AlarmKpiReport = {
   positions: PositionKpi[];
   /** Share of the period (0-100) that at least one (selected) position was in flood. */
   floodPercent: number;
-  badActors: { fingerprint: string; alertname: string; position: string; labels: Record<string, string>; count: number }[];
+  badActors: {
+    fingerprint: string;
+    alertname: string;
+    position: string;
+    labels: Record<string, string>;
+    count: number;
+  }[];
   priorities: {
     counts: Record<AlarmPriorityName, number>;
     /** Percent of annunciated alarms: low, medium, high (critical counted with high, as the target has three). */
@@ -248,7 +254,10 @@ export function alarmKpiCsv(r: AlarmKpiReport): string {
   for (const k of ["low", "medium", "high", "critical"] as const) {
     rows.push(["priority", "", `${k}_count`, r.priorities.counts[k], ""]);
   }
-  rows.push(["quality", "", "chattering_alarms", r.chattering, 0], ["quality", "", "stale_alarms", r.stale, 0]);
+  rows.push(
+    ["quality", "", "chattering_alarms", r.chattering, 0],
+    ["quality", "", "stale_alarms", r.stale, 0],
+  );
   rows.push(["response", "", "mtta_seconds", r.mtta.seconds, ""], ["response", "", "mtta_n", r.mtta.n, ""]);
   rows.push(["response", "", "mttr_seconds", r.mttr.seconds, ""], ["response", "", "mttr_n", r.mttr.n, ""]);
   return rows.map((row) => row.map(field).join(",")).join("\r\n") + "\r\n";

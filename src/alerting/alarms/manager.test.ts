@@ -211,7 +211,12 @@ describe("shelving", () => {
     const labels = station(6);
     alarms.observe([firing(labels, clock)]);
     const fp = fingerprint(labels);
-    const shelf = alarms.shelve({ fingerprint: fp, durationMs: 15 * MIN, reason: "sensor being replaced", by: "ann (operator)" });
+    const shelf = alarms.shelve({
+      fingerprint: fp,
+      durationMs: 15 * MIN,
+      reason: "sensor being replaced",
+      by: "ann (operator)",
+    });
     expect(shelf).toMatchObject({ shelvedBy: "ann (operator)", expiresAt: T0 + 15 * MIN });
     expect(alarms.mutes(labels, clock.now())).toBe(true);
     expect(alarms.alarms()[0]).toMatchObject({ state: "shelved" });
@@ -304,9 +309,9 @@ describe("suppression by design", () => {
   });
 
   it("a configuration with a bad matcher names it", () => {
-    expect(() => alarmConfigOf({ suppression: [{ states: ["stopped"], matchers: ["alertname=~("] }] })).toThrow(
-      /^alarms\.suppression\.0\.matchers\.0: /,
-    );
+    expect(() =>
+      alarmConfigOf({ suppression: [{ states: ["stopped"], matchers: ["alertname=~("] }] }),
+    ).toThrow(/^alarms\.suppression\.0\.matchers\.0: /);
     expect(() => alarmConfigOf({ flood: { alarms: 0 } })).toThrow(/^alarms\.flood\.alarms: /);
   });
 });

@@ -6,7 +6,12 @@
 import type { Clock, TimerHandle } from "../../clock.js";
 import { defineError } from "../../errors.js";
 import type { Labels } from "../../model/labels.js";
-import type { ActivationRecord, AlarmPriorityName, AlarmRepository, ShelfRecord } from "../../store/alarms.js";
+import type {
+  ActivationRecord,
+  AlarmPriorityName,
+  AlarmRepository,
+  ShelfRecord,
+} from "../../store/alarms.js";
 import { fingerprint as fingerprintOf } from "../fingerprint.js";
 import { positionOf, priorityOf, suppressingState, type LineStateSample } from "./classify.js";
 import type { AlarmConfig } from "./config.js";
@@ -25,12 +30,7 @@ export const AlarmErrors = {
 
 /** ISA-18.2's alarm states (out of service is not modelled: lineops has no per-alarm removal). */
 export type AlarmState =
-  | "normal"
-  | "unacknowledged"
-  | "acknowledged"
-  | "rtn_unacknowledged"
-  | "shelved"
-  | "suppressed_by_design";
+  "normal" | "unacknowledged" | "acknowledged" | "rtn_unacknowledged" | "shelved" | "suppressed_by_design";
 
 /** What the engine hands over: an alert as held (HeldAlert fits). */
 export type AlarmAlert = {
@@ -79,9 +79,20 @@ export type AlarmManagerOptions = {
 };
 
 type Open = ActivationRecord;
-type Flood = { id: number; startedAt: number; alarms: number; byName: Map<string, number>; muted: Set<string> };
+type Flood = {
+  id: number;
+  startedAt: number;
+  alarms: number;
+  byName: Map<string, number>;
+  muted: Set<string>;
+};
 
-const EMPTY_PRIORITIES = (): Record<AlarmPriorityName, number> => ({ low: 0, medium: 0, high: 0, critical: 0 });
+const EMPTY_PRIORITIES = (): Record<AlarmPriorityName, number> => ({
+  low: 0,
+  medium: 0,
+  high: 0,
+  critical: 0,
+});
 const PRUNE_EVERY_MS = 3_600_000;
 
 export class AlarmManager {
@@ -93,7 +104,10 @@ export class AlarmManager {
   /** Activation times per fingerprint inside the chattering window. */
   private readonly recent = new Map<string, number[]>();
   /** Annunciated activations per position inside the flood window (time, fingerprint, name, priority). */
-  private readonly window = new Map<string, { at: number; alertname: string; priority: AlarmPriorityName }[]>();
+  private readonly window = new Map<
+    string,
+    { at: number; alertname: string; priority: AlarmPriorityName }[]
+  >();
   private readonly floods = new Map<string, Flood>();
   private lineStates: LineStateSample[] = [];
   private lineStateFailing = false;
@@ -124,7 +138,13 @@ export class AlarmManager {
       }
     }
     for (const f of this.repo.openFloods()) {
-      this.floods.set(f.position, { id: f.id, startedAt: f.startedAt, alarms: f.alarms, byName: new Map(), muted: new Set() });
+      this.floods.set(f.position, {
+        id: f.id,
+        startedAt: f.startedAt,
+        alarms: f.alarms,
+        byName: new Map(),
+        muted: new Set(),
+      });
     }
     // Shelves that expired while lineops was down are lifted at once.
     this.expireShelves(now);
@@ -202,7 +222,11 @@ export class AlarmManager {
     const activatedAt = Math.min(a.startsAt, now);
     const times = this.pushRecent(a.fingerprint, activatedAt);
     const chattering = times.length >= this.config.chattering.activations;
-    if (chattering && this.config.chattering.autoShelveMs !== undefined && !this.isShelved(a.fingerprint, now)) {
+    if (
+      chattering &&
+      this.config.chattering.autoShelveMs !== undefined &&
+      !this.isShelved(a.fingerprint, now)
+    ) {
       this.shelveNow({
         fingerprint: a.fingerprint,
         labels,
@@ -213,7 +237,17 @@ export class AlarmManager {
       });
     }
     const annunciated = !this.isShelved(a.fingerprint, now) && this.suppressedBy(labels) === undefined;
-    const record = { fingerprint: a.fingerprint, alertname, position, priority, labels, activatedAt, endsAt: a.endsAt, annunciated, chattering };
+    const record = {
+      fingerprint: a.fingerprint,
+      alertname,
+      position,
+      priority,
+      labels,
+      activatedAt,
+      endsAt: a.endsAt,
+      annunciated,
+      chattering,
+    };
     const id = this.repo.activate(record);
     this.open.set(a.fingerprint, { id, ...record });
     if (annunciated) {
@@ -364,7 +398,10 @@ export class AlarmManager {
           this.lineStateFailing = false;
         } catch (err) {
           if (!this.lineStateFailing) {
-            this.opts.logger.warn({ err }, `line state unreadable, last reading kept: ${(err as Error).message}`);
+            this.opts.logger.warn(
+              { err },
+              `line state unreadable, last reading kept: ${(err as Error).message}`,
+            );
           }
           this.lineStateFailing = true;
         }
@@ -451,7 +488,8 @@ export class AlarmManager {
     return (
       this.open.get(fp)?.labels ??
       this.shelved.get(fp)?.labels ??
-      this.repo.since(this.clock.now() - this.config.retentionMs, 100_000).find((a) => a.fingerprint === fp)?.labels
+      this.repo.since(this.clock.now() - this.config.retentionMs, 100_000).find((a) => a.fingerprint === fp)
+        ?.labels
     );
   }
 
@@ -460,7 +498,11 @@ export class AlarmManager {
     if (!/^[0-9a-f]{16}$/.test(req.fingerprint)) {
       throw AlarmErrors.invalid("fingerprint: must be 16 hex digits, as GET /api/v1/alarms shows it");
     }
-    if (!Number.isInteger(req.durationMs) || req.durationMs <= 0 || req.durationMs > this.config.maxShelveMs) {
+    if (
+      !Number.isInteger(req.durationMs) ||
+      req.durationMs <= 0 ||
+      req.durationMs > this.config.maxShelveMs
+    ) {
       throw AlarmErrors.invalid(
         `duration: must be more than 0 and at most ${this.config.maxShelveMs / 60_000} minutes (alarms.maxShelveMs)`,
       );
@@ -487,7 +529,9 @@ export class AlarmManager {
 
   shelves(): ShelfRecord[] {
     const now = this.clock.now();
-    return [...this.shelved.values()].filter((s) => s.expiresAt > now).sort((a, b) => a.expiresAt - b.expiresAt);
+    return [...this.shelved.values()]
+      .filter((s) => s.expiresAt > now)
+      .sort((a, b) => a.expiresAt - b.expiresAt);
   }
 
   floodStatus(): FloodStatus[] {
@@ -520,9 +564,18 @@ export class AlarmManager {
       // Returned to normal before anyone acknowledged it: ISA-18.2's RTN unacknowledged. Only
       // knowable once acknowledgements exist (incidents); the last stale period is looked at.
       for (const a of this.repo.since(now - this.config.staleMs, 1000).reverse()) {
-        if (!seen.has(a.fingerprint) && a.returnedAt !== undefined && acks.acknowledgedAt(a.fingerprint, a.activatedAt) === undefined) {
+        if (
+          !seen.has(a.fingerprint) &&
+          a.returnedAt !== undefined &&
+          acks.acknowledgedAt(a.fingerprint, a.activatedAt) === undefined
+        ) {
           seen.add(a.fingerprint);
-          out.push({ ...this.view(a.fingerprint, a.labels, undefined, now), state: "rtn_unacknowledged", activatedAt: a.activatedAt, returnedAt: a.returnedAt });
+          out.push({
+            ...this.view(a.fingerprint, a.labels, undefined, now),
+            state: "rtn_unacknowledged",
+            activatedAt: a.activatedAt,
+            returnedAt: a.returnedAt,
+          });
         }
       }
     }
@@ -558,10 +611,13 @@ export class AlarmManager {
       ...(a !== undefined ? { activatedAt: a.activatedAt } : {}),
       ...(ackAt !== undefined ? { acknowledgedAt: ackAt } : {}),
       ...(shelf !== undefined
-        ? { shelf: { by: shelf.shelvedBy, reason: shelf.reason, at: shelf.shelvedAt, until: shelf.expiresAt } }
+        ? {
+            shelf: { by: shelf.shelvedBy, reason: shelf.reason, at: shelf.shelvedAt, until: shelf.expiresAt },
+          }
         : {}),
       ...(suppressedBy !== undefined ? { suppressedBy } : {}),
-      chattering: (this.recent.get(fp)?.filter((t) => t >= now - this.config.chattering.windowMs).length ?? 0) >=
+      chattering:
+        (this.recent.get(fp)?.filter((t) => t >= now - this.config.chattering.windowMs).length ?? 0) >=
         this.config.chattering.activations,
       stale: a !== undefined && now - a.activatedAt > this.config.staleMs,
       inFlood: this.floods.get(position)?.muted.has(fp) ?? false,
