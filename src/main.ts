@@ -13,7 +13,14 @@ import { buildServer } from "./api/server.js";
 import { reloadStatus } from "./api/reload-status.js";
 import { TlsFiles } from "./api/tls.js";
 import { checkListeners, urlHost } from "./api/transport.js";
-import { createAlertingEngine, type AlertingEngine } from "./alerting/index.js";
+import {
+  AlarmManager,
+  alarmConfigOf,
+  createAlertingEngine,
+  lineStatesFromQuerier,
+  type AlertingEngine,
+} from "./alerting/index.js";
+import { AlarmRepository } from "./store/alarms.js";
 import { loadDashboardFiles, registerOeeSeries, ShiftCalendar, stationsOf } from "./dashboard/index.js";
 import {
   alertingConfigOf,
@@ -82,6 +89,8 @@ export type Lineops = {
   monitoring: MonitoringEngine;
   /** Alertmanager's side: alerts from lineops's rules and the v2 API, routed to receivers. */
   alerting: AlertingEngine;
+  /** ISA-18.2 alarm management over the alerts: history, shelving, floods, KPIs. */
+  alarms: AlarmManager;
   runtime: ProcessRuntime;
   /** The data plane's client: the front doors' routing table as the data plane holds it. */
   frontDoors: DataPlaneClient;
@@ -166,6 +175,19 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   });
   const audit = new AuditRepository(db);
   const revisions = new RevisionRepository(db);
+  // ISA-18.2 alarm management over the alerts (docs/alarms.md); flood summaries go to the log until
+  // the notification outbox takes them (FloodSummarySink, NotificationEvent "flood").
+  const alarms = new AlarmManager({
+    repo: new AlarmRepository(db),
+    config: alarmConfigOf(),
+    clock: systemClock,
+    logger,
+    audit,
+    floodSink: {
+      floodSummary: (summary) => logger.warn({ summary }, `alarm ${summary.event} at ${summary.position}`),
+    },
+    lineStates: { states: (now) => lineStatesFromQuerier(monitoring.querier).states(now) },
+  });
   // Alerts, silences and the notification log are read back from the store here; notifying starts
   // once the API listens (externalURL is known), before the rules evaluate.
   const alerting = createAlertingEngine({
@@ -173,6 +195,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     db,
     logger,
     externalURL: () => externalURL,
+    alarms,
   });
 
   const bus = new EventBus((err, topic) => logger.error({ err, topic }, "event subscriber failed"));
@@ -368,6 +391,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       routing: { table: () => frontDoors.table(), frontDoorHost: web.front_doors.host },
       // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
       alerting,
+      alarms,
       dashboard,
     },
     {
@@ -440,6 +464,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
 
   let traffic: DemoTraffic | undefined;
   alerting.start();
+  alarms.start();
   await monitoring.start();
   await monitoring.setSelfTarget(config.server.host, port, tlsFiles ? "https" : "http");
   discovery.start();
@@ -488,6 +513,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       await deployment.stop({ stopLine });
       await discovery.stop(); // 8
       await monitoring.stop(); // 7 and 3: scrape, rules and host metrics, then the TSDB
+      await alarms.stop(); // a tick in flight ends before the store closes
       await alerting.stop(); // 7a: deliveries in flight end before the store closes
       // 2. Without stopLine the front doors keep serving their last table and the instances keep
       // running with their pidfiles: the next start re-adopts both.
@@ -510,6 +536,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     deployment,
     monitoring,
     alerting,
+    alarms,
     runtime,
     frontDoors,
     bus,

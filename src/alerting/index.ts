@@ -124,3 +124,5 @@ export type {
   IncomingAlert,
 } from "./types.js";
 export { resolveConfigPaths } from "./config/paths.js";
+// ISA-18.2 alarm management (alarms/): its API, CLI and main.ts wiring import it from here.
+export * from "./alarms/index.js";

@@ -2,6 +2,7 @@
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AlertingService } from "../alerting/index.js";
+import type { AlarmManager } from "../alerting/index.js";
 import type { AnalyticsContext, DashboardEngine, ReportService } from "../dashboard/index.js";
 import type { DeploymentEngine } from "../deployment/index.js";
 import type { MonitoringEngine } from "../monitoring/index.js";
@@ -39,6 +40,8 @@ export type ApiContext = {
    * without it those routes do not exist (404).
    */
   alerting?: AlertingService;
+  /** ISA-18.2 alarm management: when given, /api/v1/alarms/* are served from it. */
+  alarms?: AlarmManager;
   /** The line's analytics (OEE, downtime): when given, /api/v1/analytics/* are served from it. */
   analytics?: () => AnalyticsContext;
   /** Operations reports and their schedules: when given, /api/v1/reports/* are served from it. */

@@ -98,6 +98,7 @@ const state = () => ({
   deployments: lineops.deployment.deployments().length,
   line: JSON.stringify(lineops.deployment.line().order),
   revisions: lineops.deployment.status().map((s) => `${s.name}@${String(s.revision)}`),
+  shelves: lineops.alarms.shelves().length,
 });
 
 /** A concrete path for a route pattern; handlers never run in these tests, so any value will do. */
@@ -240,6 +241,9 @@ describe("the route table", () => {
       // Operations reports: schedules are changed by operators (and audited).
       ["POST", "/api/v1/reports/schedules", "operator"],
       ["DELETE", "/api/v1/reports/schedules/:id", "operator"],
+      // Alarm management (ISA-18.2): shelving is an operator's act, audited.
+      ["POST", "/api/v1/alarms/shelves", "operator"],
+      ["DELETE", "/api/v1/alarms/shelves/:fingerprint", "operator"],
     ]) {
       expect(routes).toContainEqual(expect.objectContaining({ method, url, role, readOnly: false }));
     }
@@ -249,6 +253,9 @@ describe("the route table", () => {
       "/api/v1/reports/schedules",
       "/api/v1/reports/files",
       "/api/v1/reports/files/:id",
+      "/api/v1/alarms",
+      "/api/v1/alarms/kpi",
+      "/api/v1/alarms/shelves",
     ]) {
       expect(routes).toContainEqual(expect.objectContaining({ method: "GET", url, role: "viewer" }));
     }

@@ -65,6 +65,7 @@ const VALID: unknown[] = [
   { revision: "1" },
   { name: "fuzz", period: "day", at: "06:00", formats: ["csv"] },
   { name: "fuzz", period: "week", weekday: "Mon", at: "06:00", formats: ["html", "pdf"] },
+  { fingerprint: "0123456789abcdef", duration: "30m", reason: "fuzz" },
   {},
 ];
 
@@ -87,6 +88,9 @@ const nearValidJson = fc
       "weekday",
       "formats",
       "shift",
+      "fingerprint",
+      "duration",
+      "reason",
       "__proto__",
       "constructor",
     ),
@@ -130,6 +134,9 @@ describe("API request-body fuzzing", () => {
     // Report schedules: a body that passes creates one (up to the limit, then 409).
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/reports/schedules" });
     expect(routes).toContainEqual({ method: "DELETE", path: "/api/v1/reports/schedules/fuzz-x" });
+    // Alarm shelving: a body that passes names an unknown alarm (404); the path is no fingerprint (400).
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/alarms/shelves" });
+    expect(routes).toContainEqual({ method: "DELETE", path: "/api/v1/alarms/shelves/fuzz-x" });
   });
 
   it("every mutating route answers random, near-valid, deep and huge JSON bodies with a 2xx or a 4xx and a message", async () => {

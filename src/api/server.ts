@@ -13,6 +13,7 @@ import { ApiErrors, toEnvelope, TooManyRequestsError } from "./errors.js";
 import type { ApiMetrics } from "./metrics.js";
 import { prometheusRoutes } from "./prometheus/routes.js";
 import { adminRoutes } from "./routes/admin.js";
+import { alarmRoutes } from "./routes/alarms.js";
 import { alertmanagerRoutes } from "./routes/alertmanager.js";
 import { analysisRoutes } from "./routes/analysis.js";
 import { dashboardRoutes } from "./routes/dashboards.js";
@@ -167,6 +168,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   }
   if (ctx.alerting) {
     alertmanagerRoutes(api, ctx.alerting, { version: ctx.version });
+  }
+  if (ctx.alarms) {
+    alarmRoutes(api, ctx.alarms);
   }
   webRoutes(app, web);
   if (ctx.dashboard) {

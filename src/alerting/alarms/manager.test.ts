@@ -239,7 +239,7 @@ describe("shelving", () => {
     alarms.shelve({ fingerprint: fingerprint(labels), durationMs: MIN, reason: "r", by: "op" });
     alarms.start();
     await clock.advance(MIN + 2 * SEC);
-    alarms.stop();
+    await alarms.stop();
     expect(alarms.shelves()).toEqual([]);
   });
 

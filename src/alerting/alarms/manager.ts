@@ -15,6 +15,7 @@ import type {
 import { fingerprint as fingerprintOf } from "../fingerprint.js";
 import { positionOf, priorityOf, suppressingState, type LineStateSample } from "./classify.js";
 import type { AlarmConfig } from "./config.js";
+import { alarmKpi, type AlarmKpiReport } from "./kpi.js";
 import type {
   AcknowledgementSource,
   AlarmAuditSink,
@@ -114,6 +115,7 @@ export class AlarmManager {
   private timer: TimerHandle | undefined;
   private lastPrune = 0;
   private ticking = false;
+  private inFlight: Promise<void> = Promise.resolve();
   acknowledgements: AcknowledgementSource | undefined;
 
   constructor(private readonly opts: AlarmManagerOptions) {
@@ -164,7 +166,7 @@ export class AlarmManager {
     }
     const loop = () => {
       this.timer = this.clock.setTimer(() => {
-        void this.tick().finally(() => {
+        this.inFlight = this.tick().finally(() => {
           if (this.timer !== undefined) {
             loop();
           }
@@ -174,11 +176,13 @@ export class AlarmManager {
     loop();
   }
 
-  stop(): void {
+  /** Stops the maintenance timer; resolves once a tick in flight is done (before the store closes). */
+  async stop(): Promise<void> {
     if (this.timer !== undefined) {
       this.clock.clearTimer(this.timer);
       this.timer = undefined;
     }
+    await this.inFlight;
   }
 
   /** The engine's hook: alerts as held after each change. Never throws (logged instead). */
@@ -542,6 +546,30 @@ export class AlarmManager {
       alarms: f.alarms,
       windowAlarms: this.trimWindow(position, now).length,
     }));
+  }
+
+  /**
+   * The KPI report over [from, to) (default: the last 24 h), for one position or all. The period
+   * must be forward and at most the retention (older history is gone, a longer one would lie).
+   */
+  kpi(q: { from?: number; to?: number; position?: string } = {}): AlarmKpiReport {
+    const now = this.clock.now();
+    const to = q.to ?? now;
+    const from = q.from ?? to - 86_400_000;
+    if (!(from < to)) {
+      throw AlarmErrors.invalid("from: must be before to");
+    }
+    if (to - from > this.config.retentionMs) {
+      throw AlarmErrors.invalid(
+        `from: the period may span at most the retention of ${this.config.retentionMs / 86_400_000} days (alarms.retentionMs)`,
+      );
+    }
+    return alarmKpi(
+      this.repo,
+      this.config,
+      { from, to, now, ...(q.position !== undefined ? { position: q.position } : {}) },
+      this.acknowledgements,
+    );
   }
 
   /** Active and shelved alarms with their ISA-18.2 state, highest priority and oldest first. */
