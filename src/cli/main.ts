@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { LineopsError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { CliError } from "./client.js";
+import { registerAlarmCommands } from "./commands/alarms.js";
 import { registerAlertCommands } from "./commands/alerts.js";
 import { registerDeployCommands } from "./commands/deploy.js";
 import { registerMonitoringCommands } from "./commands/monitoring.js";
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerMonitoringCommands(program);
   registerDeployCommands(program);
   registerAlertCommands(program);
+  registerAlarmCommands(program);
   registerUserCommands(program);
   registerTsdbCommands(program);
   registerCheckCommands(program);
