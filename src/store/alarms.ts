@@ -147,6 +147,14 @@ export class AlarmRepository {
     ).map(activationOf);
   }
 
+  /** The latest activation of one alarm, if any is kept. */
+  latest(fingerprint: string): ActivationRecord | undefined {
+    const row = this.db
+      .prepare("SELECT * FROM alarm_activations WHERE fingerprint = ? ORDER BY id DESC LIMIT 1")
+      .get(fingerprint) as ActivationRow | undefined;
+    return row === undefined ? undefined : activationOf(row);
+  }
+
   /** Activations since `from` (inclusive), oldest first, at most `limit`. */
   since(from: number, limit: number): ActivationRecord[] {
     return (

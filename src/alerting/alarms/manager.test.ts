@@ -196,12 +196,25 @@ describe("flood detection", () => {
       first.alarms.observe([firing(station(1, `A${i}`), first.clock)]);
     }
     expect(first.floods).toHaveLength(1);
+    await first.clock.advance(SEC);
+    first.alarms.observe([firing(station(1, "A12"), first.clock)]);
     first.db.close();
     dbs.splice(dbs.indexOf(first.db), 1);
     const again = setup({}, { dir: first.dir, clock: first.clock });
-    again.alarms.observe([firing(station(1, "A12"), again.clock)]);
+    // What the flood covered stays quiet after the restart.
+    expect(again.alarms.mutes(station(1, "A12"), again.clock.now())).toBe(true);
+    again.alarms.observe([firing(station(1, "A13"), again.clock)]);
     expect(again.floods).toEqual([]);
-    expect(again.alarms.floodStatus()[0]).toMatchObject({ position: "line-1/1", alarms: 12 });
+    expect(again.alarms.floodStatus()[0]).toMatchObject({ position: "line-1/1", alarms: 13 });
+    await again.clock.advance(11 * MIN);
+    await again.alarms.tick();
+    expect(again.floods).toEqual([
+      expect.objectContaining({
+        event: "flood_ended",
+        alarms: 13,
+        priorities: expect.objectContaining({ medium: 13 }),
+      }),
+    ]);
   });
 });
 

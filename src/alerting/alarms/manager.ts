@@ -85,6 +85,8 @@ type Flood = {
   startedAt: number;
   alarms: number;
   byName: Map<string, number>;
+  priorities: Record<AlarmPriorityName, number>;
+  /** Alarms that activated during the flood: the summary speaks for them, they do not notify. */
   muted: Set<string>;
 };
 
@@ -140,13 +142,24 @@ export class AlarmManager {
       }
     }
     for (const f of this.repo.openFloods()) {
-      this.floods.set(f.position, {
+      // A flood going on at the restart: what it covered is rebuilt from the stored activations,
+      // so its alarms stay quiet and the end summary counts them.
+      const flood: Flood = {
         id: f.id,
         startedAt: f.startedAt,
         alarms: f.alarms,
         byName: new Map(),
+        priorities: EMPTY_PRIORITIES(),
         muted: new Set(),
-      });
+      };
+      for (const a of this.repo.since(f.startedAt, 100_000)) {
+        if (a.position === f.position && a.annunciated) {
+          flood.byName.set(a.alertname, (flood.byName.get(a.alertname) ?? 0) + 1);
+          flood.priorities[a.priority]++;
+          flood.muted.add(a.fingerprint);
+        }
+      }
+      this.floods.set(f.position, flood);
     }
     // Shelves that expired while lineops was down are lifted at once.
     this.expireShelves(now);
@@ -300,6 +313,7 @@ export class AlarmManager {
     if (flood !== undefined) {
       flood.alarms++;
       flood.byName.set(e.alertname, (flood.byName.get(e.alertname) ?? 0) + 1);
+      flood.priorities[e.priority]++;
       flood.muted.add(fp);
       this.repo.updateFlood(flood.id, flood.alarms);
       return;
@@ -313,7 +327,14 @@ export class AlarmManager {
         priorities[x.priority]++;
       }
       // The alarm that tipped the position into flood is the first one the summary replaces.
-      this.floods.set(position, { id, startedAt: now, alarms: w.length, byName, muted: new Set([fp]) });
+      this.floods.set(position, {
+        id,
+        startedAt: now,
+        alarms: w.length,
+        byName: new Map(byName),
+        priorities: { ...priorities },
+        muted: new Set([fp]),
+      });
       this.opts.logger.warn({ position, alarms: w.length }, "alarm flood began");
       this.sendSummary({
         event: "flood_started",
@@ -346,13 +367,6 @@ export class AlarmManager {
       this.repo.endFlood(f.id, now);
       this.floods.delete(position);
       this.opts.logger.info({ position, alarms: f.alarms }, "alarm flood ended");
-      const priorities = EMPTY_PRIORITIES();
-      for (const fp of f.muted) {
-        const a = this.open.get(fp);
-        if (a !== undefined) {
-          priorities[a.priority]++;
-        }
-      }
       this.sendSummary({
         event: "flood_ended",
         position,
@@ -362,7 +376,7 @@ export class AlarmManager {
         threshold: this.config.flood.alarms,
         windowMs: this.config.flood.windowMs,
         topAlarms: top(f.byName),
-        priorities,
+        priorities: f.priorities,
       });
     }
   }
@@ -489,12 +503,7 @@ export class AlarmManager {
 
   /** Labels of a known alarm: active now, shelved, or in the recent history. */
   private labelsOf(fp: string): Labels | undefined {
-    return (
-      this.open.get(fp)?.labels ??
-      this.shelved.get(fp)?.labels ??
-      this.repo.since(this.clock.now() - this.config.retentionMs, 100_000).find((a) => a.fingerprint === fp)
-        ?.labels
-    );
+    return this.open.get(fp)?.labels ?? this.shelved.get(fp)?.labels ?? this.repo.latest(fp)?.labels;
   }
 
   /** An operator shelves one alarm for a time, with a reason (the API audits who). */
