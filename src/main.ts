@@ -15,13 +15,17 @@ import { reloadStatus } from "./api/reload-status.js";
 import { TlsFiles } from "./api/tls.js";
 import { checkListeners, urlHost } from "./api/transport.js";
 import {
+  AlarmManager,
+  alarmConfigOf,
   createAlertingEngine,
   IncidentManager,
+  lineStatesFromQuerier,
   loadLinkSecret,
   type AlertingEngine,
   type IncidentsConfig,
   type Topology,
 } from "./alerting/index.js";
+import { AlarmRepository } from "./store/alarms.js";
 import { loadDashboardFiles, registerOeeSeries, ShiftCalendar, stationsOf } from "./dashboard/index.js";
 import {
   alertingConfigOf,
@@ -98,6 +102,8 @@ export type Lineops = {
   alerting: AlertingEngine;
   /** Incidents: correlated alerts with root cause, timeline and one-click links. */
   incidents: IncidentManager;
+  /** ISA-18.2 alarm management over the alerts: history, shelving, floods, KPIs. */
+  alarms: AlarmManager;
   runtime: ProcessRuntime;
   /** The data plane's client: the front doors' routing table as the data plane holds it. */
   frontDoors: DataPlaneClient;
@@ -189,6 +195,19 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     schedules: new ScheduleRepository(db),
   });
   const revisions = new RevisionRepository(db);
+  // ISA-18.2 alarm management over the alerts (docs/alarms.md); flood summaries go to the log until
+  // the notification outbox takes them (FloodSummarySink, NotificationEvent "flood").
+  const alarms = new AlarmManager({
+    repo: new AlarmRepository(db),
+    config: alarmConfigOf(),
+    clock: systemClock,
+    logger,
+    audit,
+    floodSink: {
+      floodSummary: (summary) => logger.warn({ summary }, `alarm ${summary.event} at ${summary.position}`),
+    },
+    lineStates: { states: (now) => lineStatesFromQuerier(monitoring.querier).states(now) },
+  });
   // Alerts, silences and the notification log are read back from the store here; notifying starts
   // once the API listens (externalURL is known), before the rules evaluate.
   const bus = new EventBus((err, topic) => logger.error({ err, topic }, "event subscriber failed"));
@@ -210,6 +229,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     logger,
     externalURL: () => externalURL,
     incidents,
+    alarms,
   });
   // One pool for instances (always on loopback) and front doors (on web.front_doors.host): a port is
   // handed out only if it is free on both. It once test-bound on the API's host instead.
@@ -420,6 +440,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
       alerting,
       incidents,
+      alarms,
       dashboard,
     },
     {
@@ -493,6 +514,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   let traffic: DemoTraffic | undefined;
   incidents.start();
   alerting.start();
+  alarms.start();
   await monitoring.start();
   await monitoring.setSelfTarget(config.server.host, port, tlsFiles ? "https" : "http");
   discovery.start();
@@ -541,6 +563,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       await deployment.stop({ stopLine });
       await discovery.stop(); // 8
       await monitoring.stop(); // 7 and 3: scrape, rules and host metrics, then the TSDB
+      await alarms.stop(); // a tick in flight ends before the store closes
       await alerting.stop(); // 7a: deliveries in flight end before the store closes
       incidents.stop();
       // 2. Without stopLine the front doors keep serving their last table and the instances keep
@@ -566,6 +589,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     monitoring,
     alerting,
     incidents,
+    alarms,
     runtime,
     frontDoors,
     bus,

@@ -64,6 +64,17 @@ export type AlertingEngineOptions = {
   /** Retry backoff of deliveries; tests shorten it. Defaults are deliver()'s (500 ms, max 60 s). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * Alarm management (alarms/, ISA-18.2): sees every alert change, and keeps shelved, suppressed
+   * by design and flood-covered alarms from notifying, as silences do.
+   */
+  alarms?: AlarmHook;
+};
+
+/** What the engine asks of alarm management (AlarmManager fits). */
+export type AlarmHook = {
+  observe(alerts: readonly HeldAlert[]): void;
+  mutes(labels: Readonly<Record<string, string>>, now: number): boolean;
 };
 
 export interface AlertingEngine extends AlertingService {
@@ -163,6 +174,7 @@ export function createAlertingEngine(options: AlertingEngineOptions): AlertingEn
       timeIntervals: r.config.timeIntervals,
       inhibitor,
       silences,
+      ...(options.alarms !== undefined ? { alarms: options.alarms } : {}),
       nflog,
       externalURL: options.externalURL,
       logger,
@@ -181,6 +193,7 @@ export function createAlertingEngine(options: AlertingEngineOptions): AlertingEn
   function receive(alerts: IncomingAlert[]): void {
     const records = prepareAlerts(alerts, clock.now(), running.config.global.resolve_timeout);
     const held = store.put(records);
+    options.alarms?.observe(held);
     for (const a of held) {
       dispatcher?.process(a);
     }

@@ -129,3 +129,5 @@ export * from "./incidents/index.js";
 export type { IncidentObserver } from "./engine.js";
 // People and on-call (P10): contact methods, teams, schedules; OnCallDirectory.resolve for escalation.
 export * from "./oncall/index.js";
+// ISA-18.2 alarm management (alarms/): its API, CLI and main.ts wiring import it from here.
+export * from "./alarms/index.js";

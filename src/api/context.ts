@@ -1,7 +1,7 @@
 // What the API layer needs from the rest of lineops: engines and repositories, passed in by main.ts.
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import type { AlertingService, IncidentManager, OnCallDirectory } from "../alerting/index.js";
+import type { AlarmManager, AlertingService, IncidentManager, OnCallDirectory } from "../alerting/index.js";
 import type { AnalyticsContext, DashboardEngine, ReportService } from "../dashboard/index.js";
 import type { DeploymentEngine } from "../deployment/index.js";
 import type { MonitoringEngine } from "../monitoring/index.js";
@@ -42,6 +42,8 @@ export type ApiContext = {
   alerting?: AlertingService;
   /** Incidents: when given, /api/v1/incidents... and the one-click links are served from it. */
   incidents?: IncidentManager;
+  /** ISA-18.2 alarm management: when given, /api/v1/alarms/* are served from it. */
+  alarms?: AlarmManager;
   /** The line's analytics (OEE, downtime): when given, /api/v1/analytics/* are served from it. */
   analytics?: () => AnalyticsContext;
   /** Operations reports and their schedules: when given, /api/v1/reports/* are served from it. */

@@ -99,6 +99,7 @@ const state = () => ({
   line: JSON.stringify(lineops.deployment.line().order),
   revisions: lineops.deployment.status().map((s) => `${s.name}@${String(s.revision)}`),
   incidents: JSON.stringify(lineops.incidents.list()),
+  shelves: lineops.alarms.shelves().length,
 });
 
 /** A concrete path for a route pattern; handlers never run in these tests, so any value will do. */
@@ -284,6 +285,9 @@ describe("the route table", () => {
       ["GET", "/api/v1/schedules/:name/shifts", "viewer"],
       ["GET", "/api/v1/schedules/:name/oncall", "viewer"],
       ["GET", "/api/v1/oncall", "viewer"],
+      // Alarm management (ISA-18.2): shelving is an operator's act, audited.
+      ["POST", "/api/v1/alarms/shelves", "operator"],
+      ["DELETE", "/api/v1/alarms/shelves/:fingerprint", "operator"],
     ]) {
       expect(routes).toContainEqual(expect.objectContaining({ method, url, role, readOnly: false }));
     }
@@ -293,6 +297,9 @@ describe("the route table", () => {
       "/api/v1/reports/schedules",
       "/api/v1/reports/files",
       "/api/v1/reports/files/:id",
+      "/api/v1/alarms",
+      "/api/v1/alarms/kpi",
+      "/api/v1/alarms/shelves",
     ]) {
       expect(routes).toContainEqual(expect.objectContaining({ method: "GET", url, role: "viewer" }));
     }

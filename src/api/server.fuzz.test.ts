@@ -89,6 +89,7 @@ const VALID: unknown[] = [
     ],
   },
   { user: "fuzz", start: "2026-03-02T06:00:00Z", end: "2026-03-02T18:00:00Z" },
+  { fingerprint: "0123456789abcdef", duration: "30m", reason: "fuzz" },
   {},
 ];
 
@@ -123,6 +124,9 @@ const nearValidJson = fc
       "phone",
       "start",
       "end",
+      "fingerprint",
+      "duration",
+      "reason",
       "__proto__",
       "constructor",
     ),
@@ -178,6 +182,9 @@ describe("API request-body fuzzing", () => {
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/schedules/fuzz-x/overrides" });
     // A page's past ranges in one request (a read with a JSON body).
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/live/query_range" });
+    // Alarm shelving: a body that passes names an unknown alarm (404); the path is no fingerprint (400).
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/alarms/shelves" });
+    expect(routes).toContainEqual({ method: "DELETE", path: "/api/v1/alarms/shelves/fuzz-x" });
   });
 
   it("every mutating route answers random, near-valid, deep and huge JSON bodies with a 2xx or a 4xx and a message", async () => {

@@ -13,6 +13,7 @@ import { ApiErrors, toEnvelope, TooManyRequestsError } from "./errors.js";
 import type { ApiMetrics } from "./metrics.js";
 import { prometheusRoutes } from "./prometheus/routes.js";
 import { adminRoutes } from "./routes/admin.js";
+import { alarmRoutes } from "./routes/alarms.js";
 import { alertmanagerRoutes } from "./routes/alertmanager.js";
 import { analysisRoutes } from "./routes/analysis.js";
 import { dashboardRoutes } from "./routes/dashboards.js";
@@ -179,6 +180,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   }
   if (ctx.incidents) {
     incidentRoutes(api, ctx.incidents);
+  }
+  if (ctx.alarms) {
+    alarmRoutes(api, ctx.alarms);
   }
   webRoutes(app, web);
   if (ctx.dashboard) {

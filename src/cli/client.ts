@@ -109,6 +109,11 @@ export class ApiClient {
     return this.request<T>("DELETE", pathAndQuery);
   }
 
+  /** GET a document that is not JSON (a CSV report): its text as sent. */
+  async getText(pathAndQuery: string): Promise<string> {
+    return this.request<string>("GET", pathAndQuery, undefined, undefined, true);
+  }
+
   /** POST with a raw text body (a YAML document). */
   async postText<T>(pathAndQuery: string, text: string, contentType: string): Promise<T> {
     return this.request<T>("POST", pathAndQuery, text, contentType);
@@ -119,6 +124,7 @@ export class ApiClient {
     pathAndQuery: string,
     body?: unknown,
     contentType?: string,
+    asText = false,
   ): Promise<T> {
     let res: { status: number; text: string };
     try {
@@ -150,7 +156,7 @@ export class ApiClient {
       throw new CliError(`${method} ${pathAndQuery}: ${res.status} ${message}`);
     }
     // A 200 without a body (Alertmanager's DELETE /api/v2/silence/{id}) is undefined.
-    return parsed as T;
+    return (asText ? text : parsed) as T;
   }
 }
 

@@ -5,6 +5,7 @@ import { Command, CommanderError } from "commander";
 import { LineopsError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { CliError } from "./client.js";
+import { registerAlarmCommands } from "./commands/alarms.js";
 import { registerAlertCommands } from "./commands/alerts.js";
 import { registerDeployCommands } from "./commands/deploy.js";
 import { registerIncidentCommands } from "./commands/incidents.js";
@@ -37,6 +38,7 @@ export function buildProgram(): Command {
   registerDeployCommands(program);
   registerAlertCommands(program);
   registerIncidentCommands(program);
+  registerAlarmCommands(program);
   registerUserCommands(program);
   registerOnCallCommands(program);
   registerTsdbCommands(program);

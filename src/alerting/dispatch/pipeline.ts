@@ -34,6 +34,8 @@ export type PipelineDeps = {
   /** The inhibitor over the alerts held now (rebuilt by the engine when they change). */
   inhibitor: () => Inhibitor;
   silences: Silences;
+  /** Alarm management's shelving, suppression by design and flood cover, applied like silences. */
+  alarms?: { mutes(labels: Labels, now: number): boolean };
   nflog: NotificationLog;
   externalURL: () => string;
   logger: PipelineLogger;
@@ -71,7 +73,9 @@ export function notificationPipeline(deps: PipelineDeps): (flush: GroupFlush) =>
       deps.logger.debug({ groupKey }, "notifications muted by a time interval");
       return true;
     }
-    kept = kept.filter((a) => deps.silences.mutes(a.labels, now).length === 0);
+    kept = kept.filter(
+      (a) => deps.silences.mutes(a.labels, now).length === 0 && deps.alarms?.mutes(a.labels, now) !== true,
+    );
     if (kept.length === 0) {
       // Every alert is inhibited or silenced: the receiver keeps its last view (nothing logged).
       return true;

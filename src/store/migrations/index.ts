@@ -410,4 +410,45 @@ export const migrations: Migration[] = [
       CREATE INDEX schedule_overrides_schedule ON schedule_overrides (schedule_id, start_at);
     `,
   },
+  {
+    version: 13,
+    name: "alarm history, shelves and floods",
+    // ISA-18.2 alarm management (src/alerting/alarms/): one row per activation of an alarm (an
+    // alert with a priority) with its return to normal, bounded by retention; the shelves in force
+    // (a restart keeps them and their expiry); and each flood per operator position, so the KPI
+    // report can say what share of the time a position was in flood.
+    sql: `
+      CREATE TABLE alarm_activations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        fingerprint TEXT NOT NULL,
+        alertname TEXT NOT NULL,
+        position TEXT NOT NULL,
+        priority TEXT NOT NULL,
+        labels TEXT NOT NULL,
+        activated_at INTEGER NOT NULL,
+        ends_at INTEGER NOT NULL,
+        returned_at INTEGER,
+        annunciated INTEGER NOT NULL,
+        chattering INTEGER NOT NULL
+      );
+      CREATE INDEX alarm_activations_at ON alarm_activations (activated_at);
+      CREATE INDEX alarm_activations_open ON alarm_activations (fingerprint, returned_at);
+      CREATE TABLE alarm_shelves (
+        fingerprint TEXT PRIMARY KEY,
+        labels TEXT NOT NULL,
+        shelved_by TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        shelved_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      );
+      CREATE TABLE alarm_floods (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        position TEXT NOT NULL,
+        started_at INTEGER NOT NULL,
+        ended_at INTEGER,
+        alarms INTEGER NOT NULL
+      );
+      CREATE INDEX alarm_floods_position ON alarm_floods (position, started_at);
+    `,
+  },
 ];
