@@ -140,7 +140,13 @@ export function notificationPipeline(deps: PipelineDeps): (flush: GroupFlush) =>
             return false;
           }
           deps.logger.debug(
-            { integration: key, groupKey, reason, alerts: payload.alerts.length, receipt: attempt.receipt?.detail },
+            {
+              integration: key,
+              groupKey,
+              reason,
+              alerts: payload.alerts.length,
+              receipt: attempt.receipt?.detail,
+            },
             "notification sent",
           );
           if (attempt.receipt !== undefined) {
@@ -170,7 +176,9 @@ export function notificationKey(
   lastSentAt: number | undefined,
 ): string {
   const h = createHash("sha256")
-    .update(JSON.stringify([integration, groupKey, [...firing].sort(), [...resolved].sort(), lastSentAt ?? 0]))
+    .update(
+      JSON.stringify([integration, groupKey, [...firing].sort(), [...resolved].sort(), lastSentAt ?? 0]),
+    )
     .digest("hex");
   return `am-${h.slice(0, 32)}`;
 }
