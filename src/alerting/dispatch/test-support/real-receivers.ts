@@ -70,11 +70,14 @@ export type MqttMessage = { topic: string; body: string; retain: boolean; at: nu
 export async function subscribeMqtt(
   url: string,
   topic: string,
+  onMessage?: (m: MqttMessage) => void,
 ): Promise<{ messages: MqttMessage[]; close(): Promise<void> }> {
   const client: MqttClient = await mqtt.connectAsync(url, { protocolVersion: 5, reconnectPeriod: 0 });
   const messages: MqttMessage[] = [];
   client.on("message", (t, payload, packet) => {
-    messages.push({ topic: t, body: payload.toString(), retain: packet.retain, at: performance.now() });
+    const m = { topic: t, body: payload.toString(), retain: packet.retain, at: performance.now() };
+    messages.push(m);
+    onMessage?.(m);
   });
   await client.subscribeAsync(topic, { qos: 1 });
   return { messages, close: () => client.endAsync() };
@@ -83,7 +86,7 @@ export async function subscribeMqtt(
 export type ReceivedMail = { from: string; to: string[]; raw: string; at: number };
 
 /** A plain SMTP server on a free loopback port (no TLS, no AUTH), recording every accepted mail. */
-export async function startSmtp(): Promise<{
+export async function startSmtp(onMail?: (m: ReceivedMail) => void): Promise<{
   port: number;
   smarthost: string;
   mails: ReceivedMail[];
@@ -97,12 +100,14 @@ export async function startSmtp(): Promise<{
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));
       stream.on("end", () => {
-        mails.push({
+        const mail = {
           from: session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address,
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks).toString("utf8"),
           at: performance.now(),
-        });
+        };
+        mails.push(mail);
+        onMail?.(mail);
         cb(null, "Message queued");
       });
     },
