@@ -32,12 +32,16 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-/** A real Mosquitto on a free loopback port, ready once it accepts a TCP connection (10 s at most). */
-export async function startMosquitto(): Promise<Broker> {
+/**
+ * A real Mosquitto on a free loopback port, ready once it accepts a TCP connection (10 s at most).
+ * `sysIntervalS` makes it publish $SYS/broker/clients/connected that often (to watch clients go).
+ */
+export async function startMosquitto(options: { sysIntervalS?: number } = {}): Promise<Broker> {
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), "lineops-mosquitto-"));
   const conf = path.join(dir, "mosquitto.conf");
-  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const sys = options.sysIntervalS !== undefined ? `sys_interval ${options.sysIntervalS}\n` : "";
+  writeFileSync(conf, `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n${sys}`);
   const proc: ChildProcess = spawn("mosquitto", ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   proc.stderr?.on("data", (c: Buffer) => (stderr += c.toString()));
