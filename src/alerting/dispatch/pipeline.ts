@@ -11,7 +11,7 @@ import type { Labels } from "../../model/labels.js";
 import { fingerprint } from "../fingerprint.js";
 import type { NotificationLog } from "../nflog/nflog.js";
 import { shouldNotify } from "../nflog/nflog.js";
-import type { Channel, Notification, Receipt } from "../notify/channel.js";
+import type { Channel, Notification, Receipt, SendResult } from "../notify/channel.js";
 import { deliver, type Notifier } from "../notify/deliver.js";
 import { webhookPayload, type NotifyAlert, type WebhookPayload } from "../notify/payload.js";
 import type { Inhibitor } from "../routing/inhibit.js";
@@ -191,7 +191,7 @@ export function notificationKey(
 function channelNotifier(channel: Channel, notification: Notification): Notifier & { receipt?: Receipt } {
   const notifier: Notifier & { receipt?: Receipt } = {
     async notify(_payload: WebhookPayload, signal?: AbortSignal) {
-      let r;
+      let r: SendResult;
       try {
         r = await channel.send(notification, signal);
       } catch (err) {
