@@ -12,10 +12,13 @@ export function rulesYaml(intervalMs: number): string {
       - alert: ${ALERT_NAME}
         expr: bench_value > 0.5
         for: 0s
+        annotations:
+          summary: "bench round {{ $labels.round }}"
 `;
 }
 
-function routeYaml(hookUrl: string, indent: string): string {
+/** `extraConfigs`: more configs of the receiver (lineops's other channels), at its indentation. */
+function routeYaml(hookUrl: string, indent: string, extraConfigs = ""): string {
   return `route:
   receiver: hook
   group_wait: 0s
@@ -27,13 +30,19 @@ receivers:
     webhook_configs:
       - url: ${hookUrl}
         send_resolved: false
-`
+${extraConfigs}`
     .split("\n")
     .map((l) => (l ? indent + l : l))
     .join("\n");
 }
 
-export function lineopsYaml(o: { targetPort: number; intervalMs: number; rulesFile: string }): string {
+export function lineopsYaml(o: {
+  targetPort: number;
+  intervalMs: number;
+  rulesFile: string;
+  /** The receiver's other channel configs (channels.ts configsYaml("    ")). */
+  extraConfigs?: string;
+}): string {
   return `monitoring:
   host:
     enabled: false
@@ -49,7 +58,7 @@ scrape_configs:
     static_configs:
       - targets: ["127.0.0.1:${o.targetPort}"]
 alerting:
-${routeYaml(`http://127.0.0.1:${o.targetPort}/hook/lineops`, "  ")}`;
+${routeYaml(`http://127.0.0.1:${o.targetPort}/hook/lineops`, "  ", o.extraConfigs)}`;
 }
 
 export function prometheusYaml(o: {

@@ -1,6 +1,6 @@
 // The alerting engine: Alertmanager's side of alerting inside lineops. It takes alerts (POSTed to
 // the v2 API, or from lineops's own alerting rules), keeps them durably, groups them by route,
-// suppresses what inhibition, time intervals and silences say, and notifies webhook receivers,
+// suppresses what inhibition, time intervals and silences say, and notifies every receiver channel,
 // remembering what it sent so neither a reload nor a restart repeats or loses a notification.
 import type { Clock, TimerHandle } from "../clock.js";
 import { systemClock } from "../clock.js";
@@ -13,7 +13,8 @@ import type { WebhookConfig } from "./config/schema.js";
 import { AlertStore, isResolved, prepareAlerts, type HeldAlert } from "./dispatch/alert-store.js";
 import { alertingConfigYaml } from "./dispatch/config-yaml.js";
 import { Dispatcher } from "./dispatch/dispatcher.js";
-import { inhibitingFingerprint, notificationPipeline, type Integration } from "./dispatch/pipeline.js";
+import { buildIntegrations, closeIntegrations, type ReceiverIntegrations } from "./dispatch/integrations.js";
+import { inhibitingFingerprint, notificationPipeline } from "./dispatch/pipeline.js";
 import { compareAlerts, compareGroups } from "./dispatch/sort.js";
 import { NotificationLog } from "./nflog/nflog.js";
 import { httpClientConfigOf } from "./notify/channels/config.js";
@@ -24,6 +25,7 @@ import type { Route } from "./routing/route-tree.js";
 import { isActive } from "./routing/time-intervals.js";
 import { Silences } from "./silences/silences.js";
 import type { ObservedAlert } from "./incidents/manager.js";
+import type { Receipt } from "./notify/channel.js";
 import type { AlertGroupView, AlertingService, AlertQuery, AlertView, IncomingAlert } from "./types.js";
 
 /**
@@ -64,6 +66,8 @@ export type AlertingEngineOptions = {
   /** Retry backoff of deliveries; tests shorten it. Defaults are deliver()'s (500 ms, max 60 s). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Told about every notification a receiver confirmed (see Receipt). */
+  onReceipt?: (receipt: Receipt) => void;
   /**
    * Alarm management (alarms/, ISA-18.2): sees every alert change, and keeps shelved, suppressed
    * by design and flood-covered alarms from notifying, as silences do.
@@ -123,7 +127,7 @@ export function incomingAlertOf(a: RuleAlert): IncomingAlert {
 type Running = {
   config: AlertingConfig;
   tree: Route;
-  receivers: Map<string, Integration[]>;
+  receivers: ReceiverIntegrations;
   inhibitor: Inhibitor;
   /** The store's change count the inhibitor was last fed at. */
   inhibitorAt: number;
@@ -142,17 +146,11 @@ export function createAlertingEngine(options: AlertingEngineOptions): AlertingEn
   let sweepTimer: TimerHandle | undefined;
 
   function build(config: AlertingConfig): Running {
-    const receivers = new Map<string, Integration[]>();
-    for (const r of config.receivers) {
-      receivers.set(
-        r.name,
-        r.webhook_configs.map((w, i) => ({ key: `${r.name}/webhook/${i}`, notifier: webhookNotifierOf(w) })),
-      );
-    }
+    const tree = routeTreeOf(config);
     return {
       config,
-      tree: routeTreeOf(config),
-      receivers,
+      tree,
+      receivers: buildIntegrations(config, { now: () => clock.now() }),
       inhibitor: new Inhibitor(config.inhibit_rules),
       inhibitorAt: -1,
     };
@@ -180,6 +178,7 @@ export function createAlertingEngine(options: AlertingEngineOptions): AlertingEn
       logger,
       ...(options.initialBackoffMs !== undefined ? { initialBackoffMs: options.initialBackoffMs } : {}),
       ...(options.maxBackoffMs !== undefined ? { maxBackoffMs: options.maxBackoffMs } : {}),
+      ...(options.onReceipt !== undefined ? { onReceipt: options.onReceipt } : {}),
     });
     const d = new Dispatcher(r.tree, clock, pipeline, logger);
     // Every held alert is grouped again: after a restart the stored ones, after a reload all of
@@ -399,7 +398,7 @@ export function createAlertingEngine(options: AlertingEngineOptions): AlertingEn
       const d = dispatcher;
       dispatcher = undefined;
       await d?.stop();
-      closeNotifiers(running);
+      await closeNotifiers(running, logger);
     },
     reload(config) {
       const next = build(config);
@@ -410,9 +409,9 @@ export function createAlertingEngine(options: AlertingEngineOptions): AlertingEn
         // As Alertmanager's reload: the old dispatcher stops (deliveries in flight are cut short and
         // retried by the new groups), the new one groups every held alert under the new routes.
         dispatcher = newDispatcher(next);
-        void oldDispatcher.stop().then(() => closeNotifiers(old));
+        void oldDispatcher.stop().then(() => closeNotifiers(old, logger));
       } else {
-        closeNotifiers(old);
+        void closeNotifiers(old, logger);
       }
       for (const w of config.warnings) {
         logger.warn({}, w);
@@ -422,10 +421,9 @@ export function createAlertingEngine(options: AlertingEngineOptions): AlertingEn
   };
 }
 
-function closeNotifiers(r: Running): void {
-  for (const list of r.receivers.values()) {
-    for (const i of list) {
-      i.notifier.close();
-    }
-  }
+/** Closes a replaced or stopped configuration's channels (SMTP pools, MQTT clients, keep-alive sockets). */
+function closeNotifiers(r: Running, logger?: AlertingLogger): Promise<void> {
+  return closeIntegrations(r.receivers, (key, err) =>
+    logger?.warn({ integration: key, err: (err as Error).message }, "closing a notification channel failed"),
+  );
 }

@@ -1,25 +1,27 @@
 // Alertmanager's notification pipeline (notify/notify.go) for one flush of one group: inhibited
 // alerts dropped, nothing at all while the route is muted by its time intervals, silenced alerts
-// dropped; then for each integration of the route's receiver, independently and concurrently: the
-// notification log decides whether anything new is to be said (DedupStage), the message is
-// delivered with retries until group_interval (RetryStage), and a success is logged with an expiry
+// dropped; then for each integration of the route's receiver — every webhook, Slack, email,
+// PagerDuty, MQTT and SMS config — independently and concurrently: the notification log decides
+// whether anything new is to be said (DedupStage), the message is delivered through the config's
+// channel with retries until group_interval (RetryStage), and a success is logged with an expiry
 // of twice the repeat interval (SetNotifiesStage).
+import { createHash } from "node:crypto";
 import type { Clock } from "../../clock.js";
 import type { Labels } from "../../model/labels.js";
 import { fingerprint } from "../fingerprint.js";
 import type { NotificationLog } from "../nflog/nflog.js";
 import { shouldNotify } from "../nflog/nflog.js";
-import { deliver } from "../notify/deliver.js";
-import type { NotifyAlert } from "../notify/payload.js";
-import type { WebhookNotifier } from "../notify/webhook.js";
+import type { Channel, Notification, Receipt, SendResult } from "../notify/channel.js";
+import { deliver, type Notifier } from "../notify/deliver.js";
+import { webhookPayload, type NotifyAlert, type WebhookPayload } from "../notify/payload.js";
 import type { Inhibitor } from "../routing/inhibit.js";
 import { mutedAt, type NamedTimeIntervals } from "../routing/time-intervals.js";
 import type { Silences } from "../silences/silences.js";
 import { isResolved, type HeldAlert } from "./alert-store.js";
 import type { GroupFlush } from "./dispatcher.js";
+import type { Integration } from "./integrations.js";
 
-/** One webhook_config of a receiver. `key` names it in the notification log, as Alertmanager's `name/webhook/0`. */
-export type Integration = { key: string; notifier: WebhookNotifier };
+export type { Integration };
 
 export type PipelineLogger = {
   debug(obj: object, msg?: string): void;
@@ -42,6 +44,8 @@ export type PipelineDeps = {
   /** Retry backoff of deliveries (tests shorten it). */
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Told about every delivered notification (receipts for metrics, benches and the incident timeline). */
+  onReceipt?: (receipt: Receipt) => void;
 };
 
 /** What a held alert looks like to a receiver: no endsAt while it is firing (Alertmanager's types.Alerts). */
@@ -92,19 +96,22 @@ export function notificationPipeline(deps: PipelineDeps): (flush: GroupFlush) =>
     const resolved = kept.filter((a) => isResolved(a, now)).map((a) => a.fingerprint);
     const notifyAlerts = kept.map((a) => notifyAlertOf(a, now));
     const results = await Promise.all(
-      integrations.map(async ({ key, notifier }) => {
+      integrations.map(async (integration) => {
+        const { key } = integration;
         const reason = deps.nflog.needsUpdate(
           key,
           groupKey,
           firing,
           resolved,
           route.opts.repeatIntervalMs,
-          notifier.sendResolved,
+          integration.sendResolved,
         );
         if (!shouldNotify(reason)) {
           return true;
         }
-        const payload = notifier.payload(
+        // send_resolved and max_alerts are applied before the channel sees the message, as
+        // Alertmanager's RetryStage does; null: nothing left to say, which counts as delivered.
+        const payload = webhookPayload(
           {
             receiver: route.opts.receiver,
             groupKey,
@@ -112,10 +119,16 @@ export function notificationPipeline(deps: PipelineDeps): (flush: GroupFlush) =>
             externalURL: deps.externalURL(),
             alerts: notifyAlerts,
           },
-          now,
+          { now, maxAlerts: integration.maxAlerts, sendResolved: integration.sendResolved },
         );
         if (payload !== null) {
-          const result = await deliver(notifier, payload, {
+          const notification: Notification = {
+            key: notificationKey(key, groupKey, firing, resolved, deps.nflog.get(key, groupKey)?.sentAt),
+            event: payload.status === "resolved" ? "resolve" : "trigger",
+            payload,
+          };
+          const attempt = channelNotifier(integration.channel, notification);
+          const result = await deliver(attempt, payload, {
             signal,
             clock: deps.clock,
             deadlineMs: route.opts.groupIntervalMs,
@@ -131,9 +144,18 @@ export function notificationPipeline(deps: PipelineDeps): (flush: GroupFlush) =>
             return false;
           }
           deps.logger.debug(
-            { integration: key, groupKey, reason, alerts: payload.alerts.length },
+            {
+              integration: key,
+              groupKey,
+              reason,
+              alerts: payload.alerts.length,
+              receipt: attempt.receipt?.detail,
+            },
             "notification sent",
           );
+          if (attempt.receipt !== undefined) {
+            deps.onReceipt?.(attempt.receipt);
+          }
         }
         deps.nflog.log(key, groupKey, firing, resolved, 2 * route.opts.repeatIntervalMs);
         return true;
@@ -141,4 +163,51 @@ export function notificationPipeline(deps: PipelineDeps): (flush: GroupFlush) =>
     );
     return results.every(Boolean);
   };
+}
+
+/**
+ * The idempotency key of one message: the same for every attempt and every re-flush that would
+ * carry the same news (same integration, group, firing and resolved alerts, since the same last
+ * logged notification), so a receiver that got a message whose acknowledgement was lost can drop
+ * the retry. The last logged send time is part of it so that a repeat after repeat_interval, which
+ * Alertmanager means the receiver to see, is not mistaken for a duplicate.
+ */
+export function notificationKey(
+  integration: string,
+  groupKey: string,
+  firing: readonly string[],
+  resolved: readonly string[],
+  lastSentAt: number | undefined,
+): string {
+  const h = createHash("sha256")
+    .update(
+      JSON.stringify([integration, groupKey, [...firing].sort(), [...resolved].sort(), lastSentAt ?? 0]),
+    )
+    .digest("hex");
+  return `am-${h.slice(0, 32)}`;
+}
+
+/**
+ * One Channel.send per deliver() attempt, the channel's answer mapped onto deliver()'s: a receipt is
+ * success, a retriable error is retried until the deadline, a final one ends the delivery. The
+ * message is built once, so every attempt carries the same idempotency key.
+ */
+function channelNotifier(channel: Channel, notification: Notification): Notifier & { receipt?: Receipt } {
+  const notifier: Notifier & { receipt?: Receipt } = {
+    async notify(_payload: WebhookPayload, signal?: AbortSignal) {
+      let r: SendResult;
+      try {
+        r = await channel.send(notification, signal);
+      } catch (err) {
+        // The contract says send never throws; a channel that does must not take the pipeline down.
+        return { retry: true, error: `${channel.name}: ${(err as Error).message}` };
+      }
+      if (r.ok) {
+        notifier.receipt = r.receipt;
+        return { retry: false };
+      }
+      return { retry: r.retriable, error: r.error, ...(r.status !== undefined ? { status: r.status } : {}) };
+    },
+  };
+  return notifier;
 }
