@@ -12,6 +12,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { PACK, scaledPackFile } from "../../src/monitoring/rules/test-support/scaled-rule-pack.js";
 import {
+  createUser,
   launchBrowser,
   screenshot,
   seriousA11yViolations,
@@ -88,8 +89,31 @@ traffic:
   );
 }
 
+/** A schedule with one person on call all day, so the on-call panel has someone to show. */
+async function scheduleSomeone(): Promise<void> {
+  await createUser(url, adminToken, "alice", "operator");
+  const res = await fetch(new URL("/api/v1/schedules/line-1", url), {
+    method: "PUT",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({
+      timezone: "UTC",
+      layers: [
+        {
+          name: "days",
+          rotation: { type: "daily" },
+          rotationStart: "2026-01-01",
+          handoff: "00:00",
+          participants: ["alice"],
+        },
+      ],
+    }),
+  });
+  expect(res.status).toBe(201);
+}
+
 beforeAll(async () => {
   [, browser] = await Promise.all([serveLine(), launchBrowser()]);
+  await scheduleSomeone();
 }, 180_000);
 
 afterAll(async () => {
@@ -108,6 +132,7 @@ describe("incidents on the Alerts page", () => {
       const list = page.getByRole("region", { name: "Incidents" });
       await page.getByRole("heading", { level: 2, name: "Incidents" }).waitFor();
       await page.getByRole("heading", { level: 2, name: "On call now" }).waitFor();
+      expect(await page.locator('[data-schedule="line-1"] .oncall-person').innerText()).toBe("alice");
       let documents = 0;
       page.on("request", (r) => {
         if (r.resourceType() === "document") {

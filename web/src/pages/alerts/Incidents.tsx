@@ -532,7 +532,9 @@ function Timeline({ entries }: { entries: TimelineEntry[] }) {
               <time dateTime={new Date(e.at).toISOString()}>{new Date(e.at).toLocaleString()}</time>
               <span className={`timeline-kind kind-${e.kind.replace(/[^a-z0-9]+/gi, "-")}`}>{e.kind}</span>
               <span className="timeline-message">{e.message}</span>
-              {e.actor !== undefined && <span className="timeline-actor muted">by {e.actor}</span>}
+              {e.actor !== undefined && !e.message.includes(e.actor) && (
+                <span className="timeline-actor muted">by {e.actor}</span>
+              )}
             </li>
           ))}
         </ol>
