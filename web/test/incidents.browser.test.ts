@@ -192,6 +192,28 @@ describe("incidents on the Alerts page", () => {
       await page.getByRole("button", { name: "Add note" }).click();
       await page.locator(".incident-timeline li", { hasText: "PLC cable reseated" }).waitFor();
       expect((await get<Incident>(`/api/v1/incidents/${incidentId}`)).assignee).toBe("maintenance team");
+      // The picker suggests who can be reached: the schedule and its participant.
+      expect(await page.locator('datalist option[value="alice"]').count()).toBe(1);
+      expect(await page.locator('datalist option[value="line-1"]').count()).toBe(1);
+
+      // Snoozed: still acknowledged, until when is shown, and it can be acknowledged again.
+      await page.getByLabel("Snooze for").selectOption("15m");
+      await page.getByRole("button", { name: "Snooze", exact: true }).click();
+      await page.getByRole("status").filter({ hasText: "Snoozed for 15m." }).waitFor();
+      expect(await status.innerText()).toMatch(/^acknowledged \(snoozed until .+\)$/);
+      await page.getByRole("button", { name: "Acknowledge" }).waitFor();
+
+      // A change made elsewhere (another operator, the CLI) reaches the open page over the stream.
+      const elsewhere = await fetch(new URL(`/api/v1/incidents/${incidentId}/reassign`, url), {
+        method: "POST",
+        headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+        body: JSON.stringify({ assignee: "night shift" }),
+      });
+      expect(elsewhere.status).toBe(200);
+      await page
+        .getByRole("region", { name: "Incident summary" })
+        .getByText("night shift", { exact: true })
+        .waitFor();
 
       // A silence from the incident: the existing form, pre-filled from its root alert.
       await page.getByRole("button", { name: "Silence its alerts…" }).click();
