@@ -109,6 +109,15 @@ async function scheduleSomeone(): Promise<void> {
     }),
   });
   expect(res.status).toBe(201);
+  // bob takes over in an hour (an override): the next handoff the panel names.
+  await createUser(url, adminToken, "bob", "operator");
+  const inAnHour = Math.floor(Date.now() / 1000) + 3600;
+  const override = await fetch(new URL("/api/v1/schedules/line-1/overrides", url), {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ user: "bob", start: String(inAnHour), end: String(inAnHour + 3600) }),
+  });
+  expect(override.status).toBe(201);
 }
 
 beforeAll(async () => {
@@ -133,6 +142,7 @@ describe("incidents on the Alerts page", () => {
       await page.getByRole("heading", { level: 2, name: "Incidents" }).waitFor();
       await page.getByRole("heading", { level: 2, name: "On call now" }).waitFor();
       expect(await page.locator('[data-schedule="line-1"] .oncall-person').innerText()).toBe("alice");
+      expect(await page.locator('[data-schedule="line-1"] .oncall-next-person').innerText()).toBe("bob");
       let documents = 0;
       page.on("request", (r) => {
         if (r.resourceType() === "document") {

@@ -7,7 +7,12 @@ export type {
   IncidentSummary,
 } from "../../../src/alerting/incidents/index.js";
 export type { IncidentStatus, RootCause, TimelineEntry } from "../../../src/store/incidents.js";
-export type { OnCallAllResponse, SchedulesResponse, TeamsResponse } from "../../../src/api/oncall-types.js";
+export type {
+  OnCallAllResponse,
+  SchedulesResponse,
+  ShiftsResponse,
+  TeamsResponse,
+} from "../../../src/api/oncall-types.js";
 import type { LineopsEvents } from "../../../src/events/bus.js";
 
 /** What the live hub's `alert` topic carries for an incident change (source "incident"). */

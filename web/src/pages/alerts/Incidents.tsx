@@ -17,6 +17,10 @@ import {
   fetchIncident,
   fetchIncidents,
   fetchOnCall,
+  fetchShifts,
+  HANDOFF_HORIZON_MS,
+  HANDOFF_SCHEDULES_MAX,
+  nextHandoff,
   silenceLabels,
   STATUS_FILTERS,
   type IncidentAction,
@@ -543,15 +547,34 @@ function Timeline({ entries }: { entries: TimelineEntry[] }) {
   );
 }
 
-/** Who is on call now on every schedule; refreshed when the earliest shift ends and on a resync. */
+type Handoff = { user: string; start: number };
+
+/**
+ * Who is on call now on every schedule, and who takes over next (within a week); refreshed when the
+ * earliest shift ends and on a resync.
+ */
 export function OnCallPanel() {
   const [data, setData] = useState<OnCallAllResponse | undefined>(undefined);
+  const [handoffs, setHandoffs] = useState<Record<string, Handoff>>({});
   const [error, setError] = useState<string | undefined>(undefined);
   const reload = useCallback(() => {
     fetchOnCall().then(
       (d) => {
         setData(d);
         setError(undefined);
+        const to = d.at + HANDOFF_HORIZON_MS;
+        // The next handoff is a nicety: a schedule whose shifts cannot be read just shows none.
+        void Promise.all(
+          d.oncall.slice(0, HANDOFF_SCHEDULES_MAX).map((o) =>
+            fetchShifts(o.schedule, d.at, to).then(
+              (r) => {
+                const next = nextHandoff(r.shifts, o.person?.name, d.at);
+                return next ? ([o.schedule, { user: next.user, start: next.start }] as const) : undefined;
+              },
+              () => undefined,
+            ),
+          ),
+        ).then((found) => setHandoffs(Object.fromEntries(found.filter((f) => f !== undefined))));
       },
       (err: unknown) => setError(message(err)),
     );
@@ -606,6 +629,12 @@ export function OnCallPanel() {
                 </>
               ) : (
                 <span className="muted">nobody</span>
+              )}
+              {handoffs[o.schedule] !== undefined && (
+                <div className="oncall-next muted">
+                  next: <span className="oncall-next-person">{handoffs[o.schedule]?.user}</span> from{" "}
+                  {new Date(handoffs[o.schedule]?.start ?? 0).toLocaleString()}
+                </div>
               )}
             </li>
           ))}

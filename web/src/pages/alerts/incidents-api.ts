@@ -9,6 +9,7 @@ import type {
   IncidentSummary,
   OnCallAllResponse,
   SchedulesResponse,
+  ShiftsResponse,
   TeamsResponse,
 } from "../../api/types.js";
 
@@ -57,6 +58,38 @@ export function act(id: number, a: IncidentAction): Promise<IncidentDetail> {
 
 export function fetchOnCall(signal?: AbortSignal): Promise<OnCallAllResponse> {
   return api<OnCallAllResponse>("/api/v1/oncall", { signal, envelope: false });
+}
+
+/** How far ahead the on-call panel looks for the next handoff. */
+export const HANDOFF_HORIZON_MS = 7 * 86_400_000;
+/** At most this many schedules get their next handoff asked (one request each). */
+export const HANDOFF_SCHEDULES_MAX = 20;
+
+export function fetchShifts(
+  schedule: string,
+  from: number,
+  to: number,
+  signal?: AbortSignal,
+): Promise<ShiftsResponse> {
+  return api<ShiftsResponse>(`/api/v1/schedules/${encodeURIComponent(schedule)}/shifts`, {
+    query: { from: new Date(from).toISOString(), to: new Date(to).toISOString() },
+    signal,
+    envelope: false,
+  });
+}
+
+type Shift = ShiftsResponse["shifts"][number];
+
+/**
+ * The next time someone else takes over: the first shift after `now` of a person other than the one
+ * on call (`current`; a turn of the same person continuing is no handoff). Undefined if none in `shifts`.
+ */
+export function nextHandoff(
+  shifts: readonly Shift[],
+  current: string | undefined,
+  now: number,
+): Shift | undefined {
+  return [...shifts].sort((a, b) => a.start - b.start).find((s) => s.start > now && s.user !== current);
 }
 
 /**

@@ -2,7 +2,7 @@
 // incidents, and the labels a silence from an incident starts with.
 import { describe, expect, it } from "vitest";
 import type { IncidentDetail } from "../../api/types.js";
-import { age, asIncidentEvent, silenceLabels } from "./incidents-api.js";
+import { age, asIncidentEvent, nextHandoff, silenceLabels } from "./incidents-api.js";
 
 const alert = (role: "root" | "child" | "member", labels: Record<string, string>) => ({
   incidentId: 1,
@@ -71,5 +71,29 @@ describe("silenceLabels", () => {
     ]);
     expect(silenceLabels(d)).toEqual({ alertname: "Jam", line: "l1" });
     expect(silenceLabels(incident([]))).toEqual({});
+  });
+});
+
+describe("nextHandoff", () => {
+  const shift = (user: string, start: number, end: number) => ({
+    user,
+    start,
+    end,
+    source: { kind: "layer" as const, layer: "days" },
+  });
+  it("is the first later shift of someone else, whatever order the shifts come in", () => {
+    const shifts = [
+      shift("carol", 300, 400),
+      shift("alice", 0, 100),
+      shift("alice", 100, 200),
+      shift("bob", 200, 300),
+    ];
+    expect(nextHandoff(shifts, "alice", 50)).toEqual(shift("bob", 200, 300));
+    expect(nextHandoff(shifts, "bob", 250)).toEqual(shift("carol", 300, 400));
+  });
+  it("with nobody on call, is the next shift; with nobody else to come, is none", () => {
+    expect(nextHandoff([shift("alice", 100, 200)], undefined, 50)).toEqual(shift("alice", 100, 200));
+    expect(nextHandoff([shift("alice", 0, 100), shift("alice", 100, 200)], "alice", 50)).toBeUndefined();
+    expect(nextHandoff([], "alice", 50)).toBeUndefined();
   });
 });
