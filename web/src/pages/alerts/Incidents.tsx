@@ -20,6 +20,7 @@ import {
   fetchShifts,
   HANDOFF_HORIZON_MS,
   HANDOFF_SCHEDULES_MAX,
+  LIST_LIMIT,
   nextHandoff,
   silenceLabels,
   STATUS_FILTERS,
@@ -125,53 +126,58 @@ export function IncidentList() {
       ) : incidents.length === 0 ? (
         <p className="muted">No {status === "" ? "" : `${status} `}incidents.</p>
       ) : (
-        <div className="table-wrap" tabIndex={0} role="region" aria-label="Incidents">
-          <table className="result-table incident-table">
-            <thead>
-              <tr>
-                <th scope="col">Incident</th>
-                <th scope="col">Status</th>
-                <th scope="col">Priority</th>
-                <th scope="col">Root cause</th>
-                <th scope="col">Age</th>
-                <th scope="col">Assignee</th>
-                <th scope="col" className="num">
-                  Alerts firing
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {incidents.map((i) => (
-                <tr key={i.id} data-incident={i.id}>
-                  <td>
-                    <Link to={incidentPath(i.id)}>
-                      #{i.id} {i.title}
-                    </Link>
-                  </td>
-                  <td>
-                    <StatusBadge status={i.status} snoozedUntil={i.snoozedUntil} />
-                  </td>
-                  <td>
-                    <span className={`priority priority-${i.priority}`}>{i.priority}</span>
-                  </td>
-                  <td className="root-cause">{i.rootCause?.service ?? <span className="muted">—</span>}</td>
-                  <td>
-                    <time
-                      dateTime={new Date(i.createdAt).toISOString()}
-                      title={new Date(i.createdAt).toLocaleString()}
-                    >
-                      {age(i.createdAt, now)}
-                    </time>
-                  </td>
-                  <td>{i.assignee ?? <span className="muted">unassigned</span>}</td>
-                  <td className="num">
-                    {i.firingCount}/{i.alertCount}
-                  </td>
+        <>
+          {incidents.length >= LIST_LIMIT && (
+            <p className="muted">The newest {LIST_LIMIT} are shown; filter by status to see others.</p>
+          )}
+          <div className="table-wrap" tabIndex={0} role="region" aria-label="Incidents">
+            <table className="result-table incident-table">
+              <thead>
+                <tr>
+                  <th scope="col">Incident</th>
+                  <th scope="col">Status</th>
+                  <th scope="col">Priority</th>
+                  <th scope="col">Root cause</th>
+                  <th scope="col">Age</th>
+                  <th scope="col">Assignee</th>
+                  <th scope="col" className="num">
+                    Alerts firing
+                  </th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+              </thead>
+              <tbody>
+                {incidents.map((i) => (
+                  <tr key={i.id} data-incident={i.id}>
+                    <td>
+                      <Link to={incidentPath(i.id)}>
+                        #{i.id} {i.title}
+                      </Link>
+                    </td>
+                    <td>
+                      <StatusBadge status={i.status} snoozedUntil={i.snoozedUntil} />
+                    </td>
+                    <td>
+                      <span className={`priority priority-${i.priority}`}>{i.priority}</span>
+                    </td>
+                    <td className="root-cause">{i.rootCause?.service ?? <span className="muted">—</span>}</td>
+                    <td>
+                      <time
+                        dateTime={new Date(i.createdAt).toISOString()}
+                        title={new Date(i.createdAt).toLocaleString()}
+                      >
+                        {age(i.createdAt, now)}
+                      </time>
+                    </td>
+                    <td>{i.assignee ?? <span className="muted">unassigned</span>}</td>
+                    <td className="num">
+                      {i.firingCount}/{i.alertCount}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
       )}
     </section>
   );
@@ -317,6 +323,8 @@ function IncidentActions({
   const [error, setError] = useState<string | undefined>(undefined);
   const [snoozeFor, setSnoozeFor] = useState("30m");
   const [assignee, setAssignee] = useState(detail.assignee ?? "");
+  // A reassignment made elsewhere (arriving over the stream) replaces what the field showed.
+  useEffect(() => setAssignee(detail.assignee ?? ""), [detail.assignee]);
   const [assignees, setAssignees] = useState<string[]>([]);
   const [note, setNote] = useState("");
   useEffect(() => {
@@ -444,6 +452,8 @@ function IncidentActions({
           Add note
         </button>
       </form>
+      {/* P10 item 7 (ISA-18.2 alarm management) adds "Shelve" for the incident's alarms here. */}
+      <p className="muted p10-item7">Shelving alarms comes with P10 item 7 (industrial alarm management).</p>
     </section>
   );
 }
