@@ -2,7 +2,8 @@
 // a rule that fires: the firing alert and its dispatched group; an operator silences it from the
 // page and the group shows it suppressed, then expires the silence; filters live in the URL and the
 // API's refusals are shown; a viewer sees no silence buttons and the API refuses the viewer's
-// session; the P10 panel says what is not there yet; axe-core clean.
+// session; the shelving and KPI panel says they come with P10 item 7; axe-core clean. Incidents:
+// incidents.browser.test.ts.
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
@@ -60,8 +61,8 @@ describe("the Alerts page", () => {
       await row.locator(".dispatch-state", { hasText: `active → ${RECEIVER}` }).waitFor();
       const dispatched = page.locator(".alert-groups li[data-fingerprint]", { hasText: FIRING_ALERT });
       expect(await dispatched.getAttribute("data-state")).toBe("active");
-      // Incidents and alarm KPIs: an honest panel, no numbers.
-      await page.getByText("Comes with P10").waitFor();
+      // Shelving and alarm KPIs: an honest panel, no numbers.
+      await page.getByText("Comes with P10 item 7").waitFor();
 
       await row.getByRole("button", { name: `Silence ${FIRING_ALERT}` }).click();
       const form = page.locator(".silence-form");

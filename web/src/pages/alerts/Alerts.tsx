@@ -1,8 +1,9 @@
 // The Alerts page: the pending and firing alerts of lineops's rules, the alert groups the
 // dispatcher holds (with filters in the URL: matchers in Alertmanager's syntax, state, severity,
 // receiver), and silences (list; create from an alert and expire, for operators) through
-// Alertmanager's API v2. Alert changes arrive over the live stream. Incidents, acknowledgement,
-// shelving and the ISA-18.2 alarm KPIs come with P10: a panel says so, with no made-up data.
+// Alertmanager's API v2; incidents (Incidents.tsx: the list, one incident at ?incident=ID with its
+// actions, who is on call). Alert and incident changes arrive over the live stream. Shelving and the
+// ISA-18.2 alarm KPIs come with P10 item 7: a panel says so, with no made-up data.
 import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { ApiError } from "../../api/client.js";
 import { useLiveReload, useLiveStatus } from "../../api/live.js";
@@ -31,6 +32,7 @@ import {
   type DispatchState,
   type Filters,
 } from "./filters.js";
+import { IncidentList, IncidentView, OnCallPanel } from "./Incidents.js";
 import { formatMatcher, fromApiMatcher } from "./matchers.js";
 import { SilenceForm } from "./SilenceForm.js";
 
@@ -50,6 +52,22 @@ function message(err: unknown): string {
 }
 
 export default function Alerts() {
+  const { search } = useLocation();
+  const { role, state: session } = useSession();
+  const incident = search.get("incident");
+  if (incident !== null && /^[1-9][0-9]{0,12}$/.test(incident)) {
+    return (
+      <IncidentView
+        id={Number(incident)}
+        operator={hasRole(role, "operator")}
+        author={session.kind === "signed-in" ? session.user.name : "dashboard"}
+      />
+    );
+  }
+  return <AlertsOverview />;
+}
+
+function AlertsOverview() {
   const { search } = useLocation();
   // useLocation gives a new URLSearchParams every render: key the filters on the text, so they (and
   // the reload that depends on them) change only when the URL does.
@@ -132,6 +150,10 @@ export default function Alerts() {
       <div className="page-title-row">
         <h1>Alerts &amp; incidents</h1>
         <LiveBadge />
+      </div>
+      <div className="incidents-row">
+        <IncidentList />
+        <OnCallPanel />
       </div>
       <FilterForm filters={filters} receivers={data.receivers ?? []} />
       {"error" in planned && (
@@ -296,13 +318,13 @@ export default function Alerts() {
       />
 
       <section className="panel p10-panel" aria-labelledby="p10-title">
-        <h2 id="p10-title">Incidents, acknowledgement and alarm KPIs</h2>
-        <p className="badge">Comes with P10</p>
+        <h2 id="p10-title">Alarm shelving and ISA-18.2 KPIs</h2>
+        <p className="badge">Comes with P10 item 7</p>
         <p>
-          Incidents with their timeline and delivery receipts, acknowledge, resolve, snooze and shelve, and
-          the ISA-18.2 alarm KPIs (alarms per operator per hour, standing and chattering alarms, flood
-          periods) come with P10 (incidents and on-call). lineops has no incidents yet, so this page shows
-          none. Until then, silence an alert to mute its notifications.
+          Shelving (timed, per operator, audited), chattering, standing and flood detection, and the ISA-18.2
+          alarm KPIs (alarms per operator position per 10 minutes, hour and day, time in flood, top bad
+          actors, MTTA and MTTR) come with P10 item 7 (industrial alarm management). Until then this page
+          shows none; silence an alert or snooze an incident to quiet it.
         </p>
       </section>
     </div>
