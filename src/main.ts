@@ -223,6 +223,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     topology: () => topology,
     config: incidentsConfigOf(config.incidents),
   });
+  // Alarm KPIs take their MTTA from incident acknowledgements.
+  alarms.acknowledgements = incidents;
   const alerting = createAlertingEngine({
     config: alertingConfig,
     db,

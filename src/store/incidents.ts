@@ -254,6 +254,24 @@ export class IncidentRepository {
     ).map(alertOf);
   }
 
+  /**
+   * When someone first acknowledged the alarm that activated at `activatedAt`: the earliest
+   * acknowledgement of an incident the alert belonged to, counted from the later of that
+   * acknowledgement and the alert joining (an alert joining an incident already acknowledged is
+   * acknowledged on joining), never before the activation. Alarm KPIs read MTTA from it.
+   */
+  acknowledgedAt(fingerprint: string, activatedAt: number): number | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT MIN(MAX(i.acknowledged_at, a.joined_at)) AS at FROM incident_alerts a
+           JOIN incidents i ON i.id = a.incident_id
+           WHERE a.fingerprint = ? AND i.acknowledged_at IS NOT NULL
+             AND MAX(i.acknowledged_at, a.joined_at) >= ?`,
+      )
+      .get(fingerprint, activatedAt) as { at: number | null } | undefined;
+    return row?.at ?? undefined;
+  }
+
   /** Alerts still firing on incidents resolved since `since` (resolved by hand while they fired). */
   firingOnResolved(since: number): { fingerprint: string; incidentId: number }[] {
     return this.db

@@ -112,6 +112,25 @@ function harness(
   return { db, dir, clock, bus, sent, events, rollbacks, manager };
 }
 
+describe("acknowledgements as alarm management sees them", () => {
+  it("answers when an alarm activation was acknowledged, counting a late joiner from its joining", async () => {
+    const h = harness();
+    const plc = plcDown(T0);
+    h.manager.observe([plc]);
+    expect(h.manager.acknowledgedAt(plc.fingerprint, T0)).toBeUndefined();
+    await h.clock.advance(90_000);
+    h.manager.acknowledge(1, "alice (operator)");
+    expect(h.manager.acknowledgedAt(plc.fingerprint, T0)).toBe(T0 + 90_000);
+    // A symptom joining the acknowledged incident later is acknowledged as it joins.
+    await h.clock.advance(30_000);
+    const st = stationFaulted("3", T0 + 120_000);
+    h.manager.observe([st]);
+    expect(h.manager.acknowledgedAt(st.fingerprint, T0 + 120_000)).toBe(T0 + 120_000);
+    // A later activation of the same alarm is not covered by the earlier acknowledgement.
+    expect(h.manager.acknowledgedAt(plc.fingerprint, T0 + 200_000)).toBeUndefined();
+  });
+});
+
 describe("the incident state machine", () => {
   it("goes triggered -> acknowledged -> resolved, each step in the timeline with its actor and notification", () => {
     const h = harness();

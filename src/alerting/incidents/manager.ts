@@ -708,6 +708,11 @@ export class IncidentManager {
     };
   }
 
+  /** When the alarm `fingerprint` activated at `activatedAt` was acknowledged (alarm management's MTTA). */
+  acknowledgedAt(fingerprint: string, activatedAt: number): number | undefined {
+    return this.repo.acknowledgedAt(fingerprint, activatedAt);
+  }
+
   /** The open incident an alert belongs to, if any. */
   incidentOf(fingerprint: string): number | undefined {
     return this.byFingerprint.get(fingerprint);
