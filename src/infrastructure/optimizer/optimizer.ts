@@ -138,6 +138,11 @@ export class ResourceOptimizer {
     this.hostInstance = o.hostInstance ?? hostname();
   }
 
+  /** Whether the line has a service of this name. */
+  hasService(name: string): boolean {
+    return this.o.services().some((s) => s.name === name);
+  }
+
   /** Declared requests of a service; a value that does not parse is reported, not thrown. */
   private declared(s: ServiceResources): { requests: Requests; problem?: string } {
     const requests: Requests = {};
