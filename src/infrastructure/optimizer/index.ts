@@ -4,6 +4,8 @@ export {
   DEFAULT_WINDOW_MS,
   DEFAULT_STEP_MS,
   MAX_LINES,
+  MAX_PACKED_INSTANCES,
+  OptimizerErrors,
   type CapacityOptions,
   type CapacityReport,
   type OptimizerOptions,

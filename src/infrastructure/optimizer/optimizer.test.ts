@@ -10,7 +10,7 @@ const GB = 2 ** 30;
 /** Points every `stepMs` over [start, end] of f(t). */
 const points = (start: number, end: number, stepMs: number, f: (t: number) => number) => {
   const out: { t: number; v: number }[] = [];
-  for (let t = start; t <= end; t += stepMs) out.push({ t, v: f(t) });
+  for (let t = start; t <= end; t += stepMs) {out.push({ t, v: f(t) });}
   return out;
 };
 
@@ -30,8 +30,8 @@ function fakeQuerier(data: { cpu: Series[]; rss: Series[]; cores?: number; memTo
     },
     range: async (q, start, end, step): Promise<QueryValue> => {
       asked.push(q);
-      if (q.includes("lineops_instance_cpu_seconds_total")) return { type: "matrix", series: data.cpu };
-      if (q.includes("lineops_instance_resident_memory_bytes")) return { type: "matrix", series: data.rss };
+      if (q.includes("lineops_instance_cpu_seconds_total")) {return { type: "matrix", series: data.cpu };}
+      if (q.includes("lineops_instance_resident_memory_bytes")) {return { type: "matrix", series: data.rss };}
       if (q.includes('mode="idle"')) {
         // Host CPU rising from 20 % by 1 % an hour.
         return {
@@ -156,6 +156,7 @@ describe("ResourceOptimizer.capacity", () => {
     expect(r.packing).toBeUndefined();
     expect(r.packingProblem).toMatch(/node size/);
     await expect(o.capacity(NOW, { lines: 0 })).rejects.toThrow(/lines/);
+    await expect(o.capacity(NOW, { lines: 101 })).rejects.toThrow(/from 1 to 100/);
     await expect(o.capacity(NOW, { node: { cpuCores: -1 } })).rejects.toThrow(/node cpuCores/);
   });
 });

@@ -3,6 +3,7 @@
 // a bin-packing simulation of N lines onto a node size). Reads monitoring through its querier —
 // the tiered one, since the evidence window is a week — and line.yaml's `resources`.
 import { hostname } from "node:os";
+import { defineError } from "../../errors.js";
 import type { MetricsQuerier, QueryValue } from "../../monitoring/index.js";
 import type { Instance } from "../../runtime/index.js";
 import { bestFitDecreasing, firstFitDecreasing, type NodeSize, type PackResult } from "./binpack.js";
@@ -28,8 +29,13 @@ export const TREND_STEP_MS = 5 * 60_000;
 export const FORECAST_HORIZON_S = 7 * 86_400;
 /** Recommendations are recomputed at most this often (a week of series is not read per click). */
 export const CACHE_MS = 60_000;
-/** Lines a packing simulation may ask for, and nodes it lists (the count is always exact). */
-export const MAX_LINES = 1000;
+/**
+ * Lines a packing simulation may ask for, instances it packs (best fit scans every open node per
+ * instance: quadratic, so bounded to stay well inside a request's time), and nodes it lists (the
+ * count is always exact).
+ */
+export const MAX_LINES = 100;
+export const MAX_PACKED_INSTANCES = 5000;
 export const MAX_LISTED_NODES = 200;
 const QUERY_TIMEOUT_MS = 20_000;
 const NOT_DISK_FSTYPES = "tmpfs|ramfs|squashfs|overlay";
@@ -127,6 +133,11 @@ export type CapacityReport = {
 
 export type CapacityOptions = { node?: Partial<NodeSize>; lines?: number };
 
+/** A capacity request the optimizer cannot answer as asked (bad node size or line count, too large). */
+export const OptimizerErrors = {
+  badCapacityRequest: defineError("LINEOPS_ERR_BAD_CAPACITY_REQUEST", 400, "bad_data"),
+};
+
 const esc = (s: string) => JSON.stringify(s);
 const RUNNING = new Set(["starting", "ready", "unready", "backoff", "stopping"]);
 
@@ -149,13 +160,13 @@ export class ResourceOptimizer {
     const problems: string[] = [];
     try {
       const c = cpuCores(s.resources?.cpu, `${s.name}.resources.cpu`);
-      if (c !== undefined) requests.cpuCores = c;
+      if (c !== undefined) {requests.cpuCores = c;}
     } catch (e) {
       problems.push((e as Error).message);
     }
     try {
       const m = memoryBytes(s.resources?.memory, `${s.name}.resources.memory`);
-      if (m !== undefined) requests.memoryBytes = m;
+      if (m !== undefined) {requests.memoryBytes = m;}
     } catch (e) {
       problems.push((e as Error).message);
     }
@@ -207,28 +218,28 @@ export class ResourceOptimizer {
         usage.set(service, u);
         instances.set(service, new Set());
       }
-      if (id !== undefined) instances.get(service)?.add(id);
+      if (id !== undefined) {instances.get(service)?.add(id);}
       return u;
     };
     for (const s of seriesOf(cpu)) {
       const service = s.labels.service;
-      if (service === undefined || !declared.has(service)) continue;
+      if (service === undefined || !declared.has(service)) {continue;}
       const u = usageOf(service, s.labels.instance_id);
       const request = declared.get(service)?.requests.cpuCores ?? 0;
-      for (const p of s.points) u.addCpu(p.t, p.v, request);
+      for (const p of s.points) {u.addCpu(p.t, p.v, request);}
     }
     for (const s of seriesOf(rss)) {
       const service = s.labels.service;
-      if (service === undefined || !declared.has(service)) continue;
+      if (service === undefined || !declared.has(service)) {continue;}
       const u = usageOf(service, s.labels.instance_id);
       // One peak per instance and aggregation interval, taken at the interval's start (the VPA's).
       const peaks = new Map<number, number>();
       for (const p of s.points) {
-        if (!Number.isFinite(p.v)) continue;
+        if (!Number.isFinite(p.v)) {continue;}
         const start = Math.floor(p.t / MEMORY_AGGREGATION_INTERVAL_MS) * MEMORY_AGGREGATION_INTERVAL_MS;
         peaks.set(start, Math.max(peaks.get(start) ?? -Infinity, p.v));
       }
-      for (const [start, peak] of peaks) u.addMemoryPeak(start, peak);
+      for (const [start, peak] of peaks) {u.addMemoryPeak(start, peak);}
     }
     const out: ServiceRecommendation[] = services.map((s) => {
       const d = declared.get(s.name) ?? { requests: {} };
@@ -255,14 +266,14 @@ export class ResourceOptimizer {
           confidenceDays: e.confidenceDays,
         },
       };
-      if (u.firstSampleMs !== undefined) r.evidence.firstSampleMs = u.firstSampleMs;
-      if (u.lastSampleMs !== undefined) r.evidence.lastSampleMs = u.lastSampleMs;
+      if (u.firstSampleMs !== undefined) {r.evidence.firstSampleMs = u.firstSampleMs;}
+      if (u.lastSampleMs !== undefined) {r.evidence.lastSampleMs = u.lastSampleMs;}
       if (hasHistory) {
         r.target = e.target;
         r.lowerBound = e.lowerBound;
         r.upperBound = e.upperBound;
       }
-      if (d.problem !== undefined) r.problem = d.problem;
+      if (d.problem !== undefined) {r.problem = d.problem;}
       return r;
     });
     return { evaluatedAt: nowMs, services: out };
@@ -272,11 +283,13 @@ export class ResourceOptimizer {
   async capacity(nowMs: number, opts: CapacityOptions = {}): Promise<CapacityReport> {
     const lines = opts.lines ?? 1;
     if (!Number.isInteger(lines) || lines < 1 || lines > MAX_LINES) {
-      throw new Error(`lines: ${lines} is not a whole number from 1 to ${MAX_LINES}`);
+      throw OptimizerErrors.badCapacityRequest(
+        `lines: ${lines} is not a whole number from 1 to ${MAX_LINES}`,
+      );
     }
     for (const [k, v] of Object.entries(opts.node ?? {})) {
       if (v !== undefined && (!(v > 0) || !Number.isFinite(v))) {
-        throw new Error(`node ${k}: ${v} must be a positive number`);
+        throw OptimizerErrors.badCapacityRequest(`node ${k}: ${v} must be a positive number`);
       }
     }
     const host = `job="node", instance=${esc(this.hostInstance)}`;
@@ -300,7 +313,7 @@ export class ResourceOptimizer {
     const allocMem = memTotal[0]?.v;
     const running = new Map<string, number>();
     for (const i of this.o.instances()) {
-      if (RUNNING.has(i.state)) running.set(i.service, (running.get(i.service) ?? 0) + 1);
+      if (RUNNING.has(i.state)) {running.set(i.service, (running.get(i.service) ?? 0) + 1);}
     }
     const recOf = new Map(recs.services.map((r) => [r.service, r]));
     const services = this.o.services();
@@ -320,8 +333,8 @@ export class ResourceOptimizer {
         instances: running.get(s.name) ?? 0,
         source,
       };
-      if (cpu !== undefined) row.cpuCores = cpu;
-      if (mem !== undefined) row.memoryBytes = mem;
+      if (cpu !== undefined) {row.cpuCores = cpu;}
+      if (mem !== undefined) {row.memoryBytes = mem;}
       return row;
     });
     const sum = (k: "cpuCores" | "memoryBytes") =>
@@ -364,6 +377,11 @@ export class ResourceOptimizer {
         ? { cpuCores: r.cpuCores, memoryBytes: r.memoryBytes }
         : {};
     });
+    if (items.length > MAX_PACKED_INSTANCES) {
+      throw OptimizerErrors.badCapacityRequest(
+        `lines: ${lines} lines are ${items.length} instances, more than the ${MAX_PACKED_INSTANCES} a simulation packs; ask for fewer lines`,
+      );
+    }
     const serviceOf = new Map(items.map((i) => [i.id, i.service]));
     const summarise = (p: PackResult): PackingSummary => ({
       algorithm: p.algorithm,
