@@ -67,6 +67,8 @@ function optimizer(data: Parameters<typeof fakeQuerier>[0]) {
       instance("old", "api", "stopped"),
     ],
     hostInstance: "host-a",
+    // The fixtures are 5-minute points: the optimizer reads them at that step.
+    stepMs: 5 * 60_000,
   });
   return { o, asked };
 }

@@ -21,8 +21,14 @@ import {
 
 /** The VPA keeps 8 memory aggregation intervals of history: a week and a day. */
 export const DEFAULT_WINDOW_MS = 8 * MEMORY_AGGREGATION_INTERVAL_MS;
-/** One usage sample per instance every 5 minutes over the window (2304 points a series). */
-export const DEFAULT_STEP_MS = 5 * 60_000;
+/**
+ * One usage sample per instance a minute, as the VPA takes from metrics-server: each point is the
+ * rate over the minute before it (12 host-collector samples at the default 5 s), so the points tile
+ * the window and the confidence counts them exactly as the VPA does. 11 520 points a series over
+ * the window; the tiered querier's auto resolution (step / 5) keeps this on raw samples, which the
+ * default 15-day retention holds.
+ */
+export const DEFAULT_STEP_MS = 60_000;
 /** Trends for the host forecast: the last 6 hours at 5-minute points, projected a week ahead. */
 export const TREND_WINDOW_MS = 6 * 3600_000;
 export const TREND_STEP_MS = 5 * 60_000;
