@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { MetricsQuerier, QueryValue, Series } from "../../monitoring/index.js";
 import type { Instance } from "../../runtime/index.js";
-import { ResourceOptimizer, type ServiceResources } from "./optimizer.js";
+import { CACHE_MS, ResourceOptimizer, type ServiceResources } from "./optimizer.js";
 
 const DAY = 24 * 3600_000;
 const NOW = 1000 * DAY;
@@ -110,12 +110,14 @@ describe("ResourceOptimizer.recommendations", () => {
     expect(asked.some((q) => q.includes("rate(lineops_instance_cpu_seconds_total[300s])"))).toBe(true);
   });
 
-  it("answers one service when asked, and reads the series once per minute at most", async () => {
+  it("answers one service when asked, and reads the series once per CACHE_MS at most", async () => {
     const { o, asked } = optimizer(data);
     const one = await o.recommendations(NOW, "gw");
     expect(one.services.map((s) => s.service)).toEqual(["gw"]);
-    await o.recommendations(NOW + 1000);
+    await o.recommendations(NOW + CACHE_MS - 1);
     expect(asked).toHaveLength(2);
+    await o.recommendations(NOW + CACHE_MS);
+    expect(asked).toHaveLength(4);
   });
 });
 

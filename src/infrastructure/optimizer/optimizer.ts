@@ -34,7 +34,7 @@ export const TREND_WINDOW_MS = 6 * 3600_000;
 export const TREND_STEP_MS = 5 * 60_000;
 export const FORECAST_HORIZON_S = 7 * 86_400;
 /** Recommendations are recomputed at most this often (a week of series is not read per click). */
-export const CACHE_MS = 60_000;
+export const CACHE_MS = 15_000;
 /**
  * Lines a packing simulation may ask for, instances it packs (best fit scans every open node per
  * instance: quadratic, so bounded to stay well inside a request's time), and nodes it lists (the

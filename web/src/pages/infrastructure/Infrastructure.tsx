@@ -116,7 +116,7 @@ export default function Infrastructure() {
           Nothing changes a service&apos;s instance count today but a deployment.
         </p>
       </section>
-      <RightSizingPanel />
+      <RightSizingPanel refresh={load.health?.evaluatedAt} />
       <CapacityPanel />
     </div>
   );

@@ -34,7 +34,11 @@ const VERDICT_STATE: Record<Verdict, string> = {
 const cores = (v: number | undefined) => (v === undefined ? "—" : formatCores(v));
 const bytes = (v: number | undefined) => (v === undefined ? "—" : formatBytes(v));
 
-export function RightSizingPanel() {
+/** Recommendations rest on a week of history: re-read on the page's refreshes at most this often. */
+const RELOAD_MS = 60_000;
+
+/** `refresh` changes when the page re-read its summary (driven by the live stream). */
+export function RightSizingPanel({ refresh }: { refresh?: number }) {
   const [report, setReport] = useState<{ data?: RecommendationReport; error?: string }>({});
   const inflight = useRef<AbortController | undefined>(undefined);
   const reload = useCallback(() => {
@@ -55,6 +59,13 @@ export function RightSizingPanel() {
     return () => inflight.current?.abort();
   }, [reload]);
   useLiveReload(["deployment"], reload);
+  const lastRead = useRef(Date.now());
+  useEffect(() => {
+    if (refresh !== undefined && Date.now() - lastRead.current >= RELOAD_MS) {
+      lastRead.current = Date.now();
+      reload();
+    }
+  }, [refresh, reload]);
 
   return (
     <section className="panel" aria-labelledby="infra-rightsizing-title">
