@@ -10,7 +10,9 @@ const GB = 2 ** 30;
 /** Points every `stepMs` over [start, end] of f(t). */
 const points = (start: number, end: number, stepMs: number, f: (t: number) => number) => {
   const out: { t: number; v: number }[] = [];
-  for (let t = start; t <= end; t += stepMs) {out.push({ t, v: f(t) });}
+  for (let t = start; t <= end; t += stepMs) {
+    out.push({ t, v: f(t) });
+  }
   return out;
 };
 
@@ -30,8 +32,12 @@ function fakeQuerier(data: { cpu: Series[]; rss: Series[]; cores?: number; memTo
     },
     range: async (q, start, end, step): Promise<QueryValue> => {
       asked.push(q);
-      if (q.includes("lineops_instance_cpu_seconds_total")) {return { type: "matrix", series: data.cpu };}
-      if (q.includes("lineops_instance_resident_memory_bytes")) {return { type: "matrix", series: data.rss };}
+      if (q.includes("lineops_instance_cpu_seconds_total")) {
+        return { type: "matrix", series: data.cpu };
+      }
+      if (q.includes("lineops_instance_resident_memory_bytes")) {
+        return { type: "matrix", series: data.rss };
+      }
       if (q.includes('mode="idle"')) {
         // Host CPU rising from 20 % by 1 % an hour.
         return {
@@ -162,5 +168,36 @@ describe("ResourceOptimizer.capacity", () => {
     await expect(o.capacity(NOW, { lines: 0 })).rejects.toThrow(/lines/);
     await expect(o.capacity(NOW, { lines: 101 })).rejects.toThrow(/from 1 to 100/);
     await expect(o.capacity(NOW, { node: { cpuCores: -1 } })).rejects.toThrow(/node cpuCores/);
+  });
+});
+
+describe("ResourceOptimizer's range reads", () => {
+  it("split 8 days at one point a minute into queries of at most 10 000 points and join the series", async () => {
+    const calls: { start: number; end: number; step: number }[] = [];
+    const querier: MetricsQuerier = {
+      instant: async () => ({ type: "vector", samples: [] }),
+      range: async (q, start, end, step) => {
+        calls.push({ start, end, step });
+        const labels = { service: "api", instance_id: "api-1" };
+        return { type: "matrix", series: [{ labels, points: points(start, end, step, () => 0.2) }] };
+      },
+    };
+    const o = new ResourceOptimizer({
+      querier,
+      services: () => services,
+      instances: () => [],
+      hostInstance: "h",
+    });
+    const r = await o.recommendations(NOW);
+    // Two queries (CPU, memory) × two pieces; each piece within the engine's limit, no step twice.
+    expect(calls).toHaveLength(4);
+    for (const c of calls) {
+      expect(c.step).toBe(60_000);
+      expect((c.end - c.start) / c.step + 1).toBeLessThanOrEqual(10_000);
+    }
+    const api = r.services.find((s) => s.service === "api");
+    expect(api?.evidence.cpuSamples).toBe(8 * 1440 + 1);
+    expect(api?.evidence.firstSampleMs).toBe(NOW - 8 * DAY);
+    expect(api?.evidence.lastSampleMs).toBe(NOW);
   });
 });

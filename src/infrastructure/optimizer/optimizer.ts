@@ -44,6 +44,8 @@ export const MAX_LINES = 100;
 export const MAX_PACKED_INSTANCES = 5000;
 export const MAX_LISTED_NODES = 200;
 const QUERY_TIMEOUT_MS = 20_000;
+/** Steps per range query: below the engine's 11 000 points a series. */
+export const MAX_POINTS_PER_QUERY = 10_000;
 const NOT_DISK_FSTYPES = "tmpfs|ramfs|squashfs|overlay";
 
 /** What the optimizer needs of a line.yaml service. */
@@ -166,13 +168,17 @@ export class ResourceOptimizer {
     const problems: string[] = [];
     try {
       const c = cpuCores(s.resources?.cpu, `${s.name}.resources.cpu`);
-      if (c !== undefined) {requests.cpuCores = c;}
+      if (c !== undefined) {
+        requests.cpuCores = c;
+      }
     } catch (e) {
       problems.push((e as Error).message);
     }
     try {
       const m = memoryBytes(s.resources?.memory, `${s.name}.resources.memory`);
-      if (m !== undefined) {requests.memoryBytes = m;}
+      if (m !== undefined) {
+        requests.memoryBytes = m;
+      }
     } catch (e) {
       problems.push((e as Error).message);
     }
@@ -198,19 +204,17 @@ export class ResourceOptimizer {
     const fromMs = nowMs - windowMs;
     const rangeSel = `[${Math.round(stepMs / 1000)}s]`;
     const [cpu, rss] = await Promise.all([
-      this.o.querier.range(
+      this.rangeInChunks(
         `sum without (mode) (rate(lineops_instance_cpu_seconds_total${rangeSel}))`,
         fromMs,
         nowMs,
         stepMs,
-        QUERY_TIMEOUT_MS,
       ),
-      this.o.querier.range(
+      this.rangeInChunks(
         `max_over_time(lineops_instance_resident_memory_bytes${rangeSel})`,
         fromMs,
         nowMs,
         stepMs,
-        QUERY_TIMEOUT_MS,
       ),
     ]);
     const services = this.o.services();
@@ -224,28 +228,40 @@ export class ResourceOptimizer {
         usage.set(service, u);
         instances.set(service, new Set());
       }
-      if (id !== undefined) {instances.get(service)?.add(id);}
+      if (id !== undefined) {
+        instances.get(service)?.add(id);
+      }
       return u;
     };
     for (const s of seriesOf(cpu)) {
       const service = s.labels.service;
-      if (service === undefined || !declared.has(service)) {continue;}
+      if (service === undefined || !declared.has(service)) {
+        continue;
+      }
       const u = usageOf(service, s.labels.instance_id);
       const request = declared.get(service)?.requests.cpuCores ?? 0;
-      for (const p of s.points) {u.addCpu(p.t, p.v, request);}
+      for (const p of s.points) {
+        u.addCpu(p.t, p.v, request);
+      }
     }
     for (const s of seriesOf(rss)) {
       const service = s.labels.service;
-      if (service === undefined || !declared.has(service)) {continue;}
+      if (service === undefined || !declared.has(service)) {
+        continue;
+      }
       const u = usageOf(service, s.labels.instance_id);
       // One peak per instance and aggregation interval, taken at the interval's start (the VPA's).
       const peaks = new Map<number, number>();
       for (const p of s.points) {
-        if (!Number.isFinite(p.v)) {continue;}
+        if (!Number.isFinite(p.v)) {
+          continue;
+        }
         const start = Math.floor(p.t / MEMORY_AGGREGATION_INTERVAL_MS) * MEMORY_AGGREGATION_INTERVAL_MS;
         peaks.set(start, Math.max(peaks.get(start) ?? -Infinity, p.v));
       }
-      for (const [start, peak] of peaks) {u.addMemoryPeak(start, peak);}
+      for (const [start, peak] of peaks) {
+        u.addMemoryPeak(start, peak);
+      }
     }
     const out: ServiceRecommendation[] = services.map((s) => {
       const d = declared.get(s.name) ?? { requests: {} };
@@ -272,17 +288,54 @@ export class ResourceOptimizer {
           confidenceDays: e.confidenceDays,
         },
       };
-      if (u.firstSampleMs !== undefined) {r.evidence.firstSampleMs = u.firstSampleMs;}
-      if (u.lastSampleMs !== undefined) {r.evidence.lastSampleMs = u.lastSampleMs;}
+      if (u.firstSampleMs !== undefined) {
+        r.evidence.firstSampleMs = u.firstSampleMs;
+      }
+      if (u.lastSampleMs !== undefined) {
+        r.evidence.lastSampleMs = u.lastSampleMs;
+      }
       if (hasHistory) {
         r.target = e.target;
         r.lowerBound = e.lowerBound;
         r.upperBound = e.upperBound;
       }
-      if (d.problem !== undefined) {r.problem = d.problem;}
+      if (d.problem !== undefined) {
+        r.problem = d.problem;
+      }
       return r;
     });
     return { evaluatedAt: nowMs, services: out };
+  }
+
+  /**
+   * A range query over [fromMs, toMs] in pieces of at most MAX_POINTS_PER_QUERY steps (the PromQL
+   * engine refuses more than 11 000 points a series, as Prometheus does; 8 days a minute is 11 521),
+   * one after another so only one piece is in memory in the engine at a time; series joined by labels.
+   */
+  private async rangeInChunks(
+    query: string,
+    fromMs: number,
+    toMs: number,
+    stepMs: number,
+  ): Promise<QueryValue> {
+    const bySeries = new Map<
+      string,
+      { labels: Record<string, string>; points: { t: number; v: number }[] }
+    >();
+    for (let start = fromMs; start <= toMs; start += MAX_POINTS_PER_QUERY * stepMs) {
+      const end = Math.min(toMs, start + (MAX_POINTS_PER_QUERY - 1) * stepMs);
+      const v = await this.o.querier.range(query, start, end, stepMs, QUERY_TIMEOUT_MS);
+      for (const s of seriesOf(v)) {
+        const key = JSON.stringify(Object.entries(s.labels).sort(([a], [b]) => a.localeCompare(b)));
+        const known = bySeries.get(key);
+        if (known === undefined) {
+          bySeries.set(key, { labels: s.labels, points: [...s.points] });
+        } else {
+          known.points.push(...s.points);
+        }
+      }
+    }
+    return { type: "matrix", series: [...bySeries.values()] };
   }
 
   /** The capacity report at `nowMs`; `node` / `lines` ask for a packing simulation. Throws on bad options. */
@@ -319,7 +372,9 @@ export class ResourceOptimizer {
     const allocMem = memTotal[0]?.v;
     const running = new Map<string, number>();
     for (const i of this.o.instances()) {
-      if (RUNNING.has(i.state)) {running.set(i.service, (running.get(i.service) ?? 0) + 1);}
+      if (RUNNING.has(i.state)) {
+        running.set(i.service, (running.get(i.service) ?? 0) + 1);
+      }
     }
     const recOf = new Map(recs.services.map((r) => [r.service, r]));
     const services = this.o.services();
@@ -339,8 +394,12 @@ export class ResourceOptimizer {
         instances: running.get(s.name) ?? 0,
         source,
       };
-      if (cpu !== undefined) {row.cpuCores = cpu;}
-      if (mem !== undefined) {row.memoryBytes = mem;}
+      if (cpu !== undefined) {
+        row.cpuCores = cpu;
+      }
+      if (mem !== undefined) {
+        row.memoryBytes = mem;
+      }
       return row;
     });
     const sum = (k: "cpuCores" | "memoryBytes") =>
