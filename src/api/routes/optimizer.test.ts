@@ -54,7 +54,7 @@ describe("right-sizing and capacity routes", () => {
       token: viewer,
     });
     expect(unknown.status).toBe(404);
-    expect(unknown.text).toContain('service "nope" not found');
+    expect((unknown.body as unknown as { error: string }).error).toBe('service "nope" not found');
   });
 
   it("packs N lines onto a given node size and reports this host's requests", async () => {
