@@ -44,8 +44,12 @@ function capacityOptions(q: z.infer<typeof capacityQuery>): CapacityOptions {
     const node: CapacityOptions["node"] = {};
     const cpu = cpuCores(q.nodeCpu, "nodeCpu");
     const memory = memoryBytes(q.nodeMemory, "nodeMemory");
-    if (cpu !== undefined) {node.cpuCores = cpu;}
-    if (memory !== undefined) {node.memoryBytes = memory;}
+    if (cpu !== undefined) {
+      node.cpuCores = cpu;
+    }
+    if (memory !== undefined) {
+      node.memoryBytes = memory;
+    }
     const lines = q.lines === undefined ? 1 : Number(q.lines);
     if (!(lines >= 1 && lines <= MAX_LINES)) {
       throw new Error(`lines: ${q.lines} is not a whole number from 1 to ${MAX_LINES}`);
