@@ -25,7 +25,7 @@ export function formatBytes(b: number | undefined): string | undefined {
     ["Mi", 2 ** 20],
     ["Ki", 2 ** 10],
   ] as const) {
-    if (b >= size) {
+    if (Math.abs(b) >= size) {
       return `${Math.round((b / size) * 10) / 10}${unit}`;
     }
   }
