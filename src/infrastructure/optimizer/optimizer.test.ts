@@ -176,7 +176,7 @@ describe("ResourceOptimizer's range reads", () => {
     const calls: { start: number; end: number; step: number }[] = [];
     const querier: MetricsQuerier = {
       instant: async () => ({ type: "vector", samples: [] }),
-      range: async (q, start, end, step) => {
+      range: async (_q, start, end, step) => {
         calls.push({ start, end, step });
         const labels = { service: "api", instance_id: "api-1" };
         return { type: "matrix", series: [{ labels, points: points(start, end, step, () => 0.2) }] };
