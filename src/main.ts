@@ -10,7 +10,7 @@ import { createMetrics } from "./api/metrics.js";
 import { startDemoTraffic, type DemoTraffic } from "./demo-traffic.js";
 import { routeTable, type RouteEntry } from "./api/auth.js";
 import { buildServer } from "./api/server.js";
-import { InfrastructureHealth } from "./infrastructure/index.js";
+import { InfrastructureHealth, ResourceOptimizer } from "./infrastructure/index.js";
 import { reloadStatus } from "./api/reload-status.js";
 import { TlsFiles } from "./api/tls.js";
 import { checkListeners, urlHost } from "./api/transport.js";
@@ -412,6 +412,17 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     staleAfterMs: 3 * config.monitoring.host.interval,
   });
   const infrastructureHealth = { health: (nowMs: number) => infrastructure.summary(nowMs) };
+  // Right-sizing and capacity planning (docs/right-sizing.md): a week of per-instance series, so tiered.
+  const optimizer = new ResourceOptimizer({
+    querier: monitoring.tieredQuerier,
+    services: () =>
+      deployment
+        .line()
+        .order.flat()
+        .filter((n) => deployment.hasService(n))
+        .map((n) => deployment.service(n).spec),
+    instances: () => runtime.list(),
+  });
   const app = await buildServer(
     {
       version: VERSION,
@@ -439,6 +450,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       },
       routing: { table: () => frontDoors.table(), frontDoorHost: web.front_doors.host },
       infrastructure: infrastructureHealth,
+      optimizer,
       // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
       alerting,
       incidents,

@@ -14,6 +14,7 @@ import type { TokenRepository } from "../store/tokens.js";
 import type { UserRepository } from "../store/users.js";
 import type { ServerInfo } from "./prometheus/status.js";
 import type { InfrastructureView } from "./routes/infrastructure.js";
+import type { OptimizerView } from "./routes/optimizer.js";
 
 /** What the API reads of the front doors: the data plane's routing table and where the doors listen. */
 export type RoutingView = {
@@ -57,6 +58,8 @@ export type ApiContext = {
   dashboard?: DashboardEngine;
   /** Infrastructure health: when given, /api/v1/infrastructure/* are served from it. */
   infrastructure?: InfrastructureView;
+  /** Right-sizing and capacity planning: when given, /api/v1/infrastructure/{recommendations,capacity}. */
+  optimizer?: OptimizerView;
   /** People and on-call (P10): when given, teams, schedules and contact methods are served from it. */
   oncall?: OnCallDirectory;
   /** True once the line applied at start has settled; drives /-/ready. */

@@ -225,6 +225,9 @@ describe("the route table", () => {
       "/api/v1/services/:name/backends",
       // The Infrastructure page's summary (P11).
       "/api/v1/infrastructure/health",
+      // Right-sizing and capacity planning (P11).
+      "/api/v1/infrastructure/recommendations",
+      "/api/v1/infrastructure/capacity",
     ]) {
       expect([url, roleOf("GET", url)]).toEqual([url, "viewer"]);
     }

@@ -353,3 +353,40 @@ describe("infrastructure health fuzzing", () => {
     );
   });
 });
+
+describe("right-sizing and capacity fuzzing", () => {
+  it("GET /api/v1/infrastructure/{recommendations,capacity} answer any query string with 200 or an error envelope", async () => {
+    // Quantities in every form the routes accept and many they do not; unknown parameters; repeats.
+    const quantity = fc.oneof(
+      fc.constantFrom("", "4", "0.5", "250m", "0", "-1", "1e309", "NaN", "16Gi", "12XB", "9".repeat(40)),
+      fc.string({ maxLength: 40 }),
+    );
+    const param = fc.oneof(
+      fc.tuple(fc.constantFrom("lines", "nodeCpu", "nodeMemory", "service", "time"), quantity),
+      fc.tuple(fc.string({ minLength: 1, maxLength: 12 }), fc.string({ maxLength: 12 })),
+    );
+    const request = fc.tuple(
+      fc.constantFrom("recommendations", "capacity"),
+      fc
+        .array(param, { maxLength: 4 })
+        .map((ps) => ps.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join("&")),
+    );
+    await fc.assert(
+      fc.asyncProperty(request, async ([what, q]) => {
+        const p = `/api/v1/infrastructure/${what}?${q}`;
+        const t0 = cpuMs();
+        const res = await fetch(`${lineops.url}${p}`, { headers: { authorization: `Bearer ${admin}` } });
+        const body = (await res.json()) as { status: string; error?: string };
+        const where = `${p} → ${res.status} ${JSON.stringify(body).slice(0, 200)}`;
+        // 404: a service the line does not have.
+        expect([200, 400, 404], where).toContain(res.status);
+        expect(body.status, where).toBe(res.status === 200 ? "success" : "error");
+        if (res.status !== 200) {
+          expect(body.error, where).toBeTruthy();
+        }
+        expect(cpuMs() - t0, `${where}: CPU ms`).toBeLessThan(REQUEST_BUDGET_MS);
+      }),
+      fuzzParams(100),
+    );
+  });
+});

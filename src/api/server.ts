@@ -19,6 +19,7 @@ import { analysisRoutes } from "./routes/analysis.js";
 import { dashboardRoutes } from "./routes/dashboards.js";
 import { analyticsRoutes } from "./routes/analytics.js";
 import { infrastructureRoutes } from "./routes/infrastructure.js";
+import { optimizerRoutes } from "./routes/optimizer.js";
 import { reportRoutes } from "./routes/reports.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
@@ -174,6 +175,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   }
   if (ctx.infrastructure) {
     infrastructureRoutes(api, ctx.infrastructure);
+  }
+  if (ctx.optimizer) {
+    optimizerRoutes(api, ctx.optimizer);
   }
   if (ctx.alerting) {
     alertmanagerRoutes(api, ctx.alerting, { version: ctx.version });

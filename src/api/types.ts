@@ -164,7 +164,10 @@ const analyticsScope = {
 export const oeeQuery = z.object({ ...analyticsScope, by: z.enum(["shift", "day"]).default("day") });
 /** SLO per service: the objective's window ending at `to` (default now), or from..to. */
 export const sloQuery = z.object({
-  service: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be a service name").optional(),
+  service: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, "must be a service name")
+    .optional(),
   from: param,
   to: param,
 });
@@ -415,3 +418,11 @@ export type AmReceiver = { name: string };
 
 // People and on-call (P10): request and response types of routes/oncall.ts and the contact routes.
 export type * from "./oncall-types.js";
+
+/** Right-sizing and capacity planning (GET /api/v1/infrastructure/recommendations, .../capacity). */
+export type {
+  CapacityReport,
+  PackingSummary,
+  RecommendationReport,
+  ServiceRecommendation,
+} from "../infrastructure/index.js";

@@ -13,6 +13,7 @@ import { registerMonitoringCommands } from "./commands/monitoring.js";
 import { registerReadCommands } from "./commands/read.js";
 import { registerUserCommands } from "./commands/users.js";
 import { registerOnCallCommands } from "./commands/oncall.js";
+import { registerOptimizerCommands } from "./commands/optimizer.js";
 import {
   registerAdminTokenCommand,
   registerCheckCommands,
@@ -41,6 +42,7 @@ export function buildProgram(): Command {
   registerAlarmCommands(program);
   registerUserCommands(program);
   registerOnCallCommands(program);
+  registerOptimizerCommands(program);
   registerTsdbCommands(program);
   registerCheckCommands(program);
   registerAdminTokenCommand(program);

@@ -8,6 +8,7 @@ import { useLiveQuery, useLiveReload, useLiveStatus } from "../../api/live.js";
 import { useTheme } from "../../app/theme.js";
 import { Graph } from "../../charts/Graph.js";
 import { alignMatrix } from "../../charts/series.js";
+import { CapacityPanel, RightSizingPanel } from "./RightSizing.js";
 import { fetchInfrastructureHealth, type InfrastructureHealth, type NodeHealth } from "./api.js";
 import {
   forecastText,
@@ -115,14 +116,8 @@ export default function Infrastructure() {
           Nothing changes a service&apos;s instance count today but a deployment.
         </p>
       </section>
-      <section className="panel infra-coming" aria-labelledby="infra-rightsizing-title">
-        <h2 id="infra-rightsizing-title">Right-sizing</h2>
-        <p className="muted">
-          Not available yet: recommendations of CPU and memory per service against the declared{" "}
-          <code>resources</code> come with P11 deliverable 4. Until then the instance table above shows what
-          each instance uses.
-        </p>
-      </section>
+      <RightSizingPanel refresh={load.health?.evaluatedAt} />
+      <CapacityPanel />
     </div>
   );
 }

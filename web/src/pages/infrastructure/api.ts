@@ -71,3 +71,83 @@ export type InfrastructureHealth = {
 export function fetchInfrastructureHealth(signal?: AbortSignal): Promise<InfrastructureHealth> {
   return api<InfrastructureHealth>("/api/v1/infrastructure/health", { signal });
 }
+
+// Right-sizing and capacity planning (docs/right-sizing.md): GET /api/v1/infrastructure/recommendations
+// and /api/v1/infrastructure/capacity.
+
+export type Amounts = { cpuCores: number; memoryBytes: number };
+export type Verdict = "under-provisioned" | "over-provisioned" | "ok" | "undeclared" | "no-data";
+
+export type ServiceRecommendation = {
+  service: string;
+  declared: { cpuCores?: number; memoryBytes?: number };
+  target?: Amounts;
+  lowerBound?: Amounts;
+  upperBound?: Amounts;
+  cpu: Verdict;
+  memory: Verdict;
+  evidence: {
+    fromMs: number;
+    toMs: number;
+    stepSeconds: number;
+    firstSampleMs?: number;
+    lastSampleMs?: number;
+    cpuSamples: number;
+    memoryPeaks: number;
+    instances: number;
+    confidenceDays: number;
+  };
+  problem?: string;
+};
+
+export type RecommendationReport = { evaluatedAt: number; services: ServiceRecommendation[] };
+
+export type Headroom = { allocatable?: number; requested: number; free?: number; ratio?: number };
+export type PackingSummary = {
+  algorithm: "first-fit-decreasing" | "best-fit-decreasing";
+  nodeCount: number;
+  lowerBound: number;
+  unplaceable: string[];
+  nodes: { cpuCores: number; memoryBytes: number; instances: number; services: Record<string, number> }[];
+};
+
+export type CapacityReport = {
+  evaluatedAt: number;
+  host: { instance: string; cpu: Headroom; memory: Headroom };
+  requests: {
+    service: string;
+    instances: number;
+    cpuCores?: number;
+    memoryBytes?: number;
+    source: "declared" | "recommended" | "none";
+  }[];
+  packing?: {
+    node: Amounts;
+    nodeSource: "host" | "given";
+    lines: number;
+    instances: number;
+    missing: string[];
+    firstFit: PackingSummary;
+    bestFit: PackingSummary;
+  };
+  packingProblem?: string;
+};
+
+export function fetchRecommendations(signal?: AbortSignal): Promise<RecommendationReport> {
+  return api<RecommendationReport>("/api/v1/infrastructure/recommendations", { signal });
+}
+
+/** `nodeCpu` ("4", "3500m") and `nodeMemory` ("16Gi") as the API reads them; empty: this host's size. */
+export function fetchCapacity(
+  q: { lines: string; nodeCpu: string; nodeMemory: string },
+  signal?: AbortSignal,
+): Promise<CapacityReport> {
+  const p = new URLSearchParams({ lines: q.lines });
+  if (q.nodeCpu.trim() !== "") {
+    p.set("nodeCpu", q.nodeCpu.trim());
+  }
+  if (q.nodeMemory.trim() !== "") {
+    p.set("nodeMemory", q.nodeMemory.trim());
+  }
+  return api<CapacityReport>(`/api/v1/infrastructure/capacity?${p.toString()}`, { signal });
+}
