@@ -129,3 +129,4 @@ export * from "./incidents/index.js";
 export type { IncidentObserver } from "./engine.js";
 // People and on-call (P10): contact methods, teams, schedules; OnCallDirectory.resolve for escalation.
 export * from "./oncall/index.js";
+export * from "./escalation/index.js";

@@ -1,4 +1,5 @@
 // What the API layer needs from the rest of lineops: engines and repositories, passed in by main.ts.
+import type { EscalationService } from "./routes/escalation.js";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AlertingService, IncidentManager, OnCallDirectory } from "../alerting/index.js";
@@ -42,6 +43,8 @@ export type ApiContext = {
   alerting?: AlertingService;
   /** Incidents: when given, /api/v1/incidents... and the one-click links are served from it. */
   incidents?: IncidentManager;
+  /** Escalation policies and chains: when given, /api/v1/escalation-policies... are served from it. */
+  escalation?: EscalationService;
   /** The line's analytics (OEE, downtime): when given, /api/v1/analytics/* are served from it. */
   analytics?: () => AnalyticsContext;
   /** Operations reports and their schedules: when given, /api/v1/reports/* are served from it. */

@@ -284,6 +284,12 @@ describe("the route table", () => {
       ["GET", "/api/v1/schedules/:name/shifts", "viewer"],
       ["GET", "/api/v1/schedules/:name/oncall", "viewer"],
       ["GET", "/api/v1/oncall", "viewer"],
+      // Escalation policies (P10): read by viewers, written by admins; where a chain stands.
+      ["GET", "/api/v1/escalation-policies", "viewer"],
+      ["GET", "/api/v1/escalation-policies/:name", "viewer"],
+      ["PUT", "/api/v1/escalation-policies/:name", "admin"],
+      ["DELETE", "/api/v1/escalation-policies/:name", "admin"],
+      ["GET", "/api/v1/incidents/:id/escalation", "viewer"],
     ]) {
       expect(routes).toContainEqual(expect.objectContaining({ method, url, role, readOnly: false }));
     }

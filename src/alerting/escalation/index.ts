@@ -12,3 +12,4 @@ export {
 } from "./policy.js";
 export { EscalationRunner, type EscalationIncidents, type EscalationRunnerOptions } from "./runner.js";
 export { PersonChannels, type ContactReceivers } from "./person-channels.js";
+export { Delivery, deliveryPolicies, type DeliveryOptions } from "./delivery.js";
