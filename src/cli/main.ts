@@ -12,6 +12,7 @@ import { registerMonitoringCommands } from "./commands/monitoring.js";
 import { registerReadCommands } from "./commands/read.js";
 import { registerUserCommands } from "./commands/users.js";
 import { registerOnCallCommands } from "./commands/oncall.js";
+import { registerEscalationCommands } from "./commands/escalation.js";
 import {
   registerAdminTokenCommand,
   registerCheckCommands,
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerIncidentCommands(program);
   registerUserCommands(program);
   registerOnCallCommands(program);
+  registerEscalationCommands(program);
   registerTsdbCommands(program);
   registerCheckCommands(program);
   registerAdminTokenCommand(program);
