@@ -38,7 +38,7 @@ const targetSchema = z.strictObject({
 
 const levelSchema = z.strictObject({
   /** How long to wait for an acknowledgement before the next level. */
-  timeout: durationField("timeout", 60_000, MAX_TIMEOUT_MS),
+  timeout: durationField("timeout", 10_000, MAX_TIMEOUT_MS),
   targets: z.array(targetSchema).min(1, "a level needs at least one target").max(20),
 });
 
