@@ -68,6 +68,7 @@ import { SessionRepository } from "./store/sessions.js";
 import { TokenRepository } from "./store/tokens.js";
 import { UserRepository } from "./store/users.js";
 import { OnCallDirectory } from "./alerting/index.js";
+import { Delivery } from "./alerting/index.js";
 import { ContactRepository } from "./store/contacts.js";
 import { ScheduleRepository } from "./store/schedules.js";
 import { TeamRepository } from "./store/teams.js";
@@ -214,7 +215,12 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   // Incidents: correlated over the line's topology (read from the deployment engine below, kept
   // current on line and deployment events); deployments and rollback requests go over the bus.
   let topology: Topology = { services: [] };
+  // Escalation and the outbox (built below, once /metrics exists) are the incidents' sink; the
+  // manager enqueues nothing before it starts, by which time `delivery` is set.
+  // eslint-disable-next-line prefer-const
+  let delivery: Delivery;
   const incidents = new IncidentManager({
+    sink: { enqueue: (items) => delivery.runner.enqueue(items) },
     db,
     logger,
     bus,
@@ -354,6 +360,8 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
   dashboard.start();
 
   let ready = false;
+  delivery = new Delivery({ db, config: alertingConfig, oncall, logger, registry: metrics.registry });
+  delivery.attach(incidents);
   // What /api/v1/status/config shows: the config last loaded successfully.
   const loaded = { config };
   const reloadConfig = async () => {
@@ -373,6 +381,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     const nextDashboards = loadDashboardFiles(fresh.dashboardFiles, Date.now());
     await monitoring.reloadRules(files);
     logger.info({ files: files.map((f) => f.file) }, "rule files reloaded");
+    delivery.reload(nextAlerting);
     alerting.reload(nextAlerting);
     dashboard.dashboards.setProvisioned(nextDashboards);
     shifts = new ShiftCalendar(fresh.shifts);
@@ -455,6 +464,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       alerting,
       incidents,
       alarms,
+      escalation: delivery,
       dashboard,
     },
     {
@@ -527,6 +537,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
 
   let traffic: DemoTraffic | undefined;
   incidents.start();
+  delivery.start();
   alerting.start();
   alarms.start();
   await monitoring.start();
@@ -579,6 +590,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       await monitoring.stop(); // 7 and 3: scrape, rules and host metrics, then the TSDB
       await alarms.stop(); // a tick in flight ends before the store closes
       await alerting.stop(); // 7a: deliveries in flight end before the store closes
+      await delivery.stop(); // 7b: no new escalation steps; pages in flight get their grace
       incidents.stop();
       // 2. Without stopLine the front doors keep serving their last table and the instances keep
       // running with their pidfiles: the next start re-adopts both.

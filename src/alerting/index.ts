@@ -131,3 +131,4 @@ export type { IncidentObserver } from "./engine.js";
 export * from "./oncall/index.js";
 // ISA-18.2 alarm management (alarms/): its API, CLI and main.ts wiring import it from here.
 export * from "./alarms/index.js";
+export * from "./escalation/index.js";

@@ -1,4 +1,5 @@
 // What the API layer needs from the rest of lineops: engines and repositories, passed in by main.ts.
+import type { EscalationService } from "./routes/escalation.js";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { AlarmManager, AlertingService, IncidentManager, OnCallDirectory } from "../alerting/index.js";
@@ -45,6 +46,8 @@ export type ApiContext = {
   incidents?: IncidentManager;
   /** ISA-18.2 alarm management: when given, /api/v1/alarms/* are served from it. */
   alarms?: AlarmManager;
+  /** Escalation policies and chains: when given, /api/v1/escalation-policies... are served from it. */
+  escalation?: EscalationService;
   /** The line's analytics (OEE, downtime): when given, /api/v1/analytics/* are served from it. */
   analytics?: () => AnalyticsContext;
   /** Operations reports and their schedules: when given, /api/v1/reports/* are served from it. */

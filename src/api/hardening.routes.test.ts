@@ -291,6 +291,12 @@ describe("the route table", () => {
       // Alarm management (ISA-18.2): shelving is an operator's act, audited.
       ["POST", "/api/v1/alarms/shelves", "operator"],
       ["DELETE", "/api/v1/alarms/shelves/:fingerprint", "operator"],
+      // Escalation policies (P10): read by viewers, written by admins; where a chain stands.
+      ["GET", "/api/v1/escalation-policies", "viewer"],
+      ["GET", "/api/v1/escalation-policies/:name", "viewer"],
+      ["PUT", "/api/v1/escalation-policies/:name", "admin"],
+      ["DELETE", "/api/v1/escalation-policies/:name", "admin"],
+      ["GET", "/api/v1/incidents/:id/escalation", "viewer"],
     ]) {
       expect(routes).toContainEqual(expect.objectContaining({ method, url, role, readOnly: false }));
     }

@@ -180,6 +180,9 @@ describe("API request-body fuzzing", () => {
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/teams" });
     expect(routes).toContainEqual({ method: "PUT", path: "/api/v1/schedules/fuzz-x" });
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/schedules/fuzz-x/overrides" });
+    // Escalation policies (P10): a body that passes the checks creates one.
+    expect(routes).toContainEqual({ method: "PUT", path: "/api/v1/escalation-policies/fuzz-x" });
+    expect(routes).toContainEqual({ method: "DELETE", path: "/api/v1/escalation-policies/fuzz-x" });
     // A page's past ranges in one request (a read with a JSON body).
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/live/query_range" });
     // Alarm shelving: a body that passes names an unknown alarm (404); the path is no fingerprint (400).

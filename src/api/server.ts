@@ -26,6 +26,7 @@ import { instanceRoutes } from "./routes/instances.js";
 import { sessionRoutes } from "./routes/session.js";
 import { serviceRoutes } from "./routes/services.js";
 import { incidentRoutes } from "./routes/incidents.js";
+import { escalationRoutes } from "./routes/escalation.js";
 import { liveRoutes } from "./routes/live.js";
 import { statusRoutes } from "./routes/status.js";
 import { userRoutes } from "./routes/users.js";
@@ -187,6 +188,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   }
   if (ctx.alarms) {
     alarmRoutes(api, ctx.alarms);
+  }
+  if (ctx.escalation) {
+    escalationRoutes(api, ctx.escalation);
   }
   webRoutes(app, web);
   if (ctx.dashboard) {

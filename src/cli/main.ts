@@ -14,6 +14,7 @@ import { registerReadCommands } from "./commands/read.js";
 import { registerUserCommands } from "./commands/users.js";
 import { registerOnCallCommands } from "./commands/oncall.js";
 import { registerOptimizerCommands } from "./commands/optimizer.js";
+import { registerEscalationCommands } from "./commands/escalation.js";
 import {
   registerAdminTokenCommand,
   registerCheckCommands,
@@ -43,6 +44,7 @@ export function buildProgram(): Command {
   registerUserCommands(program);
   registerOnCallCommands(program);
   registerOptimizerCommands(program);
+  registerEscalationCommands(program);
   registerTsdbCommands(program);
   registerCheckCommands(program);
   registerAdminTokenCommand(program);

@@ -60,6 +60,33 @@ export function validateAlertingConfig(c: AlertingConfigInput, prefix: Path = []
       }
     });
   });
+  // lineops's delivery and escalation settings name receivers (or one `<receiver>/<type>/<index>`).
+  const channelNames = new Set(
+    c.receivers.flatMap((r) =>
+      (["webhook", "slack", "email", "pagerduty", "mqtt", "sms"] as const).flatMap((type) =>
+        (r[`${type}_configs`] as unknown[]).map((_, i) => `${r.name}/${type}/${i}`),
+      ),
+    ),
+  );
+  c.receivers.forEach((r, i) => {
+    const fallback = r.delivery?.fallback;
+    if (fallback !== undefined && !receivers.has(fallback) && !channelNames.has(fallback)) {
+      at(["receivers", i, "delivery", "fallback"], `"${fallback}" is neither a receiver nor a channel`);
+    }
+    if (fallback === r.name) {
+      at(["receivers", i, "delivery", "fallback"], "a receiver cannot be its own fallback");
+    }
+  });
+  const contactConfigs = { email: "email_configs", sms: "sms_configs", chat: "slack_configs" } as const;
+  for (const [method, receiver] of Object.entries(c.escalation.contacts)) {
+    const r = c.receivers.find((x) => x.name === receiver);
+    const field = contactConfigs[method as keyof typeof contactConfigs];
+    if (r === undefined) {
+      at(["escalation", "contacts", method], `undefined receiver "${receiver}"`);
+    } else if (r[field].length === 0) {
+      at(["escalation", "contacts", method], `receiver "${receiver}" has no ${field}`);
+    }
+  }
   if (c.global.slack_api_url !== undefined && c.global.slack_api_url_file !== undefined) {
     at(["global"], "at most one of slack_api_url & slack_api_url_file must be configured");
   }
@@ -185,6 +212,7 @@ export function resolveAlertingConfig(c: AlertingConfigInput): AlertingConfig {
     ),
     mqtt_configs: r.mqtt_configs,
     sms_configs: r.sms_configs.map(withHttp),
+    ...(r.delivery === undefined ? {} : { delivery: r.delivery }),
   }));
   const warnings: string[] = [];
   routeTreeOf({ route: c.route }).walk((r) => {

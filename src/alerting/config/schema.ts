@@ -4,6 +4,7 @@
 // that routes name) are in validate.ts. Fields Alertmanager has and lineops does not are refused as
 // "not supported yet" by name, fields nobody has as unknown keys.
 import { z } from "zod";
+import { channelPolicySchema } from "../notify/outbox/config.js";
 import { duration } from "../../model/duration.js";
 import { newMatcher, parseMatchers, type LabelMatcher } from "../routing/matchers.js";
 import { compileTimeInterval, TimeIntervalError, type TimeInterval } from "../routing/time-intervals.js";
@@ -487,6 +488,8 @@ export const receiverSchema = z.strictObject({
   pagerduty_configs: z.array(pagerDutyConfigSchema).default([]),
   mqtt_configs: z.array(mqttConfigSchema).default([]),
   sms_configs: z.array(smsConfigSchema).default([]),
+  /** lineops: how hard the outbox tries this receiver's channels (docs/delivery.md). */
+  delivery: channelPolicySchema.optional(),
   ...notSupportedFields(
     OTHER_RECEIVERS,
     "lineops sends webhook, slack, email, pagerduty, mqtt and sms configs; bridge other channels through a webhook",
@@ -500,6 +503,7 @@ export type ReceiverConfig = {
   pagerduty_configs: PagerDutyConfig[];
   mqtt_configs: MqttConfig[];
   sms_configs: SmsConfig[];
+  delivery?: z.output<typeof channelPolicySchema> | undefined;
 };
 
 /** Each string a matcher list, as route matchers; plus the older exact/regex maps. */
@@ -615,6 +619,21 @@ export const alertingConfigSchema = z.strictObject({
   /** Notification template files; checked to be a list of paths, not read yet. */
   templates: z.array(z.string().min(1)).default([]),
   tracing: notSupported("tracing", ""),
+  /** lineops: escalation (docs/escalation.md): how people are reached, how long an acknowledgement holds. */
+  escalation: z
+    .strictObject({
+      /** An acknowledgement holds this long unless the policy says otherwise; absent: until resolved. */
+      ack_timeout: duration().optional(),
+      /** The receivers whose first email/sms/slack config reaches a person at their own address. */
+      contacts: z
+        .strictObject({
+          email: z.string().min(1).optional(),
+          sms: z.string().min(1).optional(),
+          chat: z.string().min(1).optional(),
+        })
+        .default({}),
+    })
+    .prefault({}),
 });
 
 /** The parsed file before whole-file validation (route may still be missing). */

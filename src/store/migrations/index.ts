@@ -451,4 +451,39 @@ export const migrations: Migration[] = [
       CREATE INDEX alarm_floods_position ON alarm_floods (position, started_at);
     `,
   },
+  {
+    version: 14,
+    name: "escalation",
+    // P10 escalation. Policies are JSON specs by name (targets by name: a removed user simply
+    // resolves to nobody). One escalation row per incident holds where its chain stands (cycle,
+    // level, repeat, the next step's due time) so a restart recomputes timers from stored times;
+    // the page notification is kept to build later levels' messages from.
+    sql: `
+      CREATE TABLE escalation_policies (
+        name TEXT PRIMARY KEY,
+        spec TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        updated_by TEXT NOT NULL
+      );
+      CREATE TABLE escalations (
+        incident_id INTEGER PRIMARY KEY,
+        policy TEXT NOT NULL,
+        levels TEXT NOT NULL,
+        repeat_limit INTEGER NOT NULL,
+        ack_timeout_ms INTEGER,
+        state TEXT NOT NULL CHECK (state IN ('active', 'acknowledged', 'exhausted', 'resolved')),
+        cycle INTEGER NOT NULL,
+        level INTEGER NOT NULL,
+        repeat INTEGER NOT NULL,
+        next_at INTEGER,
+        ack_timeout_at INTEGER,
+        ack_timeout_armed INTEGER NOT NULL DEFAULT 0,
+        notification TEXT NOT NULL,
+        notified TEXT NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX escalations_due ON escalations (state, next_at);
+    `,
+  },
 ];

@@ -60,6 +60,10 @@ export type OutboxOptions = {
   random?: () => number;
   logger?: OutboxLogger;
   registry?: Registry;
+  /** Channels made on demand for names not configured (escalation's `person/<user>/<method>`). */
+  resolveChannel?: (name: string) => Channel | undefined;
+  /** Called in the transaction that stores a receipt (the incident timeline records it there). */
+  onReceipt?: (receipt: ReceiptRecord) => void;
 };
 
 /** Everything the outbox knows about one message, for the incident timeline. */
@@ -324,7 +328,7 @@ export class Outbox {
 
   /** Sends, falls back, fails or blocks one due row. */
   private consider(row: OutboxRecord, now: number, blocked: Map<string, number>): void {
-    const channel = this.channels.get(row.channel);
+    const channel = this.channels.get(row.channel) ?? this.options.resolveChannel?.(row.channel);
     if (!channel) {
       this.giveUp(row, `channel "${row.channel}" is not configured`, now);
       return;
@@ -421,17 +425,18 @@ export class Outbox {
     };
     if (result.ok) {
       rt.breaker.success();
-      this.repo.delivered(
-        { ...base, outcome: "delivered" },
-        {
-          key: row.key,
-          channel: row.channel,
-          type: result.receipt.type,
-          detail: errorText(result.receipt.detail),
-          at: result.receipt.at,
-          ...(row.incidentId !== undefined ? { incidentId: row.incidentId } : {}),
-        },
-      );
+      const receipt: ReceiptRecord = {
+        key: row.key,
+        channel: row.channel,
+        type: result.receipt.type,
+        detail: errorText(result.receipt.detail),
+        at: result.receipt.at,
+        ...(row.incidentId !== undefined ? { incidentId: row.incidentId } : {}),
+      };
+      this.options.db.transaction(() => {
+        this.repo.delivered({ ...base, outcome: "delivered" }, receipt);
+        this.options.onReceipt?.(receipt);
+      })();
       this.metrics.sent(row.channel);
       return;
     }
