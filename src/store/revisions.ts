@@ -50,12 +50,15 @@ export function contentHash(spec: unknown): string {
   return createHash("sha256").update(canonicalJson(spec)).digest("hex").slice(0, 12);
 }
 
-/** The spec without its instance count: what identifies a revision (see record). */
+/**
+ * The spec without its instance count and autoscaler: what identifies a revision (see record), as
+ * Kubernetes hashes a Deployment's pod template, never its replicas or its HPA.
+ */
 export function withoutReplicas(spec: unknown): unknown {
   if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
     return spec;
   }
-  const { replicas: _count, ...rest } = spec as Record<string, unknown>;
+  const { replicas: _count, autoscaling: _autoscaler, ...rest } = spec as Record<string, unknown>;
   return rest;
 }
 
