@@ -18,6 +18,7 @@ import { analysisRoutes } from "./routes/analysis.js";
 import { dashboardRoutes } from "./routes/dashboards.js";
 import { analyticsRoutes } from "./routes/analytics.js";
 import { infrastructureRoutes } from "./routes/infrastructure.js";
+import { scaleRoutes } from "./routes/scale.js";
 import { reportRoutes } from "./routes/reports.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
@@ -173,6 +174,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   }
   if (ctx.infrastructure) {
     infrastructureRoutes(api, ctx.infrastructure);
+  }
+  if (ctx.scaling) {
+    scaleRoutes(api, ctx.scaling);
   }
   if (ctx.alerting) {
     alertmanagerRoutes(api, ctx.alerting, { version: ctx.version });

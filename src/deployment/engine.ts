@@ -194,6 +194,25 @@ export class DeploymentEngine {
     return { service, from, replicas, deferred: false };
   }
 
+  /** Services that declare an autoscaler (line.yaml `autoscaling`), with their resource requests. */
+  autoscaled(): {
+    service: string;
+    autoscaling: NonNullable<StoredServiceSpec["autoscaling"]>;
+    resources?: NonNullable<StoredServiceSpec["resources"]>;
+  }[] {
+    return [...this.fleet.releases.values()].flatMap(({ spec }) =>
+      spec.autoscaling
+        ? [
+            {
+              service: spec.name,
+              autoscaling: spec.autoscaling,
+              ...(spec.resources ? { resources: spec.resources } : {}),
+            },
+          ]
+        : [],
+    );
+  }
+
   /** How many instances the service should run and how many of its current revision run / are ready. */
   replicas(service: string): { desired: number; current: number; ready: number; rolling: boolean } {
     const status = this.view.status().find((s) => s.name === service);
