@@ -7,6 +7,7 @@ import { VERSION } from "../version.js";
 import { CliError } from "./client.js";
 import { registerAlertCommands } from "./commands/alerts.js";
 import { registerDeployCommands } from "./commands/deploy.js";
+import { registerScaleCommands } from "./commands/scale.js";
 import { registerIncidentCommands } from "./commands/incidents.js";
 import { registerMonitoringCommands } from "./commands/monitoring.js";
 import { registerReadCommands } from "./commands/read.js";
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerReadCommands(program);
   registerMonitoringCommands(program);
   registerDeployCommands(program);
+  registerScaleCommands(program);
   registerAlertCommands(program);
   registerIncidentCommands(program);
   registerUserCommands(program);
