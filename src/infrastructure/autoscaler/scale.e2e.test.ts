@@ -118,6 +118,26 @@ describe("lineops scale", () => {
     expect(lineops.deployment.service("plc-gateway").status.desired).toBe(2);
   });
 
+  it("during a deployment the count is deferred and applies to the new revision at its end", async () => {
+    const rec = lineops.deployment.deploy({ service: "plc-gateway", version: "1.1.0", by: "test" });
+    const r = await api("POST", "/api/v1/services/plc-gateway/scale", {
+      token: admin,
+      body: { replicas: 3 },
+    });
+    expect(r.body).toMatchObject({ replicas: 3, deferred: true });
+    await lineops.deployment.settled("plc-gateway");
+    expect(lineops.deployment.deployment(rec.id).phase).toBe("Succeeded");
+    await waitFor(
+      () => {
+        const s = lineops.deployment.service("plc-gateway").status;
+        return s.version === "1.1.0" && s.readyInstances === 3 && ready().length === 3;
+      },
+      20_000,
+      "3 ready instances of 1.1.0",
+    );
+    expect(lineops.deployment.service("plc-gateway").status.desired).toBe(3);
+  });
+
   it("refuses bad input with 400 naming the fault", async () => {
     const bad = async (name: string, body: unknown) =>
       api("POST", `/api/v1/services/${name}/scale`, { token: admin, body });
