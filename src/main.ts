@@ -10,7 +10,7 @@ import { createMetrics } from "./api/metrics.js";
 import { startDemoTraffic, type DemoTraffic } from "./demo-traffic.js";
 import { routeTable, type RouteEntry } from "./api/auth.js";
 import { buildServer } from "./api/server.js";
-import { InfrastructureHealth, ResourceOptimizer } from "./infrastructure/index.js";
+import { Autoscaler, InfrastructureHealth, ResourceOptimizer } from "./infrastructure/index.js";
 import { reloadStatus } from "./api/reload-status.js";
 import { TlsFiles } from "./api/tls.js";
 import { checkListeners, urlHost } from "./api/transport.js";
@@ -83,6 +83,8 @@ export type StartOptions = ConfigOverrides & {
   /** Called with the first admin token, the only time its plaintext exists. */
   onAdminToken?: (token: string) => void;
   logger?: Logger;
+  /** How often the autoscaler decides (the HPA's sync period); default 15 s. */
+  autoscalerSyncPeriodMs?: number;
   /** The web app's build to serve at / (default: the package's dist/web). */
   webDir?: string;
 };
@@ -106,6 +108,8 @@ export type Lineops = {
   /** ISA-18.2 alarm management over the alerts: history, shelving, floods, KPIs. */
   alarms: AlarmManager;
   runtime: ProcessRuntime;
+  /** The autoscaler (P11): decisions per service, and the guarded scale operation. */
+  autoscaler: Autoscaler;
   /** The data plane's client: the front doors' routing table as the data plane holds it. */
   frontDoors: DataPlaneClient;
   /** What the engines publish: instance changes, deployments and their every event. */
@@ -432,6 +436,16 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
         .map((n) => deployment.service(n).spec),
     instances: () => runtime.list(),
   });
+  // The autoscaler scales through the deployment engine's scale seam (it never imports deployment).
+  const autoscaler = new Autoscaler({
+    target: deployment,
+    querier: monitoring.querier,
+    instances: (service) => runtime.list({ service }),
+    bus,
+    logger: logger.child({ component: "autoscaler" }),
+    registry: metrics.registry,
+    ...(opts.autoscalerSyncPeriodMs === undefined ? {} : { syncPeriodMs: opts.autoscalerSyncPeriodMs }),
+  });
   const app = await buildServer(
     {
       version: VERSION,
@@ -460,6 +474,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       routing: { table: () => frontDoors.table(), frontDoorHost: web.front_doors.host },
       infrastructure: infrastructureHealth,
       optimizer,
+      scaling: autoscaler,
       // The Alertmanager API v2 (/api/v2/...): amtool, Prometheus and lineops's CLI talk to it.
       alerting,
       incidents,
@@ -551,6 +566,9 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       await deployment.applyLine(initialLine);
     }
     ready = true;
+    if (!stopping) {
+      autoscaler.start();
+    }
     const target = deployment.hasService(config.traffic.service)
       ? deployment.service(config.traffic.service).status.url
       : undefined;
@@ -582,6 +600,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
       await reports.stop();
       // 9: rollouts stop where they are (a line apply at start may wait on a paused one), then
       // nothing is left half-started.
+      await autoscaler.stop();
       await deployment.detachRollouts();
       await settled.catch(() => undefined);
       await traffic?.stop();
@@ -617,6 +636,7 @@ export async function startLineops(opts: StartOptions): Promise<Lineops> {
     incidents,
     alarms,
     runtime,
+    autoscaler,
     frontDoors,
     bus,
     dashboard,

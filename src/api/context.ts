@@ -16,6 +16,7 @@ import type { UserRepository } from "../store/users.js";
 import type { ServerInfo } from "./prometheus/status.js";
 import type { InfrastructureView } from "./routes/infrastructure.js";
 import type { OptimizerView } from "./routes/optimizer.js";
+import type { ScalingView } from "./routes/scale.js";
 
 /** What the API reads of the front doors: the data plane's routing table and where the doors listen. */
 export type RoutingView = {
@@ -59,6 +60,8 @@ export type ApiContext = {
   /** The dashboard engine: when given, live updates (/api/v1/live...) and user dashboards
    * (/api/v1/dashboards...) are served from it. */
   dashboard?: DashboardEngine;
+  /** The autoscaler (P11): when given, scale and autoscaler routes are served from it. */
+  scaling?: ScalingView;
   /** Infrastructure health: when given, /api/v1/infrastructure/* are served from it. */
   infrastructure?: InfrastructureView;
   /** Right-sizing and capacity planning: when given, /api/v1/infrastructure/{recommendations,capacity}. */

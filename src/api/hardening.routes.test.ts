@@ -228,12 +228,15 @@ describe("the route table", () => {
       // Right-sizing and capacity planning (P11).
       "/api/v1/infrastructure/recommendations",
       "/api/v1/infrastructure/capacity",
+      // A service's autoscaler and its decisions (P11).
+      "/api/v1/services/:name/autoscaler",
     ]) {
       expect([url, roleOf("GET", url)]).toEqual([url, "viewer"]);
     }
     expect(roleOf("POST", "/api/v1/format_query")).toBe("viewer");
     expect(roleOf("GET", "/api/v1/instances/:id/logs")).toBe("operator");
     expect(roleOf("GET", "/api/v1/services/:name/logs")).toBe("operator");
+    expect(roleOf("POST", "/api/v1/services/:name/scale")).toBe("operator");
     // Only the health endpoints, lineops's own metrics, sign-in and the web app's static files (the
     // shell holds no data: routes/web.ts) answer without a token.
     expect(routes.filter((r) => r.role === "public").map((r) => `${r.method} ${r.url}`)).toEqual([

@@ -393,3 +393,42 @@ describe("right-sizing and capacity fuzzing", () => {
     );
   });
 });
+
+describe("scale and autoscaler fuzzing", () => {
+  it("POST /api/v1/services/:name/scale and GET .../autoscaler answer any input with a 4xx envelope naming the fault", async () => {
+    // Names of services that are not in the line (a real one would really scale), bodies of any shape.
+    const name = fc.string({ minLength: 1, maxLength: 40 }).map((s) => `zz-${s}`);
+    const body = fc.oneof(
+      fc.record({ replicas: fc.oneof(fc.integer(), fc.double(), fc.string(), fc.constant(null)) }),
+      fc.jsonValue().map((v) => ({ v })),
+      fc.constant({ replicas: 2, extra: true }),
+    );
+    const query = fc.oneof(
+      fc.constant(""),
+      fc.string({ maxLength: 12 }).map((v) => `limit=${encodeURIComponent(v)}`),
+      fc.integer().map((n) => `limit=${n}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(name, body, query, async (n, b, q) => {
+        const t0 = cpuMs();
+        const base = `${lineops.url}/api/v1/services/${encodeURIComponent(n)}`;
+        const headers = { authorization: `Bearer ${admin}`, "content-type": "application/json" };
+        const post = await fetch(`${base}/scale`, { method: "POST", headers, body: JSON.stringify(b) });
+        const posted = (await post.json()) as { status: string; error?: string };
+        const get = await fetch(`${base}/autoscaler?${q}`, { headers });
+        const got = (await get.json()) as { status: string; error?: string };
+        for (const [res, reply] of [
+          [post, posted],
+          [get, got],
+        ] as const) {
+          const where = `${n} ${JSON.stringify(b)} ${q} → ${res.status} ${JSON.stringify(reply).slice(0, 200)}`;
+          expect([400, 404], where).toContain(res.status);
+          expect(reply.status, where).toBe("error");
+          expect(reply.error, where).toBeTruthy();
+        }
+        expect(cpuMs() - t0, "CPU ms").toBeLessThan(2 * REQUEST_BUDGET_MS);
+      }),
+      fuzzParams(150),
+    );
+  });
+});

@@ -20,6 +20,7 @@ import { dashboardRoutes } from "./routes/dashboards.js";
 import { analyticsRoutes } from "./routes/analytics.js";
 import { infrastructureRoutes } from "./routes/infrastructure.js";
 import { optimizerRoutes } from "./routes/optimizer.js";
+import { scaleRoutes } from "./routes/scale.js";
 import { reportRoutes } from "./routes/reports.js";
 import { deploymentRoutes } from "./routes/deployments.js";
 import { instanceRoutes } from "./routes/instances.js";
@@ -179,6 +180,9 @@ export async function buildServer(ctx: ApiContext, opts: ServerOptions): Promise
   }
   if (ctx.optimizer) {
     optimizerRoutes(api, ctx.optimizer);
+  }
+  if (ctx.scaling) {
+    scaleRoutes(api, ctx.scaling);
   }
   if (ctx.alerting) {
     alertmanagerRoutes(api, ctx.alerting, { version: ctx.version });

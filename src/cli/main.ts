@@ -8,6 +8,7 @@ import { CliError } from "./client.js";
 import { registerAlarmCommands } from "./commands/alarms.js";
 import { registerAlertCommands } from "./commands/alerts.js";
 import { registerDeployCommands } from "./commands/deploy.js";
+import { registerScaleCommands } from "./commands/scale.js";
 import { registerIncidentCommands } from "./commands/incidents.js";
 import { registerMonitoringCommands } from "./commands/monitoring.js";
 import { registerReadCommands } from "./commands/read.js";
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerReadCommands(program);
   registerMonitoringCommands(program);
   registerDeployCommands(program);
+  registerScaleCommands(program);
   registerAlertCommands(program);
   registerIncidentCommands(program);
   registerAlarmCommands(program);

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { analysisTemplateSchema, gatesSchema, strategySchema } from "./deploy-schema.js";
 import { duration } from "../model/duration.js";
+import { autoscalingSchema } from "./autoscaling-schema.js";
 
 /** Service names are label values, DNS labels and file names: lowercase, digits and dashes. */
 export const SERVICE_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
@@ -95,6 +96,11 @@ const serviceSpec = z
         memory: z.union([z.number().int().positive(), z.string().regex(/^\d+(Ki|Mi|Gi)$/)]).optional(),
       })
       .optional(),
+    /**
+     * The autoscaler of this service (the HPA's spec). Like replicas it is not part of a revision:
+     * changing it never starts a rollout. No default, so specs without it keep their hash.
+     */
+    autoscaling: autoscalingSchema.optional(),
   })
   .superRefine((s, ctx) => {
     if (s.stations === undefined) {
@@ -108,6 +114,22 @@ const serviceSpec = z
         }
       }
     }
+    if (s.autoscaling && s.stations) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["autoscaling"],
+        message: "a per-station service runs one instance per station; it cannot be autoscaled",
+      });
+    }
+    s.autoscaling?.metrics.forEach((m, i) => {
+      if (m.type === "resource" && m.targetUtilization !== undefined && s.resources?.[m.name] === undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["autoscaling", "metrics", i, "targetUtilization"],
+          message: `a ${m.name} utilisation target needs resources.${m.name} (the request it is a percentage of)`,
+        });
+      }
+    });
     if (s.idealCycleTime === 0) {
       ctx.addIssue({
         code: "custom",

@@ -104,10 +104,10 @@ export class Control {
       return { kind: "rollback", reason };
     }
     const target = releaseOf(toRevision);
-    const to: Release = {
+    const to: Release = this.withDesiredCount(record.service, {
       spec: { ...target.spec, strategy: record.strategy as Strategy },
       revision: toRevision,
-    };
+    });
     const state = record.state as RolloutState;
     const live = this.fleet.o.runtime
       .list({ service: record.service })
@@ -139,9 +139,10 @@ export class Control {
   }
 
   /** Runs a recorded deployment's rollout in the background; on success `to` becomes current. */
-  private launch(record: DeploymentRecord, from: Release | undefined, to: Release, resume?: Resume): void {
+  private launch(record: DeploymentRecord, from: Release | undefined, target: Release, resume?: Resume): void {
     const { bus, frontDoors, revisions } = this.fleet.o;
     const { service } = record;
+    const to = this.withDesiredCount(service, target);
     const { spec } = to;
     const overrideGates = new AbortController();
     const rollout = new Rollout(record, service, from, to, this.rolloutHost(spec, overrideGates.signal));
@@ -162,6 +163,9 @@ export class Control {
           return; // lineops is stopping with the line left running: routing stays as it is
         }
         this.fleet.refreshBackends(service);
+        // A scale asked for during the rollout applies now, to whichever revision is current: the
+        // rollout owned the count, so it never over-scaled mid-way (kubernetes issue 72775).
+        this.fleet.afterRollout?.(service);
         bus.emit("deployment.finished", {
           id: record.id,
           service,
@@ -178,6 +182,14 @@ export class Control {
       });
     }
     this.fleet.rollouts.set(service, { rollout, done, overrideGates });
+  }
+
+  /** The release with the service's desired instance count (a revision's stored count is history). */
+  private withDesiredCount(service: string, release: Release): Release {
+    if (!this.fleet.releases.has(service)) {
+      return release;
+    }
+    return { ...release, spec: { ...release.spec, replicas: this.fleet.desiredCount(service) } };
   }
 
   /** Promote (skip the current pause), pause, resume, abort, or override the gates of a deployment. */

@@ -6,6 +6,7 @@ import type { LineSpec } from "../config/line-schema.js";
 import type { Instance } from "../runtime/types.js";
 import type { DeploymentEvent, DeploymentRecord } from "../store/deployments.js";
 import { Control, type ControlAction } from "./control.js";
+import { DeploymentErrors } from "./errors.js";
 import { Fleet } from "./fleet.js";
 import { PlanRunner } from "./plan-runner.js";
 import { Reconciler } from "./reconcile.js";
@@ -20,12 +21,19 @@ import type {
   StoredServiceSpec,
 } from "./types.js";
 
+/** The most instances one service may run (line.yaml's replicas bound). */
+export const MAX_REPLICAS = 64;
+
+/** What a scale did: the count before and after, and whether a deployment in progress defers it. */
+export type ScaleResult = { service: string; from: number; replicas: number; deferred: boolean };
+
 export class DeploymentEngine {
   private readonly fleet: Fleet;
   private readonly view: StatusView;
   private readonly reconciler: Reconciler;
   private readonly commands: Control;
   private readonly plans: PlanRunner;
+  private readonly scaling = new Map<string, Promise<void>>();
 
   constructor(o: DeploymentEngineOptions) {
     this.fleet = new Fleet(o);
@@ -33,6 +41,11 @@ export class DeploymentEngine {
     this.commands = new Control(this.fleet);
     this.reconciler = new Reconciler(this.fleet, this.view, this.commands);
     this.plans = new PlanRunner(this.fleet, this.reconciler, this.commands);
+    this.fleet.afterRollout = (service) => {
+      if (!this.fleet.stopping && this.fleet.releases.has(service)) {
+        void this.rescale(service);
+      }
+    };
     // Incident correlation asks for rollbacks over the bus (alerting never imports this engine).
     o.bus.on("deployment.rollback.requested", (e) => this.rollbackRequested(e));
   }
@@ -148,6 +161,88 @@ export class DeploymentEngine {
   /** Stops every instance of a service and starts fresh ones of its current revision. */
   restartService(name: string): Promise<void> {
     return this.reconciler.restartService(name);
+  }
+
+  /**
+   * Sets the service's instance count without a new revision or a rollout: new instances of the
+   * current revision join the front door when ready, surplus ones drain first. While a deployment
+   * runs it owns the count: the new count is stored and applied when it ends (`deferred`).
+   * Resolves once the count is reached (or the instances failed / the ready timeout passed).
+   */
+  async scale(service: string, replicas: number, by: string): Promise<ScaleResult> {
+    if (!this.fleet.releases.has(service)) {
+      throw DeploymentErrors.scaleRefused(`service "${service}" is not in the line`);
+    }
+    if (!Number.isInteger(replicas) || replicas < 0 || replicas > MAX_REPLICAS) {
+      throw DeploymentErrors.scaleRefused(
+        `replicas of ${service} must be an integer from 0 to ${MAX_REPLICAS}, got ${String(replicas)}`,
+      );
+    }
+    const { spec } = this.fleet.require(service);
+    if (spec.stations) {
+      throw DeploymentErrors.scaleRefused(
+        `${service} runs one instance per station (${spec.stations.join(", ")}); its count follows its stations`,
+      );
+    }
+    const from = this.fleet.desiredCount(service);
+    this.fleet.o.revisions.setReplicas(service, { desired: replicas });
+    this.fleet.o.logger.info({ service, from, to: replicas, by }, `scale ${service} ${from} -> ${replicas}`);
+    if (this.fleet.rollouts.has(service) || this.fleet.resuming.has(service)) {
+      return { service, from, replicas, deferred: true };
+    }
+    await this.rescale(service);
+    return { service, from, replicas, deferred: false };
+  }
+
+  /** Services that declare an autoscaler (line.yaml `autoscaling`), with their resource requests. */
+  autoscaled(): {
+    service: string;
+    autoscaling: NonNullable<StoredServiceSpec["autoscaling"]>;
+    resources?: NonNullable<StoredServiceSpec["resources"]>;
+  }[] {
+    return [...this.fleet.releases.values()].flatMap(({ spec }) =>
+      spec.autoscaling
+        ? [
+            {
+              service: spec.name,
+              autoscaling: spec.autoscaling,
+              ...(spec.resources ? { resources: spec.resources } : {}),
+            },
+          ]
+        : [],
+    );
+  }
+
+  /** How many instances the service should run and how many of its current revision run / are ready. */
+  replicas(service: string): { desired: number; current: number; ready: number; rolling: boolean } {
+    const status = this.view.status().find((s) => s.name === service);
+    if (!status) {
+      throw DeploymentErrors.serviceNotFound(`service "${service}" not found`);
+    }
+    return {
+      desired: status.desired,
+      current: status.instances,
+      ready: status.readyInstances,
+      rolling: this.fleet.rollouts.has(service) || this.fleet.resuming.has(service),
+    };
+  }
+
+  /** One reconcile of a service at a time, so two scales never start the same slot twice. */
+  private rescale(service: string): Promise<void> {
+    const previous = this.scaling.get(service) ?? Promise.resolve();
+    const next = previous
+      .catch(() => undefined)
+      .then(() => this.reconciler.reconcileService(service))
+      .catch((err: unknown) => {
+        this.fleet.o.logger.error({ err, service }, `scaling ${service} failed: ${String(err)}`);
+      });
+    this.scaling.set(service, next);
+    void next.finally(() => {
+      if (this.scaling.get(service) === next) {
+        this.scaling.delete(service);
+      }
+    });
+    return next;
   }
 
   deployments(service?: string): DeploymentRecord[] {

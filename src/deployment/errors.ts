@@ -9,5 +9,7 @@ export const DeploymentErrors = {
   deploymentInProgress: defineError("LINEOPS_ERR_DEPLOYMENT_IN_PROGRESS", 409, "conflict"),
   deploymentFinished: defineError("LINEOPS_ERR_DEPLOYMENT_FINISHED", 409, "conflict"),
   nothingToDeploy: defineError("LINEOPS_ERR_NOTHING_TO_DEPLOY", 409, "conflict"),
+  /** A scale the service cannot take: unknown service, a count out of range, a per-station service. */
+  scaleRefused: defineError("LINEOPS_ERR_SCALE_REFUSED", 400, "bad_data"),
   versionConstraint: defineError("LINEOPS_ERR_VERSION_CONSTRAINT", 409, "conflict"),
 } as const;

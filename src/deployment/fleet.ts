@@ -34,7 +34,30 @@ export class Fleet {
   /** Old instances kept warm out of rotation during a per-station canary (instant rollback). */
   private readonly standby = new Set<string>();
 
+  /** Called when a rollout of the service ends: brings its instance count to the desired one. */
+  afterRollout: ((service: string) => void) | undefined;
+
   constructor(readonly o: DeploymentEngineOptions) {}
+
+  /**
+   * How many instances the service should run: one per station for a per-station service, else
+   * the scaled count (lineops scale, the autoscaler), else what line.yaml declares. Never part of
+   * a revision, so changing it starts or stops instances without a rollout.
+   */
+  desiredCount(name: string): number {
+    const release = this.require(name);
+    if (release.spec.stations) {
+      return release.spec.stations.length;
+    }
+    const { desired, declared } = this.o.revisions.replicas(name);
+    return desired ?? declared ?? release.spec.replicas;
+  }
+
+  /** The instance slots of the service: one per station, or desiredCount unlabelled ones. */
+  slots(name: string): (string | undefined)[] {
+    const { spec } = this.require(name);
+    return spec.stations ?? Array.from({ length: this.desiredCount(name) }, () => undefined);
+  }
 
   require(name: string): Release {
     const entry = this.releases.get(name);

@@ -1,6 +1,6 @@
 // The deployment engine's public entry: everything main.ts, the API and the CLI may use of
 // src/deployment. Lint forbids importing any other module of this folder from outside it.
-export { DeploymentEngine } from "./engine.js";
+export { DeploymentEngine, MAX_REPLICAS, type ScaleResult } from "./engine.js";
 export type { ControlAction } from "./control.js";
 export type {
   AnalysisRunner,

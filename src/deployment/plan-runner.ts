@@ -4,7 +4,7 @@
 // and the line file: reloading it, and resolving relative working directories against it.
 import path from "node:path";
 import type { LineSpec } from "../config/line-schema.js";
-import { contentHash, type Revision } from "../store/revisions.js";
+import { sameTemplate, type Revision } from "../store/revisions.js";
 import type { Control } from "./control.js";
 import type { Fleet } from "./fleet.js";
 import { loadLineFile, parseLine, startOrder } from "./line.js";
@@ -75,6 +75,11 @@ export class PlanRunner {
         revisions.setCurrent(s.name, revision.hash);
         this.fleet.releases.set(s.name, { spec, revision });
       }
+      // line.yaml's count wins over a scale only when its declaration changed since the last apply
+      // (as kubectl apply's last-applied): re-applying the same line keeps a scaled count.
+      if (revisions.replicas(s.name).declared !== s.replicas) {
+        revisions.setReplicas(s.name, { declared: s.replicas, desired: null });
+      }
       results.push({ name: s.name, revision: revision.hash, number: revision.number, created });
     }
     for (const name of [...this.fleet.releases.keys()]) {
@@ -110,7 +115,7 @@ export class PlanRunner {
     for (const s of line.services) {
       const spec = storedSpec(s, lineDir);
       const current = this.fleet.releases.get(s.name);
-      if (current?.revision.hash === contentHash(spec)) {
+      if (current && sameTemplate(current.spec, spec)) {
         continue;
       }
       changed.push({

@@ -123,6 +123,15 @@ export class Reconciler {
     this.fleet.o.frontDoorPorts?.remove(name);
   }
 
+  /**
+   * Brings one service's instance count to its desired count (a scale): new instances of the
+   * current revision join the front door once ready, surplus ones are drained and stopped. A
+   * deployment in progress owns the count; reconcile leaves the service to it.
+   */
+  async reconcileService(name: string): Promise<void> {
+    await this.reconcile(name, this.fleet.require(name));
+  }
+
   private live(name: string): Instance[] {
     return this.fleet.o.runtime.list({ service: name }).filter((i) => i.state !== "stopped");
   }
@@ -142,7 +151,7 @@ export class Reconciler {
       .list({ service: name })
       .filter((i) => i.state !== "stopped" && i.state !== "stopping");
     const current = live.filter((i) => i.revision === revision.hash);
-    const wanted = spec.stations ?? Array.from({ length: spec.replicas }, () => undefined);
+    const wanted = this.fleet.slots(name);
     const started: Instance[] = [];
     const remaining = [...current];
     for (const station of wanted) {

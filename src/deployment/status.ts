@@ -1,6 +1,5 @@
 // What the line looks like now: each service's release and instance counts, one service in detail,
 // and the deployment records. Read-only queries over the fleet and the deployment repository.
-import type { ServiceSpec } from "../config/line-schema.js";
 import type { Instance } from "../runtime/types.js";
 import type { DeploymentEvent, DeploymentRecord } from "../store/deployments.js";
 import { DeploymentErrors } from "./errors.js";
@@ -19,7 +18,7 @@ export class StatusView {
           .list({ service: name, revision: revision.hash })
           .filter((i) => i.state !== "stopped");
         const readyInstances = current.filter((i) => i.state === "ready").length;
-        const desired = desiredCount(spec);
+        const desired = this.fleet.desiredCount(name);
         const url = frontDoors.addressOf(name)?.url;
         const notStarted = this.fleet.notStarted.get(name);
         return {
@@ -66,6 +65,3 @@ export class StatusView {
   }
 }
 
-function desiredCount(spec: ServiceSpec): number {
-  return spec.stations?.length ?? spec.replicas;
-}

@@ -7,6 +7,17 @@ export type LineopsEvents = {
   "line.applied": { services: { name: string; revision: string; created: boolean }[]; at: number };
   "service.ready": { service: string; revision: string; at: number };
   "deployment.started": { id: string; service: string; at: number };
+  /** An autoscaler decision (infrastructure/autoscaler): inputs, recommendation, count applied, reason. */
+  "autoscaler.decision": {
+    service: string;
+    at: number;
+    currentReplicas: number;
+    desiredReplicas: number;
+    recommendation?: number;
+    applied: boolean;
+    reason: string;
+    message: string;
+  };
   "deployment.finished": { id: string; service: string; phase: string; at: number };
   /** Every step, traffic change, measurement, verdict and decision of a deployment, as stored. */
   "deployment.event": {

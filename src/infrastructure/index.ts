@@ -3,3 +3,4 @@
 // optimizer (right-sizing recommendations, capacity planning).
 export * from "./health/index.js";
 export * from "./optimizer/index.js";
+export * from "./autoscaler/index.js";

@@ -50,6 +50,26 @@ export function contentHash(spec: unknown): string {
   return createHash("sha256").update(canonicalJson(spec)).digest("hex").slice(0, 12);
 }
 
+/**
+ * The spec without its instance count and autoscaler: what identifies a revision (see record), as
+ * Kubernetes hashes a Deployment's pod template, never its replicas or its HPA.
+ */
+export function withoutReplicas(spec: unknown): unknown {
+  if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
+    return spec;
+  }
+  const { replicas: _count, autoscaling: _autoscaler, ...rest } = spec as Record<string, unknown>;
+  return rest;
+}
+
+/** Whether two specs are the same revision (equal but for their instance count). */
+export function sameTemplate(a: unknown, b: unknown): boolean {
+  return canonicalJson(withoutReplicas(a)) === canonicalJson(withoutReplicas(b));
+}
+
+/** A service's instance count: set by a scale (null: follow line.yaml) and as line.yaml last declared it. */
+export type ServiceReplicas = { desired: number | null; declared: number | null };
+
 export class RevisionRepository {
   constructor(private readonly db: Db) {}
 
@@ -74,6 +94,16 @@ export class RevisionRepository {
         .get(service, hash) as RevisionRow | undefined;
       if (row) {
         return { revision: toRevision(row), created: false };
+      }
+      // A spec that differs from a stored one only in its instance count is that revision: the
+      // count is not part of a revision's identity. Stored hashes keep including the count the
+      // revision was first recorded with, so no existing hash changes.
+      const template = canonicalJson(withoutReplicas(spec));
+      const same = (
+        this.db.prepare("SELECT * FROM revisions WHERE service = ? ORDER BY number DESC").all(service) as RevisionRow[]
+      ).find((r) => canonicalJson(withoutReplicas(JSON.parse(r.spec) as unknown)) === template);
+      if (same) {
+        return { revision: toRevision(same), created: false };
       }
       const now = Date.now();
       const { n } = this.db
@@ -135,6 +165,25 @@ export class RevisionRepository {
       .get(service, hashOrNumber, Number.isInteger(Number(hashOrNumber)) ? Number(hashOrNumber) : -1) as
       RevisionRow | undefined;
     return row && toRevision(row);
+  }
+
+  replicas(service: string): ServiceReplicas {
+    const row = this.db
+      .prepare("SELECT replicas, declared_replicas FROM services WHERE name = ?")
+      .get(service) as { replicas: number | null; declared_replicas: number | null } | undefined;
+    return { desired: row?.replicas ?? null, declared: row?.declared_replicas ?? null };
+  }
+
+  /** Sets the scaled count (null: follow line.yaml) and/or the declared one; the service must be current. */
+  setReplicas(service: string, r: Partial<ServiceReplicas>): void {
+    const now = this.replicas(service);
+    this.db
+      .prepare("UPDATE services SET replicas = ?, declared_replicas = ? WHERE name = ?")
+      .run(
+        r.desired === undefined ? now.desired : r.desired,
+        r.declared === undefined ? now.declared : r.declared,
+        service,
+      );
   }
 
   /** Removes a service from the current line; its revisions stay as history. */

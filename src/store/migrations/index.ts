@@ -486,4 +486,16 @@ export const migrations: Migration[] = [
       CREATE INDEX escalations_due ON escalations (state, next_at);
     `,
   },
+  {
+    version: 15,
+    name: "service replicas",
+    // The instance count lives beside the current revision, out of its hash (as Kubernetes keeps
+    // replicas out of the pod template hash): scaling creates no revision. `replicas` is the
+    // count set by `lineops scale` or the autoscaler (NULL: follow line.yaml), `declared_replicas`
+    // what line.yaml said at its last apply, so only a changed declaration overrides a scale.
+    sql: `
+      ALTER TABLE services ADD COLUMN replicas INTEGER;
+      ALTER TABLE services ADD COLUMN declared_replicas INTEGER;
+    `,
+  },
 ];
