@@ -139,7 +139,12 @@ export class Control {
   }
 
   /** Runs a recorded deployment's rollout in the background; on success `to` becomes current. */
-  private launch(record: DeploymentRecord, from: Release | undefined, target: Release, resume?: Resume): void {
+  private launch(
+    record: DeploymentRecord,
+    from: Release | undefined,
+    target: Release,
+    resume?: Resume,
+  ): void {
     const { bus, frontDoors, revisions } = this.fleet.o;
     const { service } = record;
     const to = this.withDesiredCount(service, target);

@@ -64,4 +64,3 @@ export class StatusView {
     return { ...record, events: this.fleet.o.deployments.events(id) };
   }
 }
-

@@ -100,7 +100,9 @@ export class RevisionRepository {
       // revision was first recorded with, so no existing hash changes.
       const template = canonicalJson(withoutReplicas(spec));
       const same = (
-        this.db.prepare("SELECT * FROM revisions WHERE service = ? ORDER BY number DESC").all(service) as RevisionRow[]
+        this.db
+          .prepare("SELECT * FROM revisions WHERE service = ? ORDER BY number DESC")
+          .all(service) as RevisionRow[]
       ).find((r) => canonicalJson(withoutReplicas(JSON.parse(r.spec) as unknown)) === template);
       if (same) {
         return { revision: toRevision(same), created: false };
