@@ -93,7 +93,9 @@ ${sampleService("plc-gateway", { extra: "    replicas: 2\n" })}${sampleService("
     const replicas = await q('lineops_instance_threads{service="plc-gateway"}');
     expect(new Set(replicas.map((s) => s.labels.instance_id)).size).toBe(2);
 
-    // The per-instance series join one-to-one with the instance's scrape health.
+    // The per-instance series join one-to-one with the instance's scrape health, once every
+    // instance's first scrape has committed its `up` (the resource series can come first).
+    await waitFor(async () => (await q('up{job=~"plc-gateway|station-controller"}')).length === 4, 20_000);
     const joined = await q(
       'lineops_instance_resident_memory_bytes * on (job, instance) group_left () up{job=~"plc-gateway|station-controller"}',
     );
