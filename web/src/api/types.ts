@@ -17,3 +17,18 @@ import type { LineopsEvents } from "../../../src/events/bus.js";
 
 /** What the live hub's `alert` topic carries for an incident change (source "incident"). */
 export type IncidentChangedEvent = LineopsEvents["incident.changed"] & { source: "incident" };
+export type {
+  DiskHealth,
+  InfrastructureHealthSummary,
+  InstanceResources,
+  NetworkHealth,
+  NodeHealth,
+} from "../../../src/infrastructure/health/health.js";
+export type {
+  CapacityReport,
+  PackingSummary,
+  RecommendationReport,
+  ServiceRecommendation,
+} from "../../../src/infrastructure/optimizer/optimizer.js";
+export type { Headroom } from "../../../src/infrastructure/optimizer/capacity.js";
+export type { ResourceAmounts, Verdict } from "../../../src/infrastructure/optimizer/recommender.js";
